@@ -1,0 +1,212 @@
+//! The accounts part of the API: `me`, `user`, registration, sessions and profile changes.
+
+use async_graphql::dataloader::DataLoader;
+use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result, SimpleObject};
+
+use super::loaders::ProfileLoader;
+use super::model::{Account, Patch, Profession, Profile, ProfileForm, RegistrationForm, Role};
+use super::service;
+use crate::auth::model::IssuedTokens;
+use crate::auth::service as sessions;
+use crate::graphql::ContextExt;
+use crate::graphql::scalars::DateTime;
+use crate::i18n;
+use crate::ids::UserId;
+
+/// Public face of a person: what other members may see.
+#[derive(SimpleObject)]
+#[graphql(name = "User")]
+pub struct UserView {
+    pub id: ID,
+    pub display_name: String,
+    pub profession: Profession,
+    pub languages: Vec<String>,
+    pub region: Option<String>,
+    pub bio: Option<String>,
+}
+
+impl From<Profile> for UserView {
+    fn from(profile: Profile) -> Self {
+        Self {
+            id: profile.user.id.into(),
+            display_name: profile.user.display_name,
+            profession: profile.user.profession,
+            languages: profile.languages,
+            region: profile.user.region,
+            bio: profile.user.bio,
+        }
+    }
+}
+
+/// The signed-in person, with the private fields only they see.
+#[derive(SimpleObject)]
+#[graphql(name = "Viewer")]
+pub struct ViewerView {
+    pub user: UserView,
+    pub email: String,
+    pub roles: Vec<Role>,
+    pub locale: String,
+    pub timezone: String,
+}
+
+impl From<Account> for ViewerView {
+    fn from(account: Account) -> Self {
+        Self {
+            email: account.profile.user.email.clone(),
+            locale: account.profile.user.locale.clone(),
+            timezone: account.profile.user.timezone.clone(),
+            roles: account.roles,
+            user: account.profile.into(),
+        }
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct AuthPayload {
+    pub access_token: String,
+    pub access_token_expires_at: DateTime,
+    pub refresh_token: String,
+    pub viewer: ViewerView,
+}
+
+#[derive(InputObject)]
+pub struct RegisterInput {
+    pub email: String,
+    pub password: String,
+    pub display_name: String,
+    pub profession: Profession,
+    pub languages: Option<Vec<String>>,
+    pub region: Option<String>,
+    pub timezone: Option<String>,
+    pub locale: Option<String>,
+}
+
+#[derive(InputObject)]
+pub struct UpdateProfileInput {
+    pub display_name: Option<String>,
+    pub profession: Option<Profession>,
+    pub languages: Option<Vec<String>>,
+    /// Null clears it.
+    pub region: MaybeUndefined<String>,
+    /// Null clears it.
+    pub bio: MaybeUndefined<String>,
+    pub timezone: Option<String>,
+    pub locale: Option<String>,
+}
+
+fn patch(value: MaybeUndefined<String>) -> Patch<String> {
+    match value {
+        MaybeUndefined::Undefined => Patch::Keep,
+        MaybeUndefined::Null => Patch::Clear,
+        MaybeUndefined::Value(value) => Patch::Set(value),
+    }
+}
+
+/// Turns freshly issued tokens into the payload, with the account they open.
+async fn auth_payload(ctx: &Context<'_>, tokens: IssuedTokens) -> Result<AuthPayload> {
+    let account = service::account(ctx.db(), &tokens.user_id).await?;
+    Ok(AuthPayload {
+        access_token: tokens.access_token,
+        access_token_expires_at: tokens.access_token_expires_at.into(),
+        refresh_token: tokens.refresh_token,
+        viewer: account.into(),
+    })
+}
+
+#[derive(Default)]
+pub struct AccountsQuery;
+
+#[Object]
+impl AccountsQuery {
+    /// The signed-in person, or null.
+    async fn me(&self, ctx: &Context<'_>) -> Result<Option<ViewerView>> {
+        let Some(viewer) = ctx.auth().optional_viewer()? else {
+            return Ok(None);
+        };
+        Ok(Some(
+            service::account(ctx.db(), &viewer.user_id).await?.into(),
+        ))
+    }
+
+    /// A person's public profile. Signed-in callers only.
+    async fn user(&self, ctx: &Context<'_>, id: ID) -> Result<Option<UserView>> {
+        ctx.viewer()?;
+        let loader = ctx.data_unchecked::<DataLoader<ProfileLoader>>();
+        Ok(loader.load_one(UserId::from(id)).await?.map(UserView::from))
+    }
+}
+
+#[derive(Default)]
+pub struct AccountsMutation;
+
+#[Object]
+impl AccountsMutation {
+    async fn register(&self, ctx: &Context<'_>, input: RegisterInput) -> Result<AuthPayload> {
+        let form = RegistrationForm {
+            email: input.email,
+            password: input.password,
+            display_name: input.display_name,
+            profession: input.profession,
+            languages: input.languages,
+            region: input.region,
+            timezone: input.timezone,
+            locale: input.locale,
+        };
+        let state = ctx.state();
+        let tokens = service::register(&state.db, &state.secret, form, i18n::current()).await?;
+        auth_payload(ctx, tokens).await
+    }
+
+    async fn login(
+        &self,
+        ctx: &Context<'_>,
+        email: String,
+        password: String,
+    ) -> Result<AuthPayload> {
+        let state = ctx.state();
+        let tokens = service::login(&state.db, &state.secret, &email, password).await?;
+        auth_payload(ctx, tokens).await
+    }
+
+    /// Rotates the refresh token: the old one stops working.
+    async fn refresh_session(
+        &self,
+        ctx: &Context<'_>,
+        refresh_token: String,
+    ) -> Result<AuthPayload> {
+        let state = ctx.state();
+        let tokens = sessions::refresh(&state.db, &state.secret, &refresh_token).await?;
+        auth_payload(ctx, tokens).await
+    }
+
+    /// Ends the current session: its access and refresh tokens stop working.
+    async fn logout(&self, ctx: &Context<'_>) -> Result<bool> {
+        sessions::sign_out(ctx.db(), ctx.viewer()?).await?;
+        Ok(true)
+    }
+
+    async fn update_profile(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateProfileInput,
+    ) -> Result<ViewerView> {
+        let form = ProfileForm {
+            display_name: input.display_name,
+            profession: input.profession,
+            languages: input.languages,
+            region: patch(input.region),
+            bio: patch(input.bio),
+            timezone: input.timezone,
+            locale: input.locale,
+        };
+        Ok(service::update_profile(ctx.db(), ctx.viewer()?, form)
+            .await?
+            .into())
+    }
+
+    /// Erases the account and everything personal tied to it.
+    async fn delete_account(&self, ctx: &Context<'_>, password: String) -> Result<bool> {
+        service::delete_account(ctx.db(), ctx.viewer()?, password).await?;
+        Ok(true)
+    }
+}

@@ -1,0 +1,138 @@
+//! Accounts as stored, and the forms that write them.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::db::schema::users;
+use crate::ids::UserId;
+use crate::text_enum;
+
+text_enum! {
+    /// What a person does for a living; groups and mentors are matched on it.
+    pub enum Profession {
+        Nurse => "NURSE",
+        Physician => "PHYSICIAN",
+        CareAide => "CARE_AIDE",
+        Midwife => "MIDWIFE",
+        Pharmacist => "PHARMACIST",
+        Psychologist => "PSYCHOLOGIST",
+        Physiotherapist => "PHYSIOTHERAPIST",
+        OccupationalTherapist => "OCCUPATIONAL_THERAPIST",
+        SocialWorker => "SOCIAL_WORKER",
+        Paramedic => "PARAMEDIC",
+        Dentist => "DENTIST",
+        Student => "STUDENT",
+        Administrative => "ADMINISTRATIVE",
+        Other => "OTHER",
+    }
+}
+
+text_enum! {
+    /// Powers granted by an administrator with `relais grant-role`.
+    pub enum Role {
+        Organiser => "ORGANISER",
+        Moderator => "MODERATOR",
+        Admin => "ADMIN",
+    }
+}
+
+/// Bounds on what a person may write about themselves.
+pub const DISPLAY_NAME_MAX: usize = 80;
+pub const BIO_MAX: usize = 1_000;
+pub const REGION_MAX: usize = 80;
+pub const EMAIL_MAX: usize = 254;
+pub const LANGUAGES_MAX: usize = 10;
+pub const DEFAULT_TIMEZONE: &str = "Europe/Paris";
+
+/// A user row without its secrets.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = users)]
+pub struct UserRow {
+    pub id: UserId,
+    pub email: String,
+    pub display_name: String,
+    pub profession: Profession,
+    pub region: Option<String>,
+    pub bio: Option<String>,
+    pub locale: String,
+    pub timezone: String,
+    pub created_at: NaiveDateTime,
+}
+
+/// A person as others may see them, with their languages.
+#[derive(Debug, Clone)]
+pub struct Profile {
+    pub user: UserRow,
+    pub languages: Vec<String>,
+}
+
+/// The signed-in person's own account.
+#[derive(Debug, Clone)]
+pub struct Account {
+    pub profile: Profile,
+    pub roles: Vec<Role>,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = users)]
+pub struct NewUser {
+    pub id: UserId,
+    pub email: String,
+    pub email_normalized: String,
+    pub password_hash: String,
+    pub display_name: String,
+    pub profession: Profession,
+    pub region: Option<String>,
+    pub bio: Option<String>,
+    pub locale: String,
+    pub timezone: String,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// Profile fields to change; `None` leaves a field as it is, `Some(None)` clears it.
+#[derive(Debug, Default, AsChangeset)]
+#[diesel(table_name = users)]
+pub struct ProfileChanges {
+    pub display_name: Option<String>,
+    pub profession: Option<Profession>,
+    pub region: Option<Option<String>>,
+    pub bio: Option<Option<String>>,
+    pub locale: Option<String>,
+    pub timezone: Option<String>,
+    pub updated_at: Option<NaiveDateTime>,
+}
+
+/// A registration as the client sent it, before validation.
+#[derive(Debug, Clone)]
+pub struct RegistrationForm {
+    pub email: String,
+    pub password: String,
+    pub display_name: String,
+    pub profession: Profession,
+    pub languages: Option<Vec<String>>,
+    pub region: Option<String>,
+    pub timezone: Option<String>,
+    pub locale: Option<String>,
+}
+
+/// A change of value the client may ask for: keep, clear, or set.
+#[derive(Debug, Clone, Default)]
+pub enum Patch<T> {
+    #[default]
+    Keep,
+    Clear,
+    Set(T),
+}
+
+/// A profile update as the client sent it, before validation.
+#[derive(Debug, Clone, Default)]
+pub struct ProfileForm {
+    pub display_name: Option<String>,
+    pub profession: Option<Profession>,
+    pub languages: Option<Vec<String>>,
+    pub region: Patch<String>,
+    pub bio: Patch<String>,
+    pub timezone: Option<String>,
+    pub locale: Option<String>,
+}

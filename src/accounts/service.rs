@@ -1,0 +1,251 @@
+//! Account rules: who may register, sign in, change and erase what.
+
+use chrono::Utc;
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+
+use super::model::{
+    Account, BIO_MAX, DEFAULT_TIMEZONE, DISPLAY_NAME_MAX, EMAIL_MAX, LANGUAGES_MAX, NewUser, Patch,
+    Profile, ProfileChanges, ProfileForm, REGION_MAX, RegistrationForm, Role,
+};
+use super::store;
+use crate::auth::model::IssuedTokens;
+use crate::auth::{Secret, Viewer, password, service as sessions};
+use crate::db::{Db, DbConnection, blocking};
+use crate::error::{AppError, AppResult};
+use crate::i18n::{Locale, Message};
+use crate::ids::UserId;
+use crate::validate;
+
+/// The form an email is compared and stored under: trimmed, lower-cased.
+fn normalize_email(email: &str) -> String {
+    email.trim().to_lowercase()
+}
+
+fn valid_email(email: &str) -> AppResult<String> {
+    let email = email.trim();
+    if email.chars().count() > EMAIL_MAX || !email_address::EmailAddress::is_valid(email) {
+        return Err(AppError::bad_input("email", Message::InvalidEmail));
+    }
+    Ok(email.to_owned())
+}
+
+fn valid_password(password: &str) -> AppResult<()> {
+    let length = password.chars().count();
+    if !(password::MIN_LENGTH..=password::MAX_LENGTH).contains(&length) {
+        return Err(AppError::bad_input(
+            "password",
+            Message::LengthBetween {
+                min: password::MIN_LENGTH,
+                max: password::MAX_LENGTH,
+            },
+        ));
+    }
+    Ok(())
+}
+
+fn valid_locale(value: &str) -> AppResult<Locale> {
+    Locale::parse(value.trim()).ok_or_else(|| {
+        AppError::bad_input(
+            "locale",
+            Message::InvalidLocale {
+                value: value.to_owned(),
+            },
+        )
+    })
+}
+
+/// Creates an account and signs it in.
+pub async fn register(
+    db: &Db,
+    secret: &Secret,
+    form: RegistrationForm,
+    fallback_locale: Locale,
+) -> AppResult<IssuedTokens> {
+    let email = valid_email(&form.email)?;
+    valid_password(&form.password)?;
+    let display_name = validate::text("displayName", &form.display_name, 1, DISPLAY_NAME_MAX)?;
+    let locale = match &form.locale {
+        Some(value) => valid_locale(value)?,
+        None => fallback_locale,
+    };
+    let languages = match &form.languages {
+        Some(values) => validate::languages("languages", values, LANGUAGES_MAX)?,
+        None => vec![locale.as_str().to_owned()],
+    };
+    let region = validate::optional_text("region", form.region.as_deref(), REGION_MAX)?;
+    let timezone = validate::timezone(
+        "timezone",
+        form.timezone.as_deref().unwrap_or(DEFAULT_TIMEZONE),
+    )?;
+
+    let password = form.password;
+    let password_hash = blocking(move || password::hash(&password)).await?;
+    let now = Utc::now();
+    let user = NewUser {
+        id: UserId::generate(),
+        email_normalized: normalize_email(&email),
+        email,
+        password_hash,
+        display_name,
+        profession: form.profession,
+        region,
+        bio: None,
+        locale: locale.as_str().to_owned(),
+        timezone,
+        created_at: now.naive_utc(),
+        updated_at: now.naive_utc(),
+    };
+    let secret = secret.clone();
+    db.write(move |conn| {
+        store::insert_user(conn, &user).map_err(|cause| match cause {
+            DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
+                AppError::Conflict(Message::EmailTaken)
+            }
+            other => other.into(),
+        })?;
+        store::replace_languages(conn, &user.id, &languages)?;
+        sessions::start_session(conn, &secret, &user.id, now)
+    })
+    .await
+}
+
+/// Signs in with email and password. A failure takes as long whether or not the email exists,
+/// and says the same thing either way.
+pub async fn login(
+    db: &Db,
+    secret: &Secret,
+    email: &str,
+    password: String,
+) -> AppResult<IssuedTokens> {
+    let email_normalized = normalize_email(email);
+    let credentials = db
+        .run(move |conn| Ok(store::find_credentials(conn, &email_normalized)?))
+        .await?;
+    let user_id = blocking(move || match credentials {
+        Some((user_id, hash)) => Ok(password::verify(&password, &hash)?.then_some(user_id)),
+        None => password::verify_against_nothing(&password).map(|()| None),
+    })
+    .await?
+    .ok_or(AppError::Unauthenticated(Message::WrongCredentials))?;
+    let secret = secret.clone();
+    db.write(move |conn| sessions::start_session(conn, &secret, &user_id, Utc::now()))
+        .await
+}
+
+fn load_profiles(conn: &mut DbConnection, ids: &[UserId]) -> AppResult<Vec<Profile>> {
+    let users = store::users_by_ids(conn, ids)?;
+    let mut languages = store::languages_by_user(conn, ids)?;
+    Ok(users
+        .into_iter()
+        .map(|user| Profile {
+            languages: languages.remove(&user.id).unwrap_or_default(),
+            user,
+        })
+        .collect())
+}
+
+fn load_account(conn: &mut DbConnection, user_id: &UserId) -> AppResult<Account> {
+    let profile = load_profiles(conn, std::slice::from_ref(user_id))?
+        .pop()
+        .ok_or(AppError::NotFound)?;
+    let roles = store::roles(conn, user_id)?;
+    Ok(Account { profile, roles })
+}
+
+/// Public profiles of these people (unknown ids are left out).
+pub async fn profiles(db: &Db, ids: Vec<UserId>) -> AppResult<Vec<Profile>> {
+    db.run(move |conn| load_profiles(conn, &ids)).await
+}
+
+/// The account of `user_id`, with its private fields and roles.
+pub async fn account(db: &Db, user_id: &UserId) -> AppResult<Account> {
+    let user_id = user_id.clone();
+    db.run(move |conn| load_account(conn, &user_id)).await
+}
+
+/// Changes the viewer's own profile; absent fields stay as they are.
+pub async fn update_profile(db: &Db, viewer: &Viewer, form: ProfileForm) -> AppResult<Account> {
+    let changes = ProfileChanges {
+        display_name: form
+            .display_name
+            .as_deref()
+            .map(|name| validate::text("displayName", name, 1, DISPLAY_NAME_MAX))
+            .transpose()?,
+        profession: form.profession,
+        region: patch_text("region", form.region, REGION_MAX)?,
+        bio: patch_text("bio", form.bio, BIO_MAX)?,
+        locale: form
+            .locale
+            .as_deref()
+            .map(|value| valid_locale(value).map(|locale| locale.as_str().to_owned()))
+            .transpose()?,
+        timezone: form
+            .timezone
+            .as_deref()
+            .map(|value| validate::timezone("timezone", value))
+            .transpose()?,
+        updated_at: Some(Utc::now().naive_utc()),
+    };
+    let languages = form
+        .languages
+        .as_deref()
+        .map(|values| validate::languages("languages", values, LANGUAGES_MAX))
+        .transpose()?;
+    let user_id = viewer.user_id.clone();
+    db.write(move |conn| {
+        store::update_profile(conn, &user_id, &changes)?;
+        if let Some(languages) = &languages {
+            store::replace_languages(conn, &user_id, languages)?;
+        }
+        load_account(conn, &user_id)
+    })
+    .await
+}
+
+/// A nullable text field's change: blank or null clears it.
+fn patch_text(
+    field: &'static str,
+    patch: Patch<String>,
+    max: usize,
+) -> AppResult<Option<Option<String>>> {
+    match patch {
+        Patch::Keep => Ok(None),
+        Patch::Clear => Ok(Some(None)),
+        Patch::Set(value) => validate::optional_text(field, Some(&value), max).map(Some),
+    }
+}
+
+/// Erases the viewer's account and everything tied to it, after checking their password.
+pub async fn delete_account(db: &Db, viewer: &Viewer, password: String) -> AppResult<()> {
+    let user_id = viewer.user_id.clone();
+    let lookup_id = user_id.clone();
+    let hash = db
+        .run(move |conn| Ok(store::password_hash(conn, &lookup_id)?))
+        .await?
+        .ok_or_else(sessions::session_invalid)?;
+    if !blocking(move || password::verify(&password, &hash)).await? {
+        return Err(AppError::Unauthenticated(Message::WrongCredentials));
+    }
+    db.write(move |conn| erase(conn, &user_id)).await
+}
+
+/// Everything personal about `user_id`, gone in the caller's transaction.
+fn erase(conn: &mut DbConnection, user_id: &UserId) -> AppResult<()> {
+    store::delete_user(conn, user_id)?;
+    Ok(())
+}
+
+/// Grants `role` to the account with this email; returns false when it already had it.
+pub async fn grant_role(db: &Db, email: &str, role: Role) -> AppResult<bool> {
+    let email_normalized = normalize_email(email);
+    db.write(move |conn| {
+        let user_id =
+            store::find_id_by_email(conn, &email_normalized)?.ok_or(AppError::NotFound)?;
+        if store::has_role(conn, &user_id, role)? {
+            return Ok(false);
+        }
+        store::insert_role(conn, &user_id, role, Utc::now().naive_utc())?;
+        Ok(true)
+    })
+    .await
+}

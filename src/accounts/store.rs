@@ -1,0 +1,145 @@
+//! Queries on users, their languages and roles.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::model::{NewUser, ProfileChanges, Role, UserRow};
+use crate::db::DbConnection;
+use crate::db::schema::{user_languages, user_roles, users};
+use crate::ids::UserId;
+
+pub fn insert_user(conn: &mut DbConnection, user: &NewUser) -> QueryResult<()> {
+    diesel::insert_into(users::table)
+        .values(user)
+        .execute(conn)
+        .map(drop)
+}
+
+/// Replaces the person's languages, keeping the given order.
+pub fn replace_languages(
+    conn: &mut DbConnection,
+    user_id: &UserId,
+    languages: &[String],
+) -> QueryResult<()> {
+    diesel::delete(user_languages::table.filter(user_languages::user_id.eq(user_id)))
+        .execute(conn)?;
+    // One statement per row: diesel cannot batch inserts over a connection chosen at run time.
+    for (language, position) in languages.iter().zip(0i32..) {
+        diesel::insert_into(user_languages::table)
+            .values((
+                user_languages::user_id.eq(user_id),
+                user_languages::position.eq(position),
+                user_languages::language.eq(language),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// The id and password hash of the account with this normalised email.
+pub fn find_credentials(
+    conn: &mut DbConnection,
+    email_normalized: &str,
+) -> QueryResult<Option<(UserId, String)>> {
+    users::table
+        .filter(users::email_normalized.eq(email_normalized))
+        .select((users::id, users::password_hash))
+        .first(conn)
+        .optional()
+}
+
+pub fn find_id_by_email(
+    conn: &mut DbConnection,
+    email_normalized: &str,
+) -> QueryResult<Option<UserId>> {
+    users::table
+        .filter(users::email_normalized.eq(email_normalized))
+        .select(users::id)
+        .first(conn)
+        .optional()
+}
+
+pub fn password_hash(conn: &mut DbConnection, user_id: &UserId) -> QueryResult<Option<String>> {
+    users::table
+        .find(user_id)
+        .select(users::password_hash)
+        .first(conn)
+        .optional()
+}
+
+pub fn users_by_ids(conn: &mut DbConnection, ids: &[UserId]) -> QueryResult<Vec<UserRow>> {
+    users::table
+        .filter(users::id.eq_any(ids))
+        .select(UserRow::as_select())
+        .load(conn)
+}
+
+/// Each person's languages in their chosen order.
+pub fn languages_by_user(
+    conn: &mut DbConnection,
+    ids: &[UserId],
+) -> QueryResult<HashMap<UserId, Vec<String>>> {
+    let rows: Vec<(UserId, String)> = user_languages::table
+        .filter(user_languages::user_id.eq_any(ids))
+        .order((user_languages::user_id, user_languages::position))
+        .select((user_languages::user_id, user_languages::language))
+        .load(conn)?;
+    let mut by_user: HashMap<UserId, Vec<String>> = HashMap::new();
+    for (user_id, language) in rows {
+        by_user.entry(user_id).or_default().push(language);
+    }
+    Ok(by_user)
+}
+
+pub fn roles(conn: &mut DbConnection, user_id: &UserId) -> QueryResult<Vec<Role>> {
+    user_roles::table
+        .filter(user_roles::user_id.eq(user_id))
+        .order(user_roles::role)
+        .select(user_roles::role)
+        .load(conn)
+}
+
+pub fn has_role(conn: &mut DbConnection, user_id: &UserId, role: Role) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        user_roles::table.filter(
+            user_roles::user_id
+                .eq(user_id)
+                .and(user_roles::role.eq(role)),
+        ),
+    ))
+    .get_result(conn)
+}
+
+pub fn insert_role(
+    conn: &mut DbConnection,
+    user_id: &UserId,
+    role: Role,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::insert_into(user_roles::table)
+        .values((
+            user_roles::user_id.eq(user_id),
+            user_roles::role.eq(role),
+            user_roles::granted_at.eq(now),
+        ))
+        .execute(conn)
+        .map(drop)
+}
+
+pub fn update_profile(
+    conn: &mut DbConnection,
+    user_id: &UserId,
+    changes: &ProfileChanges,
+) -> QueryResult<()> {
+    diesel::update(users::table.find(user_id))
+        .set(changes)
+        .execute(conn)
+        .map(drop)
+}
+
+/// Deletes the user; every table that refers to users cascades.
+pub fn delete_user(conn: &mut DbConnection, user_id: &UserId) -> QueryResult<usize> {
+    diesel::delete(users::table.find(user_id)).execute(conn)
+}

@@ -1,0 +1,218 @@
+//! The HTTP face: routes, middleware and the per-request GraphQL context. Used by `relais serve`
+//! and by the integration tests, so both run the same application.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_web::dev::Server;
+use actix_web::http::header::{self, HeaderMap};
+use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+use async_graphql::http::GraphiQLSource;
+use async_graphql_actix_web::GraphQLSubscription;
+use serde_json::json;
+use tracing_actix_web::TracingLogger;
+
+use crate::auth::{Auth, Secret, service as sessions};
+use crate::config::ServerConfig;
+use crate::db::{Db, DbSetupError};
+use crate::error::{AppError, AppResult};
+use crate::graphql::{self, AppState, RelaisSchema, SharedState};
+use crate::i18n::{self, Locale};
+
+/// Largest request body accepted on `/graphql`.
+pub const MAX_BODY_BYTES: usize = 256 * 1024;
+
+/// Why the server could not start; one line for the operator.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Database(#[from] DbSetupError),
+    #[error("RELAIS_SECRET: could not load or create the development secret")]
+    Secret,
+    #[error("RELAIS_ADDR: cannot listen on {addr}: {cause}")]
+    Listen { addr: String, cause: std::io::Error },
+}
+
+/// Opens the database (applying migrations) and resolves the secret.
+pub async fn build_state(config: ServerConfig) -> Result<SharedState, StartError> {
+    let url = config.database_url.clone();
+    let db = tokio::task::spawn_blocking(move || Db::open(&url))
+        .await
+        .map_err(|_| StartError::Secret)??;
+    let secret = Secret::resolve(config.secret.clone(), &db)
+        .await
+        .map_err(|_| StartError::Secret)?;
+    Ok(Arc::new(AppState { db, secret, config }))
+}
+
+/// The running HTTP server on `listener`; it stops gracefully on SIGTERM and SIGINT.
+pub fn serve(state: SharedState, listener: TcpListener) -> std::io::Result<Server> {
+    let schema = graphql::build(state.clone());
+    let server = HttpServer::new(move || {
+        App::new()
+            .wrap(TracingLogger::default())
+            .app_data(web::Data::new(state.clone()))
+            .app_data(web::Data::new(schema.clone()))
+            .app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
+            .route("/graphql", web::post().to(graphql_request))
+            .route("/graphql", web::get().to(graphiql))
+            .route("/graphql/ws", web::get().to(subscriptions))
+            .route("/health", web::get().to(health))
+    })
+    .listen(listener)?
+    .shutdown_timeout(30)
+    .run();
+    Ok(server)
+}
+
+/// What the `Authorization` header holds: nothing, a bearer token, or something unusable.
+enum Credentials<'a> {
+    None,
+    Bearer(&'a str),
+    Malformed,
+}
+
+fn credentials(value: Option<&str>) -> Credentials<'_> {
+    match value.map(str::trim) {
+        None | Some("") => Credentials::None,
+        Some(value) => match value.split_once(' ') {
+            Some((scheme, token))
+                if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() =>
+            {
+                Credentials::Bearer(token.trim())
+            }
+            _ => Credentials::Malformed,
+        },
+    }
+}
+
+/// Who is calling, from an `Authorization` value.
+async fn authenticate(state: &AppState, authorization: Option<&str>) -> AppResult<Auth> {
+    Ok(match credentials(authorization) {
+        Credentials::None => Auth::Anonymous,
+        Credentials::Malformed => Auth::Rejected,
+        Credentials::Bearer(token) => {
+            match sessions::authenticate(&state.db, &state.secret, token).await? {
+                Some(viewer) => Auth::SignedIn(viewer),
+                None => Auth::Rejected,
+            }
+        }
+    })
+}
+
+/// The language of messages: the viewer's, else the client's `Accept-Language`, else French.
+fn request_locale(auth: &Auth, headers: &HeaderMap) -> Locale {
+    match auth {
+        Auth::SignedIn(viewer) => viewer.locale,
+        _ => headers
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|value| value.to_str().ok())
+            .and_then(Locale::from_accept_language)
+            .unwrap_or_default(),
+    }
+}
+
+/// A GraphQL-shaped error answer for requests that never reached the executor.
+fn request_error(status: actix_web::http::StatusCode, error: AppError) -> HttpResponse {
+    let error = async_graphql::Error::from(error).into_server_error(async_graphql::Pos::default());
+    HttpResponse::build(status).json(json!({ "errors": [error] }))
+}
+
+async fn graphql_request(
+    request: HttpRequest,
+    body: web::Bytes,
+    state: web::Data<SharedState>,
+    schema: web::Data<RelaisSchema>,
+) -> HttpResponse {
+    let headers = request.headers();
+    let authorization = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok());
+    let auth = match authenticate(&state, authorization).await {
+        Ok(auth) => auth,
+        Err(error) => {
+            let locale = request_locale(&Auth::Anonymous, headers);
+            return i18n::scope(locale, async {
+                request_error(actix_web::http::StatusCode::SERVICE_UNAVAILABLE, error)
+            })
+            .await;
+        }
+    };
+    let locale = request_locale(&auth, headers);
+    i18n::scope(locale, async {
+        let mut graphql_request: async_graphql::Request = match serde_json::from_slice(&body) {
+            Ok(parsed) => parsed,
+            Err(_) => {
+                return request_error(
+                    actix_web::http::StatusCode::BAD_REQUEST,
+                    AppError::bad_input("body", i18n::Message::MalformedRequest),
+                );
+            }
+        };
+        graphql_request.data = graphql::request_data(&state, auth);
+        let response = schema.execute(graphql_request).await;
+        HttpResponse::Ok().json(response)
+    })
+    .await
+}
+
+async fn graphiql(state: web::Data<SharedState>) -> HttpResponse {
+    if state.config.is_production() {
+        return HttpResponse::NotFound().finish();
+    }
+    HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(
+            GraphiQLSource::build()
+                .endpoint("/graphql")
+                .subscription_endpoint("/graphql/ws")
+                .finish(),
+        )
+}
+
+/// `graphql-transport-ws` (and the older `graphql-ws`); the token comes in `connection_init`.
+async fn subscriptions(
+    request: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<SharedState>,
+    schema: web::Data<RelaisSchema>,
+) -> actix_web::Result<HttpResponse> {
+    let state = state.get_ref().clone();
+    GraphQLSubscription::new(RelaisSchema::clone(&schema))
+        .on_connection_init(move |init| async move {
+            let authorization = init
+                .get("authorization")
+                .or_else(|| init.get("Authorization"))
+                .and_then(|value| value.as_str());
+            let auth = authenticate(&state, authorization).await?;
+            Ok(graphql::request_data(&state, auth))
+        })
+        .start(&request, payload)
+}
+
+async fn health(state: web::Data<SharedState>) -> HttpResponse {
+    let database = state.db.backend().name();
+    if state.db.is_healthy().await {
+        HttpResponse::Ok().json(json!({ "status": "ok", "database": database }))
+    } else {
+        HttpResponse::ServiceUnavailable()
+            .json(json!({ "status": "unavailable", "database": database }))
+    }
+}
+
+/// Housekeeping while serving: forgets expired tokens every hour.
+pub fn spawn_maintenance(state: SharedState) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut every_hour = tokio::time::interval(std::time::Duration::from_secs(3600));
+        loop {
+            every_hour.tick().await;
+            match sessions::prune_expired_tokens(&state.db).await {
+                Ok(pruned) => tracing::debug!(pruned, "expired tokens pruned"),
+                Err(AppError::Internal(cause)) => {
+                    tracing::warn!(error = %cause, "token pruning failed")
+                }
+                Err(_) => {}
+            }
+        }
+    })
+}

@@ -1,0 +1,11 @@
+//! Who is calling: passwords, opaque tokens, sessions, and the request's viewer.
+
+pub mod model;
+pub mod password;
+pub mod secret;
+pub mod service;
+mod store;
+pub mod viewer;
+
+pub use secret::Secret;
+pub use viewer::{Auth, Viewer};

@@ -1,0 +1,145 @@
+//! Session rules: issue a token pair, recognise an access token, rotate refresh tokens, sign out.
+
+use chrono::{DateTime, Utc};
+
+use super::model::{
+    ACCESS_TOKEN_LIFETIME, IssuedTokens, NewSessionToken, REFRESH_TOKEN_LIFETIME, TokenKind,
+};
+use super::secret::{Secret, new_token};
+use super::store;
+use super::viewer::Viewer;
+use crate::db::{Db, DbConnection};
+use crate::error::{AppError, AppResult};
+use crate::i18n::{Locale, Message};
+use crate::ids::{SessionId, UserId};
+
+/// Opens a new session for `user_id` inside the caller's transaction.
+pub fn start_session(
+    conn: &mut DbConnection,
+    secret: &Secret,
+    user_id: &UserId,
+    now: DateTime<Utc>,
+) -> AppResult<IssuedTokens> {
+    let session_id = SessionId::generate();
+    store::insert_session(conn, &session_id, user_id, now.naive_utc())?;
+    issue_tokens(conn, secret, &session_id, user_id, now)
+}
+
+fn issue_tokens(
+    conn: &mut DbConnection,
+    secret: &Secret,
+    session_id: &SessionId,
+    user_id: &UserId,
+    now: DateTime<Utc>,
+) -> AppResult<IssuedTokens> {
+    let access_token = new_token();
+    let refresh_token = new_token();
+    let access_token_expires_at = now + ACCESS_TOKEN_LIFETIME;
+    let (access_hash, refresh_hash) = (
+        secret.mac_hex(access_token.as_bytes()),
+        secret.mac_hex(refresh_token.as_bytes()),
+    );
+    store::insert_token(
+        conn,
+        &NewSessionToken {
+            token_hash: &access_hash,
+            session_id,
+            kind: TokenKind::Access,
+            expires_at: access_token_expires_at.naive_utc(),
+        },
+    )?;
+    store::insert_token(
+        conn,
+        &NewSessionToken {
+            token_hash: &refresh_hash,
+            session_id,
+            kind: TokenKind::Refresh,
+            expires_at: (now + REFRESH_TOKEN_LIFETIME).naive_utc(),
+        },
+    )?;
+    Ok(IssuedTokens {
+        user_id: user_id.clone(),
+        access_token,
+        access_token_expires_at,
+        refresh_token,
+    })
+}
+
+/// The viewer an access token belongs to; `None` when it is unknown, expired or revoked.
+pub async fn authenticate(db: &Db, secret: &Secret, token: &str) -> AppResult<Option<Viewer>> {
+    let token_hash = secret.mac_hex(token.as_bytes());
+    let found = db
+        .run(move |conn| {
+            Ok(store::find_access(
+                conn,
+                &token_hash,
+                Utc::now().naive_utc(),
+            )?)
+        })
+        .await?;
+    Ok(found.map(|(user_id, session_id, locale)| Viewer {
+        user_id,
+        session_id,
+        locale: Locale::parse(&locale).unwrap_or_default(),
+    }))
+}
+
+/// What became of a presented refresh token.
+enum Exchange {
+    Rotated(IssuedTokens),
+    /// It had been exchanged already: someone holds a copy, so the session was revoked.
+    Replayed,
+}
+
+/// Exchanges a refresh token for a new pair. Presenting a token that was already exchanged
+/// revokes its whole session, the legitimate holder's tokens included.
+pub async fn refresh(db: &Db, secret: &Secret, refresh_token: &str) -> AppResult<IssuedTokens> {
+    let token_hash = secret.mac_hex(refresh_token.as_bytes());
+    let secret = secret.clone();
+    let exchange = db
+        .write(move |conn| {
+            let now = Utc::now();
+            let Some(state) = store::find_refresh(conn, &token_hash)? else {
+                return Err(session_invalid());
+            };
+            if state.session_revoked_at.is_some() || state.expires_at <= now.naive_utc() {
+                return Err(session_invalid());
+            }
+            if state.used_at.is_some() {
+                tracing::warn!(session = %state.session_id, "refresh token replayed; session revoked");
+                store::revoke_session(conn, &state.session_id, now.naive_utc())?;
+                return Ok(Exchange::Replayed);
+            }
+            store::mark_used(conn, &token_hash, now.naive_utc())?;
+            issue_tokens(conn, &secret, &state.session_id, &state.user_id, now).map(Exchange::Rotated)
+        })
+        .await?;
+    match exchange {
+        Exchange::Rotated(tokens) => Ok(tokens),
+        Exchange::Replayed => Err(session_invalid()),
+    }
+}
+
+/// Ends the viewer's current session.
+pub async fn sign_out(db: &Db, viewer: &Viewer) -> AppResult<()> {
+    let session_id = viewer.session_id.clone();
+    db.write(move |conn| {
+        Ok(store::revoke_session(
+            conn,
+            &session_id,
+            Utc::now().naive_utc(),
+        )?)
+    })
+    .await
+}
+
+/// Forgets tokens past their expiry; returns how many went.
+pub async fn prune_expired_tokens(db: &Db) -> AppResult<usize> {
+    db.write(|conn| Ok(store::delete_expired_tokens(conn, Utc::now().naive_utc())?))
+        .await
+}
+
+/// Refuses a call whose token opens nothing (the app should refresh or sign in again).
+pub fn session_invalid() -> AppError {
+    AppError::Unauthenticated(Message::SessionInvalid)
+}

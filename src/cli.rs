@@ -1,0 +1,210 @@
+//! The `relais` command line: serve (the default), migrate, seed, schema, grant-role.
+
+use std::net::TcpListener;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::accounts::model::{Profession, RegistrationForm, Role};
+use crate::accounts::service as accounts;
+use crate::app::{self, StartError};
+use crate::auth::Secret;
+use crate::config::{DatabaseArgs, ServeArgs, ServerConfig};
+use crate::db::Db;
+use crate::error::AppError;
+use crate::i18n::Locale;
+use crate::{graphql, telemetry};
+
+#[derive(Debug, Parser)]
+#[command(name = "relais", version, about = "Relais API server")]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+
+    #[command(flatten)]
+    serve: ServeArgs,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the API (the default).
+    Serve(ServeArgs),
+    /// Apply pending database migrations and exit.
+    Migrate(DatabaseArgs),
+    /// Load reference data; with --demo, also demo accounts to try the app with.
+    Seed {
+        #[arg(long)]
+        demo: bool,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// Print the GraphQL schema (SDL), as checked in as schema.graphql.
+    Schema,
+    /// Grant a role to the account with this email.
+    GrantRole {
+        #[arg(long)]
+        email: String,
+        /// ORGANISER, MODERATOR or ADMIN.
+        #[arg(long, value_parser = parse_role)]
+        role: Role,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+}
+
+fn parse_role(value: &str) -> Result<Role, String> {
+    Role::parse(&value.to_ascii_uppercase())
+        .ok_or_else(|| "expected ORGANISER, MODERATOR or ADMIN".to_owned())
+}
+
+/// Why a command failed; printed as one line.
+#[derive(Debug, thiserror::Error)]
+enum CommandError {
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
+    #[error(transparent)]
+    Start(#[from] StartError),
+    #[error(transparent)]
+    Database(#[from] crate::db::DbSetupError),
+    #[error("{0}")]
+    Failed(String),
+}
+
+impl From<AppError> for CommandError {
+    fn from(error: AppError) -> Self {
+        CommandError::Failed(match error {
+            AppError::Internal(cause) => cause.to_string(),
+            other => other.code().to_owned(),
+        })
+    }
+}
+
+/// Runs the command line and returns the process's exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    telemetry::init();
+    let outcome = actix_web::rt::System::new().block_on(run(cli));
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("relais: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), CommandError> {
+    match cli.command {
+        None => serve(cli.serve).await,
+        Some(Command::Serve(args)) => serve(args).await,
+        Some(Command::Migrate(database)) => {
+            open(&database).await?;
+            println!("migrations applied");
+            Ok(())
+        }
+        Some(Command::Seed { demo, database }) => seed(&database, demo).await,
+        Some(Command::Schema) => {
+            print!("{}", graphql::sdl());
+            Ok(())
+        }
+        Some(Command::GrantRole {
+            email,
+            role,
+            database,
+        }) => {
+            let db = open(&database).await?;
+            match accounts::grant_role(&db, &email, role).await {
+                Ok(true) => println!("{email} is now {}", role.as_str()),
+                Ok(false) => println!("{email} already was {}", role.as_str()),
+                Err(AppError::NotFound) => {
+                    return Err(CommandError::Failed(format!(
+                        "no account with email {email}"
+                    )));
+                }
+                Err(error) => return Err(error.into()),
+            }
+            Ok(())
+        }
+    }
+}
+
+async fn open(database: &DatabaseArgs) -> Result<Db, CommandError> {
+    let url = database.database_url.clone();
+    Ok(tokio::task::spawn_blocking(move || Db::open(&url))
+        .await
+        .map_err(|cause| CommandError::Failed(cause.to_string()))??)
+}
+
+async fn serve(args: ServeArgs) -> Result<(), CommandError> {
+    let config = ServerConfig::from_args(args)?;
+    let addr = config.addr;
+    let state = app::build_state(config).await?;
+    let listener = TcpListener::bind(addr).map_err(|cause| StartError::Listen {
+        addr: addr.to_string(),
+        cause,
+    })?;
+    tracing::info!(
+        %addr,
+        database = state.db.backend().name(),
+        "serving GraphQL on http://{addr}/graphql"
+    );
+    let maintenance = app::spawn_maintenance(state.clone());
+    let server = app::serve(state, listener).map_err(|cause| StartError::Listen {
+        addr: addr.to_string(),
+        cause,
+    })?;
+    let served = server.await;
+    maintenance.abort();
+    served.map_err(|cause| CommandError::Failed(cause.to_string()))
+}
+
+/// A demo account, as `seeds/demo_accounts.json` lists it.
+#[derive(Debug, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct DemoAccount {
+    email: String,
+    password: String,
+    display_name: String,
+    profession: String,
+    languages: Vec<String>,
+    region: Option<String>,
+    locale: String,
+}
+
+const DEMO_ACCOUNTS: &str = include_str!("../seeds/demo_accounts.json");
+
+async fn seed(database: &DatabaseArgs, demo: bool) -> Result<(), CommandError> {
+    let db = open(database).await?;
+    if !demo {
+        println!("reference data is up to date");
+        return Ok(());
+    }
+    let accounts: Vec<DemoAccount> = serde_json::from_str(DEMO_ACCOUNTS)
+        .map_err(|cause| CommandError::Failed(format!("seeds/demo_accounts.json: {cause}")))?;
+    // Demo sessions are never handed out, so a throw-away key is enough to issue them.
+    let secret = Secret::new(crate::auth::secret::random_bytes::<32>().to_vec());
+    for account in accounts {
+        let profession = Profession::parse(&account.profession).ok_or_else(|| {
+            CommandError::Failed(format!(
+                "seeds/demo_accounts.json: unknown profession {}",
+                account.profession
+            ))
+        })?;
+        let form = RegistrationForm {
+            email: account.email.clone(),
+            password: account.password,
+            display_name: account.display_name,
+            profession,
+            languages: Some(account.languages),
+            region: account.region,
+            timezone: None,
+            locale: Some(account.locale),
+        };
+        match accounts::register(&db, &secret, form, Locale::Fr).await {
+            Ok(_) => println!("created {}", account.email),
+            Err(AppError::Conflict(_)) => println!("kept {}", account.email),
+            Err(error) => return Err(error.into()),
+        }
+    }
+    Ok(())
+}

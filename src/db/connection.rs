@@ -1,0 +1,133 @@
+//! The connection enum over both backends and the r2d2 manager that picks one from the URL.
+
+use diesel::connection::SimpleConnection;
+use diesel::pg::PgConnection;
+use diesel::r2d2::{CustomizeConnection, ManageConnection, R2D2Connection};
+use diesel::sqlite::SqliteConnection;
+use diesel::{Connection, ConnectionError};
+
+use super::DbSetupError;
+
+/// A connection to whichever database `DATABASE_URL` names.
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    Postgres(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+/// The database engine in use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+}
+
+/// Establishes connections itself: the derived `MultiConnection::establish` would hide the real
+/// reason a connection failed behind a generic message.
+#[derive(Debug, Clone)]
+pub struct ConnectionManager {
+    backend: Backend,
+    /// What the driver receives: the file path for SQLite, the whole URL for PostgreSQL.
+    target: String,
+}
+
+impl ConnectionManager {
+    pub fn new(url: &str) -> Result<Self, DbSetupError> {
+        if let Some(path) = url.strip_prefix("sqlite://") {
+            if path.is_empty() {
+                return Err(DbSetupError::UnsupportedScheme(url.to_owned()));
+            }
+            Ok(Self {
+                backend: Backend::Sqlite,
+                target: path.to_owned(),
+            })
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Self {
+                backend: Backend::Postgres,
+                target: url.to_owned(),
+            })
+        } else {
+            Err(DbSetupError::UnsupportedScheme(redact(url)))
+        }
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub fn establish(&self) -> Result<DbConnection, ConnectionError> {
+        let mut conn = match self.backend {
+            Backend::Sqlite => DbConnection::Sqlite(SqliteConnection::establish(&self.target)?),
+            Backend::Postgres => DbConnection::Postgres(PgConnection::establish(&self.target)?),
+        };
+        Pragmas::apply(&mut conn).map_err(ConnectionError::CouldntSetupConfiguration)?;
+        Ok(conn)
+    }
+}
+
+impl ManageConnection for ConnectionManager {
+    type Connection = DbConnection;
+    type Error = diesel::r2d2::Error;
+
+    fn connect(&self) -> Result<DbConnection, Self::Error> {
+        self.establish()
+            .map_err(diesel::r2d2::Error::ConnectionError)
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), Self::Error> {
+        conn.ping().map_err(diesel::r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, conn: &mut DbConnection) -> bool {
+        conn.is_broken()
+    }
+}
+
+/// Per-connection settings: SQLite's pragmas are per connection, so every new one gets them.
+#[derive(Debug)]
+pub(super) struct Pragmas;
+
+impl Pragmas {
+    fn apply(conn: &mut DbConnection) -> diesel::QueryResult<()> {
+        match conn {
+            DbConnection::Sqlite(sqlite) => sqlite.batch_execute(
+                // busy_timeout first, so that the pragmas below wait for a lock instead of failing.
+                "PRAGMA busy_timeout = 10000;
+                 PRAGMA journal_mode = WAL;
+                 PRAGMA synchronous = NORMAL;
+                 PRAGMA foreign_keys = ON;",
+            ),
+            DbConnection::Postgres(pg) => pg.batch_execute("SET TIME ZONE 'UTC'"),
+        }
+    }
+}
+
+impl CustomizeConnection<DbConnection, diesel::r2d2::Error> for Pragmas {
+    fn on_acquire(&self, conn: &mut DbConnection) -> Result<(), diesel::r2d2::Error> {
+        // `establish` already applied them; this keeps connections made by r2d2 itself in step.
+        Self::apply(conn).map_err(diesel::r2d2::Error::QueryError)
+    }
+}
+
+/// The URL without its password, for messages and logs.
+pub fn redact(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    match rest.split_once('@') {
+        Some((credentials, host)) => match credentials.split_once(':') {
+            Some((user, _password)) => format!("{scheme}://{user}:***@{host}"),
+            None => url.to_owned(),
+        },
+        None => url.to_owned(),
+    }
+}

@@ -1,0 +1,162 @@
+//! Storage: one connection type over SQLite and PostgreSQL, chosen at run time from the URL,
+//! an r2d2 pool, embedded migrations, and the helpers that run diesel off the async threads.
+
+mod connection;
+mod migrations;
+pub mod schema;
+mod sql_types;
+
+use std::time::Duration;
+
+use diesel::connection::{AnsiTransactionManager, TransactionManager};
+use diesel::r2d2::Pool;
+use diesel::{Connection, RunQueryDsl};
+
+pub use connection::{Backend, ConnectionManager, DbConnection};
+pub use sql_types::text_enum;
+
+use crate::error::{AppError, AppResult, InternalError};
+
+/// Why the database could not be opened at start-up; each message names `DATABASE_URL`.
+#[derive(Debug, thiserror::Error)]
+pub enum DbSetupError {
+    #[error("DATABASE_URL: `{0}` is neither sqlite://PATH nor postgres://…")]
+    UnsupportedScheme(String),
+    #[error("DATABASE_URL: cannot open {url}: {cause}")]
+    Unreachable { url: String, cause: String },
+    #[error("DATABASE_URL: migrations failed on {url}: {cause}")]
+    Migration { url: String, cause: String },
+}
+
+/// The pooled database, cheap to clone.
+#[derive(Clone)]
+pub struct Db {
+    pool: Pool<ConnectionManager>,
+    backend: Backend,
+}
+
+impl Db {
+    /// Opens the database named by `url`, applies pending migrations and builds the pool.
+    ///
+    /// Blocking: call it before the server starts, or from a blocking thread.
+    pub fn open(url: &str) -> Result<Self, DbSetupError> {
+        let manager = ConnectionManager::new(url)?;
+        let backend = manager.backend();
+        let redacted = connection::redact(url);
+        let mut first = manager
+            .establish()
+            .map_err(|cause| DbSetupError::Unreachable {
+                url: redacted.clone(),
+                cause: one_line(&cause),
+            })?;
+        let applied =
+            migrations::run_pending(&mut first).map_err(|cause| DbSetupError::Migration {
+                url: redacted,
+                cause: one_line(&cause),
+            })?;
+        drop(first);
+        if applied > 0 {
+            tracing::info!(applied, backend = backend.name(), "migrations applied");
+        }
+        let pool = Pool::builder()
+            .max_size(match backend {
+                Backend::Sqlite => 8,
+                Backend::Postgres => 16,
+            })
+            .min_idle(Some(1))
+            .connection_timeout(Duration::from_secs(5))
+            .connection_customizer(Box::new(connection::Pragmas))
+            .build_unchecked(manager);
+        Ok(Self { pool, backend })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// A pooled connection for blocking code (CLI commands, blocking threads).
+    pub fn connection(&self) -> AppResult<diesel::r2d2::PooledConnection<ConnectionManager>> {
+        self.pool.get().map_err(AppError::internal)
+    }
+
+    /// Runs `job` with a pooled connection on the blocking thread pool, outside any transaction.
+    pub async fn run<T, F>(&self, job: F) -> AppResult<T>
+    where
+        F: FnOnce(&mut DbConnection) -> AppResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let db = self.clone();
+        blocking(move || job(&mut *db.connection()?)).await
+    }
+
+    /// Runs `job` in one write transaction on the blocking thread pool: committed when it returns
+    /// `Ok`, rolled back when it returns `Err`.
+    pub async fn write<T, F>(&self, job: F) -> AppResult<T>
+    where
+        F: FnOnce(&mut DbConnection) -> AppResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let db = self.clone();
+        blocking(move || write_transaction(&mut *db.connection()?, job)).await
+    }
+
+    /// True when the database answers a trivial query.
+    pub async fn is_healthy(&self) -> bool {
+        self.run(|conn| Ok(diesel::sql_query("SELECT 1").execute(conn)?))
+            .await
+            .is_ok()
+    }
+}
+
+/// A driver's message (libpq's spans several lines) as one line.
+fn one_line(cause: &dyn std::fmt::Display) -> String {
+    cause
+        .to_string()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Runs CPU-heavy or blocking work on the blocking pool, keeping the caller's tracing span.
+pub async fn blocking<T, F>(job: F) -> AppResult<T>
+where
+    F: FnOnce() -> AppResult<T> + Send + 'static,
+    T: Send + 'static,
+{
+    let span = tracing::Span::current();
+    tokio::task::spawn_blocking(move || span.in_scope(job))
+        .await
+        .map_err(|cause| AppError::Internal(InternalError::Blocking(cause)))?
+}
+
+/// One write transaction whose reads and writes cannot interleave with another writer's.
+///
+/// SQLite opens it with `BEGIN IMMEDIATE`, taking the write lock up front: a deferred transaction
+/// that reads and then writes fails with SQLITE_BUSY when another connection wrote in between,
+/// and `busy_timeout` cannot retry that. PostgreSQL uses a plain `BEGIN`; its rules take row locks
+/// or guarded updates where a check must not race.
+pub fn write_transaction<T>(
+    conn: &mut DbConnection,
+    job: impl FnOnce(&mut DbConnection) -> AppResult<T>,
+) -> AppResult<T> {
+    match conn {
+        DbConnection::Sqlite(sqlite) => {
+            AnsiTransactionManager::begin_transaction_sql(sqlite, "BEGIN IMMEDIATE")?
+        }
+        DbConnection::Postgres(pg) => AnsiTransactionManager::begin_transaction(pg)?,
+    }
+    match job(conn) {
+        Ok(value) => {
+            <DbConnection as Connection>::TransactionManager::commit_transaction(conn)?;
+            Ok(value)
+        }
+        Err(error) => {
+            if let Err(cause) =
+                <DbConnection as Connection>::TransactionManager::rollback_transaction(conn)
+            {
+                tracing::error!(error = %cause, "rollback failed");
+            }
+            Err(error)
+        }
+    }
+}

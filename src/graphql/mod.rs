@@ -1,0 +1,69 @@
+//! The GraphQL schema: each domain's roots merged, limits, and the SDL export.
+
+pub mod context;
+mod error_codes;
+pub mod scalars;
+
+use async_graphql::dataloader::DataLoader;
+use async_graphql::{EmptySubscription, MergedObject, SDLExportOptions, Schema};
+
+use crate::accounts::graphql::{AccountsMutation, AccountsQuery};
+use crate::accounts::loaders::ProfileLoader;
+use crate::auth::Auth;
+pub use context::{AppState, ContextExt, SharedState};
+
+#[derive(MergedObject, Default)]
+#[graphql(name = "Query")]
+pub struct QueryRoot(AccountsQuery);
+
+#[derive(MergedObject, Default)]
+#[graphql(name = "Mutation")]
+pub struct MutationRoot(AccountsMutation);
+
+pub type RelaisSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
+
+/// Deepest query accepted: the contract's deepest useful path is well under this.
+pub const MAX_DEPTH: usize = 12;
+/// Most expensive query accepted (each field costs 1 unless it says otherwise).
+pub const MAX_COMPLEXITY: usize = 1_000;
+
+/// The schema, without state: enough to print the SDL.
+fn builder() -> async_graphql::SchemaBuilder<QueryRoot, MutationRoot, EmptySubscription> {
+    Schema::build(
+        QueryRoot::default(),
+        MutationRoot::default(),
+        EmptySubscription,
+    )
+    .limit_depth(MAX_DEPTH)
+    .limit_complexity(MAX_COMPLEXITY)
+    .extension(error_codes::ErrorCodes)
+}
+
+/// The schema the server runs. Production hides introspection and field suggestions.
+pub fn build(state: SharedState) -> RelaisSchema {
+    let production = state.config.is_production();
+    let mut schema = builder().data(state);
+    if production {
+        schema = schema.disable_introspection().disable_suggestions();
+    }
+    schema.finish()
+}
+
+/// The SDL checked in as `schema.graphql`, fields sorted for stable diffs.
+pub fn sdl() -> String {
+    builder()
+        .finish()
+        .sdl_with_options(SDLExportOptions::new().sorted_fields().sorted_enum_items())
+}
+
+/// The per-request data: who is calling and fresh DataLoaders (so nothing is cached across
+/// requests or between people).
+pub fn request_data(state: &SharedState, auth: Auth) -> async_graphql::Data {
+    let mut data = async_graphql::Data::default();
+    data.insert(auth);
+    data.insert(DataLoader::new(
+        ProfileLoader::new(state.db.clone()),
+        tokio::spawn,
+    ));
+    data
+}

@@ -1,0 +1,174 @@
+//! Every text a user reads, in French (the default) and English, from one place.
+//!
+//! The locale of the request being served is kept in a task-local, so that errors raised deep in
+//! a service are rendered in the viewer's language when they reach the GraphQL layer.
+
+use std::future::Future;
+
+/// A language the app speaks. French first: most users are French-speaking health workers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Locale {
+    #[default]
+    Fr,
+    En,
+}
+
+impl Locale {
+    pub const ALL: [Locale; 2] = [Locale::Fr, Locale::En];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Locale::Fr => "fr",
+            Locale::En => "en",
+        }
+    }
+
+    pub fn parse(tag: &str) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|locale| locale.as_str().eq_ignore_ascii_case(tag))
+    }
+
+    /// The preferred supported language of an `Accept-Language` header, honouring q-values.
+    pub fn from_accept_language(header: &str) -> Option<Self> {
+        header
+            .split(',')
+            .enumerate()
+            .filter_map(|(position, item)| {
+                let mut parts = item.split(';');
+                let tag = parts.next()?.trim();
+                let primary = tag.split('-').next()?;
+                let quality = parts
+                    .filter_map(|param| param.trim().strip_prefix("q="))
+                    .find_map(|q| q.trim().parse::<f32>().ok())
+                    .unwrap_or(1.0);
+                let locale = Self::parse(primary)?;
+                (quality > 0.0).then_some((quality, position, locale))
+            })
+            // Highest quality first; among equals, the order the client gave.
+            .min_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)))
+            .map(|(_, _, locale)| locale)
+    }
+}
+
+tokio::task_local! {
+    static REQUEST_LOCALE: Locale;
+}
+
+/// Runs `future` with `locale` as the language of every message it renders.
+pub async fn scope<F: Future>(locale: Locale, future: F) -> F::Output {
+    REQUEST_LOCALE.scope(locale, future).await
+}
+
+/// The locale of the request being served (French outside any request).
+pub fn current() -> Locale {
+    REQUEST_LOCALE
+        .try_with(|locale| *locale)
+        .unwrap_or_default()
+}
+
+/// A message for a person, rendered in their locale.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Message {
+    SignInRequired,
+    SessionInvalid,
+    WrongCredentials,
+    Forbidden,
+    NotFound,
+    RateLimited,
+    Internal,
+    Required,
+    MalformedRequest,
+    LengthBetween { min: usize, max: usize },
+    TooLong { max: usize },
+    TooMany { max: usize },
+    InvalidEmail,
+    EmailTaken,
+    InvalidLanguage { value: String },
+    InvalidTimezone { value: String },
+    InvalidLocale { value: String },
+}
+
+impl Message {
+    pub fn render(&self, locale: Locale) -> String {
+        use Locale::{En, Fr};
+        match (self, locale) {
+            (Self::SignInRequired, Fr) => "Connectez-vous pour continuer.".into(),
+            (Self::SignInRequired, En) => "Please sign in to continue.".into(),
+            (Self::SessionInvalid, Fr) => {
+                "Votre session a expiré ou n'est plus valide : reconnectez-vous.".into()
+            }
+            (Self::SessionInvalid, En) => {
+                "Your session has expired or is no longer valid: please sign in again.".into()
+            }
+            (Self::WrongCredentials, Fr) => "Adresse e-mail ou mot de passe incorrect.".into(),
+            (Self::WrongCredentials, En) => "Incorrect email address or password.".into(),
+            (Self::Forbidden, Fr) => "Vous n'avez pas accès à cette ressource.".into(),
+            (Self::Forbidden, En) => "You do not have access to this resource.".into(),
+            (Self::NotFound, Fr) => "Introuvable.".into(),
+            (Self::NotFound, En) => "Not found.".into(),
+            (Self::RateLimited, Fr) => "Trop de tentatives : réessayez plus tard.".into(),
+            (Self::RateLimited, En) => "Too many attempts: please try again later.".into(),
+            (Self::Internal, Fr) => "Une erreur interne est survenue.".into(),
+            (Self::Internal, En) => "An internal error occurred.".into(),
+            (Self::Required, Fr) => "Ce champ est obligatoire.".into(),
+            (Self::Required, En) => "This field is required.".into(),
+            (Self::MalformedRequest, Fr) => "Requête GraphQL illisible (JSON attendu).".into(),
+            (Self::MalformedRequest, En) => "Unreadable GraphQL request (JSON expected).".into(),
+            (Self::LengthBetween { min, max }, Fr) => {
+                format!("Doit compter entre {min} et {max} caractères.")
+            }
+            (Self::LengthBetween { min, max }, En) => {
+                format!("Must be between {min} and {max} characters long.")
+            }
+            (Self::TooLong { max }, Fr) => format!("Ne doit pas dépasser {max} caractères."),
+            (Self::TooLong { max }, En) => format!("Must be at most {max} characters long."),
+            (Self::TooMany { max }, Fr) => format!("Au plus {max} éléments."),
+            (Self::TooMany { max }, En) => format!("At most {max} items."),
+            (Self::InvalidEmail, Fr) => "Adresse e-mail invalide.".into(),
+            (Self::InvalidEmail, En) => "Invalid email address.".into(),
+            (Self::EmailTaken, Fr) => "Un compte existe déjà avec cette adresse e-mail.".into(),
+            (Self::EmailTaken, En) => "An account already exists with this email address.".into(),
+            (Self::InvalidLanguage { value }, Fr) => {
+                format!("« {value} » n'est pas un code de langue (fr, en…).")
+            }
+            (Self::InvalidLanguage { value }, En) => {
+                format!("\"{value}\" is not a language code (fr, en…).")
+            }
+            (Self::InvalidTimezone { value }, Fr) => {
+                format!("« {value} » n'est pas un fuseau horaire IANA (Europe/Paris…).")
+            }
+            (Self::InvalidTimezone { value }, En) => {
+                format!("\"{value}\" is not an IANA time zone (Europe/Paris…).")
+            }
+            (Self::InvalidLocale { value }, Fr) => {
+                format!("« {value} » n'est pas une langue de l'application (fr ou en).")
+            }
+            (Self::InvalidLocale { value }, En) => {
+                format!("\"{value}\" is not an app language (fr or en).")
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accept_language_prefers_highest_quality_supported_tag() {
+        assert_eq!(
+            Locale::from_accept_language("en-GB,en;q=0.9"),
+            Some(Locale::En)
+        );
+        assert_eq!(
+            Locale::from_accept_language("de, en;q=0.5, fr;q=0.8"),
+            Some(Locale::Fr)
+        );
+        assert_eq!(Locale::from_accept_language("de-CH"), None);
+        assert_eq!(
+            Locale::from_accept_language("fr;q=0, en;q=0.1"),
+            Some(Locale::En)
+        );
+    }
+}

@@ -1,0 +1,16 @@
+//! Relais: the GraphQL backend of a peer-support app for health professionals.
+//!
+//! The binary (`src/main.rs`) and the integration tests share everything here.
+
+pub mod accounts;
+pub mod app;
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod graphql;
+pub mod i18n;
+pub mod ids;
+pub mod telemetry;
+pub mod validate;

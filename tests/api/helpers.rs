@@ -1,0 +1,260 @@
+//! Starting the app for a test and talking GraphQL to it.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_web::dev::ServerHandle;
+use diesel::Connection;
+use diesel::connection::SimpleConnection;
+use relais::app;
+use relais::config::{Environment, ServerConfig};
+use relais::graphql::SharedState;
+use serde_json::{Value, json};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A running app on its own port and its own database.
+pub struct TestApp {
+    pub base_url: String,
+    pub state: SharedState,
+    pub http: reqwest::Client,
+    pub database_url: String,
+    handle: ServerHandle,
+    /// Keeps the SQLite file's directory alive as long as the app (and its restarts).
+    _files: Option<Arc<tempfile::TempDir>>,
+}
+
+/// A signed-in test user.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub access_token: String,
+    pub refresh_token: String,
+    pub user_id: String,
+}
+
+pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
+    spawn_app_in(backend, Environment::Development).await
+}
+
+pub async fn spawn_app_in(backend: Backend, environment: Environment) -> Option<TestApp> {
+    let (database_url, files) = match backend {
+        Backend::Sqlite => {
+            let dir = tempfile::tempdir().expect("temporary directory");
+            let url = format!("sqlite://{}", dir.path().join("relais.db").display());
+            (url, Some(Arc::new(dir)))
+        }
+        Backend::Postgres => (fresh_postgres_schema().await?, None),
+    };
+    Some(start(database_url, files, environment).await)
+}
+
+/// A schema of its own in the `TEST_POSTGRES_URL` database, as a URL whose search_path is it.
+async fn fresh_postgres_schema() -> Option<String> {
+    let base = std::env::var("TEST_POSTGRES_URL")
+        .ok()
+        .filter(|url| !url.is_empty())?;
+    let schema = format!("relais_test_{}", uuid::Uuid::now_v7().simple());
+    let create = format!("CREATE SCHEMA {schema}");
+    let admin_url = base.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut conn =
+            diesel::PgConnection::establish(&admin_url).expect("TEST_POSTGRES_URL reachable");
+        conn.batch_execute(&create).expect("test schema created");
+    })
+    .await
+    .unwrap();
+    let separator = if base.contains('?') { '&' } else { '?' };
+    Some(format!(
+        "{base}{separator}options=-c%20search_path%3D{schema}"
+    ))
+}
+
+async fn start(
+    database_url: String,
+    files: Option<Arc<tempfile::TempDir>>,
+    environment: Environment,
+) -> TestApp {
+    relais::telemetry::init();
+    let config = ServerConfig {
+        addr: "127.0.0.1:0".parse().unwrap(),
+        database_url: database_url.clone(),
+        environment,
+        secret: (environment == Environment::Production)
+            .then(|| b"a production secret of at least thirty-two bytes".to_vec()),
+    };
+    let state = app::build_state(config).await.expect("app state");
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let server = app::serve(state.clone(), listener).expect("server");
+    let handle = server.handle();
+    tokio::spawn(server);
+    TestApp {
+        base_url: format!("http://127.0.0.1:{port}"),
+        state,
+        http: reqwest::Client::new(),
+        database_url,
+        handle,
+        _files: files,
+    }
+}
+
+impl TestApp {
+    /// Stops this server and starts a new one on the same database.
+    pub async fn restart(self) -> TestApp {
+        self.handle.stop(true).await;
+        start(self.database_url, self._files, Environment::Development).await
+    }
+
+    pub async fn post_graphql(&self, body: Value, headers: &[(&str, &str)]) -> reqwest::Response {
+        let mut request = self
+            .http
+            .post(format!("{}/graphql", self.base_url))
+            .json(&body);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        request.send().await.expect("request sent")
+    }
+
+    /// Runs a GraphQL operation, as `token`'s holder when given, and returns the JSON answer.
+    pub async fn gql(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
+        let bearer = token.map(|token| format!("Bearer {token}"));
+        let headers: Vec<(&str, &str)> = bearer
+            .iter()
+            .map(|value| ("authorization", value.as_str()))
+            .collect();
+        let response = self
+            .post_graphql(json!({ "query": query, "variables": variables }), &headers)
+            .await;
+        assert_eq!(response.status(), 200);
+        response.json().await.expect("JSON answer")
+    }
+
+    /// Registers `email` with sensible defaults and returns its session.
+    pub async fn register(&self, email: &str) -> Session {
+        self.register_with(json!({
+            "email": email,
+            "password": "a long enough password",
+            "displayName": email.split('@').next().unwrap(),
+            "profession": "NURSE",
+        }))
+        .await
+    }
+
+    pub async fn register_with(&self, input: Value) -> Session {
+        let answer = self
+            .gql(
+                None,
+                "mutation($input: RegisterInput!) { register(input: $input) {
+                    accessToken refreshToken viewer { user { id } } } }",
+                json!({ "input": input }),
+            )
+            .await;
+        session_of(&answer["data"]["register"])
+    }
+}
+
+/// The session in an `AuthPayload`.
+pub fn session_of(payload: &Value) -> Session {
+    Session {
+        access_token: payload["accessToken"]
+            .as_str()
+            .expect("accessToken")
+            .to_owned(),
+        refresh_token: payload["refreshToken"]
+            .as_str()
+            .expect("refreshToken")
+            .to_owned(),
+        user_id: payload["viewer"]["user"]["id"]
+            .as_str()
+            .expect("user id")
+            .to_owned(),
+    }
+}
+
+/// The `extensions.code` of the answer's first error.
+pub fn error_code(answer: &Value) -> &str {
+    answer["errors"][0]["extensions"]["code"]
+        .as_str()
+        .unwrap_or_else(|| panic!("expected an error, got {answer}"))
+}
+
+/// The `extensions.field` of the answer's first error.
+pub fn error_field(answer: &Value) -> &str {
+    answer["errors"][0]["extensions"]["field"]
+        .as_str()
+        .unwrap_or_else(|| panic!("expected a field error, got {answer}"))
+}
+
+/// The message of the answer's first error.
+pub fn error_message(answer: &Value) -> &str {
+    answer["errors"][0]["message"].as_str().unwrap_or_default()
+}
+
+/// A TCP relay to the test PostgreSQL server that a test can cut, to see the app lose its database.
+pub struct CuttableRelay {
+    pub database_url: String,
+    cut: tokio::sync::watch::Sender<bool>,
+}
+
+impl CuttableRelay {
+    /// A relay to the host and port of `database_url`; `None` without PostgreSQL.
+    pub async fn to_test_postgres() -> Option<CuttableRelay> {
+        let database_url = fresh_postgres_schema().await?;
+        let upstream = {
+            let after_scheme = database_url.split_once("://")?.1;
+            let host_port = after_scheme.split(['/', '?']).next()?;
+            let host_port = host_port.rsplit('@').next()?;
+            if host_port.contains(':') {
+                host_port.to_owned()
+            } else {
+                format!("{host_port}:5432")
+            }
+        };
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let relay_addr = listener.local_addr().unwrap().to_string();
+        let (cut, cut_watch) = tokio::sync::watch::channel(false);
+        tokio::spawn(async move {
+            let mut accept_watch = cut_watch.clone();
+            loop {
+                let (mut client, _) = tokio::select! {
+                    accepted = listener.accept() => accepted.unwrap(),
+                    _ = accept_watch.changed() => return,
+                };
+                let upstream = upstream.clone();
+                let mut connection_watch = cut_watch.clone();
+                tokio::spawn(async move {
+                    let mut server = tokio::net::TcpStream::connect(upstream).await.unwrap();
+                    tokio::select! {
+                        _ = tokio::io::copy_bidirectional(&mut client, &mut server) => {}
+                        _ = connection_watch.changed() => {}
+                    }
+                });
+            }
+        });
+        let (prefix, rest) = database_url.split_once("://")?;
+        let credentials = rest
+            .split_once('@')
+            .map(|(credentials, _)| format!("{credentials}@"))
+            .unwrap_or_default();
+        let path = &rest[rest.find(['/', '?']).unwrap_or(rest.len())..];
+        Some(CuttableRelay {
+            database_url: format!("{prefix}://{credentials}{relay_addr}{path}"),
+            cut,
+        })
+    }
+
+    /// Drops every relayed connection and refuses new ones.
+    pub fn cut(&self) {
+        self.cut.send_replace(true);
+    }
+}
+
+/// An app on `database_url` (development settings).
+pub async fn spawn_app_on(database_url: String) -> TestApp {
+    start(database_url, None, Environment::Development).await
+}

@@ -1,0 +1,33 @@
+//! Integration tests: real HTTP into the real app, on a fresh database per test.
+//!
+//! Every test body runs on SQLite, and on PostgreSQL when `TEST_POSTGRES_URL` is set (each test
+//! then gets a schema of its own in that database).
+
+// Tests may stop at the first surprise.
+#![allow(clippy::unwrap_used)]
+
+/// Declares, for each async test body `name(app: TestApp)`, a `name::sqlite` and a
+/// `name::postgres` test.
+macro_rules! on_both_backends {
+    ($($name:ident),+ $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let app = crate::helpers::spawn_app(crate::helpers::Backend::Sqlite).await;
+                super::$name(app.expect("SQLite is always available")).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                match crate::helpers::spawn_app(crate::helpers::Backend::Postgres).await {
+                    Some(app) => super::$name(app).await,
+                    None => eprintln!("TEST_POSTGRES_URL unset: PostgreSQL run skipped"),
+                }
+            }
+        }
+    )+};
+}
+
+mod accounts;
+mod helpers;
+mod server;
