@@ -18,6 +18,8 @@ use crate::db::{Db, DbSetupError};
 use crate::error::{AppError, AppResult};
 use crate::graphql::{self, AppState, RelaisSchema, SharedState};
 use crate::i18n::{self, Locale};
+use crate::notifications::dispatcher::{self, PushSender};
+use crate::notifications::service as notifications;
 
 /// Largest request body accepted on `/graphql`.
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
@@ -29,12 +31,15 @@ pub enum StartError {
     Database(#[from] DbSetupError),
     #[error("RELAIS_SECRET: could not load or create the development secret")]
     Secret,
+    #[error("FCM_SERVICE_ACCOUNT: {0}")]
+    Push(String),
     #[error("RELAIS_ADDR: cannot listen on {addr}: {cause}")]
     Listen { addr: String, cause: std::io::Error },
 }
 
-/// Opens the database (applying migrations) and resolves the secret.
+/// Opens the database (applying migrations), resolves the secret and the push sender.
 pub async fn build_state(config: ServerConfig) -> Result<SharedState, StartError> {
+    let push = PushSender::from_config(&config.push).map_err(StartError::Push)?;
     let url = config.database_url.clone();
     let db = tokio::task::spawn_blocking(move || Db::open(&url))
         .await
@@ -42,7 +47,12 @@ pub async fn build_state(config: ServerConfig) -> Result<SharedState, StartError
     let secret = Secret::resolve(config.secret.clone(), &db)
         .await
         .map_err(|_| StartError::Secret)?;
-    Ok(Arc::new(AppState { db, secret, config }))
+    Ok(Arc::new(AppState {
+        db,
+        secret,
+        config,
+        push,
+    }))
 }
 
 /// The running HTTP server on `listener`; it stops gracefully on SIGTERM and SIGINT.
@@ -58,6 +68,7 @@ pub fn serve(state: SharedState, listener: TcpListener) -> std::io::Result<Serve
             .route("/graphql", web::get().to(graphiql))
             .route("/graphql/ws", web::get().to(subscriptions))
             .route("/health", web::get().to(health))
+            .route("/metrics", web::get().to(metrics))
     })
     .listen(listener)?
     .shutdown_timeout(30)
@@ -200,18 +211,102 @@ async fn health(state: web::Data<SharedState>) -> HttpResponse {
     }
 }
 
-/// Housekeeping while serving: forgets expired tokens every hour.
-pub fn spawn_maintenance(state: SharedState) -> tokio::task::JoinHandle<()> {
+/// Outbox figures in Prometheus' text format: pushes by state and the delivery lag.
+async fn metrics(state: web::Data<SharedState>) -> HttpResponse {
+    let stats = match dispatcher::outbox_stats(&state.db).await {
+        Ok(stats) => stats,
+        Err(_) => return HttpResponse::ServiceUnavailable().finish(),
+    };
+    let mut text = String::from(
+        "# HELP relais_push_outbox Pushes in the outbox by state.\n# TYPE relais_push_outbox gauge\n",
+    );
+    for (status, count) in &stats.by_status {
+        text.push_str(&format!(
+            "relais_push_outbox{{status=\"{}\"}} {count}\n",
+            status.as_str()
+        ));
+    }
+    text.push_str(&format!(
+        "# HELP relais_push_outbox_lag_seconds Age of the oldest due push.\n\
+         # TYPE relais_push_outbox_lag_seconds gauge\nrelais_push_outbox_lag_seconds {}\n",
+        stats.oldest_due_seconds
+    ));
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4")
+        .body(text)
+}
+
+/// The work a server does besides answering requests: push dispatchers and housekeeping.
+pub struct Background {
+    shutdown: tokio::sync::watch::Sender<bool>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Background {
+    /// Starts `workers` push dispatchers (one at most on SQLite, whose writes serialise anyway)
+    /// and the hourly housekeeping.
+    pub fn start(state: &SharedState, workers: usize) -> Self {
+        let (shutdown, stop) = tokio::sync::watch::channel(false);
+        let workers = match state.db.backend() {
+            crate::db::Backend::Sqlite => workers.min(1),
+            crate::db::Backend::Postgres => workers,
+        };
+        let mut tasks = dispatcher::spawn_workers(
+            &state.db,
+            &state.push,
+            Arc::new(state.config.push.clone()),
+            workers,
+            &stop,
+        );
+        tasks.push(spawn_housekeeping(state.clone(), stop));
+        Self { shutdown, tasks }
+    }
+
+    /// Asks every task to stop and waits for them: dispatchers finish their sends or give their
+    /// claims back.
+    pub async fn stop(self) {
+        self.shutdown.send_replace(true);
+        for task in self.tasks {
+            if let Err(error) = task.await
+                && error.is_panic()
+            {
+                tracing::error!(?error, "background task panicked");
+            }
+        }
+    }
+}
+
+/// Every hour: forgets expired tokens, stale devices and long-finished pushes.
+fn spawn_housekeeping(
+    state: SharedState,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut every_hour = tokio::time::interval(std::time::Duration::from_secs(3600));
         loop {
-            every_hour.tick().await;
-            match sessions::prune_expired_tokens(&state.db).await {
-                Ok(pruned) => tracing::debug!(pruned, "expired tokens pruned"),
-                Err(AppError::Internal(cause)) => {
-                    tracing::warn!(error = %cause, "token pruning failed")
+            tokio::select! {
+                _ = every_hour.tick() => {}
+                _ = stop.changed() => return,
+            }
+            let outcomes = [
+                (
+                    "expired tokens",
+                    sessions::prune_expired_tokens(&state.db).await,
+                ),
+                (
+                    "stale devices",
+                    notifications::prune_stale_devices(&state.db).await,
+                ),
+                (
+                    "finished pushes",
+                    dispatcher::prune_finished(&state.db).await,
+                ),
+            ];
+            for (what, outcome) in outcomes {
+                match outcome {
+                    Ok(pruned) => tracing::debug!(pruned, "{what} pruned"),
+                    Err(error) => tracing::warn!(?error, "pruning {what} failed"),
                 }
-                Err(_) => {}
             }
         }
     })

@@ -29,6 +29,8 @@ pub struct Cli {
 enum Command {
     /// Serve the API (the default).
     Serve(ServeArgs),
+    /// Run push dispatchers only, no HTTP (several may run against one PostgreSQL database).
+    Worker(ServeArgs),
     /// Apply pending database migrations and exit.
     Migrate(DatabaseArgs),
     /// Load reference data; with --demo, also demo accounts to try the app with.
@@ -97,6 +99,7 @@ async fn run(cli: Cli) -> Result<(), CommandError> {
     match cli.command {
         None => serve(cli.serve).await,
         Some(Command::Serve(args)) => serve(args).await,
+        Some(Command::Worker(args)) => work(args).await,
         Some(Command::Migrate(database)) => {
             open(&database).await?;
             println!("migrations applied");
@@ -148,14 +151,49 @@ async fn serve(args: ServeArgs) -> Result<(), CommandError> {
         database = state.db.backend().name(),
         "serving GraphQL on http://{addr}/graphql"
     );
-    let maintenance = app::spawn_maintenance(state.clone());
+    let background = app::Background::start(&state, state.config.push.workers);
     let server = app::serve(state, listener).map_err(|cause| StartError::Listen {
         addr: addr.to_string(),
         cause,
     })?;
     let served = server.await;
-    maintenance.abort();
+    background.stop().await;
     served.map_err(|cause| CommandError::Failed(cause.to_string()))
+}
+
+/// Push dispatchers until SIGINT or SIGTERM.
+async fn work(args: ServeArgs) -> Result<(), CommandError> {
+    let config = ServerConfig::from_args(args)?;
+    let workers = config.push.workers.max(1);
+    let state = app::build_state(config).await?;
+    let background = app::Background::start(&state, workers);
+    wait_for_stop_signal().await;
+    tracing::info!("stopping push dispatchers");
+    background.stop().await;
+    Ok(())
+}
+
+async fn wait_for_stop_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut terminate =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(terminate) => terminate,
+                Err(_) => {
+                    let _ = interrupt.await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = interrupt => {}
+            _ = terminate.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = interrupt.await;
+    }
 }
 
 /// A demo account, as `seeds/demo_accounts.json` lists it.

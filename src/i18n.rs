@@ -87,6 +87,11 @@ pub enum Message {
     InvalidLanguage { value: String },
     InvalidTimezone { value: String },
     InvalidLocale { value: String },
+    InvalidTimeOfDay { value: String },
+    QuietHoursNeedBoth,
+    QuietHoursEmpty,
+    InvalidCursor,
+    NumberBetween { min: i64, max: i64 },
 }
 
 impl Message {
@@ -147,7 +152,81 @@ impl Message {
             (Self::InvalidLocale { value }, En) => {
                 format!("\"{value}\" is not an app language (fr or en).")
             }
+            (Self::InvalidTimeOfDay { value }, Fr) => {
+                format!("« {value} » n'est pas une heure HH:MM (22:00…).")
+            }
+            (Self::InvalidTimeOfDay { value }, En) => {
+                format!("\"{value}\" is not a time HH:MM (22:00…).")
+            }
+            (Self::QuietHoursNeedBoth, Fr) => {
+                "Indiquez le début et la fin des heures calmes, ou aucun des deux.".into()
+            }
+            (Self::QuietHoursNeedBoth, En) => {
+                "Give both the start and the end of quiet hours, or neither.".into()
+            }
+            (Self::QuietHoursEmpty, Fr) => {
+                "Le début et la fin des heures calmes doivent différer.".into()
+            }
+            (Self::QuietHoursEmpty, En) => {
+                "Quiet hours must start and end at different times.".into()
+            }
+            (Self::InvalidCursor, Fr) => "Curseur de pagination invalide.".into(),
+            (Self::InvalidCursor, En) => "Invalid pagination cursor.".into(),
+            (Self::NumberBetween { min, max }, Fr) => format!("Doit être entre {min} et {max}."),
+            (Self::NumberBetween { min, max }, En) => format!("Must be between {min} and {max}."),
         }
+    }
+}
+
+/// The texts of a notification: one variant per kind, with what the text mentions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NotificationText {
+    Welcome { name: String },
+    TestPush,
+}
+
+impl NotificationText {
+    /// The stable name stored with the notification.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Welcome { .. } => "WELCOME",
+            Self::TestPush => "TEST_PUSH",
+        }
+    }
+
+    /// Title and body in `locale`.
+    pub fn render(&self, locale: Locale) -> (String, String) {
+        use Locale::{En, Fr};
+        match (self, locale) {
+            (Self::Welcome { name }, Fr) => (
+                format!("Bienvenue sur Relais, {name}"),
+                "Rejoignez un groupe de pairs, trouvez un mentor ou prenez un moment pour vous."
+                    .into(),
+            ),
+            (Self::Welcome { name }, En) => (
+                format!("Welcome to Relais, {name}"),
+                "Join a peer group, find a mentor or take a moment for yourself.".into(),
+            ),
+            (Self::TestPush, Fr) => (
+                "Notification de test".into(),
+                "Les notifications arrivent bien sur cet appareil.".into(),
+            ),
+            (Self::TestPush, En) => (
+                "Test notification".into(),
+                "Notifications reach this device.".into(),
+            ),
+        }
+    }
+}
+
+/// What a push of a sensitive category shows on a lock screen instead of its text.
+pub fn neutral_push(locale: Locale) -> (String, String) {
+    match locale {
+        Locale::Fr => (
+            "Relais".into(),
+            "Vous avez une nouvelle notification.".into(),
+        ),
+        Locale::En => ("Relais".into(), "You have a new notification.".into()),
     }
 }
 

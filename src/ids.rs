@@ -69,4 +69,10 @@ id_type! {
     UserId;
     /// A signed-in session (one device's sign-in, renewed by refresh tokens).
     SessionId;
+    /// A phone or browser registered for push.
+    DeviceId;
+    /// An in-app notification.
+    NotificationId;
+    /// One push to one device, waiting in the outbox or done.
+    PushId;
 }

@@ -12,5 +12,7 @@ pub mod error;
 pub mod graphql;
 pub mod i18n;
 pub mod ids;
+pub mod notifications;
+pub mod pagination;
 pub mod telemetry;
 pub mod validate;

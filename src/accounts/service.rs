@@ -12,8 +12,10 @@ use crate::auth::model::IssuedTokens;
 use crate::auth::{Secret, Viewer, password, service as sessions};
 use crate::db::{Db, DbConnection, blocking};
 use crate::error::{AppError, AppResult};
-use crate::i18n::{Locale, Message};
+use crate::i18n::{Locale, Message, NotificationText};
 use crate::ids::UserId;
+use crate::notifications::model::{Notice, NotificationCategory};
+use crate::notifications::service as notifications;
 use crate::validate;
 
 /// The form an email is compared and stored under: trimmed, lower-cased.
@@ -104,6 +106,16 @@ pub async fn register(
             other => other.into(),
         })?;
         store::replace_languages(conn, &user.id, &languages)?;
+        notifications::notify(
+            conn,
+            &user.id,
+            Notice::new(
+                NotificationCategory::System,
+                NotificationText::Welcome {
+                    name: user.display_name.clone(),
+                },
+            ),
+        )?;
         sessions::start_session(conn, &secret, &user.id, now)
     })
     .await

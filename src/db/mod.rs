@@ -2,6 +2,7 @@
 //! an r2d2 pool, embedded migrations, and the helpers that run diesel off the async threads.
 
 mod connection;
+pub mod events;
 mod migrations;
 pub mod schema;
 mod sql_types;
@@ -13,6 +14,7 @@ use diesel::r2d2::Pool;
 use diesel::{Connection, RunQueryDsl};
 
 pub use connection::{Backend, ConnectionManager, DbConnection};
+use events::EventBus;
 pub use sql_types::text_enum;
 
 use crate::error::{AppError, AppResult, InternalError};
@@ -33,6 +35,7 @@ pub enum DbSetupError {
 pub struct Db {
     pool: Pool<ConnectionManager>,
     backend: Backend,
+    events: EventBus,
 }
 
 impl Db {
@@ -67,11 +70,20 @@ impl Db {
             .connection_timeout(Duration::from_secs(5))
             .connection_customizer(Box::new(connection::Pragmas))
             .build_unchecked(manager);
-        Ok(Self { pool, backend })
+        Ok(Self {
+            pool,
+            backend,
+            events: EventBus::new(),
+        })
     }
 
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// Changes committed through this pool, as they commit.
+    pub fn events(&self) -> &EventBus {
+        &self.events
     }
 
     /// A pooled connection for blocking code (CLI commands, blocking threads).
@@ -90,14 +102,24 @@ impl Db {
     }
 
     /// Runs `job` in one write transaction on the blocking thread pool: committed when it returns
-    /// `Ok`, rolled back when it returns `Err`.
+    /// `Ok`, rolled back when it returns `Err`. Events the job announced with
+    /// [`events::after_commit`] are published once it has committed.
     pub async fn write<T, F>(&self, job: F) -> AppResult<T>
     where
         F: FnOnce(&mut DbConnection) -> AppResult<T> + Send + 'static,
         T: Send + 'static,
     {
         let db = self.clone();
-        blocking(move || write_transaction(&mut *db.connection()?, job)).await
+        blocking(move || {
+            events::take_pending();
+            let outcome = write_transaction(&mut *db.connection()?, job);
+            let pending = events::take_pending();
+            if outcome.is_ok() {
+                db.events.publish(pending);
+            }
+            outcome
+        })
+        .await
     }
 
     /// True when the database answers a trivial query.

@@ -72,3 +72,84 @@ diesel::allow_tables_to_appear_in_same_query!(
     sessions,
     session_tokens,
 );
+
+diesel::table! {
+    devices (id) {
+        id -> Text,
+        user_id -> Text,
+        token -> Text,
+        platform -> Text,
+        created_at -> Timestamp,
+        last_seen_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    notification_preferences (user_id) {
+        user_id -> Text,
+        group_activity -> Bool,
+        mentorship -> Bool,
+        workshop -> Bool,
+        checkin_reminder -> Bool,
+        quiet_hours_start -> Nullable<Text>,
+        quiet_hours_end -> Nullable<Text>,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    notifications (id) {
+        id -> Text,
+        user_id -> Text,
+        category -> Text,
+        kind -> Text,
+        title -> Text,
+        body -> Text,
+        created_at -> Timestamp,
+        read_at -> Nullable<Timestamp>,
+        schedule_key -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    notification_data (notification_id, name) {
+        notification_id -> Text,
+        name -> Text,
+        value -> Text,
+    }
+}
+
+diesel::table! {
+    push_outbox (id) {
+        id -> Text,
+        notification_id -> Text,
+        user_id -> Text,
+        device_id -> Nullable<Text>,
+        status -> Text,
+        schedule_key -> Nullable<Text>,
+        attempts -> Integer,
+        not_before -> Timestamp,
+        claimed_by -> Nullable<Text>,
+        claim_expires_at -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        fcm_message_name -> Nullable<Text>,
+        created_at -> Timestamp,
+        finished_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(devices -> users (user_id));
+diesel::joinable!(notification_preferences -> users (user_id));
+diesel::joinable!(notifications -> users (user_id));
+diesel::joinable!(notification_data -> notifications (notification_id));
+diesel::joinable!(push_outbox -> notifications (notification_id));
+diesel::joinable!(push_outbox -> devices (device_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    users,
+    devices,
+    notification_preferences,
+    notifications,
+    notification_data,
+    push_outbox,
+);

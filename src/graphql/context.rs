@@ -8,12 +8,14 @@ use crate::auth::{Auth, Secret, Viewer};
 use crate::config::ServerConfig;
 use crate::db::Db;
 use crate::error::AppResult;
+use crate::notifications::dispatcher::PushSender;
 
 /// State shared by every request, built once at start-up.
 pub struct AppState {
     pub db: Db,
     pub secret: Secret,
     pub config: ServerConfig,
+    pub push: PushSender,
 }
 
 pub type SharedState = Arc<AppState>;

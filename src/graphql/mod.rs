@@ -1,26 +1,34 @@
 //! The GraphQL schema: each domain's roots merged, limits, and the SDL export.
 
+pub mod connection;
 pub mod context;
 mod error_codes;
 pub mod scalars;
 
 use async_graphql::dataloader::DataLoader;
-use async_graphql::{EmptySubscription, MergedObject, SDLExportOptions, Schema};
+use async_graphql::{MergedObject, MergedSubscription, SDLExportOptions, Schema};
 
 use crate::accounts::graphql::{AccountsMutation, AccountsQuery};
 use crate::accounts::loaders::ProfileLoader;
 use crate::auth::Auth;
+use crate::notifications::graphql::{
+    NotificationsMutation, NotificationsQuery, NotificationsSubscription,
+};
 pub use context::{AppState, ContextExt, SharedState};
 
 #[derive(MergedObject, Default)]
 #[graphql(name = "Query")]
-pub struct QueryRoot(AccountsQuery);
+pub struct QueryRoot(AccountsQuery, NotificationsQuery);
 
 #[derive(MergedObject, Default)]
 #[graphql(name = "Mutation")]
-pub struct MutationRoot(AccountsMutation);
+pub struct MutationRoot(AccountsMutation, NotificationsMutation);
 
-pub type RelaisSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
+#[derive(MergedSubscription, Default)]
+#[graphql(name = "Subscription")]
+pub struct SubscriptionRoot(NotificationsSubscription);
+
+pub type RelaisSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 
 /// Deepest query accepted: the contract's deepest useful path is well under this.
 pub const MAX_DEPTH: usize = 12;
@@ -28,11 +36,11 @@ pub const MAX_DEPTH: usize = 12;
 pub const MAX_COMPLEXITY: usize = 1_000;
 
 /// The schema, without state: enough to print the SDL.
-fn builder() -> async_graphql::SchemaBuilder<QueryRoot, MutationRoot, EmptySubscription> {
+fn builder() -> async_graphql::SchemaBuilder<QueryRoot, MutationRoot, SubscriptionRoot> {
     Schema::build(
         QueryRoot::default(),
         MutationRoot::default(),
-        EmptySubscription,
+        SubscriptionRoot::default(),
     )
     .limit_depth(MAX_DEPTH)
     .limit_complexity(MAX_COMPLEXITY)

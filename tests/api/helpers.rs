@@ -7,7 +7,7 @@ use actix_web::dev::ServerHandle;
 use diesel::Connection;
 use diesel::connection::SimpleConnection;
 use relais::app;
-use relais::config::{Environment, ServerConfig};
+use relais::config::{Environment, PushConfig, ServerConfig};
 use relais::graphql::SharedState;
 use serde_json::{Value, json};
 
@@ -24,6 +24,8 @@ pub struct TestApp {
     pub http: reqwest::Client,
     pub database_url: String,
     handle: ServerHandle,
+    background: relais::app::Background,
+    push: PushConfig,
     /// Keeps the SQLite file's directory alive as long as the app (and its restarts).
     _files: Option<Arc<tempfile::TempDir>>,
 }
@@ -36,11 +38,27 @@ pub struct Session {
     pub user_id: String,
 }
 
+/// Push settings for tests: no dispatcher unless a test asks for one.
+fn quiet_push() -> PushConfig {
+    PushConfig {
+        workers: 0,
+        ..PushConfig::DEFAULT
+    }
+}
+
 pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
-    spawn_app_in(backend, Environment::Development).await
+    spawn_app_with(backend, Environment::Development, quiet_push()).await
 }
 
 pub async fn spawn_app_in(backend: Backend, environment: Environment) -> Option<TestApp> {
+    spawn_app_with(backend, environment, quiet_push()).await
+}
+
+pub async fn spawn_app_with(
+    backend: Backend,
+    environment: Environment,
+    push: PushConfig,
+) -> Option<TestApp> {
     let (database_url, files) = match backend {
         Backend::Sqlite => {
             let dir = tempfile::tempdir().expect("temporary directory");
@@ -49,7 +67,7 @@ pub async fn spawn_app_in(backend: Backend, environment: Environment) -> Option<
         }
         Backend::Postgres => (fresh_postgres_schema().await?, None),
     };
-    Some(start(database_url, files, environment).await)
+    Some(start(database_url, files, environment, push).await)
 }
 
 /// A schema of its own in the `TEST_POSTGRES_URL` database, as a URL whose search_path is it.
@@ -77,14 +95,23 @@ async fn start(
     database_url: String,
     files: Option<Arc<tempfile::TempDir>>,
     environment: Environment,
+    push: PushConfig,
 ) -> TestApp {
-    relais::telemetry::init();
+    // Logs go through the test harness, shown only for failing tests.
+    let _already_installed = tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_test_writer()
+        .try_init();
     let config = ServerConfig {
         addr: "127.0.0.1:0".parse().unwrap(),
         database_url: database_url.clone(),
         environment,
         secret: (environment == Environment::Production)
             .then(|| b"a production secret of at least thirty-two bytes".to_vec()),
+        push: push.clone(),
     };
     let state = app::build_state(config).await.expect("app state");
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
@@ -92,21 +119,37 @@ async fn start(
     let server = app::serve(state.clone(), listener).expect("server");
     let handle = server.handle();
     tokio::spawn(server);
+    let background = relais::app::Background::start(&state, push.workers);
     TestApp {
         base_url: format!("http://127.0.0.1:{port}"),
         state,
         http: reqwest::Client::new(),
         database_url,
         handle,
+        background,
+        push,
         _files: files,
     }
 }
 
 impl TestApp {
     /// Stops this server and starts a new one on the same database.
-    pub async fn restart(self) -> TestApp {
+    pub async fn restart(mut self) -> TestApp {
         self.handle.stop(true).await;
-        start(self.database_url, self._files, Environment::Development).await
+        self.stop_background().await;
+        start(
+            self.database_url.clone(),
+            self._files.clone(),
+            Environment::Development,
+            self.push.clone(),
+        )
+        .await
+    }
+
+    /// Stops the push dispatchers as a shutdown would; the server keeps answering.
+    pub async fn stop_background(&mut self) {
+        let idle = relais::app::Background::start(&self.state, 0);
+        std::mem::replace(&mut self.background, idle).stop().await;
     }
 
     pub async fn post_graphql(&self, body: Value, headers: &[(&str, &str)]) -> reqwest::Response {
@@ -256,5 +299,47 @@ impl CuttableRelay {
 
 /// An app on `database_url` (development settings).
 pub async fn spawn_app_on(database_url: String) -> TestApp {
-    start(database_url, None, Environment::Development).await
+    start(database_url, None, Environment::Development, quiet_push()).await
+}
+
+/// Push settings aimed at `fcm`, with short delays so that retries happen within a test.
+pub fn push_config_for(fcm: &crate::fake_fcm::FakeFcm) -> PushConfig {
+    PushConfig {
+        service_account: Some(fcm.service_account_path.clone()),
+        endpoint: fcm.base_url.clone(),
+        workers: 1,
+        max_attempts: 4,
+        retry_base: std::time::Duration::from_millis(100),
+        retry_cap: std::time::Duration::from_millis(400),
+        timeout: std::time::Duration::from_secs(1),
+        lease: std::time::Duration::from_secs(3),
+        poll_interval: std::time::Duration::from_millis(50),
+        ..PushConfig::DEFAULT
+    }
+}
+
+/// Polls `check` until it returns `Some`, for at most `seconds`.
+pub async fn eventually<T, F, Fut>(seconds: u64, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(seconds);
+    loop {
+        if let Some(value) = check().await {
+            return value;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "condition not met within {seconds} s"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        // The stop command is sent at once; nothing needs to wait for it.
+        drop(self.handle.stop(false));
+    }
 }

@@ -29,5 +29,8 @@ macro_rules! on_both_backends {
 }
 
 mod accounts;
+mod delivery;
+mod fake_fcm;
 mod helpers;
+mod notifications;
 mod server;

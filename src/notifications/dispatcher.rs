@@ -1,0 +1,347 @@
+//! The push dispatcher: workers claim due pushes from the outbox for a lease, send them, and
+//! record how each ended. Nothing is lost: a push ends SENT, FAILED (with its last error),
+//! DROPPED (device gone) or CANCELLED, and a push claimed by a worker that died is taken again
+//! once its lease runs out.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use chrono::{DateTime, TimeDelta, Utc};
+use futures_util::StreamExt;
+use tokio::sync::broadcast::{self, error::RecvError};
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use super::fcm::{FcmClient, SendOutcome, ServiceAccount};
+use super::model::{Delivery, OutboxStats, PushOutcome, PushStatus, RecipientSettings};
+use super::push_message::{fcm_message, retry_delay};
+use super::service::{quiet_hours_end, stored_quiet_hours};
+use super::store;
+use crate::config::PushConfig;
+use crate::db::Db;
+use crate::db::events::Committed;
+use crate::error::{AppError, AppResult, InternalError};
+use crate::ids::{DeviceId, PushId, UserId};
+
+/// Where pushes go: FCM, or (without a service account) the log.
+#[derive(Clone)]
+pub enum PushSender {
+    Fcm(Arc<FcmClient>),
+    /// Development: logs each push (never its text at info level) and counts it sent.
+    Log,
+}
+
+impl PushSender {
+    pub fn from_config(config: &PushConfig) -> Result<Self, String> {
+        match &config.service_account {
+            None => Ok(Self::Log),
+            Some(path) => {
+                let account = ServiceAccount::load(path)?;
+                let client = FcmClient::new(account, &config.endpoint, config.timeout)?;
+                Ok(Self::Fcm(Arc::new(client)))
+            }
+        }
+    }
+
+    async fn send(&self, delivery: &Delivery, message: &serde_json::Value) -> SendOutcome {
+        match self {
+            Self::Fcm(client) => client.send(message).await,
+            Self::Log => {
+                tracing::info!(push = %delivery.push_id, category = delivery.notification.category.as_str(), "push (log sink)");
+                tracing::debug!(title = %delivery.notification.title, "push (log sink) text");
+                SendOutcome::Sent {
+                    name: format!("log/{}", delivery.push_id),
+                }
+            }
+        }
+    }
+}
+
+/// One worker's loop. Several may run, in one process or many (PostgreSQL).
+pub struct Dispatcher {
+    db: Db,
+    sender: PushSender,
+    config: Arc<PushConfig>,
+    worker_id: String,
+}
+
+fn ended(status: PushStatus, attempts: i32, error: Option<String>) -> PushOutcome {
+    PushOutcome {
+        status,
+        attempts,
+        error,
+        message_name: None,
+    }
+}
+
+fn to_delta(duration: std::time::Duration) -> TimeDelta {
+    TimeDelta::from_std(duration).unwrap_or(TimeDelta::MAX)
+}
+
+impl Dispatcher {
+    pub fn new(db: Db, sender: PushSender, config: Arc<PushConfig>) -> Self {
+        Self {
+            db,
+            sender,
+            config,
+            worker_id: format!("worker-{}", uuid::Uuid::now_v7()),
+        }
+    }
+
+    /// Runs until `shutdown` turns true; a batch under way finishes or gives its claims back.
+    pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
+        let mut queued = self.db.events().subscribe();
+        tracing::info!(worker = %self.worker_id, "push dispatcher started");
+        while !*shutdown.borrow() {
+            match self.run_once(&shutdown).await {
+                Ok(claimed) if claimed > 0 => continue,
+                Ok(_) => {}
+                // The runtime is shutting down under us: nothing more can run.
+                Err(AppError::Internal(InternalError::Blocking(cause))) if cause.is_cancelled() => {
+                    break;
+                }
+                Err(error) => {
+                    tracing::warn!(worker = %self.worker_id, ?error, "push dispatch failed")
+                }
+            }
+            // Idle: wait for news of queued pushes, a poll tick (scheduled pushes), or shutdown.
+            tokio::select! {
+                _ = tokio::time::sleep(self.config.poll_interval) => {}
+                _ = shutdown.changed() => {}
+                _ = next_push_queued(&mut queued) => {}
+            }
+        }
+        tracing::info!(worker = %self.worker_id, "push dispatcher stopped");
+    }
+
+    /// Claims one batch of due pushes and delivers it; returns how many were claimed.
+    pub async fn run_once(&self, shutdown: &watch::Receiver<bool>) -> AppResult<usize> {
+        let worker = self.worker_id.clone();
+        let (limit, lease) = (self.config.batch_size, to_delta(self.config.lease));
+        let claimed = self
+            .db
+            .write(move |conn| {
+                let now = Utc::now();
+                Ok(store::claim_due(
+                    conn,
+                    &worker,
+                    now.naive_utc(),
+                    (now + lease).naive_utc(),
+                    limit,
+                )?)
+            })
+            .await?;
+        if claimed.is_empty() {
+            return Ok(0);
+        }
+        let count = claimed.len();
+        let deliveries = self.load(claimed).await?;
+        futures_util::stream::iter(deliveries)
+            .for_each_concurrent(self.config.concurrency, |delivery| async move {
+                let push_id = delivery.push_id.clone();
+                if let Err(error) = self.deliver(delivery, shutdown).await {
+                    // The claim lapses and another round takes the push again.
+                    tracing::warn!(push = %push_id, ?error, "recording a push outcome failed");
+                }
+            })
+            .await;
+        Ok(count)
+    }
+
+    async fn load(&self, ids: Vec<PushId>) -> AppResult<Vec<Delivery>> {
+        let worker = self.worker_id.clone();
+        self.db
+            .run(move |conn| {
+                let rows = store::claimed_rows(conn, &ids, &worker)?;
+                let notification_ids: Vec<_> = rows.iter().map(|row| row.2.id.clone()).collect();
+                let user_ids: Vec<UserId> = rows.iter().map(|row| row.2.user_id.clone()).collect();
+                let mut data = store::data_of(conn, &notification_ids)?;
+                let recipients: HashMap<UserId, RecipientSettings> =
+                    store::recipients(conn, &user_ids)?
+                        .into_iter()
+                        .map(|recipient| (recipient.user_id.clone(), recipient))
+                        .collect();
+                Ok(rows
+                    .into_iter()
+                    .map(|(push_id, attempts, notification, device)| {
+                        let recipient = recipients.get(&notification.user_id);
+                        Delivery {
+                            push_id,
+                            attempts,
+                            device,
+                            data: data.remove(&notification.id).unwrap_or_default(),
+                            quiet_hours: recipient.and_then(|recipient| {
+                                stored_quiet_hours(
+                                    recipient.quiet_hours_start.as_deref(),
+                                    recipient.quiet_hours_end.as_deref(),
+                                )
+                            }),
+                            locale: recipient
+                                .map(|recipient| recipient.locale.clone())
+                                .unwrap_or_default(),
+                            timezone: recipient
+                                .map(|recipient| recipient.timezone.clone())
+                                .unwrap_or_default(),
+                            notification,
+                        }
+                    })
+                    .collect())
+            })
+            .await
+    }
+
+    async fn deliver(&self, delivery: Delivery, shutdown: &watch::Receiver<bool>) -> AppResult<()> {
+        let now = Utc::now();
+        if *shutdown.borrow() {
+            return self.requeue(&delivery, delivery.attempts, None, now).await;
+        }
+        let Some(device) = &delivery.device else {
+            let outcome = ended(
+                PushStatus::Dropped,
+                delivery.attempts,
+                Some("device unregistered".into()),
+            );
+            return self.finish(&delivery, outcome, None).await;
+        };
+        if let Some(hours) = &delivery.quiet_hours
+            && let Some(end) = quiet_hours_end(hours, &delivery.timezone, now)
+        {
+            return self.requeue(&delivery, delivery.attempts, None, end).await;
+        }
+        let message = fcm_message(&delivery, device);
+        let attempts = delivery.attempts + 1;
+        match self.sender.send(&delivery, &message).await {
+            SendOutcome::Sent { name } => {
+                let outcome = PushOutcome {
+                    message_name: Some(name),
+                    ..ended(PushStatus::Sent, attempts, None)
+                };
+                self.finish(&delivery, outcome, None).await
+            }
+            SendOutcome::DeviceGone { reason } => {
+                tracing::info!(push = %delivery.push_id, %reason, "device unregistered by FCM");
+                let outcome = ended(PushStatus::Dropped, attempts, Some(reason));
+                self.finish(&delivery, outcome, Some(device.id.clone()))
+                    .await
+            }
+            SendOutcome::Retry { after, reason } => {
+                if attempts >= self.config.max_attempts as i32 {
+                    tracing::warn!(push = %delivery.push_id, %reason, attempts, "push failed for good");
+                    let outcome = ended(PushStatus::Failed, attempts, Some(reason));
+                    return self.finish(&delivery, outcome, None).await;
+                }
+                let wait = after.unwrap_or_else(|| {
+                    retry_delay(
+                        attempts as u32,
+                        self.config.retry_base,
+                        self.config.retry_cap,
+                    )
+                });
+                tracing::debug!(push = %delivery.push_id, %reason, ?wait, "push will be retried");
+                self.requeue(&delivery, attempts, Some(&reason), now + to_delta(wait))
+                    .await
+            }
+            SendOutcome::Rejected { reason } => {
+                tracing::warn!(push = %delivery.push_id, %reason, "push rejected by FCM");
+                let outcome = ended(PushStatus::Failed, attempts, Some(reason));
+                self.finish(&delivery, outcome, None).await
+            }
+        }
+    }
+
+    /// Records how a push ended, forgetting `gone_device` in the same transaction.
+    async fn finish(
+        &self,
+        delivery: &Delivery,
+        outcome: PushOutcome,
+        gone_device: Option<DeviceId>,
+    ) -> AppResult<()> {
+        let (push_id, worker) = (delivery.push_id.clone(), self.worker_id.clone());
+        self.db
+            .write(move |conn| {
+                store::finish_push(conn, &push_id, &worker, &outcome, Utc::now().naive_utc())?;
+                if let Some(device_id) = gone_device {
+                    store::delete_device(conn, &device_id)?;
+                }
+                Ok(())
+            })
+            .await
+    }
+
+    async fn requeue(
+        &self,
+        delivery: &Delivery,
+        attempts: i32,
+        error: Option<&str>,
+        not_before: DateTime<Utc>,
+    ) -> AppResult<()> {
+        let (push_id, worker, error) = (
+            delivery.push_id.clone(),
+            self.worker_id.clone(),
+            error.map(str::to_owned),
+        );
+        self.db
+            .write(move |conn| {
+                store::requeue_push(
+                    conn,
+                    &push_id,
+                    &worker,
+                    attempts,
+                    error.as_deref(),
+                    not_before.naive_utc(),
+                )?;
+                Ok(())
+            })
+            .await
+    }
+}
+
+/// Returns when pushes were queued (or news may have been missed); never if the bus closed.
+async fn next_push_queued(events: &mut broadcast::Receiver<Committed>) {
+    loop {
+        match events.recv().await {
+            Ok(Committed::PushQueued) | Err(RecvError::Lagged(_)) => return,
+            Ok(_) => continue,
+            Err(RecvError::Closed) => std::future::pending().await,
+        }
+    }
+}
+
+/// Starts `count` workers sharing one sender (and so one FCM access token).
+pub fn spawn_workers(
+    db: &Db,
+    sender: &PushSender,
+    config: Arc<PushConfig>,
+    count: usize,
+    shutdown: &watch::Receiver<bool>,
+) -> Vec<JoinHandle<()>> {
+    (0..count)
+        .map(|_| {
+            let dispatcher = Dispatcher::new(db.clone(), sender.clone(), config.clone());
+            tokio::spawn(dispatcher.run(shutdown.clone()))
+        })
+        .collect()
+}
+
+/// Pushes by state and the age of the oldest due one.
+pub async fn outbox_stats(db: &Db) -> AppResult<OutboxStats> {
+    db.run(|conn| {
+        let now = Utc::now();
+        let by_status = store::push_counts(conn)?;
+        let oldest_due_seconds = store::oldest_due(conn, now.naive_utc())?
+            .map(|due| (now.naive_utc() - due).as_seconds_f64().max(0.0))
+            .unwrap_or(0.0);
+        Ok(OutboxStats {
+            by_status,
+            oldest_due_seconds,
+        })
+    })
+    .await
+}
+
+/// Forgets pushes that ended more than 30 days ago.
+pub async fn prune_finished(db: &Db) -> AppResult<usize> {
+    let cutoff = (Utc::now() - TimeDelta::days(30)).naive_utc();
+    db.write(move |conn| Ok(store::delete_finished_pushes(conn, cutoff)?))
+        .await
+}

@@ -1,0 +1,261 @@
+//! The notifications part of the API: devices, preferences, the inbox and its subscription.
+
+use async_graphql::futures_util::Stream;
+use async_graphql::{
+    Context, ID, InputObject, MaybeUndefined, Object, Result, SimpleObject, Subscription,
+};
+use tokio::sync::broadcast::error::RecvError;
+
+use super::model::{Device, NotificationCategory, Platform, Preferences, PreferencesForm};
+use super::service::{self, NotificationItem};
+use crate::db::events::Committed;
+use crate::graphql::ContextExt;
+use crate::graphql::scalars::DateTime;
+use crate::ids::NotificationId;
+use crate::pagination::PageRequest;
+
+#[derive(SimpleObject)]
+#[graphql(name = "Device")]
+pub struct DeviceView {
+    pub id: ID,
+    pub platform: Platform,
+    pub created_at: DateTime,
+    pub last_seen_at: DateTime,
+}
+
+impl From<Device> for DeviceView {
+    fn from(device: Device) -> Self {
+        Self {
+            id: device.id.into(),
+            platform: device.platform,
+            created_at: device.created_at.into(),
+            last_seen_at: device.last_seen_at.into(),
+        }
+    }
+}
+
+#[derive(SimpleObject)]
+#[graphql(name = "NotificationPreferences")]
+pub struct PreferencesView {
+    pub group_activity: bool,
+    pub mentorship: bool,
+    pub workshop: bool,
+    pub checkin_reminder: bool,
+    /// Local time HH:MM in the viewer's time zone; no push between start and end.
+    pub quiet_hours_start: Option<String>,
+    pub quiet_hours_end: Option<String>,
+}
+
+impl From<Preferences> for PreferencesView {
+    fn from(preferences: Preferences) -> Self {
+        let time = |time: chrono::NaiveTime| time.format("%H:%M").to_string();
+        Self {
+            group_activity: preferences.group_activity,
+            mentorship: preferences.mentorship,
+            workshop: preferences.workshop,
+            checkin_reminder: preferences.checkin_reminder,
+            quiet_hours_start: preferences.quiet_hours.map(|hours| time(hours.start)),
+            quiet_hours_end: preferences.quiet_hours.map(|hours| time(hours.end)),
+        }
+    }
+}
+
+#[derive(InputObject)]
+#[graphql(name = "NotificationPreferencesInput")]
+pub struct PreferencesInput {
+    pub group_activity: Option<bool>,
+    pub mentorship: Option<bool>,
+    pub workshop: Option<bool>,
+    pub checkin_reminder: Option<bool>,
+    /// HH:MM; null turns quiet hours off (with the end).
+    pub quiet_hours_start: MaybeUndefined<String>,
+    pub quiet_hours_end: MaybeUndefined<String>,
+}
+
+fn change(value: MaybeUndefined<String>) -> Option<Option<String>> {
+    match value {
+        MaybeUndefined::Undefined => None,
+        MaybeUndefined::Null => Some(None),
+        MaybeUndefined::Value(value) => Some(Some(value)),
+    }
+}
+
+/// An id the app uses to open the right screen.
+#[derive(SimpleObject)]
+pub struct NotificationDatum {
+    pub name: String,
+    pub value: String,
+}
+
+#[derive(SimpleObject)]
+#[graphql(name = "Notification")]
+pub struct NotificationView {
+    pub id: ID,
+    pub category: NotificationCategory,
+    /// Stable name of what happened (`WELCOME`, `GROUP_JOIN_REQUEST`…).
+    pub kind: String,
+    pub title: String,
+    pub body: String,
+    pub created_at: DateTime,
+    pub read_at: Option<DateTime>,
+    /// Ids the app needs to open the right screen (`groupId`, `postId`…).
+    pub data: Vec<NotificationDatum>,
+}
+
+impl From<NotificationItem> for NotificationView {
+    fn from(item: NotificationItem) -> Self {
+        Self {
+            id: item.row.id.into(),
+            category: item.row.category,
+            kind: item.row.kind,
+            title: item.row.title,
+            body: item.row.body,
+            created_at: item.row.created_at.into(),
+            read_at: item.row.read_at.map(DateTime::from),
+            data: item
+                .data
+                .into_iter()
+                .map(|(name, value)| NotificationDatum { name, value })
+                .collect(),
+        }
+    }
+}
+
+crate::connection_type!(NotificationConnection, NotificationEdge, NotificationView);
+
+#[derive(Default)]
+pub struct NotificationsQuery;
+
+#[Object]
+impl NotificationsQuery {
+    async fn notification_preferences(&self, ctx: &Context<'_>) -> Result<PreferencesView> {
+        Ok(service::preferences(ctx.db(), ctx.viewer()?).await?.into())
+    }
+
+    /// The viewer's notifications, newest first.
+    async fn notifications(
+        &self,
+        ctx: &Context<'_>,
+        unread_only: Option<bool>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<NotificationConnection> {
+        let viewer = ctx.viewer()?;
+        let page = PageRequest::new(first, after.as_deref())?;
+        let items = service::inbox(ctx.db(), viewer, unread_only.unwrap_or(false), page).await?;
+        Ok(NotificationConnection::new(
+            items,
+            |item| item.row.id.to_string(),
+            NotificationView::from,
+        ))
+    }
+
+    /// How many of the viewer's notifications are unread.
+    async fn unread_notification_count(&self, ctx: &Context<'_>) -> Result<i64> {
+        Ok(service::unread_count(ctx.db(), ctx.viewer()?).await?)
+    }
+
+    /// The viewer's devices registered for push, most recently seen first.
+    async fn my_devices(&self, ctx: &Context<'_>) -> Result<Vec<DeviceView>> {
+        let devices = service::devices(ctx.db(), ctx.viewer()?).await?;
+        Ok(devices.into_iter().map(DeviceView::from).collect())
+    }
+}
+
+#[derive(Default)]
+pub struct NotificationsMutation;
+
+#[Object]
+impl NotificationsMutation {
+    /// Registers this device's FCM token for push (or refreshes it; a token another account held
+    /// moves to the viewer).
+    async fn register_device(
+        &self,
+        ctx: &Context<'_>,
+        token: String,
+        platform: Platform,
+    ) -> Result<DeviceView> {
+        Ok(
+            service::register_device(ctx.db(), ctx.viewer()?, token, platform)
+                .await?
+                .into(),
+        )
+    }
+
+    /// Stops push to this token; false when the viewer has no device with it.
+    async fn unregister_device(&self, ctx: &Context<'_>, token: String) -> Result<bool> {
+        Ok(service::unregister_device(ctx.db(), ctx.viewer()?, token).await?)
+    }
+
+    async fn update_notification_preferences(
+        &self,
+        ctx: &Context<'_>,
+        input: PreferencesInput,
+    ) -> Result<PreferencesView> {
+        let form = PreferencesForm {
+            group_activity: input.group_activity,
+            mentorship: input.mentorship,
+            workshop: input.workshop,
+            checkin_reminder: input.checkin_reminder,
+            quiet_hours_start: change(input.quiet_hours_start),
+            quiet_hours_end: change(input.quiet_hours_end),
+        };
+        Ok(service::update_preferences(ctx.db(), ctx.viewer()?, form)
+            .await?
+            .into())
+    }
+
+    /// Marks the viewer's notifications read; returns how many were unread (others' ids count 0).
+    async fn mark_notifications_read(&self, ctx: &Context<'_>, ids: Vec<ID>) -> Result<i32> {
+        let ids = ids.into_iter().map(NotificationId::from).collect();
+        let changed = service::mark_read(ctx.db(), ctx.viewer()?, ids).await?;
+        Ok(i32::try_from(changed).unwrap_or(i32::MAX))
+    }
+
+    /// Sends the viewer a test notification (and push to each device); returns how many devices.
+    async fn send_test_notification(&self, ctx: &Context<'_>) -> Result<i32> {
+        let devices = service::send_test(ctx.db(), ctx.viewer()?).await?;
+        Ok(i32::try_from(devices).unwrap_or(i32::MAX))
+    }
+}
+
+#[derive(Default)]
+pub struct NotificationsSubscription;
+
+#[Subscription]
+impl NotificationsSubscription {
+    /// The viewer's new in-app notifications.
+    async fn notification_added(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<impl Stream<Item = NotificationView>> {
+        let user_id = ctx.viewer()?.user_id.clone();
+        let db = ctx.db().clone();
+        let events = db.events().subscribe();
+        Ok(async_graphql::futures_util::stream::unfold(
+            (events, db, user_id),
+            |(mut events, db, user_id)| async move {
+                loop {
+                    let notification_id = match events.recv().await {
+                        Ok(Committed::NotificationAdded {
+                            user_id: recipient,
+                            notification_id,
+                        }) if recipient == user_id => notification_id,
+                        Ok(_) | Err(RecvError::Lagged(_)) => continue,
+                        Err(RecvError::Closed) => return None,
+                    };
+                    match service::notification(&db, &user_id, &notification_id).await {
+                        Ok(Some(item)) => {
+                            return Some((NotificationView::from(item), (events, db, user_id)));
+                        }
+                        Ok(None) => continue,
+                        Err(error) => {
+                            tracing::warn!(?error, "loading a new notification failed");
+                            continue;
+                        }
+                    }
+                }
+            },
+        ))
+    }
+}

@@ -1,0 +1,10 @@
+//! Telling people things: devices, preferences, the in-app inbox, and push delivery through a
+//! transactional outbox and FCM HTTP v1.
+
+pub mod dispatcher;
+pub mod fcm;
+pub mod graphql;
+pub mod model;
+mod push_message;
+pub mod service;
+mod store;

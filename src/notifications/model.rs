@@ -1,0 +1,253 @@
+//! Devices, preferences, in-app notifications and the push outbox.
+
+use chrono::{DateTime, NaiveDateTime, NaiveTime, Utc};
+use diesel::prelude::*;
+
+use crate::db::schema::{devices, notification_preferences, notifications, push_outbox};
+use crate::i18n::NotificationText;
+use crate::ids::{DeviceId, NotificationId, PushId, UserId};
+use crate::text_enum;
+
+/// Most devices one account keeps; registering one more lets the least recently seen go.
+pub const MAX_DEVICES_PER_USER: i64 = 20;
+/// Longest FCM registration token accepted.
+pub const MAX_TOKEN_LENGTH: usize = 4_096;
+/// Devices not seen for this long are forgotten.
+pub const DEVICE_RETENTION_DAYS: i64 = 270;
+/// FCM's limit on a message's notification and data.
+pub const MAX_PUSH_PAYLOAD_BYTES: usize = 4_096;
+/// Most ids `markNotificationsRead` takes at once.
+pub const MAX_MARK_READ_IDS: usize = 100;
+
+text_enum! {
+    pub enum Platform {
+        Android => "ANDROID",
+        Ios => "IOS",
+        Web => "WEB",
+    }
+}
+
+text_enum! {
+    /// What a notification is about; each but SYSTEM can be turned off.
+    pub enum NotificationCategory {
+        GroupActivity => "GROUP_ACTIVITY",
+        Mentorship => "MENTORSHIP",
+        Workshop => "WORKSHOP",
+        CheckinReminder => "CHECKIN_REMINDER",
+        System => "SYSTEM",
+    }
+}
+
+impl NotificationCategory {
+    /// Whether a push of this category may show its text on a lock screen. Group posts, mentorship
+    /// and check-ins can reveal that someone is struggling: their pushes carry a neutral line and
+    /// ids only, and the app fetches the rest once unlocked.
+    pub fn is_sensitive(self) -> bool {
+        matches!(
+            self,
+            Self::GroupActivity | Self::Mentorship | Self::CheckinReminder
+        )
+    }
+}
+
+text_enum! {
+    /// Where a push stands. PENDING rows may be claimed by a dispatcher for a lease.
+    pub enum PushStatus {
+        Pending => "PENDING",
+        Sent => "SENT",
+        Failed => "FAILED",
+        Dropped => "DROPPED",
+        Cancelled => "CANCELLED",
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = devices)]
+pub struct Device {
+    pub id: DeviceId,
+    pub user_id: UserId,
+    pub token: String,
+    pub platform: Platform,
+    pub created_at: NaiveDateTime,
+    pub last_seen_at: NaiveDateTime,
+}
+
+/// Local time window with no push; it may span midnight (22:00-07:00).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QuietHours {
+    pub start: NaiveTime,
+    pub end: NaiveTime,
+}
+
+impl QuietHours {
+    pub fn contains(&self, local: NaiveTime) -> bool {
+        if self.start < self.end {
+            self.start <= local && local < self.end
+        } else {
+            local >= self.start || local < self.end
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Preferences {
+    pub group_activity: bool,
+    pub mentorship: bool,
+    pub workshop: bool,
+    pub checkin_reminder: bool,
+    pub quiet_hours: Option<QuietHours>,
+}
+
+impl Default for Preferences {
+    /// Everything on, no quiet hours.
+    fn default() -> Self {
+        Self {
+            group_activity: true,
+            mentorship: true,
+            workshop: true,
+            checkin_reminder: true,
+            quiet_hours: None,
+        }
+    }
+}
+
+impl Preferences {
+    pub fn allows(&self, category: NotificationCategory) -> bool {
+        match category {
+            NotificationCategory::GroupActivity => self.group_activity,
+            NotificationCategory::Mentorship => self.mentorship,
+            NotificationCategory::Workshop => self.workshop,
+            NotificationCategory::CheckinReminder => self.checkin_reminder,
+            NotificationCategory::System => true,
+        }
+    }
+}
+
+/// A preference change as the client sent it; `None` keeps a value.
+#[derive(Debug, Clone, Default)]
+pub struct PreferencesForm {
+    pub group_activity: Option<bool>,
+    pub mentorship: Option<bool>,
+    pub workshop: Option<bool>,
+    pub checkin_reminder: Option<bool>,
+    pub quiet_hours_start: Option<Option<String>>,
+    pub quiet_hours_end: Option<Option<String>>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = notification_preferences, treat_none_as_null = true)]
+pub struct PreferencesRow {
+    pub user_id: UserId,
+    pub group_activity: bool,
+    pub mentorship: bool,
+    pub workshop: bool,
+    pub checkin_reminder: bool,
+    pub quiet_hours_start: Option<String>,
+    pub quiet_hours_end: Option<String>,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = notifications)]
+pub struct NotificationRow {
+    pub id: NotificationId,
+    pub user_id: UserId,
+    pub category: NotificationCategory,
+    pub kind: String,
+    pub title: String,
+    pub body: String,
+    pub created_at: NaiveDateTime,
+    pub read_at: Option<NaiveDateTime>,
+    pub schedule_key: Option<String>,
+}
+
+/// What domain code asks to tell someone.
+#[derive(Debug, Clone)]
+pub struct Notice {
+    pub category: NotificationCategory,
+    pub text: NotificationText,
+    /// Ids the app needs to open the right screen (`groupId`, `postId`…).
+    pub data: Vec<(&'static str, String)>,
+    /// Push no earlier than this (reminders); `None`: now.
+    pub not_before: Option<DateTime<Utc>>,
+    /// Names the push so it can be cancelled (`workshop:{id}:reminder:1h`) and so that pushes of
+    /// the same thing collapse on the phone.
+    pub schedule_key: Option<String>,
+}
+
+impl Notice {
+    pub fn new(category: NotificationCategory, text: NotificationText) -> Self {
+        Self {
+            category,
+            text,
+            data: Vec::new(),
+            not_before: None,
+            schedule_key: None,
+        }
+    }
+
+    pub fn with_data(mut self, name: &'static str, value: impl Into<String>) -> Self {
+        self.data.push((name, value.into()));
+        self
+    }
+
+    pub fn scheduled(mut self, not_before: DateTime<Utc>, key: impl Into<String>) -> Self {
+        self.not_before = Some(not_before);
+        self.schedule_key = Some(key.into());
+        self
+    }
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = push_outbox)]
+pub struct NewPush {
+    pub id: PushId,
+    pub notification_id: NotificationId,
+    pub user_id: UserId,
+    pub device_id: Option<DeviceId>,
+    pub status: PushStatus,
+    pub schedule_key: Option<String>,
+    pub attempts: i32,
+    pub not_before: NaiveDateTime,
+    pub created_at: NaiveDateTime,
+}
+
+/// A claimed push with everything needed to send it.
+#[derive(Debug, Clone)]
+pub struct Delivery {
+    pub push_id: PushId,
+    pub attempts: i32,
+    /// `None` when the device is gone.
+    pub device: Option<Device>,
+    pub notification: NotificationRow,
+    pub data: Vec<(String, String)>,
+    pub locale: String,
+    pub timezone: String,
+    pub quiet_hours: Option<QuietHours>,
+}
+
+/// How a claimed push ended.
+#[derive(Debug, Clone)]
+pub struct PushOutcome {
+    pub status: PushStatus,
+    pub attempts: i32,
+    pub error: Option<String>,
+    pub message_name: Option<String>,
+}
+
+/// What sending to a person depends on besides the message.
+#[derive(Debug, Clone, Queryable)]
+pub struct RecipientSettings {
+    pub user_id: UserId,
+    pub locale: String,
+    pub timezone: String,
+    pub quiet_hours_start: Option<String>,
+    pub quiet_hours_end: Option<String>,
+}
+
+/// How many pushes stand in each state, and how late the oldest due one is.
+#[derive(Debug, Clone, Default)]
+pub struct OutboxStats {
+    pub by_status: Vec<(PushStatus, i64)>,
+    pub oldest_due_seconds: f64,
+}

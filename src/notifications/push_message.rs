@@ -1,0 +1,109 @@
+//! The FCM v1 message for one push, and the retry schedule.
+
+use std::time::Duration;
+
+use rand::Rng;
+use serde_json::{Map, Value, json};
+use sha2::{Digest, Sha256};
+
+use super::model::{Delivery, Device, NotificationCategory};
+use crate::i18n::{Locale, neutral_push};
+
+/// Longest `apns-collapse-id` APNs accepts.
+const APNS_COLLAPSE_ID_MAX: usize = 64;
+/// How long FCM keeps a push for a phone that is off.
+const TIME_TO_LIVE: &str = "86400s";
+
+/// A collapse id within APNs' limit: the key itself, or its SHA-256 when too long.
+fn collapse_id(key: &str) -> String {
+    if key.len() <= APNS_COLLAPSE_ID_MAX {
+        return key.to_owned();
+    }
+    Sha256::digest(key.as_bytes())
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
+}
+
+/// The `messages:send` body for `delivery` to `device`.
+pub fn fcm_message(delivery: &Delivery, device: &Device) -> Value {
+    let notification = &delivery.notification;
+    let (title, body) = if notification.category.is_sensitive() {
+        neutral_push(Locale::parse(&delivery.locale).unwrap_or_default())
+    } else {
+        (notification.title.clone(), notification.body.clone())
+    };
+    let mut data: Map<String, Value> = delivery
+        .data
+        .iter()
+        .map(|(name, value)| (name.clone(), json!(value)))
+        .collect();
+    data.insert("notificationId".into(), json!(notification.id.as_str()));
+    data.insert("category".into(), json!(notification.category.as_str()));
+    data.insert("kind".into(), json!(notification.kind));
+
+    // Reminders can wait for a phone's next wake-up; people's messages should not.
+    let urgent = notification.schedule_key.is_none()
+        && notification.category != NotificationCategory::CheckinReminder;
+    let mut android =
+        json!({ "priority": if urgent { "high" } else { "normal" }, "ttl": TIME_TO_LIVE });
+    let mut apns_headers = json!({ "apns-priority": if urgent { "10" } else { "5" } });
+    if let Some(key) = &notification.schedule_key {
+        let collapse = collapse_id(key);
+        android["collapse_key"] = json!(collapse);
+        apns_headers["apns-collapse-id"] = json!(collapse);
+    }
+    json!({
+        "message": {
+            "token": device.token,
+            "notification": { "title": title, "body": body },
+            "data": data,
+            "android": android,
+            "apns": {
+                "headers": apns_headers,
+                "payload": { "aps": { "sound": "default", "thread-id": notification.category.as_str() } }
+            }
+        }
+    })
+}
+
+/// The wait before retry number `attempt` (1 for the first retry): `base` doubling each time,
+/// capped, with ±20 % jitter so that a burst of failures does not retry in lockstep.
+pub fn retry_delay(attempt: u32, base: Duration, cap: Duration) -> Duration {
+    let exponential = base.saturating_mul(2u32.saturating_pow(attempt.saturating_sub(1)));
+    let capped = exponential.min(cap);
+    let jitter = rand::thread_rng().gen_range(0.8..=1.2);
+    capped.mul_f64(jitter).min(cap)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retries_double_from_the_base_up_to_the_cap() {
+        let base = Duration::from_secs(5);
+        let cap = Duration::from_secs(900);
+        let first = retry_delay(1, base, cap);
+        assert!(
+            first >= Duration::from_secs(4) && first <= Duration::from_secs(6),
+            "{first:?}"
+        );
+        let third = retry_delay(3, base, cap);
+        assert!(
+            third >= Duration::from_secs(16) && third <= Duration::from_secs(24),
+            "{third:?}"
+        );
+        assert!(retry_delay(30, base, cap) <= cap);
+        assert!(retry_delay(30, base, cap) >= cap.mul_f64(0.8));
+    }
+
+    #[test]
+    fn long_collapse_keys_are_hashed_to_fit_apns() {
+        assert_eq!(
+            collapse_id("workshop:1:reminder:1h"),
+            "workshop:1:reminder:1h"
+        );
+        assert_eq!(collapse_id(&"k".repeat(100)).len(), 64);
+    }
+}

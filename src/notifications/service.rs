@@ -1,0 +1,476 @@
+//! The notifications service every domain calls, and the viewer's devices, preferences and inbox.
+
+use chrono::{DateTime, NaiveTime, TimeDelta, Utc};
+use serde_json::json;
+
+use super::model::{
+    DEVICE_RETENTION_DAYS, Device, MAX_DEVICES_PER_USER, MAX_MARK_READ_IDS, MAX_PUSH_PAYLOAD_BYTES,
+    MAX_TOKEN_LENGTH, NewPush, Notice, NotificationCategory, NotificationRow, Platform,
+    Preferences, PreferencesForm, PreferencesRow, PushStatus, QuietHours,
+};
+use super::store;
+use crate::auth::Viewer;
+use crate::db::events::{Committed, after_commit};
+use crate::db::{Db, DbConnection};
+use crate::error::{AppError, AppResult, InternalError};
+use crate::i18n::{Locale, Message, NotificationText};
+use crate::ids::{DeviceId, NotificationId, PushId, UserId};
+use crate::pagination::{Page, PageRequest};
+
+/// A notification with the ids the app needs to open it.
+#[derive(Debug, Clone)]
+pub struct NotificationItem {
+    pub row: NotificationRow,
+    pub data: Vec<(String, String)>,
+}
+
+// ------------------------------------------------------------------ notify
+
+/// Tells `user_id` something, inside the caller's transaction: writes the in-app notification in
+/// the recipient's locale and, if they allow the category, one push per device. A rollback of the
+/// caller's transaction takes it all back. Pushes carrying more than FCM's 4 KiB are refused here,
+/// not at send time.
+pub fn notify(
+    conn: &mut DbConnection,
+    user_id: &UserId,
+    notice: Notice,
+) -> AppResult<NotificationId> {
+    let (locale, _timezone) = store::recipient(conn, user_id)?.ok_or(AppError::NotFound)?;
+    let locale = Locale::parse(&locale).unwrap_or_default();
+    let (title, body) = notice.text.render(locale);
+    check_payload_size(&title, &body, &notice.data)?;
+
+    let now = Utc::now();
+    let due = notice.not_before.unwrap_or(now).max(now);
+    let row = NotificationRow {
+        id: NotificationId::generate(),
+        user_id: user_id.clone(),
+        category: notice.category,
+        kind: notice.text.kind().to_owned(),
+        title,
+        body,
+        created_at: due.naive_utc(),
+        read_at: None,
+        schedule_key: notice.schedule_key.clone(),
+    };
+    store::insert_notification(conn, &row)?;
+    for (name, value) in &notice.data {
+        store::insert_data(conn, &row.id, name, value)?;
+    }
+
+    let preferences = load_preferences(conn, user_id)?;
+    if preferences.allows(notice.category) {
+        let devices = store::user_devices(conn, user_id)?;
+        for device in &devices {
+            store::insert_push(
+                conn,
+                &NewPush {
+                    id: PushId::generate(),
+                    notification_id: row.id.clone(),
+                    user_id: user_id.clone(),
+                    device_id: Some(device.id.clone()),
+                    status: PushStatus::Pending,
+                    schedule_key: notice.schedule_key.clone(),
+                    attempts: 0,
+                    not_before: due.naive_utc(),
+                    created_at: now.naive_utc(),
+                },
+            )?;
+        }
+        if !devices.is_empty() {
+            after_commit(Committed::PushQueued);
+        }
+    }
+    if notice.not_before.is_none() {
+        after_commit(Committed::NotificationAdded {
+            user_id: user_id.clone(),
+            notification_id: row.id.clone(),
+        });
+    }
+    Ok(row.id)
+}
+
+/// The bytes FCM counts: the notification and the data, with the ids the dispatcher adds.
+fn check_payload_size(title: &str, body: &str, data: &[(&'static str, String)]) -> AppResult<()> {
+    let mut data: serde_json::Map<String, serde_json::Value> = data
+        .iter()
+        .map(|(name, value)| ((*name).to_owned(), json!(value)))
+        .collect();
+    data.insert(
+        "notificationId".into(),
+        json!(NotificationId::generate().as_str()),
+    );
+    data.insert("category".into(), json!("CHECKIN_REMINDER"));
+    let payload = json!({ "notification": { "title": title, "body": body }, "data": data });
+    let size = payload.to_string().len();
+    if size > MAX_PUSH_PAYLOAD_BYTES {
+        return Err(AppError::internal(InternalError::Other(format!(
+            "push payload of {size} bytes exceeds FCM's {MAX_PUSH_PAYLOAD_BYTES}"
+        ))));
+    }
+    Ok(())
+}
+
+/// Cancels what was scheduled under `key` and has not gone out: its pushes end CANCELLED and its
+/// not-yet-visible notifications are removed. Returns how many pushes were cancelled.
+pub fn cancel_scheduled(conn: &mut DbConnection, key: &str) -> AppResult<usize> {
+    let now = Utc::now().naive_utc();
+    let cancelled = store::cancel_pending(conn, key, now)?;
+    store::delete_future_notifications(conn, key, now)?;
+    Ok(cancelled)
+}
+
+// ------------------------------------------------------------------ devices
+
+/// Registers the viewer's device for push. A token held by another account moves to the viewer
+/// (a phone changed hands; its queued pushes for the former owner are dropped); a known token is
+/// refreshed. The least recently seen devices beyond 20 go.
+pub async fn register_device(
+    db: &Db,
+    viewer: &Viewer,
+    token: String,
+    platform: Platform,
+) -> AppResult<Device> {
+    let token = token.trim().to_owned();
+    if token.is_empty() || token.chars().count() > MAX_TOKEN_LENGTH {
+        return Err(AppError::bad_input(
+            "token",
+            Message::LengthBetween {
+                min: 1,
+                max: MAX_TOKEN_LENGTH,
+            },
+        ));
+    }
+    let user_id = viewer.user_id.clone();
+    db.write(move |conn| {
+        let now = Utc::now().naive_utc();
+        match store::device_by_token(conn, &token)? {
+            Some(device) if device.user_id == user_id => {
+                store::touch_device(conn, &device.id, platform, now)?;
+            }
+            existing => {
+                if let Some(previous) = existing {
+                    // A new row, so pushes queued for the former owner lose their device.
+                    store::delete_device(conn, &previous.id)?;
+                }
+                store::insert_device(
+                    conn,
+                    &Device {
+                        id: DeviceId::generate(),
+                        user_id: user_id.clone(),
+                        token: token.clone(),
+                        platform,
+                        created_at: now,
+                        last_seen_at: now,
+                    },
+                )?;
+                store::trim_user_devices(conn, &user_id, MAX_DEVICES_PER_USER)?;
+            }
+        }
+        store::device_by_token(conn, &token)?.ok_or(AppError::NotFound)
+    })
+    .await
+}
+
+/// Forgets one of the viewer's devices; false when the viewer has no device with this token.
+pub async fn unregister_device(db: &Db, viewer: &Viewer, token: String) -> AppResult<bool> {
+    let user_id = viewer.user_id.clone();
+    db.write(move |conn| Ok(store::delete_user_device(conn, &user_id, token.trim())? > 0))
+        .await
+}
+
+pub async fn devices(db: &Db, viewer: &Viewer) -> AppResult<Vec<Device>> {
+    let user_id = viewer.user_id.clone();
+    db.run(move |conn| Ok(store::user_devices(conn, &user_id)?))
+        .await
+}
+
+/// Forgets devices not seen for 270 days.
+pub async fn prune_stale_devices(db: &Db) -> AppResult<usize> {
+    let cutoff = (Utc::now() - TimeDelta::days(DEVICE_RETENTION_DAYS)).naive_utc();
+    db.write(move |conn| Ok(store::delete_devices_not_seen_since(conn, cutoff)?))
+        .await
+}
+
+// ------------------------------------------------------------------ preferences
+
+fn parse_time_of_day(field: &'static str, value: &str) -> AppResult<NaiveTime> {
+    let invalid = || {
+        AppError::bad_input(
+            field,
+            Message::InvalidTimeOfDay {
+                value: value.to_owned(),
+            },
+        )
+    };
+    let trimmed = value.trim();
+    if trimmed.len() != 5 {
+        return Err(invalid());
+    }
+    NaiveTime::parse_from_str(trimmed, "%H:%M").map_err(|_| invalid())
+}
+
+fn quiet_hours(start: Option<&str>, end: Option<&str>) -> AppResult<Option<QuietHours>> {
+    match (start, end) {
+        (None, None) => Ok(None),
+        (Some(start), Some(end)) => {
+            let start = parse_time_of_day("quietHoursStart", start)?;
+            let end = parse_time_of_day("quietHoursEnd", end)?;
+            if start == end {
+                return Err(AppError::bad_input(
+                    "quietHoursEnd",
+                    Message::QuietHoursEmpty,
+                ));
+            }
+            Ok(Some(QuietHours { start, end }))
+        }
+        (Some(_), None) => Err(AppError::bad_input(
+            "quietHoursEnd",
+            Message::QuietHoursNeedBoth,
+        )),
+        (None, Some(_)) => Err(AppError::bad_input(
+            "quietHoursStart",
+            Message::QuietHoursNeedBoth,
+        )),
+    }
+}
+
+/// Quiet hours as stored (validated on the way in).
+pub(super) fn stored_quiet_hours(start: Option<&str>, end: Option<&str>) -> Option<QuietHours> {
+    quiet_hours(start, end).ok().flatten()
+}
+
+fn preferences_of(row: Option<PreferencesRow>) -> Preferences {
+    let Some(row) = row else {
+        return Preferences::default();
+    };
+    Preferences {
+        group_activity: row.group_activity,
+        mentorship: row.mentorship,
+        workshop: row.workshop,
+        checkin_reminder: row.checkin_reminder,
+        quiet_hours: stored_quiet_hours(
+            row.quiet_hours_start.as_deref(),
+            row.quiet_hours_end.as_deref(),
+        ),
+    }
+}
+
+fn load_preferences(conn: &mut DbConnection, user_id: &UserId) -> AppResult<Preferences> {
+    Ok(preferences_of(store::preferences(conn, user_id)?))
+}
+
+pub async fn preferences(db: &Db, viewer: &Viewer) -> AppResult<Preferences> {
+    let user_id = viewer.user_id.clone();
+    db.run(move |conn| load_preferences(conn, &user_id)).await
+}
+
+/// Changes the viewer's preferences; absent fields keep their value, quiet hours go in pairs.
+pub async fn update_preferences(
+    db: &Db,
+    viewer: &Viewer,
+    form: PreferencesForm,
+) -> AppResult<Preferences> {
+    let user_id = viewer.user_id.clone();
+    db.write(move |conn| {
+        let current = load_preferences(conn, &user_id)?;
+        let time_text = |time: NaiveTime| time.format("%H:%M").to_string();
+        let start = match form.quiet_hours_start {
+            Some(value) => value,
+            None => current.quiet_hours.map(|hours| time_text(hours.start)),
+        };
+        let end = match form.quiet_hours_end {
+            Some(value) => value,
+            None => current.quiet_hours.map(|hours| time_text(hours.end)),
+        };
+        let hours = quiet_hours(start.as_deref(), end.as_deref())?;
+        let row = PreferencesRow {
+            user_id: user_id.clone(),
+            group_activity: form.group_activity.unwrap_or(current.group_activity),
+            mentorship: form.mentorship.unwrap_or(current.mentorship),
+            workshop: form.workshop.unwrap_or(current.workshop),
+            checkin_reminder: form.checkin_reminder.unwrap_or(current.checkin_reminder),
+            quiet_hours_start: hours.map(|hours| time_text(hours.start)),
+            quiet_hours_end: hours.map(|hours| time_text(hours.end)),
+            updated_at: Utc::now().naive_utc(),
+        };
+        store::save_preferences(conn, &row)?;
+        Ok(preferences_of(Some(row)))
+    })
+    .await
+}
+
+// ------------------------------------------------------------------ inbox
+
+fn with_data(
+    conn: &mut DbConnection,
+    rows: Vec<NotificationRow>,
+) -> AppResult<Vec<NotificationItem>> {
+    let ids: Vec<NotificationId> = rows.iter().map(|row| row.id.clone()).collect();
+    let mut data = store::data_of(conn, &ids)?;
+    Ok(rows
+        .into_iter()
+        .map(|row| NotificationItem {
+            data: data.remove(&row.id).unwrap_or_default(),
+            row,
+        })
+        .collect())
+}
+
+/// The viewer's notifications, newest first.
+pub async fn inbox(
+    db: &Db,
+    viewer: &Viewer,
+    unread_only: bool,
+    page: PageRequest,
+) -> AppResult<Page<NotificationItem>> {
+    let user_id = viewer.user_id.clone();
+    db.run(move |conn| {
+        let after = page.after.clone().map(NotificationId::from_client);
+        let rows = store::inbox_page(
+            conn,
+            &user_id,
+            unread_only,
+            after.as_ref(),
+            page.fetch_limit(),
+            Utc::now().naive_utc(),
+        )?;
+        let page = Page::from_overfetch(rows, &page);
+        let items = with_data(conn, page.items)?;
+        Ok(Page {
+            items,
+            has_next_page: page.has_next_page,
+        })
+    })
+    .await
+}
+
+/// One of the viewer's visible notifications.
+pub async fn notification(
+    db: &Db,
+    user_id: &UserId,
+    id: &NotificationId,
+) -> AppResult<Option<NotificationItem>> {
+    let (user_id, id) = (user_id.clone(), id.clone());
+    db.run(move |conn| {
+        let rows: Vec<NotificationRow> =
+            store::visible_notification(conn, &user_id, &id, Utc::now().naive_utc())?
+                .into_iter()
+                .collect();
+        Ok(with_data(conn, rows)?.pop())
+    })
+    .await
+}
+
+pub async fn unread_count(db: &Db, viewer: &Viewer) -> AppResult<i64> {
+    let user_id = viewer.user_id.clone();
+    db.run(move |conn| Ok(store::unread_count(conn, &user_id, Utc::now().naive_utc())?))
+        .await
+}
+
+/// Marks some of the viewer's notifications read; returns how many were unread.
+pub async fn mark_read(db: &Db, viewer: &Viewer, ids: Vec<NotificationId>) -> AppResult<usize> {
+    if ids.len() > MAX_MARK_READ_IDS {
+        return Err(AppError::bad_input(
+            "ids",
+            Message::TooMany {
+                max: MAX_MARK_READ_IDS,
+            },
+        ));
+    }
+    let user_id = viewer.user_id.clone();
+    db.write(move |conn| {
+        Ok(store::mark_read(
+            conn,
+            &user_id,
+            &ids,
+            Utc::now().naive_utc(),
+        )?)
+    })
+    .await
+}
+
+/// Sends the viewer a test notification on every device; returns how many devices it targets.
+pub async fn send_test(db: &Db, viewer: &Viewer) -> AppResult<usize> {
+    let user_id = viewer.user_id.clone();
+    db.write(move |conn| {
+        let devices = store::user_devices(conn, &user_id)?.len();
+        notify(
+            conn,
+            &user_id,
+            Notice::new(NotificationCategory::System, NotificationText::TestPush),
+        )?;
+        Ok(devices)
+    })
+    .await
+}
+
+/// When the quiet hours around `now` end, if `now` falls inside them, in the person's zone.
+pub fn quiet_hours_end(
+    hours: &QuietHours,
+    timezone: &str,
+    now: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
+    let zone: chrono_tz::Tz = timezone.parse().unwrap_or(chrono_tz::Europe::Paris);
+    let local = now.with_timezone(&zone);
+    if !hours.contains(local.time()) {
+        return None;
+    }
+    let today_end = local.date_naive().and_time(hours.end);
+    let end = if local.time() < hours.end {
+        today_end
+    } else {
+        today_end + TimeDelta::days(1)
+    };
+    // A wall-clock time skipped by a DST change falls back to an hour later.
+    let resolved = end.and_local_timezone(zone).earliest().or_else(|| {
+        (end + TimeDelta::hours(1))
+            .and_local_timezone(zone)
+            .earliest()
+    })?;
+    Some(resolved.with_timezone(&Utc))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hours(start: &str, end: &str) -> QuietHours {
+        quiet_hours(Some(start), Some(end))
+            .ok()
+            .flatten()
+            .expect("valid quiet hours")
+    }
+
+    #[test]
+    fn quiet_hours_may_span_midnight() {
+        let night = hours("22:00", "07:00");
+        let at = |text: &str| NaiveTime::parse_from_str(text, "%H:%M").expect("time");
+        assert!(night.contains(at("23:30")));
+        assert!(night.contains(at("06:59")));
+        assert!(!night.contains(at("07:00")));
+        assert!(!night.contains(at("12:00")));
+        let lunch = hours("12:00", "13:30");
+        assert!(lunch.contains(at("12:00")));
+        assert!(!lunch.contains(at("13:30")));
+    }
+
+    #[test]
+    fn quiet_hours_end_is_in_the_persons_zone() {
+        let night = hours("22:00", "07:00");
+        // 23:00 in Paris (winter, UTC+1) is 22:00 UTC; the night ends at 07:00 Paris = 06:00 UTC.
+        let now: DateTime<Utc> = "2026-11-23T22:00:00Z".parse().expect("instant");
+        let end = quiet_hours_end(&night, "Europe/Paris", now).expect("inside quiet hours");
+        assert_eq!(end.to_rfc3339(), "2026-11-24T06:00:00+00:00");
+        let noon: DateTime<Utc> = "2026-11-23T11:00:00Z".parse().expect("instant");
+        assert_eq!(quiet_hours_end(&night, "Europe/Paris", noon), None);
+    }
+
+    #[test]
+    fn times_of_day_are_strict() {
+        assert!(parse_time_of_day("t", "7:00").is_err());
+        assert!(parse_time_of_day("t", "24:00").is_err());
+        assert!(parse_time_of_day("t", "07:60").is_err());
+        assert!(parse_time_of_day("t", "07:05").is_ok());
+    }
+}

@@ -1,0 +1,472 @@
+//! Queries on devices, preferences, notifications and the push outbox.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Text, Timestamp};
+
+use super::model::{
+    Device, NewPush, NotificationRow, Platform, PreferencesRow, PushOutcome, PushStatus,
+    RecipientSettings,
+};
+use crate::db::DbConnection;
+use crate::db::schema::{
+    devices, notification_data, notification_preferences, notifications, push_outbox, users,
+};
+use crate::ids::{DeviceId, NotificationId, PushId, UserId};
+
+// ------------------------------------------------------------------ devices
+
+pub fn device_by_token(conn: &mut DbConnection, token: &str) -> QueryResult<Option<Device>> {
+    devices::table
+        .filter(devices::token.eq(token))
+        .select(Device::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn insert_device(conn: &mut DbConnection, device: &Device) -> QueryResult<()> {
+    diesel::insert_into(devices::table)
+        .values(device)
+        .execute(conn)
+        .map(drop)
+}
+
+pub fn touch_device(
+    conn: &mut DbConnection,
+    id: &DeviceId,
+    platform: Platform,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::update(devices::table.find(id))
+        .set((
+            devices::platform.eq(platform),
+            devices::last_seen_at.eq(now),
+        ))
+        .execute(conn)
+        .map(drop)
+}
+
+pub fn delete_device(conn: &mut DbConnection, id: &DeviceId) -> QueryResult<usize> {
+    diesel::delete(devices::table.find(id)).execute(conn)
+}
+
+pub fn delete_user_device(
+    conn: &mut DbConnection,
+    user_id: &UserId,
+    token: &str,
+) -> QueryResult<usize> {
+    diesel::delete(
+        devices::table
+            .filter(devices::user_id.eq(user_id))
+            .filter(devices::token.eq(token)),
+    )
+    .execute(conn)
+}
+
+/// The person's devices, most recently seen first.
+pub fn user_devices(conn: &mut DbConnection, user_id: &UserId) -> QueryResult<Vec<Device>> {
+    devices::table
+        .filter(devices::user_id.eq(user_id))
+        .order((devices::last_seen_at.desc(), devices::id.desc()))
+        .select(Device::as_select())
+        .load(conn)
+}
+
+/// Forgets the person's least recently seen devices beyond the `keep` most recent.
+pub fn trim_user_devices(
+    conn: &mut DbConnection,
+    user_id: &UserId,
+    keep: i64,
+) -> QueryResult<usize> {
+    let surplus: Vec<DeviceId> = devices::table
+        .filter(devices::user_id.eq(user_id))
+        .order((devices::last_seen_at.desc(), devices::id.desc()))
+        .offset(keep)
+        .limit(i64::MAX)
+        .select(devices::id)
+        .load(conn)?;
+    diesel::delete(devices::table.filter(devices::id.eq_any(&surplus))).execute(conn)
+}
+
+pub fn delete_devices_not_seen_since(
+    conn: &mut DbConnection,
+    cutoff: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::delete(devices::table.filter(devices::last_seen_at.lt(cutoff))).execute(conn)
+}
+
+// ------------------------------------------------------------------ preferences
+
+pub fn preferences(
+    conn: &mut DbConnection,
+    user_id: &UserId,
+) -> QueryResult<Option<PreferencesRow>> {
+    notification_preferences::table
+        .find(user_id)
+        .select(PreferencesRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Stores the person's preferences (in a write transaction: the check and the write cannot race).
+pub fn save_preferences(conn: &mut DbConnection, row: &PreferencesRow) -> QueryResult<()> {
+    let updated = diesel::update(notification_preferences::table.find(&row.user_id))
+        .set(row)
+        .execute(conn)?;
+    if updated == 0 {
+        diesel::insert_into(notification_preferences::table)
+            .values(row)
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+// ------------------------------------------------------------------ notifications
+
+/// The recipient's locale and time zone.
+pub fn recipient(
+    conn: &mut DbConnection,
+    user_id: &UserId,
+) -> QueryResult<Option<(String, String)>> {
+    users::table
+        .find(user_id)
+        .select((users::locale, users::timezone))
+        .first(conn)
+        .optional()
+}
+
+pub fn insert_notification(conn: &mut DbConnection, row: &NotificationRow) -> QueryResult<()> {
+    diesel::insert_into(notifications::table)
+        .values(row)
+        .execute(conn)
+        .map(drop)
+}
+
+pub fn insert_data(
+    conn: &mut DbConnection,
+    id: &NotificationId,
+    name: &str,
+    value: &str,
+) -> QueryResult<()> {
+    diesel::insert_into(notification_data::table)
+        .values((
+            notification_data::notification_id.eq(id),
+            notification_data::name.eq(name),
+            notification_data::value.eq(value),
+        ))
+        .execute(conn)
+        .map(drop)
+}
+
+/// One page of the person's visible notifications, newest first, `limit` rows at most.
+pub fn inbox_page(
+    conn: &mut DbConnection,
+    user_id: &UserId,
+    unread_only: bool,
+    before: Option<&NotificationId>,
+    limit: i64,
+    now: NaiveDateTime,
+) -> QueryResult<Vec<NotificationRow>> {
+    let mut query = notifications::table
+        .filter(notifications::user_id.eq(user_id))
+        .filter(notifications::created_at.le(now))
+        .order(notifications::id.desc())
+        .limit(limit)
+        .select(NotificationRow::as_select())
+        .into_boxed();
+    if unread_only {
+        query = query.filter(notifications::read_at.is_null());
+    }
+    if let Some(before) = before {
+        query = query.filter(notifications::id.lt(before));
+    }
+    query.load(conn)
+}
+
+pub fn visible_notification(
+    conn: &mut DbConnection,
+    user_id: &UserId,
+    id: &NotificationId,
+    now: NaiveDateTime,
+) -> QueryResult<Option<NotificationRow>> {
+    notifications::table
+        .find(id)
+        .filter(notifications::user_id.eq(user_id))
+        .filter(notifications::created_at.le(now))
+        .select(NotificationRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// The data of each notification, by notification.
+pub fn data_of(
+    conn: &mut DbConnection,
+    ids: &[NotificationId],
+) -> QueryResult<HashMap<NotificationId, Vec<(String, String)>>> {
+    let rows: Vec<(NotificationId, String, String)> = notification_data::table
+        .filter(notification_data::notification_id.eq_any(ids))
+        .order((notification_data::notification_id, notification_data::name))
+        .select((
+            notification_data::notification_id,
+            notification_data::name,
+            notification_data::value,
+        ))
+        .load(conn)?;
+    let mut by_notification: HashMap<NotificationId, Vec<(String, String)>> = HashMap::new();
+    for (id, name, value) in rows {
+        by_notification.entry(id).or_default().push((name, value));
+    }
+    Ok(by_notification)
+}
+
+pub fn unread_count(
+    conn: &mut DbConnection,
+    user_id: &UserId,
+    now: NaiveDateTime,
+) -> QueryResult<i64> {
+    notifications::table
+        .filter(notifications::user_id.eq(user_id))
+        .filter(notifications::created_at.le(now))
+        .filter(notifications::read_at.is_null())
+        .count()
+        .get_result(conn)
+}
+
+pub fn mark_read(
+    conn: &mut DbConnection,
+    user_id: &UserId,
+    ids: &[NotificationId],
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(
+        notifications::table
+            .filter(notifications::user_id.eq(user_id))
+            .filter(notifications::id.eq_any(ids))
+            .filter(notifications::created_at.le(now))
+            .filter(notifications::read_at.is_null()),
+    )
+    .set(notifications::read_at.eq(now))
+    .execute(conn)
+}
+
+/// Deletes scheduled notifications under `key` that nobody has seen yet (with their pushes).
+pub fn delete_future_notifications(
+    conn: &mut DbConnection,
+    key: &str,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::delete(
+        notifications::table
+            .filter(notifications::schedule_key.eq(key))
+            .filter(notifications::created_at.gt(now)),
+    )
+    .execute(conn)
+}
+
+// ------------------------------------------------------------------ outbox
+
+pub fn insert_push(conn: &mut DbConnection, push: &NewPush) -> QueryResult<()> {
+    diesel::insert_into(push_outbox::table)
+        .values(push)
+        .execute(conn)
+        .map(drop)
+}
+
+pub fn cancel_pending(
+    conn: &mut DbConnection,
+    key: &str,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(
+        push_outbox::table
+            .filter(push_outbox::schedule_key.eq(key))
+            .filter(push_outbox::status.eq(PushStatus::Pending)),
+    )
+    .set((
+        push_outbox::status.eq(PushStatus::Cancelled),
+        push_outbox::finished_at.eq(now),
+        push_outbox::claimed_by.eq(None::<String>),
+        push_outbox::claim_expires_at.eq(None::<NaiveDateTime>),
+    ))
+    .execute(conn)
+}
+
+#[derive(QueryableByName)]
+struct ClaimedPush {
+    #[diesel(sql_type = Text)]
+    id: PushId,
+}
+
+/// Claims up to `limit` due pushes for `worker` until `lease_until`: pending, due, and not
+/// claimed or claimed by someone whose lease ran out (a dispatcher that died mid-batch).
+///
+/// PostgreSQL skips rows another dispatcher is claiming (`FOR UPDATE SKIP LOCKED`), so several
+/// instances never take the same row; SQLite runs it in an immediate transaction.
+pub fn claim_due(
+    conn: &mut DbConnection,
+    worker: &str,
+    now: NaiveDateTime,
+    lease_until: NaiveDateTime,
+    limit: i64,
+) -> QueryResult<Vec<PushId>> {
+    let claimed = match conn {
+        DbConnection::Postgres(pg) => diesel::sql_query(
+            "UPDATE push_outbox SET claimed_by = $1, claim_expires_at = $2
+             WHERE id IN (
+                 SELECT id FROM push_outbox
+                 WHERE status = 'PENDING' AND not_before <= $3
+                   AND (claim_expires_at IS NULL OR claim_expires_at <= $3)
+                 ORDER BY not_before
+                 LIMIT $4
+                 FOR UPDATE SKIP LOCKED)
+             RETURNING id",
+        )
+        .bind::<Text, _>(worker)
+        .bind::<Timestamp, _>(lease_until)
+        .bind::<Timestamp, _>(now)
+        .bind::<BigInt, _>(limit)
+        .load::<ClaimedPush>(pg)?,
+        DbConnection::Sqlite(sqlite) => diesel::sql_query(
+            "UPDATE push_outbox SET claimed_by = ?1, claim_expires_at = ?2
+             WHERE id IN (
+                 SELECT id FROM push_outbox
+                 WHERE status = 'PENDING' AND not_before <= ?3
+                   AND (claim_expires_at IS NULL OR claim_expires_at <= ?3)
+                 ORDER BY not_before
+                 LIMIT ?4)
+             RETURNING id",
+        )
+        .bind::<Text, _>(worker)
+        .bind::<Timestamp, _>(lease_until)
+        .bind::<Timestamp, _>(now)
+        .bind::<BigInt, _>(limit)
+        .load::<ClaimedPush>(sqlite)?,
+    };
+    Ok(claimed.into_iter().map(|row| row.id).collect())
+}
+
+/// What a claimed push needs: its row, notification and device (if still there).
+pub type ClaimedRow = (PushId, i32, NotificationRow, Option<Device>);
+
+pub fn claimed_rows(
+    conn: &mut DbConnection,
+    ids: &[PushId],
+    worker: &str,
+) -> QueryResult<Vec<ClaimedRow>> {
+    push_outbox::table
+        .inner_join(notifications::table)
+        .left_join(devices::table)
+        .filter(push_outbox::id.eq_any(ids))
+        .filter(push_outbox::claimed_by.eq(worker))
+        .select((
+            push_outbox::id,
+            push_outbox::attempts,
+            NotificationRow::as_select(),
+            Option::<Device>::as_select(),
+        ))
+        .load(conn)
+}
+
+/// Locale, time zone and quiet hours of each recipient.
+pub fn recipients(
+    conn: &mut DbConnection,
+    user_ids: &[UserId],
+) -> QueryResult<Vec<RecipientSettings>> {
+    users::table
+        .left_join(notification_preferences::table)
+        .filter(users::id.eq_any(user_ids))
+        .select((
+            users::id,
+            users::locale,
+            users::timezone,
+            notification_preferences::quiet_hours_start.nullable(),
+            notification_preferences::quiet_hours_end.nullable(),
+        ))
+        .load(conn)
+}
+
+/// Ends a claimed push. Only the claimant may: if its lease ran out and another dispatcher took
+/// the row, this changes nothing and returns false.
+pub fn finish_push(
+    conn: &mut DbConnection,
+    id: &PushId,
+    worker: &str,
+    outcome: &PushOutcome,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    diesel::update(
+        push_outbox::table
+            .find(id)
+            .filter(push_outbox::claimed_by.eq(worker)),
+    )
+    .set((
+        push_outbox::status.eq(outcome.status),
+        push_outbox::attempts.eq(outcome.attempts),
+        push_outbox::last_error.eq(&outcome.error),
+        push_outbox::fcm_message_name.eq(&outcome.message_name),
+        push_outbox::claimed_by.eq(None::<String>),
+        push_outbox::claim_expires_at.eq(None::<NaiveDateTime>),
+        push_outbox::finished_at.eq(now),
+    ))
+    .execute(conn)
+    .map(|updated| updated == 1)
+}
+
+/// Puts a claimed push back in the queue, due at `not_before`.
+pub fn requeue_push(
+    conn: &mut DbConnection,
+    id: &PushId,
+    worker: &str,
+    attempts: i32,
+    error: Option<&str>,
+    not_before: NaiveDateTime,
+) -> QueryResult<bool> {
+    diesel::update(
+        push_outbox::table
+            .find(id)
+            .filter(push_outbox::claimed_by.eq(worker)),
+    )
+    .set((
+        push_outbox::attempts.eq(attempts),
+        push_outbox::last_error.eq(error),
+        push_outbox::not_before.eq(not_before),
+        push_outbox::claimed_by.eq(None::<String>),
+        push_outbox::claim_expires_at.eq(None::<NaiveDateTime>),
+    ))
+    .execute(conn)
+    .map(|updated| updated == 1)
+}
+
+pub fn push_counts(conn: &mut DbConnection) -> QueryResult<Vec<(PushStatus, i64)>> {
+    push_outbox::table
+        .group_by(push_outbox::status)
+        .select((push_outbox::status, diesel::dsl::count_star()))
+        .load(conn)
+}
+
+/// When the longest-waiting due push became due.
+pub fn oldest_due(
+    conn: &mut DbConnection,
+    now: NaiveDateTime,
+) -> QueryResult<Option<NaiveDateTime>> {
+    push_outbox::table
+        .filter(push_outbox::status.eq(PushStatus::Pending))
+        .filter(push_outbox::not_before.le(now))
+        .select(diesel::dsl::min(push_outbox::not_before))
+        .first(conn)
+}
+
+/// Forgets pushes that ended before `cutoff`.
+pub fn delete_finished_pushes(
+    conn: &mut DbConnection,
+    cutoff: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::delete(
+        push_outbox::table
+            .filter(push_outbox::status.ne(PushStatus::Pending))
+            .filter(push_outbox::finished_at.lt(cutoff)),
+    )
+    .execute(conn)
+}

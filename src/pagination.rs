@@ -1,0 +1,82 @@
+//! Cursor pagination shared by every list: `first` (default 20, at most 100) and an opaque
+//! `after` cursor that wraps the sort key of the last item seen.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+use crate::error::{AppError, AppResult};
+use crate::i18n::Message;
+
+pub const DEFAULT_PAGE_SIZE: usize = 20;
+pub const MAX_PAGE_SIZE: usize = 100;
+
+/// A validated request for one page.
+#[derive(Debug, Clone)]
+pub struct PageRequest {
+    pub size: usize,
+    /// The sort key after which the page starts.
+    pub after: Option<String>,
+}
+
+impl PageRequest {
+    pub fn new(first: Option<i32>, after: Option<&str>) -> AppResult<Self> {
+        let size = match first {
+            None => DEFAULT_PAGE_SIZE,
+            Some(first) if first >= 1 && first as usize <= MAX_PAGE_SIZE => first as usize,
+            Some(_) => {
+                return Err(AppError::bad_input(
+                    "first",
+                    Message::NumberBetween {
+                        min: 1,
+                        max: MAX_PAGE_SIZE as i64,
+                    },
+                ));
+            }
+        };
+        let after = after.map(decode_cursor).transpose()?;
+        Ok(Self { size, after })
+    }
+
+    /// Rows to fetch: one more than the page, to learn whether another page follows.
+    pub fn fetch_limit(&self) -> i64 {
+        self.size as i64 + 1
+    }
+}
+
+/// One page of items in order.
+#[derive(Debug, Clone)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub has_next_page: bool,
+}
+
+impl<T> Page<T> {
+    /// The page from rows fetched with [`PageRequest::fetch_limit`].
+    pub fn from_overfetch(mut rows: Vec<T>, request: &PageRequest) -> Self {
+        let has_next_page = rows.len() > request.size;
+        rows.truncate(request.size);
+        Self {
+            items: rows,
+            has_next_page,
+        }
+    }
+
+    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
+        Page {
+            items: self.items.into_iter().map(f).collect(),
+            has_next_page: self.has_next_page,
+        }
+    }
+}
+
+pub fn encode_cursor(key: &str) -> String {
+    URL_SAFE_NO_PAD.encode(key)
+}
+
+fn decode_cursor(cursor: &str) -> AppResult<String> {
+    URL_SAFE_NO_PAD
+        .decode(cursor)
+        .ok()
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+        .ok_or_else(|| AppError::bad_input("after", Message::InvalidCursor))
+}
