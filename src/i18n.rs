@@ -92,6 +92,13 @@ pub enum Message {
     QuietHoursEmpty,
     InvalidCursor,
     NumberBetween { min: i64, max: i64 },
+    GroupNameTaken,
+    AlreadyMember,
+    LastFacilitator,
+    NotAMember,
+    InvalidParentPost,
+    CannotTargetSelf,
+    ReportAlreadyResolved,
 }
 
 impl Message {
@@ -174,6 +181,32 @@ impl Message {
             (Self::InvalidCursor, En) => "Invalid pagination cursor.".into(),
             (Self::NumberBetween { min, max }, Fr) => format!("Doit être entre {min} et {max}."),
             (Self::NumberBetween { min, max }, En) => format!("Must be between {min} and {max}."),
+            (Self::GroupNameTaken, Fr) => "Un groupe porte déjà ce nom.".into(),
+            (Self::GroupNameTaken, En) => "A group with this name already exists.".into(),
+            (Self::AlreadyMember, Fr) => {
+                "Vous êtes déjà membre de ce groupe ou votre demande est en attente.".into()
+            }
+            (Self::AlreadyMember, En) => {
+                "You are already a member of this group or your request is pending.".into()
+            }
+            (Self::LastFacilitator, Fr) => "Vous êtes le dernier animateur du groupe : \
+                 confiez ce rôle à un autre membre avant de partir."
+                .into(),
+            (Self::LastFacilitator, En) => "You are the group's last facilitator: \
+                 hand the role over to another member before leaving."
+                .into(),
+            (Self::NotAMember, Fr) => "Cette personne n'est pas membre du groupe.".into(),
+            (Self::NotAMember, En) => "This person is not a member of the group.".into(),
+            (Self::InvalidParentPost, Fr) => {
+                "On ne répond qu'à une publication principale du même groupe.".into()
+            }
+            (Self::InvalidParentPost, En) => {
+                "Replies go to a top-level post of the same group.".into()
+            }
+            (Self::CannotTargetSelf, Fr) => "Impossible de vous viser vous-même.".into(),
+            (Self::CannotTargetSelf, En) => "You cannot do this to yourself.".into(),
+            (Self::ReportAlreadyResolved, Fr) => "Ce signalement est déjà traité.".into(),
+            (Self::ReportAlreadyResolved, En) => "This report has already been resolved.".into(),
         }
     }
 }
@@ -183,6 +216,9 @@ impl Message {
 pub enum NotificationText {
     Welcome { name: String },
     TestPush,
+    GroupJoinRequest { group: String },
+    GroupJoinApproved { group: String },
+    PostReply { group: String },
 }
 
 impl NotificationText {
@@ -191,6 +227,9 @@ impl NotificationText {
         match self {
             Self::Welcome { .. } => "WELCOME",
             Self::TestPush => "TEST_PUSH",
+            Self::GroupJoinRequest { .. } => "GROUP_JOIN_REQUEST",
+            Self::GroupJoinApproved { .. } => "GROUP_JOIN_APPROVED",
+            Self::PostReply { .. } => "POST_REPLY",
         }
     }
 
@@ -214,6 +253,30 @@ impl NotificationText {
             (Self::TestPush, En) => (
                 "Test notification".into(),
                 "Notifications reach this device.".into(),
+            ),
+            (Self::GroupJoinRequest { group }, Fr) => (
+                format!("Demande d'adhésion à {group}"),
+                "Une personne souhaite rejoindre votre groupe.".into(),
+            ),
+            (Self::GroupJoinRequest { group }, En) => (
+                format!("Request to join {group}"),
+                "Someone would like to join your group.".into(),
+            ),
+            (Self::GroupJoinApproved { group }, Fr) => (
+                format!("Bienvenue dans {group}"),
+                "Votre demande d'adhésion a été acceptée.".into(),
+            ),
+            (Self::GroupJoinApproved { group }, En) => (
+                format!("Welcome to {group}"),
+                "Your request to join was accepted.".into(),
+            ),
+            (Self::PostReply { group }, Fr) => (
+                format!("Nouvelle réponse dans {group}"),
+                "Quelqu'un a répondu à votre publication.".into(),
+            ),
+            (Self::PostReply { group }, En) => (
+                format!("New reply in {group}"),
+                "Someone replied to your post.".into(),
             ),
         }
     }

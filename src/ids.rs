@@ -75,4 +75,14 @@ id_type! {
     NotificationId;
     /// One push to one device, waiting in the outbox or done.
     PushId;
+    /// A peer group.
+    GroupId;
+    /// One person's membership of one group.
+    MembershipId;
+    /// A post or reply in a group.
+    PostId;
+    /// A report of a post to the moderators.
+    ReportId;
+    /// One entry of the moderation log.
+    ModerationActionId;
 }

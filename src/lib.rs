@@ -10,6 +10,7 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod graphql;
+pub mod groups;
 pub mod i18n;
 pub mod ids;
 pub mod notifications;

@@ -247,6 +247,21 @@ fn erase(conn: &mut DbConnection, user_id: &UserId) -> AppResult<()> {
     Ok(())
 }
 
+/// Whether an account with this id exists, inside the caller's transaction.
+pub fn exists(conn: &mut DbConnection, user_id: &UserId) -> AppResult<bool> {
+    Ok(store::user_exists(conn, user_id)?)
+}
+
+/// Whether `user_id` holds any of `roles`, inside the caller's transaction.
+pub fn has_any_role(conn: &mut DbConnection, user_id: &UserId, roles: &[Role]) -> AppResult<bool> {
+    for role in roles {
+        if store::has_role(conn, user_id, *role)? {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
 /// Grants `role` to the account with this email; returns false when it already had it.
 pub async fn grant_role(db: &Db, email: &str, role: Role) -> AppResult<bool> {
     let email_normalized = normalize_email(email);

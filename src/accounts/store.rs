@@ -61,6 +61,10 @@ pub fn find_id_by_email(
         .optional()
 }
 
+pub fn user_exists(conn: &mut DbConnection, user_id: &UserId) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(users::table.find(user_id))).get_result(conn)
+}
+
 pub fn password_hash(conn: &mut DbConnection, user_id: &UserId) -> QueryResult<Option<String>> {
     users::table
         .find(user_id)

@@ -9,7 +9,7 @@ use std::cell::RefCell;
 
 use tokio::sync::broadcast;
 
-use crate::ids::{NotificationId, UserId};
+use crate::ids::{GroupId, NotificationId, PostId, UserId};
 
 /// Something that changed, by id.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,6 +20,10 @@ pub enum Committed {
     },
     /// Pushes were queued: the dispatcher may have work.
     PushQueued,
+    PostAdded {
+        group_id: GroupId,
+        post_id: PostId,
+    },
 }
 
 thread_local! {

@@ -153,3 +153,112 @@ diesel::allow_tables_to_appear_in_same_query!(
     notification_data,
     push_outbox,
 );
+
+diesel::table! {
+    peer_groups (id) {
+        id -> Text,
+        name -> Text,
+        name_normalized -> Text,
+        description -> Text,
+        topic -> Text,
+        search_text -> Text,
+        visibility -> Text,
+        language -> Text,
+        region -> Nullable<Text>,
+        created_by -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    group_professions (group_id, profession) {
+        group_id -> Text,
+        profession -> Text,
+    }
+}
+
+diesel::table! {
+    memberships (id) {
+        id -> Text,
+        group_id -> Text,
+        user_id -> Text,
+        role -> Text,
+        status -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    group_removals (group_id, user_id) {
+        group_id -> Text,
+        user_id -> Text,
+        removed_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    posts (id) {
+        id -> Text,
+        group_id -> Text,
+        author_id -> Text,
+        parent_id -> Nullable<Text>,
+        anonymous -> Bool,
+        body -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    post_reports (id) {
+        id -> Text,
+        post_id -> Nullable<Text>,
+        group_id -> Text,
+        reporter_id -> Nullable<Text>,
+        category -> Text,
+        priority -> Integer,
+        reason -> Text,
+        status -> Text,
+        created_at -> Timestamp,
+        resolved_at -> Nullable<Timestamp>,
+        resolved_by -> Nullable<Text>,
+        resolution -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    moderation_actions (id) {
+        id -> Text,
+        actor_id -> Nullable<Text>,
+        action -> Text,
+        group_id -> Nullable<Text>,
+        post_id -> Nullable<Text>,
+        report_id -> Nullable<Text>,
+        target_user_id -> Nullable<Text>,
+        reason -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    user_blocks (blocker_id, blocked_id) {
+        blocker_id -> Text,
+        blocked_id -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(group_professions -> peer_groups (group_id));
+diesel::joinable!(memberships -> peer_groups (group_id));
+diesel::joinable!(posts -> peer_groups (group_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    users,
+    peer_groups,
+    group_professions,
+    memberships,
+    group_removals,
+    posts,
+    post_reports,
+    moderation_actions,
+    user_blocks,
+);

@@ -11,6 +11,10 @@ use async_graphql::{MergedObject, MergedSubscription, SDLExportOptions, Schema};
 use crate::accounts::graphql::{AccountsMutation, AccountsQuery};
 use crate::accounts::loaders::ProfileLoader;
 use crate::auth::Auth;
+use crate::groups::graphql::{GroupsMutation, GroupsQuery, GroupsSubscription};
+use crate::groups::loaders::{
+    GroupLoader, MemberCountLoader, ReplyCountLoader, ViewerMembershipLoader,
+};
 use crate::notifications::graphql::{
     NotificationsMutation, NotificationsQuery, NotificationsSubscription,
 };
@@ -18,15 +22,15 @@ pub use context::{AppState, ContextExt, SharedState};
 
 #[derive(MergedObject, Default)]
 #[graphql(name = "Query")]
-pub struct QueryRoot(AccountsQuery, NotificationsQuery);
+pub struct QueryRoot(AccountsQuery, NotificationsQuery, GroupsQuery);
 
 #[derive(MergedObject, Default)]
 #[graphql(name = "Mutation")]
-pub struct MutationRoot(AccountsMutation, NotificationsMutation);
+pub struct MutationRoot(AccountsMutation, NotificationsMutation, GroupsMutation);
 
 #[derive(MergedSubscription, Default)]
 #[graphql(name = "Subscription")]
-pub struct SubscriptionRoot(NotificationsSubscription);
+pub struct SubscriptionRoot(NotificationsSubscription, GroupsSubscription);
 
 pub type RelaisSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 
@@ -67,10 +71,22 @@ pub fn sdl() -> String {
 /// The per-request data: who is calling and fresh DataLoaders (so nothing is cached across
 /// requests or between people).
 pub fn request_data(state: &SharedState, auth: Auth) -> async_graphql::Data {
+    let db = &state.db;
+    let viewer = auth.viewer().ok().map(|viewer| viewer.user_id.clone());
     let mut data = async_graphql::Data::default();
     data.insert(auth);
     data.insert(DataLoader::new(
-        ProfileLoader::new(state.db.clone()),
+        ProfileLoader::new(db.clone()),
+        tokio::spawn,
+    ));
+    data.insert(DataLoader::new(GroupLoader(db.clone()), tokio::spawn));
+    data.insert(DataLoader::new(MemberCountLoader(db.clone()), tokio::spawn));
+    data.insert(DataLoader::new(ReplyCountLoader(db.clone()), tokio::spawn));
+    data.insert(DataLoader::new(
+        ViewerMembershipLoader {
+            db: db.clone(),
+            viewer,
+        },
         tokio::spawn,
     ));
     data

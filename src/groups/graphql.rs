@@ -1,0 +1,633 @@
+//! The peer-groups part of the API.
+
+use async_graphql::dataloader::DataLoader;
+use async_graphql::futures_util::Stream;
+use async_graphql::{Context, ID, InputObject, Object, Result, Subscription};
+use tokio::sync::broadcast::error::RecvError;
+
+use super::loaders::{GroupLoader, MemberCountLoader, ReplyCountLoader, ViewerMembershipLoader};
+use super::model::{
+    Group, GroupForm, GroupSearch, GroupVisibility, MemberRole, Membership, MembershipStatus,
+    ModerationAction, ModerationKind, PostForm, Report, ReportCategory, ReportStatus, VisiblePost,
+};
+use super::service;
+use crate::accounts::graphql::UserView;
+use crate::accounts::loaders::ProfileLoader;
+use crate::accounts::model::Profession;
+use crate::db::events::Committed;
+use crate::graphql::ContextExt;
+use crate::graphql::scalars::DateTime;
+use crate::ids::{GroupId, PostId, ReportId, UserId};
+use crate::pagination::PageRequest;
+
+async fn profile(ctx: &Context<'_>, id: &UserId) -> Result<Option<UserView>> {
+    let loader = ctx.data_unchecked::<DataLoader<ProfileLoader>>();
+    Ok(loader.load_one(id.clone()).await?.map(UserView::from))
+}
+
+async fn group_view(ctx: &Context<'_>, id: &GroupId) -> Result<Option<PeerGroupView>> {
+    let loader = ctx.data_unchecked::<DataLoader<GroupLoader>>();
+    Ok(loader.load_one(id.clone()).await?.map(PeerGroupView))
+}
+
+// ------------------------------------------------------------------ types
+
+pub struct PeerGroupView(pub Group);
+
+#[Object(name = "PeerGroup")]
+impl PeerGroupView {
+    async fn id(&self) -> ID {
+        self.0.row.id.clone().into()
+    }
+
+    async fn name(&self) -> &str {
+        &self.0.row.name
+    }
+
+    async fn description(&self) -> &str {
+        &self.0.row.description
+    }
+
+    async fn topic(&self) -> &str {
+        &self.0.row.topic
+    }
+
+    async fn visibility(&self) -> GroupVisibility {
+        self.0.row.visibility
+    }
+
+    async fn language(&self) -> &str {
+        &self.0.row.language
+    }
+
+    async fn region(&self) -> Option<&str> {
+        self.0.row.region.as_deref()
+    }
+
+    /// Professions the group is meant for; empty means open to all.
+    async fn professions(&self) -> &[Profession] {
+        &self.0.professions
+    }
+
+    /// Active members.
+    async fn member_count(&self, ctx: &Context<'_>) -> Result<i32> {
+        let loader = ctx.data_unchecked::<DataLoader<MemberCountLoader>>();
+        let count = loader.load_one(self.0.row.id.clone()).await?.unwrap_or(0);
+        Ok(i32::try_from(count).unwrap_or(i32::MAX))
+    }
+
+    async fn created_at(&self) -> DateTime {
+        self.0.row.created_at.into()
+    }
+
+    /// The viewer's membership, or null.
+    async fn viewer_membership(&self, ctx: &Context<'_>) -> Result<Option<MembershipView>> {
+        let loader = ctx.data_unchecked::<DataLoader<ViewerMembershipLoader>>();
+        Ok(loader
+            .load_one(self.0.row.id.clone())
+            .await?
+            .map(MembershipView))
+    }
+
+    /// Active members, oldest first. Members only.
+    async fn members(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<MembershipConnection> {
+        let page = PageRequest::new(first, after.as_deref())?;
+        let members =
+            service::members(ctx.db(), ctx.viewer()?, self.0.row.id.clone(), page).await?;
+        Ok(MembershipConnection::new(
+            members,
+            |membership| membership.id.to_string(),
+            MembershipView,
+        ))
+    }
+
+    /// Top-level posts, newest first. Members only.
+    async fn posts(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<PostConnection> {
+        let page = PageRequest::new(first, after.as_deref())?;
+        let posts = service::posts(ctx.db(), ctx.viewer()?, self.0.row.id.clone(), page).await?;
+        Ok(PostConnection::new(
+            posts,
+            |post| post.id.to_string(),
+            PostView,
+        ))
+    }
+
+    /// Pending join requests, oldest first. Facilitators only.
+    async fn pending_requests(&self, ctx: &Context<'_>) -> Result<Vec<MembershipView>> {
+        let requests =
+            service::pending_requests(ctx.db(), ctx.viewer()?, self.0.row.id.clone()).await?;
+        Ok(requests.into_iter().map(MembershipView).collect())
+    }
+}
+
+pub struct MembershipView(pub Membership);
+
+#[Object(name = "Membership")]
+impl MembershipView {
+    async fn group(&self, ctx: &Context<'_>) -> Result<PeerGroupView> {
+        group_view(ctx, &self.0.group_id)
+            .await?
+            .ok_or_else(|| crate::error::AppError::NotFound.into())
+    }
+
+    async fn user(&self, ctx: &Context<'_>) -> Result<UserView> {
+        profile(ctx, &self.0.user_id)
+            .await?
+            .ok_or_else(|| crate::error::AppError::NotFound.into())
+    }
+
+    async fn role(&self) -> MemberRole {
+        self.0.role
+    }
+
+    async fn status(&self) -> MembershipStatus {
+        self.0.status
+    }
+
+    async fn created_at(&self) -> DateTime {
+        self.0.created_at.into()
+    }
+}
+
+pub struct PostView(pub VisiblePost);
+
+#[Object(name = "Post")]
+impl PostView {
+    async fn id(&self) -> ID {
+        self.0.id.clone().into()
+    }
+
+    async fn group(&self, ctx: &Context<'_>) -> Result<PeerGroupView> {
+        group_view(ctx, &self.0.group_id)
+            .await?
+            .ok_or_else(|| crate::error::AppError::NotFound.into())
+    }
+
+    /// Null when posted anonymously (the server still knows the author, for moderation).
+    async fn author(&self, ctx: &Context<'_>) -> Result<Option<UserView>> {
+        match &self.0.author_id {
+            Some(author) => profile(ctx, author).await,
+            None => Ok(None),
+        }
+    }
+
+    async fn anonymous(&self) -> bool {
+        self.0.anonymous
+    }
+
+    /// True on the viewer's own posts, anonymous ones included (so the app can offer to delete).
+    async fn viewer_is_author(&self) -> bool {
+        self.0.viewer_is_author
+    }
+
+    /// The post this replies to, or null for a top-level post.
+    async fn parent_id(&self) -> Option<ID> {
+        self.0.parent_id.clone().map(ID::from)
+    }
+
+    async fn body(&self) -> &str {
+        &self.0.body
+    }
+
+    async fn created_at(&self) -> DateTime {
+        self.0.created_at.into()
+    }
+
+    async fn reply_count(&self, ctx: &Context<'_>) -> Result<i32> {
+        let loader = ctx.data_unchecked::<DataLoader<ReplyCountLoader>>();
+        let count = loader.load_one(self.0.id.clone()).await?.unwrap_or(0);
+        Ok(i32::try_from(count).unwrap_or(i32::MAX))
+    }
+
+    /// Replies, oldest first.
+    async fn replies(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<PostConnection> {
+        let page = PageRequest::new(first, after.as_deref())?;
+        let replies = service::replies(ctx.db(), ctx.viewer()?, self.0.id.clone(), page).await?;
+        Ok(PostConnection::new(
+            replies,
+            |post| post.id.to_string(),
+            PostView,
+        ))
+    }
+}
+
+/// A report in the moderators' queue: the post as moderators see it, never its anonymous author.
+pub struct ReportView(pub Report);
+
+#[Object(name = "PostReport")]
+impl ReportView {
+    async fn id(&self) -> ID {
+        self.0.row.id.clone().into()
+    }
+
+    async fn category(&self) -> ReportCategory {
+        self.0.row.category
+    }
+
+    async fn reason(&self) -> &str {
+        &self.0.row.reason
+    }
+
+    async fn status(&self) -> ReportStatus {
+        self.0.row.status
+    }
+
+    /// Null once the post was deleted.
+    async fn post(&self) -> Option<PostView> {
+        self.0.post.clone().map(PostView)
+    }
+
+    async fn group(&self, ctx: &Context<'_>) -> Result<Option<PeerGroupView>> {
+        group_view(ctx, &self.0.row.group_id).await
+    }
+
+    async fn created_at(&self) -> DateTime {
+        self.0.row.created_at.into()
+    }
+
+    async fn resolved_at(&self) -> Option<DateTime> {
+        self.0.row.resolved_at.map(DateTime::from)
+    }
+
+    async fn resolution(&self) -> Option<&str> {
+        self.0.row.resolution.as_deref()
+    }
+}
+
+/// One entry of the moderation log: who did what, when and why.
+pub struct ModerationActionView(pub ModerationAction);
+
+#[Object(name = "ModerationAction")]
+impl ModerationActionView {
+    async fn id(&self) -> ID {
+        self.0.id.clone().into()
+    }
+
+    async fn action(&self) -> ModerationKind {
+        self.0.action
+    }
+
+    async fn actor(&self, ctx: &Context<'_>) -> Result<Option<UserView>> {
+        match &self.0.actor_id {
+            Some(actor) => profile(ctx, actor).await,
+            None => Ok(None),
+        }
+    }
+
+    /// The member acted on; null for the author of an anonymous post.
+    async fn target_user(&self, ctx: &Context<'_>) -> Result<Option<UserView>> {
+        match &self.0.target_user_id {
+            Some(target) => profile(ctx, target).await,
+            None => Ok(None),
+        }
+    }
+
+    async fn group(&self, ctx: &Context<'_>) -> Result<Option<PeerGroupView>> {
+        match &self.0.group_id {
+            Some(group_id) => group_view(ctx, group_id).await,
+            None => Ok(None),
+        }
+    }
+
+    async fn post_id(&self) -> Option<ID> {
+        self.0.post_id.clone().map(ID)
+    }
+
+    async fn report_id(&self) -> Option<ID> {
+        self.0.report_id.clone().map(ID)
+    }
+
+    async fn reason(&self) -> Option<&str> {
+        self.0.reason.as_deref()
+    }
+
+    async fn created_at(&self) -> DateTime {
+        self.0.created_at.into()
+    }
+}
+
+crate::connection_type!(PeerGroupConnection, PeerGroupEdge, PeerGroupView);
+crate::connection_type!(MembershipConnection, MembershipEdge, MembershipView);
+crate::connection_type!(PostConnection, PostEdge, PostView);
+crate::connection_type!(PostReportConnection, PostReportEdge, ReportView);
+crate::connection_type!(
+    ModerationActionConnection,
+    ModerationActionEdge,
+    ModerationActionView
+);
+
+#[derive(InputObject, Default)]
+pub struct GroupFilter {
+    /// Words matched against name, description and topic.
+    pub search: Option<String>,
+    pub language: Option<String>,
+    pub region: Option<String>,
+    pub profession: Option<Profession>,
+}
+
+#[derive(InputObject)]
+pub struct CreateGroupInput {
+    pub name: String,
+    pub description: String,
+    pub topic: String,
+    pub visibility: GroupVisibility,
+    pub language: String,
+    pub region: Option<String>,
+    pub professions: Option<Vec<Profession>>,
+}
+
+#[derive(InputObject)]
+pub struct CreatePostInput {
+    pub group_id: ID,
+    pub body: String,
+    /// Reply to this post (one level of replies).
+    pub parent_id: Option<ID>,
+    pub anonymous: Option<bool>,
+}
+
+// ------------------------------------------------------------------ roots
+
+#[derive(Default)]
+pub struct GroupsQuery;
+
+#[Object]
+impl GroupsQuery {
+    /// Public and private groups (private ones are discoverable), newest first.
+    async fn groups(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<GroupFilter>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<PeerGroupConnection> {
+        ctx.viewer()?;
+        let filter = filter.unwrap_or_default();
+        let search = GroupSearch {
+            words: filter.search.into_iter().collect(),
+            language: filter.language,
+            region: filter.region,
+            profession: filter.profession,
+        };
+        let page = PageRequest::new(first, after.as_deref())?;
+        let groups = service::search(ctx.db(), search, page).await?;
+        Ok(PeerGroupConnection::new(
+            groups,
+            |group| group.row.id.to_string(),
+            PeerGroupView,
+        ))
+    }
+
+    async fn group(&self, ctx: &Context<'_>, id: ID) -> Result<Option<PeerGroupView>> {
+        ctx.viewer()?;
+        group_view(ctx, &GroupId::from(id)).await
+    }
+
+    /// The viewer's active groups.
+    async fn my_groups(&self, ctx: &Context<'_>) -> Result<Vec<PeerGroupView>> {
+        let groups = service::my_groups(ctx.db(), ctx.viewer()?).await?;
+        Ok(groups.into_iter().map(PeerGroupView).collect())
+    }
+
+    /// Open reports, AT_RISK first. MODERATORs and ADMINs only.
+    async fn open_reports(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<PostReportConnection> {
+        let page = PageRequest::new(first, after.as_deref())?;
+        let reports = service::open_reports(ctx.db(), ctx.viewer()?, page).await?;
+        Ok(PostReportConnection::new(
+            reports,
+            service::report_cursor_key,
+            ReportView,
+        ))
+    }
+
+    /// Moderator actions, newest first, for one group or all. MODERATORs and ADMINs only.
+    async fn moderation_log(
+        &self,
+        ctx: &Context<'_>,
+        group_id: Option<ID>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<ModerationActionConnection> {
+        let page = PageRequest::new(first, after.as_deref())?;
+        let actions =
+            service::moderation_log(ctx.db(), ctx.viewer()?, group_id.map(GroupId::from), page)
+                .await?;
+        Ok(ModerationActionConnection::new(
+            actions,
+            |action| action.id.to_string(),
+            ModerationActionView,
+        ))
+    }
+}
+
+#[derive(Default)]
+pub struct GroupsMutation;
+
+#[Object]
+impl GroupsMutation {
+    /// Creates a group; the viewer becomes its facilitator.
+    async fn create_group(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateGroupInput,
+    ) -> Result<PeerGroupView> {
+        let form = GroupForm {
+            name: input.name,
+            description: input.description,
+            topic: input.topic,
+            visibility: input.visibility,
+            language: input.language,
+            region: input.region,
+            professions: input.professions.unwrap_or_default(),
+        };
+        Ok(PeerGroupView(
+            service::create_group(ctx.db(), ctx.viewer()?, form).await?,
+        ))
+    }
+
+    /// Joins at once a public group; asks to join a private one.
+    async fn join_group(&self, ctx: &Context<'_>, group_id: ID) -> Result<MembershipView> {
+        Ok(MembershipView(
+            service::join(ctx.db(), ctx.viewer()?, group_id.into()).await?,
+        ))
+    }
+
+    async fn leave_group(&self, ctx: &Context<'_>, group_id: ID) -> Result<bool> {
+        Ok(service::leave(ctx.db(), ctx.viewer()?, group_id.into()).await?)
+    }
+
+    /// Accepts a pending request. Facilitators only.
+    async fn approve_membership(
+        &self,
+        ctx: &Context<'_>,
+        group_id: ID,
+        user_id: ID,
+    ) -> Result<MembershipView> {
+        let membership =
+            service::approve(ctx.db(), ctx.viewer()?, group_id.into(), user_id.into()).await?;
+        Ok(MembershipView(membership))
+    }
+
+    /// Removes a member or declines a request. Facilitators, MODERATORs and ADMINs.
+    async fn remove_member(
+        &self,
+        ctx: &Context<'_>,
+        group_id: ID,
+        user_id: ID,
+        reason: Option<String>,
+    ) -> Result<bool> {
+        Ok(service::remove_member(
+            ctx.db(),
+            ctx.viewer()?,
+            group_id.into(),
+            user_id.into(),
+            reason,
+        )
+        .await?)
+    }
+
+    /// Makes a member a facilitator, or a facilitator a member. Facilitators only.
+    async fn set_member_role(
+        &self,
+        ctx: &Context<'_>,
+        group_id: ID,
+        user_id: ID,
+        role: MemberRole,
+    ) -> Result<MembershipView> {
+        let membership = service::set_member_role(
+            ctx.db(),
+            ctx.viewer()?,
+            group_id.into(),
+            user_id.into(),
+            role,
+        )
+        .await?;
+        Ok(MembershipView(membership))
+    }
+
+    async fn create_post(&self, ctx: &Context<'_>, input: CreatePostInput) -> Result<PostView> {
+        let form = PostForm {
+            group_id: input.group_id.into(),
+            body: input.body,
+            parent_id: input.parent_id.map(PostId::from),
+            anonymous: input.anonymous.unwrap_or(false),
+        };
+        Ok(PostView(
+            service::create_post(ctx.db(), ctx.viewer()?, form).await?,
+        ))
+    }
+
+    /// Deletes a post and its replies: its author, a facilitator, or a MODERATOR/ADMIN.
+    async fn delete_post(&self, ctx: &Context<'_>, id: ID, reason: Option<String>) -> Result<bool> {
+        Ok(service::delete_post(ctx.db(), ctx.viewer()?, id.into(), reason).await?)
+    }
+
+    /// Removes a post's author from the group, without showing who they are.
+    async fn remove_post_author(
+        &self,
+        ctx: &Context<'_>,
+        post_id: ID,
+        reason: Option<String>,
+    ) -> Result<bool> {
+        Ok(service::remove_post_author(ctx.db(), ctx.viewer()?, post_id.into(), reason).await?)
+    }
+
+    /// Reports a post to the moderators. Members only.
+    async fn report_post(
+        &self,
+        ctx: &Context<'_>,
+        post_id: ID,
+        reason: String,
+        category: Option<ReportCategory>,
+    ) -> Result<bool> {
+        let category = category.unwrap_or(ReportCategory::Other);
+        service::report_post(ctx.db(), ctx.viewer()?, post_id.into(), category, reason).await?;
+        Ok(true)
+    }
+
+    /// Closes a report. MODERATORs and ADMINs only.
+    async fn resolve_report(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        resolution: Option<String>,
+    ) -> Result<ReportView> {
+        Ok(ReportView(
+            service::resolve_report(ctx.db(), ctx.viewer()?, ReportId::from(id), resolution)
+                .await?,
+        ))
+    }
+
+    /// Hides a person's signed posts and replies from the viewer everywhere.
+    async fn block_user(&self, ctx: &Context<'_>, user_id: ID) -> Result<bool> {
+        Ok(service::block(ctx.db(), ctx.viewer()?, user_id.into()).await?)
+    }
+
+    async fn unblock_user(&self, ctx: &Context<'_>, user_id: ID) -> Result<bool> {
+        Ok(service::unblock(ctx.db(), ctx.viewer()?, user_id.into()).await?)
+    }
+}
+
+#[derive(Default)]
+pub struct GroupsSubscription;
+
+#[Subscription]
+impl GroupsSubscription {
+    /// New posts and replies in a group. Members only.
+    async fn group_posts(
+        &self,
+        ctx: &Context<'_>,
+        group_id: ID,
+    ) -> Result<impl Stream<Item = PostView>> {
+        let viewer = ctx.viewer()?.clone();
+        let group_id = GroupId::from(group_id);
+        let db = ctx.db().clone();
+        // Listen before checking, so that nothing posted in between is missed.
+        let events = db.events().subscribe();
+        service::ensure_member(&db, &viewer, group_id.clone()).await?;
+        Ok(async_graphql::futures_util::stream::unfold(
+            (events, db, viewer.user_id, group_id),
+            |(mut events, db, user_id, group_id)| async move {
+                loop {
+                    let post_id = match events.recv().await {
+                        Ok(Committed::PostAdded {
+                            group_id: group,
+                            post_id,
+                        }) if group == group_id => post_id,
+                        Ok(_) | Err(RecvError::Lagged(_)) => continue,
+                        Err(RecvError::Closed) => return None,
+                    };
+                    match service::post_for(&db, &user_id, &post_id).await {
+                        Ok(Some(post)) => {
+                            return Some((PostView(post), (events, db, user_id, group_id)));
+                        }
+                        Ok(None) => continue,
+                        Err(error) => {
+                            tracing::warn!(?error, "loading a new post failed");
+                            continue;
+                        }
+                    }
+                }
+            },
+        ))
+    }
+}

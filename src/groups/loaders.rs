@@ -1,0 +1,71 @@
+//! Batched look-ups for group pages: one query per field per batch, whatever the page size.
+
+use std::collections::HashMap;
+
+use async_graphql::dataloader::Loader;
+
+use super::model::{Group, Membership};
+use super::service;
+use crate::db::Db;
+use crate::ids::{GroupId, PostId, UserId};
+
+pub struct GroupLoader(pub Db);
+
+impl Loader<GroupId> for GroupLoader {
+    type Value = Group;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, ids: &[GroupId]) -> Result<HashMap<GroupId, Group>, Self::Error> {
+        let groups = service::groups(&self.0, ids.to_vec()).await?;
+        Ok(groups
+            .into_iter()
+            .map(|group| (group.row.id.clone(), group))
+            .collect())
+    }
+}
+
+/// Active members per group.
+pub struct MemberCountLoader(pub Db);
+
+impl Loader<GroupId> for MemberCountLoader {
+    type Value = i64;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, ids: &[GroupId]) -> Result<HashMap<GroupId, i64>, Self::Error> {
+        Ok(service::member_counts(&self.0, ids.to_vec()).await?)
+    }
+}
+
+/// The requesting viewer's membership per group (created per request, for that viewer).
+pub struct ViewerMembershipLoader {
+    pub db: Db,
+    pub viewer: Option<UserId>,
+}
+
+impl Loader<GroupId> for ViewerMembershipLoader {
+    type Value = Membership;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, ids: &[GroupId]) -> Result<HashMap<GroupId, Membership>, Self::Error> {
+        let Some(viewer) = &self.viewer else {
+            return Ok(HashMap::new());
+        };
+        let memberships = service::memberships_of(&self.db, viewer.clone(), ids.to_vec()).await?;
+        Ok(memberships
+            .into_iter()
+            .map(|membership| (membership.group_id.clone(), membership))
+            .collect())
+    }
+}
+
+/// Replies per post.
+pub struct ReplyCountLoader(pub Db);
+
+impl Loader<PostId> for ReplyCountLoader {
+    type Value = i64;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, ids: &[PostId]) -> Result<HashMap<PostId, i64>, Self::Error> {
+        Ok(service::reply_counts(&self.0, ids.to_vec()).await?)
+    }
+}

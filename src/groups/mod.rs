@@ -1,0 +1,7 @@
+//! Peer groups: discovery, membership with approval, posts and replies, moderation, blocking.
+
+pub mod graphql;
+pub mod loaders;
+pub mod model;
+pub mod service;
+mod store;

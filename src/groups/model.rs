@@ -1,0 +1,234 @@
+//! Groups, memberships, posts, reports and the moderation log as stored.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::accounts::model::Profession;
+use crate::db::schema::{memberships, moderation_actions, peer_groups, post_reports, posts};
+use crate::ids::{GroupId, MembershipId, ModerationActionId, PostId, ReportId, UserId};
+use crate::text_enum;
+
+pub const NAME_MIN: usize = 3;
+pub const NAME_MAX: usize = 80;
+pub const DESCRIPTION_MAX: usize = 2_000;
+pub const TOPIC_MIN: usize = 2;
+pub const TOPIC_MAX: usize = 40;
+pub const REGION_MAX: usize = 80;
+pub const BODY_MAX: usize = 5_000;
+pub const REASON_MAX: usize = 1_000;
+pub const SEARCH_MAX: usize = 100;
+
+text_enum! {
+    pub enum GroupVisibility {
+        /// Anyone may join at once.
+        Public => "PUBLIC",
+        /// Discoverable; joining needs a facilitator's approval.
+        Private => "PRIVATE",
+    }
+}
+
+text_enum! {
+    pub enum MemberRole {
+        Facilitator => "FACILITATOR",
+        Member => "MEMBER",
+    }
+}
+
+text_enum! {
+    pub enum MembershipStatus {
+        Pending => "PENDING",
+        Active => "ACTIVE",
+    }
+}
+
+text_enum! {
+    /// Why a post is reported.
+    pub enum ReportCategory {
+        Spam => "SPAM",
+        Harassment => "HARASSMENT",
+        Privacy => "PRIVACY",
+        /// Someone may need help.
+        AtRisk => "AT_RISK",
+        Other => "OTHER",
+    }
+}
+
+impl ReportCategory {
+    /// Queue order: someone who may need help comes first.
+    pub fn priority(self) -> i32 {
+        match self {
+            Self::AtRisk => 0,
+            _ => 1,
+        }
+    }
+}
+
+text_enum! {
+    pub enum ReportStatus {
+        Open => "OPEN",
+        Resolved => "RESOLVED",
+    }
+}
+
+text_enum! {
+    /// What a facilitator or moderator did.
+    pub enum ModerationKind {
+        RemovePost => "REMOVE_POST",
+        RemoveMember => "REMOVE_MEMBER",
+        RemovePostAuthor => "REMOVE_POST_AUTHOR",
+        ResolveReport => "RESOLVE_REPORT",
+        SetMemberRole => "SET_MEMBER_ROLE",
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = peer_groups)]
+pub struct GroupRow {
+    pub id: GroupId,
+    pub name: String,
+    pub name_normalized: String,
+    pub description: String,
+    pub topic: String,
+    pub search_text: String,
+    pub visibility: GroupVisibility,
+    pub language: String,
+    pub region: Option<String>,
+    pub created_by: Option<UserId>,
+    pub created_at: NaiveDateTime,
+}
+
+/// A group with the professions it is meant for (empty: all).
+#[derive(Debug, Clone)]
+pub struct Group {
+    pub row: GroupRow,
+    pub professions: Vec<Profession>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = memberships)]
+pub struct Membership {
+    pub id: MembershipId,
+    pub group_id: GroupId,
+    pub user_id: UserId,
+    pub role: MemberRole,
+    pub status: MembershipStatus,
+    pub created_at: NaiveDateTime,
+}
+
+impl Membership {
+    pub fn is_active(&self) -> bool {
+        self.status == MembershipStatus::Active
+    }
+
+    pub fn is_facilitator(&self) -> bool {
+        self.is_active() && self.role == MemberRole::Facilitator
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = posts)]
+pub struct PostRow {
+    pub id: PostId,
+    pub group_id: GroupId,
+    pub author_id: UserId,
+    pub parent_id: Option<PostId>,
+    pub anonymous: bool,
+    pub body: String,
+    pub created_at: NaiveDateTime,
+}
+
+/// A post as one viewer may see it: the author is known only when it is not anonymous.
+#[derive(Debug, Clone)]
+pub struct VisiblePost {
+    pub id: PostId,
+    pub group_id: GroupId,
+    pub parent_id: Option<PostId>,
+    pub author_id: Option<UserId>,
+    pub anonymous: bool,
+    pub viewer_is_author: bool,
+    pub body: String,
+    pub created_at: NaiveDateTime,
+}
+
+impl VisiblePost {
+    pub fn for_viewer(row: PostRow, viewer: &UserId) -> Self {
+        Self {
+            viewer_is_author: &row.author_id == viewer,
+            author_id: (!row.anonymous).then_some(row.author_id),
+            id: row.id,
+            group_id: row.group_id,
+            parent_id: row.parent_id,
+            anonymous: row.anonymous,
+            body: row.body,
+            created_at: row.created_at,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = post_reports)]
+pub struct ReportRow {
+    pub id: ReportId,
+    pub post_id: Option<PostId>,
+    pub group_id: GroupId,
+    pub reporter_id: Option<UserId>,
+    pub category: ReportCategory,
+    pub priority: i32,
+    pub reason: String,
+    pub status: ReportStatus,
+    pub created_at: NaiveDateTime,
+    pub resolved_at: Option<NaiveDateTime>,
+    pub resolved_by: Option<UserId>,
+    pub resolution: Option<String>,
+}
+
+/// A report with the reported post as moderators see it (never its anonymous author).
+#[derive(Debug, Clone)]
+pub struct Report {
+    pub row: ReportRow,
+    pub post: Option<VisiblePost>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = moderation_actions)]
+pub struct ModerationAction {
+    pub id: ModerationActionId,
+    pub actor_id: Option<UserId>,
+    pub action: ModerationKind,
+    pub group_id: Option<GroupId>,
+    pub post_id: Option<String>,
+    pub report_id: Option<String>,
+    pub target_user_id: Option<UserId>,
+    pub reason: Option<String>,
+    pub created_at: NaiveDateTime,
+}
+
+/// A new group as the client sent it.
+#[derive(Debug, Clone)]
+pub struct GroupForm {
+    pub name: String,
+    pub description: String,
+    pub topic: String,
+    pub visibility: GroupVisibility,
+    pub language: String,
+    pub region: Option<String>,
+    pub professions: Vec<Profession>,
+}
+
+/// Discovery filters.
+#[derive(Debug, Clone, Default)]
+pub struct GroupSearch {
+    pub words: Vec<String>,
+    pub language: Option<String>,
+    pub region: Option<String>,
+    pub profession: Option<Profession>,
+}
+
+/// A new post or reply as the client sent it.
+#[derive(Debug, Clone)]
+pub struct PostForm {
+    pub group_id: GroupId,
+    pub body: String,
+    pub parent_id: Option<PostId>,
+    pub anonymous: bool,
+}

@@ -1,0 +1,883 @@
+//! Group rules: who may see, join, post, moderate; every check made against the viewer.
+
+use std::collections::HashMap;
+
+use chrono::Utc;
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+
+use super::model::{
+    BODY_MAX, DESCRIPTION_MAX, Group, GroupForm, GroupRow, GroupSearch, MemberRole, Membership,
+    MembershipStatus, ModerationAction, ModerationKind, NAME_MAX, NAME_MIN, PostForm, PostRow,
+    REASON_MAX, REGION_MAX, Report, ReportCategory, ReportRow, ReportStatus, SEARCH_MAX, TOPIC_MAX,
+    TOPIC_MIN, VisiblePost,
+};
+use super::store;
+use crate::accounts::model::Role;
+use crate::accounts::service::has_any_role;
+use crate::auth::Viewer;
+use crate::db::events::{Committed, after_commit};
+use crate::db::{Db, DbConnection};
+use crate::error::{AppError, AppResult};
+use crate::i18n::{Message, NotificationText};
+use crate::ids::{GroupId, MembershipId, ModerationActionId, PostId, ReportId, UserId};
+use crate::notifications::model::{Notice, NotificationCategory};
+use crate::notifications::service::notify;
+use crate::pagination::{Page, PageRequest};
+use crate::validate;
+
+/// Most groups `myGroups` returns.
+const MY_GROUPS_MAX: i64 = 200;
+/// Most pending requests a facilitator sees at once (oldest first).
+const PENDING_MAX: i64 = 200;
+
+const MODERATOR_ROLES: [Role; 2] = [Role::Moderator, Role::Admin];
+
+// ------------------------------------------------------------------ checks
+
+fn existing_group(conn: &mut DbConnection, group_id: &GroupId) -> AppResult<GroupRow> {
+    store::group(conn, group_id)?.ok_or(AppError::NotFound)
+}
+
+/// The viewer's active membership of an existing group, or FORBIDDEN.
+fn active_membership(
+    conn: &mut DbConnection,
+    group_id: &GroupId,
+    user_id: &UserId,
+) -> AppResult<Membership> {
+    existing_group(conn, group_id)?;
+    match store::membership(conn, group_id, user_id)? {
+        Some(membership) if membership.is_active() => Ok(membership),
+        _ => Err(AppError::Forbidden),
+    }
+}
+
+fn is_moderator(conn: &mut DbConnection, user_id: &UserId) -> AppResult<bool> {
+    has_any_role(conn, user_id, &MODERATOR_ROLES)
+}
+
+/// Whether the viewer may moderate `group_id`: one of its facilitators, or a MODERATOR/ADMIN.
+fn may_moderate(conn: &mut DbConnection, group_id: &GroupId, user_id: &UserId) -> AppResult<bool> {
+    let facilitator = store::membership(conn, group_id, user_id)?
+        .is_some_and(|membership| membership.is_facilitator());
+    Ok(facilitator || is_moderator(conn, user_id)?)
+}
+
+/// A post the viewer may read: in a group they are an active member of. Anything else is
+/// NOT_FOUND, so post ids of other groups reveal nothing.
+fn readable_post(
+    conn: &mut DbConnection,
+    post_id: &PostId,
+    user_id: &UserId,
+) -> AppResult<PostRow> {
+    let post = store::post(conn, post_id)?.ok_or(AppError::NotFound)?;
+    match store::membership(conn, &post.group_id, user_id)? {
+        Some(membership) if membership.is_active() => Ok(post),
+        _ => Err(AppError::NotFound),
+    }
+}
+
+fn log_action(
+    conn: &mut DbConnection,
+    actor: &UserId,
+    action: ModerationKind,
+    group_id: &GroupId,
+    details: ActionDetails,
+) -> AppResult<()> {
+    store::insert_action(
+        conn,
+        &ModerationAction {
+            id: ModerationActionId::generate(),
+            actor_id: Some(actor.clone()),
+            action,
+            group_id: Some(group_id.clone()),
+            post_id: details.post_id.map(|id| id.to_string()),
+            report_id: details.report_id.map(|id| id.to_string()),
+            target_user_id: details.target,
+            reason: details.reason,
+            created_at: Utc::now().naive_utc(),
+        },
+    )?;
+    Ok(())
+}
+
+/// What a moderation log entry says besides who, what and where.
+#[derive(Default)]
+struct ActionDetails {
+    post_id: Option<PostId>,
+    report_id: Option<ReportId>,
+    target: Option<UserId>,
+    reason: Option<String>,
+}
+
+fn valid_reason(reason: Option<&str>) -> AppResult<Option<String>> {
+    validate::optional_text("reason", reason, REASON_MAX)
+}
+
+// ------------------------------------------------------------------ groups
+
+fn with_professions(conn: &mut DbConnection, rows: Vec<GroupRow>) -> AppResult<Vec<Group>> {
+    let ids: Vec<GroupId> = rows.iter().map(|row| row.id.clone()).collect();
+    let mut professions = store::professions_of(conn, &ids)?;
+    Ok(rows
+        .into_iter()
+        .map(|row| Group {
+            professions: professions.remove(&row.id).unwrap_or_default(),
+            row,
+        })
+        .collect())
+}
+
+/// Creates a group; its creator becomes its first facilitator.
+pub async fn create_group(db: &Db, viewer: &Viewer, form: GroupForm) -> AppResult<Group> {
+    let name = validate::text("name", &form.name, NAME_MIN, NAME_MAX)?;
+    let description = validate::text("description", &form.description, 0, DESCRIPTION_MAX)?;
+    let topic = validate::text("topic", &form.topic, TOPIC_MIN, TOPIC_MAX)?;
+    let language = validate::language("language", &form.language)?;
+    let region = validate::optional_text("region", form.region.as_deref(), REGION_MAX)?;
+    let mut professions = form.professions;
+    professions.sort_by_key(|profession| profession.as_str());
+    professions.dedup();
+    let now = Utc::now().naive_utc();
+    let row = GroupRow {
+        id: GroupId::generate(),
+        name_normalized: name.to_lowercase(),
+        search_text: format!("{name}\n{description}\n{topic}").to_lowercase(),
+        name,
+        description,
+        topic,
+        visibility: form.visibility,
+        language,
+        region,
+        created_by: Some(viewer.user_id.clone()),
+        created_at: now,
+    };
+    let creator = viewer.user_id.clone();
+    db.write(move |conn| {
+        store::insert_group(conn, &row).map_err(|cause| match cause {
+            DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
+                AppError::Conflict(Message::GroupNameTaken)
+            }
+            other => other.into(),
+        })?;
+        for profession in &professions {
+            store::insert_profession(conn, &row.id, *profession)?;
+        }
+        store::insert_membership(
+            conn,
+            &Membership {
+                id: MembershipId::generate(),
+                group_id: row.id.clone(),
+                user_id: creator,
+                role: MemberRole::Facilitator,
+                status: MembershipStatus::Active,
+                created_at: now,
+            },
+        )?;
+        Ok(Group { row, professions })
+    })
+    .await
+}
+
+/// Discovery: public and private groups (private ones show their description and counts).
+pub async fn search(db: &Db, mut search: GroupSearch, page: PageRequest) -> AppResult<Page<Group>> {
+    let joined = search.words.join(" ");
+    validate::text("search", &joined, 0, SEARCH_MAX)?;
+    search.words = search
+        .words
+        .iter()
+        .flat_map(|words| words.split_whitespace())
+        .map(str::to_lowercase)
+        .collect();
+    search.language = search
+        .language
+        .as_deref()
+        .map(|tag| validate::language("language", tag))
+        .transpose()?;
+    search.region = search
+        .region
+        .as_deref()
+        .map(str::trim)
+        .filter(|region| !region.is_empty())
+        .map(str::to_owned);
+    db.run(move |conn| {
+        let after = page.after.clone().map(GroupId::from_client);
+        let rows = store::search_groups(conn, &search, after.as_ref(), page.fetch_limit())?;
+        let page = Page::from_overfetch(rows, &page);
+        Ok(Page {
+            has_next_page: page.has_next_page,
+            items: with_professions(conn, page.items)?,
+        })
+    })
+    .await
+}
+
+/// Groups by id, for loaders (unknown ids are left out).
+pub async fn groups(db: &Db, ids: Vec<GroupId>) -> AppResult<Vec<Group>> {
+    db.run(move |conn| {
+        let rows = store::groups_by_ids(conn, &ids)?;
+        with_professions(conn, rows)
+    })
+    .await
+}
+
+pub async fn my_groups(db: &Db, viewer: &Viewer) -> AppResult<Vec<Group>> {
+    let user_id = viewer.user_id.clone();
+    db.run(move |conn| {
+        let rows = store::active_groups_of(conn, &user_id, MY_GROUPS_MAX)?;
+        with_professions(conn, rows)
+    })
+    .await
+}
+
+/// Active members of each group.
+pub async fn member_counts(db: &Db, ids: Vec<GroupId>) -> AppResult<HashMap<GroupId, i64>> {
+    db.run(move |conn| Ok(store::active_counts(conn, &ids)?))
+        .await
+}
+
+/// The person's memberships of these groups.
+pub async fn memberships_of(
+    db: &Db,
+    user_id: UserId,
+    ids: Vec<GroupId>,
+) -> AppResult<Vec<Membership>> {
+    db.run(move |conn| Ok(store::memberships_of(conn, &user_id, &ids)?))
+        .await
+}
+
+// ------------------------------------------------------------------ membership
+
+/// Joins a group: at once for a public one, on a facilitator's approval for a private one or
+/// for someone a facilitator removed before.
+pub async fn join(db: &Db, viewer: &Viewer, group_id: GroupId) -> AppResult<Membership> {
+    let user_id = viewer.user_id.clone();
+    db.write(move |conn| {
+        let group = existing_group(conn, &group_id)?;
+        if store::membership(conn, &group_id, &user_id)?.is_some() {
+            return Err(AppError::Conflict(Message::AlreadyMember));
+        }
+        let needs_approval = group.visibility == super::model::GroupVisibility::Private
+            || store::was_removed(conn, &group_id, &user_id)?;
+        let membership = Membership {
+            id: MembershipId::generate(),
+            group_id: group_id.clone(),
+            user_id,
+            role: MemberRole::Member,
+            status: if needs_approval {
+                MembershipStatus::Pending
+            } else {
+                MembershipStatus::Active
+            },
+            created_at: Utc::now().naive_utc(),
+        };
+        store::insert_membership(conn, &membership)?;
+        if needs_approval {
+            for facilitator in store::facilitators(conn, &group_id)? {
+                let notice = Notice::new(
+                    NotificationCategory::GroupActivity,
+                    NotificationText::GroupJoinRequest {
+                        group: group.name.clone(),
+                    },
+                )
+                .with_data("groupId", group_id.to_string());
+                notify(conn, &facilitator, notice)?;
+            }
+        }
+        Ok(membership)
+    })
+    .await
+}
+
+/// Leaves a group (or withdraws a request). The last facilitator stays while others remain.
+pub async fn leave(db: &Db, viewer: &Viewer, group_id: GroupId) -> AppResult<bool> {
+    let user_id = viewer.user_id.clone();
+    db.write(move |conn| {
+        existing_group(conn, &group_id)?;
+        let Some(membership) = store::membership(conn, &group_id, &user_id)? else {
+            return Ok(false);
+        };
+        if membership.is_facilitator()
+            && store::count_members(conn, &group_id, Some(MemberRole::Facilitator))? == 1
+            && store::count_members(conn, &group_id, None)? > 1
+        {
+            return Err(AppError::Conflict(Message::LastFacilitator));
+        }
+        Ok(store::delete_membership(conn, &membership.id)? == 1)
+    })
+    .await
+}
+
+/// A facilitator accepts a pending request.
+pub async fn approve(
+    db: &Db,
+    viewer: &Viewer,
+    group_id: GroupId,
+    member: UserId,
+) -> AppResult<Membership> {
+    let user_id = viewer.user_id.clone();
+    db.write(move |conn| {
+        let group = existing_group(conn, &group_id)?;
+        if !active_membership(conn, &group_id, &user_id)?.is_facilitator() {
+            return Err(AppError::Forbidden);
+        }
+        let mut membership = store::membership(conn, &group_id, &member)?
+            .ok_or_else(|| AppError::bad_input("userId", Message::NotAMember))?;
+        if membership.status == MembershipStatus::Pending {
+            store::set_status(conn, &membership.id, MembershipStatus::Active)?;
+            membership.status = MembershipStatus::Active;
+            let notice = Notice::new(
+                NotificationCategory::GroupActivity,
+                NotificationText::GroupJoinApproved { group: group.name },
+            )
+            .with_data("groupId", group_id.to_string());
+            notify(conn, &member, notice)?;
+        }
+        Ok(membership)
+    })
+    .await
+}
+
+/// Removes a member or declines a request (facilitators, MODERATORs, ADMINs). A removed member
+/// needs approval to join again.
+pub async fn remove_member(
+    db: &Db,
+    viewer: &Viewer,
+    group_id: GroupId,
+    member: UserId,
+    reason: Option<String>,
+) -> AppResult<bool> {
+    let reason = valid_reason(reason.as_deref())?;
+    let actor = viewer.user_id.clone();
+    if member == actor {
+        return Err(AppError::bad_input("userId", Message::CannotTargetSelf));
+    }
+    db.write(move |conn| {
+        existing_group(conn, &group_id)?;
+        if !may_moderate(conn, &group_id, &actor)? {
+            return Err(AppError::Forbidden);
+        }
+        let membership = store::membership(conn, &group_id, &member)?
+            .ok_or_else(|| AppError::bad_input("userId", Message::NotAMember))?;
+        expel(conn, &membership)?;
+        let details = ActionDetails {
+            target: Some(member),
+            reason,
+            ..ActionDetails::default()
+        };
+        log_action(
+            conn,
+            &actor,
+            ModerationKind::RemoveMember,
+            &group_id,
+            details,
+        )?;
+        Ok(true)
+    })
+    .await
+}
+
+fn expel(conn: &mut DbConnection, membership: &Membership) -> AppResult<()> {
+    store::delete_membership(conn, &membership.id)?;
+    store::record_removal(
+        conn,
+        &membership.group_id,
+        &membership.user_id,
+        Utc::now().naive_utc(),
+    )?;
+    Ok(())
+}
+
+/// A facilitator makes a member a facilitator, or a facilitator a member again (not the last).
+pub async fn set_member_role(
+    db: &Db,
+    viewer: &Viewer,
+    group_id: GroupId,
+    member: UserId,
+    role: MemberRole,
+) -> AppResult<Membership> {
+    let actor = viewer.user_id.clone();
+    db.write(move |conn| {
+        if !active_membership(conn, &group_id, &actor)?.is_facilitator() {
+            return Err(AppError::Forbidden);
+        }
+        let mut membership = store::membership(conn, &group_id, &member)?
+            .filter(Membership::is_active)
+            .ok_or_else(|| AppError::bad_input("userId", Message::NotAMember))?;
+        if membership.role == MemberRole::Facilitator
+            && role == MemberRole::Member
+            && store::count_members(conn, &group_id, Some(MemberRole::Facilitator))? == 1
+        {
+            return Err(AppError::Conflict(Message::LastFacilitator));
+        }
+        store::set_role(conn, &membership.id, role)?;
+        membership.role = role;
+        let details = ActionDetails {
+            target: Some(member),
+            reason: Some(role.as_str().to_owned()),
+            ..ActionDetails::default()
+        };
+        log_action(
+            conn,
+            &actor,
+            ModerationKind::SetMemberRole,
+            &group_id,
+            details,
+        )?;
+        Ok(membership)
+    })
+    .await
+}
+
+/// One page of a group's active members. Members only.
+pub async fn members(
+    db: &Db,
+    viewer: &Viewer,
+    group_id: GroupId,
+    page: PageRequest,
+) -> AppResult<Page<Membership>> {
+    let user_id = viewer.user_id.clone();
+    db.run(move |conn| {
+        active_membership(conn, &group_id, &user_id)?;
+        let after = page.after.clone().map(MembershipId::from_client);
+        let rows = store::memberships_page(
+            conn,
+            &group_id,
+            MembershipStatus::Active,
+            after.as_ref(),
+            page.fetch_limit(),
+        )?;
+        Ok(Page::from_overfetch(rows, &page))
+    })
+    .await
+}
+
+/// Requests waiting for approval, oldest first. Facilitators only.
+pub async fn pending_requests(
+    db: &Db,
+    viewer: &Viewer,
+    group_id: GroupId,
+) -> AppResult<Vec<Membership>> {
+    let user_id = viewer.user_id.clone();
+    db.run(move |conn| {
+        if !active_membership(conn, &group_id, &user_id)?.is_facilitator() {
+            return Err(AppError::Forbidden);
+        }
+        Ok(store::memberships_page(
+            conn,
+            &group_id,
+            MembershipStatus::Pending,
+            None,
+            PENDING_MAX,
+        )?)
+    })
+    .await
+}
+
+// ------------------------------------------------------------------ posts
+
+fn visible_page(
+    conn: &mut DbConnection,
+    viewer: &UserId,
+    group_id: &GroupId,
+    parent: Option<&PostId>,
+    page: &PageRequest,
+) -> AppResult<Page<VisiblePost>> {
+    let hidden = store::blocked_by(conn, viewer)?;
+    let after = page.after.clone().map(PostId::from_client);
+    let rows = store::posts_page(
+        conn,
+        group_id,
+        parent,
+        &hidden,
+        after.as_ref(),
+        page.fetch_limit(),
+    )?;
+    Ok(Page::from_overfetch(rows, page).map(|row| VisiblePost::for_viewer(row, viewer)))
+}
+
+/// A group's top-level posts, newest first. Members only.
+pub async fn posts(
+    db: &Db,
+    viewer: &Viewer,
+    group_id: GroupId,
+    page: PageRequest,
+) -> AppResult<Page<VisiblePost>> {
+    let user_id = viewer.user_id.clone();
+    db.run(move |conn| {
+        active_membership(conn, &group_id, &user_id)?;
+        visible_page(conn, &user_id, &group_id, None, &page)
+    })
+    .await
+}
+
+/// A post's replies, oldest first. Members only.
+pub async fn replies(
+    db: &Db,
+    viewer: &Viewer,
+    post_id: PostId,
+    page: PageRequest,
+) -> AppResult<Page<VisiblePost>> {
+    let user_id = viewer.user_id.clone();
+    db.run(move |conn| {
+        let post = readable_post(conn, &post_id, &user_id)?;
+        visible_page(conn, &user_id, &post.group_id, Some(&post.id), &page)
+    })
+    .await
+}
+
+/// Replies under each post.
+pub async fn reply_counts(db: &Db, ids: Vec<PostId>) -> AppResult<HashMap<PostId, i64>> {
+    db.run(move |conn| Ok(store::reply_counts(conn, &ids)?))
+        .await
+}
+
+/// A post as `user_id` may see it: `None` unless they are an active member of its group and
+/// have not blocked its (signed) author.
+pub async fn post_for(
+    db: &Db,
+    user_id: &UserId,
+    post_id: &PostId,
+) -> AppResult<Option<VisiblePost>> {
+    let (user_id, post_id) = (user_id.clone(), post_id.clone());
+    db.run(move |conn| {
+        let post = match readable_post(conn, &post_id, &user_id) {
+            Ok(post) => post,
+            Err(AppError::NotFound) => return Ok(None),
+            Err(other) => return Err(other),
+        };
+        let blocked = store::blocked_by(conn, &user_id)?;
+        if !post.anonymous && blocked.contains(&post.author_id) {
+            return Ok(None);
+        }
+        Ok(Some(VisiblePost::for_viewer(post, &user_id)))
+    })
+    .await
+}
+
+/// Checks that the viewer may follow a group's posts live.
+pub async fn ensure_member(db: &Db, viewer: &Viewer, group_id: GroupId) -> AppResult<()> {
+    let user_id = viewer.user_id.clone();
+    db.run(move |conn| active_membership(conn, &group_id, &user_id).map(drop))
+        .await
+}
+
+/// Posts in a group, or replies to one of its top-level posts. Members only.
+pub async fn create_post(db: &Db, viewer: &Viewer, form: PostForm) -> AppResult<VisiblePost> {
+    let body = validate::text("body", &form.body, 1, BODY_MAX)?;
+    let author = viewer.user_id.clone();
+    db.write(move |conn| {
+        let group = existing_group(conn, &form.group_id)?;
+        active_membership(conn, &form.group_id, &author)?;
+        let parent = match &form.parent_id {
+            None => None,
+            Some(parent_id) => Some(
+                store::post(conn, parent_id)?
+                    .filter(|parent| parent.group_id == form.group_id && parent.parent_id.is_none())
+                    .ok_or_else(|| AppError::bad_input("parentId", Message::InvalidParentPost))?,
+            ),
+        };
+        let post = PostRow {
+            id: PostId::generate(),
+            group_id: form.group_id.clone(),
+            author_id: author.clone(),
+            parent_id: form.parent_id.clone(),
+            anonymous: form.anonymous,
+            body,
+            created_at: Utc::now().naive_utc(),
+        };
+        store::insert_post(conn, &post)?;
+        if let Some(parent) = parent
+            && parent.author_id != author
+        {
+            let notice = Notice::new(
+                NotificationCategory::GroupActivity,
+                NotificationText::PostReply { group: group.name },
+            )
+            .with_data("groupId", group.id.to_string())
+            .with_data("postId", parent.id.to_string())
+            .with_data("replyId", post.id.to_string());
+            notify(conn, &parent.author_id, notice)?;
+        }
+        after_commit(Committed::PostAdded {
+            group_id: post.group_id.clone(),
+            post_id: post.id.clone(),
+        });
+        Ok(VisiblePost::for_viewer(post, &author))
+    })
+    .await
+}
+
+/// A post the viewer may act on as author or moderator; NOT_FOUND for anyone else.
+fn actionable_post(
+    conn: &mut DbConnection,
+    post_id: &PostId,
+    actor: &UserId,
+) -> AppResult<(PostRow, bool)> {
+    let post = store::post(conn, post_id)?.ok_or(AppError::NotFound)?;
+    let moderating = post.author_id != *actor && may_moderate(conn, &post.group_id, actor)?;
+    if post.author_id != *actor && !moderating {
+        // Members who may read it learn they may not delete it; others learn nothing.
+        return match readable_post(conn, post_id, actor) {
+            Ok(_) => Err(AppError::Forbidden),
+            Err(error) => Err(error),
+        };
+    }
+    Ok((post, moderating))
+}
+
+/// Deletes a post with its replies: its author, a facilitator of the group, or a MODERATOR/ADMIN.
+pub async fn delete_post(
+    db: &Db,
+    viewer: &Viewer,
+    post_id: PostId,
+    reason: Option<String>,
+) -> AppResult<bool> {
+    let reason = valid_reason(reason.as_deref())?;
+    let actor = viewer.user_id.clone();
+    db.write(move |conn| {
+        let (post, moderating) = actionable_post(conn, &post_id, &actor)?;
+        store::delete_post(conn, &post.id)?;
+        if moderating {
+            let details = ActionDetails {
+                post_id: Some(post.id),
+                reason,
+                ..ActionDetails::default()
+            };
+            log_action(
+                conn,
+                &actor,
+                ModerationKind::RemovePost,
+                &post.group_id,
+                details,
+            )?;
+        }
+        Ok(true)
+    })
+    .await
+}
+
+/// Removes a post's author from its group (the post goes too), without showing who they are.
+/// Facilitators of the group and MODERATORs/ADMINs only.
+pub async fn remove_post_author(
+    db: &Db,
+    viewer: &Viewer,
+    post_id: PostId,
+    reason: Option<String>,
+) -> AppResult<bool> {
+    let reason = valid_reason(reason.as_deref())?;
+    let actor = viewer.user_id.clone();
+    db.write(move |conn| {
+        let (post, moderating) = actionable_post(conn, &post_id, &actor)?;
+        if !moderating {
+            return Err(AppError::bad_input("postId", Message::CannotTargetSelf));
+        }
+        store::delete_post(conn, &post.id)?;
+        if let Some(membership) = store::membership(conn, &post.group_id, &post.author_id)? {
+            expel(conn, &membership)?;
+        }
+        // The log keeps the author only when the post was signed: nobody is shown an anonymous author.
+        let target = (!post.anonymous).then(|| post.author_id.clone());
+        let details = ActionDetails {
+            post_id: Some(post.id),
+            target,
+            reason,
+            ..ActionDetails::default()
+        };
+        log_action(
+            conn,
+            &actor,
+            ModerationKind::RemovePostAuthor,
+            &post.group_id,
+            details,
+        )?;
+        Ok(true)
+    })
+    .await
+}
+
+// ------------------------------------------------------------------ reports and blocks
+
+/// Reports a post to the moderators. Members of its group only.
+pub async fn report_post(
+    db: &Db,
+    viewer: &Viewer,
+    post_id: PostId,
+    category: ReportCategory,
+    reason: String,
+) -> AppResult<ReportId> {
+    let reason = validate::text("reason", &reason, 1, REASON_MAX)?;
+    let reporter = viewer.user_id.clone();
+    db.write(move |conn| {
+        let post = readable_post(conn, &post_id, &reporter)?;
+        let report = ReportRow {
+            id: ReportId::generate(),
+            post_id: Some(post.id),
+            group_id: post.group_id,
+            reporter_id: Some(reporter),
+            category,
+            priority: category.priority(),
+            reason,
+            status: ReportStatus::Open,
+            created_at: Utc::now().naive_utc(),
+            resolved_at: None,
+            resolved_by: None,
+            resolution: None,
+        };
+        store::insert_report(conn, &report)?;
+        Ok(report.id)
+    })
+    .await
+}
+
+fn ensure_moderator(conn: &mut DbConnection, user_id: &UserId) -> AppResult<()> {
+    if is_moderator(conn, user_id)? {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+fn with_posts(
+    conn: &mut DbConnection,
+    viewer: &UserId,
+    rows: Vec<ReportRow>,
+) -> AppResult<Vec<Report>> {
+    let ids: Vec<PostId> = rows.iter().filter_map(|row| row.post_id.clone()).collect();
+    let mut posts: HashMap<PostId, PostRow> = store::posts_by_ids(conn, &ids)?
+        .into_iter()
+        .map(|post| (post.id.clone(), post))
+        .collect();
+    Ok(rows
+        .into_iter()
+        .map(|row| Report {
+            post: row
+                .post_id
+                .as_ref()
+                .and_then(|id| posts.remove(id))
+                .map(|post| VisiblePost::for_viewer(post, viewer)),
+            row,
+        })
+        .collect())
+}
+
+/// Open reports, AT_RISK first then oldest first. MODERATORs and ADMINs only.
+pub async fn open_reports(db: &Db, viewer: &Viewer, page: PageRequest) -> AppResult<Page<Report>> {
+    let user_id = viewer.user_id.clone();
+    let after = match page.after.as_deref() {
+        None => None,
+        Some(cursor) => Some(
+            cursor
+                .split_once(':')
+                .and_then(|(priority, id)| {
+                    Some((priority.parse::<i32>().ok()?, ReportId::from_client(id)))
+                })
+                .ok_or_else(|| AppError::bad_input("after", Message::InvalidCursor))?,
+        ),
+    };
+    db.run(move |conn| {
+        ensure_moderator(conn, &user_id)?;
+        let rows = store::open_reports_page(conn, after, page.fetch_limit())?;
+        let page = Page::from_overfetch(rows, &page);
+        Ok(Page {
+            has_next_page: page.has_next_page,
+            items: with_posts(conn, &user_id, page.items)?,
+        })
+    })
+    .await
+}
+
+/// The cursor of a report in the moderators' queue.
+pub fn report_cursor_key(report: &Report) -> String {
+    format!("{}:{}", report.row.priority, report.row.id)
+}
+
+/// Closes a report. MODERATORs and ADMINs only.
+pub async fn resolve_report(
+    db: &Db,
+    viewer: &Viewer,
+    report_id: ReportId,
+    resolution: Option<String>,
+) -> AppResult<Report> {
+    let resolution = validate::optional_text("resolution", resolution.as_deref(), REASON_MAX)?;
+    let user_id = viewer.user_id.clone();
+    db.write(move |conn| {
+        ensure_moderator(conn, &user_id)?;
+        let report = store::report(conn, &report_id)?.ok_or(AppError::NotFound)?;
+        if report.status == ReportStatus::Resolved {
+            return Err(AppError::Conflict(Message::ReportAlreadyResolved));
+        }
+        store::resolve_report(
+            conn,
+            &report.id,
+            &user_id,
+            resolution.as_deref(),
+            Utc::now().naive_utc(),
+        )?;
+        let details = ActionDetails {
+            report_id: Some(report.id.clone()),
+            reason: resolution,
+            post_id: report.post_id.clone(),
+            ..ActionDetails::default()
+        };
+        log_action(
+            conn,
+            &user_id,
+            ModerationKind::ResolveReport,
+            &report.group_id,
+            details,
+        )?;
+        let row = store::report(conn, &report.id)?.ok_or(AppError::NotFound)?;
+        with_posts(conn, &user_id, vec![row])?
+            .pop()
+            .ok_or(AppError::NotFound)
+    })
+    .await
+}
+
+/// The moderation log, newest first, for one group or all. MODERATORs and ADMINs only.
+pub async fn moderation_log(
+    db: &Db,
+    viewer: &Viewer,
+    group_id: Option<GroupId>,
+    page: PageRequest,
+) -> AppResult<Page<ModerationAction>> {
+    let user_id = viewer.user_id.clone();
+    db.run(move |conn| {
+        ensure_moderator(conn, &user_id)?;
+        let rows = store::actions_page(
+            conn,
+            group_id.as_ref(),
+            page.after.as_deref(),
+            page.fetch_limit(),
+        )?;
+        Ok(Page::from_overfetch(rows, &page))
+    })
+    .await
+}
+
+/// Hides a person's signed posts and replies from the viewer everywhere.
+pub async fn block(db: &Db, viewer: &Viewer, blocked: UserId) -> AppResult<bool> {
+    let blocker = viewer.user_id.clone();
+    if blocked == blocker {
+        return Err(AppError::bad_input("userId", Message::CannotTargetSelf));
+    }
+    db.write(move |conn| {
+        if crate::accounts::service::exists(conn, &blocked)? {
+            Ok(store::insert_block(
+                conn,
+                &blocker,
+                &blocked,
+                Utc::now().naive_utc(),
+            )?)
+        } else {
+            Err(AppError::NotFound)
+        }
+    })
+    .await
+}
+
+pub async fn unblock(db: &Db, viewer: &Viewer, blocked: UserId) -> AppResult<bool> {
+    let blocker = viewer.user_id.clone();
+    db.write(move |conn| Ok(store::delete_block(conn, &blocker, &blocked)? > 0))
+        .await
+}

@@ -1,0 +1,509 @@
+//! Queries on groups, memberships, posts, reports, the moderation log and blocks.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDateTime;
+use diesel::dsl::{exists, not};
+use diesel::prelude::*;
+
+use super::model::{
+    GroupRow, GroupSearch, MemberRole, Membership, MembershipStatus, ModerationAction, PostRow,
+    ReportRow, ReportStatus,
+};
+use crate::accounts::model::Profession;
+use crate::db::DbConnection;
+use crate::db::schema::{
+    group_professions, group_removals, memberships, moderation_actions, peer_groups, post_reports,
+    posts, user_blocks,
+};
+use crate::ids::{GroupId, MembershipId, PostId, ReportId, UserId};
+
+// ------------------------------------------------------------------ groups
+
+pub fn insert_group(conn: &mut DbConnection, group: &GroupRow) -> QueryResult<()> {
+    diesel::insert_into(peer_groups::table)
+        .values(group)
+        .execute(conn)
+        .map(drop)
+}
+
+pub fn insert_profession(
+    conn: &mut DbConnection,
+    group_id: &GroupId,
+    profession: Profession,
+) -> QueryResult<()> {
+    diesel::insert_into(group_professions::table)
+        .values((
+            group_professions::group_id.eq(group_id),
+            group_professions::profession.eq(profession),
+        ))
+        .execute(conn)
+        .map(drop)
+}
+
+pub fn group(conn: &mut DbConnection, id: &GroupId) -> QueryResult<Option<GroupRow>> {
+    peer_groups::table
+        .find(id)
+        .select(GroupRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn groups_by_ids(conn: &mut DbConnection, ids: &[GroupId]) -> QueryResult<Vec<GroupRow>> {
+    peer_groups::table
+        .filter(peer_groups::id.eq_any(ids))
+        .select(GroupRow::as_select())
+        .load(conn)
+}
+
+pub fn professions_of(
+    conn: &mut DbConnection,
+    ids: &[GroupId],
+) -> QueryResult<HashMap<GroupId, Vec<Profession>>> {
+    let rows: Vec<(GroupId, Profession)> = group_professions::table
+        .filter(group_professions::group_id.eq_any(ids))
+        .order((group_professions::group_id, group_professions::profession))
+        .select((group_professions::group_id, group_professions::profession))
+        .load(conn)?;
+    let mut by_group: HashMap<GroupId, Vec<Profession>> = HashMap::new();
+    for (group_id, profession) in rows {
+        by_group.entry(group_id).or_default().push(profession);
+    }
+    Ok(by_group)
+}
+
+/// `text` with LIKE's wildcards escaped, for a literal substring match.
+fn like_pattern(text: &str) -> String {
+    let escaped = text
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
+/// One page of groups matching `search`, newest first.
+pub fn search_groups(
+    conn: &mut DbConnection,
+    search: &GroupSearch,
+    after: Option<&GroupId>,
+    limit: i64,
+) -> QueryResult<Vec<GroupRow>> {
+    let mut query = peer_groups::table
+        .order(peer_groups::id.desc())
+        .limit(limit)
+        .select(GroupRow::as_select())
+        .into_boxed();
+    for word in &search.words {
+        query = query.filter(
+            peer_groups::search_text
+                .like(like_pattern(word))
+                .escape('\\'),
+        );
+    }
+    if let Some(language) = &search.language {
+        query = query.filter(peer_groups::language.eq(language.clone()));
+    }
+    if let Some(region) = &search.region {
+        query = query.filter(peer_groups::region.eq(region.clone()));
+    }
+    if let Some(profession) = search.profession {
+        let listed =
+            group_professions::table.filter(group_professions::group_id.eq(peer_groups::id));
+        query = query.filter(
+            not(exists(listed)).or(exists(
+                group_professions::table
+                    .filter(group_professions::group_id.eq(peer_groups::id))
+                    .filter(group_professions::profession.eq(profession)),
+            )),
+        );
+    }
+    if let Some(after) = after {
+        query = query.filter(peer_groups::id.lt(after.clone()));
+    }
+    query.load(conn)
+}
+
+/// The groups where `user_id` is an active member, newest first (bounded).
+pub fn active_groups_of(
+    conn: &mut DbConnection,
+    user_id: &UserId,
+    limit: i64,
+) -> QueryResult<Vec<GroupRow>> {
+    peer_groups::table
+        .inner_join(memberships::table)
+        .filter(memberships::user_id.eq(user_id))
+        .filter(memberships::status.eq(MembershipStatus::Active))
+        .order(peer_groups::id.desc())
+        .limit(limit)
+        .select(GroupRow::as_select())
+        .load(conn)
+}
+
+// ------------------------------------------------------------------ memberships
+
+pub fn membership(
+    conn: &mut DbConnection,
+    group_id: &GroupId,
+    user_id: &UserId,
+) -> QueryResult<Option<Membership>> {
+    memberships::table
+        .filter(memberships::group_id.eq(group_id))
+        .filter(memberships::user_id.eq(user_id))
+        .select(Membership::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// The person's memberships among these groups.
+pub fn memberships_of(
+    conn: &mut DbConnection,
+    user_id: &UserId,
+    group_ids: &[GroupId],
+) -> QueryResult<Vec<Membership>> {
+    memberships::table
+        .filter(memberships::user_id.eq(user_id))
+        .filter(memberships::group_id.eq_any(group_ids))
+        .select(Membership::as_select())
+        .load(conn)
+}
+
+pub fn insert_membership(conn: &mut DbConnection, membership: &Membership) -> QueryResult<()> {
+    diesel::insert_into(memberships::table)
+        .values(membership)
+        .execute(conn)
+        .map(drop)
+}
+
+pub fn set_status(
+    conn: &mut DbConnection,
+    id: &MembershipId,
+    status: MembershipStatus,
+) -> QueryResult<()> {
+    diesel::update(memberships::table.find(id))
+        .set(memberships::status.eq(status))
+        .execute(conn)
+        .map(drop)
+}
+
+pub fn set_role(conn: &mut DbConnection, id: &MembershipId, role: MemberRole) -> QueryResult<()> {
+    diesel::update(memberships::table.find(id))
+        .set(memberships::role.eq(role))
+        .execute(conn)
+        .map(drop)
+}
+
+pub fn delete_membership(conn: &mut DbConnection, id: &MembershipId) -> QueryResult<usize> {
+    diesel::delete(memberships::table.find(id)).execute(conn)
+}
+
+/// Active members of each group.
+pub fn active_counts(
+    conn: &mut DbConnection,
+    group_ids: &[GroupId],
+) -> QueryResult<HashMap<GroupId, i64>> {
+    let rows: Vec<(GroupId, i64)> = memberships::table
+        .filter(memberships::group_id.eq_any(group_ids))
+        .filter(memberships::status.eq(MembershipStatus::Active))
+        .group_by(memberships::group_id)
+        .select((memberships::group_id, diesel::dsl::count_star()))
+        .load(conn)?;
+    Ok(rows.into_iter().collect())
+}
+
+pub fn count_members(
+    conn: &mut DbConnection,
+    group_id: &GroupId,
+    role: Option<MemberRole>,
+) -> QueryResult<i64> {
+    let mut query = memberships::table
+        .filter(memberships::group_id.eq(group_id))
+        .filter(memberships::status.eq(MembershipStatus::Active))
+        .count()
+        .into_boxed();
+    if let Some(role) = role {
+        query = query.filter(memberships::role.eq(role));
+    }
+    query.get_result(conn)
+}
+
+/// One page of a group's memberships in `status`, oldest first.
+pub fn memberships_page(
+    conn: &mut DbConnection,
+    group_id: &GroupId,
+    status: MembershipStatus,
+    after: Option<&MembershipId>,
+    limit: i64,
+) -> QueryResult<Vec<Membership>> {
+    let mut query = memberships::table
+        .filter(memberships::group_id.eq(group_id))
+        .filter(memberships::status.eq(status))
+        .order(memberships::id.asc())
+        .limit(limit)
+        .select(Membership::as_select())
+        .into_boxed();
+    if let Some(after) = after {
+        query = query.filter(memberships::id.gt(after.clone()));
+    }
+    query.load(conn)
+}
+
+pub fn facilitators(conn: &mut DbConnection, group_id: &GroupId) -> QueryResult<Vec<UserId>> {
+    memberships::table
+        .filter(memberships::group_id.eq(group_id))
+        .filter(memberships::status.eq(MembershipStatus::Active))
+        .filter(memberships::role.eq(MemberRole::Facilitator))
+        .select(memberships::user_id)
+        .load(conn)
+}
+
+pub fn was_removed(
+    conn: &mut DbConnection,
+    group_id: &GroupId,
+    user_id: &UserId,
+) -> QueryResult<bool> {
+    diesel::select(exists(
+        group_removals::table
+            .filter(group_removals::group_id.eq(group_id))
+            .filter(group_removals::user_id.eq(user_id)),
+    ))
+    .get_result(conn)
+}
+
+pub fn record_removal(
+    conn: &mut DbConnection,
+    group_id: &GroupId,
+    user_id: &UserId,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    if was_removed(conn, group_id, user_id)? {
+        return Ok(());
+    }
+    diesel::insert_into(group_removals::table)
+        .values((
+            group_removals::group_id.eq(group_id),
+            group_removals::user_id.eq(user_id),
+            group_removals::removed_at.eq(now),
+        ))
+        .execute(conn)
+        .map(drop)
+}
+
+// ------------------------------------------------------------------ posts
+
+pub fn insert_post(conn: &mut DbConnection, post: &PostRow) -> QueryResult<()> {
+    diesel::insert_into(posts::table)
+        .values(post)
+        .execute(conn)
+        .map(drop)
+}
+
+pub fn post(conn: &mut DbConnection, id: &PostId) -> QueryResult<Option<PostRow>> {
+    posts::table
+        .find(id)
+        .select(PostRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn posts_by_ids(conn: &mut DbConnection, ids: &[PostId]) -> QueryResult<Vec<PostRow>> {
+    posts::table
+        .filter(posts::id.eq_any(ids))
+        .select(PostRow::as_select())
+        .load(conn)
+}
+
+/// One page of a group's top-level posts (newest first) or of a post's replies (oldest first),
+/// leaving out the signed posts of `hidden_authors` (people the viewer blocked).
+pub fn posts_page(
+    conn: &mut DbConnection,
+    group_id: &GroupId,
+    parent: Option<&PostId>,
+    hidden_authors: &[UserId],
+    after: Option<&PostId>,
+    limit: i64,
+) -> QueryResult<Vec<PostRow>> {
+    let mut query = posts::table
+        .filter(posts::group_id.eq(group_id))
+        .limit(limit)
+        .select(PostRow::as_select())
+        .into_boxed();
+    query = match parent {
+        None => {
+            query = query
+                .filter(posts::parent_id.is_null())
+                .order(posts::id.desc());
+            match after {
+                Some(after) => query.filter(posts::id.lt(after.clone())),
+                None => query,
+            }
+        }
+        Some(parent) => {
+            query = query
+                .filter(posts::parent_id.eq(parent.clone()))
+                .order(posts::id.asc());
+            match after {
+                Some(after) => query.filter(posts::id.gt(after.clone())),
+                None => query,
+            }
+        }
+    };
+    if !hidden_authors.is_empty() {
+        // Anonymous posts stay: hiding them would tell the blocker who wrote them.
+        query = query.filter(
+            posts::anonymous
+                .eq(true)
+                .or(posts::author_id.ne_all(hidden_authors.to_vec())),
+        );
+    }
+    query.load(conn)
+}
+
+pub fn reply_counts(conn: &mut DbConnection, ids: &[PostId]) -> QueryResult<HashMap<PostId, i64>> {
+    let rows: Vec<(Option<PostId>, i64)> = posts::table
+        .filter(posts::parent_id.eq_any(ids))
+        .group_by(posts::parent_id)
+        .select((posts::parent_id, diesel::dsl::count_star()))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(parent, count)| parent.map(|parent| (parent, count)))
+        .collect())
+}
+
+pub fn delete_post(conn: &mut DbConnection, id: &PostId) -> QueryResult<usize> {
+    diesel::delete(posts::table.find(id)).execute(conn)
+}
+
+// ------------------------------------------------------------------ blocks
+
+pub fn blocked_by(conn: &mut DbConnection, blocker: &UserId) -> QueryResult<Vec<UserId>> {
+    user_blocks::table
+        .filter(user_blocks::blocker_id.eq(blocker))
+        .select(user_blocks::blocked_id)
+        .load(conn)
+}
+
+pub fn insert_block(
+    conn: &mut DbConnection,
+    blocker: &UserId,
+    blocked: &UserId,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    let already: bool = diesel::select(exists(
+        user_blocks::table
+            .filter(user_blocks::blocker_id.eq(blocker))
+            .filter(user_blocks::blocked_id.eq(blocked)),
+    ))
+    .get_result(conn)?;
+    if already {
+        return Ok(false);
+    }
+    diesel::insert_into(user_blocks::table)
+        .values((
+            user_blocks::blocker_id.eq(blocker),
+            user_blocks::blocked_id.eq(blocked),
+            user_blocks::created_at.eq(now),
+        ))
+        .execute(conn)
+        .map(|_| true)
+}
+
+pub fn delete_block(
+    conn: &mut DbConnection,
+    blocker: &UserId,
+    blocked: &UserId,
+) -> QueryResult<usize> {
+    diesel::delete(
+        user_blocks::table
+            .filter(user_blocks::blocker_id.eq(blocker))
+            .filter(user_blocks::blocked_id.eq(blocked)),
+    )
+    .execute(conn)
+}
+
+// ------------------------------------------------------------------ reports and moderation
+
+pub fn insert_report(conn: &mut DbConnection, report: &ReportRow) -> QueryResult<()> {
+    diesel::insert_into(post_reports::table)
+        .values(report)
+        .execute(conn)
+        .map(drop)
+}
+
+pub fn report(conn: &mut DbConnection, id: &ReportId) -> QueryResult<Option<ReportRow>> {
+    post_reports::table
+        .find(id)
+        .select(ReportRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// One page of open reports: AT_RISK first, then oldest first. The cursor is `priority:id`.
+pub fn open_reports_page(
+    conn: &mut DbConnection,
+    after: Option<(i32, ReportId)>,
+    limit: i64,
+) -> QueryResult<Vec<ReportRow>> {
+    let mut query = post_reports::table
+        .filter(post_reports::status.eq(ReportStatus::Open))
+        .order((post_reports::priority.asc(), post_reports::id.asc()))
+        .limit(limit)
+        .select(ReportRow::as_select())
+        .into_boxed();
+    if let Some((priority, id)) = after {
+        query = query.filter(
+            post_reports::priority
+                .gt(priority)
+                .or(post_reports::priority
+                    .eq(priority)
+                    .and(post_reports::id.gt(id))),
+        );
+    }
+    query.load(conn)
+}
+
+pub fn resolve_report(
+    conn: &mut DbConnection,
+    id: &ReportId,
+    by: &UserId,
+    resolution: Option<&str>,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::update(post_reports::table.find(id))
+        .set((
+            post_reports::status.eq(ReportStatus::Resolved),
+            post_reports::resolved_by.eq(by),
+            post_reports::resolution.eq(resolution),
+            post_reports::resolved_at.eq(now),
+        ))
+        .execute(conn)
+        .map(drop)
+}
+
+pub fn insert_action(conn: &mut DbConnection, action: &ModerationAction) -> QueryResult<()> {
+    diesel::insert_into(moderation_actions::table)
+        .values(action)
+        .execute(conn)
+        .map(drop)
+}
+
+/// One page of the moderation log, newest first, optionally for one group.
+pub fn actions_page(
+    conn: &mut DbConnection,
+    group_id: Option<&GroupId>,
+    after: Option<&str>,
+    limit: i64,
+) -> QueryResult<Vec<ModerationAction>> {
+    let mut query = moderation_actions::table
+        .order(moderation_actions::id.desc())
+        .limit(limit)
+        .select(ModerationAction::as_select())
+        .into_boxed();
+    if let Some(group_id) = group_id {
+        query = query.filter(moderation_actions::group_id.eq(group_id.clone()));
+    }
+    if let Some(after) = after {
+        query = query.filter(moderation_actions::id.lt(after.to_owned()));
+    }
+    query.load(conn)
+}
