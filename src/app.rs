@@ -231,6 +231,11 @@ async fn metrics(state: web::Data<SharedState>) -> HttpResponse {
          # TYPE relais_push_outbox_lag_seconds gauge\nrelais_push_outbox_lag_seconds {}\n",
         stats.oldest_due_seconds
     ));
+    text.push_str(&format!(
+        "# HELP relais_db_statements_total SQL statements run by this process.\n\
+         # TYPE relais_db_statements_total counter\nrelais_db_statements_total {}\n",
+        state.db.statements_run()
+    ));
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4")
         .body(text)

@@ -1,8 +1,11 @@
 //! The connection enum over both backends and the r2d2 manager that picks one from the URL.
 
-use diesel::connection::SimpleConnection;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use diesel::connection::{InstrumentationEvent, SimpleConnection};
 use diesel::pg::PgConnection;
-use diesel::r2d2::{CustomizeConnection, ManageConnection, R2D2Connection};
+use diesel::r2d2::{ManageConnection, R2D2Connection};
 use diesel::sqlite::SqliteConnection;
 use diesel::{Connection, ConnectionError};
 
@@ -38,6 +41,8 @@ pub struct ConnectionManager {
     backend: Backend,
     /// What the driver receives: the file path for SQLite, the whole URL for PostgreSQL.
     target: String,
+    /// Statements run by every connection of this manager.
+    statements: Arc<AtomicU64>,
 }
 
 impl ConnectionManager {
@@ -49,11 +54,13 @@ impl ConnectionManager {
             Ok(Self {
                 backend: Backend::Sqlite,
                 target: path.to_owned(),
+                statements: Arc::default(),
             })
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             Ok(Self {
                 backend: Backend::Postgres,
                 target: url.to_owned(),
+                statements: Arc::default(),
             })
         } else {
             Err(DbSetupError::UnsupportedScheme(redact(url)))
@@ -64,12 +71,23 @@ impl ConnectionManager {
         self.backend
     }
 
+    /// The counter of statements run through this manager's connections.
+    pub fn statements(&self) -> Arc<AtomicU64> {
+        self.statements.clone()
+    }
+
     pub fn establish(&self) -> Result<DbConnection, ConnectionError> {
         let mut conn = match self.backend {
             Backend::Sqlite => DbConnection::Sqlite(SqliteConnection::establish(&self.target)?),
             Backend::Postgres => DbConnection::Postgres(PgConnection::establish(&self.target)?),
         };
         Pragmas::apply(&mut conn).map_err(ConnectionError::CouldntSetupConfiguration)?;
+        let statements = self.statements.clone();
+        conn.set_instrumentation(move |event: InstrumentationEvent<'_>| {
+            if let InstrumentationEvent::StartQuery { .. } = event {
+                statements.fetch_add(1, Ordering::Relaxed);
+            }
+        });
         Ok(conn)
     }
 }
@@ -92,9 +110,9 @@ impl ManageConnection for ConnectionManager {
     }
 }
 
-/// Per-connection settings: SQLite's pragmas are per connection, so every new one gets them.
-#[derive(Debug)]
-pub(super) struct Pragmas;
+/// Per-connection settings: SQLite's pragmas are per connection, so `establish` (which r2d2 calls
+/// for each new pooled connection) applies them to every one.
+struct Pragmas;
 
 impl Pragmas {
     fn apply(conn: &mut DbConnection) -> diesel::QueryResult<()> {
@@ -108,13 +126,6 @@ impl Pragmas {
             ),
             DbConnection::Postgres(pg) => pg.batch_execute("SET TIME ZONE 'UTC'"),
         }
-    }
-}
-
-impl CustomizeConnection<DbConnection, diesel::r2d2::Error> for Pragmas {
-    fn on_acquire(&self, conn: &mut DbConnection) -> Result<(), diesel::r2d2::Error> {
-        // `establish` already applied them; this keeps connections made by r2d2 itself in step.
-        Self::apply(conn).map_err(diesel::r2d2::Error::QueryError)
     }
 }
 

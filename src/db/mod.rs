@@ -7,6 +7,8 @@ mod migrations;
 pub mod schema;
 mod sql_types;
 
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
 use std::time::Duration;
 
 use diesel::connection::{AnsiTransactionManager, TransactionManager};
@@ -36,6 +38,7 @@ pub struct Db {
     pool: Pool<ConnectionManager>,
     backend: Backend,
     events: EventBus,
+    statements: Arc<AtomicU64>,
 }
 
 impl Db {
@@ -45,6 +48,7 @@ impl Db {
     pub fn open(url: &str) -> Result<Self, DbSetupError> {
         let manager = ConnectionManager::new(url)?;
         let backend = manager.backend();
+        let statements = manager.statements();
         let redacted = connection::redact(url);
         let mut first = manager
             .establish()
@@ -68,17 +72,23 @@ impl Db {
             })
             .min_idle(Some(1))
             .connection_timeout(Duration::from_secs(5))
-            .connection_customizer(Box::new(connection::Pragmas))
             .build_unchecked(manager);
         Ok(Self {
             pool,
             backend,
             events: EventBus::new(),
+            statements,
         })
     }
 
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// SQL statements run through this pool so far (for metrics, and for tests that check a page
+    /// costs a constant number of queries).
+    pub fn statements_run(&self) -> u64 {
+        self.statements.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Changes committed through this pool, as they commit.

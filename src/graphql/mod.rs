@@ -68,6 +68,15 @@ pub fn sdl() -> String {
         .sdl_with_options(SDLExportOptions::new().sorted_fields().sorted_enum_items())
 }
 
+/// How long a DataLoader gathers keys before querying. Resolving a list of more than 32 items
+/// yields midway (cooperative scheduling); the default 1 ms could then split a page's batch in two
+/// on a slow machine, so the window is a little wider.
+const LOADER_BATCH_WINDOW: std::time::Duration = std::time::Duration::from_millis(5);
+
+fn loader<T: Send + Sync + 'static>(inner: T) -> DataLoader<T> {
+    DataLoader::new(inner, tokio::spawn).delay(LOADER_BATCH_WINDOW)
+}
+
 /// The per-request data: who is calling and fresh DataLoaders (so nothing is cached across
 /// requests or between people).
 pub fn request_data(state: &SharedState, auth: Auth) -> async_graphql::Data {
@@ -75,19 +84,13 @@ pub fn request_data(state: &SharedState, auth: Auth) -> async_graphql::Data {
     let viewer = auth.viewer().ok().map(|viewer| viewer.user_id.clone());
     let mut data = async_graphql::Data::default();
     data.insert(auth);
-    data.insert(DataLoader::new(
-        ProfileLoader::new(db.clone()),
-        tokio::spawn,
-    ));
-    data.insert(DataLoader::new(GroupLoader(db.clone()), tokio::spawn));
-    data.insert(DataLoader::new(MemberCountLoader(db.clone()), tokio::spawn));
-    data.insert(DataLoader::new(ReplyCountLoader(db.clone()), tokio::spawn));
-    data.insert(DataLoader::new(
-        ViewerMembershipLoader {
-            db: db.clone(),
-            viewer,
-        },
-        tokio::spawn,
-    ));
+    data.insert(loader(ProfileLoader::new(db.clone())));
+    data.insert(loader(GroupLoader(db.clone())));
+    data.insert(loader(MemberCountLoader(db.clone())));
+    data.insert(loader(ReplyCountLoader(db.clone())));
+    data.insert(loader(ViewerMembershipLoader {
+        db: db.clone(),
+        viewer,
+    }));
     data
 }

@@ -31,6 +31,7 @@ macro_rules! on_both_backends {
 mod accounts;
 mod delivery;
 mod fake_fcm;
+mod groups;
 mod helpers;
 mod notifications;
 mod server;
