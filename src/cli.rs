@@ -5,15 +5,13 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use crate::accounts::model::{Profession, RegistrationForm, Role};
+use crate::accounts::model::Role;
 use crate::accounts::service as accounts;
 use crate::app::{self, StartError};
-use crate::auth::Secret;
 use crate::config::{DatabaseArgs, ServeArgs, ServerConfig};
 use crate::db::Db;
 use crate::error::AppError;
-use crate::i18n::Locale;
-use crate::{graphql, telemetry};
+use crate::{graphql, seed, telemetry};
 
 #[derive(Debug, Parser)]
 #[command(name = "relais", version, about = "Relais API server")]
@@ -196,53 +194,14 @@ async fn wait_for_stop_signal() {
     }
 }
 
-/// A demo account, as `seeds/demo_accounts.json` lists it.
-#[derive(Debug, serde::Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct DemoAccount {
-    email: String,
-    password: String,
-    display_name: String,
-    profession: String,
-    languages: Vec<String>,
-    region: Option<String>,
-    locale: String,
-}
-
-const DEMO_ACCOUNTS: &str = include_str!("../seeds/demo_accounts.json");
-
 async fn seed(database: &DatabaseArgs, demo: bool) -> Result<(), CommandError> {
     let db = open(database).await?;
     if !demo {
         println!("reference data is up to date");
         return Ok(());
     }
-    let accounts: Vec<DemoAccount> = serde_json::from_str(DEMO_ACCOUNTS)
-        .map_err(|cause| CommandError::Failed(format!("seeds/demo_accounts.json: {cause}")))?;
-    // Demo sessions are never handed out, so a throw-away key is enough to issue them.
-    let secret = Secret::new(crate::auth::secret::random_bytes::<32>().to_vec());
-    for account in accounts {
-        let profession = Profession::parse(&account.profession).ok_or_else(|| {
-            CommandError::Failed(format!(
-                "seeds/demo_accounts.json: unknown profession {}",
-                account.profession
-            ))
-        })?;
-        let form = RegistrationForm {
-            email: account.email.clone(),
-            password: account.password,
-            display_name: account.display_name,
-            profession,
-            languages: Some(account.languages),
-            region: account.region,
-            timezone: None,
-            locale: Some(account.locale),
-        };
-        match accounts::register(&db, &secret, form, Locale::Fr).await {
-            Ok(_) => println!("created {}", account.email),
-            Err(AppError::Conflict(_)) => println!("kept {}", account.email),
-            Err(error) => return Err(error.into()),
-        }
+    for line in seed::demo(&db).await.map_err(|cause| CommandError::Failed(cause.to_string()))? {
+        println!("{line}");
     }
     Ok(())
 }

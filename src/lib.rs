@@ -15,5 +15,6 @@ pub mod i18n;
 pub mod ids;
 pub mod notifications;
 pub mod pagination;
+pub mod seed;
 pub mod telemetry;
 pub mod validate;

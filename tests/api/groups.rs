@@ -1080,3 +1080,36 @@ async fn group_posts_arrive_live_to_members_only(app: TestApp) {
         json!({ "body": "Quelqu'un est réveillé ?", "anonymous": true, "author": null, "viewerIsAuthor": false })
     );
 }
+
+on_both_backends!(demo_seed_builds_groups_and_keeps_them_on_rerun);
+
+async fn demo_seed_builds_groups_and_keeps_them_on_rerun(app: TestApp) {
+    let first = relais::seed::demo(&app.state.db).await.unwrap();
+    assert!(first.contains(&"created group Soignants de nuit".to_owned()), "{first:?}");
+    let second = relais::seed::demo(&app.state.db).await.unwrap();
+    assert!(second.iter().all(|line| line.starts_with("kept")), "{second:?}");
+
+    let login = app
+        .gql(
+            None,
+            "mutation { login(email: \"camille.martin@demo.relais.app\", password: \"relais-demo-2026\") { accessToken } }",
+            json!({}),
+        )
+        .await;
+    let token = login["data"]["login"]["accessToken"].as_str().unwrap();
+    let answer = app
+        .gql(Some(token), "{ myGroups { name language memberCount posts { edges { node { body anonymous author { displayName } replyCount } } } } }", json!({}))
+        .await;
+    let groups = answer["data"]["myGroups"].as_array().unwrap();
+    assert_eq!(groups.len(), 1);
+    assert_eq!(groups[0]["name"], "Soignants de nuit");
+    assert_eq!(groups[0]["memberCount"], 3);
+    let posts = groups[0]["posts"]["edges"].as_array().unwrap();
+    assert_eq!(posts.len(), 2);
+    assert_eq!(posts[0]["node"]["anonymous"], true);
+    assert_eq!(posts[0]["node"]["author"], json!(null));
+    assert_eq!(posts[1]["node"]["replyCount"], 2);
+    let all = app.gql(Some(token), "{ groups { edges { node { language visibility } } } }", json!({})).await;
+    let languages: Vec<&str> = all["data"]["groups"]["edges"].as_array().unwrap().iter().map(|edge| edge["node"]["language"].as_str().unwrap()).collect();
+    assert!(languages.contains(&"fr") && languages.contains(&"en"));
+}
