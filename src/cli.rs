@@ -200,7 +200,10 @@ async fn seed(database: &DatabaseArgs, demo: bool) -> Result<(), CommandError> {
         println!("reference data is up to date");
         return Ok(());
     }
-    for line in seed::demo(&db).await.map_err(|cause| CommandError::Failed(cause.to_string()))? {
+    for line in seed::demo(&db)
+        .await
+        .map_err(|cause| CommandError::Failed(cause.to_string()))?
+    {
         println!("{line}");
     }
     Ok(())

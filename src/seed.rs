@@ -86,10 +86,10 @@ fn as_viewer(user_id: &UserId) -> Viewer {
 /// Loads the demo data; returns one line per thing created or kept.
 pub async fn demo(db: &Db) -> Result<Vec<String>, SeedError> {
     let mut report = Vec::new();
-    let accounts_data: Vec<DemoAccount> =
-        serde_json::from_str(DEMO_ACCOUNTS).map_err(|cause| SeedError(format!("seeds/demo_accounts.json: {cause}")))?;
-    let groups_data: Vec<DemoGroup> =
-        serde_json::from_str(DEMO_GROUPS).map_err(|cause| SeedError(format!("seeds/demo_groups.json: {cause}")))?;
+    let accounts_data: Vec<DemoAccount> = serde_json::from_str(DEMO_ACCOUNTS)
+        .map_err(|cause| SeedError(format!("seeds/demo_accounts.json: {cause}")))?;
+    let groups_data: Vec<DemoGroup> = serde_json::from_str(DEMO_GROUPS)
+        .map_err(|cause| SeedError(format!("seeds/demo_groups.json: {cause}")))?;
     // Demo sessions are never handed out, so a throw-away key is enough to issue them.
     let secret = Secret::new(crate::auth::secret::random_bytes::<32>().to_vec());
 
@@ -135,7 +135,11 @@ pub async fn demo(db: &Db) -> Result<Vec<String>, SeedError> {
                 .ok_or_else(|| SeedError(format!("unknown visibility {}", group.visibility)))?,
             language: group.language,
             region: group.region,
-            professions: group.professions.iter().map(|name| profession(name)).collect::<Result<_, _>>()?,
+            professions: group
+                .professions
+                .iter()
+                .map(|name| profession(name))
+                .collect::<Result<_, _>>()?,
         };
         let created = match groups::create_group(db, &facilitator, form).await {
             Ok(created) => created,

@@ -243,6 +243,7 @@ pub async fn delete_account(db: &Db, viewer: &Viewer, password: String) -> AppRe
 
 /// Everything personal about `user_id`, gone in the caller's transaction.
 fn erase(conn: &mut DbConnection, user_id: &UserId) -> AppResult<()> {
+    crate::groups::service::hand_over_before_erasure(conn, user_id)?;
     store::delete_user(conn, user_id)?;
     Ok(())
 }

@@ -428,6 +428,24 @@ pub async fn set_member_role(
     .await
 }
 
+/// Keeps every group led when `user_id`'s account is erased, inside the erasing transaction:
+/// where they are the last facilitator, the longest-standing active member takes over.
+pub fn hand_over_before_erasure(conn: &mut DbConnection, user_id: &UserId) -> AppResult<()> {
+    for group_id in store::facilitated_by(conn, user_id)? {
+        if store::count_members(conn, &group_id, Some(MemberRole::Facilitator))? > 1 {
+            continue;
+        }
+        let successor =
+            store::memberships_page(conn, &group_id, MembershipStatus::Active, None, 2)?
+                .into_iter()
+                .find(|membership| &membership.user_id != user_id);
+        if let Some(successor) = successor {
+            store::set_role(conn, &successor.id, MemberRole::Facilitator)?;
+        }
+    }
+    Ok(())
+}
+
 /// One page of a group's active members. Members only.
 pub async fn members(
     db: &Db,

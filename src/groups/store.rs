@@ -247,6 +247,16 @@ pub fn memberships_page(
     query.load(conn)
 }
 
+/// The groups `user_id` facilitates.
+pub fn facilitated_by(conn: &mut DbConnection, user_id: &UserId) -> QueryResult<Vec<GroupId>> {
+    memberships::table
+        .filter(memberships::user_id.eq(user_id))
+        .filter(memberships::status.eq(MembershipStatus::Active))
+        .filter(memberships::role.eq(MemberRole::Facilitator))
+        .select(memberships::group_id)
+        .load(conn)
+}
+
 pub fn facilitators(conn: &mut DbConnection, group_id: &GroupId) -> QueryResult<Vec<UserId>> {
     memberships::table
         .filter(memberships::group_id.eq(group_id))

@@ -1085,9 +1085,15 @@ on_both_backends!(demo_seed_builds_groups_and_keeps_them_on_rerun);
 
 async fn demo_seed_builds_groups_and_keeps_them_on_rerun(app: TestApp) {
     let first = relais::seed::demo(&app.state.db).await.unwrap();
-    assert!(first.contains(&"created group Soignants de nuit".to_owned()), "{first:?}");
+    assert!(
+        first.contains(&"created group Soignants de nuit".to_owned()),
+        "{first:?}"
+    );
     let second = relais::seed::demo(&app.state.db).await.unwrap();
-    assert!(second.iter().all(|line| line.starts_with("kept")), "{second:?}");
+    assert!(
+        second.iter().all(|line| line.starts_with("kept")),
+        "{second:?}"
+    );
 
     let login = app
         .gql(
@@ -1109,7 +1115,50 @@ async fn demo_seed_builds_groups_and_keeps_them_on_rerun(app: TestApp) {
     assert_eq!(posts[0]["node"]["anonymous"], true);
     assert_eq!(posts[0]["node"]["author"], json!(null));
     assert_eq!(posts[1]["node"]["replyCount"], 2);
-    let all = app.gql(Some(token), "{ groups { edges { node { language visibility } } } }", json!({})).await;
-    let languages: Vec<&str> = all["data"]["groups"]["edges"].as_array().unwrap().iter().map(|edge| edge["node"]["language"].as_str().unwrap()).collect();
+    let all = app
+        .gql(
+            Some(token),
+            "{ groups { edges { node { language visibility } } } }",
+            json!({}),
+        )
+        .await;
+    let languages: Vec<&str> = all["data"]["groups"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|edge| edge["node"]["language"].as_str().unwrap())
+        .collect();
     assert!(languages.contains(&"fr") && languages.contains(&"en"));
+}
+
+on_both_backends!(erasing_the_last_facilitator_hands_the_group_over);
+
+async fn erasing_the_last_facilitator_hands_the_group_over(app: TestApp) {
+    let ana = app.register("ana@example.org").await;
+    let bob = app.register("bob@example.org").await;
+    let cleo = app.register("cleo@example.org").await;
+    let group = create_group(&app, &ana, group_input("Relève assurée", "PUBLIC")).await;
+    join(&app, &bob, &group).await;
+    join(&app, &cleo, &group).await;
+    post_id(&app, &ana, &group, "Message d'Ana", None, false).await;
+    let answer = app
+        .gql(
+            Some(&ana.access_token),
+            "mutation { deleteAccount(password: \"a long enough password\") }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(answer["data"]["deleteAccount"], true);
+    let role = "query($id: ID!) { group(id: $id) { memberCount viewerMembership { role } } }";
+    let answer = app
+        .gql(Some(&bob.access_token), role, json!({ "id": group }))
+        .await;
+    assert_eq!(
+        answer["data"]["group"],
+        json!({ "memberCount": 2, "viewerMembership": { "role": "FACILITATOR" } })
+    );
+    assert!(
+        group_posts(&app, &bob, &group).await.is_empty(),
+        "the erased person's posts went with them"
+    );
 }
