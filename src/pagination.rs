@@ -61,6 +61,17 @@ impl<T> Page<T> {
         }
     }
 
+    /// The page with its items completed as a whole (one batched query for the page).
+    pub fn try_map_items<U, E>(
+        self,
+        complete: impl FnOnce(Vec<T>) -> Result<Vec<U>, E>,
+    ) -> Result<Page<U>, E> {
+        Ok(Page {
+            items: complete(self.items)?,
+            has_next_page: self.has_next_page,
+        })
+    }
+
     pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
         Page {
             items: self.items.into_iter().map(f).collect(),

@@ -202,11 +202,7 @@ pub async fn search(db: &Db, mut search: GroupSearch, page: PageRequest) -> AppR
     db.run(move |conn| {
         let after = page.after.clone().map(GroupId::from_client);
         let rows = store::search_groups(conn, &search, after.as_ref(), page.fetch_limit())?;
-        let page = Page::from_overfetch(rows, &page);
-        Ok(Page {
-            has_next_page: page.has_next_page,
-            items: with_professions(conn, page.items)?,
-        })
+        Page::from_overfetch(rows, &page).try_map_items(|rows| with_professions(conn, rows))
     })
     .await
 }
@@ -795,11 +791,7 @@ pub async fn open_reports(db: &Db, viewer: &Viewer, page: PageRequest) -> AppRes
     db.run(move |conn| {
         ensure_moderator(conn, &user_id)?;
         let rows = store::open_reports_page(conn, after, page.fetch_limit())?;
-        let page = Page::from_overfetch(rows, &page);
-        Ok(Page {
-            has_next_page: page.has_next_page,
-            items: with_posts(conn, &user_id, page.items)?,
-        })
+        Page::from_overfetch(rows, &page).try_map_items(|rows| with_posts(conn, &user_id, rows))
     })
     .await
 }

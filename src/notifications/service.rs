@@ -335,12 +335,7 @@ pub async fn inbox(
             page.fetch_limit(),
             Utc::now().naive_utc(),
         )?;
-        let page = Page::from_overfetch(rows, &page);
-        let items = with_data(conn, page.items)?;
-        Ok(Page {
-            items,
-            has_next_page: page.has_next_page,
-        })
+        Page::from_overfetch(rows, &page).try_map_items(|rows| with_data(conn, rows))
     })
     .await
 }
