@@ -118,6 +118,7 @@ macro_rules! per_backend {
 
 per_backend!(
     sends_an_fcm_v1_message_with_a_cached_token,
+    the_access_token_is_renewed_before_it_expires,
     sensitive_categories_push_a_neutral_line,
     unregistered_or_invalid_tokens_drop_the_device,
     a_rejected_message_fails_and_keeps_the_device,
@@ -172,6 +173,43 @@ async fn sends_an_fcm_v1_message_with_a_cached_token(backend: Backend) {
         1,
         "one access token serves every send until it nears expiry"
     );
+
+    let metrics = app
+        .http
+        .get(format!("{}/metrics", app.base_url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("relais_push_outbox{status=\"SENT\"} 2"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("relais_push_outbox_lag_seconds 0"),
+        "{metrics}"
+    );
+    assert!(metrics.contains("relais_db_statements_total "), "{metrics}");
+}
+
+async fn the_access_token_is_renewed_before_it_expires(backend: Backend) {
+    let Some((app, fcm, user)) = app_with_fcm(backend, |_| {}).await else {
+        return;
+    };
+    fcm.set_token_lifetime_secs(2);
+    send_test(&app, &user).await;
+    eventually(10, || async { (fcm.delivered().len() == 1).then_some(()) }).await;
+    tokio::time::sleep(std::time::Duration::from_millis(1_200)).await;
+    send_test(&app, &user).await;
+    eventually(10, || async { (fcm.delivered().len() == 2).then_some(()) }).await;
+    assert_eq!(
+        fcm.tokens_issued(),
+        2,
+        "renewed ahead of expiry, not after a 401"
+    );
+    assert_eq!(fcm.sends(), 2, "no send was refused");
 }
 
 async fn sensitive_categories_push_a_neutral_line(backend: Backend) {

@@ -50,6 +50,7 @@ struct Shared {
     token_refusals: AtomicUsize,
     sends: AtomicUsize,
     malformed: AtomicUsize,
+    token_lifetime_secs: AtomicUsize,
 }
 
 pub struct FakeFcm {
@@ -71,6 +72,7 @@ impl FakeFcm {
             token_refusals: AtomicUsize::new(0),
             sends: AtomicUsize::new(0),
             malformed: AtomicUsize::new(0),
+            token_lifetime_secs: AtomicUsize::new(3599),
         });
         let data = web::Data::new(shared.clone());
         let server = HttpServer::new(move || {
@@ -109,6 +111,13 @@ impl FakeFcm {
     /// The next sends get these answers, in order; then 200 again.
     pub fn script(&self, replies: &[Reply]) {
         self.lock().script.extend(replies.iter().copied());
+    }
+
+    /// How long the access tokens issued from now on say they live.
+    pub fn set_token_lifetime_secs(&self, seconds: usize) {
+        self.shared
+            .token_lifetime_secs
+            .store(seconds, Ordering::SeqCst);
     }
 
     /// Forgets every access token issued, as when Google revokes or expires them.
@@ -185,7 +194,7 @@ async fn token(
         .valid_tokens
         .insert(access_token.clone());
     HttpResponse::Ok()
-        .json(json!({ "access_token": access_token, "expires_in": 3599, "token_type": "Bearer" }))
+        .json(json!({ "access_token": access_token, "expires_in": shared.token_lifetime_secs.load(Ordering::SeqCst), "token_type": "Bearer" }))
 }
 
 fn fcm_error(status: u16, code: &str, error_code: Option<&str>, message: &str) -> HttpResponse {

@@ -309,6 +309,18 @@ async fn inbox_pages_marks_read_and_counts(app: TestApp) {
     assert_eq!(edges[0]["node"]["kind"], "WELCOME");
     assert_eq!(edges[0]["node"]["category"], "SYSTEM");
     assert_eq!(edges[0]["node"]["title"], "Bienvenue sur Relais, ana");
+    let english = app
+        .register_with(
+            json!({ "email": "en@example.org", "password": "a long enough password",
+                               "displayName": "Jo", "profession": "NURSE", "locale": "en" }),
+        )
+        .await;
+    let welcome = app.gql(Some(&english.access_token), INBOX, json!({})).await;
+    let node = &welcome["data"]["notifications"]["edges"][0]["node"];
+    assert_eq!(
+        node["title"], "Welcome to Relais, Jo",
+        "rendered in the recipient's locale"
+    );
 
     notify_many(&app, &ana.user_id, 24, NotificationCategory::System).await;
     let first = app.gql(token, INBOX, json!({})).await;

@@ -131,3 +131,122 @@ async fn health_is_503_when_the_database_stops_answering() {
         json!({ "status": "unavailable", "database": "postgres" })
     );
 }
+
+/// Runs the `relais` binary with `env` and `args`; returns its exit status and stderr.
+fn run_relais(env: &[(&str, &str)], args: &[&str]) -> (std::process::ExitStatus, String, String) {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_relais"))
+        .args(args)
+        .env_remove("DATABASE_URL")
+        .env_remove("RELAIS_ENV")
+        .env_remove("RELAIS_SECRET")
+        .env_remove("FCM_SERVICE_ACCOUNT")
+        .env("RUST_LOG", "error")
+        .env("RELAIS_ADDR", "127.0.0.1:0")
+        .envs(env.iter().copied())
+        .output()
+        .expect("relais runs");
+    (
+        output.status,
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn bad_configuration_stops_start_up_with_one_line_naming_the_variable() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing_account = dir.path().join("absent.json");
+    let cases = [
+        (
+            vec![("DATABASE_URL", "mysql://localhost/relais")],
+            "relais: DATABASE_URL:",
+        ),
+        (
+            vec![("DATABASE_URL", "postgres://relais@127.0.0.1:1/relais")],
+            "relais: DATABASE_URL: cannot open",
+        ),
+        (
+            vec![("RELAIS_ENV", "production")],
+            "relais: RELAIS_SECRET must be set",
+        ),
+        (
+            vec![("RELAIS_SECRET", "too short")],
+            "relais: RELAIS_SECRET must be at least 32 bytes",
+        ),
+        (
+            vec![("RELAIS_ADDR", "not-an-address")],
+            "relais: RELAIS_ADDR:",
+        ),
+        (
+            vec![("FCM_SERVICE_ACCOUNT", missing_account.to_str().unwrap())],
+            "relais: FCM_SERVICE_ACCOUNT:",
+        ),
+    ];
+    for (env, expected) in cases {
+        let database = format!("sqlite://{}", dir.path().join("relais.db").display());
+        let mut env = env;
+        if !env.iter().any(|(name, _)| *name == "DATABASE_URL") {
+            env.push(("DATABASE_URL", &database));
+        }
+        let (status, _, stderr) = run_relais(&env, &["serve"]);
+        assert!(!status.success(), "{env:?}");
+        assert_eq!(
+            stderr.lines().count(),
+            1,
+            "one line, no panic trace: {stderr}"
+        );
+        assert!(stderr.starts_with(expected), "{env:?}: {stderr}");
+        assert!(!stderr.contains("panicked"));
+    }
+}
+
+#[tokio::test]
+async fn grant_role_and_migrate_run_from_the_command_line() {
+    let app = crate::helpers::spawn_app(Backend::Sqlite).await.unwrap();
+    let session = app.register("lea@example.org").await;
+    let url = app.database_url.clone();
+    let env = [("DATABASE_URL", url.as_str())];
+    let (status, stdout, _) = run_relais(
+        &env,
+        &[
+            "grant-role",
+            "--email",
+            "LEA@example.org",
+            "--role",
+            "moderator",
+        ],
+    );
+    assert!(status.success());
+    assert_eq!(stdout.trim(), "LEA@example.org is now MODERATOR");
+    let (status, _, stderr) = run_relais(
+        &env,
+        &[
+            "grant-role",
+            "--email",
+            "nobody@example.org",
+            "--role",
+            "ADMIN",
+        ],
+    );
+    assert!(!status.success());
+    assert_eq!(
+        stderr.trim(),
+        "relais: no account with email nobody@example.org"
+    );
+    let (status, _, _) = run_relais(
+        &env,
+        &["grant-role", "--email", "lea@example.org", "--role", "KING"],
+    );
+    assert!(!status.success());
+    let me = app
+        .gql(Some(&session.access_token), "{ me { roles } }", json!({}))
+        .await;
+    assert_eq!(me["data"]["me"]["roles"], json!(["MODERATOR"]));
+
+    let (status, stdout, _) = run_relais(&env, &["migrate"]);
+    assert!(status.success());
+    assert_eq!(stdout.trim(), "migrations applied");
+    let (status, stdout, _) = run_relais(&[], &["schema"]);
+    assert!(status.success());
+    assert_eq!(stdout, relais::graphql::sdl());
+}
