@@ -12,6 +12,7 @@ use async_graphql_actix_web::GraphQLSubscription;
 use serde_json::json;
 use tracing_actix_web::TracingLogger;
 
+use crate::auth::throttle::LoginThrottle;
 use crate::auth::{Auth, Secret, service as sessions};
 use crate::config::ServerConfig;
 use crate::db::{Db, DbSetupError};
@@ -40,10 +41,7 @@ pub enum StartError {
 /// Opens the database (applying migrations), resolves the secret and the push sender.
 pub async fn build_state(config: ServerConfig) -> Result<SharedState, StartError> {
     let push = PushSender::from_config(&config.push).map_err(StartError::Push)?;
-    let url = config.database_url.clone();
-    let db = tokio::task::spawn_blocking(move || Db::open(&url))
-        .await
-        .map_err(|_| StartError::Secret)??;
+    let db = Db::connect(&config.database_url).await?;
     let secret = Secret::resolve(config.secret.clone(), &db)
         .await
         .map_err(|_| StartError::Secret)?;
@@ -52,6 +50,7 @@ pub async fn build_state(config: ServerConfig) -> Result<SharedState, StartError
         secret,
         config,
         push,
+        login_throttle: LoginThrottle::default(),
     }))
 }
 

@@ -130,10 +130,7 @@ async fn run(cli: Cli) -> Result<(), CommandError> {
 }
 
 async fn open(database: &DatabaseArgs) -> Result<Db, CommandError> {
-    let url = database.database_url.clone();
-    Ok(tokio::task::spawn_blocking(move || Db::open(&url))
-        .await
-        .map_err(|cause| CommandError::Failed(cause.to_string()))??)
+    Ok(Db::connect(&database.database_url).await?)
 }
 
 async fn serve(args: ServeArgs) -> Result<(), CommandError> {

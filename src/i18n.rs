@@ -77,7 +77,6 @@ pub enum Message {
     NotFound,
     RateLimited,
     Internal,
-    Required,
     MalformedRequest,
     LengthBetween { min: usize, max: usize },
     TooLong { max: usize },
@@ -123,8 +122,6 @@ impl Message {
             (Self::RateLimited, En) => "Too many attempts: please try again later.".into(),
             (Self::Internal, Fr) => "Une erreur interne est survenue.".into(),
             (Self::Internal, En) => "An internal error occurred.".into(),
-            (Self::Required, Fr) => "Ce champ est obligatoire.".into(),
-            (Self::Required, En) => "This field is required.".into(),
             (Self::MalformedRequest, Fr) => "Requête GraphQL illisible (JSON attendu).".into(),
             (Self::MalformedRequest, En) => "Unreadable GraphQL request (JSON expected).".into(),
             (Self::LengthBetween { min, max }, Fr) => {

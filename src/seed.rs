@@ -7,6 +7,7 @@ use serde::Deserialize;
 
 use crate::accounts::model::{Profession, RegistrationForm};
 use crate::accounts::service as accounts;
+use crate::auth::throttle::LoginThrottle;
 use crate::auth::{Secret, Viewer};
 use crate::db::Db;
 use crate::error::AppError;
@@ -112,7 +113,8 @@ pub async fn demo(db: &Db) -> Result<Vec<String>, SeedError> {
             }
             Err(AppError::Conflict(_)) => {
                 report.push(format!("kept account {}", account.email));
-                accounts::login(db, &secret, &account.email, account.password).await?
+                let throttle = LoginThrottle::default();
+                accounts::login(db, &secret, &throttle, &account.email, account.password).await?
             }
             Err(error) => return Err(error.into()),
         };

@@ -164,7 +164,14 @@ impl AccountsMutation {
         password: String,
     ) -> Result<AuthPayload> {
         let state = ctx.state();
-        let tokens = service::login(&state.db, &state.secret, &email, password).await?;
+        let tokens = service::login(
+            &state.db,
+            &state.secret,
+            &state.login_throttle,
+            &email,
+            password,
+        )
+        .await?;
         auth_payload(ctx, tokens).await
     }
 

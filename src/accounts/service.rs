@@ -1,5 +1,7 @@
 //! Account rules: who may register, sign in, change and erase what.
 
+use std::time::Instant;
+
 use chrono::Utc;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
@@ -9,6 +11,7 @@ use super::model::{
 };
 use super::store;
 use crate::auth::model::IssuedTokens;
+use crate::auth::throttle::LoginThrottle;
 use crate::auth::{Secret, Viewer, password, service as sessions};
 use crate::db::{Db, DbConnection, blocking};
 use crate::error::{AppError, AppResult};
@@ -122,14 +125,19 @@ pub async fn register(
 }
 
 /// Signs in with email and password. A failure takes as long whether or not the email exists,
-/// and says the same thing either way.
+/// and says the same thing either way; too many failures for one email are throttled.
 pub async fn login(
     db: &Db,
     secret: &Secret,
+    throttle: &LoginThrottle,
     email: &str,
     password: String,
 ) -> AppResult<IssuedTokens> {
     let email_normalized = normalize_email(email);
+    if throttle.is_blocked(&email_normalized, Instant::now()) {
+        return Err(AppError::RateLimited);
+    }
+    let throttle_key = email_normalized.clone();
     let credentials = db
         .run(move |conn| Ok(store::find_credentials(conn, &email_normalized)?))
         .await?;
@@ -137,8 +145,12 @@ pub async fn login(
         Some((user_id, hash)) => Ok(password::verify(&password, &hash)?.then_some(user_id)),
         None => password::verify_against_nothing(&password).map(|()| None),
     })
-    .await?
-    .ok_or(AppError::Unauthenticated(Message::WrongCredentials))?;
+    .await?;
+    let Some(user_id) = user_id else {
+        throttle.record_failure(&throttle_key, Instant::now());
+        return Err(AppError::Unauthenticated(Message::WrongCredentials));
+    };
+    throttle.forget(&throttle_key);
     let secret = secret.clone();
     db.write(move |conn| sessions::start_session(conn, &secret, &user_id, Utc::now()))
         .await

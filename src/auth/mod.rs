@@ -5,6 +5,7 @@ pub mod password;
 pub mod secret;
 pub mod service;
 mod store;
+pub mod throttle;
 pub mod viewer;
 
 pub use secret::Secret;

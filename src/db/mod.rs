@@ -30,6 +30,8 @@ pub enum DbSetupError {
     Unreachable { url: String, cause: String },
     #[error("DATABASE_URL: migrations failed on {url}: {cause}")]
     Migration { url: String, cause: String },
+    #[error("DATABASE_URL: opening the database was interrupted")]
+    Interrupted,
 }
 
 /// The pooled database, cheap to clone.
@@ -79,6 +81,14 @@ impl Db {
             events: EventBus::new(),
             statements,
         })
+    }
+
+    /// [`Db::open`] from async code, on the blocking thread pool.
+    pub async fn connect(url: &str) -> Result<Self, DbSetupError> {
+        let url = url.to_owned();
+        tokio::task::spawn_blocking(move || Self::open(&url))
+            .await
+            .unwrap_or(Err(DbSetupError::Interrupted))
     }
 
     pub fn backend(&self) -> Backend {

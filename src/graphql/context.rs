@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use async_graphql::Context;
 
+use crate::auth::throttle::LoginThrottle;
 use crate::auth::{Auth, Secret, Viewer};
 use crate::config::ServerConfig;
 use crate::db::Db;
@@ -16,6 +17,7 @@ pub struct AppState {
     pub secret: Secret,
     pub config: ServerConfig,
     pub push: PushSender,
+    pub login_throttle: LoginThrottle,
 }
 
 pub type SharedState = Arc<AppState>;

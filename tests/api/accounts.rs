@@ -38,6 +38,7 @@ on_both_backends!(
     roles_granted_appear_on_the_viewer,
     messages_follow_the_viewer_locale_then_accept_language,
     restart_keeps_accounts_and_sessions,
+    repeated_failed_sign_ins_are_throttled,
     users_see_each_others_public_profile_only_when_signed_in,
 );
 
@@ -561,4 +562,27 @@ async fn users_see_each_others_public_profile_only_when_signed_in(app: TestApp) 
     assert_eq!(missing["data"]["user"], json!(null));
     let anonymous = app.gql(None, query, json!({ "id": other.user_id })).await;
     assert_eq!(error_code(&anonymous), "UNAUTHENTICATED");
+}
+
+async fn repeated_failed_sign_ins_are_throttled(app: TestApp) {
+    app.register("target@example.org").await;
+    app.register("bystander@example.org").await;
+    let attempt = |email: &'static str, password: &'static str| {
+        app.gql(None, LOGIN, json!({ "email": email, "password": password }))
+    };
+    for _ in 0..relais::auth::throttle::MAX_FAILURES {
+        let answer = attempt("target@example.org", "wrong password guess").await;
+        assert_eq!(error_code(&answer), "UNAUTHENTICATED");
+    }
+    let blocked = attempt("TARGET@example.org", "a long enough password").await;
+    assert_eq!(
+        error_code(&blocked),
+        "RATE_LIMITED",
+        "even the right password waits"
+    );
+    let other = attempt("bystander@example.org", "a long enough password").await;
+    assert!(
+        other["data"]["login"]["accessToken"].is_string(),
+        "other accounts are unaffected"
+    );
 }
