@@ -147,27 +147,30 @@ pub async fn register_device(
         match store::device_by_token(conn, &token)? {
             Some(device) if device.user_id == user_id => {
                 store::touch_device(conn, &device.id, platform, now)?;
+                Ok(Device {
+                    platform,
+                    last_seen_at: now,
+                    ..device
+                })
             }
             existing => {
                 if let Some(previous) = existing {
                     // A new row, so pushes queued for the former owner lose their device.
                     store::delete_device(conn, &previous.id)?;
                 }
-                store::insert_device(
-                    conn,
-                    &Device {
-                        id: DeviceId::generate(),
-                        user_id: user_id.clone(),
-                        token: token.clone(),
-                        platform,
-                        created_at: now,
-                        last_seen_at: now,
-                    },
-                )?;
+                let device = Device {
+                    id: DeviceId::generate(),
+                    user_id: user_id.clone(),
+                    token,
+                    platform,
+                    created_at: now,
+                    last_seen_at: now,
+                };
+                store::insert_device(conn, &device)?;
                 store::trim_user_devices(conn, &user_id, MAX_DEVICES_PER_USER)?;
+                Ok(device)
             }
         }
-        store::device_by_token(conn, &token)?.ok_or(AppError::NotFound)
     })
     .await
 }
