@@ -6,7 +6,7 @@ use rand::Rng;
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 
-use super::model::{Delivery, Device, NotificationCategory};
+use super::model::{Delivery, Device, NotificationCategory, NotificationRow};
 use crate::i18n::{Locale, neutral_push};
 
 /// Longest `apns-collapse-id` APNs accepts.
@@ -25,6 +25,24 @@ fn collapse_id(key: &str) -> String {
         .collect()
 }
 
+/// The part of a push FCM limits to 4 KiB: its `notification` (title, body) and its `data` (the
+/// notice's ids plus the notification's id, category and kind, all strings).
+pub fn visible_payload<'a>(
+    notification: &NotificationRow,
+    title: &str,
+    body: &str,
+    data: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> Value {
+    let mut data: Map<String, Value> = data
+        .into_iter()
+        .map(|(name, value)| (name.to_owned(), json!(value)))
+        .collect();
+    data.insert("notificationId".into(), json!(notification.id.as_str()));
+    data.insert("category".into(), json!(notification.category.as_str()));
+    data.insert("kind".into(), json!(notification.kind));
+    json!({ "notification": { "title": title, "body": body }, "data": data })
+}
+
 /// The `messages:send` body for `delivery` to `device`.
 pub fn fcm_message(delivery: &Delivery, device: &Device) -> Value {
     let notification = &delivery.notification;
@@ -33,14 +51,11 @@ pub fn fcm_message(delivery: &Delivery, device: &Device) -> Value {
     } else {
         (notification.title.clone(), notification.body.clone())
     };
-    let mut data: Map<String, Value> = delivery
+    let data = delivery
         .data
         .iter()
-        .map(|(name, value)| (name.clone(), json!(value)))
-        .collect();
-    data.insert("notificationId".into(), json!(notification.id.as_str()));
-    data.insert("category".into(), json!(notification.category.as_str()));
-    data.insert("kind".into(), json!(notification.kind));
+        .map(|(name, value)| (name.as_str(), value.as_str()));
+    let mut payload = visible_payload(notification, &title, &body, data);
 
     // Reminders can wait for a phone's next wake-up; people's messages should not.
     let urgent = notification.schedule_key.is_none()
@@ -56,8 +71,8 @@ pub fn fcm_message(delivery: &Delivery, device: &Device) -> Value {
     json!({
         "message": {
             "token": device.token,
-            "notification": { "title": title, "body": body },
-            "data": data,
+            "notification": payload["notification"].take(),
+            "data": payload["data"].take(),
             "android": android,
             "apns": {
                 "headers": apns_headers,

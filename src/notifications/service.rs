@@ -1,13 +1,13 @@
 //! The notifications service every domain calls, and the viewer's devices, preferences and inbox.
 
 use chrono::{DateTime, NaiveTime, TimeDelta, Utc};
-use serde_json::json;
 
 use super::model::{
     DEVICE_RETENTION_DAYS, Device, MAX_DEVICES_PER_USER, MAX_MARK_READ_IDS, MAX_PUSH_PAYLOAD_BYTES,
     MAX_TOKEN_LENGTH, NewPush, Notice, NotificationCategory, NotificationRow, Platform,
     Preferences, PreferencesForm, PreferencesRow, PushStatus, QuietHours,
 };
+use super::push_message::visible_payload;
 use super::store;
 use crate::auth::Viewer;
 use crate::db::events::{Committed, after_commit};
@@ -26,20 +26,24 @@ pub struct NotificationItem {
 
 // ------------------------------------------------------------------ notify
 
+/// What [`notify`] wrote.
+#[derive(Debug, Clone)]
+pub struct Notified {
+    pub notification_id: NotificationId,
+    /// Pushes queued: one per device, none when the category is turned off.
+    pub pushes: usize,
+}
+
 /// Tells `user_id` something, inside the caller's transaction: writes the in-app notification in
 /// the recipient's locale and, if they allow the category, one push per device. A rollback of the
 /// caller's transaction takes it all back. Pushes carrying more than FCM's 4 KiB are refused here,
-/// not at send time.
-pub fn notify(
-    conn: &mut DbConnection,
-    user_id: &UserId,
-    notice: Notice,
-) -> AppResult<NotificationId> {
-    let (locale, _timezone) = store::recipient(conn, user_id)?.ok_or(AppError::NotFound)?;
-    let locale = Locale::parse(&locale).unwrap_or_default();
-    let (title, body) = notice.text.render(locale);
-    check_payload_size(&title, &body, &notice.data)?;
-
+/// not at send time (measured with the in-app text, which a sensitive push replaces by a shorter
+/// neutral line).
+pub fn notify(conn: &mut DbConnection, user_id: &UserId, notice: Notice) -> AppResult<Notified> {
+    let locale = store::recipient_locale(conn, user_id)?.ok_or(AppError::NotFound)?;
+    let (title, body) = notice
+        .text
+        .render(Locale::parse(&locale).unwrap_or_default());
     let now = Utc::now();
     let due = notice.not_before.unwrap_or(now).max(now);
     let row = NotificationRow {
@@ -53,22 +57,22 @@ pub fn notify(
         read_at: None,
         schedule_key: notice.schedule_key.clone(),
     };
+    check_payload_size(&row, &notice.data)?;
     store::insert_notification(conn, &row)?;
     for (name, value) in &notice.data {
         store::insert_data(conn, &row.id, name, value)?;
     }
 
-    let preferences = load_preferences(conn, user_id)?;
-    if preferences.allows(notice.category) {
-        let devices = store::user_devices(conn, user_id)?;
-        for device in &devices {
+    let mut pushes = 0;
+    if load_preferences(conn, user_id)?.allows(notice.category) {
+        for device in store::user_devices(conn, user_id)? {
             store::insert_push(
                 conn,
                 &NewPush {
                     id: PushId::generate(),
                     notification_id: row.id.clone(),
                     user_id: user_id.clone(),
-                    device_id: Some(device.id.clone()),
+                    device_id: Some(device.id),
                     status: PushStatus::Pending,
                     schedule_key: notice.schedule_key.clone(),
                     attempts: 0,
@@ -76,8 +80,9 @@ pub fn notify(
                     created_at: now.naive_utc(),
                 },
             )?;
+            pushes += 1;
         }
-        if !devices.is_empty() {
+        if pushes > 0 {
             after_commit(Committed::PushQueued);
         }
     }
@@ -87,22 +92,17 @@ pub fn notify(
             notification_id: row.id.clone(),
         });
     }
-    Ok(row.id)
+    Ok(Notified {
+        notification_id: row.id,
+        pushes,
+    })
 }
 
-/// The bytes FCM counts: the notification and the data, with the ids the dispatcher adds.
-fn check_payload_size(title: &str, body: &str, data: &[(&'static str, String)]) -> AppResult<()> {
-    let mut data: serde_json::Map<String, serde_json::Value> = data
-        .iter()
-        .map(|(name, value)| ((*name).to_owned(), json!(value)))
-        .collect();
-    data.insert(
-        "notificationId".into(),
-        json!(NotificationId::generate().as_str()),
-    );
-    data.insert("category".into(), json!("CHECKIN_REMINDER"));
-    let payload = json!({ "notification": { "title": title, "body": body }, "data": data });
-    let size = payload.to_string().len();
+fn check_payload_size(row: &NotificationRow, data: &[(&'static str, String)]) -> AppResult<()> {
+    let data = data.iter().map(|(name, value)| (*name, value.as_str()));
+    let size = visible_payload(row, &row.title, &row.body, data)
+        .to_string()
+        .len();
     if size > MAX_PUSH_PAYLOAD_BYTES {
         return Err(AppError::internal(InternalError::Other(format!(
             "push payload of {size} bytes exceeds FCM's {MAX_PUSH_PAYLOAD_BYTES}"
@@ -392,13 +392,8 @@ pub async fn mark_read(db: &Db, viewer: &Viewer, ids: Vec<NotificationId>) -> Ap
 pub async fn send_test(db: &Db, viewer: &Viewer) -> AppResult<usize> {
     let user_id = viewer.user_id.clone();
     db.write(move |conn| {
-        let devices = store::user_devices(conn, &user_id)?.len();
-        notify(
-            conn,
-            &user_id,
-            Notice::new(NotificationCategory::System, NotificationText::TestPush),
-        )?;
-        Ok(devices)
+        let notice = Notice::new(NotificationCategory::System, NotificationText::TestPush);
+        Ok(notify(conn, &user_id, notice)?.pushes)
     })
     .await
 }

@@ -125,14 +125,11 @@ pub fn save_preferences(conn: &mut DbConnection, row: &PreferencesRow) -> QueryR
 
 // ------------------------------------------------------------------ notifications
 
-/// The recipient's locale and time zone.
-pub fn recipient(
-    conn: &mut DbConnection,
-    user_id: &UserId,
-) -> QueryResult<Option<(String, String)>> {
+/// The recipient's locale.
+pub fn recipient_locale(conn: &mut DbConnection, user_id: &UserId) -> QueryResult<Option<String>> {
     users::table
         .find(user_id)
-        .select((users::locale, users::timezone))
+        .select(users::locale)
         .first(conn)
         .optional()
 }
