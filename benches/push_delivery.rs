@@ -8,8 +8,9 @@
 use std::time::{Duration, Instant};
 
 use relais::accounts::model::{Profession, RegistrationForm};
-use relais::auth::Viewer;
-use relais::config::{Environment, PushConfig, ServerConfig};
+use relais::auth::password::HashCost;
+use relais::auth::{ClientAddress, Viewer};
+use relais::config::{DatabaseUrl, Environment, PushConfig, SecretSource, ServerConfig};
 use relais::i18n::{Locale, NotificationText};
 use relais::ids::{SessionId, UserId};
 use relais::notifications::dispatcher::outbox_stats;
@@ -45,9 +46,13 @@ async fn run() {
         .unwrap_or(4);
     let config = ServerConfig {
         addr: "127.0.0.1:0".parse().expect("address"),
-        database_url,
+        database_url: DatabaseUrl::new(database_url),
         environment: Environment::Development,
-        secret: Some(b"benchmark secret of at least thirty-two bytes".to_vec()),
+        secret: SecretSource::Given("benchmark secret of at least thirty-two bytes".into()),
+        auth_rate_per_minute: std::num::NonZeroU32::MAX,
+        trusted_proxies: Vec::new(),
+        http_workers: None,
+        password_cost: HashCost::OWASP,
         push: PushConfig {
             service_account: Some(fcm.service_account_path.clone()),
             endpoint: fcm.base_url.clone(),
@@ -71,13 +76,21 @@ async fn run() {
             timezone: None,
             locale: None,
         };
-        let tokens = accounts::service::register(&state.db, &state.secret, form, Locale::Fr)
-            .await
-            .expect("register");
+        let tokens = accounts::service::register(
+            &state.db,
+            &state.secret,
+            &state.passwords,
+            ClientAddress(std::net::Ipv4Addr::LOCALHOST.into()),
+            form,
+            Locale::Fr,
+        )
+        .await
+        .expect("register");
         let viewer = Viewer {
             user_id: tokens.user_id.clone(),
             session_id: SessionId::generate(),
             locale: Locale::Fr,
+            access_expires_at: chrono::Utc::now(),
         };
         notifications::register_device(
             &state.db,

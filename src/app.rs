@@ -1,7 +1,7 @@
 //! The HTTP face: routes, middleware and the per-request GraphQL context. Used by `relais serve`
 //! and by the integration tests, so both run the same application.
 
-use std::net::TcpListener;
+use std::net::{IpAddr, TcpListener};
 use std::sync::Arc;
 
 use actix_web::dev::Server;
@@ -12,8 +12,9 @@ use async_graphql_actix_web::GraphQLSubscription;
 use serde_json::json;
 use tracing_actix_web::TracingLogger;
 
-use crate::auth::throttle::LoginThrottle;
-use crate::auth::{Auth, Secret, service as sessions};
+use crate::auth::password::PasswordHasher;
+use crate::auth::throttle::SignInThrottle;
+use crate::auth::{Auth, ClientAddress, PasswordGate, Secret, service as sessions};
 use crate::config::ServerConfig;
 use crate::db::{Db, DbSetupError};
 use crate::error::{AppError, AppResult};
@@ -30,34 +31,40 @@ pub const MAX_BODY_BYTES: usize = 256 * 1024;
 pub enum StartError {
     #[error(transparent)]
     Database(#[from] DbSetupError),
-    #[error("RELAIS_SECRET: could not load or create the development secret")]
-    Secret,
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
     #[error("FCM_SERVICE_ACCOUNT: {0}")]
     Push(String),
+    #[error("password hashing parameters refused by argon2")]
+    Hashing,
     #[error("RELAIS_ADDR: cannot listen on {addr}: {cause}")]
     Listen { addr: String, cause: std::io::Error },
 }
 
-/// Opens the database (applying migrations), resolves the secret and the push sender.
+/// Resolves the secret and the push sender, opens the database (applying migrations).
 pub async fn build_state(config: ServerConfig) -> Result<SharedState, StartError> {
     let push = PushSender::from_config(&config.push).map_err(StartError::Push)?;
-    let db = Db::connect(&config.database_url).await?;
-    let secret = Secret::resolve(config.secret.clone(), &db)
-        .await
-        .map_err(|_| StartError::Secret)?;
+    let secret = Secret::resolve(&config.secret, config.is_production())?;
+    let passwords = PasswordGate {
+        hasher: PasswordHasher::new(config.password_cost, PasswordHasher::default_concurrency())
+            .map_err(|_| StartError::Hashing)?,
+        throttle: SignInThrottle::new(config.auth_rate_per_minute),
+    };
+    let db = Db::connect(config.database_url.as_str()).await?;
     Ok(Arc::new(AppState {
         db,
         secret,
         config,
         push,
-        login_throttle: LoginThrottle::default(),
+        passwords,
     }))
 }
 
 /// The running HTTP server on `listener`; it stops gracefully on SIGTERM and SIGINT.
 pub fn serve(state: SharedState, listener: TcpListener) -> std::io::Result<Server> {
     let schema = graphql::build(state.clone());
-    let server = HttpServer::new(move || {
+    let workers = state.config.http_workers;
+    let mut server = HttpServer::new(move || {
         App::new()
             .wrap(TracingLogger::default())
             .app_data(web::Data::new(state.clone()))
@@ -69,10 +76,11 @@ pub fn serve(state: SharedState, listener: TcpListener) -> std::io::Result<Serve
             .route("/health", web::get().to(health))
             .route("/metrics", web::get().to(metrics))
     })
-    .listen(listener)?
-    .shutdown_timeout(30)
-    .run();
-    Ok(server)
+    .shutdown_timeout(30);
+    if let Some(workers) = workers {
+        server = server.workers(workers);
+    }
+    Ok(server.listen(listener)?.run())
 }
 
 /// What the `Authorization` header holds: nothing, a bearer token, or something unusable.
@@ -108,6 +116,34 @@ async fn authenticate(state: &AppState, authorization: Option<&str>) -> AppResul
             }
         }
     })
+}
+
+/// Who is calling, by address: the peer, unless it is a trusted reverse proxy; then the nearest
+/// address in `X-Forwarded-For` that is not one of the trusted proxies (the entry the outermost
+/// trusted proxy added; anything further left is the client's own claim).
+fn client_address(request: &HttpRequest, trusted: &[IpAddr]) -> ClientAddress {
+    let peer = request
+        .peer_addr()
+        .map_or(IpAddr::from(std::net::Ipv4Addr::UNSPECIFIED), |addr| {
+            addr.ip()
+        });
+    if !trusted.contains(&peer) {
+        return ClientAddress(peer);
+    }
+    let forwarded: Vec<&str> = request
+        .headers()
+        .get_all("x-forwarded-for")
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .collect();
+    for entry in forwarded.iter().rev() {
+        match entry.trim().parse::<IpAddr>() {
+            Ok(addr) if trusted.contains(&addr) => continue,
+            Ok(addr) => return ClientAddress(addr),
+            Err(_) => break,
+        }
+    }
+    ClientAddress(peer)
 }
 
 /// The language of messages: the viewer's, else the client's `Accept-Language`, else French.
@@ -159,7 +195,8 @@ async fn graphql_request(
                 );
             }
         };
-        graphql_request.data = graphql::request_data(&state, auth);
+        let client = client_address(&request, &state.config.trusted_proxies);
+        graphql_request.data = graphql::request_data(&state, auth, client, locale);
         let response = schema.execute(graphql_request).await;
         HttpResponse::Ok().json(response)
     })
@@ -188,6 +225,8 @@ async fn subscriptions(
     schema: web::Data<RelaisSchema>,
 ) -> actix_web::Result<HttpResponse> {
     let state = state.get_ref().clone();
+    let client = client_address(&request, &state.config.trusted_proxies);
+    let header_locale = request_locale(&Auth::Anonymous, request.headers());
     GraphQLSubscription::new(RelaisSchema::clone(&schema))
         .on_connection_init(move |init| async move {
             let authorization = init
@@ -195,7 +234,11 @@ async fn subscriptions(
                 .or_else(|| init.get("Authorization"))
                 .and_then(|value| value.as_str());
             let auth = authenticate(&state, authorization).await?;
-            Ok(graphql::request_data(&state, auth))
+            let locale = match &auth {
+                Auth::SignedIn(viewer) => viewer.locale,
+                _ => header_locale,
+            };
+            Ok(graphql::request_data(&state, auth, client, locale))
         })
         .start(&request, payload)
 }

@@ -130,7 +130,7 @@ async fn run(cli: Cli) -> Result<(), CommandError> {
 }
 
 async fn open(database: &DatabaseArgs) -> Result<Db, CommandError> {
-    Ok(Db::connect(&database.database_url).await?)
+    Ok(Db::connect(database.database_url.as_str()).await?)
 }
 
 async fn serve(args: ServeArgs) -> Result<(), CommandError> {

@@ -1,11 +1,15 @@
 //! Typed configuration, read once from flags and environment variables and validated before
 //! anything starts. A bad value ends start-up with one line naming the variable.
 
-use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::net::{IpAddr, SocketAddr};
+use std::num::NonZeroU32;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use clap::{Args, ValueEnum};
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::auth::password::HashCost;
 
 /// The deployment environment: production hides the developer conveniences.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -14,12 +18,53 @@ pub enum Environment {
     Production,
 }
 
+/// A database URL; its password never shows in `Debug` output or messages.
+#[derive(Clone, PartialEq, Eq)]
+pub struct DatabaseUrl(String);
+
+impl DatabaseUrl {
+    pub fn new(url: impl Into<String>) -> Self {
+        Self(url.into())
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        self.0.starts_with("postgres://") || self.0.starts_with("postgresql://")
+    }
+
+    /// The file of a `sqlite://PATH` URL.
+    pub fn sqlite_path(&self) -> Option<&Path> {
+        self.0.strip_prefix("sqlite://").map(Path::new)
+    }
+}
+
+impl std::fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&crate::db::redact(&self.0))
+    }
+}
+
+impl std::str::FromStr for DatabaseUrl {
+    type Err = std::convert::Infallible;
+
+    fn from_str(url: &str) -> Result<Self, Self::Err> {
+        Ok(Self::new(url))
+    }
+}
+
 /// Settings shared by every subcommand that touches the database.
 #[derive(Debug, Clone, Args)]
 pub struct DatabaseArgs {
     /// `sqlite://PATH` (the file is created) or `postgres://…`.
     #[arg(long, env = "DATABASE_URL", default_value = "sqlite://relais.db")]
-    pub database_url: String,
+    pub database_url: DatabaseUrl,
+}
+
+fn secret_text(text: &str) -> Result<SecretString, std::convert::Infallible> {
+    Ok(SecretString::from(text))
 }
 
 /// Settings of `relais serve`.
@@ -42,8 +87,25 @@ pub struct ServeArgs {
     pub environment: Environment,
 
     /// Key for pseudonyms and token hashing, at least 32 bytes.
-    #[arg(long, env = "RELAIS_SECRET", hide_env_values = true)]
-    pub secret: Option<String>,
+    #[arg(long, env = "RELAIS_SECRET", hide_env_values = true, value_parser = secret_text)]
+    pub secret: Option<SecretString>,
+
+    /// File holding the secret instead; in development on SQLite it is generated there when
+    /// absent (default: beside the database file, `<file>.secret`).
+    #[arg(long, env = "RELAIS_SECRET_FILE")]
+    pub secret_file: Option<PathBuf>,
+
+    /// Sign-in calls (login, register, refreshSession, password checks) per minute per client address.
+    #[arg(long, env = "RELAIS_AUTH_RATE_PER_MINUTE", default_value_t = 30)]
+    pub auth_rate_per_minute: u32,
+
+    /// Reverse proxies whose `X-Forwarded-For` names the client, comma-separated IP addresses.
+    #[arg(long, env = "RELAIS_TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Vec<String>,
+
+    /// HTTP worker threads (default: one per core).
+    #[arg(long, env = "RELAIS_HTTP_WORKERS")]
+    pub http_workers: Option<usize>,
 
     #[command(flatten)]
     pub push: PushArgs,
@@ -152,26 +214,52 @@ impl PushConfig {
 /// Why a configuration cannot be used; the message names the variable at fault.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
+    #[error("DATABASE_URL: `{0}` is neither sqlite://PATH nor postgres://…")]
+    DatabaseUrl(String),
     #[error("RELAIS_ADDR: `{0}` is not a socket address such as 127.0.0.1:8080")]
     Addr(String),
-    #[error("RELAIS_SECRET must be set when RELAIS_ENV=production")]
-    MissingSecret,
+    #[error("RELAIS_SECRET (or RELAIS_SECRET_FILE) must be set {0}")]
+    MissingSecret(&'static str),
     #[error("RELAIS_SECRET must be at least {MIN_SECRET_BYTES} bytes long")]
     ShortSecret,
+    #[error("RELAIS_SECRET must not be blank or one character repeated in production")]
+    WeakSecret,
+    #[error("RELAIS_SECRET_FILE: {0}")]
+    SecretFile(String),
+    #[error("RELAIS_AUTH_RATE_PER_MINUTE must be at least 1")]
+    AuthRate,
+    #[error("RELAIS_TRUSTED_PROXIES: `{0}` is not an IP address")]
+    TrustedProxy(String),
+    #[error("RELAIS_HTTP_WORKERS must be at least 1")]
+    HttpWorkers,
     #[error("{0}")]
     Push(&'static str),
 }
 
 pub const MIN_SECRET_BYTES: usize = 32;
 
+/// Where the instance secret comes from.
+#[derive(Debug, Clone)]
+pub enum SecretSource {
+    /// `RELAIS_SECRET`.
+    Given(SecretString),
+    /// A file; `generate` when it may be created (development on SQLite).
+    File { path: PathBuf, generate: bool },
+}
+
 /// Validated settings of the server.
 #[derive(Debug, Clone)]
 pub struct ServerConfig {
     pub addr: SocketAddr,
-    pub database_url: String,
+    pub database_url: DatabaseUrl,
     pub environment: Environment,
-    /// `None` in development: a secret is generated once and kept in the database.
-    pub secret: Option<Vec<u8>>,
+    pub secret: SecretSource,
+    pub auth_rate_per_minute: NonZeroU32,
+    pub trusted_proxies: Vec<IpAddr>,
+    /// `None`: one per core.
+    pub http_workers: Option<usize>,
+    /// Not configurable from outside: the binary always hashes at OWASP's cost.
+    pub password_cost: HashCost,
     pub push: PushConfig,
 }
 
@@ -181,21 +269,56 @@ impl ServerConfig {
             .addr
             .parse()
             .map_err(|_| ConfigError::Addr(args.addr.clone()))?;
-        let secret = match args.secret {
-            Some(secret) if secret.len() < MIN_SECRET_BYTES => {
-                return Err(ConfigError::ShortSecret);
+        let production = args.environment == Environment::Production;
+        let database_url = args.database.database_url;
+        if !database_url.is_postgres() && database_url.sqlite_path().is_none() {
+            return Err(ConfigError::DatabaseUrl(crate::db::redact(
+                database_url.as_str(),
+            )));
+        }
+        let secret = match (args.secret, args.secret_file) {
+            (Some(secret), _) => {
+                check_secret(secret.expose_secret().as_bytes(), production)?;
+                SecretSource::Given(secret)
             }
-            Some(secret) => Some(secret.into_bytes()),
-            None if args.environment == Environment::Production => {
-                return Err(ConfigError::MissingSecret);
-            }
-            None => None,
+            (None, Some(path)) => SecretSource::File {
+                generate: !production && database_url.sqlite_path().is_some(),
+                path,
+            },
+            (None, None) => match database_url.sqlite_path() {
+                Some(_) if production => {
+                    return Err(ConfigError::MissingSecret("when RELAIS_ENV=production"));
+                }
+                Some(database) => SecretSource::File {
+                    path: PathBuf::from(format!("{}.secret", database.display())),
+                    generate: true,
+                },
+                None => return Err(ConfigError::MissingSecret("on PostgreSQL")),
+            },
         };
+        let trusted_proxies = args
+            .trusted_proxies
+            .iter()
+            .map(|text| text.trim())
+            .filter(|text| !text.is_empty())
+            .map(|text| {
+                text.parse()
+                    .map_err(|_| ConfigError::TrustedProxy(text.to_owned()))
+            })
+            .collect::<Result<_, _>>()?;
         Ok(Self {
             addr,
-            database_url: args.database.database_url,
+            database_url,
             environment: args.environment,
             secret,
+            auth_rate_per_minute: NonZeroU32::new(args.auth_rate_per_minute)
+                .ok_or(ConfigError::AuthRate)?,
+            trusted_proxies,
+            http_workers: match args.http_workers {
+                Some(0) => return Err(ConfigError::HttpWorkers),
+                other => other,
+            },
+            password_cost: HashCost::OWASP,
             push: PushConfig::from_args(args.push)?,
         })
     }
@@ -203,4 +326,18 @@ impl ServerConfig {
     pub fn is_production(&self) -> bool {
         self.environment == Environment::Production
     }
+}
+
+/// Refuses a secret too short to key HMAC-SHA256 well, and in production one that is blank or a
+/// single character repeated (a placeholder left in place).
+pub fn check_secret(secret: &[u8], production: bool) -> Result<(), ConfigError> {
+    if secret.len() < MIN_SECRET_BYTES {
+        return Err(ConfigError::ShortSecret);
+    }
+    let blank = secret.iter().all(u8::is_ascii_whitespace);
+    let repeated = secret.iter().all(|byte| *byte == secret[0]);
+    if production && (blank || repeated) {
+        return Err(ConfigError::WeakSecret);
+    }
+    Ok(())
 }

@@ -13,13 +13,18 @@ use crate::i18n::{self, Message};
 pub enum AppError {
     Unauthenticated(Message),
     Forbidden,
+    /// FORBIDDEN with a reason the person may be told (their own sanction, say).
+    Denied(Message),
     NotFound,
     BadInput {
         field: &'static str,
         message: Message,
     },
     Conflict(Message),
-    RateLimited,
+    /// Too much, too fast: the client may try again after `retry_after`.
+    RateLimited {
+        retry_after: std::time::Duration,
+    },
     Internal(InternalError),
 }
 
@@ -45,6 +50,10 @@ impl AppError {
         Self::BadInput { field, message }
     }
 
+    pub fn rate_limited(retry_after: std::time::Duration) -> Self {
+        Self::RateLimited { retry_after }
+    }
+
     pub fn internal(cause: impl Into<InternalError>) -> Self {
         Self::Internal(cause.into())
     }
@@ -53,11 +62,11 @@ impl AppError {
     pub fn code(&self) -> &'static str {
         match self {
             Self::Unauthenticated(_) => "UNAUTHENTICATED",
-            Self::Forbidden => "FORBIDDEN",
+            Self::Forbidden | Self::Denied(_) => "FORBIDDEN",
             Self::NotFound => "NOT_FOUND",
             Self::BadInput { .. } => "BAD_USER_INPUT",
             Self::Conflict(_) => "CONFLICT",
-            Self::RateLimited => "RATE_LIMITED",
+            Self::RateLimited { .. } => "RATE_LIMITED",
             Self::Internal(_) => "INTERNAL",
         }
     }
@@ -65,11 +74,12 @@ impl AppError {
     fn message(&self) -> Message {
         match self {
             Self::Unauthenticated(message)
+            | Self::Denied(message)
             | Self::BadInput { message, .. }
             | Self::Conflict(message) => message.clone(),
             Self::Forbidden => Message::Forbidden,
             Self::NotFound => Message::NotFound,
-            Self::RateLimited => Message::RateLimited,
+            Self::RateLimited { .. } => Message::RateLimited,
             Self::Internal(_) => Message::Internal,
         }
     }
@@ -96,8 +106,14 @@ impl From<AppError> for async_graphql::Error {
         let mut graphql_error = async_graphql::Error::new(error.message().render(i18n::current()));
         graphql_error = graphql_error.extend_with(|_, extensions| {
             extensions.set("code", error.code());
-            if let AppError::BadInput { field, .. } = &error {
-                extensions.set("field", *field);
+            match &error {
+                AppError::BadInput { field, .. } => extensions.set("field", *field),
+                AppError::RateLimited { retry_after } => {
+                    // Whole seconds, rounded up: retrying earlier would be refused again.
+                    let seconds = retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0);
+                    extensions.set("retryAfterSeconds", seconds.max(1));
+                }
+                _ => {}
             }
         });
         graphql_error

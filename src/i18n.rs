@@ -98,6 +98,16 @@ pub enum Message {
     InvalidParentPost,
     CannotTargetSelf,
     ReportAlreadyResolved,
+    WrongPassword,
+    PostingSuspended,
+    AlreadyReported,
+    NoSuccessor,
+    ControlCharacters,
+    InvisibleCharacters,
+    TooManyAliases { max: usize },
+    ErrorsOmitted { count: usize },
+    EventsMissed,
+    TooManySubscriptions { max: usize },
 }
 
 impl Message {
@@ -204,6 +214,52 @@ impl Message {
             (Self::CannotTargetSelf, En) => "You cannot do this to yourself.".into(),
             (Self::ReportAlreadyResolved, Fr) => "Ce signalement est déjà traité.".into(),
             (Self::ReportAlreadyResolved, En) => "This report has already been resolved.".into(),
+            (Self::WrongPassword, Fr) => "Mot de passe incorrect.".into(),
+            (Self::WrongPassword, En) => "Incorrect password.".into(),
+            (Self::PostingSuspended, Fr) => "Vous ne pouvez plus publier dans ce groupe.".into(),
+            (Self::PostingSuspended, En) => "You can no longer post in this group.".into(),
+            (Self::AlreadyReported, Fr) => "Vous avez déjà signalé cette publication.".into(),
+            (Self::AlreadyReported, En) => "You have already reported this post.".into(),
+            (Self::NoSuccessor, Fr) => "Aucun autre membre actif ne peut reprendre \
+                 l'animation du groupe."
+                .into(),
+            (Self::NoSuccessor, En) => {
+                "No other active member can take over as the group's facilitator.".into()
+            }
+            (Self::ControlCharacters, Fr) => {
+                "Caractères de contrôle refusés (seuls le retour à la ligne et la tabulation \
+                 sont acceptés)."
+                    .into()
+            }
+            (Self::ControlCharacters, En) => {
+                "Control characters are not accepted (only newline and tab are).".into()
+            }
+            (Self::InvisibleCharacters, Fr) => {
+                "Les caractères invisibles ou d'inversion de sens sont refusés dans un nom.".into()
+            }
+            (Self::InvisibleCharacters, En) => {
+                "Invisible and direction-changing characters are not accepted in a name.".into()
+            }
+            (Self::TooManyAliases { max }, Fr) => {
+                format!("Requête trop large : au plus {max} alias par opération.")
+            }
+            (Self::TooManyAliases { max }, En) => {
+                format!("Request too wide: at most {max} aliases per operation.")
+            }
+            (Self::ErrorsOmitted { count }, Fr) => format!("{count} autres erreurs omises."),
+            (Self::ErrorsOmitted { count }, En) => format!("{count} more errors omitted."),
+            (Self::EventsMissed, Fr) => "Des événements ont été manqués : rechargez la liste \
+                 puis abonnez-vous de nouveau."
+                .into(),
+            (Self::EventsMissed, En) => {
+                "Events were missed: reload the list, then subscribe again.".into()
+            }
+            (Self::TooManySubscriptions { max }, Fr) => {
+                format!("Au plus {max} abonnements par connexion.")
+            }
+            (Self::TooManySubscriptions { max }, En) => {
+                format!("At most {max} subscriptions per connection.")
+            }
         }
     }
 }
@@ -216,6 +272,7 @@ pub enum NotificationText {
     GroupJoinRequest { group: String },
     GroupJoinApproved { group: String },
     PostReply { group: String },
+    PostRemovedPostingSuspended { group: String },
 }
 
 impl NotificationText {
@@ -227,6 +284,7 @@ impl NotificationText {
             Self::GroupJoinRequest { .. } => "GROUP_JOIN_REQUEST",
             Self::GroupJoinApproved { .. } => "GROUP_JOIN_APPROVED",
             Self::PostReply { .. } => "POST_REPLY",
+            Self::PostRemovedPostingSuspended { .. } => "POST_REMOVED_POSTING_SUSPENDED",
         }
     }
 
@@ -274,6 +332,18 @@ impl NotificationText {
             (Self::PostReply { group }, En) => (
                 format!("New reply in {group}"),
                 "Someone replied to your post.".into(),
+            ),
+            (Self::PostRemovedPostingSuspended { group }, Fr) => (
+                format!("Publication retirée dans {group}"),
+                "Un modérateur a retiré l'une de vos publications anonymes. Vous restez membre \
+                 du groupe mais ne pouvez plus y publier."
+                    .into(),
+            ),
+            (Self::PostRemovedPostingSuspended { group }, En) => (
+                format!("Post removed in {group}"),
+                "A moderator removed one of your anonymous posts. You remain a member of the \
+                 group but can no longer post in it."
+                    .into(),
             ),
         }
     }

@@ -27,6 +27,14 @@ macro_rules! id_type {
             }
         }
 
+        impl $crate::pagination::CursorKey for $name {
+            /// Cursors of id-ordered lists carry the id: a UUID in its canonical form.
+            fn from_cursor(key: &str) -> Option<Self> {
+                let uuid = uuid::Uuid::parse_str(key).ok()?;
+                (uuid.hyphenated().to_string() == key).then(|| Self(key.to_owned()))
+            }
+        }
+
         impl std::fmt::Display for $name {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str(&self.0)

@@ -10,12 +10,17 @@ use crate::i18n::Message;
 pub const DEFAULT_PAGE_SIZE: usize = 20;
 pub const MAX_PAGE_SIZE: usize = 100;
 
+/// A sort key a cursor may carry; what does not parse as one was not issued by this server.
+pub trait CursorKey: Sized {
+    fn from_cursor(key: &str) -> Option<Self>;
+}
+
 /// A validated request for one page.
 #[derive(Debug, Clone)]
 pub struct PageRequest {
     pub size: usize,
-    /// The sort key after which the page starts.
-    pub after: Option<String>,
+    /// The decoded cursor after which the page starts; read through [`PageRequest::after`].
+    after: Option<String>,
 }
 
 impl PageRequest {
@@ -35,6 +40,15 @@ impl PageRequest {
         };
         let after = after.map(decode_cursor).transpose()?;
         Ok(Self { size, after })
+    }
+
+    /// The sort key the page starts after; BAD_USER_INPUT on `after` for a cursor this server
+    /// did not issue (instead of a silently wrong page).
+    pub fn after<K: CursorKey>(&self) -> AppResult<Option<K>> {
+        self.after
+            .as_deref()
+            .map(|key| K::from_cursor(key).ok_or_else(invalid_cursor))
+            .transpose()
     }
 
     /// Rows to fetch: one more than the page, to learn whether another page follows.
@@ -84,10 +98,14 @@ pub fn encode_cursor(key: &str) -> String {
     URL_SAFE_NO_PAD.encode(key)
 }
 
+fn invalid_cursor() -> AppError {
+    AppError::bad_input("after", Message::InvalidCursor)
+}
+
 fn decode_cursor(cursor: &str) -> AppResult<String> {
     URL_SAFE_NO_PAD
         .decode(cursor)
         .ok()
         .and_then(|bytes| String::from_utf8(bytes).ok())
-        .ok_or_else(|| AppError::bad_input("after", Message::InvalidCursor))
+        .ok_or_else(invalid_cursor)
 }

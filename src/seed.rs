@@ -7,8 +7,9 @@ use serde::Deserialize;
 
 use crate::accounts::model::{Profession, RegistrationForm};
 use crate::accounts::service as accounts;
-use crate::auth::throttle::LoginThrottle;
-use crate::auth::{Secret, Viewer};
+use crate::auth::password::{HashCost, PasswordHasher};
+use crate::auth::throttle::SignInThrottle;
+use crate::auth::{ClientAddress, PasswordGate, Secret, Viewer};
 use crate::db::Db;
 use crate::error::AppError;
 use crate::groups::model::{GroupForm, GroupVisibility, PostForm};
@@ -81,6 +82,7 @@ fn as_viewer(user_id: &UserId) -> Viewer {
         user_id: user_id.clone(),
         session_id: SessionId::generate(),
         locale: Locale::Fr,
+        access_expires_at: chrono::Utc::now(),
     }
 }
 
@@ -93,12 +95,17 @@ pub async fn demo(db: &Db) -> Result<Vec<String>, SeedError> {
         .map_err(|cause| SeedError(format!("seeds/demo_groups.json: {cause}")))?;
     // Demo sessions are never handed out, so a throw-away key is enough to issue them.
     let secret = Secret::new(crate::auth::secret::random_bytes::<32>().to_vec());
+    let gate = PasswordGate {
+        hasher: PasswordHasher::new(HashCost::OWASP, PasswordHasher::default_concurrency())?,
+        throttle: SignInThrottle::new(std::num::NonZeroU32::MAX),
+    };
+    let seeder = ClientAddress(std::net::Ipv6Addr::LOCALHOST.into());
 
     let mut people: HashMap<String, UserId> = HashMap::new();
     for account in accounts_data {
         let form = RegistrationForm {
             email: account.email.clone(),
-            password: account.password.clone(),
+            password: account.password.into(),
             display_name: account.display_name,
             profession: profession(&account.profession)?,
             languages: Some(account.languages),
@@ -106,19 +113,20 @@ pub async fn demo(db: &Db) -> Result<Vec<String>, SeedError> {
             timezone: None,
             locale: Some(account.locale),
         };
-        let tokens = match accounts::register(db, &secret, form, Locale::Fr).await {
+        let user_id = match accounts::register(db, &secret, &gate, seeder, form, Locale::Fr).await {
             Ok(tokens) => {
                 report.push(format!("created account {}", account.email));
-                tokens
+                tokens.user_id
             }
             Err(AppError::Conflict(_)) => {
                 report.push(format!("kept account {}", account.email));
-                let throttle = LoginThrottle::default();
-                accounts::login(db, &secret, &throttle, &account.email, account.password).await?
+                accounts::id_by_email(db, &account.email)
+                    .await?
+                    .ok_or_else(|| SeedError(format!("account {} vanished", account.email)))?
             }
             Err(error) => return Err(error.into()),
         };
-        people.insert(account.email, tokens.user_id);
+        people.insert(account.email, user_id);
     }
     let person = |email: &str| {
         people

@@ -12,6 +12,7 @@ use crate::graphql::ContextExt;
 use crate::graphql::scalars::DateTime;
 use crate::i18n;
 use crate::ids::UserId;
+use secrecy::ExposeSecret;
 
 /// Public face of a person: what other members may see.
 #[derive(SimpleObject)]
@@ -106,9 +107,9 @@ fn patch(value: MaybeUndefined<String>) -> Patch<String> {
 async fn auth_payload(ctx: &Context<'_>, tokens: IssuedTokens) -> Result<AuthPayload> {
     let account = service::account(ctx.db(), &tokens.user_id).await?;
     Ok(AuthPayload {
-        access_token: tokens.access_token,
+        access_token: tokens.access_token.expose_secret().to_owned(),
         access_token_expires_at: tokens.access_token_expires_at.into(),
-        refresh_token: tokens.refresh_token,
+        refresh_token: tokens.refresh_token.expose_secret().to_owned(),
         viewer: account.into(),
     })
 }
@@ -144,7 +145,7 @@ impl AccountsMutation {
     async fn register(&self, ctx: &Context<'_>, input: RegisterInput) -> Result<AuthPayload> {
         let form = RegistrationForm {
             email: input.email,
-            password: input.password,
+            password: input.password.into(),
             display_name: input.display_name,
             profession: input.profession,
             languages: input.languages,
@@ -153,7 +154,15 @@ impl AccountsMutation {
             locale: input.locale,
         };
         let state = ctx.state();
-        let tokens = service::register(&state.db, &state.secret, form, i18n::current()).await?;
+        let tokens = service::register(
+            &state.db,
+            &state.secret,
+            &state.passwords,
+            ctx.client(),
+            form,
+            i18n::current(),
+        )
+        .await?;
         auth_payload(ctx, tokens).await
     }
 
@@ -167,9 +176,10 @@ impl AccountsMutation {
         let tokens = service::login(
             &state.db,
             &state.secret,
-            &state.login_throttle,
+            &state.passwords,
+            ctx.client(),
             &email,
-            password,
+            password.into(),
         )
         .await?;
         auth_payload(ctx, tokens).await
@@ -182,6 +192,7 @@ impl AccountsMutation {
         refresh_token: String,
     ) -> Result<AuthPayload> {
         let state = ctx.state();
+        state.passwords.admit(ctx.client())?;
         let tokens = sessions::refresh(&state.db, &state.secret, &refresh_token).await?;
         auth_payload(ctx, tokens).await
     }
@@ -213,7 +224,16 @@ impl AccountsMutation {
 
     /// Erases the account and everything personal tied to it.
     async fn delete_account(&self, ctx: &Context<'_>, password: String) -> Result<bool> {
-        service::delete_account(ctx.db(), ctx.viewer()?, password).await?;
+        let state = ctx.state();
+        let viewer = ctx.viewer()?;
+        service::delete_account(
+            &state.db,
+            &state.passwords,
+            ctx.client(),
+            viewer,
+            password.into(),
+        )
+        .await?;
         Ok(true)
     }
 }

@@ -2,6 +2,7 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use secrecy::SecretString;
 
 use crate::db::schema::users;
 use crate::ids::UserId;
@@ -107,7 +108,7 @@ pub struct ProfileChanges {
 #[derive(Debug, Clone)]
 pub struct RegistrationForm {
     pub email: String,
-    pub password: String,
+    pub password: SecretString,
     pub display_name: String,
     pub profession: Profession,
     pub languages: Option<Vec<String>>,

@@ -1,7 +1,5 @@
 //! Account rules: who may register, sign in, change and erase what.
 
-use std::time::Instant;
-
 use chrono::Utc;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
@@ -11,15 +9,16 @@ use super::model::{
 };
 use super::store;
 use crate::auth::model::IssuedTokens;
-use crate::auth::throttle::LoginThrottle;
-use crate::auth::{Secret, Viewer, password, service as sessions};
-use crate::db::{Db, DbConnection, blocking};
+use crate::auth::{ClientAddress, PasswordGate, Secret, Viewer, password, service as sessions};
+use crate::db::atomic::lock;
+use crate::db::{Db, DbConnection};
 use crate::error::{AppError, AppResult};
 use crate::i18n::{Locale, Message, NotificationText};
 use crate::ids::UserId;
 use crate::notifications::model::{Notice, NotificationCategory};
 use crate::notifications::service as notifications;
 use crate::validate;
+use secrecy::{ExposeSecret, SecretString};
 
 /// The form an email is compared and stored under: trimmed, lower-cased.
 fn normalize_email(email: &str) -> String {
@@ -34,8 +33,8 @@ fn valid_email(email: &str) -> AppResult<String> {
     Ok(email.to_owned())
 }
 
-fn valid_password(password: &str) -> AppResult<()> {
-    let length = password.chars().count();
+fn valid_password(password: &SecretString) -> AppResult<()> {
+    let length = password.expose_secret().chars().count();
     if !(password::MIN_LENGTH..=password::MAX_LENGTH).contains(&length) {
         return Err(AppError::bad_input(
             "password",
@@ -63,12 +62,14 @@ fn valid_locale(value: &str) -> AppResult<Locale> {
 pub async fn register(
     db: &Db,
     secret: &Secret,
+    gate: &PasswordGate,
+    client: ClientAddress,
     form: RegistrationForm,
     fallback_locale: Locale,
 ) -> AppResult<IssuedTokens> {
     let email = valid_email(&form.email)?;
     valid_password(&form.password)?;
-    let display_name = validate::text("displayName", &form.display_name, 1, DISPLAY_NAME_MAX)?;
+    let display_name = validate::name("displayName", &form.display_name, 1, DISPLAY_NAME_MAX)?;
     let locale = match &form.locale {
         Some(value) => valid_locale(value)?,
         None => fallback_locale,
@@ -83,8 +84,7 @@ pub async fn register(
         form.timezone.as_deref().unwrap_or(DEFAULT_TIMEZONE),
     )?;
 
-    let password = form.password;
-    let password_hash = blocking(move || password::hash(&password)).await?;
+    let password_hash = gate.hash(client, form.password).await?;
     let now = Utc::now();
     let user = NewUser {
         id: UserId::generate(),
@@ -125,32 +125,27 @@ pub async fn register(
 }
 
 /// Signs in with email and password. A failure takes as long whether or not the email exists,
-/// and says the same thing either way; too many failures for one email are throttled.
+/// and says the same thing either way; attempts go through the password gate (address budget,
+/// account lockout, hashing limit).
 pub async fn login(
     db: &Db,
     secret: &Secret,
-    throttle: &LoginThrottle,
+    gate: &PasswordGate,
+    client: ClientAddress,
     email: &str,
-    password: String,
+    password: SecretString,
 ) -> AppResult<IssuedTokens> {
     let email_normalized = normalize_email(email);
-    if throttle.is_blocked(&email_normalized, Instant::now()) {
-        return Err(AppError::RateLimited);
-    }
-    let throttle_key = email_normalized.clone();
+    gate.admit(client)?;
+    let lookup = email_normalized.clone();
     let credentials = db
-        .run(move |conn| Ok(store::find_credentials(conn, &email_normalized)?))
+        .run(move |conn| Ok(store::find_credentials(conn, &lookup)?))
         .await?;
-    let user_id = blocking(move || match credentials {
-        Some((user_id, hash)) => Ok(password::verify(&password, &hash)?.then_some(user_id)),
-        None => password::verify_against_nothing(&password).map(|()| None),
-    })
-    .await?;
-    let Some(user_id) = user_id else {
-        throttle.record_failure(&throttle_key, Instant::now());
+    let (user_id, phc) = credentials.unzip();
+    if !gate.check(&email_normalized, client, password, phc).await? {
         return Err(AppError::Unauthenticated(Message::WrongCredentials));
-    };
-    throttle.forget(&throttle_key);
+    }
+    let user_id = user_id.ok_or(AppError::Unauthenticated(Message::WrongCredentials))?;
     let secret = secret.clone();
     db.write(move |conn| sessions::start_session(conn, &secret, &user_id, Utc::now()))
         .await
@@ -193,7 +188,7 @@ pub async fn update_profile(db: &Db, viewer: &Viewer, form: ProfileForm) -> AppR
         display_name: form
             .display_name
             .as_deref()
-            .map(|name| validate::text("displayName", name, 1, DISPLAY_NAME_MAX))
+            .map(|name| validate::name("displayName", name, 1, DISPLAY_NAME_MAX))
             .transpose()?,
         profession: form.profession,
         region: patch_text("region", form.region, REGION_MAX)?,
@@ -217,6 +212,8 @@ pub async fn update_profile(db: &Db, viewer: &Viewer, form: ProfileForm) -> AppR
         .transpose()?;
     let user_id = viewer.user_id.clone();
     db.write(move |conn| {
+        // Concurrent updates of one profile take turns: languages are replaced as a whole.
+        lock(conn, &user_id)?;
         store::update_profile(conn, &user_id, &changes)?;
         if let Some(languages) = &languages {
             store::replace_languages(conn, &user_id, languages)?;
@@ -239,23 +236,36 @@ fn patch_text(
     }
 }
 
-/// Erases the viewer's account and everything tied to it, after checking their password.
-pub async fn delete_account(db: &Db, viewer: &Viewer, password: String) -> AppResult<()> {
+/// Erases the viewer's account and everything tied to it, after checking their password
+/// (a wrong one is BAD_USER_INPUT on `password`, throttled like a sign-in).
+pub async fn delete_account(
+    db: &Db,
+    gate: &PasswordGate,
+    client: ClientAddress,
+    viewer: &Viewer,
+    password: SecretString,
+) -> AppResult<()> {
     let user_id = viewer.user_id.clone();
+    gate.admit(client)?;
     let lookup_id = user_id.clone();
-    let hash = db
+    let phc = db
         .run(move |conn| Ok(store::password_hash(conn, &lookup_id)?))
         .await?
         .ok_or_else(sessions::session_invalid)?;
-    if !blocking(move || password::verify(&password, &hash)).await? {
-        return Err(AppError::Unauthenticated(Message::WrongCredentials));
+    if !gate
+        .check(user_id.as_str(), client, password, Some(phc))
+        .await?
+    {
+        return Err(AppError::bad_input("password", Message::WrongPassword));
     }
     db.write(move |conn| erase(conn, &user_id)).await
 }
 
-/// Everything personal about `user_id`, gone in the caller's transaction.
+/// Everything personal about `user_id`, gone in the caller's transaction; its sessions end
+/// everywhere once that commits.
 fn erase(conn: &mut DbConnection, user_id: &UserId) -> AppResult<()> {
     crate::groups::service::hand_over_before_erasure(conn, user_id)?;
+    sessions::end_all_sessions(conn, user_id)?;
     store::delete_user(conn, user_id)?;
     Ok(())
 }
@@ -275,17 +285,25 @@ pub fn has_any_role(conn: &mut DbConnection, user_id: &UserId, roles: &[Role]) -
     Ok(false)
 }
 
+/// The id of the account with this email, if any.
+pub async fn id_by_email(db: &Db, email: &str) -> AppResult<Option<UserId>> {
+    let email_normalized = normalize_email(email);
+    db.run(move |conn| Ok(store::find_id_by_email(conn, &email_normalized)?))
+        .await
+}
+
 /// Grants `role` to the account with this email; returns false when it already had it.
 pub async fn grant_role(db: &Db, email: &str, role: Role) -> AppResult<bool> {
     let email_normalized = normalize_email(email);
     db.write(move |conn| {
         let user_id =
             store::find_id_by_email(conn, &email_normalized)?.ok_or(AppError::NotFound)?;
-        if store::has_role(conn, &user_id, role)? {
-            return Ok(false);
-        }
-        store::insert_role(conn, &user_id, role, Utc::now().naive_utc())?;
-        Ok(true)
+        Ok(store::insert_role(
+            conn,
+            &user_id,
+            role,
+            Utc::now().naive_utc(),
+        )?)
     })
     .await
 }

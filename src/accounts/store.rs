@@ -9,6 +9,7 @@ use super::model::{NewUser, ProfileChanges, Role, UserRow};
 use crate::db::DbConnection;
 use crate::db::schema::{user_languages, user_roles, users};
 use crate::ids::UserId;
+use crate::on_backend;
 
 pub fn insert_user(conn: &mut DbConnection, user: &NewUser) -> QueryResult<()> {
     diesel::insert_into(users::table)
@@ -116,20 +117,23 @@ pub fn has_role(conn: &mut DbConnection, user_id: &UserId, role: Role) -> QueryR
     .get_result(conn)
 }
 
+/// Grants `role`; false when the person already held it (two grants at once included).
 pub fn insert_role(
     conn: &mut DbConnection,
     user_id: &UserId,
     role: Role,
     now: NaiveDateTime,
-) -> QueryResult<()> {
-    diesel::insert_into(user_roles::table)
-        .values((
-            user_roles::user_id.eq(user_id),
-            user_roles::role.eq(role),
-            user_roles::granted_at.eq(now),
-        ))
-        .execute(conn)
-        .map(drop)
+) -> QueryResult<bool> {
+    let values = (
+        user_roles::user_id.eq(user_id),
+        user_roles::role.eq(role),
+        user_roles::granted_at.eq(now),
+    );
+    let inserted = on_backend!(conn, |backend| diesel::insert_into(user_roles::table)
+        .values(values)
+        .on_conflict_do_nothing()
+        .execute(backend))?;
+    Ok(inserted == 1)
 }
 
 pub fn update_profile(

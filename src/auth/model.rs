@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, NaiveDateTime, TimeDelta, Utc};
 use diesel::prelude::*;
+use secrecy::SecretString;
 
 use crate::db::schema::session_tokens;
 use crate::ids::{SessionId, UserId};
@@ -39,11 +40,11 @@ pub struct RefreshTokenState {
     pub session_revoked_at: Option<NaiveDateTime>,
 }
 
-/// The pair of tokens handed to a client, in clear this once.
+/// The pair of tokens handed to a client, in clear this once (never in `Debug` output).
 #[derive(Debug, Clone)]
 pub struct IssuedTokens {
     pub user_id: UserId,
-    pub access_token: String,
+    pub access_token: SecretString,
     pub access_token_expires_at: DateTime<Utc>,
-    pub refresh_token: String,
+    pub refresh_token: SecretString,
 }

@@ -8,6 +8,7 @@ use super::model::{
 use super::secret::{Secret, new_token};
 use super::store;
 use super::viewer::Viewer;
+use crate::db::events::{Committed, after_commit};
 use crate::db::{Db, DbConnection};
 use crate::error::{AppError, AppResult};
 use crate::i18n::{Locale, Message};
@@ -59,9 +60,9 @@ fn issue_tokens(
     )?;
     Ok(IssuedTokens {
         user_id: user_id.clone(),
-        access_token,
+        access_token: access_token.into(),
         access_token_expires_at,
-        refresh_token,
+        refresh_token: refresh_token.into(),
     })
 }
 
@@ -77,11 +78,14 @@ pub async fn authenticate(db: &Db, secret: &Secret, token: &str) -> AppResult<Op
             )?)
         })
         .await?;
-    Ok(found.map(|(user_id, session_id, locale)| Viewer {
-        user_id,
-        session_id,
-        locale: Locale::parse(&locale).unwrap_or_default(),
-    }))
+    Ok(
+        found.map(|(user_id, session_id, locale, expires_at)| Viewer {
+            user_id,
+            session_id,
+            locale: Locale::parse(&locale).unwrap_or_default(),
+            access_expires_at: expires_at.and_utc(),
+        }),
+    )
 }
 
 /// What became of a presented refresh token.
@@ -92,7 +96,8 @@ enum Exchange {
 }
 
 /// Exchanges a refresh token for a new pair. Presenting a token that was already exchanged
-/// revokes its whole session, the legitimate holder's tokens included.
+/// revokes its whole session, the legitimate holder's tokens included. Of concurrent exchanges of
+/// one token, exactly one wins (a guarded update) and the others count as replays.
 pub async fn refresh(db: &Db, secret: &Secret, refresh_token: &str) -> AppResult<IssuedTokens> {
     let token_hash = secret.mac_hex(refresh_token.as_bytes());
     let secret = secret.clone();
@@ -105,12 +110,11 @@ pub async fn refresh(db: &Db, secret: &Secret, refresh_token: &str) -> AppResult
             if state.session_revoked_at.is_some() || state.expires_at <= now.naive_utc() {
                 return Err(session_invalid());
             }
-            if state.used_at.is_some() {
+            if !store::mark_used_once(conn, &token_hash, now.naive_utc())? {
                 tracing::warn!(session = %state.session_id, "refresh token replayed; session revoked");
-                store::revoke_session(conn, &state.session_id, now.naive_utc())?;
+                end_session(conn, &state.session_id, now)?;
                 return Ok(Exchange::Replayed);
             }
-            store::mark_used(conn, &token_hash, now.naive_utc())?;
             issue_tokens(conn, &secret, &state.session_id, &state.user_id, now).map(Exchange::Rotated)
         })
         .await?;
@@ -123,14 +127,38 @@ pub async fn refresh(db: &Db, secret: &Secret, refresh_token: &str) -> AppResult
 /// Ends the viewer's current session.
 pub async fn sign_out(db: &Db, viewer: &Viewer) -> AppResult<()> {
     let session_id = viewer.session_id.clone();
-    db.write(move |conn| {
-        Ok(store::revoke_session(
-            conn,
-            &session_id,
-            Utc::now().naive_utc(),
-        )?)
-    })
-    .await
+    db.write(move |conn| end_session(conn, &session_id, Utc::now()))
+        .await
+}
+
+/// Revokes a session inside the caller's transaction; once committed, whatever still runs on
+/// its behalf (an open websocket) is told to stop.
+fn end_session(
+    conn: &mut DbConnection,
+    session_id: &SessionId,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    store::revoke_session(conn, session_id, now.naive_utc())?;
+    after_commit(Committed::SessionEnded {
+        session_id: session_id.clone(),
+    });
+    Ok(())
+}
+
+/// Ends every session of a person about to be erased, inside the caller's transaction.
+pub fn end_all_sessions(conn: &mut DbConnection, user_id: &UserId) -> AppResult<()> {
+    let now = Utc::now();
+    for session_id in store::session_ids_of(conn, user_id)? {
+        end_session(conn, &session_id, now)?;
+    }
+    Ok(())
+}
+
+/// Whether the session is still open (an open websocket checks before each event).
+pub async fn is_live(db: &Db, session_id: &SessionId) -> AppResult<bool> {
+    let session_id = session_id.clone();
+    db.run(move |conn| Ok(store::session_is_live(conn, &session_id)?))
+        .await
 }
 
 /// Forgets tokens past their expiry; returns how many went.

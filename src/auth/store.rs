@@ -2,35 +2,11 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
 use super::model::{NewSessionToken, RefreshTokenState, TokenKind};
 use crate::db::DbConnection;
-use crate::db::schema::{instance_settings, session_tokens, sessions, users};
+use crate::db::schema::{session_tokens, sessions, users};
 use crate::ids::{SessionId, UserId};
-
-/// The stored value of setting `name`, storing `value` first if there is none. Safe when two
-/// processes start at once: the loser's insert fails on the key and it reads the winner's value.
-pub fn setting_or_insert(
-    conn: &mut DbConnection,
-    name: &str,
-    value: &str,
-) -> crate::error::AppResult<String> {
-    let inserted = diesel::insert_into(instance_settings::table)
-        .values((
-            instance_settings::name.eq(name),
-            instance_settings::value.eq(value),
-        ))
-        .execute(conn);
-    match inserted {
-        Ok(_) | Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {}
-        Err(cause) => return Err(cause.into()),
-    }
-    Ok(instance_settings::table
-        .find(name)
-        .select(instance_settings::value)
-        .first(conn)?)
-}
 
 pub fn insert_session(
     conn: &mut DbConnection,
@@ -55,19 +31,25 @@ pub fn insert_token(conn: &mut DbConnection, token: &NewSessionToken<'_>) -> Que
         .map(drop)
 }
 
-/// The live session an access token opens, with its user and that user's locale.
+/// The live session an access token opens: its user, session, the user's locale and when the
+/// token expires.
 pub fn find_access(
     conn: &mut DbConnection,
     token_hash: &str,
     now: NaiveDateTime,
-) -> QueryResult<Option<(UserId, SessionId, String)>> {
+) -> QueryResult<Option<(UserId, SessionId, String, NaiveDateTime)>> {
     session_tokens::table
         .inner_join(sessions::table.inner_join(users::table))
         .filter(session_tokens::token_hash.eq(token_hash))
         .filter(session_tokens::kind.eq(TokenKind::Access))
         .filter(session_tokens::expires_at.gt(now))
         .filter(sessions::revoked_at.is_null())
-        .select((users::id, sessions::id, users::locale))
+        .select((
+            users::id,
+            sessions::id,
+            users::locale,
+            session_tokens::expires_at,
+        ))
         .first(conn)
         .optional()
 }
@@ -91,11 +73,39 @@ pub fn find_refresh(
         .optional()
 }
 
-pub fn mark_used(conn: &mut DbConnection, token_hash: &str, now: NaiveDateTime) -> QueryResult<()> {
-    diesel::update(session_tokens::table.find(token_hash))
-        .set(session_tokens::used_at.eq(now))
-        .execute(conn)
-        .map(drop)
+/// Marks a refresh token used, if nobody did first: a guarded update, so that of concurrent
+/// exchanges exactly one changes the row (true) and the others learn it was taken (false).
+pub fn mark_used_once(
+    conn: &mut DbConnection,
+    token_hash: &str,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    diesel::update(
+        session_tokens::table
+            .find(token_hash)
+            .filter(session_tokens::used_at.is_null()),
+    )
+    .set(session_tokens::used_at.eq(now))
+    .execute(conn)
+    .map(|updated| updated == 1)
+}
+
+/// The person's sessions.
+pub fn session_ids_of(conn: &mut DbConnection, user_id: &UserId) -> QueryResult<Vec<SessionId>> {
+    sessions::table
+        .filter(sessions::user_id.eq(user_id))
+        .select(sessions::id)
+        .load(conn)
+}
+
+/// Whether the session is still open.
+pub fn session_is_live(conn: &mut DbConnection, session_id: &SessionId) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        sessions::table
+            .find(session_id)
+            .filter(sessions::revoked_at.is_null()),
+    ))
+    .get_result(conn)
 }
 
 /// Ends a session: it stops opening the API and its tokens are forgotten.

@@ -10,6 +10,8 @@ pub struct Viewer {
     pub user_id: UserId,
     pub session_id: SessionId,
     pub locale: Locale,
+    /// When the access token the viewer called with stops opening the API.
+    pub access_expires_at: chrono::DateTime<chrono::Utc>,
 }
 
 /// What the request's `Authorization` header amounted to.

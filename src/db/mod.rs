@@ -1,6 +1,7 @@
 //! Storage: one connection type over SQLite and PostgreSQL, chosen at run time from the URL,
 //! an r2d2 pool, embedded migrations, and the helpers that run diesel off the async threads.
 
+pub mod atomic;
 mod connection;
 pub mod events;
 mod migrations;
@@ -15,7 +16,7 @@ use diesel::connection::{AnsiTransactionManager, TransactionManager};
 use diesel::r2d2::Pool;
 use diesel::{Connection, RunQueryDsl};
 
-pub use connection::{Backend, ConnectionManager, DbConnection};
+pub use connection::{Backend, ConnectionManager, DbConnection, redact};
 use events::EventBus;
 pub use sql_types::text_enum;
 

@@ -1,13 +1,6 @@
 //! The tables, one description for both backends (types both share).
 
 diesel::table! {
-    instance_settings (name) {
-        name -> Text,
-        value -> Text,
-    }
-}
-
-diesel::table! {
     users (id) {
         id -> Text,
         email -> Text,
@@ -65,7 +58,6 @@ diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(session_tokens -> sessions (session_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
-    instance_settings,
     users,
     user_languages,
     user_roles,
@@ -247,6 +239,14 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    posting_suspensions (group_id, user_id) {
+        group_id -> Text,
+        user_id -> Text,
+        suspended_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(group_professions -> peer_groups (group_id));
 diesel::joinable!(memberships -> peer_groups (group_id));
 diesel::joinable!(posts -> peer_groups (group_id));
@@ -257,6 +257,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     group_professions,
     memberships,
     group_removals,
+    posting_suspensions,
     posts,
     post_reports,
     moderation_actions,

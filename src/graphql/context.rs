@@ -4,8 +4,7 @@ use std::sync::Arc;
 
 use async_graphql::Context;
 
-use crate::auth::throttle::LoginThrottle;
-use crate::auth::{Auth, Secret, Viewer};
+use crate::auth::{Auth, ClientAddress, PasswordGate, Secret, Viewer};
 use crate::config::ServerConfig;
 use crate::db::Db;
 use crate::error::AppResult;
@@ -17,7 +16,7 @@ pub struct AppState {
     pub secret: Secret,
     pub config: ServerConfig,
     pub push: PushSender,
-    pub login_throttle: LoginThrottle,
+    pub passwords: PasswordGate,
 }
 
 pub type SharedState = Arc<AppState>;
@@ -26,6 +25,7 @@ pub type SharedState = Arc<AppState>;
 pub trait ContextExt {
     fn state(&self) -> &AppState;
     fn auth(&self) -> &Auth;
+    fn client(&self) -> ClientAddress;
 
     fn db(&self) -> &Db {
         &self.state().db
@@ -44,5 +44,12 @@ impl ContextExt for Context<'_> {
 
     fn auth(&self) -> &Auth {
         self.data_opt::<Auth>().unwrap_or(&Auth::Anonymous)
+    }
+
+    fn client(&self) -> ClientAddress {
+        // Every request's data carries it; an unknown caller shares the unspecified address's budget.
+        self.data_opt::<ClientAddress>()
+            .copied()
+            .unwrap_or(ClientAddress(std::net::Ipv4Addr::UNSPECIFIED.into()))
     }
 }

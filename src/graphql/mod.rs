@@ -3,6 +3,7 @@
 pub mod connection;
 pub mod context;
 mod error_codes;
+mod limits;
 pub mod scalars;
 
 use async_graphql::dataloader::DataLoader;
@@ -10,15 +11,18 @@ use async_graphql::{MergedObject, MergedSubscription, SDLExportOptions, Schema};
 
 use crate::accounts::graphql::{AccountsMutation, AccountsQuery};
 use crate::accounts::loaders::ProfileLoader;
-use crate::auth::Auth;
+use crate::auth::{Auth, ClientAddress};
 use crate::groups::graphql::{GroupsMutation, GroupsQuery, GroupsSubscription};
 use crate::groups::loaders::{
     GroupLoader, MemberCountLoader, ReplyCountLoader, ViewerMembershipLoader,
 };
+use crate::i18n::{self, Locale};
 use crate::notifications::graphql::{
     NotificationsMutation, NotificationsQuery, NotificationsSubscription,
 };
 pub use context::{AppState, ContextExt, SharedState};
+use futures_util::future::BoxFuture;
+use tracing::Instrument;
 
 #[derive(MergedObject, Default)]
 #[graphql(name = "Query")]
@@ -49,6 +53,7 @@ fn builder() -> async_graphql::SchemaBuilder<QueryRoot, MutationRoot, Subscripti
     .limit_depth(MAX_DEPTH)
     .limit_complexity(MAX_COMPLEXITY)
     .extension(error_codes::ErrorCodes)
+    .extension(limits::RequestLimits)
 }
 
 /// The schema the server runs. Production hides introspection and field suggestions.
@@ -73,24 +78,40 @@ pub fn sdl() -> String {
 /// on a slow machine, so the window is a little wider.
 const LOADER_BATCH_WINDOW: std::time::Duration = std::time::Duration::from_millis(5);
 
-fn loader<T: Send + Sync + 'static>(inner: T) -> DataLoader<T> {
-    DataLoader::new(inner, tokio::spawn).delay(LOADER_BATCH_WINDOW)
+/// A DataLoader whose batches run as tasks in the request's locale and tracing span, so that
+/// their errors speak the viewer's language and their logs carry the request id.
+fn loader<T: Send + Sync + 'static>(inner: T, locale: Locale) -> DataLoader<T> {
+    let spawner = move |batch: BoxFuture<'static, ()>| {
+        let span = tracing::Span::current();
+        tokio::spawn(i18n::scope(locale, batch).instrument(span))
+    };
+    DataLoader::new(inner, spawner).delay(LOADER_BATCH_WINDOW)
 }
 
-/// The per-request data: who is calling and fresh DataLoaders (so nothing is cached across
-/// requests or between people).
-pub fn request_data(state: &SharedState, auth: Auth) -> async_graphql::Data {
+/// The per-request data: who is calling, from where, in which language, and fresh DataLoaders
+/// (so nothing is cached across requests or between people).
+pub fn request_data(
+    state: &SharedState,
+    auth: Auth,
+    client: ClientAddress,
+    locale: Locale,
+) -> async_graphql::Data {
     let db = &state.db;
     let viewer = auth.viewer().ok().map(|viewer| viewer.user_id.clone());
     let mut data = async_graphql::Data::default();
     data.insert(auth);
-    data.insert(loader(ProfileLoader::new(db.clone())));
-    data.insert(loader(GroupLoader(db.clone())));
-    data.insert(loader(MemberCountLoader(db.clone())));
-    data.insert(loader(ReplyCountLoader(db.clone())));
-    data.insert(loader(ViewerMembershipLoader {
-        db: db.clone(),
-        viewer,
-    }));
+    data.insert(client);
+    data.insert(locale);
+    data.insert(loader(ProfileLoader::new(db.clone()), locale));
+    data.insert(loader(GroupLoader(db.clone()), locale));
+    data.insert(loader(MemberCountLoader(db.clone()), locale));
+    data.insert(loader(ReplyCountLoader(db.clone()), locale));
+    data.insert(loader(
+        ViewerMembershipLoader {
+            db: db.clone(),
+            viewer,
+        },
+        locale,
+    ));
     data
 }

@@ -22,7 +22,7 @@ use crate::i18n::{Message, NotificationText};
 use crate::ids::{GroupId, MembershipId, ModerationActionId, PostId, ReportId, UserId};
 use crate::notifications::model::{Notice, NotificationCategory};
 use crate::notifications::service::notify;
-use crate::pagination::{Page, PageRequest};
+use crate::pagination::{CursorKey, Page, PageRequest};
 use crate::validate;
 
 /// Most groups `myGroups` returns.
@@ -129,7 +129,7 @@ fn with_professions(conn: &mut DbConnection, rows: Vec<GroupRow>) -> AppResult<V
 
 /// Creates a group; its creator becomes its first facilitator.
 pub async fn create_group(db: &Db, viewer: &Viewer, form: GroupForm) -> AppResult<Group> {
-    let name = validate::text("name", &form.name, NAME_MIN, NAME_MAX)?;
+    let name = validate::name("name", &form.name, NAME_MIN, NAME_MAX)?;
     let description = validate::text("description", &form.description, 0, DESCRIPTION_MAX)?;
     let topic = validate::text("topic", &form.topic, TOPIC_MIN, TOPIC_MAX)?;
     let language = validate::language("language", &form.language)?;
@@ -186,7 +186,7 @@ pub async fn search(db: &Db, mut search: GroupSearch, page: PageRequest) -> AppR
         .words
         .iter()
         .flat_map(|words| words.split_whitespace())
-        .map(str::to_lowercase)
+        .map(|word| validate::normalized(word).to_lowercase())
         .collect();
     search.language = search
         .language
@@ -199,8 +199,8 @@ pub async fn search(db: &Db, mut search: GroupSearch, page: PageRequest) -> AppR
         .map(str::trim)
         .filter(|region| !region.is_empty())
         .map(str::to_owned);
+    let after: Option<GroupId> = page.after()?;
     db.run(move |conn| {
-        let after = page.after.clone().map(GroupId::from_client);
         let rows = store::search_groups(conn, &search, after.as_ref(), page.fetch_limit())?;
         Page::from_overfetch(rows, &page).try_map_items(|rows| with_professions(conn, rows))
     })
@@ -450,9 +450,9 @@ pub async fn members(
     page: PageRequest,
 ) -> AppResult<Page<Membership>> {
     let user_id = viewer.user_id.clone();
+    let after: Option<MembershipId> = page.after()?;
     db.run(move |conn| {
         active_membership(conn, &group_id, &user_id)?;
-        let after = page.after.clone().map(MembershipId::from_client);
         let rows = store::memberships_page(
             conn,
             &group_id,
@@ -496,8 +496,8 @@ fn visible_page(
     parent: Option<&PostId>,
     page: &PageRequest,
 ) -> AppResult<Page<VisiblePost>> {
+    let after: Option<PostId> = page.after()?;
     let hidden = store::blocked_by(conn, viewer)?;
-    let after = page.after.clone().map(PostId::from_client);
     let rows = store::posts_page(
         conn,
         group_id,
@@ -777,23 +777,30 @@ fn with_posts(
 /// Open reports, AT_RISK first then oldest first. MODERATORs and ADMINs only.
 pub async fn open_reports(db: &Db, viewer: &Viewer, page: PageRequest) -> AppResult<Page<Report>> {
     let user_id = viewer.user_id.clone();
-    let after = match page.after.as_deref() {
-        None => None,
-        Some(cursor) => Some(
-            cursor
-                .split_once(':')
-                .and_then(|(priority, id)| {
-                    Some((priority.parse::<i32>().ok()?, ReportId::from_client(id)))
-                })
-                .ok_or_else(|| AppError::bad_input("after", Message::InvalidCursor))?,
-        ),
-    };
+    let after: Option<ReportCursor> = page.after()?;
     db.run(move |conn| {
         ensure_moderator(conn, &user_id)?;
+        let after = after.map(|cursor| (cursor.priority, cursor.id));
         let rows = store::open_reports_page(conn, after, page.fetch_limit())?;
         Page::from_overfetch(rows, &page).try_map_items(|rows| with_posts(conn, &user_id, rows))
     })
     .await
+}
+
+/// The position of a report in the moderators' queue: `priority:id`.
+struct ReportCursor {
+    priority: i32,
+    id: ReportId,
+}
+
+impl CursorKey for ReportCursor {
+    fn from_cursor(key: &str) -> Option<Self> {
+        let (priority, id) = key.split_once(':')?;
+        Some(Self {
+            priority: priority.parse().ok()?,
+            id: ReportId::from_cursor(id)?,
+        })
+    }
 }
 
 /// The cursor of a report in the moderators' queue.
@@ -852,14 +859,11 @@ pub async fn moderation_log(
     page: PageRequest,
 ) -> AppResult<Page<ModerationAction>> {
     let user_id = viewer.user_id.clone();
+    let after: Option<ModerationActionId> = page.after()?;
     db.run(move |conn| {
         ensure_moderator(conn, &user_id)?;
-        let rows = store::actions_page(
-            conn,
-            group_id.as_ref(),
-            page.after.as_deref(),
-            page.fetch_limit(),
-        )?;
+        let rows =
+            store::actions_page(conn, group_id.as_ref(), after.as_ref(), page.fetch_limit())?;
         Ok(Page::from_overfetch(rows, &page))
     })
     .await

@@ -16,7 +16,7 @@ use crate::db::schema::{
     group_professions, group_removals, memberships, moderation_actions, peer_groups, post_reports,
     posts, user_blocks,
 };
-use crate::ids::{GroupId, MembershipId, PostId, ReportId, UserId};
+use crate::ids::{GroupId, MembershipId, ModerationActionId, PostId, ReportId, UserId};
 
 // ------------------------------------------------------------------ groups
 
@@ -501,7 +501,7 @@ pub fn insert_action(conn: &mut DbConnection, action: &ModerationAction) -> Quer
 pub fn actions_page(
     conn: &mut DbConnection,
     group_id: Option<&GroupId>,
-    after: Option<&str>,
+    after: Option<&ModerationActionId>,
     limit: i64,
 ) -> QueryResult<Vec<ModerationAction>> {
     let mut query = moderation_actions::table
@@ -513,7 +513,7 @@ pub fn actions_page(
         query = query.filter(moderation_actions::group_id.eq(group_id.clone()));
     }
     if let Some(after) = after {
-        query = query.filter(moderation_actions::id.lt(after.to_owned()));
+        query = query.filter(moderation_actions::id.lt(after.clone()));
     }
     query.load(conn)
 }

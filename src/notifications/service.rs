@@ -328,8 +328,8 @@ pub async fn inbox(
     page: PageRequest,
 ) -> AppResult<Page<NotificationItem>> {
     let user_id = viewer.user_id.clone();
+    let after: Option<NotificationId> = page.after()?;
     db.run(move |conn| {
-        let after = page.after.clone().map(NotificationId::from_client);
         let rows = store::inbox_page(
             conn,
             &user_id,

@@ -403,7 +403,9 @@ async fn delete_account_needs_the_password_and_erases_everything(app: TestApp) {
             json!({}),
         )
         .await;
-    assert_eq!(error_code(&wrong), "UNAUTHENTICATED");
+    // Not UNAUTHENTICATED, which would tell the app to refresh its token.
+    assert_eq!(error_code(&wrong), "BAD_USER_INPUT");
+    assert_eq!(crate::helpers::error_field(&wrong), "password");
     assert_eq!(user_count(&app).await, 2);
 
     let answer = app

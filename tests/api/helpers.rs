@@ -7,7 +7,8 @@ use actix_web::dev::ServerHandle;
 use diesel::Connection;
 use diesel::connection::SimpleConnection;
 use relais::app;
-use relais::config::{Environment, PushConfig, ServerConfig};
+use relais::auth::password::HashCost;
+use relais::config::{DatabaseUrl, Environment, PushConfig, SecretSource, ServerConfig};
 use relais::graphql::SharedState;
 use serde_json::{Value, json};
 
@@ -28,7 +29,18 @@ pub struct TestApp {
     push: PushConfig,
     /// Keeps the SQLite file's directory alive as long as the app (and its restarts).
     _files: Option<Arc<tempfile::TempDir>>,
+    /// The PostgreSQL schema this test made, dropped with it.
+    schema: Option<String>,
 }
+
+/// Argon2 at a cost tests can afford; the binary always uses OWASP's.
+pub const TEST_HASH_COST: HashCost = HashCost {
+    memory_kib: 64,
+    passes: 1,
+};
+
+/// The secret test servers run with.
+pub const TEST_SECRET: &str = "a test secret of at least thirty-two bytes";
 
 /// A signed-in test user.
 #[derive(Debug, Clone)]
@@ -59,19 +71,49 @@ pub async fn spawn_app_with(
     environment: Environment,
     push: PushConfig,
 ) -> Option<TestApp> {
-    let (database_url, files) = match backend {
+    let (database_url, files, schema) = match backend {
         Backend::Sqlite => {
             let dir = tempfile::tempdir().expect("temporary directory");
-            let url = format!("sqlite://{}", dir.path().join("relais.db").display());
-            (url, Some(Arc::new(dir)))
+            let file = dir.path().join("relais.db");
+            std::fs::copy(migrated_sqlite_template().await, &file).expect("template copied");
+            let url = format!("sqlite://{}", file.display());
+            (url, Some(Arc::new(dir)), None)
         }
-        Backend::Postgres => (fresh_postgres_schema().await?, None),
+        Backend::Postgres => {
+            let (url, schema) = fresh_postgres_schema().await?;
+            (url, None, Some(schema))
+        }
     };
-    Some(start(database_url, files, environment, push).await)
+    let mut app = start(database_url, files, environment, push).await;
+    app.schema = schema;
+    Some(app)
 }
 
-/// A schema of its own in the `TEST_POSTGRES_URL` database, as a URL whose search_path is it.
-async fn fresh_postgres_schema() -> Option<String> {
+/// A SQLite file with every migration applied, made once per test process: each test copies it
+/// instead of migrating its own.
+async fn migrated_sqlite_template() -> &'static std::path::Path {
+    static TEMPLATE: tokio::sync::OnceCell<std::path::PathBuf> = tokio::sync::OnceCell::const_new();
+    TEMPLATE
+        .get_or_init(|| async {
+            let dir = Box::leak(Box::new(tempfile::tempdir().expect("temporary directory")));
+            let file = dir.path().join("template.db");
+            let url = format!("sqlite://{}", file.display());
+            // Closing the pool checkpoints the WAL into the file.
+            drop(
+                relais::db::Db::connect(&url)
+                    .await
+                    .expect("template migrated"),
+            );
+            let _ = std::fs::remove_file(dir.path().join("template.db-wal"));
+            file
+        })
+        .await
+}
+
+/// A schema of its own in the `TEST_POSTGRES_URL` database, as a URL whose search_path is it,
+/// with the schema's name. Migrating a schema measured faster than copying a template database
+/// (CREATE DATABASE … TEMPLATE, then DROP DATABASE) on the development machine.
+async fn fresh_postgres_schema() -> Option<(String, String)> {
     let base = std::env::var("TEST_POSTGRES_URL")
         .ok()
         .filter(|url| !url.is_empty())?;
@@ -86,9 +128,27 @@ async fn fresh_postgres_schema() -> Option<String> {
     .await
     .unwrap();
     let separator = if base.contains('?') { '&' } else { '?' };
-    Some(format!(
-        "{base}{separator}options=-c%20search_path%3D{schema}"
+    Some((
+        format!("{base}{separator}options=-c%20search_path%3D{schema}"),
+        schema,
     ))
+}
+
+/// Drops a test's schema; waits at most a few seconds for locks, and leaves it on failure.
+fn drop_postgres_schema(schema: &str) {
+    let Ok(base) = std::env::var("TEST_POSTGRES_URL") else {
+        return;
+    };
+    let statement = format!("SET lock_timeout = '5s'; DROP SCHEMA IF EXISTS {schema} CASCADE");
+    let dropped = std::thread::spawn(move || {
+        diesel::PgConnection::establish(&base)
+            .ok()
+            .map(|mut conn| conn.batch_execute(&statement).is_ok())
+    })
+    .join();
+    if !matches!(dropped, Ok(Some(true))) {
+        eprintln!("test schema {schema} left in place");
+    }
 }
 
 async fn start(
@@ -105,14 +165,7 @@ async fn start(
         )
         .with_test_writer()
         .try_init();
-    let config = ServerConfig {
-        addr: "127.0.0.1:0".parse().unwrap(),
-        database_url: database_url.clone(),
-        environment,
-        secret: (environment == Environment::Production)
-            .then(|| b"a production secret of at least thirty-two bytes".to_vec()),
-        push: push.clone(),
-    };
+    let config = test_config(&database_url, environment, push.clone());
     let state = app::build_state(config).await.expect("app state");
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
@@ -129,6 +182,23 @@ async fn start(
         background,
         push,
         _files: files,
+        schema: None,
+    }
+}
+
+/// The settings test servers run with: one HTTP worker, cheap hashing, a sign-in budget no
+/// test reaches unless it lowers it.
+pub fn test_config(database_url: &str, environment: Environment, push: PushConfig) -> ServerConfig {
+    ServerConfig {
+        addr: "127.0.0.1:0".parse().unwrap(),
+        database_url: DatabaseUrl::new(database_url),
+        environment,
+        secret: SecretSource::Given(TEST_SECRET.into()),
+        auth_rate_per_minute: std::num::NonZeroU32::new(100_000).unwrap(),
+        trusted_proxies: Vec::new(),
+        http_workers: Some(1),
+        password_cost: TEST_HASH_COST,
+        push,
     }
 }
 
@@ -137,13 +207,15 @@ impl TestApp {
     pub async fn restart(mut self) -> TestApp {
         self.handle.stop(true).await;
         self.stop_background().await;
-        start(
+        let mut restarted = start(
             self.database_url.clone(),
             self._files.clone(),
             Environment::Development,
             self.push.clone(),
         )
-        .await
+        .await;
+        restarted.schema = self.schema.take();
+        restarted
     }
 
     /// Stops the push dispatchers as a shutdown would; the server keeps answering.
@@ -247,7 +319,7 @@ pub struct CuttableRelay {
 impl CuttableRelay {
     /// A relay to the host and port of `database_url`; `None` without PostgreSQL.
     pub async fn to_test_postgres() -> Option<CuttableRelay> {
-        let database_url = fresh_postgres_schema().await?;
+        let (database_url, _schema) = fresh_postgres_schema().await?;
         let upstream = {
             let after_scheme = database_url.split_once("://")?.1;
             let host_port = after_scheme.split(['/', '?']).next()?;
@@ -341,5 +413,8 @@ impl Drop for TestApp {
     fn drop(&mut self) {
         // The stop command is sent at once; nothing needs to wait for it.
         drop(self.handle.stop(false));
+        if let Some(schema) = self.schema.take() {
+            drop_postgres_schema(&schema);
+        }
     }
 }

@@ -139,6 +139,7 @@ fn run_relais(env: &[(&str, &str)], args: &[&str]) -> (std::process::ExitStatus,
         .env_remove("DATABASE_URL")
         .env_remove("RELAIS_ENV")
         .env_remove("RELAIS_SECRET")
+        .env_remove("RELAIS_SECRET_FILE")
         .env_remove("FCM_SERVICE_ACCOUNT")
         .env("RUST_LOG", "error")
         .env("RELAIS_ADDR", "127.0.0.1:0")
@@ -162,12 +163,48 @@ fn bad_configuration_stops_start_up_with_one_line_naming_the_variable() {
             "relais: DATABASE_URL:",
         ),
         (
-            vec![("DATABASE_URL", "postgres://relais@127.0.0.1:1/relais")],
+            vec![
+                ("DATABASE_URL", "postgres://relais@127.0.0.1:1/relais"),
+                ("RELAIS_SECRET", "a secret of at least thirty-two bytes"),
+            ],
             "relais: DATABASE_URL: cannot open",
         ),
         (
+            vec![("DATABASE_URL", "postgres://relais@127.0.0.1:1/relais")],
+            "relais: RELAIS_SECRET (or RELAIS_SECRET_FILE) must be set on PostgreSQL",
+        ),
+        (
             vec![("RELAIS_ENV", "production")],
-            "relais: RELAIS_SECRET must be set",
+            "relais: RELAIS_SECRET (or RELAIS_SECRET_FILE) must be set when RELAIS_ENV=production",
+        ),
+        (
+            vec![
+                ("RELAIS_ENV", "production"),
+                ("RELAIS_SECRET", "                                        "),
+            ],
+            "relais: RELAIS_SECRET must not be blank or one character repeated",
+        ),
+        (
+            vec![
+                ("RELAIS_ENV", "production"),
+                ("RELAIS_SECRET", "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"),
+            ],
+            "relais: RELAIS_SECRET must not be blank or one character repeated",
+        ),
+        (
+            vec![
+                ("RELAIS_ENV", "production"),
+                ("RELAIS_SECRET_FILE", "/nonexistent/relais.secret"),
+            ],
+            "relais: RELAIS_SECRET_FILE: /nonexistent/relais.secret:",
+        ),
+        (
+            vec![("RELAIS_TRUSTED_PROXIES", "10.0.0.1,proxy.example")],
+            "relais: RELAIS_TRUSTED_PROXIES: `proxy.example` is not an IP address",
+        ),
+        (
+            vec![("RELAIS_AUTH_RATE_PER_MINUTE", "0")],
+            "relais: RELAIS_AUTH_RATE_PER_MINUTE must be at least 1",
         ),
         (
             vec![("RELAIS_SECRET", "too short")],

@@ -1,0 +1,85 @@
+//! Making a rule's check and its write one atomic step on both backends.
+//!
+//! SQLite serialises writers (`Db::write` opens `BEGIN IMMEDIATE`), so a check followed by a write
+//! in one write transaction cannot interleave with another writer there. PostgreSQL runs writers
+//! side by side under READ COMMITTED: two transactions can both pass the same check and both
+//! write. Three tools, and when to use each:
+//!
+//! - [`lock`]: the rule reads several rows under one parent (the last facilitator of a group, a
+//!   workshop's last seat): lock the parent row first (`SELECT … FOR UPDATE` on PostgreSQL; nothing
+//!   more on SQLite). Every transaction that changes what the rule reads takes the same lock, so
+//!   they run one after the other and each reads what the previous one committed.
+//! - a guarded update, `UPDATE … WHERE <still true>` counting the rows it changed: a one-time
+//!   transition of one row (a refresh token used once, a report resolved once). The loser changes
+//!   nothing and learns it from the count; PostgreSQL re-checks the condition after waiting.
+//! - [`on_backend!`] with `ON CONFLICT DO NOTHING` (or `DO UPDATE`): a row that must exist once
+//!   (a block, a device token). A unique violation would abort the whole PostgreSQL transaction;
+//!   the upsert turns the race into the outcome a single request gets.
+
+use diesel::QueryResult;
+use diesel::prelude::*;
+use diesel::sql_types::Text;
+
+use super::DbConnection;
+use crate::ids::{GroupId, UserId};
+
+/// A row whose lock serialises the rules about what hangs under it.
+pub trait Lockable {
+    /// Its table (a constant of ours, never user input).
+    const TABLE: &'static str;
+    fn key(&self) -> &str;
+}
+
+impl Lockable for GroupId {
+    const TABLE: &'static str = "peer_groups";
+    fn key(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl Lockable for UserId {
+    const TABLE: &'static str = "users";
+    fn key(&self) -> &str {
+        self.as_str()
+    }
+}
+
+#[derive(QueryableByName)]
+struct Found {
+    #[diesel(sql_type = Text)]
+    id: String,
+}
+
+/// Locks `row` until the current write transaction ends; returns whether it exists. Call it
+/// inside `Db::write`, before reading what the rule checks.
+pub fn lock<K: Lockable>(conn: &mut DbConnection, row: &K) -> QueryResult<bool> {
+    let found = match conn {
+        DbConnection::Postgres(pg) => diesel::sql_query(format!(
+            "SELECT id FROM {} WHERE id = $1 FOR UPDATE",
+            K::TABLE
+        ))
+        .bind::<Text, _>(row.key())
+        .load::<Found>(pg)?,
+        // BEGIN IMMEDIATE holds the database's write lock already.
+        DbConnection::Sqlite(sqlite) => {
+            diesel::sql_query(format!("SELECT id FROM {} WHERE id = ?", K::TABLE))
+                .bind::<Text, _>(row.key())
+                .load::<Found>(sqlite)?
+        }
+    };
+    Ok(found.iter().any(|found| found.id == row.key()))
+}
+
+/// Runs `$body` with `$conn` as the concrete connection of its backend, for what diesel's
+/// MultiConnection cannot express (upserts: `on_conflict…`).
+#[macro_export]
+macro_rules! on_backend {
+    ($conn:expr, |$backend:ident| $body:expr) => {
+        match $conn {
+            $crate::db::DbConnection::Postgres($backend) => $body,
+            $crate::db::DbConnection::Sqlite($backend) => $body,
+        }
+    };
+}
+
+pub use on_backend;

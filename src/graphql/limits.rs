@@ -1,0 +1,149 @@
+//! Checks on a whole request before it runs, and on what it answers: a cap on aliases, no control
+//! characters in any string it carries (arguments written in the query and variables alike), and
+//! a cap on the errors one answer lists. Depth and complexity are async-graphql's own limits.
+
+use std::sync::Arc;
+
+use async_graphql::extensions::{
+    Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextRequest,
+};
+use async_graphql::parser::types::{
+    DocumentOperations, ExecutableDocument, Selection, SelectionSet,
+};
+use async_graphql::{
+    ErrorExtensionValues, Pos, Response, ServerError, ServerResult, Value, Variables,
+};
+
+use crate::i18n::{self, Message};
+use crate::validate;
+
+/// Most aliased fields in one request.
+pub const MAX_ALIASES: usize = 30;
+/// Most errors one answer lists; the rest are counted in a last one.
+pub const MAX_ERRORS: usize = 20;
+
+pub struct RequestLimits;
+
+impl ExtensionFactory for RequestLimits {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(RequestLimits)
+    }
+}
+
+fn bad_input(message: Message, field: &str, pos: Option<Pos>) -> ServerError {
+    let mut error = ServerError::new(message.render(i18n::current()), pos);
+    let mut extensions = ErrorExtensionValues::default();
+    extensions.set("code", "BAD_USER_INPUT");
+    extensions.set("field", field);
+    error.extensions = Some(extensions);
+    error
+}
+
+/// Whether a string inside `value` (lists and objects included) holds a control character.
+fn has_control_characters(value: &Value) -> bool {
+    match value {
+        Value::String(text) => validate::control_characters(text),
+        Value::List(items) => items.iter().any(has_control_characters),
+        Value::Object(fields) => fields.values().any(has_control_characters),
+        _ => false,
+    }
+}
+
+/// Walks a selection set: counts aliases and checks every argument, with its variables resolved.
+fn check_selections(
+    set: &SelectionSet,
+    variables: &Variables,
+    aliases: &mut usize,
+) -> ServerResult<()> {
+    for selection in &set.items {
+        match &selection.node {
+            Selection::Field(field) => {
+                if field.node.alias.is_some() {
+                    *aliases += 1;
+                }
+                for (name, value) in &field.node.arguments {
+                    let resolved = value.node.clone().into_const_with(|variable| {
+                        Ok::<_, std::convert::Infallible>(
+                            variables.get(&variable).cloned().unwrap_or(Value::Null),
+                        )
+                    });
+                    if resolved.is_ok_and(|constant| has_control_characters(&constant)) {
+                        return Err(bad_input(
+                            Message::ControlCharacters,
+                            name.node.as_str(),
+                            Some(value.pos),
+                        ));
+                    }
+                }
+                check_selections(&field.node.selection_set.node, variables, aliases)?;
+            }
+            Selection::InlineFragment(fragment) => {
+                check_selections(&fragment.node.selection_set.node, variables, aliases)?;
+            }
+            Selection::FragmentSpread(_) => {}
+        }
+    }
+    Ok(())
+}
+
+fn check_document(document: &ExecutableDocument, variables: &Variables) -> ServerResult<()> {
+    let mut aliases = 0;
+    let operations: Vec<&SelectionSet> = match &document.operations {
+        DocumentOperations::Single(operation) => vec![&operation.node.selection_set.node],
+        DocumentOperations::Multiple(operations) => operations
+            .values()
+            .map(|operation| &operation.node.selection_set.node)
+            .collect(),
+    };
+    let fragments = document
+        .fragments
+        .values()
+        .map(|fragment| &fragment.node.selection_set.node);
+    for set in operations.into_iter().chain(fragments) {
+        check_selections(set, variables, &mut aliases)?;
+    }
+    if aliases > MAX_ALIASES {
+        return Err(bad_input(
+            Message::TooManyAliases { max: MAX_ALIASES },
+            "query",
+            None,
+        ));
+    }
+    Ok(())
+}
+
+/// Keeps the first [`MAX_ERRORS`] errors and says how many more there were.
+fn cap_errors(mut response: Response) -> Response {
+    if response.errors.len() > MAX_ERRORS {
+        let omitted = response.errors.len() - MAX_ERRORS;
+        response.errors.truncate(MAX_ERRORS);
+        let mut last = ServerError::new(
+            Message::ErrorsOmitted { count: omitted }.render(i18n::current()),
+            None,
+        );
+        let mut extensions = ErrorExtensionValues::default();
+        extensions.set("code", "BAD_USER_INPUT");
+        last.extensions = Some(extensions);
+        response.errors.push(last);
+    }
+    response
+}
+
+#[async_graphql::async_trait::async_trait]
+impl Extension for RequestLimits {
+    async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
+        cap_errors(next.run(ctx).await)
+    }
+
+    async fn parse_query(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        query: &str,
+        variables: &Variables,
+        next: NextParseQuery<'_>,
+    ) -> ServerResult<ExecutableDocument> {
+        let document = next.run(ctx, query, variables).await?;
+        check_document(&document, variables)?;
+        Ok(document)
+    }
+}
