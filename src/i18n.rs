@@ -108,6 +108,7 @@ pub enum Message {
     ErrorsOmitted { count: usize },
     EventsMissed,
     TooManySubscriptions { max: usize },
+    DeviceRaced,
 }
 
 impl Message {
@@ -256,6 +257,12 @@ impl Message {
             }
             (Self::TooManySubscriptions { max }, Fr) => {
                 format!("Au plus {max} abonnements par connexion.")
+            }
+            (Self::DeviceRaced, Fr) => {
+                "Cet appareil vient d'être enregistré ailleurs : réessayez.".into()
+            }
+            (Self::DeviceRaced, En) => {
+                "This device was just registered elsewhere: please try again.".into()
             }
             (Self::TooManySubscriptions { max }, En) => {
                 format!("At most {max} subscriptions per connection.")

@@ -15,6 +15,7 @@ use super::store;
 use crate::accounts::model::Role;
 use crate::accounts::service::has_any_role;
 use crate::auth::Viewer;
+use crate::db::atomic::lock;
 use crate::db::events::{Committed, after_commit};
 use crate::db::{Db, DbConnection};
 use crate::error::{AppError, AppResult};
@@ -36,6 +37,16 @@ const MODERATOR_ROLES: [Role; 2] = [Role::Moderator, Role::Admin];
 
 fn existing_group(conn: &mut DbConnection, group_id: &GroupId) -> AppResult<GroupRow> {
     store::group(conn, group_id)?.ok_or(AppError::NotFound)
+}
+
+/// The group, locked until the write transaction ends: every rule about its memberships (the
+/// last facilitator, a pending request, a removal) takes this lock first, so that on PostgreSQL
+/// such changes run one after the other, as SQLite runs them.
+fn locked_group(conn: &mut DbConnection, group_id: &GroupId) -> AppResult<GroupRow> {
+    if !lock(conn, group_id)? {
+        return Err(AppError::NotFound);
+    }
+    existing_group(conn, group_id)
 }
 
 /// The viewer's active membership of an existing group, or FORBIDDEN.
@@ -248,7 +259,7 @@ pub async fn memberships_of(
 pub async fn join(db: &Db, viewer: &Viewer, group_id: GroupId) -> AppResult<Membership> {
     let user_id = viewer.user_id.clone();
     db.write(move |conn| {
-        let group = existing_group(conn, &group_id)?;
+        let group = locked_group(conn, &group_id)?;
         if store::membership(conn, &group_id, &user_id)?.is_some() {
             return Err(AppError::Conflict(Message::AlreadyMember));
         }
@@ -284,23 +295,36 @@ pub async fn join(db: &Db, viewer: &Viewer, group_id: GroupId) -> AppResult<Memb
     .await
 }
 
-/// Leaves a group (or withdraws a request). The last facilitator stays while others remain.
+/// Leaves a group (or withdraws a request), under [`hand_over_if_last`]'s rule.
 pub async fn leave(db: &Db, viewer: &Viewer, group_id: GroupId) -> AppResult<bool> {
     let user_id = viewer.user_id.clone();
     db.write(move |conn| {
-        existing_group(conn, &group_id)?;
+        locked_group(conn, &group_id)?;
         let Some(membership) = store::membership(conn, &group_id, &user_id)? else {
             return Ok(false);
         };
-        if membership.is_facilitator()
-            && store::count_members(conn, &group_id, Some(MemberRole::Facilitator))? == 1
-            && store::count_members(conn, &group_id, None)? > 1
-        {
-            return Err(AppError::Conflict(Message::LastFacilitator));
-        }
+        hand_over_if_last(conn, &membership)?;
         Ok(store::delete_membership(conn, &membership.id)? == 1)
     })
     .await
+}
+
+/// The one rule for a member going (leaving, removed, erased): when they are the group's last
+/// facilitator, the longest-standing other active member takes the role; CONFLICT when nobody is
+/// left to take it. Call it with the group locked.
+fn hand_over_if_last(conn: &mut DbConnection, departing: &Membership) -> AppResult<()> {
+    if !departing.is_facilitator()
+        || store::count_members(conn, &departing.group_id, Some(MemberRole::Facilitator))? > 1
+    {
+        return Ok(());
+    }
+    let successor =
+        store::memberships_page(conn, &departing.group_id, MembershipStatus::Active, None, 2)?
+            .into_iter()
+            .find(|membership| membership.user_id != departing.user_id)
+            .ok_or(AppError::Conflict(Message::NoSuccessor))?;
+    store::set_role(conn, &successor.id, MemberRole::Facilitator)?;
+    Ok(())
 }
 
 /// A facilitator accepts a pending request.
@@ -312,7 +336,7 @@ pub async fn approve(
 ) -> AppResult<Membership> {
     let user_id = viewer.user_id.clone();
     db.write(move |conn| {
-        let group = existing_group(conn, &group_id)?;
+        let group = locked_group(conn, &group_id)?;
         if !active_membership(conn, &group_id, &user_id)?.is_facilitator() {
             return Err(AppError::Forbidden);
         }
@@ -348,12 +372,13 @@ pub async fn remove_member(
         return Err(AppError::bad_input("userId", Message::CannotTargetSelf));
     }
     db.write(move |conn| {
-        existing_group(conn, &group_id)?;
+        locked_group(conn, &group_id)?;
         if !may_moderate(conn, &group_id, &actor)? {
             return Err(AppError::Forbidden);
         }
         let membership = store::membership(conn, &group_id, &member)?
             .ok_or_else(|| AppError::bad_input("userId", Message::NotAMember))?;
+        hand_over_if_last(conn, &membership)?;
         expel(conn, &membership)?;
         let details = ActionDetails {
             target: Some(member),
@@ -393,6 +418,7 @@ pub async fn set_member_role(
 ) -> AppResult<Membership> {
     let actor = viewer.user_id.clone();
     db.write(move |conn| {
+        locked_group(conn, &group_id)?;
         if !active_membership(conn, &group_id, &actor)?.is_facilitator() {
             return Err(AppError::Forbidden);
         }
@@ -424,19 +450,18 @@ pub async fn set_member_role(
     .await
 }
 
-/// Keeps every group led when `user_id`'s account is erased, inside the erasing transaction:
-/// where they are the last facilitator, the longest-standing active member takes over.
+/// Keeps every group led when `user_id`'s account is erased, inside the erasing transaction, by
+/// [`hand_over_if_last`]'s rule. Erasure is never refused: a group with nobody left to lead it
+/// is left without a facilitator.
 pub fn hand_over_before_erasure(conn: &mut DbConnection, user_id: &UserId) -> AppResult<()> {
     for group_id in store::facilitated_by(conn, user_id)? {
-        if store::count_members(conn, &group_id, Some(MemberRole::Facilitator))? > 1 {
+        locked_group(conn, &group_id)?;
+        let Some(membership) = store::membership(conn, &group_id, user_id)? else {
             continue;
-        }
-        let successor =
-            store::memberships_page(conn, &group_id, MembershipStatus::Active, None, 2)?
-                .into_iter()
-                .find(|membership| &membership.user_id != user_id);
-        if let Some(successor) = successor {
-            store::set_role(conn, &successor.id, MemberRole::Facilitator)?;
+        };
+        match hand_over_if_last(conn, &membership) {
+            Ok(()) | Err(AppError::Conflict(Message::NoSuccessor)) => {}
+            Err(other) => return Err(other),
         }
     }
     Ok(())
@@ -582,6 +607,9 @@ pub async fn create_post(db: &Db, viewer: &Viewer, form: PostForm) -> AppResult<
     db.write(move |conn| {
         let group = existing_group(conn, &form.group_id)?;
         active_membership(conn, &form.group_id, &author)?;
+        if store::is_suspended(conn, &form.group_id, &author)? {
+            return Err(AppError::Denied(Message::PostingSuspended));
+        }
         let parent = match &form.parent_id {
             None => None,
             Some(parent_id) => Some(
@@ -600,8 +628,17 @@ pub async fn create_post(db: &Db, viewer: &Viewer, form: PostForm) -> AppResult<
             created_at: Utc::now().naive_utc(),
         };
         store::insert_post(conn, &post)?;
+        // The parent's author hears of replies they can see: not of a signed reply from
+        // someone they blocked (an anonymous one is shown, and told, like any other).
+        let hidden_from_parent_author = match &parent {
+            Some(parent) if !post.anonymous => {
+                store::blocked_by(conn, &parent.author_id)?.contains(&author)
+            }
+            _ => false,
+        };
         if let Some(parent) = parent
             && parent.author_id != author
+            && !hidden_from_parent_author
         {
             let notice = Notice::new(
                 NotificationCategory::GroupActivity,
@@ -670,8 +707,11 @@ pub async fn delete_post(
     .await
 }
 
-/// Removes a post's author from its group (the post goes too), without showing who they are.
-/// Facilitators of the group and MODERATORs/ADMINs only.
+/// Deletes a post and suspends its author from posting in the group, without showing anyone who
+/// they are: they stay a member (members, counts and requests look the same to everyone else)
+/// and only they are told. Facilitators of the group and MODERATORs/ADMINs only. A facilitator
+/// cannot silence a co-facilitator this way (that takes a MODERATOR): the post goes, the author
+/// keeps posting, and the answer is the same, so it reveals nothing either.
 pub async fn remove_post_author(
     db: &Db,
     viewer: &Viewer,
@@ -685,9 +725,23 @@ pub async fn remove_post_author(
         if !moderating {
             return Err(AppError::bad_input("postId", Message::CannotTargetSelf));
         }
+        let group = locked_group(conn, &post.group_id)?;
         store::delete_post(conn, &post.id)?;
-        if let Some(membership) = store::membership(conn, &post.group_id, &post.author_id)? {
-            expel(conn, &membership)?;
+        let author_leads = store::membership(conn, &post.group_id, &post.author_id)?
+            .is_some_and(|membership| membership.is_facilitator());
+        if !author_leads || is_moderator(conn, &actor)? {
+            store::suspend_posting(
+                conn,
+                &post.group_id,
+                &post.author_id,
+                Utc::now().naive_utc(),
+            )?;
+            let notice = Notice::new(
+                NotificationCategory::GroupActivity,
+                NotificationText::PostRemovedPostingSuspended { group: group.name },
+            )
+            .with_data("groupId", group.id.to_string());
+            notify(conn, &post.author_id, notice)?;
         }
         // The log keeps the author only when the post was signed: nobody is shown an anonymous author.
         let target = (!post.anonymous).then(|| post.author_id.clone());
@@ -737,7 +791,9 @@ pub async fn report_post(
             resolved_by: None,
             resolution: None,
         };
-        store::insert_report(conn, &report)?;
+        if !store::insert_report(conn, &report)? {
+            return Err(AppError::Conflict(Message::AlreadyReported));
+        }
         Ok(report.id)
     })
     .await
@@ -757,7 +813,7 @@ fn with_posts(
     rows: Vec<ReportRow>,
 ) -> AppResult<Vec<Report>> {
     let ids: Vec<PostId> = rows.iter().filter_map(|row| row.post_id.clone()).collect();
-    let mut posts: HashMap<PostId, PostRow> = store::posts_by_ids(conn, &ids)?
+    let posts: HashMap<PostId, PostRow> = store::posts_by_ids(conn, &ids)?
         .into_iter()
         .map(|post| (post.id.clone(), post))
         .collect();
@@ -767,8 +823,8 @@ fn with_posts(
             post: row
                 .post_id
                 .as_ref()
-                .and_then(|id| posts.remove(id))
-                .map(|post| VisiblePost::for_viewer(post, viewer)),
+                .and_then(|id| posts.get(id))
+                .map(|post| VisiblePost::for_viewer(post.clone(), viewer)),
             row,
         })
         .collect())
@@ -820,16 +876,17 @@ pub async fn resolve_report(
     db.write(move |conn| {
         ensure_moderator(conn, &user_id)?;
         let report = store::report(conn, &report_id)?.ok_or(AppError::NotFound)?;
-        if report.status == ReportStatus::Resolved {
-            return Err(AppError::Conflict(Message::ReportAlreadyResolved));
-        }
-        store::resolve_report(
+        // A guarded update: of two moderators resolving at once, one resolves and logs.
+        let resolved = store::resolve_report(
             conn,
             &report.id,
             &user_id,
             resolution.as_deref(),
             Utc::now().naive_utc(),
         )?;
+        if !resolved {
+            return Err(AppError::Conflict(Message::ReportAlreadyResolved));
+        }
         let details = ActionDetails {
             report_id: Some(report.id.clone()),
             reason: resolution,

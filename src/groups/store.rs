@@ -14,9 +14,10 @@ use crate::accounts::model::Profession;
 use crate::db::DbConnection;
 use crate::db::schema::{
     group_professions, group_removals, memberships, moderation_actions, peer_groups, post_reports,
-    posts, user_blocks,
+    posting_suspensions, posts, user_blocks,
 };
 use crate::ids::{GroupId, MembershipId, ModerationActionId, PostId, ReportId, UserId};
+use crate::on_backend;
 
 // ------------------------------------------------------------------ groups
 
@@ -279,23 +280,57 @@ pub fn was_removed(
     .get_result(conn)
 }
 
+/// Remembers a removal (once: a second one keeps the first).
 pub fn record_removal(
     conn: &mut DbConnection,
     group_id: &GroupId,
     user_id: &UserId,
     now: NaiveDateTime,
 ) -> QueryResult<()> {
-    if was_removed(conn, group_id, user_id)? {
-        return Ok(());
-    }
-    diesel::insert_into(group_removals::table)
-        .values((
-            group_removals::group_id.eq(group_id),
-            group_removals::user_id.eq(user_id),
-            group_removals::removed_at.eq(now),
-        ))
-        .execute(conn)
-        .map(drop)
+    let values = (
+        group_removals::group_id.eq(group_id),
+        group_removals::user_id.eq(user_id),
+        group_removals::removed_at.eq(now),
+    );
+    on_backend!(conn, |backend| diesel::insert_into(group_removals::table)
+        .values(values)
+        .on_conflict_do_nothing()
+        .execute(backend))
+    .map(drop)
+}
+
+/// Suspends `user_id` from posting in the group (once: a second one keeps the first).
+pub fn suspend_posting(
+    conn: &mut DbConnection,
+    group_id: &GroupId,
+    user_id: &UserId,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    let values = (
+        posting_suspensions::group_id.eq(group_id),
+        posting_suspensions::user_id.eq(user_id),
+        posting_suspensions::suspended_at.eq(now),
+    );
+    on_backend!(conn, |backend| diesel::insert_into(
+        posting_suspensions::table
+    )
+    .values(values)
+    .on_conflict_do_nothing()
+    .execute(backend))
+    .map(drop)
+}
+
+pub fn is_suspended(
+    conn: &mut DbConnection,
+    group_id: &GroupId,
+    user_id: &UserId,
+) -> QueryResult<bool> {
+    diesel::select(exists(
+        posting_suspensions::table
+            .filter(posting_suspensions::group_id.eq(group_id))
+            .filter(posting_suspensions::user_id.eq(user_id)),
+    ))
+    .get_result(conn)
 }
 
 // ------------------------------------------------------------------ posts
@@ -393,29 +428,23 @@ pub fn blocked_by(conn: &mut DbConnection, blocker: &UserId) -> QueryResult<Vec<
         .load(conn)
 }
 
+/// Blocks; false when the block existed already (two blocks at once included).
 pub fn insert_block(
     conn: &mut DbConnection,
     blocker: &UserId,
     blocked: &UserId,
     now: NaiveDateTime,
 ) -> QueryResult<bool> {
-    let already: bool = diesel::select(exists(
-        user_blocks::table
-            .filter(user_blocks::blocker_id.eq(blocker))
-            .filter(user_blocks::blocked_id.eq(blocked)),
-    ))
-    .get_result(conn)?;
-    if already {
-        return Ok(false);
-    }
-    diesel::insert_into(user_blocks::table)
-        .values((
-            user_blocks::blocker_id.eq(blocker),
-            user_blocks::blocked_id.eq(blocked),
-            user_blocks::created_at.eq(now),
-        ))
-        .execute(conn)
-        .map(|_| true)
+    let values = (
+        user_blocks::blocker_id.eq(blocker),
+        user_blocks::blocked_id.eq(blocked),
+        user_blocks::created_at.eq(now),
+    );
+    let inserted = on_backend!(conn, |backend| diesel::insert_into(user_blocks::table)
+        .values(values)
+        .on_conflict_do_nothing()
+        .execute(backend))?;
+    Ok(inserted == 1)
 }
 
 pub fn delete_block(
@@ -433,11 +462,13 @@ pub fn delete_block(
 
 // ------------------------------------------------------------------ reports and moderation
 
-pub fn insert_report(conn: &mut DbConnection, report: &ReportRow) -> QueryResult<()> {
-    diesel::insert_into(post_reports::table)
+/// Files a report; false when this member already reported this post (one report each).
+pub fn insert_report(conn: &mut DbConnection, report: &ReportRow) -> QueryResult<bool> {
+    let inserted = on_backend!(conn, |backend| diesel::insert_into(post_reports::table)
         .values(report)
-        .execute(conn)
-        .map(drop)
+        .on_conflict_do_nothing()
+        .execute(backend))?;
+    Ok(inserted == 1)
 }
 
 pub fn report(conn: &mut DbConnection, id: &ReportId) -> QueryResult<Option<ReportRow>> {
@@ -478,16 +509,20 @@ pub fn resolve_report(
     by: &UserId,
     resolution: Option<&str>,
     now: NaiveDateTime,
-) -> QueryResult<()> {
-    diesel::update(post_reports::table.find(id))
-        .set((
-            post_reports::status.eq(ReportStatus::Resolved),
-            post_reports::resolved_by.eq(by),
-            post_reports::resolution.eq(resolution),
-            post_reports::resolved_at.eq(now),
-        ))
-        .execute(conn)
-        .map(drop)
+) -> QueryResult<bool> {
+    diesel::update(
+        post_reports::table
+            .find(id)
+            .filter(post_reports::status.eq(ReportStatus::Open)),
+    )
+    .set((
+        post_reports::status.eq(ReportStatus::Resolved),
+        post_reports::resolved_by.eq(by),
+        post_reports::resolution.eq(resolution),
+        post_reports::resolved_at.eq(now),
+    ))
+    .execute(conn)
+    .map(|updated| updated == 1)
 }
 
 pub fn insert_action(conn: &mut DbConnection, action: &ModerationAction) -> QueryResult<()> {

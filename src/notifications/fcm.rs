@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use reqwest::StatusCode;
+use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use tokio::sync::Mutex;
 
@@ -19,10 +20,18 @@ const RENEW_MARGIN: Duration = Duration::from_secs(300);
 pub struct ServiceAccount {
     pub project_id: String,
     pub client_email: String,
-    pub private_key: String,
+    /// PEM; `Debug` shows nothing of it.
+    #[serde(deserialize_with = "secret_string")]
+    pub private_key: SecretString,
     #[serde(default)]
     pub private_key_id: Option<String>,
     pub token_uri: String,
+}
+
+fn secret_string<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<SecretString, D::Error> {
+    String::deserialize(deserializer).map(SecretString::from)
 }
 
 impl ServiceAccount {
@@ -75,7 +84,7 @@ pub struct FcmClient {
 
 impl FcmClient {
     pub fn new(account: ServiceAccount, endpoint: &str, timeout: Duration) -> Result<Self, String> {
-        let signing_key = EncodingKey::from_rsa_pem(account.private_key.as_bytes())
+        let signing_key = EncodingKey::from_rsa_pem(account.private_key.expose_secret().as_bytes())
             .map_err(|cause| format!("private_key is not an RSA key in PEM: {cause}"))?;
         let http = reqwest::Client::builder()
             .timeout(timeout)

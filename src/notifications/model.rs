@@ -61,7 +61,9 @@ text_enum! {
     }
 }
 
-#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+/// A phone or browser that receives pushes. Its FCM token is a credential (whoever holds it can
+/// push to the device), so `Debug` leaves it out.
+#[derive(Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = devices)]
 pub struct Device {
     pub id: DeviceId,
@@ -70,6 +72,16 @@ pub struct Device {
     pub platform: Platform,
     pub created_at: NaiveDateTime,
     pub last_seen_at: NaiveDateTime,
+}
+
+impl std::fmt::Debug for Device {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Device")
+            .field("id", &self.id)
+            .field("user_id", &self.user_id)
+            .field("platform", &self.platform)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Local time window with no push; it may span midnight (22:00-07:00).

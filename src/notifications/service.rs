@@ -10,6 +10,7 @@ use super::model::{
 use super::push_message::visible_payload;
 use super::store;
 use crate::auth::Viewer;
+use crate::db::atomic::lock;
 use crate::db::events::{Committed, after_commit};
 use crate::db::{Db, DbConnection};
 use crate::error::{AppError, AppResult, InternalError};
@@ -144,33 +145,38 @@ pub async fn register_device(
     let user_id = viewer.user_id.clone();
     db.write(move |conn| {
         let now = Utc::now().naive_utc();
-        match store::device_by_token(conn, &token)? {
-            Some(device) if device.user_id == user_id => {
-                store::touch_device(conn, &device.id, platform, now)?;
-                Ok(Device {
-                    platform,
-                    last_seen_at: now,
-                    ..device
-                })
-            }
-            existing => {
-                if let Some(previous) = existing {
-                    // A new row, so pushes queued for the former owner lose their device.
+        // A token is inserted with ON CONFLICT DO NOTHING: when a concurrent registration wrote
+        // it first, the second pass finds it and proceeds as if it had come second.
+        for _ in 0..2 {
+            match store::device_by_token(conn, &token)? {
+                Some(device) if device.user_id == user_id => {
+                    store::touch_device(conn, &device.id, platform, now)?;
+                    return Ok(Device {
+                        platform,
+                        last_seen_at: now,
+                        ..device
+                    });
+                }
+                // A new row, so pushes queued for the former owner lose their device.
+                Some(previous) => {
                     store::delete_device(conn, &previous.id)?;
                 }
-                let device = Device {
-                    id: DeviceId::generate(),
-                    user_id: user_id.clone(),
-                    token,
-                    platform,
-                    created_at: now,
-                    last_seen_at: now,
-                };
-                store::insert_device(conn, &device)?;
+                None => {}
+            }
+            let device = Device {
+                id: DeviceId::generate(),
+                user_id: user_id.clone(),
+                token: token.clone(),
+                platform,
+                created_at: now,
+                last_seen_at: now,
+            };
+            if store::insert_device(conn, &device)? {
                 store::trim_user_devices(conn, &user_id, MAX_DEVICES_PER_USER)?;
-                Ok(device)
+                return Ok(device);
             }
         }
+        Err(AppError::Conflict(Message::DeviceRaced))
     })
     .await
 }
@@ -276,6 +282,8 @@ pub async fn update_preferences(
 ) -> AppResult<Preferences> {
     let user_id = viewer.user_id.clone();
     db.write(move |conn| {
+        // Concurrent changes take turns, each merging into what the previous one saved.
+        lock(conn, &user_id)?;
         let current = load_preferences(conn, &user_id)?;
         let time_text = |time: NaiveTime| time.format("%H:%M").to_string();
         let start = match form.quiet_hours_start {

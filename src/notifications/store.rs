@@ -15,6 +15,7 @@ use crate::db::schema::{
     devices, notification_data, notification_preferences, notifications, push_outbox, users,
 };
 use crate::ids::{DeviceId, NotificationId, PushId, UserId};
+use crate::on_backend;
 
 // ------------------------------------------------------------------ devices
 
@@ -26,11 +27,13 @@ pub fn device_by_token(conn: &mut DbConnection, token: &str) -> QueryResult<Opti
         .optional()
 }
 
-pub fn insert_device(conn: &mut DbConnection, device: &Device) -> QueryResult<()> {
-    diesel::insert_into(devices::table)
+/// Inserts a device; false when its token was registered meanwhile (by a concurrent request).
+pub fn insert_device(conn: &mut DbConnection, device: &Device) -> QueryResult<bool> {
+    let inserted = on_backend!(conn, |backend| diesel::insert_into(devices::table)
         .values(device)
-        .execute(conn)
-        .map(drop)
+        .on_conflict_do_nothing()
+        .execute(backend))?;
+    Ok(inserted == 1)
 }
 
 pub fn touch_device(
@@ -110,7 +113,7 @@ pub fn preferences(
         .optional()
 }
 
-/// Stores the person's preferences (in a write transaction: the check and the write cannot race).
+/// Stores the person's preferences (with the person's row locked: see `update_preferences`).
 pub fn save_preferences(conn: &mut DbConnection, row: &PreferencesRow) -> QueryResult<()> {
     let updated = diesel::update(notification_preferences::table.find(&row.user_id))
         .set(row)

@@ -410,20 +410,10 @@ async fn join_approve_remove_cycle(app: TestApp) {
 async fn the_last_facilitator_hands_over_before_leaving(app: TestApp) {
     let fac = app.register("fac@example.org").await;
     let bea = app.register("bea@example.org").await;
+    let cle = app.register("cle@example.org").await;
     let group = create_group(&app, &fac, group_input("Passage de relais", "PUBLIC")).await;
     join(&app, &bea, &group).await;
-    let leave = "mutation($id: ID!) { leaveGroup(groupId: $id) }";
-    let answer = app
-        .gql(Some(&fac.access_token), leave, json!({ "id": group }))
-        .await;
-    assert_eq!(error_code(&answer), "CONFLICT");
-    assert!(
-        answer["errors"][0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("confiez ce rôle")
-    );
-
+    join(&app, &cle, &group).await;
     let set_role = "mutation($group: ID!, $user: ID!, $role: MemberRole!) { setMemberRole(groupId: $group, userId: $user, role: $role) { role } }";
     let answer = app
         .gql(
@@ -445,23 +435,52 @@ async fn the_last_facilitator_hands_over_before_leaving(app: TestApp) {
         "CONFLICT",
         "the last facilitator cannot step down"
     );
-    let answer = app
-        .gql(
-            Some(&fac.access_token),
-            set_role,
-            json!({ "group": group, "user": bea.user_id, "role": "FACILITATOR" }),
-        )
-        .await;
-    assert_eq!(answer["data"]["setMemberRole"]["role"], "FACILITATOR");
+
+    // Leaving, the last facilitator hands the role to the longest-standing member.
+    let leave = "mutation($id: ID!) { leaveGroup(groupId: $id) }";
     let answer = app
         .gql(Some(&fac.access_token), leave, json!({ "id": group }))
         .await;
-    assert_eq!(answer["data"]["leaveGroup"], true);
-    // Alone, the last facilitator may leave.
+    assert_eq!(answer["data"]["leaveGroup"], true, "{answer}");
+    assert_eq!(
+        roles_in(&app, &cle, &group).await,
+        ["bea FACILITATOR", "cle MEMBER"]
+    );
     let answer = app
         .gql(Some(&bea.access_token), leave, json!({ "id": group }))
         .await;
     assert_eq!(answer["data"]["leaveGroup"], true);
+    assert_eq!(roles_in(&app, &cle, &group).await, ["cle FACILITATOR"]);
+    // Nobody left to take over: the last member cannot leave the group leaderless.
+    let answer = app
+        .gql(Some(&cle.access_token), leave, json!({ "id": group }))
+        .await;
+    assert_eq!(error_code(&answer), "CONFLICT");
+    assert_eq!(roles_in(&app, &cle, &group).await, ["cle FACILITATOR"]);
+}
+
+/// Each active member's display name and role, oldest first, as `viewer` reads them.
+async fn roles_in(app: &TestApp, viewer: &Session, group: &str) -> Vec<String> {
+    let answer = app
+        .gql(
+            Some(&viewer.access_token),
+            "query($id: ID!) { group(id: $id) { members { edges { node { role user { displayName } } } } } }",
+            json!({ "id": group }),
+        )
+        .await;
+    answer["data"]["group"]["members"]["edges"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{answer}"))
+        .iter()
+        .map(|edge| {
+            let node = &edge["node"];
+            format!(
+                "{} {}",
+                node["user"]["displayName"].as_str().unwrap(),
+                node["role"].as_str().unwrap()
+            )
+        })
+        .collect()
 }
 
 async fn only_active_members_reach_a_groups_content(app: TestApp) {
@@ -663,10 +682,17 @@ async fn anonymous_posts_hide_their_author_from_everyone(app: TestApp) {
         )
         .await;
     assert_eq!(answer["data"]["removePostAuthor"], true);
+    // The author stays a member (nobody else sees a change) but may no longer post there.
     let answer = app
         .gql(Some(&author.access_token), POSTS, json!({ "id": group }))
         .await;
-    assert_eq!(error_code(&answer), "FORBIDDEN", "the author is out");
+    assert!(answer["errors"].is_null(), "{answer}");
+    let refused = post(&app, &author, &group, "Encore moi", None, true).await;
+    assert_eq!(error_code(&refused), "FORBIDDEN");
+    assert!(
+        crate::helpers::error_message(&refused).contains("ne pouvez plus publier"),
+        "{refused}"
+    );
     assert_eq!(
         group_posts(&app, &member, &group).await.len(),
         1,
