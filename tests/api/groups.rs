@@ -23,12 +23,12 @@ const POSTS: &str = "query($id: ID!, $first: Int, $after: String) { group(id: $i
         edges { cursor node { id body anonymous viewerIsAuthor author { id displayName } replyCount } }
         pageInfo { hasNextPage endCursor } } } }";
 
-fn group_input(name: &str, visibility: &str) -> Value {
+pub fn group_input(name: &str, visibility: &str) -> Value {
     json!({ "name": name, "description": "Un espace pour souffler.", "topic": "burnout",
             "visibility": visibility, "language": "fr" })
 }
 
-async fn create_group(app: &TestApp, owner: &Session, input: Value) -> String {
+pub async fn create_group(app: &TestApp, owner: &Session, input: Value) -> String {
     let answer = app
         .gql(
             Some(&owner.access_token),
@@ -42,12 +42,12 @@ async fn create_group(app: &TestApp, owner: &Session, input: Value) -> String {
         .to_owned()
 }
 
-async fn join(app: &TestApp, who: &Session, group: &str) -> Value {
+pub async fn join(app: &TestApp, who: &Session, group: &str) -> Value {
     app.gql(Some(&who.access_token), JOIN, json!({ "id": group }))
         .await
 }
 
-async fn post(
+pub async fn post(
     app: &TestApp,
     who: &Session,
     group: &str,
@@ -63,7 +63,7 @@ async fn post(
     .await
 }
 
-async fn post_id(
+pub async fn post_id(
     app: &TestApp,
     who: &Session,
     group: &str,
@@ -123,6 +123,10 @@ on_both_backends!(
     blocked_people_disappear_from_the_blockers_view,
     group_pages_run_a_constant_number_of_statements,
     group_posts_arrive_live_to_members_only,
+    moderating_an_anonymous_post_changes_nothing_others_can_see,
+    a_facilitator_cannot_silence_a_co_facilitator_through_an_anonymous_post,
+    reports_of_one_post_all_show_it_and_one_member_reports_it_once,
+    a_blocked_persons_replies_do_not_notify_the_blocker,
 );
 
 async fn groups_are_validated_and_names_unique(app: TestApp) {
@@ -460,7 +464,7 @@ async fn the_last_facilitator_hands_over_before_leaving(app: TestApp) {
 }
 
 /// Each active member's display name and role, oldest first, as `viewer` reads them.
-async fn roles_in(app: &TestApp, viewer: &Session, group: &str) -> Vec<String> {
+pub async fn roles_in(app: &TestApp, viewer: &Session, group: &str) -> Vec<String> {
     let answer = app
         .gql(
             Some(&viewer.access_token),
@@ -1187,4 +1191,251 @@ async fn erasing_the_last_facilitator_hands_the_group_over(app: TestApp) {
         group_posts(&app, &bob, &group).await.is_empty(),
         "the erased person's posts went with them"
     );
+}
+
+/// Everything `viewer` can read about `group` and their own inbox, except the posts themselves.
+async fn observable(app: &TestApp, viewer: &Session, group: &str) -> Value {
+    let group_view = app
+        .gql(
+            Some(&viewer.access_token),
+            "query($id: ID!) { group(id: $id) { memberCount
+                members { edges { cursor node { role status createdAt user { id displayName } } } }
+                pendingRequests { user { id } status createdAt } } }",
+            json!({ "id": group }),
+        )
+        .await;
+    let inbox = app
+        .gql(
+            Some(&viewer.access_token),
+            "{ unreadNotificationCount notifications { edges { node { id kind title body } } } }",
+            json!({}),
+        )
+        .await;
+    json!({ "group": group_view, "inbox": inbox })
+}
+
+async fn moderating_an_anonymous_post_changes_nothing_others_can_see(app: TestApp) {
+    let fac = app.register("fac@example.org").await;
+    let author = app.register("author@example.org").await;
+    let member = app.register("member@example.org").await;
+    let pending = app.register("pending@example.org").await;
+    let moderator = app.register("mod@example.org").await;
+    grant_role(&app.state.db, "mod@example.org", Role::Moderator)
+        .await
+        .unwrap();
+    let group = create_group(&app, &fac, group_input("Cercle discret", "PRIVATE")).await;
+    for who in [&author, &member] {
+        join(&app, who, &group).await;
+        app.gql(
+            Some(&fac.access_token),
+            "mutation($group: ID!, $user: ID!) { approveMembership(groupId: $group, userId: $user) { status } }",
+            json!({ "group": group, "user": who.user_id }),
+        )
+        .await;
+    }
+    join(&app, &pending, &group).await;
+    let first = post_id(&app, &author, &group, "Je n'en peux plus", None, true).await;
+    let second = post_id(&app, &author, &group, "Toujours moi", None, true).await;
+
+    for (actor, post) in [(&fac, &first), (&moderator, &second)] {
+        let before_fac = observable(&app, &fac, &group).await;
+        let before_member = observable(&app, &member, &group).await;
+        let log_before = app
+            .gql(
+                Some(&moderator.access_token),
+                "{ moderationLog { edges { node { id } } } }",
+                json!({}),
+            )
+            .await;
+        let answer = app
+            .gql(
+                Some(&actor.access_token),
+                "mutation($id: ID!) { removePostAuthor(postId: $id, reason: \"propos blessants\") }",
+                json!({ "id": post }),
+            )
+            .await;
+        assert_eq!(answer["data"]["removePostAuthor"], true, "{answer}");
+        assert_eq!(observable(&app, &fac, &group).await, before_fac);
+        assert_eq!(observable(&app, &member, &group).await, before_member);
+        // The log gains one entry that names nobody but the moderator.
+        let log = app
+            .gql(
+                Some(&moderator.access_token),
+                "{ moderationLog { edges { node { action actor { id } targetUser { id } postId } } } }",
+                json!({}),
+            )
+            .await;
+        let entries = log["data"]["moderationLog"]["edges"].as_array().unwrap();
+        assert_eq!(
+            entries.len(),
+            log_before["data"]["moderationLog"]["edges"]
+                .as_array()
+                .unwrap()
+                .len()
+                + 1
+        );
+        assert_eq!(entries[0]["node"]["targetUser"], json!(null));
+        assert!(!log.to_string().contains(&author.user_id), "{log}");
+    }
+    // Only the author is told, and only the author is refused.
+    let inbox = app
+        .gql(
+            Some(&author.access_token),
+            "{ notifications { edges { node { kind } } } }",
+            json!({}),
+        )
+        .await;
+    let kinds: Vec<&str> = inbox["data"]["notifications"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|edge| edge["node"]["kind"].as_str())
+        .collect();
+    assert!(
+        kinds.contains(&"POST_REMOVED_POSTING_SUSPENDED"),
+        "{kinds:?}"
+    );
+    let refused = post(&app, &author, &group, "Et maintenant ?", None, false).await;
+    assert_eq!(error_code(&refused), "FORBIDDEN");
+    let allowed = post(&app, &member, &group, "Courage à tous", None, false).await;
+    assert!(allowed["errors"].is_null(), "{allowed}");
+}
+
+async fn a_facilitator_cannot_silence_a_co_facilitator_through_an_anonymous_post(app: TestApp) {
+    let fac = app.register("fac@example.org").await;
+    let co = app.register("co@example.org").await;
+    let moderator = app.register("mod@example.org").await;
+    grant_role(&app.state.db, "mod@example.org", Role::Moderator)
+        .await
+        .unwrap();
+    let group = create_group(&app, &fac, group_input("Co-animation", "PUBLIC")).await;
+    join(&app, &co, &group).await;
+    app.gql(
+        Some(&fac.access_token),
+        "mutation($group: ID!, $user: ID!) { setMemberRole(groupId: $group, userId: $user, role: FACILITATOR) { role } }",
+        json!({ "group": group, "user": co.user_id }),
+    )
+    .await;
+    let remove = "mutation($id: ID!) { removePostAuthor(postId: $id) }";
+    let anonymous = post_id(&app, &co, &group, "Anonyme", None, true).await;
+    let answer = app
+        .gql(Some(&fac.access_token), remove, json!({ "id": anonymous }))
+        .await;
+    assert_eq!(answer["data"]["removePostAuthor"], true);
+    assert_eq!(
+        group_posts(&app, &fac, &group).await.len(),
+        0,
+        "the post went"
+    );
+    let still = post(&app, &co, &group, "Toujours là", None, false).await;
+    assert!(
+        still["errors"].is_null(),
+        "the co-facilitator still posts: {still}"
+    );
+    assert_eq!(
+        roles_in(&app, &fac, &group).await,
+        ["fac FACILITATOR", "co FACILITATOR"]
+    );
+
+    // A moderator may: the co-facilitator stays a facilitator but no longer posts.
+    let anonymous = post_id(&app, &co, &group, "Anonyme encore", None, true).await;
+    let answer = app
+        .gql(
+            Some(&moderator.access_token),
+            remove,
+            json!({ "id": anonymous }),
+        )
+        .await;
+    assert_eq!(answer["data"]["removePostAuthor"], true);
+    let refused = post(&app, &co, &group, "Et là ?", None, false).await;
+    assert_eq!(error_code(&refused), "FORBIDDEN");
+    assert_eq!(
+        roles_in(&app, &fac, &group).await,
+        ["fac FACILITATOR", "co FACILITATOR"]
+    );
+}
+
+async fn reports_of_one_post_all_show_it_and_one_member_reports_it_once(app: TestApp) {
+    let fac = app.register("fac@example.org").await;
+    let members = [
+        app.register("one@example.org").await,
+        app.register("two@example.org").await,
+    ];
+    let moderator = app.register("mod@example.org").await;
+    grant_role(&app.state.db, "mod@example.org", Role::Moderator)
+        .await
+        .unwrap();
+    let group = create_group(&app, &fac, group_input("Signalé deux fois", "PUBLIC")).await;
+    let reported = post_id(&app, &fac, &group, "Publication signalée", None, false).await;
+    let report = "mutation($id: ID!) { reportPost(postId: $id, reason: \"inapproprié\") }";
+    for who in &members {
+        join(&app, who, &group).await;
+        let answer = app
+            .gql(Some(&who.access_token), report, json!({ "id": reported }))
+            .await;
+        assert_eq!(answer["data"]["reportPost"], true, "{answer}");
+    }
+    let again = app
+        .gql(
+            Some(&members[0].access_token),
+            report,
+            json!({ "id": reported }),
+        )
+        .await;
+    assert_eq!(error_code(&again), "CONFLICT");
+    let queue = app
+        .gql(
+            Some(&moderator.access_token),
+            "{ openReports { edges { node { post { id } } } } }",
+            json!({}),
+        )
+        .await;
+    let posts: Vec<&Value> = queue["data"]["openReports"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|edge| &edge["node"]["post"]["id"])
+        .collect();
+    assert_eq!(posts, [&json!(reported), &json!(reported)], "{queue}");
+}
+
+async fn a_blocked_persons_replies_do_not_notify_the_blocker(app: TestApp) {
+    let ana = app.register("ana@example.org").await;
+    let bob = app.register("bob@example.org").await;
+    let group = create_group(&app, &ana, group_input("Bloqués", "PUBLIC")).await;
+    join(&app, &bob, &group).await;
+    let parent = post_id(&app, &ana, &group, "Une question", None, false).await;
+    let replies = || async {
+        let inbox = app
+            .gql(
+                Some(&ana.access_token),
+                "{ notifications { edges { node { kind } } } }",
+                json!({}),
+            )
+            .await;
+        inbox["data"]["notifications"]["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|edge| edge["node"]["kind"] == "POST_REPLY")
+            .count()
+    };
+    post_id(&app, &bob, &group, "Avant le blocage", Some(&parent), false).await;
+    assert_eq!(replies().await, 1);
+    app.gql(
+        Some(&ana.access_token),
+        "mutation($id: ID!) { blockUser(userId: $id) }",
+        json!({ "id": bob.user_id }),
+    )
+    .await;
+    post_id(&app, &bob, &group, "Après le blocage", Some(&parent), false).await;
+    assert_eq!(
+        replies().await,
+        1,
+        "a signed reply of a blocked person stays silent"
+    );
+    // An anonymous reply is shown to the blocker like any other, so it is told like any other:
+    // staying silent would reveal who wrote it.
+    post_id(&app, &bob, &group, "Anonyme", Some(&parent), true).await;
+    assert_eq!(replies().await, 2);
 }

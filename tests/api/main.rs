@@ -34,4 +34,5 @@ mod fake_fcm;
 mod groups;
 mod helpers;
 mod notifications;
+mod races;
 mod server;

@@ -1,0 +1,289 @@
+//! Rules that depend on current state, hit by concurrent requests. SQLite serialises writers, so
+//! these prove something only on PostgreSQL; they run on both all the same.
+
+use futures_util::future::join_all;
+use relais::accounts::model::Role;
+use relais::accounts::service::grant_role;
+use serde_json::{Value, json};
+
+use crate::groups::{create_group, group_input, join, post_id, roles_in};
+use crate::helpers::{Session, TestApp, error_code};
+
+on_both_backends!(
+    concurrent_refreshes_of_one_token_give_one_pair_and_end_the_session,
+    facilitators_leaving_or_stepping_down_at_once_leave_the_group_led,
+    a_report_resolved_twice_at_once_is_resolved_and_logged_once,
+    concurrent_writes_of_one_row_get_what_a_single_request_gets,
+);
+
+/// The same operation `times` times at once, by `who`.
+async fn at_once(
+    app: &TestApp,
+    who: Option<&Session>,
+    times: usize,
+    query: &str,
+    variables: Value,
+) -> Vec<Value> {
+    let token = who.map(|session| session.access_token.as_str());
+    join_all((0..times).map(|_| app.gql(token, query, variables.clone()))).await
+}
+
+/// How many answers succeeded, and every error code among the others.
+fn outcomes(answers: &[Value]) -> (usize, Vec<String>) {
+    let successes = answers
+        .iter()
+        .filter(|answer| answer["errors"].is_null())
+        .count();
+    let codes = answers
+        .iter()
+        .filter(|answer| !answer["errors"].is_null())
+        .map(|answer| error_code(answer).to_owned())
+        .collect();
+    (successes, codes)
+}
+
+async fn concurrent_refreshes_of_one_token_give_one_pair_and_end_the_session(app: TestApp) {
+    let session = app.register("ana@example.org").await;
+    let answers = at_once(
+        &app,
+        None,
+        8,
+        "mutation($token: String!) { refreshSession(refreshToken: $token) { accessToken } }",
+        json!({ "token": session.refresh_token }),
+    )
+    .await;
+    let (successes, codes) = outcomes(&answers);
+    assert_eq!(successes, 1, "{answers:?}");
+    assert!(
+        codes.iter().all(|code| code == "UNAUTHENTICATED"),
+        "{codes:?}"
+    );
+    // The others were replays: the session, the winner's new pair included, is over.
+    let winner = answers
+        .iter()
+        .find_map(|answer| answer["data"]["refreshSession"]["accessToken"].as_str())
+        .unwrap();
+    let me = app.gql(Some(winner), "{ me { email } }", json!({})).await;
+    assert_eq!(error_code(&me), "UNAUTHENTICATED");
+}
+
+async fn facilitators_leaving_or_stepping_down_at_once_leave_the_group_led(app: TestApp) {
+    let ana = app.register("ana@example.org").await;
+    let bea = app.register("bea@example.org").await;
+    let cle = app.register("cle@example.org").await;
+    let promote = "mutation($group: ID!, $user: ID!, $role: MemberRole!) {
+        setMemberRole(groupId: $group, userId: $user, role: $role) { role } }";
+    for round in 0..4 {
+        let group = create_group(
+            &app,
+            &ana,
+            group_input(&format!("Relais {round}"), "PUBLIC"),
+        )
+        .await;
+        join(&app, &bea, &group).await;
+        join(&app, &cle, &group).await;
+        app.gql(
+            Some(&ana.access_token),
+            promote,
+            json!({ "group": group, "user": bea.user_id, "role": "FACILITATOR" }),
+        )
+        .await;
+        // Both facilitators step down at once: one of them stays.
+        let steps = join_all([&ana, &bea].map(|who| {
+            app.gql(
+                Some(&who.access_token),
+                promote,
+                json!({ "group": group, "user": who.user_id, "role": "MEMBER" }),
+            )
+        }))
+        .await;
+        let (successes, codes) = outcomes(&steps);
+        assert_eq!((successes, codes), (1, vec!["CONFLICT".to_owned()]));
+        let facilitators = roles_in(&app, &cle, &group)
+            .await
+            .into_iter()
+            .filter(|role| role.ends_with("FACILITATOR"))
+            .count();
+        assert_eq!(facilitators, 1);
+
+        // Both facilitators leave at once: the remaining member takes over.
+        let other_group = create_group(
+            &app,
+            &ana,
+            group_input(&format!("Départs {round}"), "PUBLIC"),
+        )
+        .await;
+        join(&app, &bea, &other_group).await;
+        join(&app, &cle, &other_group).await;
+        app.gql(
+            Some(&ana.access_token),
+            promote,
+            json!({ "group": other_group, "user": bea.user_id, "role": "FACILITATOR" }),
+        )
+        .await;
+        let leaves = join_all([&ana, &bea].map(|who| {
+            app.gql(
+                Some(&who.access_token),
+                "mutation($id: ID!) { leaveGroup(groupId: $id) }",
+                json!({ "id": other_group }),
+            )
+        }))
+        .await;
+        assert_eq!(outcomes(&leaves).0, 2, "{leaves:?}");
+        assert_eq!(
+            roles_in(&app, &cle, &other_group).await,
+            ["cle FACILITATOR"]
+        );
+    }
+}
+
+async fn a_report_resolved_twice_at_once_is_resolved_and_logged_once(app: TestApp) {
+    let fac = app.register("fac@example.org").await;
+    let moderators = [
+        app.register("mod1@example.org").await,
+        app.register("mod2@example.org").await,
+    ];
+    for email in ["mod1@example.org", "mod2@example.org"] {
+        grant_role(&app.state.db, email, Role::Moderator)
+            .await
+            .unwrap();
+    }
+    let group = create_group(&app, &fac, group_input("Signalements", "PUBLIC")).await;
+    let post = post_id(&app, &fac, &group, "À signaler", None, false).await;
+    app.gql(
+        Some(&fac.access_token),
+        "mutation($id: ID!) { reportPost(postId: $id, reason: \"test\") }",
+        json!({ "id": post }),
+    )
+    .await;
+    let reports = app
+        .gql(
+            Some(&moderators[0].access_token),
+            "{ openReports { edges { node { id } } } }",
+            json!({}),
+        )
+        .await;
+    let report = reports["data"]["openReports"]["edges"][0]["node"]["id"].clone();
+    let resolve = "mutation($id: ID!) { resolveReport(id: $id, resolution: \"vu\") { status } }";
+    let answers = join_all(
+        moderators
+            .iter()
+            .chain(moderators.iter())
+            .map(|who| app.gql(Some(&who.access_token), resolve, json!({ "id": report }))),
+    )
+    .await;
+    let (successes, codes) = outcomes(&answers);
+    assert_eq!(successes, 1, "{answers:?}");
+    assert!(codes.iter().all(|code| code == "CONFLICT"), "{codes:?}");
+    let log = app
+        .gql(
+            Some(&moderators[0].access_token),
+            "{ moderationLog { edges { node { action } } } }",
+            json!({}),
+        )
+        .await;
+    let resolutions = log["data"]["moderationLog"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|edge| edge["node"]["action"] == "RESOLVE_REPORT")
+        .count();
+    assert_eq!(resolutions, 1);
+}
+
+async fn concurrent_writes_of_one_row_get_what_a_single_request_gets(app: TestApp) {
+    let ana = app.register("ana@example.org").await;
+    let bob = app.register("bob@example.org").await;
+    let moderators = [
+        app.register("mod1@example.org").await,
+        app.register("mod2@example.org").await,
+    ];
+    for email in ["mod1@example.org", "mod2@example.org"] {
+        grant_role(&app.state.db, email, Role::Moderator)
+            .await
+            .unwrap();
+    }
+
+    // One device token registered six times at once: one device.
+    let answers = at_once(
+        &app,
+        Some(&ana),
+        6,
+        "mutation { registerDevice(token: \"fcm-race\", platform: ANDROID) { id } }",
+        json!({}),
+    )
+    .await;
+    assert_eq!(outcomes(&answers), (6, vec![]), "{answers:?}");
+    let devices = app
+        .gql(Some(&ana.access_token), "{ myDevices { id } }", json!({}))
+        .await;
+    assert_eq!(devices["data"]["myDevices"].as_array().unwrap().len(), 1);
+
+    // Four preference changes at once, each of one field: all four are kept.
+    let fields = ["groupActivity", "mentorship", "workshop", "checkinReminder"];
+    let answers = join_all(fields.map(|field| {
+        app.gql(
+            Some(&ana.access_token),
+            "mutation($input: NotificationPreferencesInput!) {
+                updateNotificationPreferences(input: $input) { groupActivity } }",
+            json!({ "input": { field: false } }),
+        )
+    }))
+    .await;
+    assert_eq!(outcomes(&answers), (4, vec![]), "{answers:?}");
+    let preferences = app
+        .gql(
+            Some(&ana.access_token),
+            "{ notificationPreferences { groupActivity mentorship workshop checkinReminder } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        preferences["data"]["notificationPreferences"],
+        json!({ "groupActivity": false, "mentorship": false, "workshop": false, "checkinReminder": false })
+    );
+
+    // One block six times at once: blocked once, the others find it done.
+    let answers = at_once(
+        &app,
+        Some(&ana),
+        6,
+        "mutation($id: ID!) { blockUser(userId: $id) }",
+        json!({ "id": bob.user_id }),
+    )
+    .await;
+    assert_eq!(outcomes(&answers), (6, vec![]), "{answers:?}");
+    let newly = answers
+        .iter()
+        .filter(|answer| answer["data"]["blockUser"] == true)
+        .count();
+    assert_eq!(newly, 1);
+
+    // Joining four times at once: one membership, the others CONFLICT.
+    let group = create_group(&app, &ana, group_input("Course", "PUBLIC")).await;
+    let answers = at_once(
+        &app,
+        Some(&bob),
+        4,
+        "mutation($id: ID!) { joinGroup(groupId: $id) { status } }",
+        json!({ "id": group }),
+    )
+    .await;
+    let (successes, codes) = outcomes(&answers);
+    assert_eq!(successes, 1, "{answers:?}");
+    assert_eq!(codes, ["CONFLICT"; 3]);
+
+    // Two moderators remove the same member at once: removed once; the other is told they are
+    // not a member any more, as a second request would be.
+    let answers = join_all(moderators.iter().map(|who| {
+        app.gql(
+            Some(&who.access_token),
+            "mutation($group: ID!, $user: ID!) { removeMember(groupId: $group, userId: $user) }",
+            json!({ "group": group, "user": bob.user_id }),
+        )
+    }))
+    .await;
+    let (successes, codes) = outcomes(&answers);
+    assert_eq!((successes, codes), (1, vec!["BAD_USER_INPUT".to_owned()]));
+    assert_eq!(roles_in(&app, &ana, &group).await, ["ana FACILITATOR"]);
+}
