@@ -33,7 +33,8 @@ impl PasswordGate {
 
     /// Whether `password` opens `account` (a normalised email or a user id), whose stored hash is
     /// `phc` (`None`: no such account; the check takes as long). Counted as an attempt on
-    /// `account` from `client` before the hash is checked.
+    /// `account` from `client` before the hash is checked. The caller has [`Self::admit`]ted the
+    /// request first (before looking the hash up).
     pub async fn check(
         &self,
         account: &str,
@@ -41,7 +42,6 @@ impl PasswordGate {
         password: SecretString,
         phc: Option<String>,
     ) -> AppResult<bool> {
-        self.admit(client)?;
         self.throttle
             .begin_attempt(account, client.0, Instant::now())?;
         let matches = self.hasher.verify(password, phc).await?;

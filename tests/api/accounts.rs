@@ -5,7 +5,7 @@ use diesel::prelude::*;
 use relais::accounts::model::Role;
 use relais::accounts::service::grant_role;
 use relais::db::schema::{session_tokens, user_languages, users};
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, error_code, error_field, error_message, session_of};
 
@@ -586,5 +586,173 @@ async fn repeated_failed_sign_ins_are_throttled(app: TestApp) {
     assert!(
         other["data"]["login"]["accessToken"].is_string(),
         "other accounts are unaffected"
+    );
+}
+
+on_both_backends!(with(crate::accounts::behind_a_proxy_with_five_sign_ins_a_minute) =>
+    sign_in_calls_are_limited_per_client_address,
+    a_wrong_password_on_delete_account_is_throttled_like_a_sign_in,
+);
+
+on_both_backends!(with(crate::accounts::behind_a_proxy) =>
+    parallel_guesses_cannot_slip_past_the_account_lockout,
+);
+
+/// Requests come through a reverse proxy on 127.0.0.1 that names the client in
+/// `X-Forwarded-For`.
+pub fn behind_a_proxy(config: &mut relais::config::ServerConfig) {
+    config.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
+}
+
+/// [`behind_a_proxy`], each client getting 5 sign-in calls a minute.
+pub fn behind_a_proxy_with_five_sign_ins_a_minute(config: &mut relais::config::ServerConfig) {
+    behind_a_proxy(config);
+    config.auth_rate_per_minute = std::num::NonZeroU32::new(5).unwrap();
+}
+
+/// `login` as a client at `address` (through the trusted proxy).
+async fn login_from(app: &TestApp, address: &str, email: &str, password: &str) -> Value {
+    let response = app
+        .post_graphql(
+            json!({
+                "query": "mutation($email: String!, $password: String!) { login(email: $email, password: $password) { accessToken } }",
+                "variables": { "email": email, "password": password },
+            }),
+            &[("x-forwarded-for", &format!("{address}, 127.0.0.1"))],
+        )
+        .await;
+    response.json().await.unwrap()
+}
+
+async fn sign_in_calls_are_limited_per_client_address(app: TestApp) {
+    app.register("ana@example.org").await;
+    for _ in 0..5 {
+        let answer = login_from(&app, "203.0.113.5", "nobody@example.org", "wrong password").await;
+        assert_eq!(error_code(&answer), "UNAUTHENTICATED", "{answer}");
+    }
+    let refused = login_from(
+        &app,
+        "203.0.113.5",
+        "ana@example.org",
+        "a long enough password",
+    )
+    .await;
+    assert_eq!(error_code(&refused), "RATE_LIMITED");
+    let retry = refused["errors"][0]["extensions"]["retryAfterSeconds"]
+        .as_u64()
+        .unwrap();
+    assert!((1..=60).contains(&retry), "{refused}");
+    // Another client keeps its own budget.
+    let answer = login_from(
+        &app,
+        "198.51.100.7",
+        "ana@example.org",
+        "a long enough password",
+    )
+    .await;
+    assert!(
+        answer["data"]["login"]["accessToken"].is_string(),
+        "{answer}"
+    );
+    // refreshSession spends the same budget.
+    for _ in 0..4 {
+        login_from(&app, "192.0.2.9", "nobody@example.org", "wrong password").await;
+    }
+    let response = app
+        .post_graphql(
+            json!({ "query": "mutation { refreshSession(refreshToken: \"x\") { accessToken } }" }),
+            &[("x-forwarded-for", "192.0.2.9")],
+        )
+        .await;
+    let answer: Value = response.json().await.unwrap();
+    assert_eq!(
+        error_code(&answer),
+        "UNAUTHENTICATED",
+        "the fifth call is allowed"
+    );
+    let response = app
+        .post_graphql(
+            json!({ "query": "mutation { refreshSession(refreshToken: \"x\") { accessToken } }" }),
+            &[("x-forwarded-for", "192.0.2.9")],
+        )
+        .await;
+    let answer: Value = response.json().await.unwrap();
+    assert_eq!(error_code(&answer), "RATE_LIMITED");
+}
+
+async fn parallel_guesses_cannot_slip_past_the_account_lockout(app: TestApp) {
+    app.register("ana@example.org").await;
+    // Twenty wrong guesses at once from one address: each is counted before its hash is checked,
+    // so at most ten are checked and the rest are refused.
+    let guesses = futures_util::future::join_all(
+        (0..20).map(|_| login_from(&app, "203.0.113.66", "ana@example.org", "wrong password")),
+    )
+    .await;
+    let checked = guesses
+        .iter()
+        .filter(|answer| error_code(answer) == "UNAUTHENTICATED")
+        .count();
+    let refused = guesses
+        .iter()
+        .filter(|answer| error_code(answer) == "RATE_LIMITED")
+        .count();
+    assert_eq!((checked, refused), (10, 10), "{guesses:?}");
+    // Locked out from there, even with the right password...
+    let answer = login_from(
+        &app,
+        "203.0.113.66",
+        "ana@example.org",
+        "a long enough password",
+    )
+    .await;
+    assert_eq!(error_code(&answer), "RATE_LIMITED");
+    // ...but the owner, from their own address, still signs in.
+    let answer = login_from(
+        &app,
+        "198.51.100.7",
+        "ana@example.org",
+        "a long enough password",
+    )
+    .await;
+    assert!(
+        answer["data"]["login"]["accessToken"].is_string(),
+        "{answer}"
+    );
+}
+
+async fn a_wrong_password_on_delete_account_is_throttled_like_a_sign_in(app: TestApp) {
+    let session = app.register("ana@example.org").await;
+    let bearer = format!("Bearer {}", session.access_token);
+    let mut codes = Vec::new();
+    for _ in 0..6 {
+        let response = app
+            .post_graphql(
+                json!({ "query": "mutation { deleteAccount(password: \"not my password\") }" }),
+                &[
+                    ("authorization", &bearer),
+                    ("x-forwarded-for", "203.0.113.5"),
+                ],
+            )
+            .await;
+        let answer: Value = response.json().await.unwrap();
+        codes.push(error_code(&answer).to_owned());
+    }
+    assert_eq!(
+        codes,
+        [
+            "BAD_USER_INPUT",
+            "BAD_USER_INPUT",
+            "BAD_USER_INPUT",
+            "BAD_USER_INPUT",
+            "BAD_USER_INPUT",
+            "RATE_LIMITED"
+        ]
+    );
+    let me = app
+        .gql(Some(&session.access_token), "{ me { email } }", json!({}))
+        .await;
+    assert_eq!(
+        me["data"]["me"]["email"], "ana@example.org",
+        "nothing was erased"
     );
 }

@@ -26,7 +26,7 @@ pub struct TestApp {
     pub database_url: String,
     handle: ServerHandle,
     background: relais::app::Background,
-    push: PushConfig,
+    config: ServerConfig,
     /// Keeps the SQLite file's directory alive as long as the app (and its restarts).
     _files: Option<Arc<tempfile::TempDir>>,
     /// The PostgreSQL schema this test made, dropped with it.
@@ -71,6 +71,18 @@ pub async fn spawn_app_with(
     environment: Environment,
     push: PushConfig,
 ) -> Option<TestApp> {
+    spawn_app_configured(backend, |config| {
+        config.environment = environment;
+        config.push = push;
+    })
+    .await
+}
+
+/// An app whose test settings `adjust` changes first.
+pub async fn spawn_app_configured(
+    backend: Backend,
+    adjust: impl FnOnce(&mut ServerConfig),
+) -> Option<TestApp> {
     let (database_url, files, schema) = match backend {
         Backend::Sqlite => {
             let dir = tempfile::tempdir().expect("temporary directory");
@@ -84,7 +96,9 @@ pub async fn spawn_app_with(
             (url, None, Some(schema))
         }
     };
-    let mut app = start(database_url, files, environment, push).await;
+    let mut config = test_config(&database_url, Environment::Development, quiet_push());
+    adjust(&mut config);
+    let mut app = start(config, files).await;
     app.schema = schema;
     Some(app)
 }
@@ -151,12 +165,7 @@ fn drop_postgres_schema(schema: &str) {
     }
 }
 
-async fn start(
-    database_url: String,
-    files: Option<Arc<tempfile::TempDir>>,
-    environment: Environment,
-    push: PushConfig,
-) -> TestApp {
+async fn start(config: ServerConfig, files: Option<Arc<tempfile::TempDir>>) -> TestApp {
     // Logs go through the test harness, shown only for failing tests.
     let _already_installed = tracing_subscriber::fmt()
         .with_env_filter(
@@ -165,14 +174,14 @@ async fn start(
         )
         .with_test_writer()
         .try_init();
-    let config = test_config(&database_url, environment, push.clone());
-    let state = app::build_state(config).await.expect("app state");
+    let database_url = config.database_url.as_str().to_owned();
+    let state = app::build_state(config.clone()).await.expect("app state");
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     let server = app::serve(state.clone(), listener).expect("server");
     let handle = server.handle();
     tokio::spawn(server);
-    let background = relais::app::Background::start(&state, push.workers);
+    let background = relais::app::Background::start(&state, config.push.workers);
     TestApp {
         base_url: format!("http://127.0.0.1:{port}"),
         state,
@@ -180,7 +189,7 @@ async fn start(
         database_url,
         handle,
         background,
-        push,
+        config,
         _files: files,
         schema: None,
     }
@@ -207,13 +216,7 @@ impl TestApp {
     pub async fn restart(mut self) -> TestApp {
         self.handle.stop(true).await;
         self.stop_background().await;
-        let mut restarted = start(
-            self.database_url.clone(),
-            self._files.clone(),
-            Environment::Development,
-            self.push.clone(),
-        )
-        .await;
+        let mut restarted = start(self.config.clone(), self._files.clone()).await;
         restarted.schema = self.schema.take();
         restarted
     }
@@ -371,7 +374,11 @@ impl CuttableRelay {
 
 /// An app on `database_url` (development settings).
 pub async fn spawn_app_on(database_url: String) -> TestApp {
-    start(database_url, None, Environment::Development, quiet_push()).await
+    start(
+        test_config(&database_url, Environment::Development, quiet_push()),
+        None,
+    )
+    .await
 }
 
 /// Push settings aimed at `fcm`, with short delays so that retries happen within a test.

@@ -7,19 +7,31 @@
 #![allow(clippy::unwrap_used)]
 
 /// Declares, for each async test body `name(app: TestApp)`, a `name::sqlite` and a
-/// `name::postgres` test.
+/// `name::postgres` test; `with(adjust) => names` first adjusts the apps' settings.
 macro_rules! on_both_backends {
-    ($($name:ident),+ $(,)?) => {$(
+    ($($name:ident),+ $(,)?) => {
+        on_both_backends!(with(|_| {}) => $($name),+);
+    };
+    (with($adjust:expr) => $($name:ident),+ $(,)?) => {$(
         mod $name {
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn sqlite() {
-                let app = crate::helpers::spawn_app(crate::helpers::Backend::Sqlite).await;
+                let app = crate::helpers::spawn_app_configured(
+                    crate::helpers::Backend::Sqlite,
+                    $adjust,
+                )
+                .await;
                 super::$name(app.expect("SQLite is always available")).await;
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn postgres() {
-                match crate::helpers::spawn_app(crate::helpers::Backend::Postgres).await {
+                match crate::helpers::spawn_app_configured(
+                    crate::helpers::Backend::Postgres,
+                    $adjust,
+                )
+                .await
+                {
                     Some(app) => super::$name(app).await,
                     None => eprintln!("TEST_POSTGRES_URL unset: PostgreSQL run skipped"),
                 }
