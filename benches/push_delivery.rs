@@ -103,7 +103,7 @@ async fn run() {
         recipients.push(tokens.user_id);
     }
 
-    let background = app::Background::start(&state, state.config.push.workers);
+    let background = relais::background::Background::start(&state, state.config.push.workers);
     let started = Instant::now();
     let producers: Vec<_> = recipients
         .chunks(USERS / PRODUCERS)

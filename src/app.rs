@@ -21,7 +21,6 @@ use crate::error::{AppError, AppResult};
 use crate::graphql::{self, AppState, RelaisSchema, SharedState};
 use crate::i18n::{self, Locale};
 use crate::notifications::dispatcher::{self, PushSender};
-use crate::notifications::service as notifications;
 
 /// Largest request body accepted on `/graphql`.
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
@@ -57,6 +56,7 @@ pub async fn build_state(config: ServerConfig) -> Result<SharedState, StartError
         config,
         push,
         passwords,
+        workers: Arc::default(),
     }))
 }
 
@@ -243,13 +243,26 @@ async fn subscriptions(
         .start(&request, payload)
 }
 
+/// 200 when the database answers and every push dispatcher this process expects is running;
+/// 503 otherwise, saying which.
 async fn health(state: web::Data<SharedState>) -> HttpResponse {
     let database = state.db.backend().name();
-    if state.db.is_healthy().await {
-        HttpResponse::Ok().json(json!({ "status": "ok", "database": database }))
+    let workers = &state.workers;
+    let dispatchers = json!({
+        "expected": workers.expected(),
+        "running": workers.running(),
+        "restarts": workers.restarts(),
+    });
+    let (status, healthy) = match (state.db.is_healthy().await, workers.all_running()) {
+        (true, true) => ("ok", true),
+        (false, _) => ("unavailable", false),
+        (true, false) => ("degraded", false),
+    };
+    let body = json!({ "status": status, "database": database, "dispatchers": dispatchers });
+    if healthy {
+        HttpResponse::Ok().json(body)
     } else {
-        HttpResponse::ServiceUnavailable()
-            .json(json!({ "status": "unavailable", "database": database }))
+        HttpResponse::ServiceUnavailable().json(body)
     }
 }
 
@@ -281,80 +294,4 @@ async fn metrics(state: web::Data<SharedState>) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4")
         .body(text)
-}
-
-/// The work a server does besides answering requests: push dispatchers and housekeeping.
-pub struct Background {
-    shutdown: tokio::sync::watch::Sender<bool>,
-    tasks: Vec<tokio::task::JoinHandle<()>>,
-}
-
-impl Background {
-    /// Starts `workers` push dispatchers (one at most on SQLite, whose writes serialise anyway)
-    /// and the hourly housekeeping.
-    pub fn start(state: &SharedState, workers: usize) -> Self {
-        let (shutdown, stop) = tokio::sync::watch::channel(false);
-        let workers = match state.db.backend() {
-            crate::db::Backend::Sqlite => workers.min(1),
-            crate::db::Backend::Postgres => workers,
-        };
-        let mut tasks = dispatcher::spawn_workers(
-            &state.db,
-            &state.push,
-            Arc::new(state.config.push.clone()),
-            workers,
-            &stop,
-        );
-        tasks.push(spawn_housekeeping(state.clone(), stop));
-        Self { shutdown, tasks }
-    }
-
-    /// Asks every task to stop and waits for them: dispatchers finish their sends or give their
-    /// claims back.
-    pub async fn stop(self) {
-        self.shutdown.send_replace(true);
-        for task in self.tasks {
-            if let Err(error) = task.await
-                && error.is_panic()
-            {
-                tracing::error!(?error, "background task panicked");
-            }
-        }
-    }
-}
-
-/// Every hour: forgets expired tokens, stale devices and long-finished pushes.
-fn spawn_housekeeping(
-    state: SharedState,
-    mut stop: tokio::sync::watch::Receiver<bool>,
-) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        let mut every_hour = tokio::time::interval(std::time::Duration::from_secs(3600));
-        loop {
-            tokio::select! {
-                _ = every_hour.tick() => {}
-                _ = stop.changed() => return,
-            }
-            let outcomes = [
-                (
-                    "expired tokens",
-                    sessions::prune_expired_tokens(&state.db).await,
-                ),
-                (
-                    "stale devices",
-                    notifications::prune_stale_devices(&state.db).await,
-                ),
-                (
-                    "finished pushes",
-                    dispatcher::prune_finished(&state.db).await,
-                ),
-            ];
-            for (what, outcome) in outcomes {
-                match outcome {
-                    Ok(pruned) => tracing::debug!(pruned, "{what} pruned"),
-                    Err(error) => tracing::warn!(?error, "pruning {what} failed"),
-                }
-            }
-        }
-    })
 }

@@ -146,7 +146,7 @@ async fn serve(args: ServeArgs) -> Result<(), CommandError> {
         database = state.db.backend().name(),
         "serving GraphQL on http://{addr}/graphql"
     );
-    let background = app::Background::start(&state, state.config.push.workers);
+    let background = crate::background::Background::start(&state, state.config.push.workers);
     let server = app::serve(state, listener).map_err(|cause| StartError::Listen {
         addr: addr.to_string(),
         cause,
@@ -161,7 +161,7 @@ async fn work(args: ServeArgs) -> Result<(), CommandError> {
     let config = ServerConfig::from_args(args)?;
     let workers = config.push.workers.max(1);
     let state = app::build_state(config).await?;
-    let background = app::Background::start(&state, workers);
+    let background = crate::background::Background::start(&state, workers);
     wait_for_stop_signal().await;
     tracing::info!("stopping push dispatchers");
     background.stop().await;

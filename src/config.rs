@@ -186,15 +186,32 @@ impl PushConfig {
         poll_interval: Duration::from_secs(1),
     };
 
+    /// Until when, after claiming, a dispatcher may start a send: one timeout before the lease
+    /// ends, with one more timeout to record the outcome, so that no send outlives the lease and
+    /// no other dispatcher takes a push still being sent.
+    pub fn send_window(&self) -> Duration {
+        self.lease.saturating_sub(self.timeout.saturating_mul(2))
+    }
+
+    /// Pushes one claim takes: what its concurrent sends can finish within the send window when
+    /// each takes a whole timeout, at most `batch_size`.
+    pub fn claim_size(&self) -> i64 {
+        let rounds = (self.send_window().as_millis() / self.timeout.as_millis().max(1)).max(1);
+        let size = (self.concurrency as u128).saturating_mul(rounds);
+        i64::try_from(size)
+            .unwrap_or(i64::MAX)
+            .clamp(1, self.batch_size.max(1))
+    }
+
     pub fn from_args(args: PushArgs) -> Result<Self, ConfigError> {
         if args.push_max_attempts == 0 {
             return Err(ConfigError::Push(
                 "RELAIS_PUSH_MAX_ATTEMPTS must be at least 1",
             ));
         }
-        if args.push_lease_secs <= args.push_timeout_secs {
+        if args.push_lease_secs < args.push_timeout_secs.saturating_mul(3) {
             return Err(ConfigError::Push(
-                "RELAIS_PUSH_LEASE_SECS must exceed RELAIS_PUSH_TIMEOUT_SECS",
+                "RELAIS_PUSH_LEASE_SECS must be at least three times RELAIS_PUSH_TIMEOUT_SECS",
             ));
         }
         Ok(Self {

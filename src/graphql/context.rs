@@ -5,6 +5,7 @@ use std::sync::Arc;
 use async_graphql::Context;
 
 use crate::auth::{Auth, ClientAddress, PasswordGate, Secret, Viewer};
+use crate::background::WorkerHealth;
 use crate::config::ServerConfig;
 use crate::db::Db;
 use crate::error::AppResult;
@@ -17,6 +18,8 @@ pub struct AppState {
     pub config: ServerConfig,
     pub push: PushSender,
     pub passwords: PasswordGate,
+    /// Push dispatchers expected and running in this process.
+    pub workers: Arc<WorkerHealth>,
 }
 
 pub type SharedState = Arc<AppState>;

@@ -10,7 +10,6 @@ use chrono::{DateTime, TimeDelta, Utc};
 use futures_util::StreamExt;
 use tokio::sync::broadcast::{self, error::RecvError};
 use tokio::sync::watch;
-use tokio::task::JoinHandle;
 
 use super::fcm::{FcmClient, SendOutcome, ServiceAccount};
 use super::model::{Delivery, OutboxStats, PushOutcome, PushStatus, RecipientSettings};
@@ -78,6 +77,12 @@ fn to_delta(duration: std::time::Duration) -> TimeDelta {
     TimeDelta::from_std(duration).unwrap_or(TimeDelta::MAX)
 }
 
+/// `wait` after `now`, saturating instead of overflowing (a `Retry-After` can say anything).
+fn after(now: DateTime<Utc>, wait: std::time::Duration) -> DateTime<Utc> {
+    now.checked_add_signed(to_delta(wait))
+        .unwrap_or(DateTime::<Utc>::MAX_UTC)
+}
+
 impl Dispatcher {
     pub fn new(db: Db, sender: PushSender, config: Arc<PushConfig>) -> Self {
         Self {
@@ -114,10 +119,13 @@ impl Dispatcher {
         tracing::info!(worker = %self.worker_id, "push dispatcher stopped");
     }
 
-    /// Claims one batch of due pushes and delivers it; returns how many were claimed.
+    /// Claims one batch of due pushes and delivers it; returns how many were claimed. A batch is
+    /// sized so that its sends fit in the lease, and a push whose send could not start in time is
+    /// given back rather than sent while another dispatcher may take it.
     pub async fn run_once(&self, shutdown: &watch::Receiver<bool>) -> AppResult<usize> {
         let worker = self.worker_id.clone();
-        let (limit, lease) = (self.config.batch_size, to_delta(self.config.lease));
+        let (limit, lease) = (self.config.claim_size(), to_delta(self.config.lease));
+        let send_until = tokio::time::Instant::now() + self.config.send_window();
         let claimed = self
             .db
             .write(move |conn| {
@@ -139,7 +147,7 @@ impl Dispatcher {
         futures_util::stream::iter(deliveries)
             .for_each_concurrent(self.config.concurrency, |delivery| async move {
                 let push_id = delivery.push_id.clone();
-                if let Err(error) = self.deliver(delivery, shutdown).await {
+                if let Err(error) = self.deliver(delivery, shutdown, send_until).await {
                     // The claim lapses and another round takes the push again.
                     tracing::warn!(push = %push_id, ?error, "recording a push outcome failed");
                 }
@@ -190,9 +198,14 @@ impl Dispatcher {
             .await
     }
 
-    async fn deliver(&self, delivery: Delivery, shutdown: &watch::Receiver<bool>) -> AppResult<()> {
+    async fn deliver(
+        &self,
+        delivery: Delivery,
+        shutdown: &watch::Receiver<bool>,
+        send_until: tokio::time::Instant,
+    ) -> AppResult<()> {
         let now = Utc::now();
-        if *shutdown.borrow() {
+        if *shutdown.borrow() || tokio::time::Instant::now() >= send_until {
             return self.requeue(&delivery, delivery.attempts, None, now).await;
         }
         let Some(device) = &delivery.device else {
@@ -210,7 +223,18 @@ impl Dispatcher {
         }
         let message = fcm_message(&delivery, device);
         let attempts = delivery.attempts + 1;
-        match self.sender.send(&delivery, &message).await {
+        // A send that started in the window ends within one more timeout (token renewals
+        // included), before the lease does.
+        let sent = tokio::time::timeout_at(
+            send_until + self.config.timeout,
+            self.sender.send(&delivery, &message),
+        )
+        .await
+        .unwrap_or_else(|_| SendOutcome::Retry {
+            after: None,
+            reason: "lease ran out during the send".into(),
+        });
+        match sent {
             SendOutcome::Sent { name } => {
                 let outcome = PushOutcome {
                     message_name: Some(name),
@@ -224,21 +248,26 @@ impl Dispatcher {
                 self.finish(&delivery, outcome, Some(device.id.clone()))
                     .await
             }
-            SendOutcome::Retry { after, reason } => {
+            SendOutcome::Retry {
+                after: retry_after,
+                reason,
+            } => {
                 if attempts >= self.config.max_attempts as i32 {
                     tracing::warn!(push = %delivery.push_id, %reason, attempts, "push failed for good");
                     let outcome = ended(PushStatus::Failed, attempts, Some(reason));
                     return self.finish(&delivery, outcome, None).await;
                 }
-                let wait = after.unwrap_or_else(|| {
-                    retry_delay(
+                // FCM's Retry-After is honoured up to the retry cap: it may say anything.
+                let wait = match retry_after {
+                    Some(wait) => wait.min(self.config.retry_cap),
+                    None => retry_delay(
                         attempts as u32,
                         self.config.retry_base,
                         self.config.retry_cap,
-                    )
-                });
+                    ),
+                };
                 tracing::debug!(push = %delivery.push_id, %reason, ?wait, "push will be retried");
-                self.requeue(&delivery, attempts, Some(&reason), now + to_delta(wait))
+                self.requeue(&delivery, attempts, Some(&reason), after(now, wait))
                     .await
             }
             SendOutcome::Rejected { reason } => {
@@ -305,22 +334,6 @@ async fn next_push_queued(events: &mut broadcast::Receiver<Committed>) {
             Err(RecvError::Closed) => std::future::pending().await,
         }
     }
-}
-
-/// Starts `count` workers sharing one sender (and so one FCM access token).
-pub fn spawn_workers(
-    db: &Db,
-    sender: &PushSender,
-    config: Arc<PushConfig>,
-    count: usize,
-    shutdown: &watch::Receiver<bool>,
-) -> Vec<JoinHandle<()>> {
-    (0..count)
-        .map(|_| {
-            let dispatcher = Dispatcher::new(db.clone(), sender.clone(), config.clone());
-            tokio::spawn(dispatcher.run(shutdown.clone()))
-        })
-        .collect()
 }
 
 /// Pushes by state and the age of the oldest due one.

@@ -88,7 +88,9 @@ pub fn retry_delay(attempt: u32, base: Duration, cap: Duration) -> Duration {
     let exponential = base.saturating_mul(2u32.saturating_pow(attempt.saturating_sub(1)));
     let capped = exponential.min(cap);
     let jitter = rand::thread_rng().gen_range(0.8..=1.2);
-    capped.mul_f64(jitter).min(cap)
+    Duration::try_from_secs_f64(capped.as_secs_f64() * jitter)
+        .unwrap_or(cap)
+        .min(cap)
 }
 
 #[cfg(test)]
@@ -110,6 +112,8 @@ mod tests {
             "{third:?}"
         );
         assert!(retry_delay(30, base, cap) <= cap);
+        // Whatever the configuration, the arithmetic saturates instead of panicking.
+        assert!(retry_delay(u32::MAX, base, Duration::MAX) > Duration::ZERO);
         assert!(retry_delay(30, base, cap) >= cap.mul_f64(0.8));
     }
 

@@ -1,7 +1,7 @@
 //! Push delivery end to end: the dispatcher against the fake FCM server, each outcome.
 
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use chrono::{NaiveDateTime, Utc};
 use diesel::prelude::*;
@@ -12,7 +12,7 @@ use relais::ids::UserId;
 use relais::notifications::dispatcher::{Dispatcher, PushSender};
 use relais::notifications::model::{Notice, NotificationCategory, PushStatus};
 use relais::notifications::service as notifications_service;
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::fake_fcm::{FakeFcm, Reply};
 use crate::helpers::{Backend, Session, TestApp, eventually, push_config_for, spawn_app_with};
@@ -132,6 +132,8 @@ per_backend!(
     shutdown_gives_claims_back,
     without_a_service_account_pushes_go_to_the_log,
     two_workers_never_send_the_same_push,
+    an_endless_retry_after_is_held_to_the_retry_cap,
+    a_slow_fcm_never_gets_a_push_twice_from_two_workers,
 );
 
 async fn sends_an_fcm_v1_message_with_a_cached_token(backend: Backend) {
@@ -295,7 +297,10 @@ async fn unauthorized_renews_the_access_token_once(backend: Backend) {
 }
 
 async fn too_many_requests_honours_retry_after(backend: Backend) {
-    let Some((app, fcm, user)) = app_with_fcm(backend, |_| {}).await else {
+    // A cap above the Retry-After, so that the wait is FCM's.
+    let Some((app, fcm, user)) =
+        app_with_fcm(backend, |config| config.retry_cap = Duration::from_secs(5)).await
+    else {
         return;
     };
     fcm.script(&[Reply::TooMany429 {
@@ -435,8 +440,8 @@ async fn cancelled_scheduled_pushes_are_never_sent(backend: Backend) {
 async fn a_dead_workers_claims_are_taken_again_after_the_lease(backend: Backend) {
     let Some((app, fcm, user)) = app_with_fcm(backend, |config| {
         config.workers = 0;
-        config.timeout = std::time::Duration::from_secs(30);
-        config.lease = std::time::Duration::from_secs(2);
+        config.timeout = std::time::Duration::from_secs(1);
+        config.lease = std::time::Duration::from_secs(3);
     })
     .await
     else {
@@ -559,4 +564,83 @@ async fn two_workers_never_send_the_same_push(backend: Backend) {
     ids.sort();
     ids.dedup();
     assert_eq!(ids.len(), 200);
+}
+
+async fn an_endless_retry_after_is_held_to_the_retry_cap(backend: Backend) {
+    let Some((app, fcm, user)) = app_with_fcm(backend, |_| {}).await else {
+        return;
+    };
+    fcm.script(&[Reply::TooMany429 {
+        retry_after_secs: u64::MAX,
+    }]);
+    send_test(&app, &user).await;
+    // Retried after the 400 ms cap, by a dispatcher that did not die.
+    let rows = settled(&app).await;
+    assert_eq!((rows[0].status, rows[0].attempts), (PushStatus::Sent, 2));
+    let health: Value = app
+        .http
+        .get(format!("{}/health", app.base_url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        health,
+        json!({ "status": "ok", "database": app.state.db.backend().name(),
+                "dispatchers": { "expected": 1, "running": 1, "restarts": 0 } })
+    );
+}
+
+async fn a_slow_fcm_never_gets_a_push_twice_from_two_workers(backend: Backend) {
+    // Each send takes 300 ms, four at a time, within a 3 s lease: a claim of forty would still
+    // be sending when its lease ran out and the other worker took the rest.
+    let Some((app, fcm, user)) = app_with_fcm(backend, |config| {
+        config.workers = 2;
+        config.concurrency = 4;
+    })
+    .await
+    else {
+        return;
+    };
+    fcm.reply_by_default(Reply::SlowOk { millis: 300 });
+    let user_id = UserId::from_client(user.user_id.clone());
+    app.state
+        .db
+        .write(move |conn| {
+            for index in 0..40 {
+                let notice = Notice::new(NotificationCategory::System, NotificationText::TestPush)
+                    .with_data("index", index.to_string());
+                notifications_service::notify(conn, &user_id, notice)?;
+            }
+            Ok(())
+        })
+        .await
+        .unwrap();
+    let rows = eventually(40, || async {
+        let rows = pushes(&app).await;
+        rows.iter()
+            .all(|row| row.status != PushStatus::Pending)
+            .then_some(rows)
+    })
+    .await;
+    assert!(
+        rows.iter().all(|row| row.status == PushStatus::Sent),
+        "{rows:?}"
+    );
+    let mut ids: Vec<String> = fcm
+        .delivered()
+        .iter()
+        .map(|message| {
+            message["message"]["data"]["notificationId"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    ids.sort();
+    let sent = ids.len();
+    ids.dedup();
+    assert_eq!((sent, ids.len()), (40, 40), "no device got a push twice");
 }

@@ -30,16 +30,23 @@ pub enum Reply {
     InvalidMessage400,
     Unauthorized401,
     Unregistered404,
-    TooMany429 { retry_after_secs: u64 },
+    TooMany429 {
+        retry_after_secs: u64,
+    },
+    /// 200, after this long.
+    SlowOk {
+        millis: u64,
+    },
     Internal500,
     Unavailable503,
     Hang,
 }
 
-#[derive(Default)]
 struct Inner {
     valid_tokens: HashSet<String>,
     script: VecDeque<Reply>,
+    /// What a send gets once the script is used up.
+    default_reply: Reply,
     delivered: Vec<Value>,
 }
 
@@ -67,7 +74,12 @@ impl FakeFcm {
         let base_url = format!("http://{}", listener.local_addr().expect("address"));
         let shared = Arc::new(Shared {
             token_uri: format!("{base_url}/token"),
-            inner: Mutex::new(Inner::default()),
+            inner: Mutex::new(Inner {
+                valid_tokens: HashSet::new(),
+                script: VecDeque::new(),
+                default_reply: Reply::Ok,
+                delivered: Vec::new(),
+            }),
             tokens_issued: AtomicUsize::new(0),
             token_refusals: AtomicUsize::new(0),
             sends: AtomicUsize::new(0),
@@ -114,6 +126,11 @@ impl FakeFcm {
     }
 
     /// How long the access tokens issued from now on say they live.
+    /// Answers every send not scripted with `reply` (200 by default).
+    pub fn reply_by_default(&self, reply: Reply) {
+        self.shared.inner.lock().unwrap().default_reply = reply;
+    }
+
     pub fn set_token_lifetime_secs(&self, seconds: usize) {
         self.shared
             .token_lifetime_secs
@@ -266,8 +283,8 @@ async fn send(
                 "Invalid JSON payload received.",
             );
         }
-        let reply = inner.script.pop_front().unwrap_or(Reply::Ok);
-        if reply == Reply::Ok {
+        let reply = inner.script.pop_front().unwrap_or(inner.default_reply);
+        if matches!(reply, Reply::Ok | Reply::SlowOk { .. }) {
             inner.delivered.push(body.0.clone());
         }
         reply
@@ -322,6 +339,12 @@ async fn send(
             Some("UNAVAILABLE"),
             "The service is unavailable.",
         ),
+        Reply::SlowOk { millis } => {
+            tokio::time::sleep(Duration::from_millis(millis)).await;
+            let number = shared.sends.load(Ordering::SeqCst);
+            HttpResponse::Ok()
+                .json(json!({ "name": format!("projects/{PROJECT_ID}/messages/{number}") }))
+        }
         Reply::Hang => {
             tokio::time::sleep(Duration::from_secs(3600)).await;
             HttpResponse::Ok().finish()

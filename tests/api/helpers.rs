@@ -25,7 +25,7 @@ pub struct TestApp {
     pub http: reqwest::Client,
     pub database_url: String,
     handle: ServerHandle,
-    background: relais::app::Background,
+    background: relais::background::Background,
     config: ServerConfig,
     /// Keeps the SQLite file's directory alive as long as the app (and its restarts).
     _files: Option<Arc<tempfile::TempDir>>,
@@ -181,7 +181,7 @@ async fn start(config: ServerConfig, files: Option<Arc<tempfile::TempDir>>) -> T
     let server = app::serve(state.clone(), listener).expect("server");
     let handle = server.handle();
     tokio::spawn(server);
-    let background = relais::app::Background::start(&state, config.push.workers);
+    let background = relais::background::Background::start(&state, config.push.workers);
     TestApp {
         base_url: format!("http://127.0.0.1:{port}"),
         state,
@@ -223,7 +223,7 @@ impl TestApp {
 
     /// Stops the push dispatchers as a shutdown would; the server keeps answering.
     pub async fn stop_background(&mut self) {
-        let idle = relais::app::Background::start(&self.state, 0);
+        let idle = relais::background::Background::start(&self.state, 0);
         std::mem::replace(&mut self.background, idle).stop().await;
     }
 

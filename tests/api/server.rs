@@ -128,7 +128,8 @@ async fn health_is_503_when_the_database_stops_answering() {
     let body: serde_json::Value = response.json().await.unwrap();
     assert_eq!(
         body,
-        json!({ "status": "unavailable", "database": "postgres" })
+        json!({ "status": "unavailable", "database": "postgres",
+                "dispatchers": { "expected": 0, "running": 0, "restarts": 0 } })
     );
 }
 

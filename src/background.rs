@@ -1,0 +1,209 @@
+//! The work a server does besides answering requests: push dispatchers and hourly housekeeping,
+//! each supervised: a task that stops when it was not asked to (a panic) is logged and started
+//! again, and `/health` reports how many of the expected dispatchers are running.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::time::Duration;
+
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::auth::service as sessions;
+use crate::db::Backend;
+use crate::graphql::SharedState;
+use crate::notifications::dispatcher::{self, Dispatcher};
+use crate::notifications::service as notifications;
+
+/// How long a supervisor waits before starting a task that stopped again.
+const RESTART_DELAY: Duration = Duration::from_secs(1);
+
+/// How many push dispatchers this process expects and how many are running.
+#[derive(Debug, Default)]
+pub struct WorkerHealth {
+    expected: AtomicUsize,
+    running: AtomicUsize,
+    restarts: AtomicU64,
+}
+
+impl WorkerHealth {
+    pub fn expected(&self) -> usize {
+        self.expected.load(Ordering::Relaxed)
+    }
+
+    pub fn running(&self) -> usize {
+        self.running.load(Ordering::Relaxed)
+    }
+
+    /// Times a dispatcher stopped unasked and was started again.
+    pub fn restarts(&self) -> u64 {
+        self.restarts.load(Ordering::Relaxed)
+    }
+
+    pub fn all_running(&self) -> bool {
+        self.running() >= self.expected()
+    }
+}
+
+/// Runs what `task` makes until `stop` turns true, starting it again whenever it ends otherwise
+/// (it panicked, or returned early). `health`, when given, counts it among running dispatchers.
+pub fn supervise<F, Fut>(
+    name: &'static str,
+    stop: watch::Receiver<bool>,
+    health: Option<Arc<WorkerHealth>>,
+    task: F,
+) -> JoinHandle<()>
+where
+    F: Fn(watch::Receiver<bool>) -> Fut + Send + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    tokio::spawn(async move {
+        if let Some(health) = &health {
+            health.expected.fetch_add(1, Ordering::Relaxed);
+        }
+        let mut watch_stop = stop.clone();
+        loop {
+            if let Some(health) = &health {
+                health.running.fetch_add(1, Ordering::Relaxed);
+            }
+            let outcome = tokio::spawn(task(stop.clone())).await;
+            if let Some(health) = &health {
+                health.running.fetch_sub(1, Ordering::Relaxed);
+            }
+            if *stop.borrow() {
+                break;
+            }
+            match outcome {
+                Err(error) if error.is_panic() => {
+                    tracing::error!(task = name, ?error, "background task panicked; restarting")
+                }
+                _ => tracing::error!(task = name, "background task stopped unasked; restarting"),
+            }
+            if let Some(health) = &health {
+                health.restarts.fetch_add(1, Ordering::Relaxed);
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(RESTART_DELAY) => {}
+                _ = watch_stop.changed() => break,
+            }
+        }
+        if let Some(health) = &health {
+            health.expected.fetch_sub(1, Ordering::Relaxed);
+        }
+    })
+}
+
+pub struct Background {
+    shutdown: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Background {
+    /// Starts `workers` push dispatchers (one at most on SQLite, whose writes serialise anyway)
+    /// and the hourly housekeeping.
+    pub fn start(state: &SharedState, workers: usize) -> Self {
+        let (shutdown, stop) = watch::channel(false);
+        let workers = match state.db.backend() {
+            Backend::Sqlite => workers.min(1),
+            Backend::Postgres => workers,
+        };
+        let config = Arc::new(state.config.push.clone());
+        let mut tasks: Vec<JoinHandle<()>> = (0..workers)
+            .map(|_| {
+                let (db, sender, config) = (state.db.clone(), state.push.clone(), config.clone());
+                supervise(
+                    "push dispatcher",
+                    stop.clone(),
+                    Some(state.workers.clone()),
+                    move |stop| {
+                        Dispatcher::new(db.clone(), sender.clone(), config.clone()).run(stop)
+                    },
+                )
+            })
+            .collect();
+        let housekeeping = state.clone();
+        tasks.push(supervise("housekeeping", stop, None, move |stop| {
+            housekeep(housekeeping.clone(), stop)
+        }));
+        Self { shutdown, tasks }
+    }
+
+    /// Asks every task to stop and waits for them: dispatchers finish their sends or give their
+    /// claims back.
+    pub async fn stop(self) {
+        self.shutdown.send_replace(true);
+        for task in self.tasks {
+            if let Err(error) = task.await {
+                tracing::error!(?error, "background supervisor failed");
+            }
+        }
+    }
+}
+
+/// Every hour: forgets expired tokens, stale devices and long-finished pushes, and the sign-in
+/// budgets of addresses gone quiet.
+async fn housekeep(state: SharedState, mut stop: watch::Receiver<bool>) {
+    let mut every_hour = tokio::time::interval(Duration::from_secs(3600));
+    loop {
+        tokio::select! {
+            _ = every_hour.tick() => {}
+            _ = stop.changed() => return,
+        }
+        state.passwords.throttle.forget_idle();
+        let outcomes = [
+            (
+                "expired tokens",
+                sessions::prune_expired_tokens(&state.db).await,
+            ),
+            (
+                "stale devices",
+                notifications::prune_stale_devices(&state.db).await,
+            ),
+            (
+                "finished pushes",
+                dispatcher::prune_finished(&state.db).await,
+            ),
+        ];
+        for (what, outcome) in outcomes {
+            match outcome {
+                Ok(pruned) => tracing::debug!(pruned, "{what} pruned"),
+                Err(error) => tracing::warn!(?error, "pruning {what} failed"),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_task_that_panics_is_started_again_and_counted() {
+        let health = Arc::new(WorkerHealth::default());
+        let runs = Arc::new(AtomicUsize::new(0));
+        let (shutdown, stop) = watch::channel(false);
+        let counted = runs.clone();
+        let supervisor = supervise("test", stop, Some(health.clone()), move |mut stop| {
+            let run = counted.fetch_add(1, Ordering::SeqCst);
+            async move {
+                assert!(run > 0, "the first run dies");
+                let _ = stop.changed().await;
+            }
+        });
+        for _ in 0..100 {
+            if runs.load(Ordering::SeqCst) >= 2 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert_eq!(runs.load(Ordering::SeqCst), 2);
+        assert_eq!(
+            (health.expected(), health.running(), health.restarts()),
+            (1, 1, 1)
+        );
+        shutdown.send_replace(true);
+        assert!(supervisor.await.is_ok());
+        assert_eq!((health.expected(), health.running()), (0, 0));
+    }
+}
