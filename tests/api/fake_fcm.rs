@@ -128,7 +128,7 @@ impl FakeFcm {
     /// How long the access tokens issued from now on say they live.
     /// Answers every send not scripted with `reply` (200 by default).
     pub fn reply_by_default(&self, reply: Reply) {
-        self.shared.inner.lock().unwrap().default_reply = reply;
+        self.lock().default_reply = reply;
     }
 
     pub fn set_token_lifetime_secs(&self, seconds: usize) {
