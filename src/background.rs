@@ -71,7 +71,8 @@ where
             if let Some(health) = &health {
                 health.running.fetch_sub(1, Ordering::Relaxed);
             }
-            if *stop.borrow() {
+            // Stopped on purpose, or cancelled by the runtime shutting down: nothing to restart.
+            if *stop.borrow() || matches!(&outcome, Err(error) if error.is_cancelled()) {
                 break;
             }
             match outcome {

@@ -43,6 +43,26 @@ pub const MAX_DEPTH: usize = 12;
 /// Most expensive query accepted (each field costs 1 unless it says otherwise).
 pub const MAX_COMPLEXITY: usize = 1_000;
 
+/// The cost of a list field that runs its own queries (about this many statements' worth) and
+/// returns up to `items` items of `child` cost each. Lists inside lists multiply, so that the most
+/// expensive request the limit accepts runs a few hundred statements at most.
+pub const LIST_QUERY_COST: usize = 10;
+
+/// [`list_cost`] for a page of `first` items (default and bounds as `pagination` applies them).
+pub fn page_cost(first: Option<i32>, child: usize) -> usize {
+    let items = first.map_or(crate::pagination::DEFAULT_PAGE_SIZE, |first| {
+        usize::try_from(first)
+            .unwrap_or(0)
+            .min(crate::pagination::MAX_PAGE_SIZE)
+    });
+    list_cost(items, child)
+}
+
+/// What a list field of at most `items` items, each of `child` cost, costs.
+pub fn list_cost(items: usize, child: usize) -> usize {
+    LIST_QUERY_COST.saturating_add(items.saturating_mul(child))
+}
+
 /// The schema, without state: enough to print the SDL.
 fn builder() -> async_graphql::SchemaBuilder<QueryRoot, MutationRoot, SubscriptionRoot> {
     Schema::build(

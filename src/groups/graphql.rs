@@ -90,6 +90,7 @@ impl PeerGroupView {
     }
 
     /// Active members, oldest first. Members only.
+    #[graphql(complexity = "crate::graphql::page_cost(first, child_complexity)")]
     async fn members(
         &self,
         ctx: &Context<'_>,
@@ -107,6 +108,7 @@ impl PeerGroupView {
     }
 
     /// Top-level posts, newest first. Members only.
+    #[graphql(complexity = "crate::graphql::page_cost(first, child_complexity)")]
     async fn posts(
         &self,
         ctx: &Context<'_>,
@@ -123,6 +125,7 @@ impl PeerGroupView {
     }
 
     /// Pending join requests, oldest first. Facilitators only.
+    #[graphql(complexity = "crate::graphql::list_cost(service::PENDING_MAX, child_complexity)")]
     async fn pending_requests(&self, ctx: &Context<'_>) -> Result<Vec<MembershipView>> {
         let requests =
             service::pending_requests(ctx.db(), ctx.viewer()?, self.0.row.id.clone()).await?;
@@ -210,6 +213,7 @@ impl PostView {
     }
 
     /// Replies, oldest first.
+    #[graphql(complexity = "crate::graphql::page_cost(first, child_complexity)")]
     async fn replies(
         &self,
         ctx: &Context<'_>,
@@ -368,6 +372,7 @@ pub struct GroupsQuery;
 #[Object]
 impl GroupsQuery {
     /// Public and private groups (private ones are discoverable), newest first.
+    #[graphql(complexity = "crate::graphql::page_cost(first, child_complexity)")]
     async fn groups(
         &self,
         ctx: &Context<'_>,
@@ -398,12 +403,14 @@ impl GroupsQuery {
     }
 
     /// The viewer's active groups.
+    #[graphql(complexity = "crate::graphql::list_cost(service::MY_GROUPS_MAX, child_complexity)")]
     async fn my_groups(&self, ctx: &Context<'_>) -> Result<Vec<PeerGroupView>> {
         let groups = service::my_groups(ctx.db(), ctx.viewer()?).await?;
         Ok(groups.into_iter().map(PeerGroupView).collect())
     }
 
     /// Open reports, AT_RISK first. MODERATORs and ADMINs only.
+    #[graphql(complexity = "crate::graphql::page_cost(first, child_complexity)")]
     async fn open_reports(
         &self,
         ctx: &Context<'_>,
@@ -420,6 +427,7 @@ impl GroupsQuery {
     }
 
     /// Moderator actions, newest first, for one group or all. MODERATORs and ADMINs only.
+    #[graphql(complexity = "crate::graphql::page_cost(first, child_complexity)")]
     async fn moderation_log(
         &self,
         ctx: &Context<'_>,

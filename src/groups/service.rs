@@ -27,9 +27,9 @@ use crate::pagination::{CursorKey, Page, PageRequest};
 use crate::validate;
 
 /// Most groups `myGroups` returns.
-const MY_GROUPS_MAX: i64 = 200;
+pub const MY_GROUPS_MAX: usize = 200;
 /// Most pending requests a facilitator sees at once (oldest first).
-const PENDING_MAX: i64 = 200;
+pub const PENDING_MAX: usize = 200;
 
 const MODERATOR_ROLES: [Role; 2] = [Role::Moderator, Role::Admin];
 
@@ -230,7 +230,7 @@ pub async fn groups(db: &Db, ids: Vec<GroupId>) -> AppResult<Vec<Group>> {
 pub async fn my_groups(db: &Db, viewer: &Viewer) -> AppResult<Vec<Group>> {
     let user_id = viewer.user_id.clone();
     db.run(move |conn| {
-        let rows = store::active_groups_of(conn, &user_id, MY_GROUPS_MAX)?;
+        let rows = store::active_groups_of(conn, &user_id, MY_GROUPS_MAX as i64)?;
         with_professions(conn, rows)
     })
     .await
@@ -506,7 +506,7 @@ pub async fn pending_requests(
             &group_id,
             MembershipStatus::Pending,
             None,
-            PENDING_MAX,
+            PENDING_MAX as i64,
         )?)
     })
     .await

@@ -133,6 +133,7 @@ impl NotificationsQuery {
     }
 
     /// The viewer's notifications, newest first.
+    #[graphql(complexity = "crate::graphql::page_cost(first, child_complexity)")]
     async fn notifications(
         &self,
         ctx: &Context<'_>,
@@ -156,6 +157,9 @@ impl NotificationsQuery {
     }
 
     /// The viewer's devices registered for push, most recently seen first.
+    #[graphql(
+        complexity = "crate::graphql::list_cost(super::model::MAX_DEVICES_PER_USER as usize, child_complexity)"
+    )]
     async fn my_devices(&self, ctx: &Context<'_>) -> Result<Vec<DeviceView>> {
         let devices = service::devices(ctx.db(), ctx.viewer()?).await?;
         Ok(devices.into_iter().map(DeviceView::from).collect())

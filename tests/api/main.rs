@@ -45,6 +45,7 @@ mod delivery;
 mod fake_fcm;
 mod groups;
 mod helpers;
+mod limits;
 mod notifications;
 mod races;
 mod server;

@@ -1,0 +1,280 @@
+//! What one request may cost and carry: per-field costs, aliases, error output, control
+//! characters, forged cursors, Unicode forms and look-alike names.
+
+use futures_util::future::join_all;
+use serde_json::{Value, json};
+
+use crate::groups::{create_group, group_input, join, post_id};
+use crate::helpers::{TestApp, error_code, error_field};
+
+on_both_backends!(
+    the_costliest_requests_the_limits_accept_run_a_few_hundred_statements,
+    aliases_and_error_output_are_capped,
+    control_characters_are_refused_wherever_they_come_from,
+    cursors_the_server_did_not_issue_are_refused,
+    searches_match_whatever_the_unicode_form,
+    names_refuse_invisible_and_direction_changing_characters,
+);
+
+/// Most SQL statements a request the limits accept may run.
+const STATEMENT_BUDGET: u64 = 300;
+
+async fn the_costliest_requests_the_limits_accept_run_a_few_hundred_statements(app: TestApp) {
+    let ana = app.register("ana@example.org").await;
+    let bea = app.register("bea@example.org").await;
+    let mut groups = Vec::new();
+    for index in 0..3 {
+        let group = create_group(
+            &app,
+            &ana,
+            group_input(&format!("Coûteux {index}"), "PUBLIC"),
+        )
+        .await;
+        join(&app, &bea, &group).await;
+        groups.push(group);
+    }
+    let group = &groups[0];
+    let bodies: Vec<String> = (0..40).map(|index| format!("Post {index}")).collect();
+    let posts = join_all(
+        bodies
+            .iter()
+            .map(|body| post_id(&app, &ana, group, body, None, false)),
+    )
+    .await;
+    join_all(posts.iter().flat_map(|parent| {
+        [&ana, &bea].map(|who| post_id(&app, who, group, "Réponse", Some(parent), false))
+    }))
+    .await;
+
+    let replies = "replies(first: $replies) { edges { node { id author { displayName } } } }";
+    let nested = format!(
+        "posts(first: $posts) {{ edges {{ node {{ id body author {{ displayName }} replyCount {replies} }} }} }}"
+    );
+    let aliased_groups: String = (0..3)
+        .map(|index| format!("g{index}: group(id: $id) {{ {nested} }} "))
+        .collect();
+    let sixty: String = (0..60)
+        .map(|index| {
+            format!("a{index}: myGroups {{ posts(first: 100) {{ edges {{ node {{ replies(first: 100) {{ edges {{ node {{ id }} }} }} }} }} }} }} ")
+        })
+        .collect();
+    let cases = [
+        format!("query($id: ID!, $posts: Int, $replies: Int) {{ group(id: $id) {{ {nested} }} }}"),
+        format!("query($id: ID!, $posts: Int, $replies: Int) {{ {aliased_groups} }}"),
+        "query($posts: Int) { myGroups { posts(first: $posts) { edges { node { id } } } } }".to_owned(),
+        "query($posts: Int) { groups(first: $posts) { edges { node { memberCount viewerMembership { role }
+            members(first: 5) { edges { node { user { displayName } } } } } } } }"
+            .to_owned(),
+        format!("{{ {sixty} }}"),
+    ];
+    let (mut accepted, mut most) = (0, 0);
+    for query in &cases {
+        for (posts, replies) in [(100, 100), (100, 2), (40, 2), (20, 2), (10, 1), (1, 1)] {
+            let before = app.state.db.statements_run();
+            let answer = app
+                .gql(
+                    Some(&bea.access_token),
+                    query,
+                    json!({ "id": group, "posts": posts, "replies": replies }),
+                )
+                .await;
+            let statements = app.state.db.statements_run() - before;
+            if answer["errors"].is_null() {
+                accepted += 1;
+                most = most.max(statements);
+                assert!(
+                    statements <= STATEMENT_BUDGET,
+                    "{statements} statements for ({posts}, {replies}): {query}"
+                );
+            } else {
+                assert_eq!(error_code(&answer), "BAD_USER_INPUT", "{answer}");
+                assert!(statements <= 5, "refused before running: {statements}");
+            }
+        }
+    }
+    assert!(accepted >= 6, "the limits still accept everyday requests");
+    eprintln!("{accepted} accepted requests; the costliest ran {most} statements");
+}
+
+async fn aliases_and_error_output_are_capped(app: TestApp) {
+    let aliases = |count: usize| -> String {
+        let fields: String = (0..count)
+            .map(|index| format!("a{index}: unreadNotificationCount "))
+            .collect();
+        format!("{{ {fields} }}")
+    };
+    let refused = app.gql(None, &aliases(31), json!({})).await;
+    assert_eq!(error_code(&refused), "BAD_USER_INPUT");
+    assert!(
+        refused["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("30"),
+        "{refused}"
+    );
+    // Thirty aliases each failing (no token): twenty errors, then one that counts the rest.
+    let answer = app.gql(None, &aliases(30), json!({})).await;
+    let errors = answer["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 21, "{answer}");
+    assert_eq!(errors[0]["extensions"]["code"], "UNAUTHENTICATED");
+    assert!(
+        errors[20]["message"].as_str().unwrap().contains("10"),
+        "{answer}"
+    );
+}
+
+async fn control_characters_are_refused_wherever_they_come_from(app: TestApp) {
+    let ana = app.register("ana@example.org").await;
+    let group = create_group(&app, &ana, group_input("Sans contrôle", "PUBLIC")).await;
+    let cases = [
+        // In a variable, inside an input object.
+        (
+            "mutation($input: CreatePostInput!) { createPost(input: $input) { id } }",
+            json!({ "input": { "groupId": group, "body": "nul\u{0}byte" } }),
+            "input",
+        ),
+        // Written in the query itself, as an escape.
+        (
+            "{ groups(filter: { search: \"a\\u0000b\" }) { edges { cursor } } }",
+            json!({}),
+            "filter",
+        ),
+        // An id (PostgreSQL would refuse it with an internal error).
+        (
+            "query($id: ID!) { group(id: $id) { id } }",
+            json!({ "id": "x\u{0}" }),
+            "id",
+        ),
+        // A carriage return or an escape character in a name.
+        (
+            "mutation { updateProfile(input: { displayName: \"Ana\\u001b[31m\" }) { email } }",
+            json!({}),
+            "input",
+        ),
+    ];
+    for (query, variables, field) in cases {
+        let answer = app.gql(Some(&ana.access_token), query, variables).await;
+        assert_eq!(error_code(&answer), "BAD_USER_INPUT", "{answer}");
+        assert_eq!(error_field(&answer), field, "{answer}");
+    }
+    // Newlines and tabs are text.
+    let answer = app
+        .gql(
+            Some(&ana.access_token),
+            "mutation($input: CreatePostInput!) { createPost(input: $input) { body } }",
+            json!({ "input": { "groupId": group, "body": "ligne 1\n\tligne 2" } }),
+        )
+        .await;
+    assert_eq!(answer["data"]["createPost"]["body"], "ligne 1\n\tligne 2");
+}
+
+async fn cursors_the_server_did_not_issue_are_refused(app: TestApp) {
+    let ana = app.register("ana@example.org").await;
+    let group = create_group(&app, &ana, group_input("Curseurs", "PUBLIC")).await;
+    for index in 0..3 {
+        post_id(&app, &ana, &group, &format!("Post {index}"), None, false).await;
+    }
+    let posts =
+        "query($id: ID!, $after: String) { group(id: $id) { posts(first: 1, after: $after) {
+        edges { node { id } } pageInfo { endCursor } } } }";
+    let first = app
+        .gql(Some(&ana.access_token), posts, json!({ "id": group }))
+        .await;
+    let issued = first["data"]["group"]["posts"]["pageInfo"]["endCursor"].clone();
+    let next = app
+        .gql(
+            Some(&ana.access_token),
+            posts,
+            json!({ "id": group, "after": issued }),
+        )
+        .await;
+    assert!(next["errors"].is_null(), "{next}");
+    use base64::Engine;
+    let forged = |key: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(key);
+    for cursor in [
+        "not base64 at all!".to_owned(),
+        forged("garbage"),
+        forged("1:019aa1b2-0000-7000-8000-000000000000"),
+        forged("019AA1B2-0000-7000-8000-000000000000"),
+    ] {
+        let answer = app
+            .gql(
+                Some(&ana.access_token),
+                posts,
+                json!({ "id": group, "after": cursor }),
+            )
+            .await;
+        assert_eq!(error_code(&answer), "BAD_USER_INPUT", "{cursor}: {answer}");
+        assert_eq!(error_field(&answer), "after");
+    }
+    let reports = app
+        .gql(
+            Some(&ana.access_token),
+            "query($after: String) { notifications(after: $after) { edges { cursor } } }",
+            json!({ "after": forged("garbage") }),
+        )
+        .await;
+    assert_eq!(error_code(&reports), "BAD_USER_INPUT");
+}
+
+async fn searches_match_whatever_the_unicode_form(app: TestApp) {
+    let ana = app.register("ana@example.org").await;
+    // Created with a decomposed "é" (e + combining acute), searched with a precomposed one.
+    create_group(
+        &app,
+        &ana,
+        group_input("Equipe de nuit e\u{301}puise\u{301}e", "PUBLIC"),
+    )
+    .await;
+    let search = |text: &'static str| {
+        let token = ana.access_token.clone();
+        let app = &app;
+        async move {
+            let answer = app
+                .gql(
+                    Some(&token),
+                    "query($search: String) { groups(filter: { search: $search }) { edges { node { name } } } }",
+                    json!({ "search": text }),
+                )
+                .await;
+            answer["data"]["groups"]["edges"].as_array().unwrap().len()
+        }
+    };
+    assert_eq!(search("\u{e9}puis\u{e9}e").await, 1);
+    assert_eq!(search("e\u{301}puise\u{301}e").await, 1);
+    assert_eq!(search("\u{c9}PUIS\u{c9}E").await, 1);
+}
+
+async fn names_refuse_invisible_and_direction_changing_characters(app: TestApp) {
+    let ana = app.register("ana@example.org").await;
+    for name in ["Ana\u{202e}nimda", "A\u{200b}na", "\u{2066}Ana"] {
+        let answer = app
+            .gql(
+                Some(&ana.access_token),
+                "mutation($name: String) { updateProfile(input: { displayName: $name }) { email } }",
+                json!({ "name": name }),
+            )
+            .await;
+        assert_eq!(error_code(&answer), "BAD_USER_INPUT", "{name:?}");
+        assert_eq!(error_field(&answer), "displayName");
+        let answer = app
+            .gql(
+                Some(&ana.access_token),
+                "mutation($input: CreateGroupInput!) { createGroup(input: $input) { id } }",
+                json!({ "input": group_input(name, "PUBLIC") }),
+            )
+            .await;
+        assert_eq!(error_field(&answer), "name", "{name:?}");
+    }
+    let answer: Value = app
+        .gql(
+            Some(&ana.access_token),
+            "mutation { updateProfile(input: { displayName: \"Ana \u{1F469}\u{200D}\u{2695}\u{FE0F}\" }) { user { displayName } } }",
+            json!({}),
+        )
+        .await;
+    assert!(
+        answer["errors"].is_null(),
+        "an emoji sequence is a name: {answer}"
+    );
+}
