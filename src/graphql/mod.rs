@@ -40,13 +40,14 @@ pub type RelaisSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 
 /// Deepest query accepted: the contract's deepest useful path is well under this.
 pub const MAX_DEPTH: usize = 12;
-/// Most expensive query accepted (each field costs 1 unless it says otherwise).
-pub const MAX_COMPLEXITY: usize = 1_000;
+/// Most expensive query accepted (each field costs 1 unless it says otherwise): a page of 100
+/// posts with their authors and counts fits; the same page with replies under each post does not.
+pub const MAX_COMPLEXITY: usize = 2_500;
 
 /// The cost of a list field that runs its own queries (about this many statements' worth) and
 /// returns up to `items` items of `child` cost each. Lists inside lists multiply, so that the most
 /// expensive request the limit accepts runs a few hundred statements at most.
-pub const LIST_QUERY_COST: usize = 10;
+pub const LIST_QUERY_COST: usize = 25;
 
 /// [`list_cost`] for a page of `first` items (default and bounds as `pagination` applies them).
 pub fn page_cost(first: Option<i32>, child: usize) -> usize {
