@@ -8,7 +8,6 @@ use actix_web::dev::Server;
 use actix_web::http::header::{self, HeaderMap};
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use async_graphql::http::GraphiQLSource;
-use async_graphql_actix_web::GraphQLSubscription;
 use serde_json::json;
 use tracing_actix_web::TracingLogger;
 
@@ -72,7 +71,10 @@ pub fn serve(state: SharedState, listener: TcpListener) -> std::io::Result<Serve
             .app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
             .route("/graphql", web::post().to(graphql_request))
             .route("/graphql", web::get().to(graphiql))
-            .route("/graphql/ws", web::get().to(subscriptions))
+            .route(
+                "/graphql/ws",
+                web::get().to(crate::websocket::subscriptions),
+            )
             .route("/health", web::get().to(health))
             .route("/metrics", web::get().to(metrics))
     })
@@ -105,7 +107,7 @@ fn credentials(value: Option<&str>) -> Credentials<'_> {
 }
 
 /// Who is calling, from an `Authorization` value.
-async fn authenticate(state: &AppState, authorization: Option<&str>) -> AppResult<Auth> {
+pub(crate) async fn authenticate(state: &AppState, authorization: Option<&str>) -> AppResult<Auth> {
     Ok(match credentials(authorization) {
         Credentials::None => Auth::Anonymous,
         Credentials::Malformed => Auth::Rejected,
@@ -121,7 +123,7 @@ async fn authenticate(state: &AppState, authorization: Option<&str>) -> AppResul
 /// Who is calling, by address: the peer, unless it is a trusted reverse proxy; then the nearest
 /// address in `X-Forwarded-For` that is not one of the trusted proxies (the entry the outermost
 /// trusted proxy added; anything further left is the client's own claim).
-fn client_address(request: &HttpRequest, trusted: &[IpAddr]) -> ClientAddress {
+pub(crate) fn client_address(request: &HttpRequest, trusted: &[IpAddr]) -> ClientAddress {
     let peer = request
         .peer_addr()
         .map_or(IpAddr::from(std::net::Ipv4Addr::UNSPECIFIED), |addr| {
@@ -147,7 +149,7 @@ fn client_address(request: &HttpRequest, trusted: &[IpAddr]) -> ClientAddress {
 }
 
 /// The language of messages: the viewer's, else the client's `Accept-Language`, else French.
-fn request_locale(auth: &Auth, headers: &HeaderMap) -> Locale {
+pub(crate) fn request_locale(auth: &Auth, headers: &HeaderMap) -> Locale {
     match auth {
         Auth::SignedIn(viewer) => viewer.locale,
         _ => headers
@@ -215,32 +217,6 @@ async fn graphiql(state: web::Data<SharedState>) -> HttpResponse {
                 .subscription_endpoint("/graphql/ws")
                 .finish(),
         )
-}
-
-/// `graphql-transport-ws` (and the older `graphql-ws`); the token comes in `connection_init`.
-async fn subscriptions(
-    request: HttpRequest,
-    payload: web::Payload,
-    state: web::Data<SharedState>,
-    schema: web::Data<RelaisSchema>,
-) -> actix_web::Result<HttpResponse> {
-    let state = state.get_ref().clone();
-    let client = client_address(&request, &state.config.trusted_proxies);
-    let header_locale = request_locale(&Auth::Anonymous, request.headers());
-    GraphQLSubscription::new(RelaisSchema::clone(&schema))
-        .on_connection_init(move |init| async move {
-            let authorization = init
-                .get("authorization")
-                .or_else(|| init.get("Authorization"))
-                .and_then(|value| value.as_str());
-            let auth = authenticate(&state, authorization).await?;
-            let locale = match &auth {
-                Auth::SignedIn(viewer) => viewer.locale,
-                _ => header_locale,
-            };
-            Ok(graphql::request_data(&state, auth, client, locale))
-        })
-        .start(&request, payload)
 }
 
 /// 200 when the database answers and every push dispatcher this process expects is running;

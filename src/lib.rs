@@ -19,3 +19,4 @@ pub mod pagination;
 pub mod seed;
 pub mod telemetry;
 pub mod validate;
+pub mod websocket;

@@ -4,6 +4,7 @@ pub mod connection;
 pub mod context;
 mod error_codes;
 mod limits;
+pub mod live;
 pub mod scalars;
 
 use async_graphql::dataloader::DataLoader;

@@ -3,7 +3,6 @@
 use async_graphql::dataloader::DataLoader;
 use async_graphql::futures_util::Stream;
 use async_graphql::{Context, ID, InputObject, Object, Result, Subscription};
-use tokio::sync::broadcast::error::RecvError;
 
 use super::loaders::{GroupLoader, MemberCountLoader, ReplyCountLoader, ViewerMembershipLoader};
 use super::model::{
@@ -16,6 +15,7 @@ use crate::accounts::loaders::ProfileLoader;
 use crate::accounts::model::Profession;
 use crate::db::events::Committed;
 use crate::graphql::ContextExt;
+use crate::graphql::live::committed_stream;
 use crate::graphql::scalars::DateTime;
 use crate::ids::{GroupId, PostId, ReportId, UserId};
 use crate::pagination::PageRequest;
@@ -605,35 +605,30 @@ impl GroupsSubscription {
         &self,
         ctx: &Context<'_>,
         group_id: ID,
-    ) -> Result<impl Stream<Item = PostView>> {
+    ) -> Result<impl Stream<Item = Result<PostView>>> {
         let viewer = ctx.viewer()?.clone();
         let group_id = GroupId::from(group_id);
         let db = ctx.db().clone();
-        // Listen before checking, so that nothing posted in between is missed.
         let events = db.events().subscribe();
         service::ensure_member(&db, &viewer, group_id.clone()).await?;
-        Ok(async_graphql::futures_util::stream::unfold(
-            (events, db, viewer.user_id, group_id),
-            |(mut events, db, user_id, group_id)| async move {
-                loop {
-                    let post_id = match events.recv().await {
-                        Ok(Committed::PostAdded {
-                            group_id: group,
-                            post_id,
-                        }) if group == group_id => post_id,
-                        Ok(_) | Err(RecvError::Lagged(_)) => continue,
-                        Err(RecvError::Closed) => return None,
-                    };
-                    match service::post_for(&db, &user_id, &post_id).await {
-                        Ok(Some(post)) => {
-                            return Some((PostView(post), (events, db, user_id, group_id)));
-                        }
-                        Ok(None) => continue,
-                        Err(error) => {
-                            tracing::warn!(?error, "loading a new post failed");
-                            continue;
-                        }
-                    }
+        let (loader, user_id) = (db.clone(), viewer.user_id);
+        Ok(committed_stream(
+            db,
+            viewer.session_id,
+            events,
+            move |event| match event {
+                Committed::PostAdded {
+                    group_id: group,
+                    post_id,
+                } if *group == group_id => Some(post_id.clone()),
+                _ => None,
+            },
+            move |post_id| {
+                let (db, user_id) = (loader.clone(), user_id.clone());
+                async move {
+                    Ok(service::post_for(&db, &user_id, &post_id)
+                        .await?
+                        .map(PostView))
                 }
             },
         ))

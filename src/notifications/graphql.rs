@@ -4,12 +4,12 @@ use async_graphql::futures_util::Stream;
 use async_graphql::{
     Context, ID, InputObject, MaybeUndefined, Object, Result, SimpleObject, Subscription,
 };
-use tokio::sync::broadcast::error::RecvError;
 
 use super::model::{Device, NotificationCategory, Platform, Preferences, PreferencesForm};
 use super::service::{self, NotificationItem};
 use crate::db::events::Committed;
 use crate::graphql::ContextExt;
+use crate::graphql::live::committed_stream;
 use crate::graphql::scalars::DateTime;
 use crate::ids::NotificationId;
 use crate::pagination::PageRequest;
@@ -232,32 +232,28 @@ impl NotificationsSubscription {
     async fn notification_added(
         &self,
         ctx: &Context<'_>,
-    ) -> Result<impl Stream<Item = NotificationView>> {
-        let user_id = ctx.viewer()?.user_id.clone();
+    ) -> Result<impl Stream<Item = Result<NotificationView>>> {
+        let viewer = ctx.viewer()?.clone();
         let db = ctx.db().clone();
         let events = db.events().subscribe();
-        Ok(async_graphql::futures_util::stream::unfold(
-            (events, db, user_id),
-            |(mut events, db, user_id)| async move {
-                loop {
-                    let notification_id = match events.recv().await {
-                        Ok(Committed::NotificationAdded {
-                            user_id: recipient,
-                            notification_id,
-                        }) if recipient == user_id => notification_id,
-                        Ok(_) | Err(RecvError::Lagged(_)) => continue,
-                        Err(RecvError::Closed) => return None,
-                    };
-                    match service::notification(&db, &user_id, &notification_id).await {
-                        Ok(Some(item)) => {
-                            return Some((NotificationView::from(item), (events, db, user_id)));
-                        }
-                        Ok(None) => continue,
-                        Err(error) => {
-                            tracing::warn!(?error, "loading a new notification failed");
-                            continue;
-                        }
-                    }
+        let (loader, user_id) = (db.clone(), viewer.user_id.clone());
+        Ok(committed_stream(
+            db,
+            viewer.session_id,
+            events,
+            move |event| match event {
+                Committed::NotificationAdded {
+                    user_id: recipient,
+                    notification_id,
+                } if *recipient == viewer.user_id => Some(notification_id.clone()),
+                _ => None,
+            },
+            move |notification_id| {
+                let (db, user_id) = (loader.clone(), user_id.clone());
+                async move {
+                    Ok(service::notification(&db, &user_id, &notification_id)
+                        .await?
+                        .map(NotificationView::from))
                 }
             },
         ))

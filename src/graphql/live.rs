@@ -1,0 +1,66 @@
+//! Subscriptions fed by the bus of committed changes, with the same two guarantees for all:
+//! an item reaches the subscriber only while their session is open (checked before each), and a
+//! subscriber that fell behind gets an error (CONFLICT: reload, then subscribe again) instead of
+//! silently missing events. Either way the subscription then ends.
+
+use std::future::Future;
+
+use async_graphql::futures_util::Stream;
+use tokio::sync::broadcast::{self, error::RecvError};
+
+use crate::auth::service as sessions;
+use crate::db::Db;
+use crate::db::events::Committed;
+use crate::error::{AppError, AppResult};
+use crate::i18n::Message;
+use crate::ids::SessionId;
+
+/// The items `load` makes of the events `select` picks, for the holder of `session`. `events` is
+/// subscribed before the caller checks access, so that nothing committed in between is missed.
+pub fn committed_stream<K, T, S, L, F>(
+    db: Db,
+    session: SessionId,
+    events: broadcast::Receiver<Committed>,
+    select: S,
+    load: L,
+) -> impl Stream<Item = async_graphql::Result<T>>
+where
+    K: Send + 'static,
+    T: Send + 'static,
+    S: Fn(&Committed) -> Option<K> + Send + 'static,
+    L: Fn(K) -> F + Send + 'static,
+    F: Future<Output = AppResult<Option<T>>> + Send,
+{
+    async_graphql::futures_util::stream::unfold(Some((events, select, load)), move |listening| {
+        let (db, session) = (db.clone(), session.clone());
+        async move {
+            let (mut events, select, load) = listening?;
+            loop {
+                let key = match events.recv().await {
+                    Ok(event) => match select(&event) {
+                        Some(key) => key,
+                        None => continue,
+                    },
+                    Err(RecvError::Lagged(missed)) => {
+                        tracing::warn!(missed, "subscriber fell behind; subscription ended");
+                        let error = AppError::Conflict(Message::EventsMissed);
+                        return Some((Err(error.into()), None));
+                    }
+                    Err(RecvError::Closed) => return None,
+                };
+                let item = match load(key).await {
+                    Ok(Some(item)) => item,
+                    Ok(None) => continue,
+                    Err(error) => {
+                        tracing::warn!(?error, "loading a subscription item failed");
+                        continue;
+                    }
+                };
+                return match sessions::is_live(&db, &session).await {
+                    Ok(true) => Some((Ok(item), Some((events, select, load)))),
+                    _ => Some((Err(sessions::session_invalid().into()), None)),
+                };
+            }
+        }
+    })
+}
