@@ -177,7 +177,54 @@ impl Connection {
 
         let close = loop {
             let expiry = signed_in.as_ref().map(|viewer| viewer.expires_at);
+            // In this order: the sign-in first, so that the viewer's language applies to the
+            // first subscription already; the session's end before any further output.
             tokio::select! {
+                biased;
+                viewer = &mut signed_in_rx, if awaiting_sign_in => {
+                    awaiting_sign_in = false;
+                    if let Ok(viewer) = viewer {
+                        locale = viewer.locale;
+                        signed_in = Some(viewer);
+                    }
+                }
+                event = events.recv(), if signed_in.is_some() => {
+                    let ours = signed_in.as_ref().map(|viewer| &viewer.session_id);
+                    match event {
+                        Ok(Committed::SessionEnded { session_id }) if Some(&session_id) == ours => {
+                            break Some((4401, "Session ended".to_owned()));
+                        }
+                        // Missed news: ask the database whether the session still stands.
+                        Err(broadcast::error::RecvError::Lagged(_)) => {
+                            let live = match ours {
+                                Some(session_id) => crate::auth::service::is_live(&self.state.db, session_id).await,
+                                None => Ok(false),
+                            };
+                            if !matches!(live, Ok(true)) {
+                                break Some((4401, "Session ended".to_owned()));
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                _ = sleep_until(expiry), if expiry.is_some() => {
+                    break Some((4401, "Session expired".to_owned()));
+                }
+                _ = &mut init_deadline, if !initialised => {
+                    break Some((4408, "Connection initialisation timeout".to_owned()));
+                }
+                out = i18n::scope(locale, graphql.next()) => match out {
+                    Some(WsMessage::Text(text)) => {
+                        if let Some(id) = ended_subscription(&text) {
+                            active.remove(&id);
+                        }
+                        if session.text(text).await.is_err() {
+                            break None;
+                        }
+                    }
+                    Some(WsMessage::Close(code, reason)) => break Some((code, reason)),
+                    None => break None,
+                },
                 frame = messages.recv() => match frame {
                     Some(Ok(Message::Text(text))) => {
                         match client_frame(&text) {
@@ -212,50 +259,6 @@ impl Connection {
                     Some(Ok(Message::Close(_))) | Some(Err(_)) | None => break None,
                     Some(Ok(_)) => {}
                 },
-                out = i18n::scope(locale, graphql.next()) => match out {
-                    Some(WsMessage::Text(text)) => {
-                        if let Some(id) = ended_subscription(&text) {
-                            active.remove(&id);
-                        }
-                        if session.text(text).await.is_err() {
-                            break None;
-                        }
-                    }
-                    Some(WsMessage::Close(code, reason)) => break Some((code, reason)),
-                    None => break None,
-                },
-                viewer = &mut signed_in_rx, if awaiting_sign_in => {
-                    awaiting_sign_in = false;
-                    if let Ok(viewer) = viewer {
-                        locale = viewer.locale;
-                        signed_in = Some(viewer);
-                    }
-                }
-                event = events.recv(), if signed_in.is_some() => {
-                    let ours = signed_in.as_ref().map(|viewer| &viewer.session_id);
-                    match event {
-                        Ok(Committed::SessionEnded { session_id }) if Some(&session_id) == ours => {
-                            break Some((4401, "Session ended".to_owned()));
-                        }
-                        // Missed news: ask the database whether the session still stands.
-                        Err(broadcast::error::RecvError::Lagged(_)) => {
-                            let live = match ours {
-                                Some(session_id) => crate::auth::service::is_live(&self.state.db, session_id).await,
-                                None => Ok(false),
-                            };
-                            if !matches!(live, Ok(true)) {
-                                break Some((4401, "Session ended".to_owned()));
-                            }
-                        }
-                        _ => {}
-                    }
-                }
-                _ = sleep_until(expiry), if expiry.is_some() => {
-                    break Some((4401, "Session expired".to_owned()));
-                }
-                _ = &mut init_deadline, if !initialised => {
-                    break Some((4408, "Connection initialisation timeout".to_owned()));
-                }
             }
         };
         let reason = close.map(|(code, description)| CloseReason {

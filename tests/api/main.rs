@@ -49,3 +49,4 @@ mod limits;
 mod notifications;
 mod races;
 mod server;
+mod sockets;

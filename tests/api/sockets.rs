@@ -1,0 +1,293 @@
+//! `/graphql/ws` follows the session and stays in bounds.
+
+use std::time::Duration;
+
+use diesel::prelude::*;
+use futures_util::{SinkExt, StreamExt};
+use relais::db::schema::{session_tokens, sessions};
+use relais::i18n::NotificationText;
+use relais::ids::UserId;
+use relais::notifications::model::{Notice, NotificationCategory};
+use serde_json::{Value, json};
+use tokio_tungstenite::tungstenite::Message as WsMessage;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+use crate::groups::{create_group, group_input};
+use crate::helpers::{Session, TestApp};
+
+on_both_backends!(
+    sockets_close_when_their_session_ends,
+    a_socket_closes_when_its_access_token_expires,
+    sockets_refuse_duplicate_ids_and_too_many_subscriptions,
+    a_socket_that_never_initialises_is_closed,
+    a_subscriber_that_falls_behind_is_told_so,
+    socket_errors_speak_the_viewers_language,
+);
+
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// What the next frame was: a text message, a close with its code, or nothing in time.
+#[derive(Debug, PartialEq)]
+enum Frame {
+    Text(Value),
+    Closed(u16),
+    Silent,
+}
+
+async fn connect(app: &TestApp) -> Socket {
+    let url = format!("{}/graphql/ws", app.base_url.replace("http://", "ws://"));
+    let mut request = url.into_client_request().unwrap();
+    request.headers_mut().insert(
+        "sec-websocket-protocol",
+        "graphql-transport-ws".parse().unwrap(),
+    );
+    tokio_tungstenite::connect_async(request).await.unwrap().0
+}
+
+async fn send(socket: &mut Socket, message: Value) {
+    socket
+        .send(WsMessage::text(message.to_string()))
+        .await
+        .unwrap();
+}
+
+async fn next_frame(socket: &mut Socket, within: Duration) -> Frame {
+    loop {
+        match tokio::time::timeout(within, socket.next()).await {
+            Err(_) => return Frame::Silent,
+            Ok(Some(Ok(WsMessage::Text(text)))) => {
+                return Frame::Text(serde_json::from_str(&text).unwrap());
+            }
+            Ok(Some(Ok(WsMessage::Close(frame)))) => {
+                return Frame::Closed(frame.map_or(1005, |frame| u16::from(frame.code)));
+            }
+            Ok(Some(Ok(_))) => continue,
+            Ok(Some(Err(_)) | None) => return Frame::Closed(1006),
+        }
+    }
+}
+
+/// A socket signed in as `who`, acknowledged, with `notificationAdded` subscribed as "1".
+async fn signed_in_socket(app: &TestApp, who: &Session) -> Socket {
+    let mut socket = connect(app).await;
+    send(
+        &mut socket,
+        json!({ "type": "connection_init", "payload": { "authorization": format!("Bearer {}", who.access_token) } }),
+    )
+    .await;
+    match next_frame(&mut socket, Duration::from_secs(5)).await {
+        Frame::Text(ack) => assert_eq!(ack["type"], "connection_ack"),
+        other => panic!("no ack: {other:?}"),
+    }
+    send(
+        &mut socket,
+        json!({ "id": "1", "type": "subscribe", "payload": { "query": "subscription { notificationAdded { kind } }" } }),
+    )
+    .await;
+    socket
+}
+
+/// Reads until the socket closes (within `seconds`) and returns the close code.
+async fn close_code(socket: &mut Socket, seconds: u64) -> u16 {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(seconds);
+    loop {
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        match next_frame(socket, left).await {
+            Frame::Closed(code) => return code,
+            Frame::Silent => panic!("still open after {seconds} s"),
+            Frame::Text(_) => continue,
+        }
+    }
+}
+
+async fn sockets_close_when_their_session_ends(app: TestApp) {
+    // Logout.
+    let ana = app.register("ana@example.org").await;
+    let mut socket = signed_in_socket(&app, &ana).await;
+    app.gql(Some(&ana.access_token), "mutation { logout }", json!({}))
+        .await;
+    assert_eq!(close_code(&mut socket, 5).await, 4401);
+
+    // A refresh token presented twice revokes the session.
+    let bea = app.register("bea@example.org").await;
+    let mut socket = signed_in_socket(&app, &bea).await;
+    let refresh =
+        "mutation($token: String!) { refreshSession(refreshToken: $token) { accessToken } }";
+    for _ in 0..2 {
+        app.gql(None, refresh, json!({ "token": bea.refresh_token }))
+            .await;
+    }
+    assert_eq!(close_code(&mut socket, 5).await, 4401);
+
+    // Erasing the account.
+    let cle = app.register("cle@example.org").await;
+    let mut socket = signed_in_socket(&app, &cle).await;
+    app.gql(
+        Some(&cle.access_token),
+        "mutation { deleteAccount(password: \"a long enough password\") }",
+        json!({}),
+    )
+    .await;
+    assert_eq!(close_code(&mut socket, 5).await, 4401);
+}
+
+async fn a_socket_closes_when_its_access_token_expires(app: TestApp) {
+    let ana = app.register("ana@example.org").await;
+    let user_id = ana.user_id.clone();
+    app.state
+        .db
+        .run(move |conn| {
+            let soon = (chrono::Utc::now() + chrono::Duration::seconds(2)).naive_utc();
+            let session_ids = sessions::table
+                .filter(sessions::user_id.eq(user_id))
+                .select(sessions::id);
+            diesel::update(
+                session_tokens::table
+                    .filter(session_tokens::session_id.eq_any(session_ids))
+                    .filter(session_tokens::kind.eq("ACCESS")),
+            )
+            .set(session_tokens::expires_at.eq(soon))
+            .execute(conn)?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+    let mut socket = signed_in_socket(&app, &ana).await;
+    assert_eq!(close_code(&mut socket, 6).await, 4401);
+}
+
+async fn sockets_refuse_duplicate_ids_and_too_many_subscriptions(app: TestApp) {
+    let ana = app.register("ana@example.org").await;
+    let mut socket = signed_in_socket(&app, &ana).await;
+    for id in 2..=20 {
+        send(
+            &mut socket,
+            json!({ "id": id.to_string(), "type": "subscribe", "payload": { "query": "subscription { notificationAdded { kind } }" } }),
+        )
+        .await;
+    }
+    send(
+        &mut socket,
+        json!({ "id": "21", "type": "subscribe", "payload": { "query": "subscription { notificationAdded { kind } }" } }),
+    )
+    .await;
+    match next_frame(&mut socket, Duration::from_secs(5)).await {
+        Frame::Text(refusal) => {
+            assert_eq!(refusal["type"], "error");
+            assert_eq!(refusal["id"], "21");
+            assert_eq!(refusal["payload"][0]["extensions"]["code"], "RATE_LIMITED");
+        }
+        other => panic!("expected an error for the 21st subscription: {other:?}"),
+    }
+    // The first twenty still deliver.
+    app.gql(
+        Some(&ana.access_token),
+        "mutation { sendTestNotification }",
+        json!({}),
+    )
+    .await;
+    match next_frame(&mut socket, Duration::from_secs(5)).await {
+        Frame::Text(next) => assert_eq!(next["type"], "next", "{next}"),
+        other => panic!("expected a notification: {other:?}"),
+    }
+    // Completing one frees its place; reusing a live id closes the connection.
+    send(&mut socket, json!({ "id": "2", "type": "complete" })).await;
+    send(
+        &mut socket,
+        json!({ "id": "2", "type": "subscribe", "payload": { "query": "subscription { notificationAdded { kind } }" } }),
+    )
+    .await;
+    send(
+        &mut socket,
+        json!({ "id": "1", "type": "subscribe", "payload": { "query": "subscription { notificationAdded { kind } }" } }),
+    )
+    .await;
+    assert_eq!(close_code(&mut socket, 5).await, 4409);
+}
+
+async fn a_socket_that_never_initialises_is_closed(app: TestApp) {
+    let mut socket = connect(&app).await;
+    let started = tokio::time::Instant::now();
+    assert_eq!(close_code(&mut socket, 15).await, 4408);
+    assert!(started.elapsed() >= Duration::from_secs(9));
+}
+
+async fn a_subscriber_that_falls_behind_is_told_so(app: TestApp) {
+    let ana = app.register("ana@example.org").await;
+    let mut socket = signed_in_socket(&app, &ana).await;
+    // Prove the subscription is live before the burst.
+    app.gql(
+        Some(&ana.access_token),
+        "mutation { sendTestNotification }",
+        json!({}),
+    )
+    .await;
+    assert!(matches!(
+        next_frame(&mut socket, Duration::from_secs(5)).await,
+        Frame::Text(_)
+    ));
+    // One transaction announcing more changes than the bus keeps for a slow subscriber.
+    let user_id = UserId::from_client(ana.user_id.clone());
+    app.state
+        .db
+        .write(move |conn| {
+            for _ in 0..1_500 {
+                let notice = Notice::new(NotificationCategory::System, NotificationText::TestPush);
+                relais::notifications::service::notify(conn, &user_id, notice)?;
+            }
+            Ok(())
+        })
+        .await
+        .unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    let told = loop {
+        assert!(tokio::time::Instant::now() < deadline, "never told");
+        match next_frame(&mut socket, Duration::from_secs(5)).await {
+            Frame::Text(message) if !message["payload"]["errors"].is_null() => break message,
+            Frame::Text(_) => continue,
+            other => panic!("{other:?}"),
+        }
+    };
+    assert_eq!(
+        told["payload"]["errors"][0]["extensions"]["code"],
+        "CONFLICT"
+    );
+    match next_frame(&mut socket, Duration::from_secs(5)).await {
+        Frame::Text(complete) => assert_eq!(complete["type"], "complete"),
+        other => panic!("{other:?}"),
+    }
+}
+
+async fn socket_errors_speak_the_viewers_language(app: TestApp) {
+    let owner = app.register("owner@example.org").await;
+    let group = create_group(&app, &owner, group_input("Entre nous", "PRIVATE")).await;
+    let english = app
+        .register_with(json!({
+            "email": "en@example.org", "password": "a long enough password",
+            "displayName": "En", "profession": "NURSE", "locale": "en",
+        }))
+        .await;
+    let mut socket = connect(&app).await;
+    send(
+        &mut socket,
+        json!({ "type": "connection_init", "payload": { "authorization": format!("Bearer {}", english.access_token) } }),
+    )
+    .await;
+    next_frame(&mut socket, Duration::from_secs(5)).await;
+    send(
+        &mut socket,
+        json!({ "id": "1", "type": "subscribe", "payload": {
+            "query": "subscription($id: ID!) { groupPosts(groupId: $id) { id } }",
+            "variables": { "id": group } } }),
+    )
+    .await;
+    match next_frame(&mut socket, Duration::from_secs(5)).await {
+        Frame::Text(refusal) => {
+            let error = &refusal["payload"]["errors"][0];
+            assert_eq!(error["extensions"]["code"], "FORBIDDEN", "{refusal}");
+            assert_eq!(error["message"], "You do not have access to this resource.");
+        }
+        other => panic!("{other:?}"),
+    }
+}
