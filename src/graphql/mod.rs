@@ -137,3 +137,36 @@ pub fn request_data(
     ));
     data
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use async_graphql::dataloader::Loader;
+
+    use super::*;
+
+    /// Answers every key with the language its batch ran in.
+    struct LocaleProbe;
+
+    impl Loader<u8> for LocaleProbe {
+        type Value = &'static str;
+        type Error = async_graphql::Error;
+
+        async fn load(&self, keys: &[u8]) -> Result<HashMap<u8, &'static str>, Self::Error> {
+            Ok(keys
+                .iter()
+                .map(|key| (*key, i18n::current().as_str()))
+                .collect())
+        }
+    }
+
+    #[tokio::test]
+    async fn loader_batches_run_in_the_requests_locale() -> async_graphql::Result<()> {
+        let english = loader(LocaleProbe, Locale::En);
+        assert_eq!(english.load_one(1).await?, Some("en"));
+        let french = loader(LocaleProbe, Locale::Fr);
+        assert_eq!(french.load_one(1).await?, Some("fr"));
+        Ok(())
+    }
+}

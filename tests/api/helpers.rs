@@ -127,7 +127,7 @@ async fn migrated_sqlite_template() -> &'static std::path::Path {
 /// A schema of its own in the `TEST_POSTGRES_URL` database, as a URL whose search_path is it,
 /// with the schema's name. Migrating a schema measured faster than copying a template database
 /// (CREATE DATABASE … TEMPLATE, then DROP DATABASE) on the development machine.
-async fn fresh_postgres_schema() -> Option<(String, String)> {
+pub async fn fresh_postgres_schema() -> Option<(String, String)> {
     let base = std::env::var("TEST_POSTGRES_URL")
         .ok()
         .filter(|url| !url.is_empty())?;

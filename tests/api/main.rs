@@ -46,6 +46,7 @@ mod fake_fcm;
 mod groups;
 mod helpers;
 mod limits;
+mod migrations;
 mod notifications;
 mod races;
 mod server;

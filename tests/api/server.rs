@@ -288,3 +288,58 @@ async fn grant_role_and_migrate_run_from_the_command_line() {
     assert!(status.success());
     assert_eq!(stdout, relais::graphql::sdl());
 }
+
+#[test]
+fn debug_output_never_shows_a_secret_a_password_or_a_token() {
+    use relais::accounts::model::{Profession, RegistrationForm};
+    use relais::auth::model::IssuedTokens;
+    use relais::notifications::fcm::ServiceAccount;
+    use relais::notifications::model::{Device, Platform};
+
+    let config = crate::helpers::test_config(
+        "postgres://relais:hunter2-database-password@db.internal/relais",
+        Environment::Production,
+        relais::config::PushConfig::DEFAULT,
+    );
+    let form = RegistrationForm {
+        email: "ana@example.org".into(),
+        password: "correct horse battery staple".into(),
+        display_name: "Ana".into(),
+        profession: Profession::Nurse,
+        languages: None,
+        region: None,
+        timezone: None,
+        locale: None,
+    };
+    let tokens = IssuedTokens {
+        user_id: relais::ids::UserId::generate(),
+        access_token: "access-token-in-clear".into(),
+        access_token_expires_at: chrono::Utc::now(),
+        refresh_token: "refresh-token-in-clear".into(),
+    };
+    let device = Device {
+        id: relais::ids::DeviceId::generate(),
+        user_id: relais::ids::UserId::generate(),
+        token: "fcm-registration-token".into(),
+        platform: Platform::Android,
+        created_at: chrono::Utc::now().naive_utc(),
+        last_seen_at: chrono::Utc::now().naive_utc(),
+    };
+    let account: ServiceAccount = serde_json::from_value(json!({
+        "project_id": "p", "client_email": "c@p.iam", "token_uri": "https://t",
+        "private_key": "-----BEGIN PRIVATE KEY-----secret-key-material",
+    }))
+    .unwrap();
+    let shown = format!("{config:?} {form:?} {tokens:?} {device:?} {account:?}");
+    for secret in [
+        crate::helpers::TEST_SECRET,
+        "hunter2-database-password",
+        "correct horse battery staple",
+        "access-token-in-clear",
+        "refresh-token-in-clear",
+        "fcm-registration-token",
+        "secret-key-material",
+    ] {
+        assert!(!shown.contains(secret), "{secret} shown in {shown}");
+    }
+}
