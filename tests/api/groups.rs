@@ -127,6 +127,7 @@ on_both_backends!(
     a_facilitator_cannot_silence_a_co_facilitator_through_an_anonymous_post,
     reports_of_one_post_all_show_it_and_one_member_reports_it_once,
     a_blocked_persons_replies_do_not_notify_the_blocker,
+    a_moderator_removing_the_last_facilitator_hands_the_group_over,
 );
 
 async fn groups_are_validated_and_names_unique(app: TestApp) {
@@ -1452,4 +1453,43 @@ async fn a_blocked_persons_replies_do_not_notify_the_blocker(app: TestApp) {
     // staying silent would reveal who wrote it.
     post_id(&app, &bob, &group, "Anonyme", Some(&parent), true).await;
     assert_eq!(replies().await, 2);
+}
+
+async fn a_moderator_removing_the_last_facilitator_hands_the_group_over(app: TestApp) {
+    let fac = app.register("fac@example.org").await;
+    let bea = app.register("bea@example.org").await;
+    let cle = app.register("cle@example.org").await;
+    let moderator = app.register("mod@example.org").await;
+    grant_role(&app.state.db, "mod@example.org", Role::Moderator)
+        .await
+        .unwrap();
+    let remove =
+        "mutation($group: ID!, $user: ID!) { removeMember(groupId: $group, userId: $user) }";
+    let group = create_group(&app, &fac, group_input("Sans animateur ?", "PUBLIC")).await;
+    join(&app, &bea, &group).await;
+    join(&app, &cle, &group).await;
+    let answer = app
+        .gql(
+            Some(&moderator.access_token),
+            remove,
+            json!({ "group": group, "user": fac.user_id }),
+        )
+        .await;
+    assert_eq!(answer["data"]["removeMember"], true, "{answer}");
+    assert_eq!(
+        roles_in(&app, &bea, &group).await,
+        ["bea FACILITATOR", "cle MEMBER"]
+    );
+
+    // Alone in a group, the facilitator cannot be removed: nobody would be left to lead it.
+    let alone = create_group(&app, &fac, group_input("Seul", "PUBLIC")).await;
+    let answer = app
+        .gql(
+            Some(&moderator.access_token),
+            remove,
+            json!({ "group": alone, "user": fac.user_id }),
+        )
+        .await;
+    assert_eq!(error_code(&answer), "CONFLICT");
+    assert_eq!(roles_in(&app, &fac, &alone).await, ["fac FACILITATOR"]);
 }
