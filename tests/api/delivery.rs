@@ -79,6 +79,23 @@ async fn app_with_fcm(
     Some((app, fcm, user))
 }
 
+/// Queues `count` numbered test notifications for `user`, in one transaction.
+async fn notify_many(app: &TestApp, user: &Session, count: usize) {
+    let user_id = UserId::from_client(user.user_id.clone());
+    app.state
+        .db
+        .write(move |conn| {
+            for index in 0..count {
+                let notice = Notice::new(NotificationCategory::System, NotificationText::TestPush)
+                    .with_data("index", index.to_string());
+                notifications_service::notify(conn, &user_id, notice)?;
+            }
+            Ok(())
+        })
+        .await
+        .unwrap();
+}
+
 async fn send_test(app: &TestApp, user: &Session) {
     let answer = app
         .gql(
@@ -531,19 +548,7 @@ async fn two_workers_never_send_the_same_push(backend: Backend) {
     else {
         return;
     };
-    let user_id = UserId::from_client(user.user_id.clone());
-    app.state
-        .db
-        .write(move |conn| {
-            for index in 0..200 {
-                let notice = Notice::new(NotificationCategory::System, NotificationText::TestPush)
-                    .with_data("index", index.to_string());
-                notifications_service::notify(conn, &user_id, notice)?;
-            }
-            Ok(())
-        })
-        .await
-        .unwrap();
+    notify_many(&app, &user, 200).await;
     let rows = settled(&app).await;
     assert_eq!(rows.len(), 200);
     assert!(
@@ -605,19 +610,7 @@ async fn a_slow_fcm_never_gets_a_push_twice_from_two_workers(backend: Backend) {
         return;
     };
     fcm.reply_by_default(Reply::SlowOk { millis: 300 });
-    let user_id = UserId::from_client(user.user_id.clone());
-    app.state
-        .db
-        .write(move |conn| {
-            for index in 0..40 {
-                let notice = Notice::new(NotificationCategory::System, NotificationText::TestPush)
-                    .with_data("index", index.to_string());
-                notifications_service::notify(conn, &user_id, notice)?;
-            }
-            Ok(())
-        })
-        .await
-        .unwrap();
+    notify_many(&app, &user, 40).await;
     let rows = eventually(40, || async {
         let rows = pushes(&app).await;
         rows.iter()

@@ -67,32 +67,41 @@ async fn concurrent_refreshes_of_one_token_give_one_pair_and_end_the_session(app
     assert_eq!(error_code(&me), "UNAUTHENTICATED");
 }
 
+/// A public group `name` led by `leads` (the first creates it and promotes the second), which
+/// `member` joins as well.
+async fn group_with_two_facilitators(
+    app: &TestApp,
+    name: &str,
+    leads: [&Session; 2],
+    member: &Session,
+) -> String {
+    let group = create_group(app, leads[0], group_input(name, "PUBLIC")).await;
+    join(app, leads[1], &group).await;
+    join(app, member, &group).await;
+    app.gql(
+        Some(&leads[0].access_token),
+        SET_ROLE,
+        json!({ "group": group, "user": leads[1].user_id, "role": "FACILITATOR" }),
+    )
+    .await;
+    group
+}
+
+const SET_ROLE: &str = "mutation($group: ID!, $user: ID!, $role: MemberRole!) {
+    setMemberRole(groupId: $group, userId: $user, role: $role) { role } }";
+
 async fn facilitators_leaving_or_stepping_down_at_once_leave_the_group_led(app: TestApp) {
     let ana = app.register("ana@example.org").await;
     let bea = app.register("bea@example.org").await;
     let cle = app.register("cle@example.org").await;
-    let promote = "mutation($group: ID!, $user: ID!, $role: MemberRole!) {
-        setMemberRole(groupId: $group, userId: $user, role: $role) { role } }";
     for round in 0..4 {
-        let group = create_group(
-            &app,
-            &ana,
-            group_input(&format!("Relais {round}"), "PUBLIC"),
-        )
-        .await;
-        join(&app, &bea, &group).await;
-        join(&app, &cle, &group).await;
-        app.gql(
-            Some(&ana.access_token),
-            promote,
-            json!({ "group": group, "user": bea.user_id, "role": "FACILITATOR" }),
-        )
-        .await;
         // Both facilitators step down at once: one of them stays.
+        let name = format!("Relais {round}");
+        let group = group_with_two_facilitators(&app, &name, [&ana, &bea], &cle).await;
         let steps = join_all([&ana, &bea].map(|who| {
             app.gql(
                 Some(&who.access_token),
-                promote,
+                SET_ROLE,
                 json!({ "group": group, "user": who.user_id, "role": "MEMBER" }),
             )
         }))
@@ -107,33 +116,18 @@ async fn facilitators_leaving_or_stepping_down_at_once_leave_the_group_led(app: 
         assert_eq!(facilitators, 1);
 
         // Both facilitators leave at once: the remaining member takes over.
-        let other_group = create_group(
-            &app,
-            &ana,
-            group_input(&format!("Départs {round}"), "PUBLIC"),
-        )
-        .await;
-        join(&app, &bea, &other_group).await;
-        join(&app, &cle, &other_group).await;
-        app.gql(
-            Some(&ana.access_token),
-            promote,
-            json!({ "group": other_group, "user": bea.user_id, "role": "FACILITATOR" }),
-        )
-        .await;
+        let name = format!("Départs {round}");
+        let group = group_with_two_facilitators(&app, &name, [&ana, &bea], &cle).await;
         let leaves = join_all([&ana, &bea].map(|who| {
             app.gql(
                 Some(&who.access_token),
                 "mutation($id: ID!) { leaveGroup(groupId: $id) }",
-                json!({ "id": other_group }),
+                json!({ "id": group }),
             )
         }))
         .await;
         assert_eq!(outcomes(&leaves).0, 2, "{leaves:?}");
-        assert_eq!(
-            roles_in(&app, &cle, &other_group).await,
-            ["cle FACILITATOR"]
-        );
+        assert_eq!(roles_in(&app, &cle, &group).await, ["cle FACILITATOR"]);
     }
 }
 
