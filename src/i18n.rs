@@ -197,11 +197,11 @@ impl Message {
             (Self::AlreadyMember, En) => {
                 "You are already a member of this group or your request is pending.".into()
             }
-            (Self::LastFacilitator, Fr) => "Vous êtes le dernier animateur du groupe : \
-                 confiez ce rôle à un autre membre avant de partir."
+            (Self::LastFacilitator, Fr) => "C'est le dernier animateur du groupe : \
+                 confiez d'abord ce rôle à un autre membre."
                 .into(),
-            (Self::LastFacilitator, En) => "You are the group's last facilitator: \
-                 hand the role over to another member before leaving."
+            (Self::LastFacilitator, En) => "This is the group's last facilitator: \
+                 hand the role to another member first."
                 .into(),
             (Self::NotAMember, Fr) => "Cette personne n'est pas membre du groupe.".into(),
             (Self::NotAMember, En) => "This person is not a member of the group.".into(),

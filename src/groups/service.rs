@@ -454,7 +454,10 @@ pub async fn set_member_role(
 /// [`hand_over_if_last`]'s rule. Erasure is never refused: a group with nobody left to lead it
 /// is left without a facilitator.
 pub fn hand_over_before_erasure(conn: &mut DbConnection, user_id: &UserId) -> AppResult<()> {
-    for group_id in store::facilitated_by(conn, user_id)? {
+    let mut led = store::facilitated_by(conn, user_id)?;
+    // Locks taken in one order everywhere, so that two erasures cannot deadlock.
+    led.sort();
+    for group_id in led {
         locked_group(conn, &group_id)?;
         let Some(membership) = store::membership(conn, &group_id, user_id)? else {
             continue;
