@@ -8,6 +8,7 @@ use super::model::{
 use super::secret::{Secret, new_token};
 use super::store;
 use super::viewer::Viewer;
+use crate::db::atomic::lock;
 use crate::db::events::{Committed, after_commit};
 use crate::db::{Db, DbConnection};
 use crate::error::{AppError, AppResult};
@@ -110,6 +111,9 @@ pub async fn refresh(db: &Db, secret: &Secret, refresh_token: &str) -> AppResult
             if state.session_revoked_at.is_some() || state.expires_at <= now.naive_utc() {
                 return Err(session_invalid());
             }
+            // The session row first, then its tokens, as logout and erasure take them: a losing
+            // guarded update keeps its lock on the token row, so the other order deadlocks.
+            lock(conn, &state.session_id)?;
             if !store::mark_used_once(conn, &token_hash, now.naive_utc())? {
                 tracing::warn!(session = %state.session_id, "refresh token replayed; session revoked");
                 end_session(conn, &state.session_id, now)?;

@@ -6,8 +6,9 @@
 //! write. Three tools, and when to use each:
 //!
 //! - [`lock`]: the rule reads several rows under one parent (the last facilitator of a group, a
-//!   workshop's last seat): lock the parent row first (`SELECT … FOR UPDATE` on PostgreSQL; nothing
-//!   more on SQLite). Every transaction that changes what the rule reads takes the same lock, so
+//!   workshop's last seat): lock the parent row first (`SELECT … FOR NO KEY UPDATE` on PostgreSQL,
+//!   which serialises the rule's transactions without holding up inserts of child rows, whose
+//!   foreign-key checks only take KEY SHARE; nothing more on SQLite). Every transaction that changes what the rule reads takes the same lock, so
 //!   they run one after the other and each reads what the previous one committed.
 //! - a guarded update, `UPDATE … WHERE <still true>` counting the rows it changed: a one-time
 //!   transition of one row (a refresh token used once, a report resolved once). The loser changes
@@ -15,13 +16,17 @@
 //! - [`on_backend!`] with `ON CONFLICT DO NOTHING` (or `DO UPDATE`): a row that must exist once
 //!   (a block, a device token). A unique violation would abort the whole PostgreSQL transaction;
 //!   the upsert turns the race into the outcome a single request gets.
+//!
+//! Locks are taken parent first (a session before its tokens, a group before its memberships)
+//! and several rows of one kind in id order: PostgreSQL keeps the lock of a row a guarded update
+//! waited for even when it changed nothing, so two orders would deadlock.
 
 use diesel::QueryResult;
 use diesel::prelude::*;
 use diesel::sql_types::Text;
 
 use super::DbConnection;
-use crate::ids::{GroupId, UserId};
+use crate::ids::{GroupId, SessionId, UserId};
 
 /// A row whose lock serialises the rules about what hangs under it.
 pub trait Lockable {
@@ -32,6 +37,13 @@ pub trait Lockable {
 
 impl Lockable for GroupId {
     const TABLE: &'static str = "peer_groups";
+    fn key(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl Lockable for SessionId {
+    const TABLE: &'static str = "sessions";
     fn key(&self) -> &str {
         self.as_str()
     }
@@ -50,12 +62,13 @@ struct Found {
     id: String,
 }
 
-/// Locks `row` until the current write transaction ends; returns whether it exists. Call it
+/// Locks `row` against other lockers until the current write transaction ends; returns whether
+/// it exists. Call it
 /// inside `Db::write`, before reading what the rule checks.
 pub fn lock<K: Lockable>(conn: &mut DbConnection, row: &K) -> QueryResult<bool> {
     let found = match conn {
         DbConnection::Postgres(pg) => diesel::sql_query(format!(
-            "SELECT id FROM {} WHERE id = $1 FOR UPDATE",
+            "SELECT id FROM {} WHERE id = $1 FOR NO KEY UPDATE",
             K::TABLE
         ))
         .bind::<Text, _>(row.key())

@@ -43,28 +43,30 @@ fn outcomes(answers: &[Value]) -> (usize, Vec<String>) {
 }
 
 async fn concurrent_refreshes_of_one_token_give_one_pair_and_end_the_session(app: TestApp) {
-    let session = app.register("ana@example.org").await;
-    let answers = at_once(
-        &app,
-        None,
-        8,
-        "mutation($token: String!) { refreshSession(refreshToken: $token) { accessToken } }",
-        json!({ "token": session.refresh_token }),
-    )
-    .await;
-    let (successes, codes) = outcomes(&answers);
-    assert_eq!(successes, 1, "{answers:?}");
-    assert!(
-        codes.iter().all(|code| code == "UNAUTHENTICATED"),
-        "{codes:?}"
-    );
-    // The others were replays: the session, the winner's new pair included, is over.
-    let winner = answers
-        .iter()
-        .find_map(|answer| answer["data"]["refreshSession"]["accessToken"].as_str())
-        .unwrap();
-    let me = app.gql(Some(winner), "{ me { email } }", json!({})).await;
-    assert_eq!(error_code(&me), "UNAUTHENTICATED");
+    for round in 0..5 {
+        let session = app.register(&format!("ana{round}@example.org")).await;
+        let answers = at_once(
+            &app,
+            None,
+            8,
+            "mutation($token: String!) { refreshSession(refreshToken: $token) { accessToken } }",
+            json!({ "token": session.refresh_token }),
+        )
+        .await;
+        let (successes, codes) = outcomes(&answers);
+        assert_eq!(successes, 1, "{answers:?}");
+        assert!(
+            codes.iter().all(|code| code == "UNAUTHENTICATED"),
+            "{codes:?}"
+        );
+        // The others were replays: the session, the winner's new pair included, is over.
+        let winner = answers
+            .iter()
+            .find_map(|answer| answer["data"]["refreshSession"]["accessToken"].as_str())
+            .unwrap();
+        let me = app.gql(Some(winner), "{ me { email } }", json!({})).await;
+        assert_eq!(error_code(&me), "UNAUTHENTICATED");
+    }
 }
 
 /// A public group `name` led by `leads` (the first creates it and promotes the second), which
