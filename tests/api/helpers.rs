@@ -149,7 +149,7 @@ pub async fn fresh_postgres_schema() -> Option<(String, String)> {
 }
 
 /// Drops a test's schema; waits at most a few seconds for locks, and leaves it on failure.
-fn drop_postgres_schema(schema: &str) {
+pub fn drop_postgres_schema(schema: &str) {
     let Ok(base) = std::env::var("TEST_POSTGRES_URL") else {
         return;
     };
@@ -317,12 +317,14 @@ pub fn error_message(answer: &Value) -> &str {
 pub struct CuttableRelay {
     pub database_url: String,
     cut: tokio::sync::watch::Sender<bool>,
+    /// The schema behind it, dropped with it.
+    schema: String,
 }
 
 impl CuttableRelay {
     /// A relay to the host and port of `database_url`; `None` without PostgreSQL.
     pub async fn to_test_postgres() -> Option<CuttableRelay> {
-        let (database_url, _schema) = fresh_postgres_schema().await?;
+        let (database_url, schema) = fresh_postgres_schema().await?;
         let upstream = {
             let after_scheme = database_url.split_once("://")?.1;
             let host_port = after_scheme.split(['/', '?']).next()?;
@@ -363,6 +365,7 @@ impl CuttableRelay {
         Some(CuttableRelay {
             database_url: format!("{prefix}://{credentials}{relay_addr}{path}"),
             cut,
+            schema,
         })
     }
 
@@ -413,6 +416,12 @@ where
             "condition not met within {seconds} s"
         );
         tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+}
+
+impl Drop for CuttableRelay {
+    fn drop(&mut self) {
+        drop_postgres_schema(&self.schema);
     }
 }
 

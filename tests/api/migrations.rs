@@ -5,7 +5,7 @@ use diesel::sql_types::Text;
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 use relais::db::DbConnection;
 
-use crate::helpers::{Backend, TestApp, fresh_postgres_schema};
+use crate::helpers::{Backend, TestApp, drop_postgres_schema, fresh_postgres_schema};
 
 const SQLITE: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 const POSTGRES: EmbeddedMigrations = embed_migrations!("migrations/postgres");
@@ -46,8 +46,9 @@ async fn every_migration_reverts_and_applies_again() {
     let dir = tempfile::tempdir().unwrap();
     let sqlite_url = dir.path().join("migrations.db").display().to_string();
     let mut targets = vec![(Backend::Sqlite, sqlite_url)];
-    if let Some((url, _schema)) = fresh_postgres_schema().await {
-        targets.push((Backend::Postgres, url));
+    let postgres = fresh_postgres_schema().await;
+    if let Some((url, _)) = &postgres {
+        targets.push((Backend::Postgres, url.clone()));
     }
     for (backend, url) in targets {
         tokio::task::spawn_blocking(move || {
@@ -83,6 +84,9 @@ async fn every_migration_reverts_and_applies_again() {
         })
         .await
         .unwrap();
+    }
+    if let Some((_, schema)) = postgres {
+        drop_postgres_schema(&schema);
     }
 }
 
