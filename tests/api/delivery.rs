@@ -599,18 +599,21 @@ async fn an_endless_retry_after_is_held_to_the_retry_cap(backend: Backend) {
 }
 
 async fn a_slow_fcm_never_gets_a_push_twice_from_two_workers(backend: Backend) {
-    // Each send takes 300 ms, four at a time, within a 3 s lease: a claim of forty would still
-    // be sending when its lease ran out and the other worker took the rest.
+    // Each send takes 300 ms, two at a time, within a 6 s lease: a claim of sixty would still be
+    // sending when its lease ran out and the other worker took the rest. The 2 s timeout leaves
+    // a loaded machine room, so that no send times out and is rightly retried.
     let Some((app, fcm, user)) = app_with_fcm(backend, |config| {
         config.workers = 2;
-        config.concurrency = 4;
+        config.concurrency = 2;
+        config.timeout = Duration::from_secs(2);
+        config.lease = Duration::from_secs(6);
     })
     .await
     else {
         return;
     };
     fcm.reply_by_default(Reply::SlowOk { millis: 300 });
-    notify_many(&app, &user, 40).await;
+    notify_many(&app, &user, 60).await;
     let rows = eventually(40, || async {
         let rows = pushes(&app).await;
         rows.iter()
@@ -635,5 +638,5 @@ async fn a_slow_fcm_never_gets_a_push_twice_from_two_workers(backend: Backend) {
     ids.sort();
     let sent = ids.len();
     ids.dedup();
-    assert_eq!((sent, ids.len()), (40, 40), "no device got a push twice");
+    assert_eq!((sent, ids.len()), (60, 60), "no device got a push twice");
 }
