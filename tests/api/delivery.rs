@@ -79,6 +79,24 @@ async fn app_with_fcm(
     Some((app, fcm, user))
 }
 
+/// How many messages the fake FCM accepted, and for how many distinct notifications.
+fn delivered_notifications(fcm: &FakeFcm) -> (usize, usize) {
+    let mut ids: Vec<String> = fcm
+        .delivered()
+        .iter()
+        .map(|message| {
+            message["message"]["data"]["notificationId"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    let accepted = ids.len();
+    ids.sort();
+    ids.dedup();
+    (accepted, ids.len())
+}
+
 /// Queues `count` numbered test notifications for `user`, in one transaction.
 async fn notify_many(app: &TestApp, user: &Session, count: usize) {
     let user_id = UserId::from_client(user.user_id.clone());
@@ -555,20 +573,8 @@ async fn two_workers_never_send_the_same_push(backend: Backend) {
         rows.iter()
             .all(|row| row.status == PushStatus::Sent && row.attempts == 1)
     );
-    let mut ids: Vec<String> = fcm
-        .delivered()
-        .iter()
-        .map(|message| {
-            message["message"]["data"]["notificationId"]
-                .as_str()
-                .unwrap()
-                .to_owned()
-        })
-        .collect();
     assert_eq!(fcm.sends(), 200, "no push was sent twice");
-    ids.sort();
-    ids.dedup();
-    assert_eq!(ids.len(), 200);
+    assert_eq!(delivered_notifications(&fcm), (200, 200));
 }
 
 async fn an_endless_retry_after_is_held_to_the_retry_cap(backend: Backend) {
@@ -625,18 +631,9 @@ async fn a_slow_fcm_never_gets_a_push_twice_from_two_workers(backend: Backend) {
         rows.iter().all(|row| row.status == PushStatus::Sent),
         "{rows:?}"
     );
-    let mut ids: Vec<String> = fcm
-        .delivered()
-        .iter()
-        .map(|message| {
-            message["message"]["data"]["notificationId"]
-                .as_str()
-                .unwrap()
-                .to_owned()
-        })
-        .collect();
-    ids.sort();
-    let sent = ids.len();
-    ids.dedup();
-    assert_eq!((sent, ids.len()), (60, 60), "no device got a push twice");
+    assert_eq!(
+        delivered_notifications(&fcm),
+        (60, 60),
+        "no device got a push twice"
+    );
 }

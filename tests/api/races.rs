@@ -133,17 +133,21 @@ async fn facilitators_leaving_or_stepping_down_at_once_leave_the_group_led(app: 
     }
 }
 
-async fn a_report_resolved_twice_at_once_is_resolved_and_logged_once(app: TestApp) {
-    let fac = app.register("fac@example.org").await;
-    let moderators = [
-        app.register("mod1@example.org").await,
-        app.register("mod2@example.org").await,
-    ];
-    for email in ["mod1@example.org", "mod2@example.org"] {
+/// Two accounts with the MODERATOR role.
+async fn two_moderators(app: &TestApp) -> [Session; 2] {
+    let emails = ["mod1@example.org", "mod2@example.org"];
+    let moderators = [app.register(emails[0]).await, app.register(emails[1]).await];
+    for email in emails {
         grant_role(&app.state.db, email, Role::Moderator)
             .await
             .unwrap();
     }
+    moderators
+}
+
+async fn a_report_resolved_twice_at_once_is_resolved_and_logged_once(app: TestApp) {
+    let fac = app.register("fac@example.org").await;
+    let moderators = two_moderators(&app).await;
     let group = create_group(&app, &fac, group_input("Signalements", "PUBLIC")).await;
     let post = post_id(&app, &fac, &group, "À signaler", None, false).await;
     app.gql(
@@ -190,15 +194,7 @@ async fn a_report_resolved_twice_at_once_is_resolved_and_logged_once(app: TestAp
 async fn concurrent_writes_of_one_row_get_what_a_single_request_gets(app: TestApp) {
     let ana = app.register("ana@example.org").await;
     let bob = app.register("bob@example.org").await;
-    let moderators = [
-        app.register("mod1@example.org").await,
-        app.register("mod2@example.org").await,
-    ];
-    for email in ["mod1@example.org", "mod2@example.org"] {
-        grant_role(&app.state.db, email, Role::Moderator)
-            .await
-            .unwrap();
-    }
+    let moderators = two_moderators(&app).await;
 
     // One device token registered six times at once: one device.
     let answers = at_once(
