@@ -16,6 +16,7 @@ pub mod i18n;
 pub mod ids;
 pub mod notifications;
 pub mod pagination;
+pub mod privacy;
 pub mod seed;
 pub mod telemetry;
 pub mod validate;

@@ -221,19 +221,4 @@ impl AccountsMutation {
             .await?
             .into())
     }
-
-    /// Erases the account and everything personal tied to it.
-    async fn delete_account(&self, ctx: &Context<'_>, password: String) -> Result<bool> {
-        let state = ctx.state();
-        let viewer = ctx.viewer()?;
-        service::delete_account(
-            &state.db,
-            &state.passwords,
-            ctx.client(),
-            viewer,
-            password.into(),
-        )
-        .await?;
-        Ok(true)
-    }
 }

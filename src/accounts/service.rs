@@ -17,6 +17,7 @@ use crate::i18n::{Locale, Message, NotificationText};
 use crate::ids::UserId;
 use crate::notifications::model::{Notice, NotificationCategory};
 use crate::notifications::service as notifications;
+use crate::privacy::{PersonColumn, PersonalData};
 use crate::validate;
 use secrecy::{ExposeSecret, SecretString};
 
@@ -236,38 +237,43 @@ fn patch_text(
     }
 }
 
-/// Erases the viewer's account and everything tied to it, after checking their password
-/// (a wrong one is BAD_USER_INPUT on `password`, throttled like a sign-in).
-pub async fn delete_account(
-    db: &Db,
-    gate: &PasswordGate,
-    client: ClientAddress,
-    viewer: &Viewer,
-    password: SecretString,
-) -> AppResult<()> {
-    let user_id = viewer.user_id.clone();
-    gate.admit(client)?;
-    let lookup_id = user_id.clone();
-    let phc = db
-        .run(move |conn| Ok(store::password_hash(conn, &lookup_id)?))
-        .await?
-        .ok_or_else(sessions::session_invalid)?;
-    if !gate
-        .check(user_id.as_str(), client, password, Some(phc))
-        .await?
-    {
-        return Err(AppError::bad_input("password", Message::WrongPassword));
-    }
-    db.write(move |conn| erase(conn, &user_id)).await
+/// The stored password hash of an account, for a password check.
+pub async fn password_hash(db: &Db, user_id: &UserId) -> AppResult<Option<String>> {
+    let user_id = user_id.clone();
+    db.run(move |conn| Ok(store::password_hash(conn, &user_id)?))
+        .await
 }
 
-/// Everything personal about `user_id`, gone in the caller's transaction; its sessions end
-/// everywhere once that commits.
-fn erase(conn: &mut DbConnection, user_id: &UserId) -> AppResult<()> {
-    crate::groups::service::hand_over_before_erasure(conn, user_id)?;
-    sessions::end_all_sessions(conn, user_id)?;
-    store::delete_user(conn, user_id)?;
-    Ok(())
+/// The account itself: its languages, roles and row, erased last.
+pub struct AccountsData;
+pub static ACCOUNTS_DATA: AccountsData = AccountsData;
+
+impl PersonalData for AccountsData {
+    fn name(&self) -> &'static str {
+        "accounts"
+    }
+
+    fn columns(&self) -> &'static [PersonColumn] {
+        &[
+            PersonColumn {
+                table: "users",
+                column: "id",
+            },
+            PersonColumn {
+                table: "user_languages",
+                column: "user_id",
+            },
+            PersonColumn {
+                table: "user_roles",
+                column: "user_id",
+            },
+        ]
+    }
+
+    fn erase(&self, conn: &mut DbConnection, user: &UserId) -> AppResult<()> {
+        store::delete_user(conn, user)?;
+        Ok(())
+    }
 }
 
 /// Whether an account with this id exists, inside the caller's transaction.

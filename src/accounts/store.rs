@@ -147,7 +147,10 @@ pub fn update_profile(
         .map(drop)
 }
 
-/// Deletes the user; every table that refers to users cascades.
+/// Deletes the user with their languages and roles (the other domains erased theirs first).
 pub fn delete_user(conn: &mut DbConnection, user_id: &UserId) -> QueryResult<usize> {
+    diesel::delete(user_languages::table.filter(user_languages::user_id.eq(user_id)))
+        .execute(conn)?;
+    diesel::delete(user_roles::table.filter(user_roles::user_id.eq(user_id))).execute(conn)?;
     diesel::delete(users::table.find(user_id)).execute(conn)
 }

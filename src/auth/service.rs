@@ -14,6 +14,7 @@ use crate::db::{Db, DbConnection};
 use crate::error::{AppError, AppResult};
 use crate::i18n::{Locale, Message};
 use crate::ids::{SessionId, UserId};
+use crate::privacy::{PersonColumn, PersonalData};
 
 /// Opens a new session for `user_id` inside the caller's transaction.
 pub fn start_session(
@@ -149,13 +150,30 @@ fn end_session(
     Ok(())
 }
 
-/// Ends every session of a person about to be erased, inside the caller's transaction.
-pub fn end_all_sessions(conn: &mut DbConnection, user_id: &UserId) -> AppResult<()> {
-    let now = Utc::now();
-    for session_id in store::session_ids_of(conn, user_id)? {
-        end_session(conn, &session_id, now)?;
+/// A person's sessions and tokens: ended everywhere (open websockets close once the erasure
+/// commits), then deleted.
+pub struct SessionsData;
+pub static SESSIONS_DATA: SessionsData = SessionsData;
+
+impl PersonalData for SessionsData {
+    fn name(&self) -> &'static str {
+        "sessions"
     }
-    Ok(())
+
+    fn columns(&self) -> &'static [PersonColumn] {
+        &[PersonColumn {
+            table: "sessions",
+            column: "user_id",
+        }]
+    }
+
+    fn erase(&self, conn: &mut DbConnection, user: &UserId) -> AppResult<()> {
+        let now = Utc::now();
+        for session_id in store::session_ids_of(conn, user)? {
+            end_session(conn, &session_id, now)?;
+        }
+        Ok(store::delete_sessions_of(conn, user)?)
+    }
 }
 
 /// Whether the session is still open (an open websocket checks before each event).

@@ -126,3 +126,14 @@ pub fn revoke_session(
 pub fn delete_expired_tokens(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<usize> {
     diesel::delete(session_tokens::table.filter(session_tokens::expires_at.le(now))).execute(conn)
 }
+
+/// Deletes every session of the person with their tokens.
+pub fn delete_sessions_of(conn: &mut DbConnection, user_id: &UserId) -> QueryResult<()> {
+    let theirs = sessions::table
+        .filter(sessions::user_id.eq(user_id))
+        .select(sessions::id);
+    diesel::delete(session_tokens::table.filter(session_tokens::session_id.eq_any(theirs)))
+        .execute(conn)?;
+    diesel::delete(sessions::table.filter(sessions::user_id.eq(user_id))).execute(conn)?;
+    Ok(())
+}

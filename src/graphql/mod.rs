@@ -21,6 +21,7 @@ use crate::i18n::{self, Locale};
 use crate::notifications::graphql::{
     NotificationsMutation, NotificationsQuery, NotificationsSubscription,
 };
+use crate::privacy::graphql::PrivacyMutation;
 pub use context::{AppState, ContextExt, SharedState};
 use futures_util::future::BoxFuture;
 use tracing::Instrument;
@@ -31,7 +32,12 @@ pub struct QueryRoot(AccountsQuery, NotificationsQuery, GroupsQuery);
 
 #[derive(MergedObject, Default)]
 #[graphql(name = "Mutation")]
-pub struct MutationRoot(AccountsMutation, NotificationsMutation, GroupsMutation);
+pub struct MutationRoot(
+    AccountsMutation,
+    NotificationsMutation,
+    GroupsMutation,
+    PrivacyMutation,
+);
 
 #[derive(MergedSubscription, Default)]
 #[graphql(name = "Subscription")]

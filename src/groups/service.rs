@@ -24,6 +24,7 @@ use crate::ids::{GroupId, MembershipId, ModerationActionId, PostId, ReportId, Us
 use crate::notifications::model::{Notice, NotificationCategory};
 use crate::notifications::service::notify;
 use crate::pagination::{CursorKey, Page, PageRequest};
+use crate::privacy::{PersonColumn, PersonalData};
 use crate::validate;
 
 /// Most groups `myGroups` returns.
@@ -453,7 +454,7 @@ pub async fn set_member_role(
 /// Keeps every group led when `user_id`'s account is erased, inside the erasing transaction, by
 /// [`hand_over_if_last`]'s rule. Erasure is never refused: a group with nobody left to lead it
 /// is left without a facilitator.
-pub fn hand_over_before_erasure(conn: &mut DbConnection, user_id: &UserId) -> AppResult<()> {
+fn hand_over_before_erasure(conn: &mut DbConnection, user_id: &UserId) -> AppResult<()> {
     let mut led = store::facilitated_by(conn, user_id)?;
     // Locks taken in one order everywhere, so that two erasures cannot deadlock.
     led.sort();
@@ -468,6 +469,70 @@ pub fn hand_over_before_erasure(conn: &mut DbConnection, user_id: &UserId) -> Ap
         }
     }
     Ok(())
+}
+
+/// What groups hold about a person; erasing hands their groups over first.
+pub struct GroupsData;
+pub static GROUPS_DATA: GroupsData = GroupsData;
+
+impl PersonalData for GroupsData {
+    fn name(&self) -> &'static str {
+        "groups"
+    }
+
+    fn columns(&self) -> &'static [PersonColumn] {
+        &[
+            PersonColumn {
+                table: "peer_groups",
+                column: "created_by",
+            },
+            PersonColumn {
+                table: "memberships",
+                column: "user_id",
+            },
+            PersonColumn {
+                table: "group_removals",
+                column: "user_id",
+            },
+            PersonColumn {
+                table: "posting_suspensions",
+                column: "user_id",
+            },
+            PersonColumn {
+                table: "posts",
+                column: "author_id",
+            },
+            PersonColumn {
+                table: "post_reports",
+                column: "reporter_id",
+            },
+            PersonColumn {
+                table: "post_reports",
+                column: "resolved_by",
+            },
+            PersonColumn {
+                table: "moderation_actions",
+                column: "actor_id",
+            },
+            PersonColumn {
+                table: "moderation_actions",
+                column: "target_user_id",
+            },
+            PersonColumn {
+                table: "user_blocks",
+                column: "blocker_id",
+            },
+            PersonColumn {
+                table: "user_blocks",
+                column: "blocked_id",
+            },
+        ]
+    }
+
+    fn erase(&self, conn: &mut DbConnection, user: &UserId) -> AppResult<()> {
+        hand_over_before_erasure(conn, user)?;
+        Ok(store::erase_person(conn, user)?)
+    }
 }
 
 /// One page of a group's active members. Members only.

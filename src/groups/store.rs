@@ -552,3 +552,42 @@ pub fn actions_page(
     }
     query.load(conn)
 }
+
+// ------------------------------------------------------------------ erasure
+
+/// Erases the person from groups: their reports (the reasons they wrote), blocks, memberships,
+/// removals, suspensions and posts (with the replies under them) go; the groups they created,
+/// the reports they resolved and the moderation entries about them stay without them.
+pub fn erase_person(conn: &mut DbConnection, user_id: &UserId) -> QueryResult<()> {
+    diesel::delete(post_reports::table.filter(post_reports::reporter_id.eq(user_id)))
+        .execute(conn)?;
+    diesel::update(post_reports::table.filter(post_reports::resolved_by.eq(user_id)))
+        .set(post_reports::resolved_by.eq(None::<UserId>))
+        .execute(conn)?;
+    diesel::update(moderation_actions::table.filter(moderation_actions::actor_id.eq(user_id)))
+        .set(moderation_actions::actor_id.eq(None::<UserId>))
+        .execute(conn)?;
+    diesel::update(
+        moderation_actions::table.filter(moderation_actions::target_user_id.eq(user_id)),
+    )
+    .set(moderation_actions::target_user_id.eq(None::<UserId>))
+    .execute(conn)?;
+    diesel::delete(
+        user_blocks::table.filter(
+            user_blocks::blocker_id
+                .eq(user_id)
+                .or(user_blocks::blocked_id.eq(user_id)),
+        ),
+    )
+    .execute(conn)?;
+    diesel::delete(group_removals::table.filter(group_removals::user_id.eq(user_id)))
+        .execute(conn)?;
+    diesel::delete(posting_suspensions::table.filter(posting_suspensions::user_id.eq(user_id)))
+        .execute(conn)?;
+    diesel::delete(memberships::table.filter(memberships::user_id.eq(user_id))).execute(conn)?;
+    diesel::delete(posts::table.filter(posts::author_id.eq(user_id))).execute(conn)?;
+    diesel::update(peer_groups::table.filter(peer_groups::created_by.eq(user_id)))
+        .set(peer_groups::created_by.eq(None::<UserId>))
+        .execute(conn)?;
+    Ok(())
+}

@@ -17,6 +17,7 @@ use crate::error::{AppError, AppResult, InternalError};
 use crate::i18n::{Locale, Message, NotificationText};
 use crate::ids::{DeviceId, NotificationId, PushId, UserId};
 use crate::pagination::{Page, PageRequest};
+use crate::privacy::{PersonColumn, PersonalData};
 
 /// A notification with the ids the app needs to open it.
 #[derive(Debug, Clone)]
@@ -119,6 +120,41 @@ pub fn cancel_scheduled(conn: &mut DbConnection, key: &str) -> AppResult<usize> 
     let cancelled = store::cancel_pending(conn, key, now)?;
     store::delete_future_notifications(conn, key, now)?;
     Ok(cancelled)
+}
+
+/// A person's devices, preferences, notifications and pushes.
+pub struct NotificationsData;
+pub static NOTIFICATIONS_DATA: NotificationsData = NotificationsData;
+
+impl PersonalData for NotificationsData {
+    fn name(&self) -> &'static str {
+        "notifications"
+    }
+
+    fn columns(&self) -> &'static [PersonColumn] {
+        &[
+            PersonColumn {
+                table: "devices",
+                column: "user_id",
+            },
+            PersonColumn {
+                table: "notification_preferences",
+                column: "user_id",
+            },
+            PersonColumn {
+                table: "notifications",
+                column: "user_id",
+            },
+            PersonColumn {
+                table: "push_outbox",
+                column: "user_id",
+            },
+        ]
+    }
+
+    fn erase(&self, conn: &mut DbConnection, user: &UserId) -> AppResult<()> {
+        Ok(store::delete_person(conn, user)?)
+    }
 }
 
 // ------------------------------------------------------------------ devices

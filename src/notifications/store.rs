@@ -470,3 +470,13 @@ pub fn delete_finished_pushes(
     )
     .execute(conn)
 }
+
+/// Deletes the person's pushes, notifications (with their data), devices and preferences.
+pub fn delete_person(conn: &mut DbConnection, user_id: &UserId) -> QueryResult<()> {
+    diesel::delete(push_outbox::table.filter(push_outbox::user_id.eq(user_id))).execute(conn)?;
+    diesel::delete(notifications::table.filter(notifications::user_id.eq(user_id)))
+        .execute(conn)?;
+    diesel::delete(devices::table.filter(devices::user_id.eq(user_id))).execute(conn)?;
+    diesel::delete(notification_preferences::table.find(user_id)).execute(conn)?;
+    Ok(())
+}

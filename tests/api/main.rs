@@ -48,6 +48,7 @@ mod helpers;
 mod limits;
 mod migrations;
 mod notifications;
+mod privacy;
 mod races;
 mod server;
 mod sockets;

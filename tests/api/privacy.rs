@@ -1,0 +1,225 @@
+//! The personal-data registry against the database's own catalogue, and erasure through it.
+
+use std::collections::BTreeSet;
+
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Text};
+use relais::accounts::model::Role;
+use relais::accounts::service::grant_role;
+use relais::db::DbConnection;
+use relais::privacy::registry;
+use serde_json::json;
+
+use crate::groups::{create_group, group_input, join, post_id};
+use crate::helpers::TestApp;
+
+on_both_backends!(
+    every_column_that_refers_to_a_person_is_registered,
+    erasure_leaves_no_row_that_refers_to_the_person,
+);
+
+#[derive(QueryableByName)]
+struct Column {
+    #[diesel(sql_type = Text)]
+    table_name: String,
+    #[diesel(sql_type = Text)]
+    column_name: String,
+}
+
+/// Every (table, column) the catalogue says refers to `users`.
+async fn person_columns(app: &TestApp) -> BTreeSet<(String, String)> {
+    let found: Vec<Column> = app
+        .state
+        .db
+        .run(|conn| {
+            Ok(match conn {
+                DbConnection::Sqlite(sqlite) => diesel::sql_query(
+                    "SELECT m.name AS table_name, f.\"from\" AS column_name
+                     FROM sqlite_master m JOIN pragma_foreign_key_list(m.name) f
+                     WHERE m.type = 'table' AND f.\"table\" = 'users'",
+                )
+                .load(sqlite)?,
+                DbConnection::Postgres(pg) => diesel::sql_query(
+                    "SELECT c.conrelid::regclass::text AS table_name, a.attname::text AS column_name
+                     FROM pg_constraint c
+                     JOIN pg_namespace n ON n.oid = c.connamespace
+                     JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
+                     WHERE c.contype = 'f' AND c.confrelid = 'users'::regclass
+                       AND n.nspname = current_schema()",
+                )
+                .load(pg)?,
+            })
+        })
+        .await
+        .unwrap();
+    found
+        .into_iter()
+        .map(|column| (column.table_name, column.column_name))
+        .collect()
+}
+
+async fn every_column_that_refers_to_a_person_is_registered(app: TestApp) {
+    let registered: BTreeSet<(String, String)> = registry()
+        .iter()
+        .flat_map(|domain| domain.columns())
+        .filter(|column| column.table != "users")
+        .map(|column| (column.table.to_owned(), column.column.to_owned()))
+        .collect();
+    let in_database = person_columns(&app).await;
+    let unregistered: Vec<_> = in_database.difference(&registered).collect();
+    assert!(
+        unregistered.is_empty(),
+        "columns naming a person that no registered domain erases: {unregistered:?}"
+    );
+    let stale: Vec<_> = registered.difference(&in_database).collect();
+    assert!(
+        stale.is_empty(),
+        "registered columns the database does not have: {stale:?}"
+    );
+}
+
+async fn erasure_leaves_no_row_that_refers_to_the_person(app: TestApp) {
+    let ana = app.register("ana@example.org").await;
+    let bob = app.register("bob@example.org").await;
+    let moderator = app.register("mod@example.org").await;
+    grant_role(&app.state.db, "mod@example.org", Role::Moderator)
+        .await
+        .unwrap();
+    grant_role(&app.state.db, "ana@example.org", Role::Organiser)
+        .await
+        .unwrap();
+    let as_ana = |query: &'static str, variables: serde_json::Value| {
+        let token = ana.access_token.clone();
+        let app = &app;
+        async move { app.gql(Some(&token), query, variables).await }
+    };
+    as_ana(
+        "mutation { registerDevice(token: \"ana-phone\", platform: IOS) { id } }",
+        json!({}),
+    )
+    .await;
+    as_ana(
+        "mutation { updateNotificationPreferences(input: { mentorship: false }) { mentorship } }",
+        json!({}),
+    )
+    .await;
+    // Ana's own group (she leads it, Bob will take over), Bob's group where she posts.
+    let hers = create_group(&app, &ana, group_input("Le groupe d'Ana", "PUBLIC")).await;
+    join(&app, &bob, &hers).await;
+    let bobs = create_group(&app, &bob, group_input("Le groupe de Bob", "PUBLIC")).await;
+    join(&app, &ana, &bobs).await;
+    let her_post = post_id(&app, &ana, &bobs, "Texte écrit par Ana", None, true).await;
+    let bobs_post = post_id(&app, &bob, &bobs, "Texte de Bob", None, false).await;
+    post_id(&app, &ana, &bobs, "Réponse d'Ana", Some(&bobs_post), false).await;
+    as_ana(
+        "mutation($id: ID!) { reportPost(postId: $id, reason: \"Raison écrite par Ana\") }",
+        json!({ "id": bobs_post }),
+    )
+    .await;
+    as_ana(
+        "mutation($id: ID!) { blockUser(userId: $id) }",
+        json!({ "id": moderator.user_id }),
+    )
+    .await;
+    app.gql(
+        Some(&bob.access_token),
+        "mutation($id: ID!) { blockUser(userId: $id) }",
+        json!({ "id": ana.user_id }),
+    )
+    .await;
+    // A moderator sanctions her anonymous post (suspension, log entry) and she resolves nothing.
+    app.gql(
+        Some(&moderator.access_token),
+        "mutation($id: ID!) { removePostAuthor(postId: $id) }",
+        json!({ "id": her_post }),
+    )
+    .await;
+    let columns = person_columns(&app).await;
+    let referring = |id: String| {
+        let columns = columns.clone();
+        app.state.db.run(move |conn| {
+            let mut found = Vec::new();
+            for (table, column) in &columns {
+                #[derive(QueryableByName)]
+                struct Count {
+                    #[diesel(sql_type = BigInt)]
+                    count: i64,
+                }
+                let sql = match conn {
+                    DbConnection::Sqlite(_) => {
+                        format!("SELECT COUNT(*) AS count FROM {table} WHERE {column} = ?")
+                    }
+                    DbConnection::Postgres(_) => {
+                        format!("SELECT COUNT(*) AS count FROM {table} WHERE {column} = $1")
+                    }
+                };
+                let count = match conn {
+                    DbConnection::Sqlite(sqlite) => diesel::sql_query(sql)
+                        .bind::<Text, _>(&id)
+                        .get_result::<Count>(sqlite)?,
+                    DbConnection::Postgres(pg) => diesel::sql_query(sql)
+                        .bind::<Text, _>(&id)
+                        .get_result::<Count>(pg)?,
+                };
+                if count.count > 0 {
+                    found.push(format!("{table}.{column}: {}", count.count));
+                }
+            }
+            Ok(found)
+        })
+    };
+    let before = referring(ana.user_id.clone()).await.unwrap();
+    for expected in [
+        "devices.user_id",
+        "posts.author_id",
+        "post_reports.reporter_id",
+        "user_blocks.blocked_id",
+        "posting_suspensions.user_id",
+        "memberships.user_id",
+        "sessions.user_id",
+        "notifications.user_id",
+        "user_roles.user_id",
+    ] {
+        assert!(
+            before.iter().any(|found| found.starts_with(expected)),
+            "the test fills {expected}: {before:?}"
+        );
+    }
+
+    let erased = as_ana(
+        "mutation { deleteAccount(password: \"a long enough password\") }",
+        json!({}),
+    )
+    .await;
+    assert_eq!(erased["data"]["deleteAccount"], true, "{erased}");
+    assert_eq!(
+        referring(ana.user_id.clone()).await.unwrap(),
+        Vec::<String>::new()
+    );
+    // What others built stays: Bob leads her group now, his post and his log entry remain.
+    let answer = app
+        .gql(
+            Some(&bob.access_token),
+            "query($id: ID!) { group(id: $id) { members { edges { node { role user { displayName } } } } } }",
+            json!({ "id": hers }),
+        )
+        .await;
+    assert_eq!(
+        answer["data"]["group"]["members"]["edges"][0]["node"]["role"], "FACILITATOR",
+        "{answer}"
+    );
+    let log = app
+        .gql(
+            Some(&moderator.access_token),
+            "{ moderationLog { edges { node { action } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        log["data"]["moderationLog"]["edges"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+}
