@@ -20,6 +20,8 @@ use crate::error::{AppError, AppResult};
 use crate::graphql::{self, AppState, RelaisSchema, SharedState};
 use crate::i18n::{self, Locale};
 use crate::notifications::dispatcher::{self, PushSender};
+use crate::privacy::service::{self as privacy, ExportLimit};
+use actix_web::http::StatusCode;
 
 /// Largest request body accepted on `/graphql`.
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
@@ -56,6 +58,7 @@ pub async fn build_state(config: ServerConfig) -> Result<SharedState, StartError
         push,
         passwords,
         workers: Arc::default(),
+        exports: ExportLimit::default(),
     }))
 }
 
@@ -75,6 +78,7 @@ pub fn serve(state: SharedState, listener: TcpListener) -> std::io::Result<Serve
                 "/graphql/ws",
                 web::get().to(crate::websocket::subscriptions),
             )
+            .route("/me/export", web::get().to(export_my_data))
             .route("/health", web::get().to(health))
             .route("/metrics", web::get().to(metrics))
     })
@@ -201,6 +205,41 @@ async fn graphql_request(
         graphql_request.data = graphql::request_data(&state, auth, client, locale);
         let response = schema.execute(graphql_request).await;
         HttpResponse::Ok().json(response)
+    })
+    .await
+}
+
+/// `GET /me/export`: the viewer's data as a JSON file (the same document as `exportMyData`).
+async fn export_my_data(request: HttpRequest, state: web::Data<SharedState>) -> HttpResponse {
+    let headers = request.headers();
+    let authorization = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok());
+    let auth = authenticate(&state, authorization)
+        .await
+        .unwrap_or(Auth::Rejected);
+    let locale = request_locale(&auth, headers);
+    i18n::scope(locale, async {
+        let exported = match auth.viewer() {
+            Ok(viewer) => privacy::export(&state.db, &state.exports, viewer).await,
+            Err(error) => Err(error),
+        };
+        match exported {
+            Ok(document) => HttpResponse::Ok()
+                .insert_header((
+                    header::CONTENT_DISPOSITION,
+                    "attachment; filename=\"relais-export.json\"",
+                ))
+                .json(document),
+            Err(error) => {
+                let status = match &error {
+                    AppError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
+                    AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+                    _ => StatusCode::INTERNAL_SERVER_ERROR,
+                };
+                request_error(status, error)
+            }
+        }
     })
     .await
 }

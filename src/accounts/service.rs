@@ -17,7 +17,7 @@ use crate::i18n::{Locale, Message, NotificationText};
 use crate::ids::UserId;
 use crate::notifications::model::{Notice, NotificationCategory};
 use crate::notifications::service as notifications;
-use crate::privacy::{PersonColumn, PersonalData};
+use crate::privacy::{PersonColumn, PersonalData, instant};
 use crate::validate;
 use secrecy::{ExposeSecret, SecretString};
 
@@ -268,6 +268,23 @@ impl PersonalData for AccountsData {
                 column: "user_id",
             },
         ]
+    }
+
+    fn export(&self, conn: &mut DbConnection, user: &UserId) -> AppResult<serde_json::Value> {
+        let account = load_account(conn, user)?;
+        let person = &account.profile.user;
+        Ok(serde_json::json!({
+            "email": person.email,
+            "displayName": person.display_name,
+            "profession": person.profession.as_str(),
+            "languages": account.profile.languages,
+            "region": person.region,
+            "bio": person.bio,
+            "locale": person.locale,
+            "timezone": person.timezone,
+            "createdAt": instant(person.created_at),
+            "roles": account.roles.iter().map(|role| role.as_str()).collect::<Vec<_>>(),
+        }))
     }
 
     fn erase(&self, conn: &mut DbConnection, user: &UserId) -> AppResult<()> {

@@ -14,7 +14,7 @@ use crate::db::{Db, DbConnection};
 use crate::error::{AppError, AppResult};
 use crate::i18n::{Locale, Message};
 use crate::ids::{SessionId, UserId};
-use crate::privacy::{PersonColumn, PersonalData};
+use crate::privacy::{PersonColumn, PersonalData, instant};
 
 /// Opens a new session for `user_id` inside the caller's transaction.
 pub fn start_session(
@@ -165,6 +165,16 @@ impl PersonalData for SessionsData {
             table: "sessions",
             column: "user_id",
         }]
+    }
+
+    fn export(&self, conn: &mut DbConnection, user: &UserId) -> AppResult<serde_json::Value> {
+        let sessions: Vec<serde_json::Value> = store::session_times(conn, user)?
+            .into_iter()
+            .map(|(started, ended)| {
+                serde_json::json!({ "startedAt": instant(started), "endedAt": ended.map(instant) })
+            })
+            .collect();
+        Ok(serde_json::json!({ "sessions": sessions }))
     }
 
     fn erase(&self, conn: &mut DbConnection, user: &UserId) -> AppResult<()> {

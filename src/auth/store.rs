@@ -137,3 +137,15 @@ pub fn delete_sessions_of(conn: &mut DbConnection, user_id: &UserId) -> QueryRes
     diesel::delete(sessions::table.filter(sessions::user_id.eq(user_id))).execute(conn)?;
     Ok(())
 }
+
+/// When each of the person's sessions began and, if it did, ended.
+pub fn session_times(
+    conn: &mut DbConnection,
+    user_id: &UserId,
+) -> QueryResult<Vec<(NaiveDateTime, Option<NaiveDateTime>)>> {
+    sessions::table
+        .filter(sessions::user_id.eq(user_id))
+        .order(sessions::id)
+        .select((sessions::created_at, sessions::revoked_at))
+        .load(conn)
+}

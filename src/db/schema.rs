@@ -250,6 +250,8 @@ diesel::table! {
 diesel::joinable!(group_professions -> peer_groups (group_id));
 diesel::joinable!(memberships -> peer_groups (group_id));
 diesel::joinable!(posts -> peer_groups (group_id));
+diesel::joinable!(group_removals -> peer_groups (group_id));
+diesel::joinable!(posting_suspensions -> peer_groups (group_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,

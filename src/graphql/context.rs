@@ -10,6 +10,7 @@ use crate::config::ServerConfig;
 use crate::db::Db;
 use crate::error::AppResult;
 use crate::notifications::dispatcher::PushSender;
+use crate::privacy::service::ExportLimit;
 
 /// State shared by every request, built once at start-up.
 pub struct AppState {
@@ -20,6 +21,7 @@ pub struct AppState {
     pub passwords: PasswordGate,
     /// Push dispatchers expected and running in this process.
     pub workers: Arc<WorkerHealth>,
+    pub exports: ExportLimit,
 }
 
 pub type SharedState = Arc<AppState>;

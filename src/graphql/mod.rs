@@ -21,14 +21,14 @@ use crate::i18n::{self, Locale};
 use crate::notifications::graphql::{
     NotificationsMutation, NotificationsQuery, NotificationsSubscription,
 };
-use crate::privacy::graphql::PrivacyMutation;
+use crate::privacy::graphql::{PrivacyMutation, PrivacyQuery};
 pub use context::{AppState, ContextExt, SharedState};
 use futures_util::future::BoxFuture;
 use tracing::Instrument;
 
 #[derive(MergedObject, Default)]
 #[graphql(name = "Query")]
-pub struct QueryRoot(AccountsQuery, NotificationsQuery, GroupsQuery);
+pub struct QueryRoot(AccountsQuery, NotificationsQuery, GroupsQuery, PrivacyQuery);
 
 #[derive(MergedObject, Default)]
 #[graphql(name = "Mutation")]

@@ -24,7 +24,7 @@ use crate::ids::{GroupId, MembershipId, ModerationActionId, PostId, ReportId, Us
 use crate::notifications::model::{Notice, NotificationCategory};
 use crate::notifications::service::notify;
 use crate::pagination::{CursorKey, Page, PageRequest};
-use crate::privacy::{PersonColumn, PersonalData};
+use crate::privacy::{PersonColumn, PersonalData, instant};
 use crate::validate;
 
 /// Most groups `myGroups` returns.
@@ -527,6 +527,47 @@ impl PersonalData for GroupsData {
                 column: "blocked_id",
             },
         ]
+    }
+
+    fn export(&self, conn: &mut DbConnection, user: &UserId) -> AppResult<serde_json::Value> {
+        use serde_json::json;
+        let memberships: Vec<_> = store::memberships_for_export(conn, user)?
+            .into_iter()
+            .map(|(group, role, status, since)| {
+                json!({ "group": group, "role": role.as_str(), "status": status.as_str(), "since": instant(since) })
+            })
+            .collect();
+        let posts: Vec<_> = store::posts_for_export(conn, user)?
+            .into_iter()
+            .map(|(group, reply, anonymous, body, at)| {
+                json!({ "group": group, "reply": reply, "anonymous": anonymous, "body": body, "at": instant(at) })
+            })
+            .collect();
+        let reports: Vec<_> = store::reports_for_export(conn, user)?
+            .into_iter()
+            .map(|(category, reason, status, at)| {
+                json!({ "category": category.as_str(), "reason": reason, "status": status.as_str(), "at": instant(at) })
+            })
+            .collect();
+        let blocks: Vec<_> = store::blocks_for_export(conn, user)?
+            .into_iter()
+            .map(|at| json!({ "at": instant(at) }))
+            .collect();
+        let (removals, suspensions) = store::sanctions_for_export(conn, user)?;
+        let in_group = |(group, at): (String, chrono::NaiveDateTime)| json!({ "group": group, "at": instant(at) });
+        let actions: Vec<_> = store::actions_against_for_export(conn, user)?
+            .into_iter()
+            .map(|(action, reason, at)| json!({ "action": action.as_str(), "reason": reason, "at": instant(at) }))
+            .collect();
+        Ok(json!({
+            "memberships": memberships,
+            "posts": posts,
+            "reportsFiled": reports,
+            "blocks": blocks,
+            "removedFrom": removals.into_iter().map(in_group).collect::<Vec<_>>(),
+            "postingSuspendedIn": suspensions.into_iter().map(in_group).collect::<Vec<_>>(),
+            "moderationActionsAboutYou": actions,
+        }))
     }
 
     fn erase(&self, conn: &mut DbConnection, user: &UserId) -> AppResult<()> {

@@ -7,8 +7,8 @@ use diesel::dsl::{exists, not};
 use diesel::prelude::*;
 
 use super::model::{
-    GroupRow, GroupSearch, MemberRole, Membership, MembershipStatus, ModerationAction, PostRow,
-    ReportRow, ReportStatus,
+    GroupRow, GroupSearch, MemberRole, Membership, MembershipStatus, ModerationAction,
+    ModerationKind, PostRow, ReportCategory, ReportRow, ReportStatus,
 };
 use crate::accounts::model::Profession;
 use crate::db::DbConnection;
@@ -551,6 +551,108 @@ pub fn actions_page(
         query = query.filter(moderation_actions::id.lt(after.clone()));
     }
     query.load(conn)
+}
+
+// ------------------------------------------------------------------ export
+
+/// The person's memberships: group name, role, status, since.
+pub fn memberships_for_export(
+    conn: &mut DbConnection,
+    user_id: &UserId,
+) -> QueryResult<Vec<(String, MemberRole, MembershipStatus, NaiveDateTime)>> {
+    memberships::table
+        .inner_join(peer_groups::table)
+        .filter(memberships::user_id.eq(user_id))
+        .order(memberships::id)
+        .select((
+            peer_groups::name,
+            memberships::role,
+            memberships::status,
+            memberships::created_at,
+        ))
+        .load(conn)
+}
+
+/// The person's posts and replies: group name, whether a reply, anonymous, body, when.
+pub fn posts_for_export(
+    conn: &mut DbConnection,
+    user_id: &UserId,
+) -> QueryResult<Vec<(String, bool, bool, String, NaiveDateTime)>> {
+    posts::table
+        .inner_join(peer_groups::table)
+        .filter(posts::author_id.eq(user_id))
+        .order(posts::id)
+        .select((
+            peer_groups::name,
+            posts::parent_id.is_not_null(),
+            posts::anonymous,
+            posts::body,
+            posts::created_at,
+        ))
+        .load(conn)
+}
+
+/// The reports the person filed: category, reason, status, when.
+pub fn reports_for_export(
+    conn: &mut DbConnection,
+    user_id: &UserId,
+) -> QueryResult<Vec<(ReportCategory, String, ReportStatus, NaiveDateTime)>> {
+    post_reports::table
+        .filter(post_reports::reporter_id.eq(user_id))
+        .order(post_reports::id)
+        .select((
+            post_reports::category,
+            post_reports::reason,
+            post_reports::status,
+            post_reports::created_at,
+        ))
+        .load(conn)
+}
+
+/// When the person blocked someone (not whom: that names another person).
+pub fn blocks_for_export(
+    conn: &mut DbConnection,
+    user_id: &UserId,
+) -> QueryResult<Vec<NaiveDateTime>> {
+    user_blocks::table
+        .filter(user_blocks::blocker_id.eq(user_id))
+        .order(user_blocks::created_at)
+        .select(user_blocks::created_at)
+        .load(conn)
+}
+
+/// Where and when the person was removed from a group, or suspended from posting in one.
+pub fn sanctions_for_export(
+    conn: &mut DbConnection,
+    user_id: &UserId,
+) -> QueryResult<(Vec<(String, NaiveDateTime)>, Vec<(String, NaiveDateTime)>)> {
+    let removals = group_removals::table
+        .inner_join(peer_groups::table)
+        .filter(group_removals::user_id.eq(user_id))
+        .select((peer_groups::name, group_removals::removed_at))
+        .load(conn)?;
+    let suspensions = posting_suspensions::table
+        .inner_join(peer_groups::table)
+        .filter(posting_suspensions::user_id.eq(user_id))
+        .select((peer_groups::name, posting_suspensions::suspended_at))
+        .load(conn)?;
+    Ok((removals, suspensions))
+}
+
+/// Moderation actions that named the person: what, why, when (never who acted).
+pub fn actions_against_for_export(
+    conn: &mut DbConnection,
+    user_id: &UserId,
+) -> QueryResult<Vec<(ModerationKind, Option<String>, NaiveDateTime)>> {
+    moderation_actions::table
+        .filter(moderation_actions::target_user_id.eq(user_id))
+        .order(moderation_actions::id)
+        .select((
+            moderation_actions::action,
+            moderation_actions::reason,
+            moderation_actions::created_at,
+        ))
+        .load(conn)
 }
 
 // ------------------------------------------------------------------ erasure

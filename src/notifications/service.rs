@@ -17,7 +17,7 @@ use crate::error::{AppError, AppResult, InternalError};
 use crate::i18n::{Locale, Message, NotificationText};
 use crate::ids::{DeviceId, NotificationId, PushId, UserId};
 use crate::pagination::{Page, PageRequest};
-use crate::privacy::{PersonColumn, PersonalData};
+use crate::privacy::{PersonColumn, PersonalData, instant};
 
 /// A notification with the ids the app needs to open it.
 #[derive(Debug, Clone)]
@@ -150,6 +150,46 @@ impl PersonalData for NotificationsData {
                 column: "user_id",
             },
         ]
+    }
+
+    fn export(&self, conn: &mut DbConnection, user: &UserId) -> AppResult<serde_json::Value> {
+        let devices: Vec<serde_json::Value> = store::user_devices(conn, user)?
+            .into_iter()
+            .map(|device| {
+                serde_json::json!({
+                    "platform": device.platform.as_str(),
+                    "registeredAt": instant(device.created_at),
+                    "lastSeenAt": instant(device.last_seen_at),
+                })
+            })
+            .collect();
+        let preferences = load_preferences(conn, user)?;
+        let time = |time: NaiveTime| time.format("%H:%M").to_string();
+        let notifications: Vec<serde_json::Value> = store::all_notifications_of(conn, user)?
+            .into_iter()
+            .map(|row| {
+                serde_json::json!({
+                    "category": row.category.as_str(),
+                    "kind": row.kind,
+                    "title": row.title,
+                    "body": row.body,
+                    "at": instant(row.created_at),
+                    "readAt": row.read_at.map(instant),
+                })
+            })
+            .collect();
+        Ok(serde_json::json!({
+            "devices": devices,
+            "preferences": {
+                "groupActivity": preferences.group_activity,
+                "mentorship": preferences.mentorship,
+                "workshop": preferences.workshop,
+                "checkinReminder": preferences.checkin_reminder,
+                "quietHoursStart": preferences.quiet_hours.map(|hours| time(hours.start)),
+                "quietHoursEnd": preferences.quiet_hours.map(|hours| time(hours.end)),
+            },
+            "notifications": notifications,
+        }))
     }
 
     fn erase(&self, conn: &mut DbConnection, user: &UserId) -> AppResult<()> {

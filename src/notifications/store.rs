@@ -480,3 +480,15 @@ pub fn delete_person(conn: &mut DbConnection, user_id: &UserId) -> QueryResult<(
     diesel::delete(notification_preferences::table.find(user_id)).execute(conn)?;
     Ok(())
 }
+
+/// All of the person's notifications, oldest first.
+pub fn all_notifications_of(
+    conn: &mut DbConnection,
+    user_id: &UserId,
+) -> QueryResult<Vec<NotificationRow>> {
+    notifications::table
+        .filter(notifications::user_id.eq(user_id))
+        .order(notifications::id)
+        .select(NotificationRow::as_select())
+        .load(conn)
+}

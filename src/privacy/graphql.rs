@@ -1,9 +1,23 @@
 //! The personal-data part of the API.
 
-use async_graphql::{Context, Object, Result};
+use async_graphql::{Context, Json, Object, Result};
 
 use super::service;
 use crate::graphql::ContextExt;
+
+#[derive(Default)]
+pub struct PrivacyQuery;
+
+#[Object]
+impl PrivacyQuery {
+    /// Everything Relais holds about the viewer, as one JSON document.
+    async fn export_my_data(&self, ctx: &Context<'_>) -> Result<Json<serde_json::Value>> {
+        let state = ctx.state();
+        Ok(Json(
+            service::export(&state.db, &state.exports, ctx.viewer()?).await?,
+        ))
+    }
+}
 
 #[derive(Default)]
 pub struct PrivacyMutation;

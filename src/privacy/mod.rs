@@ -6,6 +6,9 @@
 pub mod graphql;
 pub mod service;
 
+use chrono::{NaiveDateTime, SecondsFormat, Utc};
+use serde_json::{Value, json};
+
 use crate::db::DbConnection;
 use crate::error::AppResult;
 use crate::ids::UserId;
@@ -25,9 +28,34 @@ pub trait PersonalData: Sync {
     /// Every column of the domain's tables that names a person.
     fn columns(&self) -> &'static [PersonColumn];
 
+    /// Everything the domain holds about `user`, as they may take it with them: nothing that
+    /// names another person (no other person's id or name, no moderator).
+    fn export(&self, conn: &mut DbConnection, user: &UserId) -> AppResult<Value>;
+
     /// Erases or detaches everything the domain holds about `user`, inside the caller's
     /// transaction, before the person's account row itself goes.
     fn erase(&self, conn: &mut DbConnection, user: &UserId) -> AppResult<()>;
+}
+
+/// The export format's name and version, at the top of every export.
+pub const EXPORT_FORMAT: &str = "relais-personal-data";
+pub const EXPORT_VERSION: u32 = 1;
+
+/// One document with every domain's part, in one read transaction's worth of queries.
+pub fn export_person(conn: &mut DbConnection, user: &UserId) -> AppResult<Value> {
+    let mut document = serde_json::Map::new();
+    document.insert("format".into(), json!(EXPORT_FORMAT));
+    document.insert("version".into(), json!(EXPORT_VERSION));
+    document.insert("exportedAt".into(), json!(instant(Utc::now().naive_utc())));
+    for domain in registry() {
+        document.insert(domain.name().into(), domain.export(conn, user)?);
+    }
+    Ok(Value::Object(document))
+}
+
+/// An instant as exports write it: RFC 3339 in UTC.
+pub fn instant(at: NaiveDateTime) -> String {
+    at.and_utc().to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
 /// Every domain holding personal data, in the order erasure runs: the account itself last.

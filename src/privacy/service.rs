@@ -1,13 +1,18 @@
-//! Account erasure through the registry.
+//! Export and erasure through the registry.
 
+use std::num::NonZeroU32;
+
+use governor::clock::{Clock, DefaultClock};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use secrecy::SecretString;
 
-use super::erase_person;
+use super::{erase_person, export_person};
 use crate::accounts::service as accounts;
 use crate::auth::{ClientAddress, PasswordGate, Viewer, service as sessions};
 use crate::db::Db;
 use crate::error::{AppError, AppResult};
 use crate::i18n::Message;
+use crate::ids::UserId;
 
 /// Erases the viewer's account and everything every domain holds about them, in one
 /// transaction, after checking their password (a wrong one is BAD_USER_INPUT on `password`,
@@ -31,4 +36,26 @@ pub async fn delete_account(
         return Err(AppError::bad_input("password", Message::WrongPassword));
     }
     db.write(move |conn| erase_person(conn, &user_id)).await
+}
+
+/// Exports a person may ask for per hour: an export reads everything they have, so it is kept
+/// from becoming a way to load the server.
+pub const EXPORTS_PER_HOUR: NonZeroU32 = NonZeroU32::new(3).expect("3 is not zero");
+
+/// How many exports each person has left this hour (in memory, per process).
+pub struct ExportLimit(DefaultKeyedRateLimiter<UserId>);
+
+impl Default for ExportLimit {
+    fn default() -> Self {
+        Self(RateLimiter::keyed(Quota::per_hour(EXPORTS_PER_HOUR)))
+    }
+}
+
+/// Everything Relais holds about the viewer, as one document (format in the README).
+pub async fn export(db: &Db, limit: &ExportLimit, viewer: &Viewer) -> AppResult<serde_json::Value> {
+    limit.0.check_key(&viewer.user_id).map_err(|not_until| {
+        AppError::rate_limited(not_until.wait_time_from(DefaultClock::default().now()))
+    })?;
+    let user_id = viewer.user_id.clone();
+    db.run(move |conn| export_person(conn, &user_id)).await
 }

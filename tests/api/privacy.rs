@@ -11,11 +11,12 @@ use relais::privacy::registry;
 use serde_json::json;
 
 use crate::groups::{create_group, group_input, join, post_id};
-use crate::helpers::TestApp;
+use crate::helpers::{Session, TestApp, error_code};
 
 on_both_backends!(
     every_column_that_refers_to_a_person_is_registered,
     erasure_leaves_no_row_that_refers_to_the_person,
+    the_export_holds_the_persons_data_and_names_nobody_else,
 );
 
 #[derive(QueryableByName)]
@@ -78,7 +79,18 @@ async fn every_column_that_refers_to_a_person_is_registered(app: TestApp) {
     );
 }
 
-async fn erasure_leaves_no_row_that_refers_to_the_person(app: TestApp) {
+/// The people of a filled database.
+struct People {
+    ana: Session,
+    bob: Session,
+    moderator: Session,
+    /// The group Ana created and leads.
+    hers: String,
+}
+
+/// Ana leaves a trace in every domain through the API: a device, preferences, a role, a group
+/// she leads, anonymous and signed posts, a reply, a report, blocks both ways, a sanction.
+async fn fill_personal_data(app: &TestApp) -> People {
     let ana = app.register("ana@example.org").await;
     let bob = app.register("bob@example.org").await;
     let moderator = app.register("mod@example.org").await;
@@ -90,7 +102,7 @@ async fn erasure_leaves_no_row_that_refers_to_the_person(app: TestApp) {
         .unwrap();
     let as_ana = |query: &'static str, variables: serde_json::Value| {
         let token = ana.access_token.clone();
-        let app = &app;
+        let app = app;
         async move { app.gql(Some(&token), query, variables).await }
     };
     as_ana(
@@ -104,13 +116,14 @@ async fn erasure_leaves_no_row_that_refers_to_the_person(app: TestApp) {
     )
     .await;
     // Ana's own group (she leads it, Bob will take over), Bob's group where she posts.
-    let hers = create_group(&app, &ana, group_input("Le groupe d'Ana", "PUBLIC")).await;
-    join(&app, &bob, &hers).await;
-    let bobs = create_group(&app, &bob, group_input("Le groupe de Bob", "PUBLIC")).await;
-    join(&app, &ana, &bobs).await;
-    let her_post = post_id(&app, &ana, &bobs, "Texte écrit par Ana", None, true).await;
-    let bobs_post = post_id(&app, &bob, &bobs, "Texte de Bob", None, false).await;
-    post_id(&app, &ana, &bobs, "Réponse d'Ana", Some(&bobs_post), false).await;
+    let hers = create_group(app, &ana, group_input("Le groupe d'Ana", "PUBLIC")).await;
+    join(app, &bob, &hers).await;
+    post_id(app, &ana, &hers, "Anonyme et gardé", None, true).await;
+    let bobs = create_group(app, &bob, group_input("Le groupe de Bob", "PUBLIC")).await;
+    join(app, &ana, &bobs).await;
+    let her_post = post_id(app, &ana, &bobs, "Texte écrit par Ana", None, true).await;
+    let bobs_post = post_id(app, &bob, &bobs, "Texte de Bob", None, false).await;
+    post_id(app, &ana, &bobs, "Réponse d'Ana", Some(&bobs_post), false).await;
     as_ana(
         "mutation($id: ID!) { reportPost(postId: $id, reason: \"Raison écrite par Ana\") }",
         json!({ "id": bobs_post }),
@@ -134,6 +147,26 @@ async fn erasure_leaves_no_row_that_refers_to_the_person(app: TestApp) {
         json!({ "id": her_post }),
     )
     .await;
+    People {
+        ana,
+        bob,
+        moderator,
+        hers,
+    }
+}
+
+async fn erasure_leaves_no_row_that_refers_to_the_person(app: TestApp) {
+    let People {
+        ana,
+        bob,
+        moderator,
+        hers,
+    } = fill_personal_data(&app).await;
+    let as_ana = |query: &'static str, variables: serde_json::Value| {
+        let token = ana.access_token.clone();
+        let app = &app;
+        async move { app.gql(Some(&token), query, variables).await }
+    };
     let columns = person_columns(&app).await;
     let referring = |id: String| {
         let columns = columns.clone();
@@ -222,4 +255,101 @@ async fn erasure_leaves_no_row_that_refers_to_the_person(app: TestApp) {
             .len(),
         1
     );
+}
+
+async fn the_export_holds_the_persons_data_and_names_nobody_else(app: TestApp) {
+    let People {
+        ana,
+        bob,
+        moderator,
+        ..
+    } = fill_personal_data(&app).await;
+    let answer = app
+        .gql(Some(&ana.access_token), "{ exportMyData }", json!({}))
+        .await;
+    let document = &answer["data"]["exportMyData"];
+    assert_eq!(document["format"], "relais-personal-data", "{answer}");
+    assert_eq!(document["version"], 1);
+    assert_eq!(document["accounts"]["email"], "ana@example.org");
+    assert_eq!(document["accounts"]["roles"], json!(["ORGANISER"]));
+    assert_eq!(document["notifications"]["devices"][0]["platform"], "IOS");
+    assert_eq!(
+        document["notifications"]["preferences"]["mentorship"],
+        false
+    );
+    assert!(
+        !document["sessions"]["sessions"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    let posts = document["groups"]["posts"].as_array().unwrap();
+    assert!(
+        posts
+            .iter()
+            .any(|post| post["anonymous"] == true && post["body"] == "Anonyme et gardé"),
+        "her anonymous posts are hers: {posts:?}"
+    );
+    assert_eq!(
+        document["groups"]["reportsFiled"][0]["reason"],
+        "Raison écrite par Ana"
+    );
+    assert_eq!(
+        document["groups"]["postingSuspendedIn"][0]["group"],
+        "Le groupe de Bob"
+    );
+    assert_eq!(
+        document["groups"]["moderationActionsAboutYou"],
+        json!([]),
+        "the sanction of an anonymous post names nobody, her included"
+    );
+    let text = document.to_string();
+    for other in [
+        bob.user_id.as_str(),
+        "bob@example.org",
+        moderator.user_id.as_str(),
+        "mod@example.org",
+        "ana-phone",
+        ana.access_token.as_str(),
+        ana.refresh_token.as_str(),
+        "Texte de Bob",
+    ] {
+        assert!(!text.contains(other), "{other} leaked into the export");
+    }
+
+    // The same document as a file.
+    let response = app
+        .http
+        .get(format!("{}/me/export", app.base_url))
+        .bearer_auth(&ana.access_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        response.headers()["content-disposition"],
+        "attachment; filename=\"relais-export.json\""
+    );
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("application/json")
+    );
+    let file: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(file["accounts"], document["accounts"]);
+    // Three an hour: the fourth is refused, and without a token the file is not served.
+    app.gql(Some(&ana.access_token), "{ exportMyData }", json!({}))
+        .await;
+    let fourth = app
+        .gql(Some(&ana.access_token), "{ exportMyData }", json!({}))
+        .await;
+    assert_eq!(error_code(&fourth), "RATE_LIMITED");
+    let anonymous = app
+        .http
+        .get(format!("{}/me/export", app.base_url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), 401);
 }
