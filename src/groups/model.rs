@@ -165,6 +165,16 @@ impl VisiblePost {
     }
 }
 
+/// One of the person's own posts or replies as their export shows it.
+#[derive(Debug, Clone, Queryable)]
+pub struct OwnPost {
+    pub group: String,
+    pub reply: bool,
+    pub anonymous: bool,
+    pub body: String,
+    pub at: NaiveDateTime,
+}
+
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = post_reports)]
 pub struct ReportRow {

@@ -539,8 +539,9 @@ impl PersonalData for GroupsData {
             .collect();
         let posts: Vec<_> = store::posts_for_export(conn, user)?
             .into_iter()
-            .map(|(group, reply, anonymous, body, at)| {
-                json!({ "group": group, "reply": reply, "anonymous": anonymous, "body": body, "at": instant(at) })
+            .map(|post| {
+                json!({ "group": post.group, "reply": post.reply, "anonymous": post.anonymous,
+                        "body": post.body, "at": instant(post.at) })
             })
             .collect();
         let reports: Vec<_> = store::reports_for_export(conn, user)?

@@ -8,7 +8,7 @@ use diesel::prelude::*;
 
 use super::model::{
     GroupRow, GroupSearch, MemberRole, Membership, MembershipStatus, ModerationAction,
-    ModerationKind, PostRow, ReportCategory, ReportRow, ReportStatus,
+    ModerationKind, OwnPost, PostRow, ReportCategory, ReportRow, ReportStatus,
 };
 use crate::accounts::model::Profession;
 use crate::db::DbConnection;
@@ -573,11 +573,8 @@ pub fn memberships_for_export(
         .load(conn)
 }
 
-/// The person's posts and replies: group name, whether a reply, anonymous, body, when.
-pub fn posts_for_export(
-    conn: &mut DbConnection,
-    user_id: &UserId,
-) -> QueryResult<Vec<(String, bool, bool, String, NaiveDateTime)>> {
+/// The person's posts and replies, with their group's name.
+pub fn posts_for_export(conn: &mut DbConnection, user_id: &UserId) -> QueryResult<Vec<OwnPost>> {
     posts::table
         .inner_join(peer_groups::table)
         .filter(posts::author_id.eq(user_id))
@@ -621,11 +618,14 @@ pub fn blocks_for_export(
         .load(conn)
 }
 
-/// Where and when the person was removed from a group, or suspended from posting in one.
+/// A group's name and when something happened to the person there.
+pub type InGroup = (String, NaiveDateTime);
+
+/// Where and when the person was removed from a group, and suspended from posting in one.
 pub fn sanctions_for_export(
     conn: &mut DbConnection,
     user_id: &UserId,
-) -> QueryResult<(Vec<(String, NaiveDateTime)>, Vec<(String, NaiveDateTime)>)> {
+) -> QueryResult<(Vec<InGroup>, Vec<InGroup>)> {
     let removals = group_removals::table
         .inner_join(peer_groups::table)
         .filter(group_removals::user_id.eq(user_id))
