@@ -102,7 +102,6 @@ async fn fill_personal_data(app: &TestApp) -> People {
         .unwrap();
     let as_ana = |query: &'static str, variables: serde_json::Value| {
         let token = ana.access_token.clone();
-        let app = app;
         async move { app.gql(Some(&token), query, variables).await }
     };
     as_ana(
