@@ -218,6 +218,16 @@ async fn erasure_leaves_no_row_that_refers_to_the_person(app: TestApp) {
         );
     }
 
+    assert!(
+        text_found(&app, "ana@example.org")
+            .await
+            .contains(&"users.email".to_owned())
+    );
+    assert!(
+        text_found(&app, "Raison écrite par Ana")
+            .await
+            .contains(&"post_reports.reason".to_owned())
+    );
     let erased = as_ana(
         "mutation { deleteAccount(password: \"a long enough password\") }",
         json!({}),
@@ -228,6 +238,20 @@ async fn erasure_leaves_no_row_that_refers_to_the_person(app: TestApp) {
         referring(ana.user_id.clone()).await.unwrap(),
         Vec::<String>::new()
     );
+    // Nor anywhere as text: her email and what she wrote are gone from every text column.
+    for needle in [
+        "ana@example.org",
+        "Texte écrit par Ana",
+        "Réponse d'Ana",
+        "Raison écrite par Ana",
+        "Anonyme et gardé",
+    ] {
+        assert_eq!(
+            text_found(&app, needle).await,
+            Vec::<String>::new(),
+            "{needle}"
+        );
+    }
     // What others built stays: Bob leads her group now, his post and his log entry remain.
     let answer = app
         .gql(
@@ -351,4 +375,54 @@ async fn the_export_holds_the_persons_data_and_names_nobody_else(app: TestApp) {
         .await
         .unwrap();
     assert_eq!(anonymous.status(), 401);
+}
+
+/// Every `table.column` of text whose value contains `needle`, from the catalogue's own list.
+async fn text_found(app: &TestApp, needle: &'static str) -> Vec<String> {
+    app.state
+        .db
+        .run(move |conn| {
+            let columns: Vec<Column> = match conn {
+                DbConnection::Sqlite(sqlite) => diesel::sql_query(
+                    "SELECT m.name AS table_name, c.name AS column_name
+                     FROM sqlite_master m JOIN pragma_table_info(m.name) c
+                     WHERE m.type = 'table' AND c.type = 'TEXT'",
+                )
+                .load(sqlite)?,
+                DbConnection::Postgres(pg) => diesel::sql_query(
+                    "SELECT table_name::text AS table_name, column_name::text AS column_name
+                     FROM information_schema.columns
+                     WHERE table_schema = current_schema() AND data_type = 'text'",
+                )
+                .load(pg)?,
+            };
+            #[derive(QueryableByName)]
+            struct Count {
+                #[diesel(sql_type = BigInt)]
+                count: i64,
+            }
+            let mut found = Vec::new();
+            for column in columns {
+                let (table, name) = (&column.table_name, &column.column_name);
+                let pattern = format!("%{needle}%");
+                let count = match conn {
+                    DbConnection::Sqlite(sqlite) => diesel::sql_query(format!(
+                        "SELECT COUNT(*) AS count FROM {table} WHERE {name} LIKE ?"
+                    ))
+                    .bind::<Text, _>(&pattern)
+                    .get_result::<Count>(sqlite)?,
+                    DbConnection::Postgres(pg) => diesel::sql_query(format!(
+                        "SELECT COUNT(*) AS count FROM {table} WHERE {name} LIKE $1"
+                    ))
+                    .bind::<Text, _>(&pattern)
+                    .get_result::<Count>(pg)?,
+                };
+                if count.count > 0 {
+                    found.push(format!("{table}.{name}"));
+                }
+            }
+            Ok(found)
+        })
+        .await
+        .unwrap()
 }
