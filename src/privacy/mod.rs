@@ -1,7 +1,7 @@
-//! The personal-data registry: every domain that keeps a person's data registers here how to
-//! erase it, and which tables and columns hold it. `deleteAccount` walks the registry, so accounts
-//! calls no other domain, and a test compares the registry with the database's own catalogue:
-//! a table that refers to a person without a registered eraser fails CI.
+//! The personal-data registry: every domain that keeps a person's data registers here which
+//! columns hold it, how to export it and how to erase it. `deleteAccount` and the export walk the
+//! registry, so accounts calls no other domain, and a test compares the registry with the
+//! database's own catalogue: a table that refers to a person without a registered eraser fails CI.
 
 pub mod graphql;
 pub mod service;
@@ -41,7 +41,7 @@ pub trait PersonalData: Sync {
 pub const EXPORT_FORMAT: &str = "relais-personal-data";
 pub const EXPORT_VERSION: u32 = 1;
 
-/// One document with every domain's part, in one read transaction's worth of queries.
+/// One document with every domain's part, each read with its own queries.
 pub fn export_person(conn: &mut DbConnection, user: &UserId) -> AppResult<Value> {
     let mut document = serde_json::Map::new();
     document.insert("format".into(), json!(EXPORT_FORMAT));
