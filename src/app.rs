@@ -5,6 +5,7 @@ use std::net::{IpAddr, TcpListener};
 use std::sync::Arc;
 
 use actix_web::dev::Server;
+use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderMap};
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use async_graphql::http::GraphiQLSource;
@@ -21,7 +22,6 @@ use crate::graphql::{self, AppState, RelaisSchema, SharedState};
 use crate::i18n::{self, Locale};
 use crate::notifications::dispatcher::{self, PushSender};
 use crate::privacy::service::{self as privacy, ExportLimit};
-use actix_web::http::StatusCode;
 
 /// Largest request body accepted on `/graphql`.
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
@@ -164,8 +164,30 @@ pub(crate) fn request_locale(auth: &Auth, headers: &HeaderMap) -> Locale {
     }
 }
 
+/// Who calls with `request`'s `Authorization` header, and in which language to answer them; when
+/// the database cannot tell, the 503 answer to send instead.
+async fn caller(state: &AppState, request: &HttpRequest) -> Result<(Auth, Locale), HttpResponse> {
+    let headers = request.headers();
+    let authorization = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok());
+    match authenticate(state, authorization).await {
+        Ok(auth) => {
+            let locale = request_locale(&auth, headers);
+            Ok((auth, locale))
+        }
+        Err(error) => {
+            let locale = request_locale(&Auth::Anonymous, headers);
+            Err(i18n::scope(locale, async {
+                request_error(StatusCode::SERVICE_UNAVAILABLE, error)
+            })
+            .await)
+        }
+    }
+}
+
 /// A GraphQL-shaped error answer for requests that never reached the executor.
-fn request_error(status: actix_web::http::StatusCode, error: AppError) -> HttpResponse {
+fn request_error(status: StatusCode, error: AppError) -> HttpResponse {
     let error = async_graphql::Error::from(error).into_server_error(async_graphql::Pos::default());
     HttpResponse::build(status).json(json!({ "errors": [error] }))
 }
@@ -176,27 +198,16 @@ async fn graphql_request(
     state: web::Data<SharedState>,
     schema: web::Data<RelaisSchema>,
 ) -> HttpResponse {
-    let headers = request.headers();
-    let authorization = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|value| value.to_str().ok());
-    let auth = match authenticate(&state, authorization).await {
-        Ok(auth) => auth,
-        Err(error) => {
-            let locale = request_locale(&Auth::Anonymous, headers);
-            return i18n::scope(locale, async {
-                request_error(actix_web::http::StatusCode::SERVICE_UNAVAILABLE, error)
-            })
-            .await;
-        }
+    let (auth, locale) = match caller(&state, &request).await {
+        Ok(caller) => caller,
+        Err(unavailable) => return unavailable,
     };
-    let locale = request_locale(&auth, headers);
     i18n::scope(locale, async {
         let mut graphql_request: async_graphql::Request = match serde_json::from_slice(&body) {
             Ok(parsed) => parsed,
             Err(_) => {
                 return request_error(
-                    actix_web::http::StatusCode::BAD_REQUEST,
+                    StatusCode::BAD_REQUEST,
                     AppError::bad_input("body", i18n::Message::MalformedRequest),
                 );
             }
@@ -211,14 +222,10 @@ async fn graphql_request(
 
 /// `GET /me/export`: the viewer's data as a JSON file (the same document as `exportMyData`).
 async fn export_my_data(request: HttpRequest, state: web::Data<SharedState>) -> HttpResponse {
-    let headers = request.headers();
-    let authorization = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|value| value.to_str().ok());
-    let auth = authenticate(&state, authorization)
-        .await
-        .unwrap_or(Auth::Rejected);
-    let locale = request_locale(&auth, headers);
+    let (auth, locale) = match caller(&state, &request).await {
+        Ok(caller) => caller,
+        Err(unavailable) => return unavailable,
+    };
     i18n::scope(locale, async {
         let exported = match auth.viewer() {
             Ok(viewer) => privacy::export(&state.db, &state.exports, viewer).await,

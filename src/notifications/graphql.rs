@@ -5,7 +5,9 @@ use async_graphql::{
     Context, ID, InputObject, MaybeUndefined, Object, Result, SimpleObject, Subscription,
 };
 
-use super::model::{Device, NotificationCategory, Platform, Preferences, PreferencesForm};
+use super::model::{
+    Device, NotificationCategory, Platform, Preferences, PreferencesForm, time_of_day,
+};
 use super::service::{self, NotificationItem};
 use crate::db::events::Committed;
 use crate::graphql::ContextExt;
@@ -48,14 +50,15 @@ pub struct PreferencesView {
 
 impl From<Preferences> for PreferencesView {
     fn from(preferences: Preferences) -> Self {
-        let time = |time: chrono::NaiveTime| time.format("%H:%M").to_string();
         Self {
             group_activity: preferences.group_activity,
             mentorship: preferences.mentorship,
             workshop: preferences.workshop,
             checkin_reminder: preferences.checkin_reminder,
-            quiet_hours_start: preferences.quiet_hours.map(|hours| time(hours.start)),
-            quiet_hours_end: preferences.quiet_hours.map(|hours| time(hours.end)),
+            quiet_hours_start: preferences
+                .quiet_hours
+                .map(|hours| time_of_day(hours.start)),
+            quiet_hours_end: preferences.quiet_hours.map(|hours| time_of_day(hours.end)),
         }
     }
 }

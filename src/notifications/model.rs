@@ -91,6 +91,11 @@ pub struct QuietHours {
     pub end: NaiveTime,
 }
 
+/// A time of day as the API and exports write it: `HH:MM`.
+pub fn time_of_day(time: NaiveTime) -> String {
+    time.format("%H:%M").to_string()
+}
+
 impl QuietHours {
     pub fn contains(&self, local: NaiveTime) -> bool {
         if self.start < self.end {

@@ -5,7 +5,7 @@ use chrono::{DateTime, NaiveTime, TimeDelta, Utc};
 use super::model::{
     DEVICE_RETENTION_DAYS, Device, MAX_DEVICES_PER_USER, MAX_MARK_READ_IDS, MAX_PUSH_PAYLOAD_BYTES,
     MAX_TOKEN_LENGTH, NewPush, Notice, NotificationCategory, NotificationRow, Platform,
-    Preferences, PreferencesForm, PreferencesRow, PushStatus, QuietHours,
+    Preferences, PreferencesForm, PreferencesRow, PushStatus, QuietHours, time_of_day,
 };
 use super::push_message::visible_payload;
 use super::store;
@@ -164,7 +164,6 @@ impl PersonalData for NotificationsData {
             })
             .collect();
         let preferences = load_preferences(conn, user)?;
-        let time = |time: NaiveTime| time.format("%H:%M").to_string();
         let notifications: Vec<serde_json::Value> = store::all_notifications_of(conn, user)?
             .into_iter()
             .map(|row| {
@@ -185,8 +184,8 @@ impl PersonalData for NotificationsData {
                 "mentorship": preferences.mentorship,
                 "workshop": preferences.workshop,
                 "checkinReminder": preferences.checkin_reminder,
-                "quietHoursStart": preferences.quiet_hours.map(|hours| time(hours.start)),
-                "quietHoursEnd": preferences.quiet_hours.map(|hours| time(hours.end)),
+                "quietHoursStart": preferences.quiet_hours.map(|hours| time_of_day(hours.start)),
+                "quietHoursEnd": preferences.quiet_hours.map(|hours| time_of_day(hours.end)),
             },
             "notifications": notifications,
         }))
@@ -361,14 +360,13 @@ pub async fn update_preferences(
         // Concurrent changes take turns, each merging into what the previous one saved.
         lock(conn, &user_id)?;
         let current = load_preferences(conn, &user_id)?;
-        let time_text = |time: NaiveTime| time.format("%H:%M").to_string();
         let start = match form.quiet_hours_start {
             Some(value) => value,
-            None => current.quiet_hours.map(|hours| time_text(hours.start)),
+            None => current.quiet_hours.map(|hours| time_of_day(hours.start)),
         };
         let end = match form.quiet_hours_end {
             Some(value) => value,
-            None => current.quiet_hours.map(|hours| time_text(hours.end)),
+            None => current.quiet_hours.map(|hours| time_of_day(hours.end)),
         };
         let hours = quiet_hours(start.as_deref(), end.as_deref())?;
         let row = PreferencesRow {
@@ -377,8 +375,8 @@ pub async fn update_preferences(
             mentorship: form.mentorship.unwrap_or(current.mentorship),
             workshop: form.workshop.unwrap_or(current.workshop),
             checkin_reminder: form.checkin_reminder.unwrap_or(current.checkin_reminder),
-            quiet_hours_start: hours.map(|hours| time_text(hours.start)),
-            quiet_hours_end: hours.map(|hours| time_text(hours.end)),
+            quiet_hours_start: hours.map(|hours| time_of_day(hours.start)),
+            quiet_hours_end: hours.map(|hours| time_of_day(hours.end)),
             updated_at: Utc::now().naive_utc(),
         };
         store::save_preferences(conn, &row)?;
