@@ -1,6 +1,6 @@
-//! The work a server does besides answering requests: push dispatchers and hourly housekeeping,
-//! each supervised: a task that stops when it was not asked to (a panic) is logged and started
-//! again, and `/health` reports how many of the expected dispatchers are running.
+//! The work a server does besides answering requests: push dispatchers and housekeeping (the
+//! retention purge), each supervised: a task that stops when it was not asked to (a panic) is
+//! logged and started again, and `/health` reports how many of the expected dispatchers run.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -10,11 +10,10 @@ use std::time::Duration;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use crate::auth::service as sessions;
 use crate::db::Backend;
 use crate::graphql::SharedState;
-use crate::notifications::dispatcher::{self, Dispatcher};
-use crate::notifications::service as notifications;
+use crate::notifications::dispatcher::Dispatcher;
+use crate::privacy::retention;
 
 /// How long a supervisor waits before starting a task that stopped again.
 const RESTART_DELAY: Duration = Duration::from_secs(1);
@@ -102,7 +101,7 @@ pub struct Background {
 
 impl Background {
     /// Starts `workers` push dispatchers (one at most on SQLite, whose writes serialise anyway)
-    /// and the hourly housekeeping.
+    /// and the housekeeping.
     pub fn start(state: &SharedState, workers: usize) -> Self {
         let (shutdown, stop) = watch::channel(false);
         let workers = match state.db.backend() {
@@ -142,35 +141,24 @@ impl Background {
     }
 }
 
-/// Every hour: forgets expired tokens, stale devices and long-finished pushes, and the sign-in
-/// budgets of addresses gone quiet.
+/// How often an instance forgets idle sign-in budgets and asks whether the retention purge is
+/// due (it runs at most once an hour across instances).
+const HOUSEKEEPING_EVERY: Duration = Duration::from_secs(5 * 60);
+
+/// Forgets the sign-in budgets of addresses gone quiet, and runs the retention purge when due.
 async fn housekeep(state: SharedState, mut stop: watch::Receiver<bool>) {
-    let mut every_hour = tokio::time::interval(Duration::from_secs(3600));
+    let mut ticks = tokio::time::interval(HOUSEKEEPING_EVERY);
     loop {
         tokio::select! {
-            _ = every_hour.tick() => {}
+            _ = ticks.tick() => {}
             _ = stop.changed() => return,
         }
         state.passwords.throttle.forget_idle();
-        let outcomes = [
-            (
-                "expired tokens",
-                sessions::prune_expired_tokens(&state.db).await,
-            ),
-            (
-                "stale devices",
-                notifications::prune_stale_devices(&state.db).await,
-            ),
-            (
-                "finished pushes",
-                dispatcher::prune_finished(&state.db).await,
-            ),
-        ];
-        for (what, outcome) in outcomes {
-            match outcome {
-                Ok(pruned) => tracing::debug!(pruned, "{what} pruned"),
-                Err(error) => tracing::warn!(?error, "pruning {what} failed"),
-            }
+        let now = chrono::Utc::now().naive_utc();
+        match retention::purge_if_due(&state.db, &state.config.retention, now).await {
+            Ok(Some(purged)) => tracing::info!(?purged, "retention purge"),
+            Ok(None) => {}
+            Err(error) => tracing::warn!(?error, "retention purge failed"),
         }
     }
 }

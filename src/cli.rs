@@ -1,4 +1,5 @@
-//! The `relais` command line: serve (the default), migrate, seed, schema, grant-role.
+//! The `relais` command line: serve (the default), worker, migrate, purge, seed, schema,
+//! grant-role.
 
 use std::net::TcpListener;
 use std::process::ExitCode;
@@ -8,7 +9,7 @@ use clap::{Parser, Subcommand};
 use crate::accounts::model::Role;
 use crate::accounts::service as accounts;
 use crate::app::{self, StartError};
-use crate::config::{DatabaseArgs, ServeArgs, ServerConfig};
+use crate::config::{DatabaseArgs, Retention, RetentionArgs, ServeArgs, ServerConfig};
 use crate::db::Db;
 use crate::error::AppError;
 use crate::{graphql, seed, telemetry};
@@ -31,6 +32,13 @@ enum Command {
     Worker(ServeArgs),
     /// Apply pending database migrations and exit.
     Migrate(DatabaseArgs),
+    /// Delete now what is past its retention period (`serve` does it every hour).
+    Purge {
+        #[command(flatten)]
+        database: DatabaseArgs,
+        #[command(flatten)]
+        retention: RetentionArgs,
+    },
     /// Load reference data; with --demo, also demo accounts to try the app with.
     Seed {
         #[arg(long)]
@@ -101,6 +109,18 @@ async fn run(cli: Cli) -> Result<(), CommandError> {
         Some(Command::Migrate(database)) => {
             open(&database).await?;
             println!("migrations applied");
+            Ok(())
+        }
+        Some(Command::Purge {
+            database,
+            retention,
+        }) => {
+            let retention = Retention::from_args(&retention)?;
+            let db = open(&database).await?;
+            let now = chrono::Utc::now().naive_utc();
+            for purged in crate::privacy::retention::purge(&db, &retention, now).await? {
+                println!("{}: {} deleted", purged.kind, purged.rows);
+            }
             Ok(())
         }
         Some(Command::Seed { demo, database }) => seed(&database, demo).await,

@@ -6,6 +6,7 @@ use std::num::NonZeroU32;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use chrono::TimeDelta;
 use clap::{Args, ValueEnum};
 use secrecy::{ExposeSecret, SecretString};
 
@@ -109,6 +110,88 @@ pub struct ServeArgs {
 
     #[command(flatten)]
     pub push: PushArgs,
+
+    #[command(flatten)]
+    pub retention: RetentionArgs,
+}
+
+/// How long records are kept once they have served; the hourly purge deletes them after.
+#[derive(Debug, Clone, Args)]
+pub struct RetentionArgs {
+    /// Days a revoked or expired session is kept (times shown in the export), then deleted.
+    #[arg(
+        long,
+        env = "RELAIS_RETENTION_ENDED_SESSIONS_DAYS",
+        default_value_t = 30
+    )]
+    pub retention_ended_sessions_days: u32,
+
+    /// Days a read notification is kept.
+    #[arg(
+        long,
+        env = "RELAIS_RETENTION_READ_NOTIFICATIONS_DAYS",
+        default_value_t = 90
+    )]
+    pub retention_read_notifications_days: u32,
+
+    /// Days a push is kept once sent, failed or dropped.
+    #[arg(
+        long,
+        env = "RELAIS_RETENTION_FINISHED_PUSHES_DAYS",
+        default_value_t = 14
+    )]
+    pub retention_finished_pushes_days: u32,
+
+    /// Days a device is kept after the app last registered it.
+    #[arg(
+        long,
+        env = "RELAIS_RETENTION_IDLE_DEVICES_DAYS",
+        default_value_t = 270
+    )]
+    pub retention_idle_devices_days: u32,
+}
+
+/// Validated retention periods.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Retention {
+    pub ended_sessions: TimeDelta,
+    pub read_notifications: TimeDelta,
+    pub finished_pushes: TimeDelta,
+    pub idle_devices: TimeDelta,
+}
+
+impl Retention {
+    pub const DEFAULT: Retention = Retention {
+        ended_sessions: TimeDelta::days(30),
+        read_notifications: TimeDelta::days(90),
+        finished_pushes: TimeDelta::days(14),
+        idle_devices: TimeDelta::days(270),
+    };
+
+    pub fn from_args(args: &RetentionArgs) -> Result<Self, ConfigError> {
+        let days = |value: u32, name: &'static str| match value {
+            0 => Err(ConfigError::Retention(name)),
+            days => Ok(TimeDelta::days(i64::from(days))),
+        };
+        Ok(Self {
+            ended_sessions: days(
+                args.retention_ended_sessions_days,
+                "RELAIS_RETENTION_ENDED_SESSIONS_DAYS",
+            )?,
+            read_notifications: days(
+                args.retention_read_notifications_days,
+                "RELAIS_RETENTION_READ_NOTIFICATIONS_DAYS",
+            )?,
+            finished_pushes: days(
+                args.retention_finished_pushes_days,
+                "RELAIS_RETENTION_FINISHED_PUSHES_DAYS",
+            )?,
+            idle_devices: days(
+                args.retention_idle_devices_days,
+                "RELAIS_RETENTION_IDLE_DEVICES_DAYS",
+            )?,
+        })
+    }
 }
 
 /// Push delivery settings, shared by `serve` and `worker`.
@@ -251,6 +334,8 @@ pub enum ConfigError {
     HttpWorkers,
     #[error("{0}")]
     Push(&'static str),
+    #[error("{0} must be at least 1")]
+    Retention(&'static str),
 }
 
 pub const MIN_SECRET_BYTES: usize = 32;
@@ -278,6 +363,7 @@ pub struct ServerConfig {
     /// Not configurable from outside: the binary always hashes at OWASP's cost.
     pub password_cost: HashCost,
     pub push: PushConfig,
+    pub retention: Retention,
 }
 
 impl ServerConfig {
@@ -337,6 +423,7 @@ impl ServerConfig {
             },
             password_cost: HashCost::OWASP,
             push: PushConfig::from_args(args.push)?,
+            retention: Retention::from_args(&args.retention)?,
         })
     }
 

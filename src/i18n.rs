@@ -109,6 +109,7 @@ pub enum Message {
     EventsMissed,
     TooManySubscriptions { max: usize },
     DeviceRaced,
+    ErasedPost,
 }
 
 impl Message {
@@ -267,6 +268,8 @@ impl Message {
             (Self::TooManySubscriptions { max }, En) => {
                 format!("At most {max} subscriptions per connection.")
             }
+            (Self::ErasedPost, Fr) => "Message supprimé".into(),
+            (Self::ErasedPost, En) => "Message deleted".into(),
         }
     }
 }

@@ -1,6 +1,6 @@
 //! Session rules: issue a token pair, recognise an access token, rotate refresh tokens, sign out.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDateTime, Utc};
 
 use super::model::{
     ACCESS_TOKEN_LIFETIME, IssuedTokens, NewSessionToken, REFRESH_TOKEN_LIFETIME, TokenKind,
@@ -8,13 +8,14 @@ use super::model::{
 use super::secret::{Secret, new_token};
 use super::store;
 use super::viewer::Viewer;
+use crate::config::Retention;
 use crate::db::atomic::lock;
 use crate::db::events::{Committed, after_commit};
 use crate::db::{Db, DbConnection};
 use crate::error::{AppError, AppResult};
 use crate::i18n::{Locale, Message};
 use crate::ids::{SessionId, UserId};
-use crate::privacy::{PersonColumn, PersonalData, instant};
+use crate::privacy::{PersonColumn, PersonalData, Purged, instant};
 
 /// Opens a new session for `user_id` inside the caller's transaction.
 pub fn start_session(
@@ -24,7 +25,8 @@ pub fn start_session(
     now: DateTime<Utc>,
 ) -> AppResult<IssuedTokens> {
     let session_id = SessionId::generate();
-    store::insert_session(conn, &session_id, user_id, now.naive_utc())?;
+    let expires_at = (now + REFRESH_TOKEN_LIFETIME).naive_utc();
+    store::insert_session(conn, &session_id, user_id, now.naive_utc(), expires_at)?;
     issue_tokens(conn, secret, &session_id, user_id, now)
 }
 
@@ -38,6 +40,7 @@ fn issue_tokens(
     let access_token = new_token();
     let refresh_token = new_token();
     let access_token_expires_at = now + ACCESS_TOKEN_LIFETIME;
+    let refresh_token_expires_at = (now + REFRESH_TOKEN_LIFETIME).naive_utc();
     let (access_hash, refresh_hash) = (
         secret.mac_hex(access_token.as_bytes()),
         secret.mac_hex(refresh_token.as_bytes()),
@@ -57,9 +60,10 @@ fn issue_tokens(
             token_hash: &refresh_hash,
             session_id,
             kind: TokenKind::Refresh,
-            expires_at: (now + REFRESH_TOKEN_LIFETIME).naive_utc(),
+            expires_at: refresh_token_expires_at,
         },
     )?;
+    store::extend_session(conn, session_id, refresh_token_expires_at)?;
     Ok(IssuedTokens {
         user_id: user_id.clone(),
         access_token: access_token.into(),
@@ -168,9 +172,11 @@ impl PersonalData for SessionsData {
     }
 
     fn export(&self, conn: &mut DbConnection, user: &UserId) -> AppResult<serde_json::Value> {
+        let now = Utc::now().naive_utc();
         let sessions: Vec<serde_json::Value> = store::session_times(conn, user)?
             .into_iter()
-            .map(|(started, ended)| {
+            .map(|(started, revoked, expires)| {
+                let ended = revoked.or((expires <= now).then_some(expires));
                 serde_json::json!({ "startedAt": instant(started), "endedAt": ended.map(instant) })
             })
             .collect();
@@ -184,18 +190,30 @@ impl PersonalData for SessionsData {
         }
         Ok(store::delete_sessions_of(conn, user)?)
     }
+
+    fn purge(
+        &self,
+        conn: &mut DbConnection,
+        retention: &Retention,
+        now: NaiveDateTime,
+    ) -> AppResult<Vec<Purged>> {
+        Ok(vec![
+            Purged {
+                kind: "expired tokens",
+                rows: store::delete_expired_tokens(conn, now)?,
+            },
+            Purged {
+                kind: "ended sessions",
+                rows: store::delete_sessions_ended_by(conn, now - retention.ended_sessions)?,
+            },
+        ])
+    }
 }
 
 /// Whether the session is still open (an open websocket checks before each event).
 pub async fn is_live(db: &Db, session_id: &SessionId) -> AppResult<bool> {
     let session_id = session_id.clone();
     db.run(move |conn| Ok(store::session_is_live(conn, &session_id)?))
-        .await
-}
-
-/// Forgets tokens past their expiry; returns how many went.
-pub async fn prune_expired_tokens(db: &Db) -> AppResult<usize> {
-    db.write(|conn| Ok(store::delete_expired_tokens(conn, Utc::now().naive_utc())?))
         .await
 }
 

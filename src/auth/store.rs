@@ -1,4 +1,4 @@
-//! Queries on sessions, tokens and instance settings.
+//! Queries on sessions and their tokens.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -13,13 +13,27 @@ pub fn insert_session(
     id: &SessionId,
     user_id: &UserId,
     now: NaiveDateTime,
+    expires_at: NaiveDateTime,
 ) -> QueryResult<()> {
     diesel::insert_into(sessions::table)
         .values((
             sessions::id.eq(id),
             sessions::user_id.eq(user_id),
             sessions::created_at.eq(now),
+            sessions::expires_at.eq(expires_at),
         ))
+        .execute(conn)
+        .map(drop)
+}
+
+/// Moves the session's end to its newest refresh token's expiry.
+pub fn extend_session(
+    conn: &mut DbConnection,
+    id: &SessionId,
+    expires_at: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::update(sessions::table.find(id))
+        .set(sessions::expires_at.eq(expires_at))
         .execute(conn)
         .map(drop)
 }
@@ -127,6 +141,22 @@ pub fn delete_expired_tokens(conn: &mut DbConnection, now: NaiveDateTime) -> Que
     diesel::delete(session_tokens::table.filter(session_tokens::expires_at.le(now))).execute(conn)
 }
 
+/// Deletes sessions that ended (revoked, or expired unrefreshed) at or before `cutoff`, with
+/// their tokens.
+pub fn delete_sessions_ended_by(
+    conn: &mut DbConnection,
+    cutoff: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::delete(
+        sessions::table.filter(
+            sessions::revoked_at
+                .le(cutoff)
+                .or(sessions::expires_at.le(cutoff)),
+        ),
+    )
+    .execute(conn)
+}
+
 /// Deletes every session of the person with their tokens.
 pub fn delete_sessions_of(conn: &mut DbConnection, user_id: &UserId) -> QueryResult<()> {
     let theirs = sessions::table
@@ -138,14 +168,19 @@ pub fn delete_sessions_of(conn: &mut DbConnection, user_id: &UserId) -> QueryRes
     Ok(())
 }
 
-/// When each of the person's sessions began and, if it did, ended.
+/// When each of the person's sessions began, whether it was revoked, and when it expires
+/// unless refreshed.
 pub fn session_times(
     conn: &mut DbConnection,
     user_id: &UserId,
-) -> QueryResult<Vec<(NaiveDateTime, Option<NaiveDateTime>)>> {
+) -> QueryResult<Vec<(NaiveDateTime, Option<NaiveDateTime>, NaiveDateTime)>> {
     sessions::table
         .filter(sessions::user_id.eq(user_id))
         .order(sessions::id)
-        .select((sessions::created_at, sessions::revoked_at))
+        .select((
+            sessions::created_at,
+            sessions::revoked_at,
+            sessions::expires_at,
+        ))
         .load(conn)
 }

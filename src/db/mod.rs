@@ -5,6 +5,7 @@ pub mod atomic;
 mod connection;
 pub mod events;
 mod migrations;
+pub mod schedule;
 pub mod schema;
 mod sql_types;
 

@@ -39,6 +39,7 @@ diesel::table! {
         user_id -> Text,
         created_at -> Timestamp,
         revoked_at -> Nullable<Timestamp>,
+        expires_at -> Timestamp,
     }
 }
 
@@ -192,7 +193,7 @@ diesel::table! {
     posts (id) {
         id -> Text,
         group_id -> Text,
-        author_id -> Text,
+        author_id -> Nullable<Text>,
         parent_id -> Nullable<Text>,
         anonymous -> Bool,
         body -> Text,
@@ -265,3 +266,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     moderation_actions,
     user_blocks,
 );
+
+diesel::table! {
+    scheduled_runs (name) {
+        name -> Text,
+        last_run_at -> Timestamp,
+    }
+}

@@ -17,6 +17,7 @@ use crate::db::events::Committed;
 use crate::graphql::ContextExt;
 use crate::graphql::live::committed_stream;
 use crate::graphql::scalars::DateTime;
+use crate::i18n::{self, Message};
 use crate::ids::{GroupId, PostId, ReportId, UserId};
 use crate::pagination::PageRequest;
 
@@ -198,8 +199,19 @@ impl PostView {
         self.0.parent_id.clone().map(ID::from)
     }
 
-    async fn body(&self) -> &str {
-        &self.0.body
+    /// On a tombstone, "Message supprimé" in the viewer's language.
+    async fn body(&self) -> String {
+        if self.0.erased {
+            Message::ErasedPost.render(i18n::current())
+        } else {
+            self.0.body.clone()
+        }
+    }
+
+    /// A tombstone: its author erased their account, and it stays (no author, no body, shown as
+    /// anonymous) only so that the replies keep their place.
+    async fn erased(&self) -> bool {
+        self.0.erased
     }
 
     async fn created_at(&self) -> DateTime {

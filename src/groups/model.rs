@@ -130,11 +130,24 @@ impl Membership {
 pub struct PostRow {
     pub id: PostId,
     pub group_id: GroupId,
-    pub author_id: UserId,
+    /// `None` on a tombstone: the post of a person who erased their account, kept (without
+    /// author or body) because others replied to it.
+    pub author_id: Option<UserId>,
     pub parent_id: Option<PostId>,
     pub anonymous: bool,
     pub body: String,
     pub created_at: NaiveDateTime,
+}
+
+impl PostRow {
+    pub fn is_tombstone(&self) -> bool {
+        self.author_id.is_none()
+    }
+
+    /// The author shown to others: nobody for an anonymous post or a tombstone.
+    pub fn signed_by(&self) -> Option<&UserId> {
+        self.author_id.as_ref().filter(|_| !self.anonymous)
+    }
 }
 
 /// A post as one viewer may see it: the author is known only when it is not anonymous.
@@ -146,6 +159,8 @@ pub struct VisiblePost {
     pub author_id: Option<UserId>,
     pub anonymous: bool,
     pub viewer_is_author: bool,
+    /// A tombstone: its author erased their account.
+    pub erased: bool,
     pub body: String,
     pub created_at: NaiveDateTime,
 }
@@ -153,8 +168,9 @@ pub struct VisiblePost {
 impl VisiblePost {
     pub fn for_viewer(row: PostRow, viewer: &UserId) -> Self {
         Self {
-            viewer_is_author: &row.author_id == viewer,
-            author_id: (!row.anonymous).then_some(row.author_id),
+            viewer_is_author: row.author_id.as_ref() == Some(viewer),
+            erased: row.is_tombstone(),
+            author_id: row.author_id.filter(|_| !row.anonymous),
             id: row.id,
             group_id: row.group_id,
             parent_id: row.parent_id,

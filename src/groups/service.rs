@@ -695,7 +695,10 @@ pub async fn post_for(
             Err(other) => return Err(other),
         };
         let blocked = store::blocked_by(conn, &user_id)?;
-        if !post.anonymous && blocked.contains(&post.author_id) {
+        if post
+            .signed_by()
+            .is_some_and(|author| blocked.contains(author))
+        {
             return Ok(None);
         }
         Ok(Some(VisiblePost::for_viewer(post, &user_id)))
@@ -731,7 +734,7 @@ pub async fn create_post(db: &Db, viewer: &Viewer, form: PostForm) -> AppResult<
         let post = PostRow {
             id: PostId::generate(),
             group_id: form.group_id.clone(),
-            author_id: author.clone(),
+            author_id: Some(author.clone()),
             parent_id: form.parent_id.clone(),
             anonymous: form.anonymous,
             body,
@@ -740,14 +743,18 @@ pub async fn create_post(db: &Db, viewer: &Viewer, form: PostForm) -> AppResult<
         store::insert_post(conn, &post)?;
         // The parent's author hears of replies they can see: not of a signed reply from
         // someone they blocked (an anonymous one is shown, and told, like any other).
-        let hidden_from_parent_author = match &parent {
-            Some(parent) if !post.anonymous => {
-                store::blocked_by(conn, &parent.author_id)?.contains(&author)
+        // A tombstone's author is gone: nobody to tell.
+        let parent_author = parent
+            .as_ref()
+            .and_then(|parent| parent.author_id.clone())
+            .filter(|parent_author| *parent_author != author);
+        let hidden_from_parent_author = match &parent_author {
+            Some(parent_author) if !post.anonymous => {
+                store::blocked_by(conn, parent_author)?.contains(&author)
             }
             _ => false,
         };
-        if let Some(parent) = parent
-            && parent.author_id != author
+        if let (Some(parent), Some(parent_author)) = (parent, parent_author)
             && !hidden_from_parent_author
         {
             let notice = Notice::new(
@@ -757,7 +764,7 @@ pub async fn create_post(db: &Db, viewer: &Viewer, form: PostForm) -> AppResult<
             .with_data("groupId", group.id.to_string())
             .with_data("postId", parent.id.to_string())
             .with_data("replyId", post.id.to_string());
-            notify(conn, &parent.author_id, notice)?;
+            notify(conn, &parent_author, notice)?;
         }
         after_commit(Committed::PostAdded {
             group_id: post.group_id.clone(),
@@ -775,8 +782,9 @@ fn actionable_post(
     actor: &UserId,
 ) -> AppResult<(PostRow, bool)> {
     let post = store::post(conn, post_id)?.ok_or(AppError::NotFound)?;
-    let moderating = post.author_id != *actor && may_moderate(conn, &post.group_id, actor)?;
-    if post.author_id != *actor && !moderating {
+    let own = post.author_id.as_ref() == Some(actor);
+    let moderating = !own && may_moderate(conn, &post.group_id, actor)?;
+    if !own && !moderating {
         // Members who may read it learn they may not delete it; others learn nothing.
         return match readable_post(conn, post_id, actor) {
             Ok(_) => Err(AppError::Forbidden),
@@ -837,24 +845,22 @@ pub async fn remove_post_author(
         }
         let group = locked_group(conn, &post.group_id)?;
         store::delete_post(conn, &post.id)?;
-        let author_leads = store::membership(conn, &post.group_id, &post.author_id)?
-            .is_some_and(|membership| membership.is_facilitator());
-        if !author_leads || is_moderator(conn, &actor)? {
-            store::suspend_posting(
-                conn,
-                &post.group_id,
-                &post.author_id,
-                Utc::now().naive_utc(),
-            )?;
-            let notice = Notice::new(
-                NotificationCategory::GroupActivity,
-                NotificationText::PostRemovedPostingSuspended { group: group.name },
-            )
-            .with_data("groupId", group.id.to_string());
-            notify(conn, &post.author_id, notice)?;
+        // A tombstone has no author left to suspend: it just goes.
+        if let Some(author) = &post.author_id {
+            let author_leads = store::membership(conn, &post.group_id, author)?
+                .is_some_and(|membership| membership.is_facilitator());
+            if !author_leads || is_moderator(conn, &actor)? {
+                store::suspend_posting(conn, &post.group_id, author, Utc::now().naive_utc())?;
+                let notice = Notice::new(
+                    NotificationCategory::GroupActivity,
+                    NotificationText::PostRemovedPostingSuspended { group: group.name },
+                )
+                .with_data("groupId", group.id.to_string());
+                notify(conn, author, notice)?;
+            }
         }
         // The log keeps the author only when the post was signed: nobody is shown an anonymous author.
-        let target = (!post.anonymous).then(|| post.author_id.clone());
+        let target = post.signed_by().cloned();
         let details = ActionDetails {
             post_id: Some(post.id),
             target,

@@ -657,9 +657,39 @@ pub fn actions_against_for_export(
 
 // ------------------------------------------------------------------ erasure
 
+/// The person's replies go; of their top-level posts, those others replied to stay as tombstones
+/// (no author, no body, shown as anonymous) so that the replies keep their place, and the rest go.
+fn erase_posts_of(conn: &mut DbConnection, user_id: &UserId) -> QueryResult<()> {
+    diesel::delete(
+        posts::table
+            .filter(posts::author_id.eq(user_id))
+            .filter(posts::parent_id.is_not_null()),
+    )
+    .execute(conn)?;
+    let replies = diesel::alias!(posts as replies);
+    let answered = diesel::dsl::exists(
+        replies.filter(replies.field(posts::parent_id).eq(posts::id.nullable())),
+    );
+    diesel::delete(
+        posts::table
+            .filter(posts::author_id.eq(user_id))
+            .filter(diesel::dsl::not(answered)),
+    )
+    .execute(conn)?;
+    diesel::update(posts::table.filter(posts::author_id.eq(user_id)))
+        .set((
+            posts::author_id.eq(None::<UserId>),
+            posts::anonymous.eq(true),
+            posts::body.eq(""),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
 /// Erases the person from groups: their reports (the reasons they wrote), blocks, memberships,
-/// removals, suspensions and posts (with the replies under them) go; the groups they created,
-/// the reports they resolved and the moderation entries about them stay without them.
+/// removals, suspensions, replies and unanswered posts go (answered ones become tombstones); the
+/// groups they created, the reports they resolved and the moderation entries by or about them
+/// stay without them or the reasons they wrote.
 pub fn erase_person(conn: &mut DbConnection, user_id: &UserId) -> QueryResult<()> {
     diesel::delete(post_reports::table.filter(post_reports::reporter_id.eq(user_id)))
         .execute(conn)?;
@@ -667,7 +697,10 @@ pub fn erase_person(conn: &mut DbConnection, user_id: &UserId) -> QueryResult<()
         .set(post_reports::resolved_by.eq(None::<UserId>))
         .execute(conn)?;
     diesel::update(moderation_actions::table.filter(moderation_actions::actor_id.eq(user_id)))
-        .set(moderation_actions::actor_id.eq(None::<UserId>))
+        .set((
+            moderation_actions::actor_id.eq(None::<UserId>),
+            moderation_actions::reason.eq(None::<String>),
+        ))
         .execute(conn)?;
     diesel::update(
         moderation_actions::table.filter(moderation_actions::target_user_id.eq(user_id)),
@@ -687,7 +720,7 @@ pub fn erase_person(conn: &mut DbConnection, user_id: &UserId) -> QueryResult<()
     diesel::delete(posting_suspensions::table.filter(posting_suspensions::user_id.eq(user_id)))
         .execute(conn)?;
     diesel::delete(memberships::table.filter(memberships::user_id.eq(user_id))).execute(conn)?;
-    diesel::delete(posts::table.filter(posts::author_id.eq(user_id))).execute(conn)?;
+    erase_posts_of(conn, user_id)?;
     diesel::update(peer_groups::table.filter(peer_groups::created_by.eq(user_id)))
         .set(peer_groups::created_by.eq(None::<UserId>))
         .execute(conn)?;

@@ -351,10 +351,3 @@ pub async fn outbox_stats(db: &Db) -> AppResult<OutboxStats> {
     })
     .await
 }
-
-/// Forgets pushes that ended more than 30 days ago.
-pub async fn prune_finished(db: &Db) -> AppResult<usize> {
-    let cutoff = (Utc::now() - TimeDelta::days(30)).naive_utc();
-    db.write(move |conn| Ok(store::delete_finished_pushes(conn, cutoff)?))
-        .await
-}

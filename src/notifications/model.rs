@@ -12,8 +12,6 @@ use crate::text_enum;
 pub const MAX_DEVICES_PER_USER: i64 = 20;
 /// Longest FCM registration token accepted.
 pub const MAX_TOKEN_LENGTH: usize = 4_096;
-/// Devices not seen for this long are forgotten.
-pub const DEVICE_RETENTION_DAYS: i64 = 270;
 /// FCM's limit on a message's notification and data.
 pub const MAX_PUSH_PAYLOAD_BYTES: usize = 4_096;
 /// Most ids `markNotificationsRead` takes at once.

@@ -1,15 +1,16 @@
 //! The notifications service every domain calls, and the viewer's devices, preferences and inbox.
 
-use chrono::{DateTime, NaiveTime, TimeDelta, Utc};
+use chrono::{DateTime, NaiveDateTime, NaiveTime, TimeDelta, Utc};
 
 use super::model::{
-    DEVICE_RETENTION_DAYS, Device, MAX_DEVICES_PER_USER, MAX_MARK_READ_IDS, MAX_PUSH_PAYLOAD_BYTES,
-    MAX_TOKEN_LENGTH, NewPush, Notice, NotificationCategory, NotificationRow, Platform,
-    Preferences, PreferencesForm, PreferencesRow, PushStatus, QuietHours, time_of_day,
+    Device, MAX_DEVICES_PER_USER, MAX_MARK_READ_IDS, MAX_PUSH_PAYLOAD_BYTES, MAX_TOKEN_LENGTH,
+    NewPush, Notice, NotificationCategory, NotificationRow, Platform, Preferences, PreferencesForm,
+    PreferencesRow, PushStatus, QuietHours, time_of_day,
 };
 use super::push_message::visible_payload;
 use super::store;
 use crate::auth::Viewer;
+use crate::config::Retention;
 use crate::db::atomic::lock;
 use crate::db::events::{Committed, after_commit};
 use crate::db::{Db, DbConnection};
@@ -17,7 +18,7 @@ use crate::error::{AppError, AppResult, InternalError};
 use crate::i18n::{Locale, Message, NotificationText};
 use crate::ids::{DeviceId, NotificationId, PushId, UserId};
 use crate::pagination::{Page, PageRequest};
-use crate::privacy::{PersonColumn, PersonalData, instant};
+use crate::privacy::{PersonColumn, PersonalData, Purged, instant};
 
 /// A notification with the ids the app needs to open it.
 #[derive(Debug, Clone)]
@@ -194,6 +195,31 @@ impl PersonalData for NotificationsData {
     fn erase(&self, conn: &mut DbConnection, user: &UserId) -> AppResult<()> {
         Ok(store::delete_person(conn, user)?)
     }
+
+    fn purge(
+        &self,
+        conn: &mut DbConnection,
+        retention: &Retention,
+        now: NaiveDateTime,
+    ) -> AppResult<Vec<Purged>> {
+        Ok(vec![
+            Purged {
+                kind: "read notifications",
+                rows: store::delete_notifications_read_by(
+                    conn,
+                    now - retention.read_notifications,
+                )?,
+            },
+            Purged {
+                kind: "finished pushes",
+                rows: store::delete_finished_pushes(conn, now - retention.finished_pushes)?,
+            },
+            Purged {
+                kind: "idle devices",
+                rows: store::delete_devices_not_seen_since(conn, now - retention.idle_devices)?,
+            },
+        ])
+    }
 }
 
 // ------------------------------------------------------------------ devices
@@ -266,13 +292,6 @@ pub async fn unregister_device(db: &Db, viewer: &Viewer, token: String) -> AppRe
 pub async fn devices(db: &Db, viewer: &Viewer) -> AppResult<Vec<Device>> {
     let user_id = viewer.user_id.clone();
     db.run(move |conn| Ok(store::user_devices(conn, &user_id)?))
-        .await
-}
-
-/// Forgets devices not seen for 270 days.
-pub async fn prune_stale_devices(db: &Db) -> AppResult<usize> {
-    let cutoff = (Utc::now() - TimeDelta::days(DEVICE_RETENTION_DAYS)).naive_utc();
-    db.write(move |conn| Ok(store::delete_devices_not_seen_since(conn, cutoff)?))
         .await
 }
 

@@ -471,6 +471,14 @@ pub fn delete_finished_pushes(
     .execute(conn)
 }
 
+/// Deletes notifications read at or before `cutoff`, with their data and pushes.
+pub fn delete_notifications_read_by(
+    conn: &mut DbConnection,
+    cutoff: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::delete(notifications::table.filter(notifications::read_at.le(cutoff))).execute(conn)
+}
+
 /// Deletes the person's pushes, notifications (with their data), devices and preferences.
 pub fn delete_person(conn: &mut DbConnection, user_id: &UserId) -> QueryResult<()> {
     diesel::delete(push_outbox::table.filter(push_outbox::user_id.eq(user_id))).execute(conn)?;

@@ -4,11 +4,13 @@
 //! database's own catalogue: a table that refers to a person without a registered eraser fails CI.
 
 pub mod graphql;
+pub mod retention;
 pub mod service;
 
 use chrono::{NaiveDateTime, SecondsFormat, Utc};
 use serde_json::{Value, json};
 
+use crate::config::Retention;
 use crate::db::DbConnection;
 use crate::error::AppResult;
 use crate::ids::UserId;
@@ -35,6 +37,24 @@ pub trait PersonalData: Sync {
     /// Erases or detaches everything the domain holds about `user`, inside the caller's
     /// transaction, before the person's account row itself goes.
     fn erase(&self, conn: &mut DbConnection, user: &UserId) -> AppResult<()>;
+
+    /// Deletes what the domain keeps past its retention period at `now`, and says how many rows
+    /// of each kind went. Most domains keep nothing past use.
+    fn purge(
+        &self,
+        _conn: &mut DbConnection,
+        _retention: &Retention,
+        _now: NaiveDateTime,
+    ) -> AppResult<Vec<Purged>> {
+        Ok(Vec::new())
+    }
+}
+
+/// How many rows of one kind a purge deleted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Purged {
+    pub kind: &'static str,
+    pub rows: usize,
 }
 
 /// The export format's name and version, at the top of every export.

@@ -19,7 +19,7 @@ use crate::helpers::{Backend, Session, TestApp, eventually, push_config_for, spa
 
 /// A push row as the tests look at it.
 #[derive(Debug, Clone, Queryable)]
-struct PushRow {
+pub(crate) struct PushRow {
     status: PushStatus,
     attempts: i32,
     last_error: Option<String>,
@@ -49,7 +49,7 @@ async fn pushes(app: &TestApp) -> Vec<PushRow> {
 }
 
 /// Waits until every push has ended, and returns them.
-async fn settled(app: &TestApp) -> Vec<PushRow> {
+pub(crate) async fn settled(app: &TestApp) -> Vec<PushRow> {
     eventually(20, || async {
         let rows = pushes(app).await;
         (!rows.is_empty() && rows.iter().all(|row| row.status != PushStatus::Pending))
@@ -59,7 +59,7 @@ async fn settled(app: &TestApp) -> Vec<PushRow> {
 }
 
 /// An app pushing to a fresh fake FCM, and a signed-in user with one Android device.
-async fn app_with_fcm(
+pub(crate) async fn app_with_fcm(
     backend: Backend,
     tune: impl FnOnce(&mut PushConfig),
 ) -> Option<(TestApp, FakeFcm, Session)> {
@@ -114,7 +114,7 @@ async fn notify_many(app: &TestApp, user: &Session, count: usize) {
         .unwrap();
 }
 
-async fn send_test(app: &TestApp, user: &Session) {
+pub(crate) async fn send_test(app: &TestApp, user: &Session) {
     let answer = app
         .gql(
             Some(&user.access_token),

@@ -8,7 +8,7 @@ use diesel::Connection;
 use diesel::connection::SimpleConnection;
 use relais::app;
 use relais::auth::password::HashCost;
-use relais::config::{DatabaseUrl, Environment, PushConfig, SecretSource, ServerConfig};
+use relais::config::{DatabaseUrl, Environment, PushConfig, Retention, SecretSource, ServerConfig};
 use relais::graphql::SharedState;
 use serde_json::{Value, json};
 
@@ -208,6 +208,7 @@ pub fn test_config(database_url: &str, environment: Environment, push: PushConfi
         http_workers: Some(1),
         password_cost: TEST_HASH_COST,
         push,
+        retention: Retention::DEFAULT,
     }
 }
 

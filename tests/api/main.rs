@@ -50,5 +50,6 @@ mod migrations;
 mod notifications;
 mod privacy;
 mod races;
+mod retention;
 mod server;
 mod sockets;

@@ -1,5 +1,6 @@
 //! The migrations themselves: every one reverts cleanly, and every foreign key is indexed.
 
+use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::sql_types::Text;
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
@@ -124,4 +125,94 @@ async fn every_foreign_key_has_a_covering_index(app: TestApp) {
         [],
         "foreign keys without an index on their column"
     );
+}
+
+/// The migration that lets posts outlive their author rebuilds `posts` on SQLite: every post,
+/// reply and report pointing at a post must come through it, on both databases.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rebuilding_posts_keeps_every_row_and_link() {
+    let dir = tempfile::tempdir().unwrap();
+    let sqlite_url = dir.path().join("rebuild.db").display().to_string();
+    let mut targets = vec![(Backend::Sqlite, sqlite_url)];
+    let postgres = fresh_postgres_schema().await;
+    if let Some((url, _)) = &postgres {
+        targets.push((Backend::Postgres, url.clone()));
+    }
+    const BEFORE: &str = "
+        INSERT INTO users (id, email, email_normalized, password_hash, display_name, profession,
+                           locale, timezone, created_at, updated_at)
+            VALUES ('u1', 'a@example.org', 'a@example.org', 'x', 'A', 'NURSE', 'fr',
+                    'Europe/Paris', '2026-01-01 00:00:00', '2026-01-01 00:00:00');
+        INSERT INTO peer_groups (id, name, name_normalized, description, topic, search_text,
+                                 visibility, language, created_by, created_at)
+            VALUES ('g1', 'G', 'g', 'd', 'BURNOUT', 'g', 'PUBLIC', 'fr', 'u1', '2026-01-01 00:00:00');
+        INSERT INTO posts (id, group_id, author_id, parent_id, anonymous, body, created_at)
+            VALUES ('p1', 'g1', 'u1', NULL, false, 'post', '2026-01-01 00:00:00'),
+                   ('p2', 'g1', 'u1', 'p1', true, 'reply', '2026-01-01 00:00:01');
+        INSERT INTO post_reports (id, post_id, group_id, reporter_id, category, priority, reason,
+                                  status, created_at)
+            VALUES ('r1', 'p2', 'g1', 'u1', 'OTHER', 1, 'why', 'OPEN', '2026-01-01 00:00:02');
+        INSERT INTO sessions (id, user_id, created_at) VALUES ('s1', 'u1', '2026-01-01 00:00:00');";
+    const LINKS: &str =
+        "SELECT p.id || '>' || COALESCE(p.parent_id, '-') || '>' || COALESCE(r.id, '-')
+                         AS table_name, p.body AS column_name
+                         FROM posts p LEFT JOIN post_reports r ON r.post_id = p.id ORDER BY p.id";
+    for (backend, url) in targets {
+        tokio::task::spawn_blocking(move || {
+            let mut conn = match backend {
+                Backend::Sqlite => DbConnection::Sqlite(SqliteConnection::establish(&url).unwrap()),
+                Backend::Postgres => DbConnection::Postgres(PgConnection::establish(&url).unwrap()),
+            };
+            let next = |conn: &mut DbConnection| match conn {
+                DbConnection::Sqlite(sqlite) => {
+                    sqlite.run_next_migration(SQLITE).unwrap();
+                }
+                DbConnection::Postgres(pg) => {
+                    pg.run_next_migration(POSTGRES).unwrap();
+                }
+            };
+            if backend == Backend::Sqlite {
+                conn.batch_execute("PRAGMA foreign_keys = ON").unwrap();
+            }
+            for _ in 0..4 {
+                next(&mut conn);
+            }
+            conn.batch_execute(BEFORE).unwrap();
+            next(&mut conn);
+            let links: Vec<Column> = diesel::sql_query(LINKS).load(&mut conn).unwrap();
+            let links: Vec<(String, String)> = links
+                .into_iter()
+                .map(|row| (row.table_name, row.column_name))
+                .collect();
+            assert_eq!(
+                links,
+                [
+                    ("p1>->-".to_owned(), "post".to_owned()),
+                    ("p2>p1>r1".to_owned(), "reply".to_owned())
+                ],
+                "{backend:?}"
+            );
+            // Deleting the post still takes its reply, and the report loses its post.
+            conn.batch_execute("DELETE FROM posts WHERE id = 'p1'")
+                .unwrap();
+            let left: Vec<Column> = diesel::sql_query(
+                "SELECT COALESCE(post_id, '-') AS table_name, id AS column_name FROM post_reports
+                 UNION ALL SELECT id, body FROM posts",
+            )
+            .load(&mut conn)
+            .unwrap();
+            assert_eq!(
+                left,
+                [Column {
+                    table_name: "-".into(),
+                    column_name: "r1".into()
+                }]
+            );
+        })
+        .await
+        .unwrap();
+    }
+    if let Some((_, schema)) = postgres {
+        drop_postgres_schema(&schema);
+    }
 }

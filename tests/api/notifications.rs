@@ -60,7 +60,6 @@ async fn counts(app: &TestApp) -> (i64, i64) {
 on_both_backends!(
     devices_register_refresh_move_and_unregister,
     an_account_keeps_its_twenty_latest_devices,
-    stale_devices_are_pruned,
     preferences_default_update_and_validate,
     inbox_pages_marks_read_and_counts,
     notify_rolls_back_with_its_caller,
@@ -187,40 +186,6 @@ async fn an_account_keeps_its_twenty_latest_devices(app: TestApp) {
     assert_eq!(tokens.len(), 20);
     assert!(!tokens.contains(&"token-00".to_owned()), "the oldest went");
     assert!(tokens.contains(&"token-20".to_owned()));
-}
-
-async fn stale_devices_are_pruned(app: TestApp) {
-    let ana = app.register("ana@example.org").await;
-    for token in ["old-phone", "new-phone"] {
-        app.gql(
-            Some(&ana.access_token),
-            REGISTER_DEVICE,
-            json!({ "token": token, "platform": "IOS" }),
-        )
-        .await;
-    }
-    let long_ago = (Utc::now() - Duration::days(271)).naive_utc();
-    app.state
-        .db
-        .run(move |conn| {
-            Ok(
-                diesel::update(devices::table.filter(devices::token.eq("old-phone")))
-                    .set(devices::last_seen_at.eq(long_ago))
-                    .execute(conn)?,
-            )
-        })
-        .await
-        .unwrap();
-    assert_eq!(
-        notifications_service::prune_stale_devices(&app.state.db)
-            .await
-            .unwrap(),
-        1
-    );
-    let devices = app
-        .gql(Some(&ana.access_token), MY_DEVICES, json!({}))
-        .await;
-    assert_eq!(devices["data"]["myDevices"].as_array().unwrap().len(), 1);
 }
 
 async fn preferences_default_update_and_validate(app: TestApp) {

@@ -86,6 +86,8 @@ struct People {
     moderator: Session,
     /// The group Ana created and leads.
     hers: String,
+    /// Bob's group, where Ana asked a question Bob answered.
+    bobs: String,
 }
 
 /// Ana leaves a trace in every domain through the API: a device, preferences, a role, a group
@@ -118,11 +120,22 @@ async fn fill_personal_data(app: &TestApp) -> People {
     let hers = create_group(app, &ana, group_input("Le groupe d'Ana", "PUBLIC")).await;
     join(app, &bob, &hers).await;
     post_id(app, &ana, &hers, "Anonyme et gardé", None, true).await;
+    // As facilitator she removes one of Bob's posts, giving a reason.
+    let removed = post_id(app, &bob, &hers, "Publication de Bob", None, false).await;
+    let deleted = as_ana(
+        "mutation($id: ID!) { deletePost(id: $id, reason: \"Motif écrit par Ana\") }",
+        json!({ "id": removed }),
+    )
+    .await;
+    assert_eq!(deleted["data"]["deletePost"], true, "{deleted}");
     let bobs = create_group(app, &bob, group_input("Le groupe de Bob", "PUBLIC")).await;
     join(app, &ana, &bobs).await;
     let her_post = post_id(app, &ana, &bobs, "Texte écrit par Ana", None, true).await;
     let bobs_post = post_id(app, &bob, &bobs, "Texte de Bob", None, false).await;
     post_id(app, &ana, &bobs, "Réponse d'Ana", Some(&bobs_post), false).await;
+    // A question of hers that Bob answered: his answer must outlive her erasure.
+    let question = post_id(app, &ana, &bobs, "Question d'Ana", None, false).await;
+    post_id(app, &bob, &bobs, "Réponse de Bob", Some(&question), false).await;
     as_ana(
         "mutation($id: ID!) { reportPost(postId: $id, reason: \"Raison écrite par Ana\") }",
         json!({ "id": bobs_post }),
@@ -151,6 +164,7 @@ async fn fill_personal_data(app: &TestApp) -> People {
         bob,
         moderator,
         hers,
+        bobs,
     }
 }
 
@@ -160,6 +174,7 @@ async fn erasure_leaves_no_row_that_refers_to_the_person(app: TestApp) {
         bob,
         moderator,
         hers,
+        bobs,
     } = fill_personal_data(&app).await;
     let as_ana = |query: &'static str, variables: serde_json::Value| {
         let token = ana.access_token.clone();
@@ -245,6 +260,8 @@ async fn erasure_leaves_no_row_that_refers_to_the_person(app: TestApp) {
         "Réponse d'Ana",
         "Raison écrite par Ana",
         "Anonyme et gardé",
+        "Question d'Ana",
+        "Motif écrit par Ana",
     ] {
         assert_eq!(
             text_found(&app, needle).await,
@@ -264,19 +281,90 @@ async fn erasure_leaves_no_row_that_refers_to_the_person(app: TestApp) {
         answer["data"]["group"]["members"]["edges"][0]["node"]["role"], "FACILITATOR",
         "{answer}"
     );
+    // Both log entries stay: the moderator's about her, and hers, now without her or her reason.
     let log = app
         .gql(
             Some(&moderator.access_token),
-            "{ moderationLog { edges { node { action } } } }",
+            "{ moderationLog { edges { node { action reason } } } }",
             json!({}),
         )
         .await;
+    let mut actions: Vec<(String, serde_json::Value)> = log["data"]["moderationLog"]["edges"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{log}"))
+        .iter()
+        .map(|edge| {
+            let node = &edge["node"];
+            (
+                node["action"].as_str().unwrap().to_owned(),
+                node["reason"].clone(),
+            )
+        })
+        .collect();
+    actions.sort_by(|a, b| a.0.cmp(&b.0));
     assert_eq!(
-        log["data"]["moderationLog"]["edges"]
-            .as_array()
-            .unwrap()
-            .len(),
-        1
+        actions,
+        [
+            ("REMOVE_POST".to_owned(), serde_json::Value::Null),
+            ("REMOVE_POST_AUTHOR".to_owned(), serde_json::Value::Null),
+        ]
+    );
+    // Her answered question is a tombstone: no author, no body, Bob's answer still under it.
+    let posts = app
+        .gql(
+            Some(&bob.access_token),
+            "query($id: ID!) { group(id: $id) { posts(first: 10) { edges { node {
+                id author { id } anonymous erased body replyCount
+                replies(first: 5) { edges { node { body author { displayName } } } } } } } } }",
+            json!({ "id": bobs }),
+        )
+        .await;
+    let tombstone = posts["data"]["group"]["posts"]["edges"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{posts}"))
+        .iter()
+        .map(|edge| &edge["node"])
+        .find(|post| post["erased"] == true)
+        .unwrap_or_else(|| panic!("no tombstone: {posts}"));
+    assert_eq!(
+        tombstone,
+        &json!({
+            "id": tombstone["id"], "author": null, "anonymous": true, "erased": true, "body": "Message supprimé",
+            "replyCount": 1,
+            "replies": { "edges": [{ "node": { "body": "Réponse de Bob", "author": { "displayName": "bob" } } }] },
+        })
+    );
+    // The thread goes on under the tombstone (nobody to notify), and a moderator may still
+    // remove it (nobody to suspend).
+    let tombstone_id = posts["data"]["group"]["posts"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|edge| edge["node"]["erased"] == true)
+        .and_then(|edge| edge["node"]["id"].as_str())
+        .map(str::to_owned);
+    let tombstone_id = tombstone_id.unwrap_or_else(|| panic!("{posts}"));
+    post_id(&app, &bob, &bobs, "Encore Bob", Some(&tombstone_id), false).await;
+    let removed = app
+        .gql(
+            Some(&moderator.access_token),
+            "mutation($id: ID!) { removePostAuthor(postId: $id) }",
+            json!({ "id": tombstone_id }),
+        )
+        .await;
+    assert_eq!(removed["data"]["removePostAuthor"], true, "{removed}");
+    // Her unanswered anonymous post went entirely; her own group keeps Bob's view of nothing.
+    let in_hers = app
+        .gql(
+            Some(&bob.access_token),
+            "query($id: ID!) { group(id: $id) { posts(first: 10) { edges { node { id } } } } }",
+            json!({ "id": hers }),
+        )
+        .await;
+    assert_eq!(
+        in_hers["data"]["group"]["posts"]["edges"],
+        json!([]),
+        "{in_hers}"
     );
 }
 

@@ -212,6 +212,10 @@ fn bad_configuration_stops_start_up_with_one_line_naming_the_variable() {
             "relais: RELAIS_SECRET must be at least 32 bytes",
         ),
         (
+            vec![("RELAIS_RETENTION_READ_NOTIFICATIONS_DAYS", "0")],
+            "relais: RELAIS_RETENTION_READ_NOTIFICATIONS_DAYS must be at least 1",
+        ),
+        (
             vec![("RELAIS_ADDR", "not-an-address")],
             "relais: RELAIS_ADDR:",
         ),
@@ -342,4 +346,33 @@ fn debug_output_never_shows_a_secret_a_password_or_a_token() {
     ] {
         assert!(!shown.contains(secret), "{secret} shown in {shown}");
     }
+}
+
+#[test]
+fn purge_deletes_now_and_says_what_went() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = format!("sqlite://{}", dir.path().join("relais.db").display());
+    let env = [("DATABASE_URL", database.as_str())];
+    let (status, stdout, stderr) = run_relais(&env, &["purge"]);
+    assert!(status.success(), "{stderr}");
+    for kind in [
+        "ended sessions: 0 deleted",
+        "read notifications: 0 deleted",
+        "finished pushes: 0 deleted",
+        "idle devices: 0 deleted",
+    ] {
+        assert!(stdout.lines().any(|line| line == kind), "{kind}: {stdout}");
+    }
+    let (status, _, stderr) = run_relais(
+        &[
+            ("DATABASE_URL", database.as_str()),
+            ("RELAIS_RETENTION_ENDED_SESSIONS_DAYS", "0"),
+        ],
+        &["purge"],
+    );
+    assert!(!status.success());
+    assert!(
+        stderr.starts_with("relais: RELAIS_RETENTION_ENDED_SESSIONS_DAYS must be at least 1"),
+        "{stderr}"
+    );
 }
