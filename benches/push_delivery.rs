@@ -51,6 +51,7 @@ async fn run() {
         secret: SecretSource::Given("benchmark secret of at least thirty-two bytes".into()),
         auth_rate_per_minute: std::num::NonZeroU32::MAX,
         trusted_proxies: Vec::new(),
+        public_url: "http://relais.test".into(),
         http_workers: None,
         password_cost: HashCost::OWASP,
         push: PushConfig {

@@ -104,6 +104,11 @@ pub struct ServeArgs {
     #[arg(long, env = "RELAIS_TRUSTED_PROXIES", value_delimiter = ',')]
     pub trusted_proxies: Vec<String>,
 
+    /// The address the apps reach this server at, for the links it hands out (calendar feeds);
+    /// default `http://RELAIS_ADDR`.
+    #[arg(long, env = "RELAIS_PUBLIC_URL")]
+    pub public_url: Option<String>,
+
     /// HTTP worker threads (default: one per core).
     #[arg(long, env = "RELAIS_HTTP_WORKERS")]
     pub http_workers: Option<usize>,
@@ -330,6 +335,8 @@ pub enum ConfigError {
     AuthRate,
     #[error("RELAIS_TRUSTED_PROXIES: `{0}` is not an IP address")]
     TrustedProxy(String),
+    #[error("RELAIS_PUBLIC_URL: `{0}` is not an http(s) URL")]
+    PublicUrl(String),
     #[error("RELAIS_HTTP_WORKERS must be at least 1")]
     HttpWorkers,
     #[error("{0}")]
@@ -358,6 +365,8 @@ pub struct ServerConfig {
     pub secret: SecretSource,
     pub auth_rate_per_minute: NonZeroU32,
     pub trusted_proxies: Vec<IpAddr>,
+    /// Base of the links the server hands out, without a trailing slash.
+    pub public_url: String,
     /// `None`: one per core.
     pub http_workers: Option<usize>,
     /// Not configurable from outside: the binary always hashes at OWASP's cost.
@@ -417,6 +426,7 @@ impl ServerConfig {
             auth_rate_per_minute: NonZeroU32::new(args.auth_rate_per_minute)
                 .ok_or(ConfigError::AuthRate)?,
             trusted_proxies,
+            public_url: public_url(args.public_url.as_deref(), &addr)?,
             http_workers: match args.http_workers {
                 Some(0) => return Err(ConfigError::HttpWorkers),
                 other => other,
@@ -429,6 +439,18 @@ impl ServerConfig {
 
     pub fn is_production(&self) -> bool {
         self.environment == Environment::Production
+    }
+}
+
+fn public_url(given: Option<&str>, addr: &SocketAddr) -> Result<String, ConfigError> {
+    let Some(given) = given.map(str::trim).filter(|given| !given.is_empty()) else {
+        return Ok(format!("http://{addr}"));
+    };
+    match reqwest::Url::parse(given) {
+        Ok(url) if matches!(url.scheme(), "http" | "https") && url.host_str().is_some() => {
+            Ok(given.trim_end_matches('/').to_owned())
+        }
+        _ => Err(ConfigError::PublicUrl(given.to_owned())),
     }
 }
 

@@ -110,6 +110,23 @@ pub enum Message {
     TooManySubscriptions { max: usize },
     DeviceRaced,
     ErasedPost,
+    ErasedAccount,
+    MustBeInFuture,
+    EndBeforeStart,
+    LongerThanHours { hours: i64 },
+    RequiredForFormat,
+    HttpsUrl,
+    CoordinatesInPerson,
+    BothOrNeither,
+    WorkshopClosed,
+    CannotChange,
+    BelowConfirmed { confirmed: i64 },
+    AlreadyRegistered,
+    NotRegistered,
+    AttendanceWindow { days: i64 },
+    NotConfirmed,
+    NotEndedYet,
+    OnlyAttendeesRate,
 }
 
 impl Message {
@@ -270,6 +287,54 @@ impl Message {
             }
             (Self::ErasedPost, Fr) => "Message supprimé".into(),
             (Self::ErasedPost, En) => "Message deleted".into(),
+            (Self::ErasedAccount, Fr) => "Compte supprimé".into(),
+            (Self::ErasedAccount, En) => "Deleted account".into(),
+            (Self::MustBeInFuture, Fr) => "Doit être dans le futur.".into(),
+            (Self::MustBeInFuture, En) => "Must be in the future.".into(),
+            (Self::EndBeforeStart, Fr) => "La fin doit venir après le début.".into(),
+            (Self::EndBeforeStart, En) => "The end must come after the start.".into(),
+            (Self::LongerThanHours { hours }, Fr) => format!("Au plus {hours} heures."),
+            (Self::LongerThanHours { hours }, En) => format!("At most {hours} hours."),
+            (Self::RequiredForFormat, Fr) => "Obligatoire pour ce format.".into(),
+            (Self::RequiredForFormat, En) => "Required for this format.".into(),
+            (Self::HttpsUrl, Fr) => "Une adresse https:// est attendue.".into(),
+            (Self::HttpsUrl, En) => "An https:// address is expected.".into(),
+            (Self::CoordinatesInPerson, Fr) => {
+                "Seul un atelier en présentiel ou hybride a des coordonnées.".into()
+            }
+            (Self::CoordinatesInPerson, En) => {
+                "Only in-person and hybrid workshops have coordinates.".into()
+            }
+            (Self::BothOrNeither, Fr) => "Indiquez la latitude et la longitude, ou aucune.".into(),
+            (Self::BothOrNeither, En) => "Give both latitude and longitude, or neither.".into(),
+            (Self::WorkshopClosed, Fr) => "Cet atelier a commencé ou a été annulé.".into(),
+            (Self::WorkshopClosed, En) => "This workshop has started or was cancelled.".into(),
+            (Self::CannotChange, Fr) => "Ne peut pas être modifié.".into(),
+            (Self::CannotChange, En) => "Cannot be changed.".into(),
+            (Self::BelowConfirmed { confirmed }, Fr) => {
+                format!("{confirmed} personnes sont déjà confirmées : pas moins de places.")
+            }
+            (Self::BelowConfirmed { confirmed }, En) => {
+                format!("{confirmed} people are already confirmed: no fewer seats.")
+            }
+            (Self::AlreadyRegistered, Fr) => "Vous êtes déjà inscrit·e à cet atelier.".into(),
+            (Self::AlreadyRegistered, En) => "You are already registered for this workshop.".into(),
+            (Self::NotRegistered, Fr) => "Vous n'êtes pas inscrit·e à cet atelier.".into(),
+            (Self::NotRegistered, En) => "You are not registered for this workshop.".into(),
+            (Self::AttendanceWindow { days }, Fr) => {
+                format!("La présence se note du début de l'atelier à {days} jours après sa fin.")
+            }
+            (Self::AttendanceWindow { days }, En) => {
+                format!("Attendance is recorded from the start until {days} days after the end.")
+            }
+            (Self::NotConfirmed, Fr) => "Cette personne n'a pas de place confirmée.".into(),
+            (Self::NotConfirmed, En) => "This person has no confirmed seat.".into(),
+            (Self::NotEndedYet, Fr) => "On évalue un atelier une fois terminé.".into(),
+            (Self::NotEndedYet, En) => "A workshop is rated once it has ended.".into(),
+            (Self::OnlyAttendeesRate, Fr) => {
+                "Seules les personnes qui y ont participé évaluent un atelier.".into()
+            }
+            (Self::OnlyAttendeesRate, En) => "Only people who took part rate a workshop.".into(),
         }
     }
 }
@@ -283,6 +348,10 @@ pub enum NotificationText {
     GroupJoinApproved { group: String },
     PostReply { group: String },
     PostRemovedPostingSuspended { group: String },
+    WorkshopReminder { title: String, hours: i64 },
+    WorkshopSeat { title: String },
+    WorkshopChanged { title: String },
+    WorkshopCancelled { title: String },
 }
 
 impl NotificationText {
@@ -295,6 +364,10 @@ impl NotificationText {
             Self::GroupJoinApproved { .. } => "GROUP_JOIN_APPROVED",
             Self::PostReply { .. } => "POST_REPLY",
             Self::PostRemovedPostingSuspended { .. } => "POST_REMOVED_POSTING_SUSPENDED",
+            Self::WorkshopReminder { .. } => "WORKSHOP_REMINDER",
+            Self::WorkshopSeat { .. } => "WORKSHOP_SEAT",
+            Self::WorkshopChanged { .. } => "WORKSHOP_CHANGED",
+            Self::WorkshopCancelled { .. } => "WORKSHOP_CANCELLED",
         }
     }
 
@@ -354,6 +427,46 @@ impl NotificationText {
                 "A moderator removed one of your anonymous posts. You remain a member of the \
                  group but can no longer post in it."
                     .into(),
+            ),
+            (Self::WorkshopReminder { title, hours: 24 }, Fr) => (
+                format!("Demain : {title}"),
+                "Votre atelier commence dans 24 heures.".into(),
+            ),
+            (Self::WorkshopReminder { title, hours: 24 }, En) => (
+                format!("Tomorrow: {title}"),
+                "Your workshop starts in 24 hours.".into(),
+            ),
+            (Self::WorkshopReminder { title, hours }, Fr) => (
+                format!("Bientôt : {title}"),
+                format!("Votre atelier commence dans {hours} h."),
+            ),
+            (Self::WorkshopReminder { title, hours }, En) => (
+                format!("Soon: {title}"),
+                format!("Your workshop starts in {hours} h."),
+            ),
+            (Self::WorkshopSeat { title }, Fr) => (
+                format!("Une place pour vous : {title}"),
+                "Une place s'est libérée : votre inscription est confirmée.".into(),
+            ),
+            (Self::WorkshopSeat { title }, En) => (
+                format!("A seat for you: {title}"),
+                "A seat opened up: your registration is confirmed.".into(),
+            ),
+            (Self::WorkshopChanged { title }, Fr) => (
+                format!("Changement : {title}"),
+                "L'horaire ou le lieu de l'atelier a changé.".into(),
+            ),
+            (Self::WorkshopChanged { title }, En) => (
+                format!("Changed: {title}"),
+                "The workshop's time or place has changed.".into(),
+            ),
+            (Self::WorkshopCancelled { title }, Fr) => (
+                format!("Annulé : {title}"),
+                "Cet atelier est annulé.".into(),
+            ),
+            (Self::WorkshopCancelled { title }, En) => (
+                format!("Cancelled: {title}"),
+                "This workshop is cancelled.".into(),
             ),
         }
     }

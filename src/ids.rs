@@ -93,4 +93,6 @@ id_type! {
     ReportId;
     /// One entry of the moderation log.
     ModerationActionId;
+    WorkshopId;
+    RegistrationId;
 }

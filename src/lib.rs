@@ -21,3 +21,4 @@ pub mod seed;
 pub mod telemetry;
 pub mod validate;
 pub mod websocket;
+pub mod workshops;

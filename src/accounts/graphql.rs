@@ -26,6 +26,21 @@ pub struct UserView {
     pub bio: Option<String>,
 }
 
+impl UserView {
+    /// Stands for a person who erased their account where the contract needs someone (the
+    /// organiser of a past workshop): no id of theirs, no name.
+    pub fn erased() -> Self {
+        Self {
+            id: ID::from(uuid::Uuid::nil().to_string()),
+            display_name: i18n::Message::ErasedAccount.render(i18n::current()),
+            profession: Profession::Other,
+            languages: Vec::new(),
+            region: None,
+            bio: None,
+        }
+    }
+}
+
 impl From<Profile> for UserView {
     fn from(profile: Profile) -> Self {
         Self {
@@ -41,13 +56,22 @@ impl From<Profile> for UserView {
 
 /// The signed-in person, with the private fields only they see.
 #[derive(SimpleObject)]
-#[graphql(name = "Viewer")]
+#[graphql(name = "Viewer", complex)]
 pub struct ViewerView {
     pub user: UserView,
     pub email: String,
     pub roles: Vec<Role>,
     pub locale: String,
     pub timezone: String,
+}
+
+#[async_graphql::ComplexObject]
+impl ViewerView {
+    /// Secret URL of the viewer's personal calendar feed (ICS) of confirmed workshops.
+    async fn calendar_feed_url(&self, ctx: &Context<'_>) -> Result<String> {
+        let user_id = UserId::from(self.user.id.clone());
+        crate::workshops::graphql::calendar_feed_url(ctx, &user_id).await
+    }
 }
 
 impl From<Account> for ViewerView {

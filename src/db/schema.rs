@@ -273,3 +273,74 @@ diesel::table! {
         last_run_at -> Timestamp,
     }
 }
+
+diesel::table! {
+    workshops (id) {
+        id -> Text,
+        organiser_id -> Nullable<Text>,
+        group_id -> Nullable<Text>,
+        title -> Text,
+        description -> Text,
+        technique -> Text,
+        format -> Text,
+        language -> Text,
+        region -> Nullable<Text>,
+        starts_at -> Timestamp,
+        ends_at -> Timestamp,
+        timezone -> Text,
+        location -> Nullable<Text>,
+        latitude -> Nullable<Double>,
+        longitude -> Nullable<Double>,
+        online_url -> Nullable<Text>,
+        materials -> Nullable<Text>,
+        capacity -> Integer,
+        status -> Text,
+        cancel_reason -> Nullable<Text>,
+        next_queue_number -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    workshop_registrations (id) {
+        id -> Text,
+        workshop_id -> Text,
+        user_id -> Text,
+        status -> Text,
+        queue_number -> BigInt,
+        attended -> Nullable<Bool>,
+        certificate_code -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    workshop_ratings (workshop_id, user_id) {
+        workshop_id -> Text,
+        user_id -> Text,
+        rating -> Integer,
+        comment -> Nullable<Text>,
+        rated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    calendar_feeds (user_id) {
+        user_id -> Text,
+        generation -> Integer,
+        token_hash -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(workshop_registrations -> workshops (workshop_id));
+diesel::joinable!(workshop_ratings -> workshops (workshop_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    workshops,
+    workshop_registrations,
+    workshop_ratings,
+    calendar_feeds,
+);

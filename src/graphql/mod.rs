@@ -22,13 +22,20 @@ use crate::notifications::graphql::{
     NotificationsMutation, NotificationsQuery, NotificationsSubscription,
 };
 use crate::privacy::graphql::{PrivacyMutation, PrivacyQuery};
+use crate::workshops::graphql::{WorkshopsMutation, WorkshopsQuery};
 pub use context::{AppState, ContextExt, SharedState};
 use futures_util::future::BoxFuture;
 use tracing::Instrument;
 
 #[derive(MergedObject, Default)]
 #[graphql(name = "Query")]
-pub struct QueryRoot(AccountsQuery, NotificationsQuery, GroupsQuery, PrivacyQuery);
+pub struct QueryRoot(
+    AccountsQuery,
+    NotificationsQuery,
+    GroupsQuery,
+    WorkshopsQuery,
+    PrivacyQuery,
+);
 
 #[derive(MergedObject, Default)]
 #[graphql(name = "Mutation")]
@@ -36,6 +43,7 @@ pub struct MutationRoot(
     AccountsMutation,
     NotificationsMutation,
     GroupsMutation,
+    WorkshopsMutation,
     PrivacyMutation,
 );
 

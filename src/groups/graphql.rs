@@ -26,7 +26,7 @@ async fn profile(ctx: &Context<'_>, id: &UserId) -> Result<Option<UserView>> {
     Ok(loader.load_one(id.clone()).await?.map(UserView::from))
 }
 
-async fn group_view(ctx: &Context<'_>, id: &GroupId) -> Result<Option<PeerGroupView>> {
+pub async fn group_view(ctx: &Context<'_>, id: &GroupId) -> Result<Option<PeerGroupView>> {
     let loader = ctx.data_unchecked::<DataLoader<GroupLoader>>();
     Ok(loader.load_one(id.clone()).await?.map(PeerGroupView))
 }

@@ -63,6 +63,24 @@ fn active_membership(
     }
 }
 
+/// For other domains (group workshops), inside their transaction: the groups `user_id` is an
+/// active member of.
+pub fn active_group_ids(conn: &mut DbConnection, user_id: &UserId) -> AppResult<Vec<GroupId>> {
+    Ok(store::active_group_ids(conn, user_id)?)
+}
+
+/// For other domains, inside their transaction: whether `user_id` is an active member of the
+/// group (`Some(true)` when they facilitate it), `None` when not a member or no such group.
+pub fn active_role_in(
+    conn: &mut DbConnection,
+    group_id: &GroupId,
+    user_id: &UserId,
+) -> AppResult<Option<bool>> {
+    Ok(store::membership(conn, group_id, user_id)?
+        .filter(|membership| membership.is_active())
+        .map(|membership| membership.is_facilitator()))
+}
+
 fn is_moderator(conn: &mut DbConnection, user_id: &UserId) -> AppResult<bool> {
     has_any_role(conn, user_id, &MODERATOR_ROLES)
 }

@@ -555,6 +555,15 @@ pub fn actions_page(
 
 // ------------------------------------------------------------------ export
 
+/// The groups the person is an active member of.
+pub fn active_group_ids(conn: &mut DbConnection, user_id: &UserId) -> QueryResult<Vec<GroupId>> {
+    memberships::table
+        .filter(memberships::user_id.eq(user_id))
+        .filter(memberships::status.eq(MembershipStatus::Active))
+        .select(memberships::group_id)
+        .load(conn)
+}
+
 /// The person's memberships: group name, role, status, since.
 pub fn memberships_for_export(
     conn: &mut DbConnection,

@@ -79,8 +79,10 @@ pub fn instant(at: NaiveDateTime) -> String {
 }
 
 /// Every domain holding personal data, in the order erasure runs: the account itself last.
-pub fn registry() -> [&'static dyn PersonalData; 4] {
+pub fn registry() -> [&'static dyn PersonalData; 5] {
     [
+        // Before notifications: cancelling a person's workshops tells the others.
+        &crate::workshops::service::WORKSHOPS_DATA,
         &crate::groups::service::GROUPS_DATA,
         &crate::notifications::service::NOTIFICATIONS_DATA,
         &crate::auth::service::SESSIONS_DATA,

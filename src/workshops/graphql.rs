@@ -1,0 +1,534 @@
+//! The workshops part of the API.
+
+use std::sync::Arc;
+
+use async_graphql::dataloader::DataLoader;
+use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
+
+use super::model::{
+    Near, Registration, RegistrationStatus, WorkshopCard, WorkshopForm, WorkshopFormat,
+    WorkshopSearch, WorkshopStatus, WorkshopTechnique,
+};
+use super::service::{self, TrainingRecord};
+use crate::accounts::graphql::UserView;
+use crate::accounts::loaders::ProfileLoader;
+use crate::error::AppError;
+use crate::graphql::ContextExt;
+use crate::graphql::scalars::DateTime;
+use crate::groups::graphql::{PeerGroupView, group_view};
+use crate::ids::UserId;
+use crate::pagination::PageRequest;
+
+async fn profile(ctx: &Context<'_>, id: &UserId) -> Result<Option<UserView>> {
+    let loader = ctx.data_unchecked::<DataLoader<ProfileLoader>>();
+    Ok(loader.load_one(id.clone()).await?.map(UserView::from))
+}
+
+/// A workshop as the viewer sees it (shared by the registrations shown under it).
+#[derive(Clone)]
+pub struct WorkshopView(pub Arc<WorkshopCard>);
+
+impl WorkshopView {
+    fn new(card: WorkshopCard) -> Self {
+        Self(Arc::new(card))
+    }
+}
+
+#[Object(name = "Workshop")]
+impl WorkshopView {
+    async fn id(&self) -> ID {
+        self.0.row.id.clone().into()
+    }
+
+    async fn title(&self) -> &str {
+        &self.0.row.title
+    }
+
+    async fn description(&self) -> &str {
+        &self.0.row.description
+    }
+
+    async fn technique(&self) -> WorkshopTechnique {
+        self.0.row.technique
+    }
+
+    async fn format(&self) -> WorkshopFormat {
+        self.0.row.format
+    }
+
+    async fn language(&self) -> &str {
+        &self.0.row.language
+    }
+
+    /// Where it is held, as users describe their region.
+    async fn region(&self) -> Option<&str> {
+        self.0.row.region.as_deref()
+    }
+
+    async fn starts_at(&self) -> DateTime {
+        self.0.row.starts_at.into()
+    }
+
+    async fn ends_at(&self) -> DateTime {
+        self.0.row.ends_at.into()
+    }
+
+    /// IANA time zone the workshop is held in.
+    async fn timezone(&self) -> &str {
+        &self.0.row.timezone
+    }
+
+    async fn location(&self) -> Option<&str> {
+        self.0.row.location.as_deref()
+    }
+
+    async fn latitude(&self) -> Option<f64> {
+        self.0.row.latitude
+    }
+
+    async fn longitude(&self) -> Option<f64> {
+        self.0.row.longitude
+    }
+
+    /// Kilometres from the point of a `near` search; null otherwise.
+    async fn distance_km(&self) -> Option<f64> {
+        self.0.distance_km
+    }
+
+    /// Only the organiser and confirmed attendees see it; null for everyone else.
+    async fn online_url(&self) -> Option<&str> {
+        self.0
+            .viewer_is_insider
+            .then_some(self.0.row.online_url.as_deref())
+            .flatten()
+    }
+
+    /// What to read or know ahead (documents, how to connect). Organiser and confirmed attendees only.
+    async fn materials(&self) -> Option<&str> {
+        self.0
+            .viewer_is_insider
+            .then_some(self.0.row.materials.as_deref())
+            .flatten()
+    }
+
+    async fn capacity(&self) -> i32 {
+        self.0.row.capacity
+    }
+
+    async fn confirmed_count(&self) -> i32 {
+        i32::try_from(self.0.confirmed).unwrap_or(i32::MAX)
+    }
+
+    async fn waitlist_count(&self) -> i32 {
+        i32::try_from(self.0.waitlisted).unwrap_or(i32::MAX)
+    }
+
+    async fn status(&self) -> WorkshopStatus {
+        self.0.row.status
+    }
+
+    /// Why it was cancelled, when the organiser said.
+    async fn cancel_reason(&self) -> Option<&str> {
+        self.0.row.cancel_reason.as_deref()
+    }
+
+    /// A placeholder person once the organiser erased their account.
+    async fn organiser(&self, ctx: &Context<'_>) -> Result<UserView> {
+        let found = match &self.0.row.organiser_id {
+            Some(organiser) => profile(ctx, organiser).await?,
+            None => None,
+        };
+        Ok(found.unwrap_or_else(UserView::erased))
+    }
+
+    async fn group(&self, ctx: &Context<'_>) -> Result<Option<PeerGroupView>> {
+        match &self.0.row.group_id {
+            Some(group_id) => group_view(ctx, group_id).await,
+            None => Ok(None),
+        }
+    }
+
+    async fn viewer_registration(&self) -> Option<RegistrationView> {
+        self.0.viewer.clone().map(|registration| RegistrationView {
+            registration,
+            workshop: self.clone(),
+        })
+    }
+
+    /// Null until at least one rating.
+    async fn average_rating(&self) -> Option<f64> {
+        self.0.average_rating
+    }
+
+    async fn rating_count(&self) -> i32 {
+        i32::try_from(self.0.ratings).unwrap_or(i32::MAX)
+    }
+
+    /// The raters' comments, for the organiser only, once at least three people rated (so that
+    /// none can be tied to one person), in text order and without names; null otherwise.
+    async fn rating_comments(&self, ctx: &Context<'_>) -> Result<Option<Vec<String>>> {
+        Ok(service::comments(ctx.db(), &self.0).await?)
+    }
+
+    /// Registrations in line order (confirmed and waitlisted, or one status), for the organiser
+    /// only: whom to expect, and whose attendance to record.
+    #[graphql(complexity = "crate::graphql::page_cost(first, child_complexity)")]
+    async fn registrations(
+        &self,
+        ctx: &Context<'_>,
+        status: Option<RegistrationStatus>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<RegistrationConnection> {
+        let page = PageRequest::new(first, after.as_deref())?;
+        let registrations =
+            service::registrations(ctx.db(), ctx.viewer()?, &self.0, status, page).await?;
+        let workshop = self.clone();
+        Ok(RegistrationConnection::new(
+            registrations,
+            |registration| registration.row.queue_number.to_string(),
+            move |registration| RegistrationView {
+                registration,
+                workshop: workshop.clone(),
+            },
+        ))
+    }
+}
+
+pub struct RegistrationView {
+    registration: Registration,
+    workshop: WorkshopView,
+}
+
+impl RegistrationView {
+    fn new((registration, card): (Registration, WorkshopCard)) -> Self {
+        Self {
+            registration,
+            workshop: WorkshopView::new(card),
+        }
+    }
+}
+
+#[Object(name = "Registration")]
+impl RegistrationView {
+    async fn id(&self) -> ID {
+        self.registration.row.id.clone().into()
+    }
+
+    async fn workshop(&self) -> WorkshopView {
+        self.workshop.clone()
+    }
+
+    async fn user(&self, ctx: &Context<'_>) -> Result<UserView> {
+        profile(ctx, &self.registration.row.user_id)
+            .await?
+            .ok_or_else(|| AppError::NotFound.into())
+    }
+
+    async fn status(&self) -> RegistrationStatus {
+        self.registration.row.status
+    }
+
+    /// 1-based place in the waitlist while WAITLISTED, else null.
+    async fn waitlist_position(&self) -> Option<i32> {
+        self.registration
+            .waitlist_position
+            .map(|position| i32::try_from(position).unwrap_or(i32::MAX))
+    }
+
+    async fn attended(&self) -> Option<bool> {
+        self.registration.row.attended
+    }
+
+    async fn created_at(&self) -> DateTime {
+        self.registration.row.created_at.into()
+    }
+}
+
+crate::connection_type!(WorkshopConnection, WorkshopEdge, WorkshopView);
+crate::connection_type!(RegistrationConnection, RegistrationEdge, RegistrationView);
+
+/// An attended workshop for continuing-education records.
+#[derive(SimpleObject)]
+pub struct TrainingRecordView {
+    workshop: WorkshopView,
+    hours: f64,
+    /// Path of the printable certificate (bearer token).
+    certificate_path: String,
+    /// Anyone holding it can check the certificate at `/certificates/{code}`.
+    verification_code: String,
+}
+
+#[derive(SimpleObject)]
+pub struct TrainingHours {
+    records: Vec<TrainingRecordView>,
+    total_hours: f64,
+}
+
+impl From<Vec<TrainingRecord>> for TrainingHours {
+    fn from(records: Vec<TrainingRecord>) -> Self {
+        let total_hours = records.iter().map(|record| record.hours).sum();
+        Self {
+            total_hours,
+            records: records
+                .into_iter()
+                .map(|record| TrainingRecordView {
+                    certificate_path: format!("/workshops/{}/certificate", record.card.row.id),
+                    workshop: WorkshopView::new(record.card),
+                    hours: record.hours,
+                    verification_code: record.certificate_code,
+                })
+                .collect(),
+        }
+    }
+}
+
+#[derive(InputObject)]
+pub struct NearInput {
+    latitude: f64,
+    longitude: f64,
+    /// At most 200.
+    radius_km: f64,
+}
+
+#[derive(InputObject)]
+pub struct WorkshopFilter {
+    /// Starting at or after (default: now).
+    from: Option<DateTime>,
+    /// Starting before.
+    to: Option<DateTime>,
+    technique: Option<WorkshopTechnique>,
+    language: Option<String>,
+    #[graphql(name = "groupId")]
+    group_id: Option<ID>,
+    region: Option<String>,
+    /// Within a radius of a point, nearest first.
+    near: Option<NearInput>,
+}
+
+impl From<WorkshopFilter> for WorkshopSearch {
+    fn from(filter: WorkshopFilter) -> Self {
+        Self {
+            from: filter.from.map(|at| at.0),
+            to: filter.to.map(|at| at.0),
+            technique: filter.technique,
+            language: filter.language,
+            group_id: filter.group_id.map(Into::into),
+            region: filter.region,
+            near: filter.near.map(|near| Near {
+                latitude: near.latitude,
+                longitude: near.longitude,
+                radius_km: near.radius_km,
+            }),
+        }
+    }
+}
+
+#[derive(InputObject)]
+pub struct ScheduleWorkshopInput {
+    title: String,
+    description: String,
+    technique: WorkshopTechnique,
+    format: WorkshopFormat,
+    language: String,
+    starts_at: DateTime,
+    ends_at: DateTime,
+    timezone: String,
+    location: Option<String>,
+    online_url: Option<String>,
+    materials: Option<String>,
+    capacity: i32,
+    group_id: Option<ID>,
+    region: Option<String>,
+    /// In-person and hybrid workshops only, with `longitude`.
+    latitude: Option<f64>,
+    longitude: Option<f64>,
+}
+
+impl From<ScheduleWorkshopInput> for WorkshopForm {
+    fn from(input: ScheduleWorkshopInput) -> Self {
+        Self {
+            title: input.title,
+            description: input.description,
+            technique: input.technique,
+            format: input.format,
+            language: input.language,
+            region: input.region,
+            starts_at: input.starts_at.0,
+            ends_at: input.ends_at.0,
+            timezone: input.timezone,
+            location: input.location,
+            latitude: input.latitude,
+            longitude: input.longitude,
+            online_url: input.online_url,
+            materials: input.materials,
+            capacity: input.capacity,
+            group_id: input.group_id.map(Into::into),
+        }
+    }
+}
+
+#[derive(Default)]
+pub struct WorkshopsQuery;
+
+#[Object]
+impl WorkshopsQuery {
+    /// Scheduled workshops, in start order (nearest first with `near`). Group workshops are
+    /// listed to that group's active members only.
+    #[graphql(complexity = "crate::graphql::page_cost(first, child_complexity)")]
+    async fn workshops(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<WorkshopFilter>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<WorkshopConnection> {
+        let page = PageRequest::new(first, after.as_deref())?;
+        let search = filter.map(WorkshopSearch::from).unwrap_or_default();
+        let found = service::search(ctx.db(), ctx.viewer()?, search, page).await?;
+        Ok(WorkshopConnection::new(
+            found,
+            WorkshopCard::cursor,
+            WorkshopView::new,
+        ))
+    }
+
+    async fn workshop(&self, ctx: &Context<'_>, id: ID) -> Result<Option<WorkshopView>> {
+        Ok(service::workshop(ctx.db(), ctx.viewer()?, id.into())
+            .await?
+            .map(WorkshopView::new))
+    }
+
+    /// The viewer's registrations, latest workshops first (at most 200).
+    #[graphql(
+        complexity = "crate::graphql::list_cost(super::model::MY_REGISTRATIONS_MAX, child_complexity)"
+    )]
+    async fn my_registrations(&self, ctx: &Context<'_>) -> Result<Vec<RegistrationView>> {
+        let found = service::my_registrations(ctx.db(), ctx.viewer()?).await?;
+        Ok(found.into_iter().map(RegistrationView::new).collect())
+    }
+
+    /// Workshops the viewer attended that started in [from, to), with their hours and
+    /// certificates, for continuing-education records.
+    #[graphql(
+        complexity = "crate::graphql::list_cost(super::model::MY_REGISTRATIONS_MAX, child_complexity)"
+    )]
+    async fn my_attended_workshops(
+        &self,
+        ctx: &Context<'_>,
+        from: DateTime,
+        to: DateTime,
+    ) -> Result<TrainingHours> {
+        let records = service::attended(ctx.db(), ctx.viewer()?, from.0, to.0).await?;
+        Ok(records.into())
+    }
+}
+
+#[derive(Default)]
+pub struct WorkshopsMutation;
+
+#[Object]
+impl WorkshopsMutation {
+    /// ORGANISER or ADMIN; a FACILITATOR of the group named in `groupId` for a group workshop.
+    async fn schedule_workshop(
+        &self,
+        ctx: &Context<'_>,
+        input: ScheduleWorkshopInput,
+    ) -> Result<WorkshopView> {
+        let card = service::schedule(ctx.db(), ctx.viewer()?, input.into()).await?;
+        Ok(WorkshopView::new(card))
+    }
+
+    /// Its organiser, before the start. Registrants hear of a new time or place; a larger
+    /// capacity confirms people from the waitlist; capacity cannot drop below the confirmed.
+    async fn update_workshop(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: ScheduleWorkshopInput,
+    ) -> Result<WorkshopView> {
+        let card = service::update(ctx.db(), ctx.viewer()?, id.into(), input.into()).await?;
+        Ok(WorkshopView::new(card))
+    }
+
+    /// Its organiser or an ADMIN, before the start; every registrant is told.
+    async fn cancel_workshop(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        reason: Option<String>,
+    ) -> Result<WorkshopView> {
+        let card = service::cancel(ctx.db(), ctx.viewer()?, id.into(), reason).await?;
+        Ok(WorkshopView::new(card))
+    }
+
+    /// CONFIRMED while seats remain, else WAITLISTED at the back of the line.
+    async fn register_for_workshop(
+        &self,
+        ctx: &Context<'_>,
+        workshop_id: ID,
+    ) -> Result<RegistrationView> {
+        let registered = service::register(ctx.db(), ctx.viewer()?, workshop_id.into()).await?;
+        Ok(RegistrationView::new(registered))
+    }
+
+    /// Frees the seat for the first person waiting.
+    async fn cancel_registration(
+        &self,
+        ctx: &Context<'_>,
+        workshop_id: ID,
+    ) -> Result<RegistrationView> {
+        let cancelled =
+            service::cancel_registration(ctx.db(), ctx.viewer()?, workshop_id.into()).await?;
+        Ok(RegistrationView::new(cancelled))
+    }
+
+    /// The organiser, from the start until 7 days after the end.
+    async fn record_attendance(
+        &self,
+        ctx: &Context<'_>,
+        workshop_id: ID,
+        user_id: ID,
+        attended: bool,
+    ) -> Result<RegistrationView> {
+        let recorded = service::record_attendance(
+            ctx.db(),
+            ctx.viewer()?,
+            workshop_id.into(),
+            user_id.into(),
+            attended,
+        )
+        .await?;
+        Ok(RegistrationView::new(recorded))
+    }
+
+    /// After the end, by someone who attended; a second rating replaces the first.
+    async fn rate_workshop(
+        &self,
+        ctx: &Context<'_>,
+        workshop_id: ID,
+        rating: i32,
+        comment: Option<String>,
+    ) -> Result<bool> {
+        Ok(service::rate(ctx.db(), ctx.viewer()?, workshop_id.into(), rating, comment).await?)
+    }
+
+    /// Revokes the current calendar feed URL and returns a new one.
+    async fn rotate_calendar_feed(&self, ctx: &Context<'_>) -> Result<String> {
+        let state = ctx.state();
+        let token = service::rotate_feed(&state.db, &state.secret, ctx.viewer()?).await?;
+        Ok(feed_url(&state.config.public_url, &token))
+    }
+}
+
+/// The calendar feed's URL for `token`.
+pub fn feed_url(public_url: &str, token: &str) -> String {
+    format!("{}/calendar/{token}.ics", public_url.trim_end_matches('/'))
+}
+
+/// `Viewer.calendarFeedUrl`, for the accounts part of the API.
+pub async fn calendar_feed_url(ctx: &Context<'_>, user_id: &UserId) -> Result<String> {
+    let state = ctx.state();
+    let token = service::feed_token_of(&state.db, &state.secret, user_id).await?;
+    Ok(feed_url(&state.config.public_url, &token))
+}

@@ -1,0 +1,7 @@
+//! Workshops and meetups: scheduling, capacity with a fair waitlist, reminders, attendance,
+//! ratings, training hours and certificates, calendar feeds.
+
+pub mod graphql;
+pub mod model;
+pub mod service;
+mod store;

@@ -1,0 +1,1231 @@
+//! Workshop rules: who schedules, validation, a fair waitlist kept under the workshop's lock,
+//! reminders through the notifications service, attendance, ratings, calendars and certificates.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDateTime, TimeDelta, Utc};
+use serde_json::json;
+
+use super::model::*;
+use super::store;
+use crate::accounts::model::Role;
+use crate::accounts::service::has_any_role;
+use crate::auth::Viewer;
+use crate::auth::secret::Secret;
+use crate::db::atomic::{Lockable, lock};
+use crate::db::{Db, DbConnection};
+use crate::error::{AppError, AppResult};
+use crate::groups::service as groups;
+use crate::i18n::{Message, NotificationText};
+use crate::ids::{GroupId, UserId, WorkshopId};
+use crate::notifications::model::{Notice, NotificationCategory};
+use crate::notifications::service::{cancel_scheduled, notify};
+use crate::pagination::{CursorKey, Page, PageRequest};
+use crate::privacy::{PersonColumn, PersonalData, instant};
+use crate::validate;
+
+impl Lockable for WorkshopId {
+    const TABLE: &'static str = "workshops";
+    fn key(&self) -> &str {
+        self.as_str()
+    }
+}
+
+/// Roles that may schedule any workshop.
+const SCHEDULER_ROLES: [Role; 2] = [Role::Organiser, Role::Admin];
+/// Most workshops a "near me" search ranks by distance (the nearest within the box).
+const NEAR_CANDIDATES_MAX: i64 = 2_000;
+
+// ------------------------------------------------------------------ validation
+
+fn valid_form(mut form: WorkshopForm, now: DateTime<Utc>) -> AppResult<WorkshopForm> {
+    form.title = validate::name("title", &form.title, TITLE_MIN, TITLE_MAX)?;
+    form.description = validate::text("description", &form.description, 0, DESCRIPTION_MAX)?;
+    form.language = validate::language("language", &form.language)?;
+    form.timezone = validate::timezone("timezone", &form.timezone)?;
+    form.region = validate::optional_text("region", form.region.as_deref(), REGION_MAX)?;
+    form.location = validate::optional_text("location", form.location.as_deref(), LOCATION_MAX)?;
+    form.materials =
+        validate::optional_text("materials", form.materials.as_deref(), MATERIALS_MAX)?;
+    form.online_url = validate::optional_text("onlineUrl", form.online_url.as_deref(), URL_MAX)?;
+    if form.starts_at <= now {
+        return Err(AppError::bad_input("startsAt", Message::MustBeInFuture));
+    }
+    if form.ends_at <= form.starts_at {
+        return Err(AppError::bad_input("endsAt", Message::EndBeforeStart));
+    }
+    if form.ends_at - form.starts_at > TimeDelta::hours(LONGEST_HOURS) {
+        return Err(AppError::bad_input(
+            "endsAt",
+            Message::LongerThanHours {
+                hours: LONGEST_HOURS,
+            },
+        ));
+    }
+    if !(1..=CAPACITY_MAX).contains(&form.capacity) {
+        return Err(AppError::bad_input(
+            "capacity",
+            Message::NumberBetween {
+                min: 1,
+                max: i64::from(CAPACITY_MAX),
+            },
+        ));
+    }
+    if form.format.meets_in_person() && form.location.is_none() {
+        return Err(AppError::bad_input("location", Message::RequiredForFormat));
+    }
+    match &form.online_url {
+        None if form.format.meets_online() => {
+            return Err(AppError::bad_input("onlineUrl", Message::RequiredForFormat));
+        }
+        Some(url) if !is_https_url(url) => {
+            return Err(AppError::bad_input("onlineUrl", Message::HttpsUrl));
+        }
+        _ => {}
+    }
+    match (form.latitude, form.longitude) {
+        (None, None) => {}
+        (Some(_), Some(_)) if !form.format.meets_in_person() => {
+            return Err(AppError::bad_input(
+                "latitude",
+                Message::CoordinatesInPerson,
+            ));
+        }
+        (Some(latitude), Some(longitude)) => {
+            check_coordinates(latitude, longitude)?;
+        }
+        (None, Some(_)) => return Err(AppError::bad_input("latitude", Message::BothOrNeither)),
+        (Some(_), None) => return Err(AppError::bad_input("longitude", Message::BothOrNeither)),
+    }
+    Ok(form)
+}
+
+fn is_https_url(text: &str) -> bool {
+    reqwest::Url::parse(text).is_ok_and(|url| {
+        url.scheme() == "https" && url.host_str().is_some_and(|host| !host.is_empty())
+    })
+}
+
+fn check_coordinates(latitude: f64, longitude: f64) -> AppResult<()> {
+    if !(-90.0..=90.0).contains(&latitude) {
+        return Err(AppError::bad_input(
+            "latitude",
+            Message::NumberBetween { min: -90, max: 90 },
+        ));
+    }
+    if !(-180.0..=180.0).contains(&longitude) {
+        return Err(AppError::bad_input(
+            "longitude",
+            Message::NumberBetween {
+                min: -180,
+                max: 180,
+            },
+        ));
+    }
+    Ok(())
+}
+
+/// Checks a "near me" search.
+pub fn valid_near(near: Near) -> AppResult<Near> {
+    check_coordinates(near.latitude, near.longitude)?;
+    if !(near.radius_km > 0.0 && near.radius_km <= RADIUS_MAX_KM) {
+        return Err(AppError::bad_input(
+            "radiusKm",
+            Message::NumberBetween {
+                min: 1,
+                max: RADIUS_MAX_KM as i64,
+            },
+        ));
+    }
+    Ok(near)
+}
+
+// ------------------------------------------------------------------ access
+
+/// The workshop as `viewer` may see it: group workshops only to the group's active members (and
+/// their organiser); NOT_FOUND otherwise, as for an id that does not exist.
+fn visible_workshop(
+    conn: &mut DbConnection,
+    id: &WorkshopId,
+    viewer: &UserId,
+) -> AppResult<WorkshopRow> {
+    let row = store::workshop(conn, id)?.ok_or(AppError::NotFound)?;
+    if row.organiser_id.as_ref() == Some(viewer) {
+        return Ok(row);
+    }
+    if let Some(group_id) = &row.group_id
+        && groups::active_role_in(conn, group_id, viewer)?.is_none()
+    {
+        return Err(AppError::NotFound);
+    }
+    Ok(row)
+}
+
+/// The workshop if `viewer` organises it; FORBIDDEN for others who can see it.
+fn organised_workshop(
+    conn: &mut DbConnection,
+    id: &WorkshopId,
+    viewer: &UserId,
+) -> AppResult<WorkshopRow> {
+    let row = visible_workshop(conn, id, viewer)?;
+    if row.organiser_id.as_ref() != Some(viewer) {
+        return Err(AppError::Forbidden);
+    }
+    Ok(row)
+}
+
+fn may_schedule(
+    conn: &mut DbConnection,
+    viewer: &UserId,
+    group_id: Option<&GroupId>,
+) -> AppResult<()> {
+    if has_any_role(conn, viewer, &SCHEDULER_ROLES)? {
+        return Ok(());
+    }
+    match group_id {
+        Some(group_id) if groups::active_role_in(conn, group_id, viewer)? == Some(true) => Ok(()),
+        _ => Err(AppError::Forbidden),
+    }
+}
+
+// ------------------------------------------------------------------ cards
+
+/// The page data of `rows` for `viewer`, in a fixed number of queries whatever their number.
+fn cards(
+    conn: &mut DbConnection,
+    viewer: &UserId,
+    rows: Vec<WorkshopRow>,
+    distances: &HashMap<WorkshopId, f64>,
+) -> AppResult<Vec<WorkshopCard>> {
+    let ids: Vec<WorkshopId> = rows.iter().map(|row| row.id.clone()).collect();
+    let counts = store::counts(conn, &ids)?;
+    let ratings = store::rating_summaries(conn, &ids)?;
+    let viewer_rows = store::registrations_of(conn, viewer, &ids)?;
+    let mut registrations: HashMap<WorkshopId, Registration> = with_positions(conn, viewer_rows)?
+        .into_iter()
+        .map(|registration| (registration.row.workshop_id.clone(), registration))
+        .collect();
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let (confirmed, waitlisted) = counts.get(&row.id).copied().unwrap_or_default();
+            let rating = ratings.get(&row.id).copied();
+            let registration = registrations.remove(&row.id);
+            let organiser = row.organiser_id.as_ref() == Some(viewer);
+            let confirmed_attendee = registration.as_ref().is_some_and(|registration| {
+                registration.row.status == RegistrationStatus::Confirmed
+            });
+            WorkshopCard {
+                confirmed,
+                waitlisted,
+                average_rating: rating.map(|(average, _)| average),
+                ratings: rating.map_or(0, |(_, count)| count),
+                viewer: registration,
+                viewer_is_insider: organiser || confirmed_attendee,
+                viewer_is_organiser: organiser,
+                distance_km: distances.get(&row.id).copied(),
+                row,
+            }
+        })
+        .collect())
+}
+
+fn card(conn: &mut DbConnection, viewer: &UserId, row: WorkshopRow) -> AppResult<WorkshopCard> {
+    cards(conn, viewer, vec![row], &HashMap::new())?
+        .pop()
+        .ok_or(AppError::NotFound)
+}
+
+/// Registrations with their waitlist places, one query for all.
+fn with_positions(
+    conn: &mut DbConnection,
+    rows: Vec<RegistrationRow>,
+) -> AppResult<Vec<Registration>> {
+    let waitlisted: Vec<&RegistrationRow> = rows
+        .iter()
+        .filter(|row| row.status == RegistrationStatus::Waitlisted)
+        .collect();
+    let positions = store::waitlist_positions(conn, &waitlisted)?;
+    Ok(rows
+        .into_iter()
+        .map(|row| Registration {
+            waitlist_position: positions.get(&row.id).copied(),
+            row,
+        })
+        .collect())
+}
+
+fn registration_of(conn: &mut DbConnection, row: RegistrationRow) -> AppResult<Registration> {
+    with_positions(conn, vec![row])?
+        .pop()
+        .ok_or(AppError::NotFound)
+}
+
+// ------------------------------------------------------------------ reminders and notices
+
+fn reminder_key(workshop: &WorkshopId, user: &UserId, hours: i64) -> String {
+    format!("workshop:{workshop}:{user}:{hours}h")
+}
+
+/// Reminders 24 hours and 1 hour before the start, each only if that moment is still ahead.
+fn schedule_reminders(
+    conn: &mut DbConnection,
+    workshop: &WorkshopRow,
+    user: &UserId,
+    now: NaiveDateTime,
+) -> AppResult<()> {
+    for hours in [24, 1] {
+        let at = workshop.starts_at - TimeDelta::hours(hours);
+        if at <= now {
+            continue;
+        }
+        let notice = workshop_notice(
+            workshop,
+            NotificationText::WorkshopReminder {
+                title: workshop.title.clone(),
+                hours,
+            },
+        )
+        .scheduled(at.and_utc(), reminder_key(&workshop.id, user, hours));
+        notify(conn, user, notice)?;
+    }
+    Ok(())
+}
+
+fn withdraw_reminders(
+    conn: &mut DbConnection,
+    workshop: &WorkshopId,
+    user: &UserId,
+) -> AppResult<()> {
+    for hours in [24, 1] {
+        cancel_scheduled(conn, &reminder_key(workshop, user, hours))?;
+    }
+    Ok(())
+}
+
+fn workshop_notice(workshop: &WorkshopRow, text: NotificationText) -> Notice {
+    Notice::new(NotificationCategory::Workshop, text)
+        .with_data("workshopId", workshop.id.to_string())
+}
+
+/// Confirms people from the front of the waitlist while seats are free; each is told and gets
+/// the reminders still ahead. Call under the workshop's lock.
+fn fill_free_seats(
+    conn: &mut DbConnection,
+    workshop: &WorkshopRow,
+    now: NaiveDateTime,
+) -> AppResult<()> {
+    let free = i64::from(workshop.capacity) - store::confirmed_count(conn, &workshop.id)?;
+    if free <= 0 {
+        return Ok(());
+    }
+    for promoted in store::first_waitlisted(conn, &workshop.id, free)? {
+        store::set_status(conn, &promoted.id, RegistrationStatus::Confirmed, now)?;
+        let notice = workshop_notice(
+            workshop,
+            NotificationText::WorkshopSeat {
+                title: workshop.title.clone(),
+            },
+        );
+        notify(conn, &promoted.user_id, notice)?;
+        schedule_reminders(conn, workshop, &promoted.user_id, now)?;
+    }
+    Ok(())
+}
+
+/// Tells everyone registered (confirmed or waitlisted).
+fn tell_registrants(
+    conn: &mut DbConnection,
+    workshop: &WorkshopRow,
+    text: NotificationText,
+) -> AppResult<Vec<RegistrationRow>> {
+    let registrants = store::active_registrations(conn, &workshop.id)?;
+    for registrant in &registrants {
+        notify(
+            conn,
+            &registrant.user_id,
+            workshop_notice(workshop, text.clone()),
+        )?;
+    }
+    Ok(registrants)
+}
+
+// ------------------------------------------------------------------ scheduling
+
+pub async fn schedule(db: &Db, viewer: &Viewer, form: WorkshopForm) -> AppResult<WorkshopCard> {
+    let now = Utc::now();
+    let form = valid_form(form, now)?;
+    let organiser = viewer.user_id.clone();
+    db.write(move |conn| {
+        may_schedule(conn, &organiser, form.group_id.as_ref())?;
+        let now = now.naive_utc();
+        let row = WorkshopRow {
+            id: WorkshopId::generate(),
+            organiser_id: Some(organiser.clone()),
+            group_id: form.group_id,
+            title: form.title,
+            description: form.description,
+            technique: form.technique,
+            format: form.format,
+            language: form.language,
+            region: form.region,
+            starts_at: form.starts_at.naive_utc(),
+            ends_at: form.ends_at.naive_utc(),
+            timezone: form.timezone,
+            location: form.location,
+            latitude: form.latitude,
+            longitude: form.longitude,
+            online_url: form.online_url,
+            materials: form.materials,
+            capacity: form.capacity,
+            status: WorkshopStatus::Scheduled,
+            cancel_reason: None,
+            next_queue_number: 1,
+            created_at: now,
+            updated_at: now,
+        };
+        store::insert_workshop(conn, &row)?;
+        card(conn, &organiser, row)
+    })
+    .await
+}
+
+/// Changes a workshop that has not started, by its organiser. Registrants hear of a new time or
+/// place, confirmed people's reminders move with the time, a larger capacity confirms people
+/// from the waitlist at once, and capacity cannot drop below those already confirmed.
+pub async fn update(
+    db: &Db,
+    viewer: &Viewer,
+    id: WorkshopId,
+    form: WorkshopForm,
+) -> AppResult<WorkshopCard> {
+    let now = Utc::now();
+    let form = valid_form(form, now)?;
+    let organiser = viewer.user_id.clone();
+    db.write(move |conn| {
+        lock(conn, &id)?;
+        let before = organised_workshop(conn, &id, &organiser)?;
+        let now = now.naive_utc();
+        if before.status == WorkshopStatus::Cancelled || before.has_started(now) {
+            return Err(AppError::Conflict(Message::WorkshopClosed));
+        }
+        if form.group_id != before.group_id {
+            return Err(AppError::bad_input("groupId", Message::CannotChange));
+        }
+        let confirmed = store::confirmed_count(conn, &id)?;
+        if i64::from(form.capacity) < confirmed {
+            return Err(AppError::bad_input(
+                "capacity",
+                Message::BelowConfirmed { confirmed },
+            ));
+        }
+        let after = WorkshopRow {
+            title: form.title,
+            description: form.description,
+            technique: form.technique,
+            format: form.format,
+            language: form.language,
+            region: form.region,
+            starts_at: form.starts_at.naive_utc(),
+            ends_at: form.ends_at.naive_utc(),
+            timezone: form.timezone,
+            location: form.location,
+            latitude: form.latitude,
+            longitude: form.longitude,
+            online_url: form.online_url,
+            materials: form.materials,
+            capacity: form.capacity,
+            updated_at: now,
+            ..before.clone()
+        };
+        store::save_workshop(conn, &after)?;
+        let moved = after.starts_at != before.starts_at || after.ends_at != before.ends_at;
+        let relocated = after.location != before.location
+            || after.online_url != before.online_url
+            || after.format != before.format;
+        if moved || relocated {
+            let registrants = tell_registrants(
+                conn,
+                &after,
+                NotificationText::WorkshopChanged {
+                    title: after.title.clone(),
+                },
+            )?;
+            if moved {
+                for registrant in registrants
+                    .iter()
+                    .filter(|registrant| registrant.status == RegistrationStatus::Confirmed)
+                {
+                    withdraw_reminders(conn, &id, &registrant.user_id)?;
+                    schedule_reminders(conn, &after, &registrant.user_id, now)?;
+                }
+            }
+        }
+        fill_free_seats(conn, &after, now)?;
+        card(conn, &organiser, after)
+    })
+    .await
+}
+
+/// Cancels a workshop that has not started: its organiser or an ADMIN. Everyone registered is
+/// told, reminders are withdrawn, and nobody can register any more.
+pub async fn cancel(
+    db: &Db,
+    viewer: &Viewer,
+    id: WorkshopId,
+    reason: Option<String>,
+) -> AppResult<WorkshopCard> {
+    let reason = validate::optional_text("reason", reason.as_deref(), REASON_MAX)?;
+    let actor = viewer.user_id.clone();
+    db.write(move |conn| {
+        lock(conn, &id)?;
+        let row = visible_workshop(conn, &id, &actor)?;
+        if row.organiser_id.as_ref() != Some(&actor) && !has_any_role(conn, &actor, &[Role::Admin])?
+        {
+            return Err(AppError::Forbidden);
+        }
+        let now = Utc::now().naive_utc();
+        if row.status == WorkshopStatus::Cancelled || row.has_started(now) {
+            return Err(AppError::Conflict(Message::WorkshopClosed));
+        }
+        let cancelled = cancel_workshop_row(conn, row, reason, now)?;
+        card(conn, &actor, cancelled)
+    })
+    .await
+}
+
+fn cancel_workshop_row(
+    conn: &mut DbConnection,
+    row: WorkshopRow,
+    reason: Option<String>,
+    now: NaiveDateTime,
+) -> AppResult<WorkshopRow> {
+    let cancelled = WorkshopRow {
+        status: WorkshopStatus::Cancelled,
+        cancel_reason: reason,
+        updated_at: now,
+        ..row
+    };
+    store::save_workshop(conn, &cancelled)?;
+    let registrants = tell_registrants(
+        conn,
+        &cancelled,
+        NotificationText::WorkshopCancelled {
+            title: cancelled.title.clone(),
+        },
+    )?;
+    for registrant in registrants {
+        withdraw_reminders(conn, &cancelled.id, &registrant.user_id)?;
+    }
+    Ok(cancelled)
+}
+
+// ------------------------------------------------------------------ reading
+
+pub async fn workshop(db: &Db, viewer: &Viewer, id: WorkshopId) -> AppResult<Option<WorkshopCard>> {
+    let user_id = viewer.user_id.clone();
+    db.run(move |conn| match visible_workshop(conn, &id, &user_id) {
+        Ok(row) => card(conn, &user_id, row).map(Some),
+        Err(AppError::NotFound) => Ok(None),
+        Err(other) => Err(other),
+    })
+    .await
+}
+
+/// Where a page of workshops resumes: after this start (in start order) or distance (near me),
+/// then id.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WorkshopCursor {
+    rank: i64,
+    id: WorkshopId,
+}
+
+impl CursorKey for WorkshopCursor {
+    fn from_cursor(key: &str) -> Option<Self> {
+        let (rank, id) = key.split_once('/')?;
+        Some(Self {
+            rank: rank.parse().ok()?,
+            id: WorkshopId::from_cursor(id)?,
+        })
+    }
+}
+
+impl WorkshopCard {
+    /// This card's cursor in its list: by distance in metres when searched near a point, else by
+    /// start time in microseconds.
+    pub fn cursor(&self) -> String {
+        let rank = match self.distance_km {
+            Some(km) => (km * 1_000.0).round() as i64,
+            None => self.row.starts_at.and_utc().timestamp_micros(),
+        };
+        format!("{rank}/{}", self.row.id)
+    }
+}
+
+/// Scheduled workshops from `from` (default now), filtered; nearest first within the radius of a
+/// "near me" search, else in start order. Group workshops only to the group's members.
+pub async fn search(
+    db: &Db,
+    viewer: &Viewer,
+    search: WorkshopSearch,
+    page: PageRequest,
+) -> AppResult<Page<WorkshopCard>> {
+    let after: Option<WorkshopCursor> = page.after()?;
+    let near = search.near.map(valid_near).transpose()?;
+    let language = search
+        .language
+        .as_deref()
+        .map(|language| validate::language("language", language))
+        .transpose()?;
+    let search = WorkshopSearch {
+        near,
+        language,
+        ..search
+    };
+    let user_id = viewer.user_id.clone();
+    db.run(move |conn| {
+        let from = search.from.unwrap_or_else(Utc::now).naive_utc();
+        let member_of = groups::active_group_ids(conn, &user_id)?;
+        let (rows, distances) = match search.near {
+            None => {
+                let after = after.map(|cursor| {
+                    let starts_at = DateTime::from_timestamp_micros(cursor.rank)
+                        .unwrap_or_default()
+                        .naive_utc();
+                    (starts_at, cursor.id)
+                });
+                let rows =
+                    store::search(conn, &search, from, &member_of, after, page.fetch_limit())?;
+                (rows, HashMap::new())
+            }
+            Some(near) => {
+                let boxed =
+                    store::search(conn, &search, from, &member_of, None, NEAR_CANDIDATES_MAX)?;
+                nearest(boxed, near, after.as_ref(), page.fetch_limit())
+            }
+        };
+        let page_rows = Page::from_overfetch(rows, &page);
+        let has_next_page = page_rows.has_next_page;
+        let items = cards(conn, &user_id, page_rows.items, &distances)?;
+        Ok(Page {
+            items,
+            has_next_page,
+        })
+    })
+    .await
+}
+
+/// The workshops within the radius, nearest first (then by id), after the cursor.
+fn nearest(
+    rows: Vec<WorkshopRow>,
+    near: Near,
+    after: Option<&WorkshopCursor>,
+    limit: i64,
+) -> (Vec<WorkshopRow>, HashMap<WorkshopId, f64>) {
+    let mut ranked: Vec<(i64, f64, WorkshopRow)> = rows
+        .into_iter()
+        .filter_map(|row| {
+            let point = (row.latitude?, row.longitude?);
+            let km = distance_km((near.latitude, near.longitude), point);
+            (km <= near.radius_km).then(|| ((km * 1_000.0).round() as i64, km, row))
+        })
+        .filter(|(metres, _, row)| {
+            after.is_none_or(|cursor| (*metres, &row.id) > (cursor.rank, &cursor.id))
+        })
+        .collect();
+    ranked.sort_by(|a, b| (a.0, &a.2.id).cmp(&(b.0, &b.2.id)));
+    ranked.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+    let distances = ranked
+        .iter()
+        .map(|(_, km, row)| (row.id.clone(), *km))
+        .collect();
+    (
+        ranked.into_iter().map(|(_, _, row)| row).collect(),
+        distances,
+    )
+}
+
+/// A registration's place in its workshop's line: the cursor of the organiser's list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QueuePlace(pub i64);
+
+impl CursorKey for QueuePlace {
+    fn from_cursor(key: &str) -> Option<Self> {
+        key.parse().ok().map(Self)
+    }
+}
+
+/// A workshop's registrations in line order (confirmed and waitlisted, or one status), for its
+/// organiser only.
+pub async fn registrations(
+    db: &Db,
+    viewer: &Viewer,
+    card: &WorkshopCard,
+    status: Option<RegistrationStatus>,
+    page: PageRequest,
+) -> AppResult<Page<Registration>> {
+    if card.row.organiser_id.as_ref() != Some(&viewer.user_id) {
+        return Err(AppError::Forbidden);
+    }
+    let after: Option<QueuePlace> = page.after()?;
+    let id = card.row.id.clone();
+    db.run(move |conn| {
+        let rows = store::registrations_page(
+            conn,
+            &id,
+            status,
+            after.map(|place| place.0),
+            page.fetch_limit(),
+        )?;
+        let page = Page::from_overfetch(rows, &page);
+        let has_next_page = page.has_next_page;
+        Ok(Page {
+            items: with_positions(conn, page.items)?,
+            has_next_page,
+        })
+    })
+    .await
+}
+
+/// The viewer's registrations, latest workshops first, each with its workshop.
+pub async fn my_registrations(
+    db: &Db,
+    viewer: &Viewer,
+) -> AppResult<Vec<(Registration, WorkshopCard)>> {
+    let user_id = viewer.user_id.clone();
+    db.run(move |conn| {
+        let rows = store::all_registrations_of(conn, &user_id, MY_REGISTRATIONS_MAX as i64)?;
+        let ids: Vec<WorkshopId> = rows.iter().map(|row| row.workshop_id.clone()).collect();
+        let workshops = store::workshops_by_id(conn, &ids)?;
+        let mut cards: HashMap<WorkshopId, WorkshopCard> =
+            cards(conn, &user_id, workshops, &HashMap::new())?
+                .into_iter()
+                .map(|card| (card.row.id.clone(), card))
+                .collect();
+        Ok(with_positions(conn, rows)?
+            .into_iter()
+            .filter_map(|registration| {
+                let card = cards.remove(&registration.row.workshop_id)?;
+                Some((registration, card))
+            })
+            .collect())
+    })
+    .await
+}
+
+// ------------------------------------------------------------------ registration
+
+/// Registers the viewer: CONFIRMED while seats remain, else WAITLISTED at the back of the line.
+/// The workshop's row lock makes the seat count and the place in line one atomic step.
+pub async fn register(
+    db: &Db,
+    viewer: &Viewer,
+    id: WorkshopId,
+) -> AppResult<(Registration, WorkshopCard)> {
+    let user_id = viewer.user_id.clone();
+    db.write(move |conn| {
+        lock(conn, &id)?;
+        let workshop = visible_workshop(conn, &id, &user_id)?;
+        let now = Utc::now().naive_utc();
+        if workshop.status == WorkshopStatus::Cancelled || workshop.has_started(now) {
+            return Err(AppError::Conflict(Message::WorkshopClosed));
+        }
+        let existing = store::registration(conn, &id, &user_id)?;
+        if existing
+            .as_ref()
+            .is_some_and(|row| row.status != RegistrationStatus::Cancelled)
+        {
+            return Err(AppError::Conflict(Message::AlreadyRegistered));
+        }
+        let queue_number = store::take_queue_number(conn, &id)?;
+        let status = if store::confirmed_count(conn, &id)? < i64::from(workshop.capacity) {
+            RegistrationStatus::Confirmed
+        } else {
+            RegistrationStatus::Waitlisted
+        };
+        let row = match existing {
+            Some(previous) => {
+                store::requeue(conn, &previous.id, status, queue_number, now)?;
+                RegistrationRow {
+                    status,
+                    queue_number,
+                    attended: None,
+                    updated_at: now,
+                    ..previous
+                }
+            }
+            None => {
+                let row = RegistrationRow {
+                    id: crate::ids::RegistrationId::generate(),
+                    workshop_id: id.clone(),
+                    user_id: user_id.clone(),
+                    status,
+                    queue_number,
+                    attended: None,
+                    certificate_code: None,
+                    created_at: now,
+                    updated_at: now,
+                };
+                store::insert_registration(conn, &row)?;
+                row
+            }
+        };
+        if status == RegistrationStatus::Confirmed {
+            schedule_reminders(conn, &workshop, &user_id, now)?;
+        }
+        let registration = registration_of(conn, row)?;
+        Ok((registration, card(conn, &user_id, workshop)?))
+    })
+    .await
+}
+
+/// Cancels the viewer's registration before the start; a freed seat goes to the first person
+/// waiting, in the same transaction.
+pub async fn cancel_registration(
+    db: &Db,
+    viewer: &Viewer,
+    id: WorkshopId,
+) -> AppResult<(Registration, WorkshopCard)> {
+    let user_id = viewer.user_id.clone();
+    db.write(move |conn| {
+        lock(conn, &id)?;
+        let workshop = visible_workshop(conn, &id, &user_id)?;
+        let registration = store::registration(conn, &id, &user_id)?
+            .filter(|row| row.status != RegistrationStatus::Cancelled)
+            .ok_or(AppError::Conflict(Message::NotRegistered))?;
+        let now = Utc::now().naive_utc();
+        if workshop.has_started(now) {
+            return Err(AppError::Conflict(Message::WorkshopClosed));
+        }
+        store::set_status(conn, &registration.id, RegistrationStatus::Cancelled, now)?;
+        withdraw_reminders(conn, &id, &user_id)?;
+        if workshop.status == WorkshopStatus::Scheduled {
+            fill_free_seats(conn, &workshop, now)?;
+        }
+        let cancelled = RegistrationRow {
+            status: RegistrationStatus::Cancelled,
+            updated_at: now,
+            ..registration
+        };
+        Ok((
+            registration_of(conn, cancelled)?,
+            card(conn, &user_id, workshop)?,
+        ))
+    })
+    .await
+}
+
+// ------------------------------------------------------------------ attendance and ratings
+
+/// Records whether a confirmed person came: the organiser, from the start until 7 days after
+/// the end. Attending earns a certificate code.
+pub async fn record_attendance(
+    db: &Db,
+    viewer: &Viewer,
+    id: WorkshopId,
+    attendee: UserId,
+    attended: bool,
+) -> AppResult<(Registration, WorkshopCard)> {
+    let organiser = viewer.user_id.clone();
+    db.write(move |conn| {
+        let workshop = organised_workshop(conn, &id, &organiser)?;
+        let now = Utc::now().naive_utc();
+        let window_ends = workshop.ends_at + TimeDelta::days(ATTENDANCE_DAYS_AFTER);
+        if workshop.status == WorkshopStatus::Cancelled
+            || now < workshop.starts_at
+            || now > window_ends
+        {
+            return Err(AppError::Conflict(Message::AttendanceWindow {
+                days: ATTENDANCE_DAYS_AFTER,
+            }));
+        }
+        let registration = store::registration(conn, &id, &attendee)?
+            .filter(|row| row.status == RegistrationStatus::Confirmed)
+            .ok_or_else(|| AppError::bad_input("userId", Message::NotConfirmed))?;
+        let code = attended.then(|| {
+            registration
+                .certificate_code
+                .clone()
+                .unwrap_or_else(new_certificate_code)
+        });
+        store::set_attendance(conn, &registration.id, attended, code.as_deref(), now)?;
+        let row = RegistrationRow {
+            attended: Some(attended),
+            certificate_code: code,
+            updated_at: now,
+            ..registration
+        };
+        Ok((
+            registration_of(conn, row)?,
+            card(conn, &organiser, workshop)?,
+        ))
+    })
+    .await
+}
+
+/// A code of 20 characters from an alphabet without look-alikes (about 100 bits).
+fn new_certificate_code() -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let bytes: [u8; 20] = rand::random();
+    bytes
+        .iter()
+        .map(|byte| char::from(ALPHABET[usize::from(*byte) % ALPHABET.len()]))
+        .collect()
+}
+
+/// Rates a workshop after its end: who attended, or was confirmed where attendance was not
+/// taken. A second rating replaces the first.
+pub async fn rate(
+    db: &Db,
+    viewer: &Viewer,
+    id: WorkshopId,
+    rating: i32,
+    comment: Option<String>,
+) -> AppResult<bool> {
+    if !(1..=5).contains(&rating) {
+        return Err(AppError::bad_input(
+            "rating",
+            Message::NumberBetween { min: 1, max: 5 },
+        ));
+    }
+    let comment = validate::optional_text("comment", comment.as_deref(), COMMENT_MAX)?;
+    let user_id = viewer.user_id.clone();
+    db.write(move |conn| {
+        let workshop = visible_workshop(conn, &id, &user_id)?;
+        let now = Utc::now().naive_utc();
+        if workshop.status == WorkshopStatus::Cancelled || now < workshop.ends_at {
+            return Err(AppError::Conflict(Message::NotEndedYet));
+        }
+        let took_part = store::registration(conn, &id, &user_id)?.is_some_and(|row| {
+            row.attended == Some(true)
+                || (row.attended.is_none() && row.status == RegistrationStatus::Confirmed)
+        });
+        if !took_part {
+            return Err(AppError::Denied(Message::OnlyAttendeesRate));
+        }
+        store::upsert_rating(
+            conn,
+            &RatingRow {
+                workshop_id: id,
+                user_id,
+                rating,
+                comment,
+                rated_at: now,
+            },
+        )?;
+        Ok(true)
+    })
+    .await
+}
+
+/// The comments of a workshop, for its organiser, once at least three people rated; `None`
+/// before (and for anyone else).
+pub async fn comments(db: &Db, card: &WorkshopCard) -> AppResult<Option<Vec<String>>> {
+    if !card.viewer_is_organiser || card.ratings < COMMENTS_MIN_RATERS {
+        return Ok(None);
+    }
+    let id = card.row.id.clone();
+    db.run(move |conn| Ok(Some(store::comments(conn, &id)?)))
+        .await
+}
+
+// ------------------------------------------------------------------ training hours
+
+/// An attended workshop as a continuing-education record.
+#[derive(Debug, Clone)]
+pub struct TrainingRecord {
+    pub card: WorkshopCard,
+    pub hours: f64,
+    pub certificate_code: String,
+}
+
+/// The viewer's attended workshops starting in [from, to), with their hours.
+pub async fn attended(
+    db: &Db,
+    viewer: &Viewer,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> AppResult<Vec<TrainingRecord>> {
+    if to <= from {
+        return Err(AppError::bad_input("to", Message::EndBeforeStart));
+    }
+    let user_id = viewer.user_id.clone();
+    db.run(move |conn| {
+        let found = store::attended_by(conn, &user_id, from.naive_utc(), to.naive_utc())?;
+        let codes: HashMap<WorkshopId, String> = found
+            .iter()
+            .filter_map(|(registration, _)| {
+                Some((
+                    registration.workshop_id.clone(),
+                    registration.certificate_code.clone()?,
+                ))
+            })
+            .collect();
+        let rows = found.into_iter().map(|(_, workshop)| workshop).collect();
+        Ok(cards(conn, &user_id, rows, &HashMap::new())?
+            .into_iter()
+            .filter_map(|card| {
+                Some(TrainingRecord {
+                    hours: card.row.hours(),
+                    certificate_code: codes.get(&card.row.id)?.clone(),
+                    card,
+                })
+            })
+            .collect())
+    })
+    .await
+}
+
+/// What a certificate states.
+#[derive(Debug, Clone)]
+pub struct Certificate {
+    pub attendee: UserId,
+    pub workshop: WorkshopRow,
+    pub code: String,
+}
+
+/// The viewer's certificate for a workshop they attended; NOT_FOUND otherwise.
+pub async fn certificate_for(db: &Db, viewer: &Viewer, id: WorkshopId) -> AppResult<Certificate> {
+    let user_id = viewer.user_id.clone();
+    db.run(move |conn| {
+        let workshop = store::workshop(conn, &id)?.ok_or(AppError::NotFound)?;
+        let code = store::registration(conn, &id, &user_id)?
+            .filter(|row| row.attended == Some(true))
+            .and_then(|row| row.certificate_code)
+            .ok_or(AppError::NotFound)?;
+        Ok(Certificate {
+            attendee: user_id,
+            workshop,
+            code,
+        })
+    })
+    .await
+}
+
+/// The certificate a code names, for anyone who holds the code.
+pub async fn certificate_by_code(db: &Db, code: String) -> AppResult<Certificate> {
+    let code = code.trim().to_ascii_uppercase();
+    db.run(move |conn| {
+        let (registration, workshop) =
+            store::by_certificate(conn, &code)?.ok_or(AppError::NotFound)?;
+        Ok(Certificate {
+            attendee: registration.user_id,
+            workshop,
+            code,
+        })
+    })
+    .await
+}
+
+// ------------------------------------------------------------------ calendars
+
+/// A workshop for one calendar file: the link only for those who may see it.
+pub async fn calendar_event(
+    db: &Db,
+    viewer: Option<&Viewer>,
+    id: WorkshopId,
+) -> AppResult<WorkshopRow> {
+    let user_id = viewer.map(|viewer| viewer.user_id.clone());
+    db.run(move |conn| {
+        let mut row = match &user_id {
+            Some(user_id) => {
+                let mut row = visible_workshop(conn, &id, user_id)?;
+                let insider = row.organiser_id.as_ref() == Some(user_id)
+                    || store::registration(conn, &id, user_id)?
+                        .is_some_and(|row| row.status == RegistrationStatus::Confirmed);
+                if !insider {
+                    row.online_url = None;
+                }
+                row
+            }
+            // Signed out: open workshops only, without their link.
+            None => {
+                let row = store::workshop(conn, &id)?
+                    .filter(|row| row.group_id.is_none())
+                    .ok_or(AppError::NotFound)?;
+                WorkshopRow {
+                    online_url: None,
+                    ..row
+                }
+            }
+        };
+        row.materials = None;
+        Ok(row)
+    })
+    .await
+}
+
+/// The feed token of `generation`: derived from the secret, so that the URL can be shown again
+/// while only its HMAC is stored.
+fn feed_token(secret: &Secret, user: &UserId, generation: i32) -> String {
+    secret.mac_hex(format!("calendar-feed:{user}:{generation}").as_bytes())
+}
+
+/// The person's feed token, created on first use.
+pub async fn feed_token_of(db: &Db, secret: &Secret, user_id: &UserId) -> AppResult<String> {
+    let (secret, user_id) = (secret.clone(), user_id.clone());
+    db.write(move |conn| {
+        let generation = match store::feed_generation(conn, &user_id)? {
+            Some(generation) => generation,
+            None => {
+                let token = feed_token(&secret, &user_id, 1);
+                let now = Utc::now().naive_utc();
+                store::save_feed(conn, &user_id, 1, &secret.mac_hex(token.as_bytes()), now)?;
+                1
+            }
+        };
+        Ok(feed_token(&secret, &user_id, generation))
+    })
+    .await
+}
+
+/// Revokes the viewer's feed URL and returns the next one's token.
+pub async fn rotate_feed(db: &Db, secret: &Secret, viewer: &Viewer) -> AppResult<String> {
+    let (secret, user_id) = (secret.clone(), viewer.user_id.clone());
+    db.write(move |conn| {
+        lock(conn, &user_id)?;
+        let generation = store::feed_generation(conn, &user_id)?.unwrap_or(0) + 1;
+        let token = feed_token(&secret, &user_id, generation);
+        let now = Utc::now().naive_utc();
+        store::save_feed(
+            conn,
+            &user_id,
+            generation,
+            &secret.mac_hex(token.as_bytes()),
+            now,
+        )?;
+        Ok(token)
+    })
+    .await
+}
+
+/// The confirmed workshops of the feed's owner (from 30 days back), with their links; NOT_FOUND
+/// for a revoked or unknown token.
+pub async fn feed(db: &Db, secret: &Secret, token: &str) -> AppResult<Vec<WorkshopRow>> {
+    let token_hash = secret.mac_hex(token.as_bytes());
+    db.run(move |conn| {
+        let owner = store::feed_owner(conn, &token_hash)?.ok_or(AppError::NotFound)?;
+        let since = (Utc::now() - TimeDelta::days(30)).naive_utc();
+        Ok(store::confirmed_since(conn, &owner, since)?
+            .into_iter()
+            .map(|row| WorkshopRow {
+                materials: None,
+                ..row
+            })
+            .collect())
+    })
+    .await
+}
+
+// ------------------------------------------------------------------ personal data
+
+/// A person's registrations, ratings, calendar feed, and the workshops they organise.
+pub struct WorkshopsData;
+pub static WORKSHOPS_DATA: WorkshopsData = WorkshopsData;
+
+impl PersonalData for WorkshopsData {
+    fn name(&self) -> &'static str {
+        "workshops"
+    }
+
+    fn columns(&self) -> &'static [PersonColumn] {
+        &[
+            PersonColumn {
+                table: "workshops",
+                column: "organiser_id",
+            },
+            PersonColumn {
+                table: "workshop_registrations",
+                column: "user_id",
+            },
+            PersonColumn {
+                table: "workshop_ratings",
+                column: "user_id",
+            },
+            PersonColumn {
+                table: "calendar_feeds",
+                column: "user_id",
+            },
+        ]
+    }
+
+    fn export(&self, conn: &mut DbConnection, user: &UserId) -> AppResult<serde_json::Value> {
+        let registrations = store::all_registrations_of(conn, user, i64::MAX)?;
+        let ids: Vec<WorkshopId> = registrations
+            .iter()
+            .map(|row| row.workshop_id.clone())
+            .collect();
+        let titles: HashMap<WorkshopId, WorkshopRow> = store::workshops_by_id(conn, &ids)?
+            .into_iter()
+            .map(|row| (row.id.clone(), row))
+            .collect();
+        let described = |id: &WorkshopId| {
+            titles.get(id).map(|row| {
+                json!({ "title": row.title, "startsAt": instant(row.starts_at), "endsAt": instant(row.ends_at) })
+            })
+        };
+        let registrations: Vec<_> = registrations
+            .iter()
+            .map(|row| {
+                json!({ "workshop": described(&row.workshop_id), "status": row.status.as_str(),
+                        "attended": row.attended, "certificateCode": row.certificate_code,
+                        "registeredAt": instant(row.created_at) })
+            })
+            .collect();
+        let ratings: Vec<_> = store::ratings_by(conn, user)?
+            .into_iter()
+            .map(|(workshop, rating, comment, at)| {
+                json!({ "workshop": workshop, "rating": rating, "comment": comment, "at": instant(at) })
+            })
+            .collect();
+        let organised: Vec<_> = store::organised_by(conn, user)?
+            .into_iter()
+            .map(|row| {
+                json!({ "title": row.title, "startsAt": instant(row.starts_at),
+                        "status": row.status.as_str() })
+            })
+            .collect();
+        Ok(json!({
+            "registrations": registrations,
+            "ratings": ratings,
+            "organised": organised,
+            "calendarFeedCreatedAt": store::feed_created(conn, user)?.map(instant),
+        }))
+    }
+
+    /// Seats they held go to the next people waiting; workshops of theirs still ahead are
+    /// cancelled (registrants told); past ones stay for their attendees' records, without them.
+    fn erase(&self, conn: &mut DbConnection, user: &UserId) -> AppResult<()> {
+        let now = Utc::now().naive_utc();
+        let organised = store::upcoming_organised_by(conn, user, now)?;
+        let seats: Vec<WorkshopId> = store::all_registrations_of(conn, user, i64::MAX)?
+            .into_iter()
+            .filter(|row| row.status == RegistrationStatus::Confirmed)
+            .map(|row| row.workshop_id)
+            .collect();
+        // Parents first, in id order, as every workshop rule takes them.
+        let mut touched: Vec<&WorkshopId> =
+            organised.iter().map(|row| &row.id).chain(&seats).collect();
+        touched.sort();
+        touched.dedup();
+        for id in touched {
+            lock(conn, id)?;
+        }
+        for workshop in organised {
+            cancel_workshop_row(conn, workshop, None, now)?;
+        }
+        store::forget_organiser(conn, user)?;
+        store::delete_ratings_of(conn, user)?;
+        store::delete_registrations_of(conn, user)?;
+        store::delete_feed_of(conn, user)?;
+        for id in &seats {
+            if let Some(workshop) = store::workshop(conn, id)?
+                && workshop.status == WorkshopStatus::Scheduled
+                && !workshop.has_started(now)
+            {
+                fill_free_seats(conn, &workshop, now)?;
+            }
+        }
+        Ok(())
+    }
+}
