@@ -53,3 +53,4 @@ mod races;
 mod retention;
 mod server;
 mod sockets;
+mod workshops;

@@ -1,0 +1,471 @@
+//! Workshops: who schedules, validation, the waitlist under concurrency, promotion, reminders,
+//! link visibility, group workshops, near-me ordering.
+
+use chrono::{Duration, Utc};
+use diesel::prelude::*;
+use futures_util::future::join_all;
+use relais::accounts::model::Role;
+use relais::accounts::service::grant_role;
+use relais::db::schema::notifications;
+use serde_json::{Value, json};
+
+use crate::groups::{create_group, group_input, join};
+use crate::helpers::{Session, TestApp, error_code, error_field};
+
+on_both_backends!(
+    scheduling_is_for_organisers_and_group_facilitators,
+    bad_workshops_are_refused_field_by_field_and_nothing_is_stored,
+    the_waitlist_is_first_come_first_served_and_a_freed_seat_goes_to_its_head,
+    concurrent_registrations_never_overfill_nor_skip_anyone,
+    reminders_follow_registrations_and_cancellations,
+    near_me_lists_the_nearest_first_within_the_radius,
+);
+
+const SCHEDULE: &str = "mutation($input: ScheduleWorkshopInput!) { scheduleWorkshop(input: $input) {
+    id title capacity confirmedCount waitlistCount status onlineUrl materials organiser { displayName } } }";
+const REGISTER: &str = "mutation($id: ID!) { registerForWorkshop(workshopId: $id) {
+    status waitlistPosition user { id } workshop { confirmedCount waitlistCount onlineUrl materials } } }";
+const CANCEL_REGISTRATION: &str =
+    "mutation($id: ID!) { cancelRegistration(workshopId: $id) { status waitlistPosition } }";
+const WORKSHOP: &str = "query($id: ID!) { workshop(id: $id) { id confirmedCount waitlistCount
+    onlineUrl materials viewerRegistration { status waitlistPosition } } }";
+
+fn workshop_input(title: &str, capacity: i32) -> Value {
+    let starts = Utc::now() + Duration::days(2);
+    json!({
+        "title": title, "description": "Respirer ensemble.", "technique": "BREATHING",
+        "format": "HYBRID", "language": "fr", "timezone": "Europe/Paris",
+        "startsAt": starts.to_rfc3339(), "endsAt": (starts + Duration::hours(2)).to_rfc3339(),
+        "location": "Salle 3, CHU de Nantes", "onlineUrl": "https://visio.example.org/souffle",
+        "materials": "Apportez un coussin.", "capacity": capacity,
+    })
+}
+
+async fn organiser(app: &TestApp, email: &str) -> Session {
+    let session = app.register(email).await;
+    grant_role(&app.state.db, email, Role::Organiser)
+        .await
+        .unwrap();
+    session
+}
+
+async fn schedule(app: &TestApp, who: &Session, input: Value) -> Value {
+    app.gql(Some(&who.access_token), SCHEDULE, json!({ "input": input }))
+        .await
+}
+
+async fn scheduled_id(app: &TestApp, who: &Session, input: Value) -> String {
+    let answer = schedule(app, who, input).await;
+    answer["data"]["scheduleWorkshop"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{answer}"))
+        .to_owned()
+}
+
+async fn register(app: &TestApp, who: &Session, workshop: &str) -> Value {
+    app.gql(Some(&who.access_token), REGISTER, json!({ "id": workshop }))
+        .await
+}
+
+async fn workshop(app: &TestApp, who: &Session, id: &str) -> Value {
+    let answer = app
+        .gql(Some(&who.access_token), WORKSHOP, json!({ "id": id }))
+        .await;
+    answer["data"]["workshop"].clone()
+}
+
+async fn scheduling_is_for_organisers_and_group_facilitators(app: TestApp) {
+    let nurse = app.register("nurse@example.org").await;
+    let refused = schedule(&app, &nurse, workshop_input("Souffle", 10)).await;
+    assert_eq!(error_code(&refused), "FORBIDDEN", "{refused}");
+
+    let ana = organiser(&app, "ana@example.org").await;
+    let scheduled = schedule(&app, &ana, workshop_input("Souffle", 10)).await;
+    let node = &scheduled["data"]["scheduleWorkshop"];
+    assert_eq!(node["status"], "SCHEDULED", "{scheduled}");
+    assert_eq!(node["onlineUrl"], "https://visio.example.org/souffle");
+    assert_eq!(node["organiser"]["displayName"], "ana");
+
+    // A facilitator schedules for their group; the workshop is listed to its members only.
+    let group = create_group(&app, &nurse, group_input("Urgences de nuit", "PUBLIC")).await;
+    let mut for_group = workshop_input("Débrief de garde", 8);
+    for_group["groupId"] = json!(group);
+    let group_workshop = scheduled_id(&app, &nurse, for_group.clone()).await;
+    let outsider = app.register("outsider@example.org").await;
+    let refused = schedule(&app, &outsider, for_group).await;
+    assert_eq!(error_code(&refused), "FORBIDDEN");
+    assert_eq!(
+        workshop(&app, &outsider, &group_workshop).await,
+        Value::Null
+    );
+    let listed = |who: Session| {
+        let app = &app;
+        async move {
+            let answer = app
+                .gql(
+                    Some(&who.access_token),
+                    "{ workshops(first: 10) { edges { node { title } } } }",
+                    json!({}),
+                )
+                .await;
+            answer["data"]["workshops"]["edges"]
+                .as_array()
+                .unwrap_or_else(|| panic!("{answer}"))
+                .iter()
+                .map(|edge| edge["node"]["title"].as_str().unwrap().to_owned())
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(listed(outsider.clone()).await, ["Souffle"]);
+    join(&app, &outsider, &group).await;
+    assert_eq!(listed(outsider).await, ["Souffle", "Débrief de garde"]);
+}
+
+async fn bad_workshops_are_refused_field_by_field_and_nothing_is_stored(app: TestApp) {
+    let ana = organiser(&app, "ana@example.org").await;
+    let now = Utc::now();
+    let cases: Vec<(&str, Value, &str)> = vec![
+        ("title", json!("ab"), "title"),
+        (
+            "startsAt",
+            json!((now - Duration::hours(1)).to_rfc3339()),
+            "startsAt",
+        ),
+        (
+            "endsAt",
+            json!((now + Duration::days(1)).to_rfc3339()),
+            "endsAt",
+        ),
+        (
+            "endsAt",
+            json!((now + Duration::days(2) + Duration::hours(13)).to_rfc3339()),
+            "endsAt",
+        ),
+        ("timezone", json!("Mars/Olympus"), "timezone"),
+        ("capacity", json!(0), "capacity"),
+        ("capacity", json!(1001), "capacity"),
+        ("location", Value::Null, "location"),
+        ("onlineUrl", Value::Null, "onlineUrl"),
+        ("onlineUrl", json!("http://visio.example.org"), "onlineUrl"),
+        ("latitude", json!(91.0), "latitude"),
+        ("language", json!("français!"), "language"),
+    ];
+    for (name, value, field) in cases {
+        let mut input = workshop_input("Souffle", 10);
+        input[name] = value.clone();
+        if name == "latitude" {
+            input["longitude"] = json!(2.0);
+        }
+        let answer = schedule(&app, &ana, input).await;
+        assert_eq!(
+            error_code(&answer),
+            "BAD_USER_INPUT",
+            "{name}={value}: {answer}"
+        );
+        assert_eq!(error_field(&answer), field, "{name}={value}");
+    }
+    let mut online = workshop_input("En ligne", 10);
+    online["format"] = json!("ONLINE");
+    online["latitude"] = json!(47.2);
+    online["longitude"] = json!(-1.5);
+    let answer = schedule(&app, &ana, online).await;
+    assert_eq!(error_field(&answer), "latitude", "{answer}");
+    let listed = app
+        .gql(
+            Some(&ana.access_token),
+            "{ workshops { edges { node { id } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(listed["data"]["workshops"]["edges"], json!([]));
+}
+
+async fn the_waitlist_is_first_come_first_served_and_a_freed_seat_goes_to_its_head(app: TestApp) {
+    let ana = organiser(&app, "ana@example.org").await;
+    let id = scheduled_id(&app, &ana, workshop_input("Souffle", 2)).await;
+    let mut people = Vec::new();
+    for name in ["a", "b", "c", "d"] {
+        people.push(app.register(&format!("{name}@example.org")).await);
+    }
+    let mut outcomes = Vec::new();
+    for person in &people {
+        let answer = register(&app, person, &id).await;
+        let node = &answer["data"]["registerForWorkshop"];
+        outcomes.push((node["status"].clone(), node["waitlistPosition"].clone()));
+    }
+    assert_eq!(
+        outcomes,
+        [
+            (json!("CONFIRMED"), Value::Null),
+            (json!("CONFIRMED"), Value::Null),
+            (json!("WAITLISTED"), json!(1)),
+            (json!("WAITLISTED"), json!(2)),
+        ]
+    );
+    let twice = register(&app, &people[0], &id).await;
+    assert_eq!(error_code(&twice), "CONFLICT");
+    // The link and the materials: confirmed attendees and the organiser only.
+    let confirmed = workshop(&app, &people[0], &id).await;
+    assert_eq!(confirmed["onlineUrl"], "https://visio.example.org/souffle");
+    assert_eq!(confirmed["materials"], "Apportez un coussin.");
+    let waiting = workshop(&app, &people[2], &id).await;
+    assert_eq!(
+        (&waiting["onlineUrl"], &waiting["materials"]),
+        (&Value::Null, &Value::Null)
+    );
+
+    // B leaves: C (head of the line) gets the seat and is told; D moves up.
+    let left = app
+        .gql(
+            Some(&people[1].access_token),
+            CANCEL_REGISTRATION,
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(
+        left["data"]["cancelRegistration"]["status"], "CANCELLED",
+        "{left}"
+    );
+    let c = workshop(&app, &people[2], &id).await;
+    assert_eq!(c["viewerRegistration"]["status"], "CONFIRMED");
+    assert_eq!(c["onlineUrl"], "https://visio.example.org/souffle");
+    let d = workshop(&app, &people[3], &id).await;
+    assert_eq!(
+        d["viewerRegistration"],
+        json!({ "status": "WAITLISTED", "waitlistPosition": 1 })
+    );
+    let told = app
+        .gql(
+            Some(&people[2].access_token),
+            "{ notifications(first: 5) { edges { node { kind } } } }",
+            json!({}),
+        )
+        .await;
+    assert!(
+        told["data"]["notifications"]["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|edge| edge["node"]["kind"] == "WORKSHOP_SEAT"),
+        "{told}"
+    );
+    // B comes back: at the back of the line.
+    let again = register(&app, &people[1], &id).await;
+    assert_eq!(
+        (
+            &again["data"]["registerForWorkshop"]["status"],
+            &again["data"]["registerForWorkshop"]["waitlistPosition"]
+        ),
+        (&json!("WAITLISTED"), &json!(2))
+    );
+    // A larger capacity confirms from the head of the line at once; a smaller one than the
+    // confirmed count is refused.
+    let mut bigger = workshop_input("Souffle", 3);
+    bigger["startsAt"] = json!(null);
+    let update = "mutation($id: ID!, $input: ScheduleWorkshopInput!) {
+        updateWorkshop(id: $id, input: $input) { capacity confirmedCount waitlistCount } }";
+    let current = app
+        .gql(
+            Some(&ana.access_token),
+            "query($id: ID!) { workshop(id: $id) { startsAt endsAt } }",
+            json!({ "id": id }),
+        )
+        .await;
+    bigger["startsAt"] = current["data"]["workshop"]["startsAt"].clone();
+    bigger["endsAt"] = current["data"]["workshop"]["endsAt"].clone();
+    let grown = app
+        .gql(
+            Some(&ana.access_token),
+            update,
+            json!({ "id": id, "input": bigger }),
+        )
+        .await;
+    assert_eq!(
+        grown["data"]["updateWorkshop"],
+        json!({ "capacity": 3, "confirmedCount": 3, "waitlistCount": 1 }),
+        "{grown}"
+    );
+    let mut smaller = bigger.clone();
+    smaller["capacity"] = json!(2);
+    let shrunk = app
+        .gql(
+            Some(&ana.access_token),
+            update,
+            json!({ "id": id, "input": smaller }),
+        )
+        .await;
+    assert_eq!(error_field(&shrunk), "capacity", "{shrunk}");
+}
+
+async fn concurrent_registrations_never_overfill_nor_skip_anyone(app: TestApp) {
+    let ana = organiser(&app, "ana@example.org").await;
+    let id = scheduled_id(&app, &ana, workshop_input("Places rares", 5)).await;
+    let mut people = Vec::new();
+    for index in 0..50 {
+        people.push(app.register(&format!("p{index}@example.org")).await);
+    }
+    // 50 registrations at once, and 10 of the first registrants cancelling meanwhile.
+    let early: Vec<Session> = people[..10].to_vec();
+    for person in &early {
+        register(&app, person, &id).await;
+    }
+    let registrations = people[10..]
+        .iter()
+        .map(|person| register(&app, person, &id));
+    let cancellations = early.iter().map(|person| {
+        app.gql(
+            Some(&person.access_token),
+            CANCEL_REGISTRATION,
+            json!({ "id": id }),
+        )
+    });
+    let (registered, cancelled) =
+        futures_util::future::join(join_all(registrations), join_all(cancellations)).await;
+    for answer in registered.iter().chain(&cancelled) {
+        assert!(answer["errors"].is_null(), "{answer}");
+    }
+    let seen = workshop(&app, &ana, &id).await;
+    assert_eq!(
+        (&seen["confirmedCount"], &seen["waitlistCount"]),
+        (&json!(5), &json!(35))
+    );
+    // Positions are 1..=35 without gaps or repeats, and nobody waiting was skipped: every
+    // confirmed person joined the line before every waiting one.
+    let mut positions = Vec::new();
+    let mut confirmed_places = Vec::new();
+    let mut waiting_places = Vec::new();
+    let listed = app
+        .gql(
+            Some(&ana.access_token),
+            "query($id: ID!) { workshop(id: $id) { registrations(first: 100) { edges { cursor node { status waitlistPosition } } } } }",
+            json!({ "id": id }),
+        )
+        .await;
+    for (place, edge) in listed["data"]["workshop"]["registrations"]["edges"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{listed}"))
+        .iter()
+        .enumerate()
+    {
+        match edge["node"]["status"].as_str().unwrap() {
+            "CONFIRMED" => confirmed_places.push(place),
+            _ => {
+                waiting_places.push(place);
+                positions.push(edge["node"]["waitlistPosition"].as_i64().unwrap());
+            }
+        }
+    }
+    assert_eq!(positions, (1..=35).collect::<Vec<i64>>());
+    assert!(confirmed_places.iter().max() < waiting_places.iter().min());
+}
+
+async fn reminders_follow_registrations_and_cancellations(app: TestApp) {
+    let ana = organiser(&app, "ana@example.org").await;
+    let id = scheduled_id(&app, &ana, workshop_input("Souffle", 1)).await;
+    let bob = app.register("bob@example.org").await;
+    let cy = app.register("cy@example.org").await;
+    let scheduled = |user: String| {
+        let (db, prefix) = (app.state.db.clone(), format!("workshop:{id}:{user}:"));
+        async move {
+            db.run(move |conn| {
+                Ok(notifications::table
+                    .filter(notifications::schedule_key.like(format!("{prefix}%")))
+                    .select(notifications::schedule_key.assume_not_null())
+                    .order(notifications::schedule_key)
+                    .load::<String>(conn)?)
+            })
+            .await
+            .unwrap()
+        }
+    };
+    register(&app, &bob, &id).await;
+    register(&app, &cy, &id).await;
+    let key = |user: &str, hours: i64| format!("workshop:{id}:{user}:{hours}h");
+    assert_eq!(
+        scheduled(bob.user_id.clone()).await,
+        [key(&bob.user_id, 1), key(&bob.user_id, 24)]
+    );
+    assert_eq!(
+        scheduled(cy.user_id.clone()).await,
+        Vec::<String>::new(),
+        "waiting: no reminder"
+    );
+    // Bob leaves: his reminders go, Cy's seat brings hers.
+    app.gql(
+        Some(&bob.access_token),
+        CANCEL_REGISTRATION,
+        json!({ "id": id }),
+    )
+    .await;
+    assert_eq!(scheduled(bob.user_id.clone()).await, Vec::<String>::new());
+    assert_eq!(
+        scheduled(cy.user_id.clone()).await,
+        [key(&cy.user_id, 1), key(&cy.user_id, 24)]
+    );
+    // Cancelling the workshop withdraws them and tells her.
+    let cancelled = app
+        .gql(
+            Some(&ana.access_token),
+            "mutation($id: ID!) { cancelWorkshop(id: $id, reason: \"Formatrice malade\") { status } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(
+        cancelled["data"]["cancelWorkshop"]["status"], "CANCELLED",
+        "{cancelled}"
+    );
+    assert_eq!(scheduled(cy.user_id.clone()).await, Vec::<String>::new());
+    let again = register(&app, &bob, &id).await;
+    assert_eq!(error_code(&again), "CONFLICT");
+}
+
+async fn near_me_lists_the_nearest_first_within_the_radius(app: TestApp) {
+    let ana = organiser(&app, "ana@example.org").await;
+    for (title, latitude, longitude) in [
+        ("Repas à Lyon", 45.764, 4.8357),
+        ("Repas à Nantes", 47.2184, -1.5536),
+        ("Repas à Angers", 47.4784, -0.5632),
+        ("Repas à Rennes", 48.1173, -1.6778),
+    ] {
+        let mut input = workshop_input(title, 20);
+        input["technique"] = json!("NETWORKING");
+        input["latitude"] = json!(latitude);
+        input["longitude"] = json!(longitude);
+        scheduled_id(&app, &ana, input).await;
+    }
+    let near = "query($near: NearInput!, $after: String) {
+        workshops(filter: { near: $near }, first: 2, after: $after) {
+            edges { node { title distanceKm } } pageInfo { hasNextPage endCursor } } }";
+    // From Nantes, 150 km: Nantes, Angers (~80 km), then Rennes (~100 km); Lyon is too far.
+    let here = json!({ "latitude": 47.2184, "longitude": -1.5536, "radiusKm": 150.0 });
+    let first = app
+        .gql(Some(&ana.access_token), near, json!({ "near": here }))
+        .await;
+    let titles = |answer: &Value| -> Vec<String> {
+        answer["data"]["workshops"]["edges"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{answer}"))
+            .iter()
+            .map(|edge| edge["node"]["title"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(titles(&first), ["Repas à Nantes", "Repas à Angers"]);
+    let cursor = first["data"]["workshops"]["pageInfo"]["endCursor"].clone();
+    let second = app
+        .gql(
+            Some(&ana.access_token),
+            near,
+            json!({ "near": here, "after": cursor }),
+        )
+        .await;
+    assert_eq!(titles(&second), ["Repas à Rennes"]);
+    assert_eq!(
+        second["data"]["workshops"]["pageInfo"]["hasNextPage"],
+        false
+    );
+    let too_wide = json!({ "latitude": 47.2, "longitude": -1.5, "radiusKm": 500.0 });
+    let refused = app
+        .gql(Some(&ana.access_token), near, json!({ "near": too_wide }))
+        .await;
+    assert_eq!(error_field(&refused), "radiusKm", "{refused}");
+}
