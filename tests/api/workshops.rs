@@ -19,6 +19,7 @@ on_both_backends!(
     concurrent_registrations_never_overfill_nor_skip_anyone,
     reminders_follow_registrations_and_cancellations,
     near_me_lists_the_nearest_first_within_the_radius,
+    attendance_ratings_and_comments_follow_their_rules,
 );
 
 const SCHEDULE: &str = "mutation($input: ScheduleWorkshopInput!) { scheduleWorkshop(input: $input) {
@@ -468,4 +469,153 @@ async fn near_me_lists_the_nearest_first_within_the_radius(app: TestApp) {
         .gql(Some(&ana.access_token), near, json!({ "near": too_wide }))
         .await;
     assert_eq!(error_field(&refused), "radiusKm", "{refused}");
+}
+
+/// Moves a workshop `days` into the past (its start and end), as time passing would.
+async fn age(app: &TestApp, id: &str, days: i64) {
+    use relais::db::schema::workshops;
+    let id = id.to_owned();
+    app.state
+        .db
+        .run(move |conn| {
+            let (starts_at, ends_at): (chrono::NaiveDateTime, chrono::NaiveDateTime) =
+                workshops::table
+                    .filter(workshops::id.eq(&id))
+                    .select((workshops::starts_at, workshops::ends_at))
+                    .first(conn)?;
+            let shift = Duration::days(days);
+            Ok(
+                diesel::update(workshops::table.filter(workshops::id.eq(&id)))
+                    .set((
+                        workshops::starts_at.eq(starts_at - shift),
+                        workshops::ends_at.eq(ends_at - shift),
+                    ))
+                    .execute(conn)?,
+            )
+        })
+        .await
+        .unwrap();
+}
+
+async fn attendance_ratings_and_comments_follow_their_rules(app: TestApp) {
+    let ana = organiser(&app, "ana@example.org").await;
+    let id = scheduled_id(&app, &ana, workshop_input("Souffle", 10)).await;
+    let mut people = Vec::new();
+    for name in ["a", "b", "c", "d"] {
+        let person = app.register(&format!("{name}@example.org")).await;
+        register(&app, &person, &id).await;
+        people.push(person);
+    }
+    let attend = "mutation($w: ID!, $u: ID!, $yes: Boolean!) {
+        recordAttendance(workshopId: $w, userId: $u, attended: $yes) { attended } }";
+    let rate = "mutation($w: ID!, $r: Int!, $c: String) { rateWorkshop(workshopId: $w, rating: $r, comment: $c) }";
+    let record = |who: usize, yes: bool| {
+        let (app, ana, id, user) = (&app, &ana, id.clone(), people[who].user_id.clone());
+        async move {
+            app.gql(
+                Some(&ana.access_token),
+                attend,
+                json!({ "w": id, "u": user, "yes": yes }),
+            )
+            .await
+        }
+    };
+    // Before the start: too early; nor may anyone rate.
+    assert_eq!(error_code(&record(0, true).await), "CONFLICT");
+    let early = app
+        .gql(
+            Some(&people[0].access_token),
+            rate,
+            json!({ "w": id, "r": 5 }),
+        )
+        .await;
+    assert_eq!(error_code(&early), "CONFLICT");
+    age(&app, &id, 3).await; // ended a day ago
+    let recorded = record(0, true).await;
+    assert_eq!(
+        recorded["data"]["recordAttendance"]["attended"], true,
+        "{recorded}"
+    );
+    assert_eq!(
+        record(1, false).await["data"]["recordAttendance"]["attended"],
+        false
+    );
+    let not_organiser = app
+        .gql(
+            Some(&people[0].access_token),
+            attend,
+            json!({ "w": id, "u": people[1].user_id, "yes": true }),
+        )
+        .await;
+    assert_eq!(error_code(&not_organiser), "FORBIDDEN");
+    // Ratings: who attended, or was confirmed where attendance was not taken; not the absent.
+    let rated = |who: usize, rating: i64, comment: &'static str| {
+        let (app, token, id) = (&app, people[who].access_token.clone(), id.clone());
+        async move {
+            app.gql(
+                Some(&token),
+                rate,
+                json!({ "w": id, "r": rating, "c": comment }),
+            )
+            .await
+        }
+    };
+    assert_eq!(error_field(&rated(0, 6, "x").await), "rating");
+    assert_eq!(
+        rated(0, 2, "Trop court").await["data"]["rateWorkshop"],
+        true
+    );
+    assert_eq!(
+        rated(0, 4, "Très utile").await["data"]["rateWorkshop"],
+        true,
+        "a second rating replaces the first"
+    );
+    assert_eq!(error_code(&rated(1, 5, "absent").await), "FORBIDDEN");
+    assert_eq!(rated(2, 5, "Apaisant").await["data"]["rateWorkshop"], true);
+    let view = "query($id: ID!) { workshop(id: $id) { averageRating ratingCount ratingComments } }";
+    let seen = app
+        .gql(Some(&ana.access_token), view, json!({ "id": id }))
+        .await;
+    assert_eq!(
+        seen["data"]["workshop"],
+        json!({ "averageRating": 4.5, "ratingCount": 2, "ratingComments": null }),
+        "two raters: comments stay hidden"
+    );
+    assert_eq!(rated(3, 3, "Bien").await["data"]["rateWorkshop"], true);
+    let seen = app
+        .gql(Some(&ana.access_token), view, json!({ "id": id }))
+        .await;
+    assert_eq!(
+        seen["data"]["workshop"]["ratingComments"],
+        json!(["Apaisant", "Bien", "Très utile"]),
+        "three raters: the organiser reads them, in text order, unsigned"
+    );
+    let by_attendee = app
+        .gql(Some(&people[0].access_token), view, json!({ "id": id }))
+        .await;
+    assert_eq!(
+        by_attendee["data"]["workshop"]["ratingComments"],
+        Value::Null
+    );
+    // Training hours: only the attended workshop, two hours, with its certificate code.
+    let hours = app
+        .gql(
+            Some(&people[0].access_token),
+            "query($from: DateTime!, $to: DateTime!) { myAttendedWorkshops(from: $from, to: $to) {
+                totalHours records { hours verificationCode workshop { title } } } }",
+            json!({ "from": (Utc::now() - Duration::days(30)).to_rfc3339(), "to": Utc::now().to_rfc3339() }),
+        )
+        .await;
+    let attended = &hours["data"]["myAttendedWorkshops"];
+    assert_eq!(attended["totalHours"], 2.0, "{hours}");
+    assert_eq!(attended["records"][0]["workshop"]["title"], "Souffle");
+    assert_eq!(
+        attended["records"][0]["verificationCode"]
+            .as_str()
+            .map(str::len),
+        Some(20)
+    );
+    // Past the seven days after the end, attendance is closed.
+    age(&app, &id, 7).await;
+    assert_eq!(error_code(&record(2, true).await), "CONFLICT");
 }
