@@ -212,6 +212,10 @@ fn bad_configuration_stops_start_up_with_one_line_naming_the_variable() {
             "relais: RELAIS_SECRET must be at least 32 bytes",
         ),
         (
+            vec![("RELAIS_PUBLIC_URL", "relais.example.org")],
+            "relais: RELAIS_PUBLIC_URL: `relais.example.org` is not an http(s) URL",
+        ),
+        (
             vec![("RELAIS_RETENTION_READ_NOTIFICATIONS_DAYS", "0")],
             "relais: RELAIS_RETENTION_READ_NOTIFICATIONS_DAYS must be at least 1",
         ),
