@@ -188,6 +188,42 @@ pub struct WorkshopForm {
     pub group_id: Option<GroupId>,
 }
 
+impl WorkshopForm {
+    /// A new scheduled workshop of `organiser` from this form.
+    pub fn into_row(
+        self,
+        id: WorkshopId,
+        organiser: Option<UserId>,
+        now: NaiveDateTime,
+    ) -> WorkshopRow {
+        WorkshopRow {
+            id,
+            organiser_id: organiser,
+            group_id: self.group_id,
+            title: self.title,
+            description: self.description,
+            technique: self.technique,
+            format: self.format,
+            language: self.language,
+            region: self.region,
+            starts_at: self.starts_at.naive_utc(),
+            ends_at: self.ends_at.naive_utc(),
+            timezone: self.timezone,
+            location: self.location,
+            latitude: self.latitude,
+            longitude: self.longitude,
+            online_url: self.online_url,
+            materials: self.materials,
+            capacity: self.capacity,
+            status: WorkshopStatus::Scheduled,
+            cancel_reason: None,
+            next_queue_number: 1,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+}
+
 /// A point and a radius: "near me".
 #[derive(Debug, Clone, Copy)]
 pub struct Near {

@@ -358,32 +358,11 @@ pub async fn schedule(db: &Db, viewer: &Viewer, form: WorkshopForm) -> AppResult
     let organiser = viewer.user_id.clone();
     db.write(move |conn| {
         may_schedule(conn, &organiser, form.group_id.as_ref())?;
-        let now = now.naive_utc();
-        let row = WorkshopRow {
-            id: WorkshopId::generate(),
-            organiser_id: Some(organiser.clone()),
-            group_id: form.group_id,
-            title: form.title,
-            description: form.description,
-            technique: form.technique,
-            format: form.format,
-            language: form.language,
-            region: form.region,
-            starts_at: form.starts_at.naive_utc(),
-            ends_at: form.ends_at.naive_utc(),
-            timezone: form.timezone,
-            location: form.location,
-            latitude: form.latitude,
-            longitude: form.longitude,
-            online_url: form.online_url,
-            materials: form.materials,
-            capacity: form.capacity,
-            status: WorkshopStatus::Scheduled,
-            cancel_reason: None,
-            next_queue_number: 1,
-            created_at: now,
-            updated_at: now,
-        };
+        let row = form.into_row(
+            WorkshopId::generate(),
+            Some(organiser.clone()),
+            now.naive_utc(),
+        );
         store::insert_workshop(conn, &row)?;
         card(conn, &organiser, row)
     })
@@ -419,24 +398,16 @@ pub async fn update(
                 Message::BelowConfirmed { confirmed },
             ));
         }
+        // What the form sets, over what stays: identity, status, line and creation.
         let after = WorkshopRow {
-            title: form.title,
-            description: form.description,
-            technique: form.technique,
-            format: form.format,
-            language: form.language,
-            region: form.region,
-            starts_at: form.starts_at.naive_utc(),
-            ends_at: form.ends_at.naive_utc(),
-            timezone: form.timezone,
-            location: form.location,
-            latitude: form.latitude,
-            longitude: form.longitude,
-            online_url: form.online_url,
-            materials: form.materials,
-            capacity: form.capacity,
-            updated_at: now,
-            ..before.clone()
+            id: before.id.clone(),
+            organiser_id: before.organiser_id.clone(),
+            group_id: before.group_id.clone(),
+            status: before.status,
+            cancel_reason: before.cancel_reason.clone(),
+            next_queue_number: before.next_queue_number,
+            created_at: before.created_at,
+            ..form.into_row(before.id.clone(), None, now)
         };
         store::save_workshop(conn, &after)?;
         let moved = after.starts_at != before.starts_at || after.ends_at != before.ends_at;
