@@ -126,7 +126,7 @@ fn check_coordinates(latitude: f64, longitude: f64) -> AppResult<()> {
 }
 
 /// Checks a "near me" search.
-pub fn valid_near(near: Near) -> AppResult<Near> {
+fn valid_near(near: Near) -> AppResult<Near> {
     check_coordinates(near.latitude, near.longitude)?;
     if !(near.radius_km > 0.0 && near.radius_km <= RADIUS_MAX_KM) {
         return Err(AppError::bad_input(
@@ -658,30 +658,45 @@ pub async fn registrations(
     .await
 }
 
-/// The viewer's registrations, latest workshops first, each with its workshop.
+/// The viewer's registrations, latest workshops first, each with its workshop (whose card
+/// carries the viewer's registration).
 pub async fn my_registrations(
     db: &Db,
     viewer: &Viewer,
 ) -> AppResult<Vec<(Registration, WorkshopCard)>> {
     let user_id = viewer.user_id.clone();
     db.run(move |conn| {
-        let rows = store::all_registrations_of(conn, &user_id, MY_REGISTRATIONS_MAX as i64)?;
-        let ids: Vec<WorkshopId> = rows.iter().map(|row| row.workshop_id.clone()).collect();
+        let ids: Vec<WorkshopId> =
+            store::all_registrations_of(conn, &user_id, MY_REGISTRATIONS_MAX as i64)?
+                .into_iter()
+                .map(|row| row.workshop_id)
+                .collect();
         let workshops = store::workshops_by_id(conn, &ids)?;
         let mut cards: HashMap<WorkshopId, WorkshopCard> =
             cards(conn, &user_id, workshops, &HashMap::new())?
                 .into_iter()
                 .map(|card| (card.row.id.clone(), card))
                 .collect();
-        Ok(with_positions(conn, rows)?
-            .into_iter()
-            .filter_map(|registration| {
-                let card = cards.remove(&registration.row.workshop_id)?;
-                Some((registration, card))
+        Ok(ids
+            .iter()
+            .filter_map(|id| {
+                let card = cards.remove(id)?;
+                Some((card.viewer.clone()?, card))
             })
             .collect())
     })
     .await
+}
+
+/// The workshop's card for the viewer with the viewer's own registration on it.
+fn own_registration(
+    conn: &mut DbConnection,
+    viewer: &UserId,
+    workshop: WorkshopRow,
+) -> AppResult<(Registration, WorkshopCard)> {
+    let card = card(conn, viewer, workshop)?;
+    let registration = card.viewer.clone().ok_or(AppError::NotFound)?;
+    Ok((registration, card))
 }
 
 // ------------------------------------------------------------------ registration
@@ -714,19 +729,11 @@ pub async fn register(
         } else {
             RegistrationStatus::Waitlisted
         };
-        let row = match existing {
-            Some(previous) => {
-                store::requeue(conn, &previous.id, status, queue_number, now)?;
-                RegistrationRow {
-                    status,
-                    queue_number,
-                    attended: None,
-                    updated_at: now,
-                    ..previous
-                }
-            }
-            None => {
-                let row = RegistrationRow {
+        match existing {
+            Some(previous) => store::requeue(conn, &previous.id, status, queue_number, now)?,
+            None => store::insert_registration(
+                conn,
+                &RegistrationRow {
                     id: crate::ids::RegistrationId::generate(),
                     workshop_id: id.clone(),
                     user_id: user_id.clone(),
@@ -736,16 +743,13 @@ pub async fn register(
                     certificate_code: None,
                     created_at: now,
                     updated_at: now,
-                };
-                store::insert_registration(conn, &row)?;
-                row
-            }
-        };
+                },
+            )?,
+        }
         if status == RegistrationStatus::Confirmed {
             schedule_reminders(conn, &workshop, &user_id, now)?;
         }
-        let registration = registration_of(conn, row)?;
-        Ok((registration, card(conn, &user_id, workshop)?))
+        own_registration(conn, &user_id, workshop)
     })
     .await
 }
@@ -773,15 +777,7 @@ pub async fn cancel_registration(
         if workshop.status == WorkshopStatus::Scheduled {
             fill_free_seats(conn, &workshop, now)?;
         }
-        let cancelled = RegistrationRow {
-            status: RegistrationStatus::Cancelled,
-            updated_at: now,
-            ..registration
-        };
-        Ok((
-            registration_of(conn, cancelled)?,
-            card(conn, &user_id, workshop)?,
-        ))
+        own_registration(conn, &user_id, workshop)
     })
     .await
 }
@@ -947,84 +943,7 @@ pub async fn attended(
     .await
 }
 
-/// What a certificate states.
-#[derive(Debug, Clone)]
-pub struct Certificate {
-    pub attendee: UserId,
-    pub workshop: WorkshopRow,
-    pub code: String,
-}
-
-/// The viewer's certificate for a workshop they attended; NOT_FOUND otherwise.
-pub async fn certificate_for(db: &Db, viewer: &Viewer, id: WorkshopId) -> AppResult<Certificate> {
-    let user_id = viewer.user_id.clone();
-    db.run(move |conn| {
-        let workshop = store::workshop(conn, &id)?.ok_or(AppError::NotFound)?;
-        let code = store::registration(conn, &id, &user_id)?
-            .filter(|row| row.attended == Some(true))
-            .and_then(|row| row.certificate_code)
-            .ok_or(AppError::NotFound)?;
-        Ok(Certificate {
-            attendee: user_id,
-            workshop,
-            code,
-        })
-    })
-    .await
-}
-
-/// The certificate a code names, for anyone who holds the code.
-pub async fn certificate_by_code(db: &Db, code: String) -> AppResult<Certificate> {
-    let code = code.trim().to_ascii_uppercase();
-    db.run(move |conn| {
-        let (registration, workshop) =
-            store::by_certificate(conn, &code)?.ok_or(AppError::NotFound)?;
-        Ok(Certificate {
-            attendee: registration.user_id,
-            workshop,
-            code,
-        })
-    })
-    .await
-}
-
 // ------------------------------------------------------------------ calendars
-
-/// A workshop for one calendar file: the link only for those who may see it.
-pub async fn calendar_event(
-    db: &Db,
-    viewer: Option<&Viewer>,
-    id: WorkshopId,
-) -> AppResult<WorkshopRow> {
-    let user_id = viewer.map(|viewer| viewer.user_id.clone());
-    db.run(move |conn| {
-        let mut row = match &user_id {
-            Some(user_id) => {
-                let mut row = visible_workshop(conn, &id, user_id)?;
-                let insider = row.organiser_id.as_ref() == Some(user_id)
-                    || store::registration(conn, &id, user_id)?
-                        .is_some_and(|row| row.status == RegistrationStatus::Confirmed);
-                if !insider {
-                    row.online_url = None;
-                }
-                row
-            }
-            // Signed out: open workshops only, without their link.
-            None => {
-                let row = store::workshop(conn, &id)?
-                    .filter(|row| row.group_id.is_none())
-                    .ok_or(AppError::NotFound)?;
-                WorkshopRow {
-                    online_url: None,
-                    ..row
-                }
-            }
-        };
-        row.materials = None;
-        Ok(row)
-    })
-    .await
-}
 
 /// The feed token of `generation`: derived from the secret, so that the URL can be shown again
 /// while only its HMAC is stored.
@@ -1032,22 +951,27 @@ fn feed_token(secret: &Secret, user: &UserId, generation: i32) -> String {
     secret.mac_hex(format!("calendar-feed:{user}:{generation}").as_bytes())
 }
 
-/// The person's feed token, created on first use.
+/// The person's feed token. Reading it takes no write lock; the first use stores the first
+/// generation (once, whoever asks at the same time).
 pub async fn feed_token_of(db: &Db, secret: &Secret, user_id: &UserId) -> AppResult<String> {
-    let (secret, user_id) = (secret.clone(), user_id.clone());
-    db.write(move |conn| {
-        let generation = match store::feed_generation(conn, &user_id)? {
-            Some(generation) => generation,
-            None => {
-                let token = feed_token(&secret, &user_id, 1);
+    let owner = user_id.clone();
+    let known = db
+        .run(move |conn| Ok(store::feed_generation(conn, &owner)?))
+        .await?;
+    let generation = match known {
+        Some(generation) => generation,
+        None => {
+            let (secret, owner) = (secret.clone(), user_id.clone());
+            db.write(move |conn| {
+                let token = feed_token(&secret, &owner, 1);
                 let now = Utc::now().naive_utc();
-                store::save_feed(conn, &user_id, 1, &secret.mac_hex(token.as_bytes()), now)?;
-                1
-            }
-        };
-        Ok(feed_token(&secret, &user_id, generation))
-    })
-    .await
+                store::create_feed(conn, &owner, &secret.mac_hex(token.as_bytes()), now)?;
+                Ok(store::feed_generation(conn, &owner)?.unwrap_or(1))
+            })
+            .await?
+        }
+    };
+    Ok(feed_token(secret, user_id, generation))
 }
 
 /// Revokes the viewer's feed URL and returns the next one's token.
@@ -1066,24 +990,6 @@ pub async fn rotate_feed(db: &Db, secret: &Secret, viewer: &Viewer) -> AppResult
             now,
         )?;
         Ok(token)
-    })
-    .await
-}
-
-/// The confirmed workshops of the feed's owner (from 30 days back), with their links; NOT_FOUND
-/// for a revoked or unknown token.
-pub async fn feed(db: &Db, secret: &Secret, token: &str) -> AppResult<Vec<WorkshopRow>> {
-    let token_hash = secret.mac_hex(token.as_bytes());
-    db.run(move |conn| {
-        let owner = store::feed_owner(conn, &token_hash)?.ok_or(AppError::NotFound)?;
-        let since = (Utc::now() - TimeDelta::days(30)).naive_utc();
-        Ok(store::confirmed_since(conn, &owner, since)?
-            .into_iter()
-            .map(|row| WorkshopRow {
-                materials: None,
-                ..row
-            })
-            .collect())
     })
     .await
 }

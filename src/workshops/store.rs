@@ -392,35 +392,6 @@ pub fn attended_by(
         .load(conn)
 }
 
-pub fn by_certificate(
-    conn: &mut DbConnection,
-    code: &str,
-) -> QueryResult<Option<(RegistrationRow, WorkshopRow)>> {
-    workshop_registrations::table
-        .inner_join(workshops::table)
-        .filter(workshop_registrations::certificate_code.eq(code))
-        .filter(workshop_registrations::attended.eq(true))
-        .select((RegistrationRow::as_select(), WorkshopRow::as_select()))
-        .first(conn)
-        .optional()
-}
-
-/// The person's confirmed registrations to workshops ending after `since`, with the workshops.
-pub fn confirmed_since(
-    conn: &mut DbConnection,
-    user_id: &UserId,
-    since: NaiveDateTime,
-) -> QueryResult<Vec<WorkshopRow>> {
-    workshop_registrations::table
-        .inner_join(workshops::table)
-        .filter(workshop_registrations::user_id.eq(user_id))
-        .filter(workshop_registrations::status.eq(RegistrationStatus::Confirmed))
-        .filter(workshops::ends_at.gt(since))
-        .order(workshops::starts_at)
-        .select(WorkshopRow::as_select())
-        .load(conn)
-}
-
 pub fn delete_registrations_of(conn: &mut DbConnection, user_id: &UserId) -> QueryResult<usize> {
     diesel::delete(
         workshop_registrations::table.filter(workshop_registrations::user_id.eq(user_id)),
@@ -505,6 +476,26 @@ pub fn feed_generation(conn: &mut DbConnection, user_id: &UserId) -> QueryResult
         .optional()
 }
 
+/// Stores the person's first feed, unless someone stored it first.
+pub fn create_feed(
+    conn: &mut DbConnection,
+    user_id: &UserId,
+    token_hash: &str,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    let values = (
+        calendar_feeds::user_id.eq(user_id),
+        calendar_feeds::generation.eq(1),
+        calendar_feeds::token_hash.eq(token_hash),
+        calendar_feeds::created_at.eq(now),
+    );
+    on_backend!(conn, |backend| diesel::insert_into(calendar_feeds::table)
+        .values(values)
+        .on_conflict_do_nothing()
+        .execute(backend))
+    .map(drop)
+}
+
 /// Stores the feed of `generation`, replacing the person's previous one.
 pub fn save_feed(
     conn: &mut DbConnection,
@@ -526,14 +517,6 @@ pub fn save_feed(
         .set(values)
         .execute(backend))
     .map(drop)
-}
-
-pub fn feed_owner(conn: &mut DbConnection, token_hash: &str) -> QueryResult<Option<UserId>> {
-    calendar_feeds::table
-        .filter(calendar_feeds::token_hash.eq(token_hash))
-        .select(calendar_feeds::user_id)
-        .first(conn)
-        .optional()
 }
 
 pub fn feed_created(
