@@ -25,9 +25,19 @@ pub fn start_session(
     now: DateTime<Utc>,
 ) -> AppResult<IssuedTokens> {
     let session_id = SessionId::generate();
-    let expires_at = (now + REFRESH_TOKEN_LIFETIME).naive_utc();
-    store::insert_session(conn, &session_id, user_id, now.naive_utc(), expires_at)?;
+    store::insert_session(
+        conn,
+        &session_id,
+        user_id,
+        now.naive_utc(),
+        refresh_expiry(now),
+    )?;
     issue_tokens(conn, secret, &session_id, user_id, now)
+}
+
+/// When a refresh token issued at `now` expires, and with it, unless refreshed, its session.
+fn refresh_expiry(now: DateTime<Utc>) -> NaiveDateTime {
+    (now + REFRESH_TOKEN_LIFETIME).naive_utc()
 }
 
 fn issue_tokens(
@@ -40,7 +50,6 @@ fn issue_tokens(
     let access_token = new_token();
     let refresh_token = new_token();
     let access_token_expires_at = now + ACCESS_TOKEN_LIFETIME;
-    let refresh_token_expires_at = (now + REFRESH_TOKEN_LIFETIME).naive_utc();
     let (access_hash, refresh_hash) = (
         secret.mac_hex(access_token.as_bytes()),
         secret.mac_hex(refresh_token.as_bytes()),
@@ -60,10 +69,9 @@ fn issue_tokens(
             token_hash: &refresh_hash,
             session_id,
             kind: TokenKind::Refresh,
-            expires_at: refresh_token_expires_at,
+            expires_at: refresh_expiry(now),
         },
     )?;
-    store::extend_session(conn, session_id, refresh_token_expires_at)?;
     Ok(IssuedTokens {
         user_id: user_id.clone(),
         access_token: access_token.into(),
@@ -124,6 +132,7 @@ pub async fn refresh(db: &Db, secret: &Secret, refresh_token: &str) -> AppResult
                 end_session(conn, &state.session_id, now)?;
                 return Ok(Exchange::Replayed);
             }
+            store::extend_session(conn, &state.session_id, refresh_expiry(now))?;
             issue_tokens(conn, &secret, &state.session_id, &state.user_id, now).map(Exchange::Rotated)
         })
         .await?;
