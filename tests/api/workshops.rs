@@ -20,6 +20,7 @@ on_both_backends!(
     reminders_follow_registrations_and_cancellations,
     near_me_lists_the_nearest_first_within_the_radius,
     attendance_ratings_and_comments_follow_their_rules,
+    the_calendar_feed_url_stays_until_rotated,
 );
 
 const SCHEDULE: &str = "mutation($input: ScheduleWorkshopInput!) { scheduleWorkshop(input: $input) {
@@ -262,7 +263,6 @@ async fn the_waitlist_is_first_come_first_served_and_a_freed_seat_goes_to_its_he
     // A larger capacity confirms from the head of the line at once; a smaller one than the
     // confirmed count is refused.
     let mut bigger = workshop_input("Souffle", 3);
-    bigger["startsAt"] = json!(null);
     let update = "mutation($id: ID!, $input: ScheduleWorkshopInput!) {
         updateWorkshop(id: $id, input: $input) { capacity confirmedCount waitlistCount } }";
     let current = app
@@ -618,4 +618,49 @@ async fn attendance_ratings_and_comments_follow_their_rules(app: TestApp) {
     // Past the seven days after the end, attendance is closed.
     age(&app, &id, 7).await;
     assert_eq!(error_code(&record(2, true).await), "CONFLICT");
+}
+
+async fn the_calendar_feed_url_stays_until_rotated(app: TestApp) {
+    let ana = app.register("ana@example.org").await;
+    let token = Some(ana.access_token.as_str());
+    let read = "{ me { calendarFeedUrl } }";
+    let first = app.gql(token, read, json!({})).await;
+    let first = first["data"]["me"]["calendarFeedUrl"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{first}"))
+        .to_owned();
+    assert!(
+        first.starts_with("http://relais.test/calendar/") && first.ends_with(".ics"),
+        "{first}"
+    );
+    let again = app.gql(token, read, json!({})).await;
+    assert_eq!(again["data"]["me"]["calendarFeedUrl"], first.as_str());
+    let rotated = app
+        .gql(token, "mutation { rotateCalendarFeed }", json!({}))
+        .await;
+    let rotated = rotated["data"]["rotateCalendarFeed"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{rotated}"))
+        .to_owned();
+    assert_ne!(rotated, first);
+    let after = app.gql(token, read, json!({})).await;
+    assert_eq!(after["data"]["me"]["calendarFeedUrl"], rotated.as_str());
+    // Only a hash of the token is stored.
+    let token_part = rotated
+        .trim_start_matches("http://relais.test/calendar/")
+        .trim_end_matches(".ics")
+        .to_owned();
+    let stored: Vec<String> = app
+        .state
+        .db
+        .run(|conn| {
+            use relais::db::schema::calendar_feeds;
+            Ok(calendar_feeds::table
+                .select(calendar_feeds::token_hash)
+                .load(conn)?)
+        })
+        .await
+        .unwrap();
+    assert_eq!(stored.len(), 1);
+    assert_ne!(stored[0], token_part);
 }
