@@ -79,6 +79,7 @@ pub fn serve(state: SharedState, listener: TcpListener) -> std::io::Result<Serve
                 web::get().to(crate::websocket::subscriptions),
             )
             .route("/me/export", web::get().to(export_my_data))
+            .configure(crate::workshops::http::routes)
             .route("/health", web::get().to(health))
             .route("/metrics", web::get().to(metrics))
     })
@@ -222,27 +223,45 @@ async fn graphql_request(
 
 /// `GET /me/export`: the viewer's data as a JSON file (the same document as `exportMyData`).
 async fn export_my_data(request: HttpRequest, state: web::Data<SharedState>) -> HttpResponse {
-    let (auth, locale) = match caller(&state, &request).await {
+    answer(&state, &request, |state, auth, _| async move {
+        let document = privacy::export(&state.db, &state.exports, auth.viewer()?).await?;
+        Ok(HttpResponse::Ok()
+            .insert_header((
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"relais-export.json\"",
+            ))
+            .json(document))
+    })
+    .await
+}
+
+/// Serves a request outside GraphQL: finds who calls and their language, runs `handle`, and
+/// turns its error into a GraphQL-shaped answer with the matching HTTP status.
+pub(crate) async fn answer<F, Fut>(
+    state: &SharedState,
+    request: &HttpRequest,
+    handle: F,
+) -> HttpResponse
+where
+    F: FnOnce(SharedState, Auth, Locale) -> Fut,
+    Fut: std::future::Future<Output = AppResult<HttpResponse>>,
+{
+    let (auth, locale) = match caller(state, request).await {
         Ok(caller) => caller,
         Err(unavailable) => return unavailable,
     };
-    i18n::scope(locale, async {
-        let exported = match auth.viewer() {
-            Ok(viewer) => privacy::export(&state.db, &state.exports, viewer).await,
-            Err(error) => Err(error),
-        };
-        match exported {
-            Ok(document) => HttpResponse::Ok()
-                .insert_header((
-                    header::CONTENT_DISPOSITION,
-                    "attachment; filename=\"relais-export.json\"",
-                ))
-                .json(document),
+    i18n::scope(locale, async move {
+        match handle(state.clone(), auth, locale).await {
+            Ok(response) => response,
             Err(error) => {
                 let status = match &error {
                     AppError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
+                    AppError::Forbidden | AppError::Denied(_) => StatusCode::FORBIDDEN,
+                    AppError::NotFound => StatusCode::NOT_FOUND,
+                    AppError::BadInput { .. } => StatusCode::BAD_REQUEST,
+                    AppError::Conflict(_) => StatusCode::CONFLICT,
                     AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
-                    _ => StatusCode::INTERNAL_SERVER_ERROR,
+                    AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
                 };
                 request_error(status, error)
             }

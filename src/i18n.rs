@@ -472,6 +472,90 @@ impl NotificationText {
     }
 }
 
+/// The texts of documents Relais serves besides the API: calendars and certificates.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DocumentText {
+    CalendarName,
+    OnlineLink {
+        url: String,
+    },
+    Materials {
+        text: String,
+    },
+    CertificateTitle,
+    CertificateStatement {
+        name: String,
+        title: String,
+        date: chrono::NaiveDate,
+        hours: f64,
+    },
+    CertificateOrganiser {
+        name: String,
+    },
+    CertificateCode {
+        code: String,
+    },
+    CertificateCheck {
+        url: String,
+    },
+}
+
+impl DocumentText {
+    pub fn render(&self, locale: Locale) -> String {
+        use Locale::{En, Fr};
+        match (self, locale) {
+            (Self::CalendarName, Fr) => "Relais : mes ateliers".into(),
+            (Self::CalendarName, En) => "Relais: my workshops".into(),
+            (Self::OnlineLink { url }, Fr) => format!("Lien de connexion : {url}"),
+            (Self::OnlineLink { url }, En) => format!("Online link: {url}"),
+            (Self::Materials { text }, Fr) => format!("À préparer : {text}"),
+            (Self::Materials { text }, En) => format!("To prepare: {text}"),
+            (Self::CertificateTitle, Fr) => "Attestation de participation".into(),
+            (Self::CertificateTitle, En) => "Certificate of attendance".into(),
+            (
+                Self::CertificateStatement {
+                    name,
+                    title,
+                    date,
+                    hours,
+                },
+                Fr,
+            ) => format!(
+                "{name} a participé à l'atelier « {title} » le {}, d'une durée de {} heure(s).",
+                date.format("%d/%m/%Y"),
+                format!("{hours:.1}")
+                    .trim_end_matches(".0")
+                    .replace('.', ",")
+            ),
+            (
+                Self::CertificateStatement {
+                    name,
+                    title,
+                    date,
+                    hours,
+                },
+                En,
+            ) => format!(
+                "{name} attended the workshop “{title}” on {}, lasting {} hour(s).",
+                date.format("%Y-%m-%d"),
+                format!("{hours:.1}").trim_end_matches(".0")
+            ),
+            (Self::CertificateOrganiser { name }, Fr) => format!("Organisé par {name}."),
+            (Self::CertificateOrganiser { name }, En) => format!("Organised by {name}."),
+            (Self::CertificateCode { code }, Fr) => format!("Code de vérification : {code}"),
+            (Self::CertificateCode { code }, En) => format!("Verification code: {code}"),
+            (Self::CertificateCheck { url }, Fr) => {
+                format!(
+                    "Toute personne qui détient ce code peut vérifier cette attestation : {url}"
+                )
+            }
+            (Self::CertificateCheck { url }, En) => {
+                format!("Anyone holding this code can check this certificate: {url}")
+            }
+        }
+    }
+}
+
 /// What a push of a sensitive category shows on a lock screen instead of its text.
 pub fn neutral_push(locale: Locale) -> (String, String) {
     match locale {

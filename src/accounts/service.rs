@@ -1,5 +1,7 @@
 //! Account rules: who may register, sign in, change and erase what.
 
+use std::collections::HashMap;
+
 use chrono::Utc;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
@@ -170,6 +172,18 @@ fn load_account(conn: &mut DbConnection, user_id: &UserId) -> AppResult<Account>
         .ok_or(AppError::NotFound)?;
     let roles = store::roles(conn, user_id)?;
     Ok(Account { profile, roles })
+}
+
+/// The display names of these people, inside another domain's transaction (unknown ids are
+/// left out).
+pub fn display_names(
+    conn: &mut DbConnection,
+    ids: &[UserId],
+) -> AppResult<HashMap<UserId, String>> {
+    Ok(store::users_by_ids(conn, ids)?
+        .into_iter()
+        .map(|user| (user.id, user.display_name))
+        .collect())
 }
 
 /// Public profiles of these people (unknown ids are left out).

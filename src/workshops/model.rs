@@ -1,6 +1,6 @@
 //! Workshops, registrations and ratings as stored, and the forms that change them.
 
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
 use crate::db::schema::{workshop_ratings, workshop_registrations, workshops};
@@ -116,6 +116,15 @@ impl WorkshopRow {
 
     pub fn has_started(&self, now: NaiveDateTime) -> bool {
         self.starts_at <= now
+    }
+
+    /// The day it starts, where it takes place.
+    pub fn local_start_date(&self) -> NaiveDate {
+        let starts_at = self.starts_at.and_utc();
+        match self.timezone.parse::<chrono_tz::Tz>() {
+            Ok(zone) => starts_at.with_timezone(&zone).date_naive(),
+            Err(_) => starts_at.date_naive(),
+        }
     }
 }
 

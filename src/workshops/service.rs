@@ -9,7 +9,7 @@ use serde_json::json;
 use super::model::*;
 use super::store;
 use crate::accounts::model::Role;
-use crate::accounts::service::has_any_role;
+use crate::accounts::service::{self as accounts, has_any_role};
 use crate::auth::Viewer;
 use crate::auth::secret::Secret;
 use crate::db::atomic::{Lockable, lock};
@@ -943,7 +943,132 @@ pub async fn attended(
     .await
 }
 
+// ------------------------------------------------------------------ certificates
+
+/// What an attendance certificate states.
+#[derive(Debug, Clone)]
+pub struct Certificate {
+    pub workshop: WorkshopRow,
+    pub attendee: String,
+    /// `None` once the organiser erased their account.
+    pub organiser: Option<String>,
+    pub code: String,
+}
+
+/// The longest certificate code worth looking up (codes are 20 characters).
+const CERTIFICATE_CODE_MAX: usize = 64;
+
+fn certificate_of(
+    conn: &mut DbConnection,
+    registration: RegistrationRow,
+    workshop: WorkshopRow,
+) -> AppResult<Certificate> {
+    let code = registration.certificate_code.ok_or(AppError::NotFound)?;
+    let people: Vec<UserId> = std::iter::once(registration.user_id.clone())
+        .chain(workshop.organiser_id.clone())
+        .collect();
+    let mut names = accounts::display_names(conn, &people)?;
+    Ok(Certificate {
+        attendee: names
+            .remove(&registration.user_id)
+            .ok_or(AppError::NotFound)?,
+        organiser: workshop
+            .organiser_id
+            .as_ref()
+            .and_then(|organiser| names.remove(organiser)),
+        workshop,
+        code,
+    })
+}
+
+/// The viewer's certificate for a workshop they attended; NOT_FOUND otherwise.
+pub async fn certificate(db: &Db, viewer: &Viewer, id: WorkshopId) -> AppResult<Certificate> {
+    let user_id = viewer.user_id.clone();
+    db.run(move |conn| {
+        let registration = store::registration(conn, &id, &user_id)?
+            .filter(|row| row.attended == Some(true))
+            .ok_or(AppError::NotFound)?;
+        let workshop = store::workshop(conn, &id)?.ok_or(AppError::NotFound)?;
+        certificate_of(conn, registration, workshop)
+    })
+    .await
+}
+
+/// The certificate carrying `code`, for whoever holds the code; NOT_FOUND for any other.
+pub async fn verify_certificate(db: &Db, code: String) -> AppResult<Certificate> {
+    if code.len() > CERTIFICATE_CODE_MAX {
+        return Err(AppError::NotFound);
+    }
+    db.run(move |conn| {
+        let (registration, workshop) =
+            store::certificate(conn, &code)?.ok_or(AppError::NotFound)?;
+        certificate_of(conn, registration, workshop)
+    })
+    .await
+}
+
 // ------------------------------------------------------------------ calendars
+
+/// A workshop as a calendar shows it: the link and materials only for insiders.
+#[derive(Debug, Clone)]
+pub struct CalendarEntry {
+    pub workshop: WorkshopRow,
+    pub with_link: bool,
+}
+
+/// Most events a personal feed lists, and how many days back it starts.
+const FEED_EVENTS_MAX: i64 = 500;
+const FEED_DAYS_BACK: i64 = 30;
+
+/// One workshop for a calendar: signed out, only workshops open to all and without the link;
+/// signed in, as the workshop page shows it.
+pub async fn calendar_entry(
+    db: &Db,
+    viewer: Option<&Viewer>,
+    id: WorkshopId,
+) -> AppResult<CalendarEntry> {
+    let user_id = viewer.map(|viewer| viewer.user_id.clone());
+    db.run(move |conn| match user_id {
+        None => {
+            let workshop = store::workshop(conn, &id)?
+                .filter(|row| row.group_id.is_none())
+                .ok_or(AppError::NotFound)?;
+            Ok(CalendarEntry {
+                workshop,
+                with_link: false,
+            })
+        }
+        Some(user_id) => {
+            let row = visible_workshop(conn, &id, &user_id)?;
+            let card = card(conn, &user_id, row)?;
+            Ok(CalendarEntry {
+                with_link: card.viewer_is_insider,
+                workshop: card.row,
+            })
+        }
+    })
+    .await
+}
+
+/// The confirmed workshops of the person whose feed `token` opens, from 30 days back (cancelled
+/// ones stay, marked so, for calendars to update); NOT_FOUND for an unknown or rotated token.
+pub async fn feed(db: &Db, secret: &Secret, token: &str) -> AppResult<Vec<CalendarEntry>> {
+    let token_hash = secret.mac_hex(token.as_bytes());
+    db.run(move |conn| {
+        let owner = store::feed_owner(conn, &token_hash)?.ok_or(AppError::NotFound)?;
+        let since = Utc::now().naive_utc() - TimeDelta::days(FEED_DAYS_BACK);
+        Ok(
+            store::confirmed_workshops_of(conn, &owner, since, FEED_EVENTS_MAX)?
+                .into_iter()
+                .map(|workshop| CalendarEntry {
+                    workshop,
+                    with_link: true,
+                })
+                .collect(),
+        )
+    })
+    .await
+}
 
 /// The feed token of `generation`: derived from the secret, so that the URL can be shown again
 /// while only its HMAC is stored.

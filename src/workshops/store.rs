@@ -392,6 +392,38 @@ pub fn attended_by(
         .load(conn)
 }
 
+/// The person's confirmed workshops ending after `since`, in start order, at most `limit`.
+pub fn confirmed_workshops_of(
+    conn: &mut DbConnection,
+    user_id: &UserId,
+    since: NaiveDateTime,
+    limit: i64,
+) -> QueryResult<Vec<WorkshopRow>> {
+    workshop_registrations::table
+        .inner_join(workshops::table)
+        .filter(workshop_registrations::user_id.eq(user_id))
+        .filter(workshop_registrations::status.eq(RegistrationStatus::Confirmed))
+        .filter(workshops::ends_at.ge(since))
+        .order((workshops::starts_at, workshops::id))
+        .limit(limit)
+        .select(WorkshopRow::as_select())
+        .load(conn)
+}
+
+/// The attended registration carrying this certificate code, with its workshop.
+pub fn certificate(
+    conn: &mut DbConnection,
+    code: &str,
+) -> QueryResult<Option<(RegistrationRow, WorkshopRow)>> {
+    workshop_registrations::table
+        .inner_join(workshops::table)
+        .filter(workshop_registrations::certificate_code.eq(code))
+        .filter(workshop_registrations::attended.eq(true))
+        .select((RegistrationRow::as_select(), WorkshopRow::as_select()))
+        .first(conn)
+        .optional()
+}
+
 pub fn delete_registrations_of(conn: &mut DbConnection, user_id: &UserId) -> QueryResult<usize> {
     diesel::delete(
         workshop_registrations::table.filter(workshop_registrations::user_id.eq(user_id)),
@@ -517,6 +549,15 @@ pub fn save_feed(
         .set(values)
         .execute(backend))
     .map(drop)
+}
+
+/// Whose feed this token hash opens, if any (a rotated one opens nothing).
+pub fn feed_owner(conn: &mut DbConnection, token_hash: &str) -> QueryResult<Option<UserId>> {
+    calendar_feeds::table
+        .filter(calendar_feeds::token_hash.eq(token_hash))
+        .select(calendar_feeds::user_id)
+        .first(conn)
+        .optional()
 }
 
 pub fn feed_created(

@@ -2,6 +2,7 @@
 
 use std::collections::BTreeSet;
 
+use chrono::Duration;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
 use relais::accounts::model::Role;
@@ -12,6 +13,7 @@ use serde_json::json;
 
 use crate::groups::{create_group, group_input, join, post_id};
 use crate::helpers::{Session, TestApp, error_code};
+use crate::workshops::{age, register, scheduled_id, workshop_input};
 
 on_both_backends!(
     every_column_that_refers_to_a_person_is_registered,
@@ -88,6 +90,10 @@ struct People {
     hers: String,
     /// Bob's group, where Ana asked a question Bob answered.
     bobs: String,
+    /// The upcoming workshop Ana organises, Bob registered.
+    her_workshop: String,
+    /// The moderator's one-seat workshop: Ana holds the seat, Bob waits.
+    their_workshop: String,
 }
 
 /// Ana leaves a trace in every domain through the API: a device, preferences, a role, a group
@@ -146,6 +152,38 @@ async fn fill_personal_data(app: &TestApp) -> People {
         json!({ "id": moderator.user_id }),
     )
     .await;
+    // Workshops: one she organises, a seat she holds with Bob waiting behind her, a past one
+    // she attended and rated, and her calendar feed.
+    grant_role(&app.state.db, "mod@example.org", Role::Organiser)
+        .await
+        .unwrap();
+    let her_workshop = scheduled_id(app, &ana, workshop_input("Atelier d'Ana", 5)).await;
+    register(app, &bob, &her_workshop).await;
+    let their_workshop =
+        scheduled_id(app, &moderator, workshop_input("Souffle du modérateur", 1)).await;
+    register(app, &ana, &their_workshop).await;
+    register(app, &bob, &their_workshop).await;
+    let past = scheduled_id(app, &moderator, workshop_input("Balint passé", 5)).await;
+    register(app, &ana, &past).await;
+    age(app, &past, Duration::days(3)).await;
+    let attended = app
+        .gql(
+            Some(&moderator.access_token),
+            "mutation($w: ID!, $u: ID!) { recordAttendance(workshopId: $w, userId: $u, attended: true) { attended } }",
+            json!({ "w": past, "u": ana.user_id }),
+        )
+        .await;
+    assert_eq!(
+        attended["data"]["recordAttendance"]["attended"], true,
+        "{attended}"
+    );
+    let rated = as_ana(
+        "mutation($w: ID!) { rateWorkshop(workshopId: $w, rating: 4, comment: \"Commentaire d'Ana\") }",
+        json!({ "w": past }),
+    )
+    .await;
+    assert_eq!(rated["data"]["rateWorkshop"], true, "{rated}");
+    as_ana("{ me { calendarFeedUrl } }", json!({})).await;
     app.gql(
         Some(&bob.access_token),
         "mutation($id: ID!) { blockUser(userId: $id) }",
@@ -165,6 +203,8 @@ async fn fill_personal_data(app: &TestApp) -> People {
         moderator,
         hers,
         bobs,
+        her_workshop,
+        their_workshop,
     }
 }
 
@@ -175,6 +215,8 @@ async fn erasure_leaves_no_row_that_refers_to_the_person(app: TestApp) {
         moderator,
         hers,
         bobs,
+        her_workshop,
+        their_workshop,
     } = fill_personal_data(&app).await;
     let as_ana = |query: &'static str, variables: serde_json::Value| {
         let token = ana.access_token.clone();
@@ -226,6 +268,10 @@ async fn erasure_leaves_no_row_that_refers_to_the_person(app: TestApp) {
         "sessions.user_id",
         "notifications.user_id",
         "user_roles.user_id",
+        "workshops.organiser_id",
+        "workshop_registrations.user_id",
+        "workshop_ratings.user_id",
+        "calendar_feeds.user_id",
     ] {
         assert!(
             before.iter().any(|found| found.starts_with(expected)),
@@ -262,6 +308,7 @@ async fn erasure_leaves_no_row_that_refers_to_the_person(app: TestApp) {
         "Anonyme et gardé",
         "Question d'Ana",
         "Motif écrit par Ana",
+        "Commentaire d'Ana",
     ] {
         assert_eq!(
             text_found(&app, needle).await,
@@ -366,6 +413,40 @@ async fn erasure_leaves_no_row_that_refers_to_the_person(app: TestApp) {
         json!([]),
         "{in_hers}"
     );
+    // Her upcoming workshop is cancelled with Bob told; the seat she held is Bob's now.
+    let workshops = app
+        .gql(
+            Some(&bob.access_token),
+            "query($hers: ID!, $theirs: ID!) {
+                hers: workshop(id: $hers) { status organiser { displayName } }
+                theirs: workshop(id: $theirs) { confirmedCount viewerRegistration { status } } }",
+            json!({ "hers": her_workshop, "theirs": their_workshop }),
+        )
+        .await;
+    assert_eq!(
+        workshops["data"],
+        json!({
+            "hers": { "status": "CANCELLED", "organiser": { "displayName": "Compte supprimé" } },
+            "theirs": { "confirmedCount": 1, "viewerRegistration": { "status": "CONFIRMED" } },
+        }),
+        "{workshops}"
+    );
+    let inbox = app
+        .gql(
+            Some(&bob.access_token),
+            "{ notifications(first: 10) { edges { node { kind } } } }",
+            json!({}),
+        )
+        .await;
+    let kinds: Vec<&str> = inbox["data"]["notifications"]["edges"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{inbox}"))
+        .iter()
+        .filter_map(|edge| edge["node"]["kind"].as_str())
+        .collect();
+    for kind in ["WORKSHOP_CANCELLED", "WORKSHOP_SEAT"] {
+        assert!(kinds.contains(&kind), "{kind} missing: {kinds:?}");
+    }
 }
 
 async fn the_export_holds_the_persons_data_and_names_nobody_else(app: TestApp) {
@@ -413,6 +494,32 @@ async fn the_export_holds_the_persons_data_and_names_nobody_else(app: TestApp) {
         document["groups"]["moderationActionsAboutYou"],
         json!([]),
         "the sanction of an anonymous post names nobody, her included"
+    );
+    let workshops = &document["workshops"];
+    let registered: Vec<(&str, &str)> = workshops["registrations"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{workshops}"))
+        .iter()
+        .map(|row| {
+            (
+                row["workshop"]["title"].as_str().unwrap(),
+                row["status"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        registered,
+        [
+            ("Souffle du modérateur", "CONFIRMED"),
+            ("Balint passé", "CONFIRMED")
+        ],
+        "latest workshop first"
+    );
+    assert_eq!(workshops["ratings"][0]["comment"], "Commentaire d'Ana");
+    assert_eq!(workshops["organised"][0]["title"], "Atelier d'Ana");
+    assert!(
+        workshops["calendarFeedCreatedAt"].is_string(),
+        "{workshops}"
     );
     let text = document.to_string();
     for other in [

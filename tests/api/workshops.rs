@@ -21,6 +21,10 @@ on_both_backends!(
     near_me_lists_the_nearest_first_within_the_radius,
     attendance_ratings_and_comments_follow_their_rules,
     the_calendar_feed_url_stays_until_rotated,
+    a_time_change_moves_reminders_and_a_late_seat_brings_one_notice,
+    a_workshop_calendar_file_parses_back_and_shows_the_link_to_insiders_only,
+    the_personal_feed_lists_confirmed_workshops_until_rotated,
+    certificates_are_for_attendees_and_verified_by_code,
 );
 
 const SCHEDULE: &str = "mutation($input: ScheduleWorkshopInput!) { scheduleWorkshop(input: $input) {
@@ -32,7 +36,7 @@ const CANCEL_REGISTRATION: &str =
 const WORKSHOP: &str = "query($id: ID!) { workshop(id: $id) { id confirmedCount waitlistCount
     onlineUrl materials viewerRegistration { status waitlistPosition } } }";
 
-fn workshop_input(title: &str, capacity: i32) -> Value {
+pub fn workshop_input(title: &str, capacity: i32) -> Value {
     let starts = Utc::now() + Duration::days(2);
     json!({
         "title": title, "description": "Respirer ensemble.", "technique": "BREATHING",
@@ -43,7 +47,7 @@ fn workshop_input(title: &str, capacity: i32) -> Value {
     })
 }
 
-async fn organiser(app: &TestApp, email: &str) -> Session {
+pub async fn organiser(app: &TestApp, email: &str) -> Session {
     let session = app.register(email).await;
     grant_role(&app.state.db, email, Role::Organiser)
         .await
@@ -56,7 +60,7 @@ async fn schedule(app: &TestApp, who: &Session, input: Value) -> Value {
         .await
 }
 
-async fn scheduled_id(app: &TestApp, who: &Session, input: Value) -> String {
+pub async fn scheduled_id(app: &TestApp, who: &Session, input: Value) -> String {
     let answer = schedule(app, who, input).await;
     answer["data"]["scheduleWorkshop"]["id"]
         .as_str()
@@ -64,7 +68,7 @@ async fn scheduled_id(app: &TestApp, who: &Session, input: Value) -> String {
         .to_owned()
 }
 
-async fn register(app: &TestApp, who: &Session, workshop: &str) -> Value {
+pub async fn register(app: &TestApp, who: &Session, workshop: &str) -> Value {
     app.gql(Some(&who.access_token), REGISTER, json!({ "id": workshop }))
         .await
 }
@@ -472,7 +476,8 @@ async fn near_me_lists_the_nearest_first_within_the_radius(app: TestApp) {
 }
 
 /// Moves a workshop `days` into the past (its start and end), as time passing would.
-async fn age(app: &TestApp, id: &str, days: i64) {
+/// Moves a workshop `by` earlier, as if that much time had passed.
+pub async fn age(app: &TestApp, id: &str, by: Duration) {
     use relais::db::schema::workshops;
     let id = id.to_owned();
     app.state
@@ -483,12 +488,11 @@ async fn age(app: &TestApp, id: &str, days: i64) {
                     .filter(workshops::id.eq(&id))
                     .select((workshops::starts_at, workshops::ends_at))
                     .first(conn)?;
-            let shift = Duration::days(days);
             Ok(
                 diesel::update(workshops::table.filter(workshops::id.eq(&id)))
                     .set((
-                        workshops::starts_at.eq(starts_at - shift),
-                        workshops::ends_at.eq(ends_at - shift),
+                        workshops::starts_at.eq(starts_at - by),
+                        workshops::ends_at.eq(ends_at - by),
                     ))
                     .execute(conn)?,
             )
@@ -530,7 +534,7 @@ async fn attendance_ratings_and_comments_follow_their_rules(app: TestApp) {
         )
         .await;
     assert_eq!(error_code(&early), "CONFLICT");
-    age(&app, &id, 3).await; // ended a day ago
+    age(&app, &id, Duration::days(3)).await; // ended a day ago
     let recorded = record(0, true).await;
     assert_eq!(
         recorded["data"]["recordAttendance"]["attended"], true,
@@ -616,7 +620,7 @@ async fn attendance_ratings_and_comments_follow_their_rules(app: TestApp) {
         Some(20)
     );
     // Past the seven days after the end, attendance is closed.
-    age(&app, &id, 7).await;
+    age(&app, &id, Duration::days(7)).await;
     assert_eq!(error_code(&record(2, true).await), "CONFLICT");
 }
 
@@ -663,4 +667,398 @@ async fn the_calendar_feed_url_stays_until_rotated(app: TestApp) {
         .unwrap();
     assert_eq!(stored.len(), 1);
     assert_ne!(stored[0], token_part);
+}
+
+/// The scheduled reminders of `user` for workshop `id`, as (key, due time).
+async fn reminders(app: &TestApp, id: &str, user: &str) -> Vec<(String, chrono::NaiveDateTime)> {
+    let prefix = format!("workshop:{id}:{user}:");
+    app.state
+        .db
+        .run(move |conn| {
+            Ok(notifications::table
+                .filter(notifications::schedule_key.like(format!("{prefix}%")))
+                .select((
+                    notifications::schedule_key.assume_not_null(),
+                    notifications::created_at,
+                ))
+                .order(notifications::schedule_key)
+                .load(conn)?)
+        })
+        .await
+        .unwrap()
+}
+
+/// The kinds of notifications `user` received, oldest first.
+async fn notices(app: &TestApp, user: &str) -> Vec<String> {
+    let user = user.to_owned();
+    app.state
+        .db
+        .run(move |conn| {
+            Ok(notifications::table
+                .filter(notifications::user_id.eq(user))
+                .filter(notifications::schedule_key.is_null())
+                .order(notifications::created_at)
+                .select(notifications::kind)
+                .load(conn)?)
+        })
+        .await
+        .unwrap()
+}
+
+async fn a_time_change_moves_reminders_and_a_late_seat_brings_one_notice(app: TestApp) {
+    let ana = organiser(&app, "ana@example.org").await;
+    let input = workshop_input("Souffle", 1);
+    let id = scheduled_id(&app, &ana, input.clone()).await;
+    let bob = app.register("bob@example.org").await;
+    let cy = app.register("cy@example.org").await;
+    register(&app, &bob, &id).await;
+    register(&app, &cy, &id).await;
+
+    // Three days later instead of two: Bob's reminders move with the start, Cy (waiting) has none.
+    let starts = Utc::now() + Duration::days(3);
+    let mut moved = input;
+    moved["startsAt"] = json!(starts.to_rfc3339());
+    moved["endsAt"] = json!((starts + Duration::hours(2)).to_rfc3339());
+    let update = "mutation($id: ID!, $input: ScheduleWorkshopInput!) {
+        updateWorkshop(id: $id, input: $input) { startsAt } }";
+    let answer = app
+        .gql(
+            Some(&ana.access_token),
+            update,
+            json!({ "id": id, "input": moved }),
+        )
+        .await;
+    assert!(answer["errors"].is_null(), "{answer}");
+    let due: Vec<(String, i64)> = reminders(&app, &id, &bob.user_id)
+        .await
+        .into_iter()
+        .map(|(key, at)| (key, (starts.naive_utc() - at).num_minutes()))
+        .collect();
+    let key = |user: &str, hours: i64| format!("workshop:{id}:{user}:{hours}h");
+    assert_eq!(
+        due,
+        [(key(&bob.user_id, 1), 60), (key(&bob.user_id, 24), 24 * 60)],
+        "one reminder of each, due before the new start"
+    );
+    assert!(reminders(&app, &id, &cy.user_id).await.is_empty());
+    assert_eq!(
+        notices(&app, &bob.user_id).await.last().unwrap(),
+        "WORKSHOP_CHANGED"
+    );
+    assert_eq!(
+        notices(&app, &cy.user_id).await.last().unwrap(),
+        "WORKSHOP_CHANGED"
+    );
+
+    // Twelve hours before the start, Bob leaves: Cy gets the seat with one notice, and only the
+    // reminder still ahead (the 24-hour one would be stale).
+    age(&app, &id, Duration::days(3) - Duration::hours(12)).await;
+    app.gql(
+        Some(&bob.access_token),
+        CANCEL_REGISTRATION,
+        json!({ "id": id }),
+    )
+    .await;
+    let kinds = notices(&app, &cy.user_id).await;
+    assert_eq!(kinds.last().unwrap(), "WORKSHOP_SEAT", "{kinds:?}");
+    assert_eq!(
+        kinds.iter().filter(|kind| *kind == "WORKSHOP_SEAT").count(),
+        1
+    );
+    let cy_due: Vec<String> = reminders(&app, &id, &cy.user_id)
+        .await
+        .into_iter()
+        .map(|(key, _)| key)
+        .collect();
+    assert_eq!(cy_due, [key(&cy.user_id, 1)]);
+    assert!(reminders(&app, &id, &bob.user_id).await.is_empty());
+}
+
+/// `GET path` with an optional bearer token: the status and the body.
+async fn get(app: &TestApp, path: &str, token: Option<&str>) -> (u16, String) {
+    let mut request = app.http.get(format!("{}{path}", app.base_url));
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    (status, response.text().await.unwrap())
+}
+
+/// The events of an ICS document, parsed back.
+fn events(document: &str) -> Vec<icalendar::Event> {
+    let calendar: icalendar::Calendar = document
+        .parse()
+        .unwrap_or_else(|error| panic!("{error}: {document}"));
+    calendar.events().cloned().collect()
+}
+
+async fn a_workshop_calendar_file_parses_back_and_shows_the_link_to_insiders_only(app: TestApp) {
+    use icalendar::{Component, DatePerhapsTime, EventLike, EventStatus};
+    let ana = organiser(&app, "ana@example.org").await;
+    let input = workshop_input("Souffle, pause; respiration", 1);
+    let id = scheduled_id(&app, &ana, input.clone()).await;
+    let bob = app.register("bob@example.org").await;
+    let cy = app.register("cy@example.org").await;
+    register(&app, &bob, &id).await;
+    register(&app, &cy, &id).await; // waitlisted
+    let path = format!("/workshops/{id}/calendar.ics");
+
+    let (status, signed_out) = get(&app, &path, None).await;
+    assert_eq!(status, 200, "{signed_out}");
+    let parsed = events(&signed_out);
+    assert_eq!(parsed.len(), 1);
+    let event = &parsed[0];
+    assert_eq!(
+        event.get_uid(),
+        Some(format!("workshop-{id}@relais").as_str())
+    );
+    assert_eq!(event.get_summary(), Some("Souffle, pause; respiration"));
+    assert_eq!(event.get_location(), Some("Salle 3, CHU de Nantes"));
+    assert_eq!(event.get_status(), Some(EventStatus::Confirmed));
+    let starts = chrono::DateTime::parse_from_rfc3339(input["startsAt"].as_str().unwrap())
+        .unwrap()
+        .with_timezone(&Utc);
+    let whole_seconds = |at: chrono::DateTime<Utc>| at.timestamp();
+    match (event.get_start(), event.get_end()) {
+        (
+            Some(DatePerhapsTime::DateTime(icalendar::CalendarDateTime::Utc(start))),
+            Some(DatePerhapsTime::DateTime(icalendar::CalendarDateTime::Utc(end))),
+        ) => {
+            assert_eq!(whole_seconds(start), whole_seconds(starts));
+            assert_eq!(end - start, Duration::hours(2));
+        }
+        other => panic!("start and end in UTC expected: {other:?}"),
+    }
+    assert_eq!(event.get_url(), None);
+    assert!(!signed_out.contains("visio.example.org"), "{signed_out}");
+    assert!(
+        !signed_out.contains("coussin"),
+        "materials are for insiders"
+    );
+
+    // The confirmed attendee and the organiser get the link; the waitlisted person does not.
+    for insider in [&bob, &ana] {
+        let (status, document) = get(&app, &path, Some(&insider.access_token)).await;
+        assert_eq!(status, 200);
+        let event = &events(&document)[0];
+        assert_eq!(
+            event.get_url(),
+            Some("https://visio.example.org/souffle"),
+            "{document}"
+        );
+        assert!(event.get_description().unwrap().contains("coussin"));
+    }
+    let (_, waiting) = get(&app, &path, Some(&cy.access_token)).await;
+    assert_eq!(events(&waiting)[0].get_url(), None);
+
+    // Cancelled, the event says so; a bad token is refused, not treated as signed out.
+    app.gql(
+        Some(&ana.access_token),
+        "mutation($id: ID!) { cancelWorkshop(id: $id) { status } }",
+        json!({ "id": id }),
+    )
+    .await;
+    let (_, cancelled) = get(&app, &path, None).await;
+    assert_eq!(
+        events(&cancelled)[0].get_status(),
+        Some(EventStatus::Cancelled)
+    );
+    let (status, refused) = get(&app, &path, Some("not-a-token")).await;
+    assert_eq!(status, 401, "{refused}");
+    let refused: Value = serde_json::from_str(&refused).unwrap();
+    assert_eq!(error_code(&refused), "UNAUTHENTICATED");
+
+    // Group workshops stay with the group; unknown ids are simply not found.
+    let group = create_group(&app, &bob, group_input("Urgences de nuit", "PUBLIC")).await;
+    let mut for_group = workshop_input("Débrief de garde", 8);
+    for_group["groupId"] = json!(group);
+    let group_workshop = scheduled_id(&app, &bob, for_group).await;
+    let group_path = format!("/workshops/{group_workshop}/calendar.ics");
+    assert_eq!(get(&app, &group_path, None).await.0, 404);
+    assert_eq!(get(&app, &group_path, Some(&cy.access_token)).await.0, 404);
+    assert_eq!(get(&app, &group_path, Some(&bob.access_token)).await.0, 200);
+    assert_eq!(get(&app, "/workshops/nope/calendar.ics", None).await.0, 404);
+}
+
+async fn feed_url(app: &TestApp, who: &Session) -> String {
+    let answer = app
+        .gql(
+            Some(&who.access_token),
+            "{ me { calendarFeedUrl } }",
+            json!({}),
+        )
+        .await;
+    answer["data"]["me"]["calendarFeedUrl"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{answer}"))
+        .trim_start_matches("http://relais.test")
+        .to_owned()
+}
+
+async fn the_personal_feed_lists_confirmed_workshops_until_rotated(app: TestApp) {
+    use icalendar::{Component, EventStatus};
+    let ana = organiser(&app, "ana@example.org").await;
+    let bob = app.register("bob@example.org").await;
+    let cy = app.register("cy@example.org").await;
+    let souffle = scheduled_id(&app, &ana, workshop_input("Souffle", 5)).await;
+    let balint = scheduled_id(&app, &ana, workshop_input("Groupe Balint", 1)).await;
+    let debrief = scheduled_id(&app, &ana, workshop_input("Débrief", 5)).await;
+    register(&app, &cy, &balint).await;
+    for id in [&souffle, &balint, &debrief] {
+        register(&app, &bob, id).await;
+    }
+    app.gql(
+        Some(&bob.access_token),
+        CANCEL_REGISTRATION,
+        json!({ "id": debrief }),
+    )
+    .await;
+    let url = feed_url(&app, &bob).await;
+    let (status, document) = get(&app, &url, None).await;
+    assert_eq!(status, 200, "{document}");
+    let calendar: icalendar::Calendar = document.parse().unwrap();
+    assert_eq!(calendar.get_name(), Some("Relais : mes ateliers"));
+    assert_eq!(calendar.get_ttl(), Some(Duration::hours(1)), "{document}");
+    let listed = events(&document);
+    let titles: Vec<&str> = listed
+        .iter()
+        .filter_map(|event| event.get_summary())
+        .collect();
+    assert_eq!(
+        titles,
+        ["Souffle"],
+        "confirmed only: not waitlisted, not cancelled by him"
+    );
+    assert_eq!(
+        listed[0].get_url(),
+        Some("https://visio.example.org/souffle")
+    );
+
+    // The organiser cancels: the feed keeps the event, marked cancelled, so calendars update.
+    app.gql(
+        Some(&ana.access_token),
+        "mutation($id: ID!) { cancelWorkshop(id: $id) { status } }",
+        json!({ "id": souffle }),
+    )
+    .await;
+    let (_, document) = get(&app, &url, None).await;
+    assert_eq!(
+        events(&document)[0].get_status(),
+        Some(EventStatus::Cancelled)
+    );
+
+    // Rotating revokes the old URL at once; the new one opens the same feed.
+    let rotated = app
+        .gql(
+            Some(&bob.access_token),
+            "mutation { rotateCalendarFeed }",
+            json!({}),
+        )
+        .await;
+    let rotated = rotated["data"]["rotateCalendarFeed"]
+        .as_str()
+        .unwrap()
+        .trim_start_matches("http://relais.test")
+        .to_owned();
+    assert_eq!(get(&app, &url, None).await.0, 404);
+    let (status, document) = get(&app, &rotated, None).await;
+    assert_eq!(status, 200);
+    assert_eq!(events(&document).len(), 1);
+    assert_eq!(get(&app, "/calendar/guessed.ics", None).await.0, 404);
+}
+
+async fn certificates_are_for_attendees_and_verified_by_code(app: TestApp) {
+    let ana = organiser(&app, "ana@example.org").await;
+    let id = scheduled_id(&app, &ana, workshop_input("Souffle & <respiration>", 10)).await;
+    let bob = app
+        .register_with(json!({
+            "email": "bob@example.org", "password": "correct horse battery",
+            "displayName": "Bob <Infirmier>", "profession": "NURSE", "locale": "en",
+        }))
+        .await;
+    let cy = app.register("cy@example.org").await;
+    register(&app, &bob, &id).await;
+    register(&app, &cy, &id).await;
+    age(&app, &id, Duration::days(3)).await;
+    let attend = "mutation($w: ID!, $u: ID!, $yes: Boolean!) {
+        recordAttendance(workshopId: $w, userId: $u, attended: $yes) { attended } }";
+    for (who, yes) in [(&bob, true), (&cy, false)] {
+        let answer = app
+            .gql(
+                Some(&ana.access_token),
+                attend,
+                json!({ "w": id, "u": who.user_id, "yes": yes }),
+            )
+            .await;
+        assert!(answer["errors"].is_null(), "{answer}");
+    }
+    let code = app
+        .gql(
+            Some(&bob.access_token),
+            "query($from: DateTime!, $to: DateTime!) { myAttendedWorkshops(from: $from, to: $to) {
+                records { certificatePath verificationCode } } }",
+            json!({ "from": (Utc::now() - Duration::days(30)).to_rfc3339(), "to": Utc::now().to_rfc3339() }),
+        )
+        .await;
+    let record = &code["data"]["myAttendedWorkshops"]["records"][0];
+    let path = record["certificatePath"].as_str().unwrap().to_owned();
+    let code = record["verificationCode"].as_str().unwrap().to_owned();
+    assert_eq!(path, format!("/workshops/{id}/certificate"));
+
+    // The attendee's page, in their language, names them and the workshop, escaped.
+    let (status, page) = get(&app, &path, Some(&bob.access_token)).await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("Certificate of attendance"), "{page}");
+    assert!(page.contains("Bob &lt;Infirmier&gt;"), "{page}");
+    assert!(page.contains("Souffle &amp; &lt;respiration&gt;"), "{page}");
+    assert!(page.contains("lasting 2 hour(s)"), "{page}");
+    assert!(page.contains(&format!("http://relais.test/certificates/{code}")));
+    assert!(!page.contains("<Infirmier>"));
+    // Nobody else has one: not the absent, not the organiser, not a caller without a token.
+    assert_eq!(get(&app, &path, Some(&cy.access_token)).await.0, 404);
+    assert_eq!(get(&app, &path, Some(&ana.access_token)).await.0, 404);
+    assert_eq!(get(&app, &path, None).await.0, 401);
+
+    // Anyone holding the code checks what it states; any other code is not found.
+    let (status, verified) = get(&app, &format!("/certificates/{code}"), None).await;
+    assert_eq!(status, 200, "{verified}");
+    let verified: Value = serde_json::from_str(&verified).unwrap();
+    let starts = app
+        .gql(
+            Some(&bob.access_token),
+            "query($id: ID!) { workshop(id: $id) { startsAt } }",
+            json!({ "id": id }),
+        )
+        .await;
+    let starts = chrono::DateTime::parse_from_rfc3339(
+        starts["data"]["workshop"]["startsAt"].as_str().unwrap(),
+    )
+    .unwrap()
+    .with_timezone(&chrono_tz::Europe::Paris);
+    assert_eq!(
+        verified,
+        json!({
+            "name": "Bob <Infirmier>", "workshop": "Souffle & <respiration>",
+            "date": starts.date_naive().to_string(), "hours": 2.0, "verificationCode": code,
+        })
+    );
+    assert_eq!(
+        get(&app, "/certificates/AAAAAAAAAAAAAAAAAAAA", None)
+            .await
+            .0,
+        404
+    );
+    // Marked absent after all, the certificate no longer verifies.
+    app.gql(
+        Some(&ana.access_token),
+        attend,
+        json!({ "w": id, "u": bob.user_id, "yes": false }),
+    )
+    .await;
+    assert_eq!(
+        get(&app, &format!("/certificates/{code}"), None).await.0,
+        404
+    );
+    assert_eq!(get(&app, &path, Some(&bob.access_token)).await.0, 404);
 }
