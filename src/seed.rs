@@ -1,11 +1,14 @@
-//! `relais seed --demo`: demo accounts, groups, members and posts, through the same services
-//! the API uses, so demo data obeys every rule. Running it twice keeps what exists.
+//! `relais seed --demo`: demo accounts, groups, members and posts, upcoming workshops and their
+//! registrations, through the same services the API uses, so demo data obeys every rule.
+//! Running it twice keeps what exists.
 
 use std::collections::HashMap;
 
+use chrono::{Days, NaiveTime, TimeDelta, TimeZone, Utc};
+use chrono_tz::Tz;
 use serde::Deserialize;
 
-use crate::accounts::model::{Profession, RegistrationForm};
+use crate::accounts::model::{Profession, RegistrationForm, Role};
 use crate::accounts::service as accounts;
 use crate::auth::password::{HashCost, PasswordHasher};
 use crate::auth::throttle::SignInThrottle;
@@ -16,9 +19,12 @@ use crate::groups::model::{GroupForm, GroupVisibility, PostForm};
 use crate::groups::service as groups;
 use crate::i18n::Locale;
 use crate::ids::{SessionId, UserId};
+use crate::workshops::model::{WorkshopForm, WorkshopFormat, WorkshopTechnique};
+use crate::workshops::service as workshops;
 
 const DEMO_ACCOUNTS: &str = include_str!("../seeds/demo_accounts.json");
 const DEMO_GROUPS: &str = include_str!("../seeds/demo_groups.json");
+const DEMO_WORKSHOPS: &str = include_str!("../seeds/demo_workshops.json");
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -30,6 +36,8 @@ struct DemoAccount {
     languages: Vec<String>,
     region: Option<String>,
     locale: String,
+    #[serde(default)]
+    roles: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -56,6 +64,66 @@ struct DemoPost {
     anonymous: bool,
     #[serde(default)]
     replies: Vec<DemoPost>,
+}
+
+/// A workshop some days from the seeding, at a local time of day.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct DemoWorkshop {
+    title: String,
+    description: String,
+    technique: String,
+    format: String,
+    language: String,
+    region: Option<String>,
+    timezone: String,
+    starts_in_days: u64,
+    local_start: NaiveTime,
+    minutes: i64,
+    location: Option<String>,
+    latitude: Option<f64>,
+    longitude: Option<f64>,
+    online_url: Option<String>,
+    materials: Option<String>,
+    capacity: i32,
+    organiser: String,
+    registrants: Vec<String>,
+}
+
+impl DemoWorkshop {
+    fn into_form(self) -> Result<WorkshopForm, SeedError> {
+        let unknown = |what: &str, value: &str| SeedError(format!("unknown {what} {value}"));
+        let zone: Tz = self
+            .timezone
+            .parse()
+            .map_err(|_| unknown("timezone", &self.timezone))?;
+        let day = Utc::now().with_timezone(&zone).date_naive() + Days::new(self.starts_in_days);
+        let starts_at = zone
+            .from_local_datetime(&day.and_time(self.local_start))
+            .earliest()
+            .ok_or_else(|| unknown("local time", &self.local_start.to_string()))?
+            .with_timezone(&Utc);
+        Ok(WorkshopForm {
+            technique: WorkshopTechnique::parse(&self.technique)
+                .ok_or_else(|| unknown("technique", &self.technique))?,
+            format: WorkshopFormat::parse(&self.format)
+                .ok_or_else(|| unknown("format", &self.format))?,
+            title: self.title,
+            description: self.description,
+            language: self.language,
+            region: self.region,
+            starts_at,
+            ends_at: starts_at + TimeDelta::minutes(self.minutes),
+            timezone: self.timezone,
+            location: self.location,
+            latitude: self.latitude,
+            longitude: self.longitude,
+            online_url: self.online_url,
+            materials: self.materials,
+            capacity: self.capacity,
+            group_id: None,
+        })
+    }
 }
 
 /// Why seeding stopped.
@@ -93,6 +161,8 @@ pub async fn demo(db: &Db) -> Result<Vec<String>, SeedError> {
         .map_err(|cause| SeedError(format!("seeds/demo_accounts.json: {cause}")))?;
     let groups_data: Vec<DemoGroup> = serde_json::from_str(DEMO_GROUPS)
         .map_err(|cause| SeedError(format!("seeds/demo_groups.json: {cause}")))?;
+    let workshops_data: Vec<DemoWorkshop> = serde_json::from_str(DEMO_WORKSHOPS)
+        .map_err(|cause| SeedError(format!("seeds/demo_workshops.json: {cause}")))?;
     // Demo sessions are never handed out, so a throw-away key is enough to issue them.
     let secret = Secret::new(crate::auth::secret::random_bytes::<32>().to_vec());
     let gate = PasswordGate {
@@ -126,13 +196,18 @@ pub async fn demo(db: &Db) -> Result<Vec<String>, SeedError> {
             }
             Err(error) => return Err(error.into()),
         };
+        for role in &account.roles {
+            let role =
+                Role::parse(role).ok_or_else(|| SeedError(format!("unknown role {role}")))?;
+            accounts::grant_role(db, &account.email, role).await?;
+        }
         people.insert(account.email, user_id);
     }
     let person = |email: &str| {
         people
             .get(email)
             .map(as_viewer)
-            .ok_or_else(|| SeedError(format!("seeds/demo_groups.json: unknown account {email}")))
+            .ok_or_else(|| SeedError(format!("seeds: unknown account {email}")))
     };
 
     for group in groups_data {
@@ -187,6 +262,28 @@ pub async fn demo(db: &Db) -> Result<Vec<String>, SeedError> {
             }
         }
         report.push(format!("created group {}", group.name));
+    }
+
+    for demo in workshops_data {
+        let organiser = person(&demo.organiser)?;
+        if workshops::upcoming_titles(db, &organiser.user_id)
+            .await?
+            .contains(&demo.title)
+        {
+            report.push(format!("kept workshop {}", demo.title));
+            continue;
+        }
+        let registrants = demo
+            .registrants
+            .iter()
+            .map(|email| person(email))
+            .collect::<Result<Vec<_>, _>>()?;
+        let title = demo.title.clone();
+        let created = workshops::schedule(db, &organiser, demo.into_form()?).await?;
+        for registrant in &registrants {
+            workshops::register(db, registrant, created.row.id.clone()).await?;
+        }
+        report.push(format!("created workshop {title}"));
     }
     Ok(report)
 }

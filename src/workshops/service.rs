@@ -503,6 +503,19 @@ pub async fn workshop(db: &Db, viewer: &Viewer, id: WorkshopId) -> AppResult<Opt
     .await
 }
 
+/// The titles of the person's workshops still ahead.
+pub async fn upcoming_titles(db: &Db, organiser: &UserId) -> AppResult<Vec<String>> {
+    let organiser = organiser.clone();
+    db.run(move |conn| {
+        let now = Utc::now().naive_utc();
+        Ok(store::upcoming_organised_by(conn, &organiser, now)?
+            .into_iter()
+            .map(|row| row.title)
+            .collect())
+    })
+    .await
+}
+
 /// Where a page of workshops resumes: after this start (in start order) or distance (near me),
 /// then id.
 #[derive(Debug, Clone, PartialEq)]

@@ -1112,9 +1112,9 @@ async fn group_posts_arrive_live_to_members_only(app: TestApp) {
     );
 }
 
-on_both_backends!(demo_seed_builds_groups_and_keeps_them_on_rerun);
+on_both_backends!(demo_seed_builds_groups_and_workshops_and_keeps_them_on_rerun);
 
-async fn demo_seed_builds_groups_and_keeps_them_on_rerun(app: TestApp) {
+async fn demo_seed_builds_groups_and_workshops_and_keeps_them_on_rerun(app: TestApp) {
     let first = relais::seed::demo(&app.state.db).await.unwrap();
     assert!(
         first.contains(&"created group Soignants de nuit".to_owned()),
@@ -1174,6 +1174,61 @@ async fn demo_seed_builds_groups_and_keeps_them_on_rerun(app: TestApp) {
         .map(|edge| edge["node"]["language"].as_str().unwrap())
         .collect();
     assert!(languages.contains(&"fr") && languages.contains(&"en"));
+
+    // Upcoming workshops of several techniques, the French meetup among them, with seats taken.
+    assert!(
+        first.contains(
+            &"created workshop Rencontre interprofessionnelle de Rennes : se connaître en vrai"
+                .to_owned()
+        ),
+        "{first:?}"
+    );
+    let listed = app
+        .gql(
+            Some(token),
+            "{ workshops(first: 20) { edges { node { title technique language format confirmedCount } } } }",
+            json!({}),
+        )
+        .await;
+    let workshops: Vec<&Value> = listed["data"]["workshops"]["edges"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{listed}"))
+        .iter()
+        .map(|edge| &edge["node"])
+        .collect();
+    assert_eq!(workshops.len(), 4, "seeded once: {listed}");
+    let techniques: std::collections::BTreeSet<&str> = workshops
+        .iter()
+        .map(|node| node["technique"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        techniques,
+        ["BALINT_GROUP", "BREATHING", "MINDFULNESS", "NETWORKING"].into()
+    );
+    let meetup = workshops
+        .iter()
+        .find(|node| node["technique"] == "NETWORKING")
+        .unwrap();
+    assert_eq!(
+        (
+            &meetup["language"],
+            &meetup["format"],
+            &meetup["confirmedCount"]
+        ),
+        (&json!("fr"), &json!("IN_PERSON"), &json!(1))
+    );
+    let mine = app
+        .gql(
+            Some(token),
+            "{ myRegistrations { status workshop { title } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        mine["data"]["myRegistrations"].as_array().map(Vec::len),
+        Some(2),
+        "{mine}"
+    );
 }
 
 on_both_backends!(erasing_the_last_facilitator_hands_the_group_over);
