@@ -141,11 +141,12 @@ impl Background {
     }
 }
 
-/// How often an instance forgets idle sign-in budgets and asks whether the retention purge is
-/// due (it runs at most once an hour across instances).
+/// How often an instance forgets idle sign-in budgets, asks whether the retention purge is due
+/// (it runs at most once an hour across instances) and expires stale mentorship requests.
 const HOUSEKEEPING_EVERY: Duration = Duration::from_secs(5 * 60);
 
-/// Forgets the sign-in budgets of addresses gone quiet, and runs the retention purge when due.
+/// Forgets the sign-in budgets of addresses gone quiet, runs the retention purge when due, and
+/// expires mentorship requests left unanswered for 14 days.
 async fn housekeep(state: SharedState, mut stop: watch::Receiver<bool>) {
     let mut ticks = tokio::time::interval(HOUSEKEEPING_EVERY);
     loop {
@@ -159,6 +160,11 @@ async fn housekeep(state: SharedState, mut stop: watch::Receiver<bool>) {
             Ok(Some(purged)) => tracing::info!(?purged, "retention purge"),
             Ok(None) => {}
             Err(error) => tracing::warn!(?error, "retention purge failed"),
+        }
+        match crate::mentorship::service::expire_stale_requests(&state.db, now).await {
+            Ok(0) => {}
+            Ok(expired) => tracing::info!(expired, "mentorship requests expired"),
+            Err(error) => tracing::warn!(?error, "expiring mentorship requests failed"),
         }
     }
 }

@@ -78,19 +78,37 @@ pub enum Message {
     RateLimited,
     Internal,
     MalformedRequest,
-    LengthBetween { min: usize, max: usize },
-    TooLong { max: usize },
-    TooMany { max: usize },
+    LengthBetween {
+        min: usize,
+        max: usize,
+    },
+    TooLong {
+        max: usize,
+    },
+    TooMany {
+        max: usize,
+    },
     InvalidEmail,
     EmailTaken,
-    InvalidLanguage { value: String },
-    InvalidTimezone { value: String },
-    InvalidLocale { value: String },
-    InvalidTimeOfDay { value: String },
+    InvalidLanguage {
+        value: String,
+    },
+    InvalidTimezone {
+        value: String,
+    },
+    InvalidLocale {
+        value: String,
+    },
+    InvalidTimeOfDay {
+        value: String,
+    },
     QuietHoursNeedBoth,
     QuietHoursEmpty,
     InvalidCursor,
-    NumberBetween { min: i64, max: i64 },
+    NumberBetween {
+        min: i64,
+        max: i64,
+    },
     GroupNameTaken,
     AlreadyMember,
     LastFacilitator,
@@ -104,29 +122,59 @@ pub enum Message {
     NoSuccessor,
     ControlCharacters,
     InvisibleCharacters,
-    TooManyAliases { max: usize },
-    ErrorsOmitted { count: usize },
+    TooManyAliases {
+        max: usize,
+    },
+    ErrorsOmitted {
+        count: usize,
+    },
     EventsMissed,
-    TooManySubscriptions { max: usize },
+    TooManySubscriptions {
+        max: usize,
+    },
     DeviceRaced,
     ErasedPost,
     ErasedAccount,
     MustBeInFuture,
     EndBeforeStart,
-    LongerThanHours { hours: i64 },
+    LongerThanHours {
+        hours: i64,
+    },
     RequiredForFormat,
     HttpsUrl,
     CoordinatesInPerson,
     BothOrNeither,
     WorkshopClosed,
     CannotChange,
-    BelowConfirmed { confirmed: i64 },
+    BelowConfirmed {
+        confirmed: i64,
+    },
     AlreadyRegistered,
     NotRegistered,
-    AttendanceWindow { days: i64 },
+    AttendanceWindow {
+        days: i64,
+    },
     NotConfirmed,
     NotEndedYet,
     OnlyAttendeesRate,
+    ChooseBetween {
+        min: usize,
+        max: usize,
+    },
+    TransitionNotAllowed {
+        from: &'static str,
+        to: &'static str,
+    },
+    MentorUnavailable,
+    AlreadyRequested,
+    TooManyOpenRequests {
+        max: i64,
+    },
+    NoFreeSlot,
+    MentorshipNotActive,
+    OnlyAfterCompletion,
+    ConversationClosed,
+    RoundProposal,
 }
 
 impl Message {
@@ -335,6 +383,56 @@ impl Message {
                 "Seules les personnes qui y ont participé évaluent un atelier.".into()
             }
             (Self::OnlyAttendeesRate, En) => "Only people who took part rate a workshop.".into(),
+            (Self::ChooseBetween { min, max }, Fr) => {
+                format!("Choisissez entre {min} et {max} éléments.")
+            }
+            (Self::ChooseBetween { min, max }, En) => {
+                format!("Choose between {min} and {max} items.")
+            }
+            (Self::TransitionNotAllowed { from, to }, Fr) => {
+                format!("Impossible de passer de {from} à {to}.")
+            }
+            (Self::TransitionNotAllowed { from, to }, En) => {
+                format!("Cannot go from {from} to {to}.")
+            }
+            (Self::MentorUnavailable, Fr) => {
+                "Ce mentor fait une pause ou n'a plus de place.".into()
+            }
+            (Self::MentorUnavailable, En) => "This mentor is on a break or full.".into(),
+            (Self::AlreadyRequested, Fr) => {
+                "Une demande à ce mentor est déjà ouverte ou en cours.".into()
+            }
+            (Self::AlreadyRequested, En) => {
+                "A request to this mentor is already open or active.".into()
+            }
+            (Self::TooManyOpenRequests { max }, Fr) => {
+                format!("Au plus {max} demandes ouvertes à la fois.")
+            }
+            (Self::TooManyOpenRequests { max }, En) => {
+                format!("At most {max} open requests at a time.")
+            }
+            (Self::NoFreeSlot, Fr) => "Plus aucune place libre.".into(),
+            (Self::NoFreeSlot, En) => "No free slot left.".into(),
+            (Self::MentorshipNotActive, Fr) => "Ce mentorat n'est pas en cours.".into(),
+            (Self::MentorshipNotActive, En) => "This mentorship is not active.".into(),
+            (Self::OnlyAfterCompletion, Fr) => {
+                "Un avis se laisse une fois le mentorat terminé.".into()
+            }
+            (Self::OnlyAfterCompletion, En) => {
+                "Feedback is left once the mentorship is completed.".into()
+            }
+            (Self::ConversationClosed, Fr) => {
+                "Cette conversation est close : elle reste lisible.".into()
+            }
+            (Self::RoundProposal, Fr) => {
+                "Mise en relation proposée par le programme de mentorat, selon vos domaines, vos langues et vos disponibilités.".into()
+            }
+            (Self::RoundProposal, En) => {
+                "Suggested by the mentorship programme from your areas, languages and availability.".into()
+            }
+            (Self::ConversationClosed, En) => {
+                "This conversation has ended: it can still be read.".into()
+            }
         }
     }
 }
@@ -342,16 +440,72 @@ impl Message {
 /// The texts of a notification: one variant per kind, with what the text mentions.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum NotificationText {
-    Welcome { name: String },
+    Welcome {
+        name: String,
+    },
     TestPush,
-    GroupJoinRequest { group: String },
-    GroupJoinApproved { group: String },
-    PostReply { group: String },
-    PostRemovedPostingSuspended { group: String },
-    WorkshopReminder { title: String, hours: i64 },
-    WorkshopSeat { title: String },
-    WorkshopChanged { title: String },
-    WorkshopCancelled { title: String },
+    GroupJoinRequest {
+        group: String,
+    },
+    GroupJoinApproved {
+        group: String,
+    },
+    PostReply {
+        group: String,
+    },
+    PostRemovedPostingSuspended {
+        group: String,
+    },
+    WorkshopReminder {
+        title: String,
+        hours: i64,
+    },
+    WorkshopSeat {
+        title: String,
+    },
+    WorkshopChanged {
+        title: String,
+    },
+    WorkshopCancelled {
+        title: String,
+    },
+    NewMessage {
+        name: String,
+    },
+    MentorshipRequested {
+        name: String,
+    },
+    MentorshipWaiting {
+        name: String,
+    },
+    MentorshipAccepted {
+        name: String,
+    },
+    MentorshipDeclined {
+        name: String,
+    },
+    MentorshipWithdrawn {
+        name: String,
+    },
+    MentorshipExpired {
+        name: String,
+        suggestions: Vec<String>,
+    },
+    MentorshipEnded {
+        name: String,
+    },
+    MentorshipCompleted {
+        name: String,
+    },
+    MentorPaused {
+        name: String,
+    },
+    RoundMentorFound {
+        name: String,
+    },
+    RoundMenteeFound {
+        name: String,
+    },
 }
 
 impl NotificationText {
@@ -368,6 +522,18 @@ impl NotificationText {
             Self::WorkshopSeat { .. } => "WORKSHOP_SEAT",
             Self::WorkshopChanged { .. } => "WORKSHOP_CHANGED",
             Self::WorkshopCancelled { .. } => "WORKSHOP_CANCELLED",
+            Self::NewMessage { .. } => "NEW_MESSAGE",
+            Self::MentorshipRequested { .. } => "MENTORSHIP_REQUESTED",
+            Self::MentorshipWaiting { .. } => "MENTORSHIP_WAITING",
+            Self::MentorshipAccepted { .. } => "MENTORSHIP_ACCEPTED",
+            Self::MentorshipDeclined { .. } => "MENTORSHIP_DECLINED",
+            Self::MentorshipWithdrawn { .. } => "MENTORSHIP_WITHDRAWN",
+            Self::MentorshipExpired { .. } => "MENTORSHIP_EXPIRED",
+            Self::MentorshipEnded { .. } => "MENTORSHIP_ENDED",
+            Self::MentorshipCompleted { .. } => "MENTORSHIP_COMPLETED",
+            Self::MentorPaused { .. } => "MENTOR_PAUSED",
+            Self::RoundMentorFound { .. } => "ROUND_MENTOR_FOUND",
+            Self::RoundMenteeFound { .. } => "ROUND_MENTEE_FOUND",
         }
     }
 
@@ -468,6 +634,120 @@ impl NotificationText {
                 format!("Cancelled: {title}"),
                 "This workshop is cancelled.".into(),
             ),
+            (Self::NewMessage { name }, Fr) => {
+                ("Nouveau message".into(), format!("{name} vous a écrit."))
+            }
+            (Self::NewMessage { name }, En) => {
+                ("New message".into(), format!("{name} wrote to you."))
+            }
+            (Self::MentorshipRequested { name }, Fr) => (
+                "Nouvelle demande de mentorat".into(),
+                format!("{name} aimerait être accompagné·e par vous."),
+            ),
+            (Self::MentorshipRequested { name }, En) => (
+                "New mentorship request".into(),
+                format!("{name} would like you as a mentor."),
+            ),
+            (Self::MentorshipWaiting { name }, Fr) => (
+                "Une demande vous attend".into(),
+                format!("{name} attend votre réponse depuis 5 jours."),
+            ),
+            (Self::MentorshipWaiting { name }, En) => (
+                "A request is waiting".into(),
+                format!("{name} has been waiting 5 days for your answer."),
+            ),
+            (Self::MentorshipAccepted { name }, Fr) => (
+                "Demande acceptée".into(),
+                format!("{name} a accepté de vous accompagner."),
+            ),
+            (Self::MentorshipAccepted { name }, En) => (
+                "Request accepted".into(),
+                format!("{name} agreed to mentor you."),
+            ),
+            (Self::MentorshipDeclined { name }, Fr) => (
+                "Demande déclinée".into(),
+                format!("{name} ne peut pas vous accompagner : d'autres mentors le peuvent."),
+            ),
+            (Self::MentorshipDeclined { name }, En) => (
+                "Request declined".into(),
+                format!("{name} cannot mentor you: other mentors can."),
+            ),
+            (Self::MentorshipWithdrawn { name }, Fr) => (
+                "Demande retirée".into(),
+                format!("{name} a retiré sa demande de mentorat."),
+            ),
+            (Self::MentorshipWithdrawn { name }, En) => (
+                "Request withdrawn".into(),
+                format!("{name} withdrew their mentorship request."),
+            ),
+            (Self::MentorshipExpired { name, suggestions }, Fr) => (
+                "Demande sans réponse".into(),
+                match suggestions.is_empty() {
+                    true => format!(
+                        "{name} n'a pas répondu en 14 jours. Relancez une recherche de mentor."
+                    ),
+                    false => format!(
+                        "{name} n'a pas répondu en 14 jours. Disponibles pour vous : {}.",
+                        suggestions.join(", ")
+                    ),
+                },
+            ),
+            (Self::MentorshipExpired { name, suggestions }, En) => (
+                "No answer".into(),
+                match suggestions.is_empty() {
+                    true => format!("{name} did not answer in 14 days. Search for a mentor again."),
+                    false => format!(
+                        "{name} did not answer in 14 days. Available for you: {}.",
+                        suggestions.join(", ")
+                    ),
+                },
+            ),
+            (Self::MentorshipEnded { name }, Fr) => (
+                "Mentorat arrêté".into(),
+                format!("{name} a mis fin au mentorat."),
+            ),
+            (Self::MentorshipEnded { name }, En) => (
+                "Mentorship ended".into(),
+                format!("{name} ended the mentorship."),
+            ),
+            (Self::MentorshipCompleted { name }, Fr) => (
+                "Mentorat terminé".into(),
+                format!(
+                    "{name} a marqué votre mentorat comme terminé. Laissez un avis si vous le souhaitez."
+                ),
+            ),
+            (Self::MentorshipCompleted { name }, En) => (
+                "Mentorship completed".into(),
+                format!("{name} marked your mentorship as completed. Leave feedback if you wish."),
+            ),
+            (Self::MentorPaused { name }, Fr) => (
+                "Mentor en pause".into(),
+                format!(
+                    "{name} fait une pause : votre demande est close, d'autres mentors peuvent vous accompagner."
+                ),
+            ),
+            (Self::MentorPaused { name }, En) => (
+                "Mentor on a break".into(),
+                format!(
+                    "{name} is taking a break: your request is closed; other mentors can help."
+                ),
+            ),
+            (Self::RoundMentorFound { name }, Fr) => (
+                "Un mentor vous est proposé".into(),
+                format!("Le programme de mentorat vous propose {name}."),
+            ),
+            (Self::RoundMentorFound { name }, En) => (
+                "A mentor for you".into(),
+                format!("The mentorship programme suggests {name}."),
+            ),
+            (Self::RoundMenteeFound { name }, Fr) => (
+                "Une personne à accompagner".into(),
+                format!("Le programme de mentorat vous propose d'accompagner {name}."),
+            ),
+            (Self::RoundMenteeFound { name }, En) => (
+                "Someone to mentor".into(),
+                format!("The mentorship programme suggests you mentor {name}."),
+            ),
         }
     }
 }
@@ -554,6 +834,147 @@ impl DocumentText {
             }
         }
     }
+}
+
+/// A reason a mentor was suggested.
+#[derive(Debug, Clone, PartialEq)]
+pub enum MatchReason {
+    AreasInCommon(Vec<crate::mentorship::model::MentorshipArea>),
+    SameProfession(crate::accounts::model::Profession),
+    Speaks(String),
+    SameRegion(String),
+    Experience(i32),
+    FreeSlots(i64),
+}
+
+impl MatchReason {
+    pub fn render(&self, locale: Locale) -> String {
+        use Locale::{En, Fr};
+        match (self, locale) {
+            (Self::AreasInCommon(areas), _) => {
+                let names: Vec<&str> = areas.iter().map(|area| area_label(*area, locale)).collect();
+                match (areas.len(), locale) {
+                    (1, Fr) => format!("1 domaine en commun : {}", names.join(", ")),
+                    (count, Fr) => format!("{count} domaines en commun : {}", names.join(", ")),
+                    (1, En) => format!("1 area in common: {}", names.join(", ")),
+                    (count, En) => format!("{count} areas in common: {}", names.join(", ")),
+                }
+            }
+            (Self::SameProfession(profession), Fr) => {
+                format!(
+                    "Même profession : {}",
+                    profession_label(*profession, locale)
+                )
+            }
+            (Self::SameProfession(profession), En) => {
+                format!("Same profession: {}", profession_label(*profession, locale))
+            }
+            (Self::Speaks(language), Fr) => format!("Parle {}", language_name(language, locale)),
+            (Self::Speaks(language), En) => format!("Speaks {}", language_name(language, locale)),
+            (Self::SameRegion(region), Fr) => format!("Même région : {region}"),
+            (Self::SameRegion(region), En) => format!("Same region: {region}"),
+            (Self::Experience(1), Fr) => "1 an d'expérience".into(),
+            (Self::Experience(years), Fr) => format!("{years} ans d'expérience"),
+            (Self::Experience(1), En) => "1 year of experience".into(),
+            (Self::Experience(years), En) => format!("{years} years of experience"),
+            (Self::FreeSlots(1), Fr) => "1 place libre".into(),
+            (Self::FreeSlots(slots), Fr) => format!("{slots} places libres"),
+            (Self::FreeSlots(1), En) => "1 free slot".into(),
+            (Self::FreeSlots(slots), En) => format!("{slots} free slots"),
+        }
+    }
+}
+
+/// A mentorship area as people say it.
+pub fn area_label(area: crate::mentorship::model::MentorshipArea, locale: Locale) -> &'static str {
+    use crate::mentorship::model::MentorshipArea::*;
+    match (area, locale) {
+        (BurnoutPrevention, Locale::Fr) => "prévention de l'épuisement",
+        (BurnoutPrevention, Locale::En) => "burnout prevention",
+        (StressManagement, Locale::Fr) => "gestion du stress",
+        (StressManagement, Locale::En) => "stress management",
+        (WorkLifeBalance, Locale::Fr) => "équilibre vie pro-vie perso",
+        (WorkLifeBalance, Locale::En) => "work-life balance",
+        (CareerDevelopment, Locale::Fr) => "évolution de carrière",
+        (CareerDevelopment, Locale::En) => "career development",
+        (ClinicalPractice, Locale::Fr) => "pratique clinique",
+        (ClinicalPractice, Locale::En) => "clinical practice",
+        (Leadership, Locale::Fr) => "encadrement",
+        (Leadership, Locale::En) => "leadership",
+        (InterprofessionalCollaboration, Locale::Fr) => "travail interprofessionnel",
+        (InterprofessionalCollaboration, Locale::En) => "interprofessional collaboration",
+        (NewGraduateTransition, Locale::Fr) => "premières années après le diplôme",
+        (NewGraduateTransition, Locale::En) => "first years after graduating",
+        (Research, Locale::Fr) => "recherche",
+        (Research, Locale::En) => "research",
+        (GriefAndLoss, Locale::Fr) => "deuil et perte",
+        (GriefAndLoss, Locale::En) => "grief and loss",
+    }
+}
+
+/// A profession as people say it.
+pub fn profession_label(
+    profession: crate::accounts::model::Profession,
+    locale: Locale,
+) -> &'static str {
+    use crate::accounts::model::Profession::*;
+    match (profession, locale) {
+        (Nurse, Locale::Fr) => "infirmier·e",
+        (Nurse, Locale::En) => "nurse",
+        (Physician, Locale::Fr) => "médecin",
+        (Physician, Locale::En) => "physician",
+        (CareAide, Locale::Fr) => "aide-soignant·e",
+        (CareAide, Locale::En) => "care aide",
+        (Midwife, Locale::Fr) => "sage-femme",
+        (Midwife, Locale::En) => "midwife",
+        (Pharmacist, Locale::Fr) => "pharmacien·ne",
+        (Pharmacist, Locale::En) => "pharmacist",
+        (Psychologist, Locale::Fr) => "psychologue",
+        (Psychologist, Locale::En) => "psychologist",
+        (Physiotherapist, Locale::Fr) => "kinésithérapeute",
+        (Physiotherapist, Locale::En) => "physiotherapist",
+        (OccupationalTherapist, Locale::Fr) => "ergothérapeute",
+        (OccupationalTherapist, Locale::En) => "occupational therapist",
+        (SocialWorker, Locale::Fr) => "assistant·e social·e",
+        (SocialWorker, Locale::En) => "social worker",
+        (Paramedic, Locale::Fr) => "ambulancier·e",
+        (Paramedic, Locale::En) => "paramedic",
+        (Dentist, Locale::Fr) => "chirurgien·ne-dentiste",
+        (Dentist, Locale::En) => "dentist",
+        (Student, Locale::Fr) => "étudiant·e",
+        (Student, Locale::En) => "student",
+        (Administrative, Locale::Fr) => "personnel administratif",
+        (Administrative, Locale::En) => "administrative staff",
+        (Other, Locale::Fr) => "autre profession",
+        (Other, Locale::En) => "other profession",
+    }
+}
+
+/// A language's name for a language tag, or the tag itself for one this table does not name.
+pub fn language_name(tag: &str, locale: Locale) -> String {
+    let names: &[(&str, &str, &str)] = &[
+        ("fr", "français", "French"),
+        ("en", "anglais", "English"),
+        ("ar", "arabe", "Arabic"),
+        ("es", "espagnol", "Spanish"),
+        ("de", "allemand", "German"),
+        ("it", "italien", "Italian"),
+        ("pt", "portugais", "Portuguese"),
+        ("nl", "néerlandais", "Dutch"),
+        ("wo", "wolof", "Wolof"),
+        ("ht", "créole haïtien", "Haitian Creole"),
+    ];
+    let primary = tag.split('-').next().unwrap_or(tag);
+    names
+        .iter()
+        .find(|(code, _, _)| code.eq_ignore_ascii_case(primary))
+        .map_or_else(
+            || tag.to_owned(),
+            |(_, fr, en)| match locale {
+                Locale::Fr => (*fr).to_owned(),
+                Locale::En => (*en).to_owned(),
+            },
+        )
 }
 
 /// What a push of a sensitive category shows on a lock screen instead of its text.

@@ -93,6 +93,18 @@ id_type! {
     ReportId;
     /// One entry of the moderation log.
     ModerationActionId;
+    /// A workshop or meetup.
     WorkshopId;
+    /// One person's registration to one workshop.
     RegistrationId;
+    /// A private 1:1 thread.
+    ConversationId;
+    /// One message of a conversation.
+    MessageId;
+    /// A mentorship, from the request on.
+    MentorshipId;
+    /// A shared goal of a mentorship.
+    GoalId;
+    /// One run of the matching of opted-in mentees to mentors.
+    RoundId;
 }

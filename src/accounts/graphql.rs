@@ -41,6 +41,12 @@ impl UserView {
     }
 }
 
+/// A person's public profile, through the request's batching loader.
+pub async fn user_view(ctx: &Context<'_>, id: &UserId) -> Result<Option<UserView>> {
+    let loader = ctx.data_unchecked::<DataLoader<ProfileLoader>>();
+    Ok(loader.load_one(id.clone()).await?.map(UserView::from))
+}
+
 impl From<Profile> for UserView {
     fn from(profile: Profile) -> Self {
         Self {
@@ -63,6 +69,8 @@ pub struct ViewerView {
     pub roles: Vec<Role>,
     pub locale: String,
     pub timezone: String,
+    /// Private to the viewer: nobody is matched with someone of their own workplace.
+    pub workplace: Option<String>,
 }
 
 #[async_graphql::ComplexObject]
@@ -81,6 +89,7 @@ impl From<Account> for ViewerView {
             locale: account.profile.user.locale.clone(),
             timezone: account.profile.user.timezone.clone(),
             roles: account.roles,
+            workplace: account.workplace,
             user: account.profile.into(),
         }
     }
@@ -117,6 +126,8 @@ pub struct UpdateProfileInput {
     pub bio: MaybeUndefined<String>,
     pub timezone: Option<String>,
     pub locale: Option<String>,
+    /// Private: never shown to others. Null clears it.
+    pub workplace: MaybeUndefined<String>,
 }
 
 fn patch(value: MaybeUndefined<String>) -> Patch<String> {
@@ -156,8 +167,7 @@ impl AccountsQuery {
     /// A person's public profile. Signed-in callers only.
     async fn user(&self, ctx: &Context<'_>, id: ID) -> Result<Option<UserView>> {
         ctx.viewer()?;
-        let loader = ctx.data_unchecked::<DataLoader<ProfileLoader>>();
-        Ok(loader.load_one(UserId::from(id)).await?.map(UserView::from))
+        user_view(ctx, &UserId::from(id)).await
     }
 }
 
@@ -240,6 +250,7 @@ impl AccountsMutation {
             bio: patch(input.bio),
             timezone: input.timezone,
             locale: input.locale,
+            workplace: patch(input.workplace),
         };
         Ok(service::update_profile(ctx.db(), ctx.viewer()?, form)
             .await?

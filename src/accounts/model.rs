@@ -41,6 +41,7 @@ text_enum! {
 pub const DISPLAY_NAME_MAX: usize = 80;
 pub const BIO_MAX: usize = 1_000;
 pub const REGION_MAX: usize = 80;
+pub const WORKPLACE_MAX: usize = 120;
 pub const EMAIL_MAX: usize = 254;
 pub const LANGUAGES_MAX: usize = 10;
 pub const DEFAULT_TIMEZONE: &str = "Europe/Paris";
@@ -72,6 +73,8 @@ pub struct Profile {
 pub struct Account {
     pub profile: Profile,
     pub roles: Vec<Role>,
+    /// Private: used to keep people of one workplace apart in matching, never shown to others.
+    pub workplace: Option<String>,
 }
 
 #[derive(Debug, Insertable)]
@@ -101,6 +104,8 @@ pub struct ProfileChanges {
     pub bio: Option<Option<String>>,
     pub locale: Option<String>,
     pub timezone: Option<String>,
+    pub workplace: Option<Option<String>>,
+    pub workplace_key: Option<Option<String>>,
     pub updated_at: Option<NaiveDateTime>,
 }
 
@@ -136,4 +141,14 @@ pub struct ProfileForm {
     pub bio: Patch<String>,
     pub timezone: Option<String>,
     pub locale: Option<String>,
+    pub workplace: Patch<String>,
+}
+
+/// What matching weighs about a person, read in one batch for many.
+#[derive(Debug, Clone)]
+pub struct MatchingFacts {
+    pub profession: Profession,
+    pub region: Option<String>,
+    pub languages: Vec<String>,
+    pub workplace_key: Option<String>,
 }

@@ -6,8 +6,9 @@ use chrono::Utc;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
 use super::model::{
-    Account, BIO_MAX, DEFAULT_TIMEZONE, DISPLAY_NAME_MAX, EMAIL_MAX, LANGUAGES_MAX, NewUser, Patch,
-    Profile, ProfileChanges, ProfileForm, REGION_MAX, RegistrationForm, Role,
+    Account, BIO_MAX, DEFAULT_TIMEZONE, DISPLAY_NAME_MAX, EMAIL_MAX, LANGUAGES_MAX, MatchingFacts,
+    NewUser, Patch, Profile, ProfileChanges, ProfileForm, REGION_MAX, RegistrationForm, Role,
+    WORKPLACE_MAX,
 };
 use super::store;
 use crate::auth::model::IssuedTokens;
@@ -171,7 +172,40 @@ fn load_account(conn: &mut DbConnection, user_id: &UserId) -> AppResult<Account>
         .pop()
         .ok_or(AppError::NotFound)?;
     let roles = store::roles(conn, user_id)?;
-    Ok(Account { profile, roles })
+    let workplace = store::workplace(conn, user_id)?;
+    Ok(Account {
+        profile,
+        roles,
+        workplace,
+    })
+}
+
+/// How workplaces compare: "CHU de Nantes" and "chu de nantes " are one workplace.
+fn workplace_key(workplace: &str) -> String {
+    validate::normalized(workplace).to_lowercase()
+}
+
+/// What matching weighs about these people, inside another domain's transaction (unknown ids
+/// are left out). Large id lists are read in chunks the databases' parameter limits allow.
+pub fn matching_facts(
+    conn: &mut DbConnection,
+    ids: &[UserId],
+) -> AppResult<HashMap<UserId, MatchingFacts>> {
+    const CHUNK: usize = 5_000;
+    let mut facts = HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(CHUNK) {
+        let mut languages = store::languages_by_user(conn, chunk)?;
+        for (id, profession, region, workplace_key) in store::matching_rows(conn, chunk)? {
+            let facts_of = MatchingFacts {
+                profession,
+                region,
+                languages: languages.remove(&id).unwrap_or_default(),
+                workplace_key,
+            };
+            facts.insert(id, facts_of);
+        }
+    }
+    Ok(facts)
 }
 
 /// The display names of these people, inside another domain's transaction (unknown ids are
@@ -199,6 +233,7 @@ pub async fn account(db: &Db, user_id: &UserId) -> AppResult<Account> {
 
 /// Changes the viewer's own profile; absent fields stay as they are.
 pub async fn update_profile(db: &Db, viewer: &Viewer, form: ProfileForm) -> AppResult<Account> {
+    let workplace = patch_text("workplace", form.workplace, WORKPLACE_MAX)?;
     let changes = ProfileChanges {
         display_name: form
             .display_name
@@ -208,6 +243,10 @@ pub async fn update_profile(db: &Db, viewer: &Viewer, form: ProfileForm) -> AppR
         profession: form.profession,
         region: patch_text("region", form.region, REGION_MAX)?,
         bio: patch_text("bio", form.bio, BIO_MAX)?,
+        workplace_key: workplace
+            .as_ref()
+            .map(|workplace| workplace.as_deref().map(workplace_key)),
+        workplace,
         locale: form
             .locale
             .as_deref()
@@ -296,6 +335,7 @@ impl PersonalData for AccountsData {
             "bio": person.bio,
             "locale": person.locale,
             "timezone": person.timezone,
+            "workplace": account.workplace,
             "createdAt": instant(person.created_at),
             "roles": account.roles.iter().map(|role| role.as_str()).collect::<Vec<_>>(),
         }))

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::model::{NewUser, ProfileChanges, Role, UserRow};
+use super::model::{NewUser, Profession, ProfileChanges, Role, UserRow};
 use crate::db::DbConnection;
 use crate::db::schema::{user_languages, user_roles, users};
 use crate::ids::UserId;
@@ -79,6 +79,28 @@ pub fn users_by_ids(conn: &mut DbConnection, ids: &[UserId]) -> QueryResult<Vec<
         .filter(users::id.eq_any(ids))
         .select(UserRow::as_select())
         .load(conn)
+}
+
+/// A person's profession, region and workplace key.
+pub type MatchingRow = (UserId, Profession, Option<String>, Option<String>);
+
+pub fn matching_rows(conn: &mut DbConnection, ids: &[UserId]) -> QueryResult<Vec<MatchingRow>> {
+    users::table
+        .filter(users::id.eq_any(ids))
+        .select((
+            users::id,
+            users::profession,
+            users::region,
+            users::workplace_key,
+        ))
+        .load(conn)
+}
+
+pub fn workplace(conn: &mut DbConnection, user_id: &UserId) -> QueryResult<Option<String>> {
+    users::table
+        .find(user_id)
+        .select(users::workplace)
+        .first(conn)
 }
 
 /// Each person's languages in their chosen order.

@@ -9,7 +9,7 @@ use std::cell::RefCell;
 
 use tokio::sync::broadcast;
 
-use crate::ids::{GroupId, NotificationId, PostId, SessionId, UserId};
+use crate::ids::{ConversationId, GroupId, MessageId, NotificationId, PostId, SessionId, UserId};
 
 /// Something that changed, by id.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,6 +23,10 @@ pub enum Committed {
     PostAdded {
         group_id: GroupId,
         post_id: PostId,
+    },
+    MessageAdded {
+        conversation_id: ConversationId,
+        message_id: MessageId,
     },
     /// A session was revoked (logout, a replayed refresh token, an erased account): whatever
     /// still runs on its behalf (an open websocket) stops.

@@ -14,6 +14,8 @@ diesel::table! {
         timezone -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        workplace -> Nullable<Text>,
+        workplace_key -> Nullable<Text>,
     }
 }
 
@@ -343,4 +345,124 @@ diesel::allow_tables_to_appear_in_same_query!(
     workshop_registrations,
     workshop_ratings,
     calendar_feeds,
+);
+
+diesel::table! {
+    conversations (id) {
+        id -> Text,
+        open -> Bool,
+        category -> Text,
+        created_at -> Timestamp,
+        closed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    conversation_members (conversation_id, user_id) {
+        conversation_id -> Text,
+        user_id -> Text,
+        last_read_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    messages (id) {
+        id -> Text,
+        conversation_id -> Text,
+        author_id -> Text,
+        body -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(conversation_members -> conversations (conversation_id));
+diesel::joinable!(messages -> conversations (conversation_id));
+
+diesel::allow_tables_to_appear_in_same_query!(conversations, conversation_members, messages);
+
+diesel::table! {
+    mentor_profiles (user_id) {
+        user_id -> Text,
+        headline -> Text,
+        years_of_experience -> Integer,
+        capacity -> Integer,
+        accepting_mentees -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    mentor_areas (user_id, area) {
+        user_id -> Text,
+        area -> Text,
+    }
+}
+
+diesel::table! {
+    mentee_seeking (user_id, area) {
+        user_id -> Text,
+        area -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    mentorships (id) {
+        id -> Text,
+        mentor_id -> Text,
+        mentee_id -> Text,
+        status -> Text,
+        message -> Text,
+        decline_reason -> Nullable<Text>,
+        round_id -> Nullable<Text>,
+        conversation_id -> Nullable<Text>,
+        created_at -> Timestamp,
+        responded_at -> Nullable<Timestamp>,
+        ended_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    mentorship_areas (mentorship_id, area) {
+        mentorship_id -> Text,
+        area -> Text,
+    }
+}
+
+diesel::table! {
+    mentorship_goals (id) {
+        id -> Text,
+        mentorship_id -> Text,
+        title -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+        done_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    mentorship_feedback (mentorship_id, author_id) {
+        mentorship_id -> Text,
+        author_id -> Text,
+        subject_id -> Text,
+        rating -> Integer,
+        note -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(mentor_areas -> mentor_profiles (user_id));
+diesel::joinable!(mentorship_areas -> mentorships (mentorship_id));
+diesel::joinable!(mentorship_goals -> mentorships (mentorship_id));
+diesel::joinable!(mentorship_feedback -> mentorships (mentorship_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    mentor_profiles,
+    mentor_areas,
+    mentee_seeking,
+    mentorships,
+    mentorship_areas,
+    mentorship_goals,
+    mentorship_feedback,
 );

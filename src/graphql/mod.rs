@@ -13,11 +13,15 @@ use async_graphql::{MergedObject, MergedSubscription, SDLExportOptions, Schema};
 use crate::accounts::graphql::{AccountsMutation, AccountsQuery};
 use crate::accounts::loaders::ProfileLoader;
 use crate::auth::{Auth, ClientAddress};
+use crate::conversations::graphql::{
+    ConversationsMutation, ConversationsQuery, ConversationsSubscription,
+};
 use crate::groups::graphql::{GroupsMutation, GroupsQuery, GroupsSubscription};
 use crate::groups::loaders::{
     GroupLoader, MemberCountLoader, ReplyCountLoader, ViewerMembershipLoader,
 };
 use crate::i18n::{self, Locale};
+use crate::mentorship::graphql::{MentorshipMutation, MentorshipQuery};
 use crate::notifications::graphql::{
     NotificationsMutation, NotificationsQuery, NotificationsSubscription,
 };
@@ -34,6 +38,8 @@ pub struct QueryRoot(
     NotificationsQuery,
     GroupsQuery,
     WorkshopsQuery,
+    MentorshipQuery,
+    ConversationsQuery,
     PrivacyQuery,
 );
 
@@ -44,12 +50,18 @@ pub struct MutationRoot(
     NotificationsMutation,
     GroupsMutation,
     WorkshopsMutation,
+    MentorshipMutation,
+    ConversationsMutation,
     PrivacyMutation,
 );
 
 #[derive(MergedSubscription, Default)]
 #[graphql(name = "Subscription")]
-pub struct SubscriptionRoot(NotificationsSubscription, GroupsSubscription);
+pub struct SubscriptionRoot(
+    NotificationsSubscription,
+    GroupsSubscription,
+    ConversationsSubscription,
+);
 
 pub type RelaisSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 

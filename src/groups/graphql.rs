@@ -10,21 +10,15 @@ use super::model::{
     ModerationAction, ModerationKind, PostForm, Report, ReportCategory, ReportStatus, VisiblePost,
 };
 use super::service;
-use crate::accounts::graphql::UserView;
-use crate::accounts::loaders::ProfileLoader;
+use crate::accounts::graphql::{UserView, user_view};
 use crate::accounts::model::Profession;
 use crate::db::events::Committed;
 use crate::graphql::ContextExt;
 use crate::graphql::live::committed_stream;
 use crate::graphql::scalars::DateTime;
 use crate::i18n::{self, Message};
-use crate::ids::{GroupId, PostId, ReportId, UserId};
+use crate::ids::{GroupId, PostId, ReportId};
 use crate::pagination::PageRequest;
-
-async fn profile(ctx: &Context<'_>, id: &UserId) -> Result<Option<UserView>> {
-    let loader = ctx.data_unchecked::<DataLoader<ProfileLoader>>();
-    Ok(loader.load_one(id.clone()).await?.map(UserView::from))
-}
 
 pub async fn group_view(ctx: &Context<'_>, id: &GroupId) -> Result<Option<PeerGroupView>> {
     let loader = ctx.data_unchecked::<DataLoader<GroupLoader>>();
@@ -145,7 +139,7 @@ impl MembershipView {
     }
 
     async fn user(&self, ctx: &Context<'_>) -> Result<UserView> {
-        profile(ctx, &self.0.user_id)
+        user_view(ctx, &self.0.user_id)
             .await?
             .ok_or_else(|| crate::error::AppError::NotFound.into())
     }
@@ -180,7 +174,7 @@ impl PostView {
     /// Null when posted anonymously (the server still knows the author, for moderation).
     async fn author(&self, ctx: &Context<'_>) -> Result<Option<UserView>> {
         match &self.0.author_id {
-            Some(author) => profile(ctx, author).await,
+            Some(author) => user_view(ctx, author).await,
             None => Ok(None),
         }
     }
@@ -300,7 +294,7 @@ impl ModerationActionView {
 
     async fn actor(&self, ctx: &Context<'_>) -> Result<Option<UserView>> {
         match &self.0.actor_id {
-            Some(actor) => profile(ctx, actor).await,
+            Some(actor) => user_view(ctx, actor).await,
             None => Ok(None),
         }
     }
@@ -308,7 +302,7 @@ impl ModerationActionView {
     /// The member acted on; null for the author of an anonymous post.
     async fn target_user(&self, ctx: &Context<'_>) -> Result<Option<UserView>> {
         match &self.0.target_user_id {
-            Some(target) => profile(ctx, target).await,
+            Some(target) => user_view(ctx, target).await,
             None => Ok(None),
         }
     }

@@ -1060,6 +1060,15 @@ pub async fn moderation_log(
     .await
 }
 
+/// Everyone the person blocked or was blocked by, inside another domain's transaction: they
+/// are never put in touch (mentorship matching).
+pub fn blocked_either_way(
+    conn: &mut DbConnection,
+    user: &UserId,
+) -> AppResult<std::collections::HashSet<UserId>> {
+    Ok(store::blocked_either_way(conn, user)?.into_iter().collect())
+}
+
 /// Hides a person's signed posts and replies from the viewer everywhere.
 pub async fn block(db: &Db, viewer: &Viewer, blocked: UserId) -> AppResult<bool> {
     let blocker = viewer.user_id.clone();

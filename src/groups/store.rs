@@ -428,6 +428,21 @@ pub fn blocked_by(conn: &mut DbConnection, blocker: &UserId) -> QueryResult<Vec<
         .load(conn)
 }
 
+/// Everyone the person blocked or was blocked by.
+pub fn blocked_either_way(conn: &mut DbConnection, user: &UserId) -> QueryResult<Vec<UserId>> {
+    let mut ids: Vec<UserId> = user_blocks::table
+        .filter(user_blocks::blocker_id.eq(user))
+        .select(user_blocks::blocked_id)
+        .load(conn)?;
+    ids.extend(
+        user_blocks::table
+            .filter(user_blocks::blocked_id.eq(user))
+            .select(user_blocks::blocker_id)
+            .load::<UserId>(conn)?,
+    );
+    Ok(ids)
+}
+
 /// Blocks; false when the block existed already (two blocks at once included).
 pub fn insert_block(
     conn: &mut DbConnection,

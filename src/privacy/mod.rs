@@ -79,10 +79,13 @@ pub fn instant(at: NaiveDateTime) -> String {
 }
 
 /// Every domain holding personal data, in the order erasure runs: the account itself last.
-pub fn registry() -> [&'static dyn PersonalData; 5] {
+pub fn registry() -> [&'static dyn PersonalData; 7] {
     [
-        // Before notifications: cancelling a person's workshops tells the others.
+        // Before notifications: cancelling a person's workshops or mentorships tells the others.
         &crate::workshops::service::WORKSHOPS_DATA,
+        // Before conversations: a mentorship's conversation goes with it.
+        &crate::mentorship::service::MENTORSHIP_DATA,
+        &crate::conversations::service::CONVERSATIONS_DATA,
         &crate::groups::service::GROUPS_DATA,
         &crate::notifications::service::NOTIFICATIONS_DATA,
         &crate::auth::service::SESSIONS_DATA,

@@ -2,7 +2,6 @@
 
 use std::sync::Arc;
 
-use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 
 use super::model::{
@@ -10,19 +9,13 @@ use super::model::{
     WorkshopSearch, WorkshopStatus, WorkshopTechnique,
 };
 use super::service::{self, TrainingRecord};
-use crate::accounts::graphql::UserView;
-use crate::accounts::loaders::ProfileLoader;
+use crate::accounts::graphql::{UserView, user_view};
 use crate::error::AppError;
 use crate::graphql::ContextExt;
 use crate::graphql::scalars::DateTime;
 use crate::groups::graphql::{PeerGroupView, group_view};
 use crate::ids::UserId;
 use crate::pagination::PageRequest;
-
-async fn profile(ctx: &Context<'_>, id: &UserId) -> Result<Option<UserView>> {
-    let loader = ctx.data_unchecked::<DataLoader<ProfileLoader>>();
-    Ok(loader.load_one(id.clone()).await?.map(UserView::from))
-}
 
 /// A workshop as the viewer sees it (shared by the registrations shown under it).
 #[derive(Clone)]
@@ -135,7 +128,7 @@ impl WorkshopView {
     /// A placeholder person once the organiser erased their account.
     async fn organiser(&self, ctx: &Context<'_>) -> Result<UserView> {
         let found = match &self.0.row.organiser_id {
-            Some(organiser) => profile(ctx, organiser).await?,
+            Some(organiser) => user_view(ctx, organiser).await?,
             None => None,
         };
         Ok(found.unwrap_or_else(UserView::erased))
@@ -220,7 +213,7 @@ impl RegistrationView {
     }
 
     async fn user(&self, ctx: &Context<'_>) -> Result<UserView> {
-        profile(ctx, &self.registration.row.user_id)
+        user_view(ctx, &self.registration.row.user_id)
             .await?
             .ok_or_else(|| AppError::NotFound.into())
     }

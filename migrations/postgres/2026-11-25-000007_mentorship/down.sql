@@ -1,0 +1,12 @@
+DROP TABLE mentorship_feedback;
+DROP TABLE mentorship_goals;
+DROP TABLE mentorship_areas;
+DROP TABLE mentorships;
+DROP TABLE mentee_seeking;
+DROP TABLE mentor_areas;
+DROP TABLE mentor_profiles;
+DROP TABLE messages;
+DROP TABLE conversation_members;
+DROP TABLE conversations;
+ALTER TABLE users DROP COLUMN workplace_key;
+ALTER TABLE users DROP COLUMN workplace;

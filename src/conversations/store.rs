@@ -1,0 +1,199 @@
+//! Queries on conversations, their members and messages.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDateTime;
+use diesel::dsl::count_star;
+use diesel::prelude::*;
+
+use super::model::{ConversationRow, MessageRow};
+use crate::db::DbConnection;
+use crate::db::schema::{conversation_members, conversations, messages};
+use crate::ids::{ConversationId, MessageId, UserId};
+
+pub fn insert_conversation(conn: &mut DbConnection, row: &ConversationRow) -> QueryResult<()> {
+    diesel::insert_into(conversations::table)
+        .values(row)
+        .execute(conn)
+        .map(drop)
+}
+
+pub fn insert_member(
+    conn: &mut DbConnection,
+    id: &ConversationId,
+    user_id: &UserId,
+) -> QueryResult<()> {
+    diesel::insert_into(conversation_members::table)
+        .values((
+            conversation_members::conversation_id.eq(id),
+            conversation_members::user_id.eq(user_id),
+        ))
+        .execute(conn)
+        .map(drop)
+}
+
+pub fn conversations_by_id(
+    conn: &mut DbConnection,
+    ids: &[ConversationId],
+) -> QueryResult<Vec<ConversationRow>> {
+    conversations::table
+        .filter(conversations::id.eq_any(ids))
+        .select(ConversationRow::as_select())
+        .load(conn)
+}
+
+/// Each member of these conversations with what they have read up to.
+pub fn members(
+    conn: &mut DbConnection,
+    ids: &[ConversationId],
+) -> QueryResult<Vec<(ConversationId, UserId, Option<NaiveDateTime>)>> {
+    conversation_members::table
+        .filter(conversation_members::conversation_id.eq_any(ids))
+        .select((
+            conversation_members::conversation_id,
+            conversation_members::user_id,
+            conversation_members::last_read_at,
+        ))
+        .load(conn)
+}
+
+pub fn is_member(
+    conn: &mut DbConnection,
+    id: &ConversationId,
+    user_id: &UserId,
+) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        conversation_members::table
+            .filter(conversation_members::conversation_id.eq(id))
+            .filter(conversation_members::user_id.eq(user_id)),
+    ))
+    .get_result(conn)
+}
+
+pub fn close(conn: &mut DbConnection, id: &ConversationId, now: NaiveDateTime) -> QueryResult<()> {
+    diesel::update(
+        conversations::table
+            .find(id)
+            .filter(conversations::open.eq(true)),
+    )
+    .set((
+        conversations::open.eq(false),
+        conversations::closed_at.eq(now),
+    ))
+    .execute(conn)
+    .map(drop)
+}
+
+pub fn set_read_up_to(
+    conn: &mut DbConnection,
+    id: &ConversationId,
+    user_id: &UserId,
+    at: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::update(
+        conversation_members::table
+            .filter(conversation_members::conversation_id.eq(id))
+            .filter(conversation_members::user_id.eq(user_id)),
+    )
+    .set(conversation_members::last_read_at.eq(at))
+    .execute(conn)
+    .map(drop)
+}
+
+/// Messages not written by `reader` after what they read, in each of these conversations of
+/// theirs (one query for all).
+pub fn unread_counts(
+    conn: &mut DbConnection,
+    reader: &UserId,
+    ids: &[ConversationId],
+) -> QueryResult<HashMap<ConversationId, i64>> {
+    let rows: Vec<(ConversationId, i64)> = messages::table
+        .inner_join(
+            conversation_members::table.on(conversation_members::conversation_id
+                .eq(messages::conversation_id)
+                .and(conversation_members::user_id.eq(reader))),
+        )
+        .filter(messages::conversation_id.eq_any(ids))
+        .filter(messages::author_id.ne(reader))
+        .filter(
+            conversation_members::last_read_at
+                .is_null()
+                .or(messages::created_at
+                    .nullable()
+                    .gt(conversation_members::last_read_at)),
+        )
+        .group_by(messages::conversation_id)
+        .select((messages::conversation_id, count_star()))
+        .load(conn)?;
+    Ok(rows.into_iter().collect())
+}
+
+pub fn insert_message(conn: &mut DbConnection, row: &MessageRow) -> QueryResult<()> {
+    diesel::insert_into(messages::table)
+        .values(row)
+        .execute(conn)
+        .map(drop)
+}
+
+pub fn message(conn: &mut DbConnection, id: &MessageId) -> QueryResult<Option<MessageRow>> {
+    messages::table
+        .find(id)
+        .select(MessageRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Newest first, before `before` (ids are time-ordered).
+pub fn messages_page(
+    conn: &mut DbConnection,
+    id: &ConversationId,
+    before: Option<&MessageId>,
+    limit: i64,
+) -> QueryResult<Vec<MessageRow>> {
+    let mut query = messages::table
+        .filter(messages::conversation_id.eq(id))
+        .order(messages::id.desc())
+        .limit(limit)
+        .select(MessageRow::as_select())
+        .into_boxed();
+    if let Some(before) = before {
+        query = query.filter(messages::id.lt(before));
+    }
+    query.load(conn)
+}
+
+pub fn messages_by(conn: &mut DbConnection, user_id: &UserId) -> QueryResult<Vec<MessageRow>> {
+    messages::table
+        .filter(messages::author_id.eq(user_id))
+        .order(messages::id)
+        .select(MessageRow::as_select())
+        .load(conn)
+}
+
+pub fn conversations_of(
+    conn: &mut DbConnection,
+    user_id: &UserId,
+) -> QueryResult<Vec<ConversationId>> {
+    conversation_members::table
+        .filter(conversation_members::user_id.eq(user_id))
+        .select(conversation_members::conversation_id)
+        .load(conn)
+}
+
+pub fn delete_messages_by(conn: &mut DbConnection, user_id: &UserId) -> QueryResult<usize> {
+    diesel::delete(messages::table.filter(messages::author_id.eq(user_id))).execute(conn)
+}
+
+pub fn delete_memberships_of(conn: &mut DbConnection, user_id: &UserId) -> QueryResult<usize> {
+    diesel::delete(conversation_members::table.filter(conversation_members::user_id.eq(user_id)))
+        .execute(conn)
+}
+
+pub fn delete_conversation(conn: &mut DbConnection, id: &ConversationId) -> QueryResult<usize> {
+    diesel::delete(messages::table.filter(messages::conversation_id.eq(id))).execute(conn)?;
+    diesel::delete(
+        conversation_members::table.filter(conversation_members::conversation_id.eq(id)),
+    )
+    .execute(conn)?;
+    diesel::delete(conversations::table.find(id)).execute(conn)
+}

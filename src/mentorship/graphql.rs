@@ -1,0 +1,430 @@
+//! The mentorship part of the API.
+
+use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
+
+use super::matching::Scored;
+use super::model::{
+    DeclineReason, GoalRow, MY_MENTORSHIPS_MAX, MentorProfile, MentorProfileForm, MentorshipArea,
+    MentorshipCard, MentorshipSide, MentorshipStatus,
+};
+use super::service::{self, MatchSearch, Proposal, RoundOutcome};
+use crate::accounts::graphql::{UserView, user_view};
+use crate::accounts::model::Profession;
+use crate::conversations::graphql::ConversationView;
+use crate::graphql::ContextExt;
+use crate::graphql::scalars::DateTime;
+use crate::i18n;
+use crate::ids::{MentorshipId, UserId};
+
+async fn person(ctx: &Context<'_>, id: &UserId) -> Result<UserView> {
+    Ok(user_view(ctx, id).await?.unwrap_or_else(UserView::erased))
+}
+
+pub struct MentorProfileView(pub MentorProfile);
+
+#[Object(name = "MentorProfile")]
+impl MentorProfileView {
+    async fn user(&self, ctx: &Context<'_>) -> Result<UserView> {
+        person(ctx, &self.0.row.user_id).await
+    }
+
+    async fn headline(&self) -> &str {
+        &self.0.row.headline
+    }
+
+    async fn areas(&self) -> &[MentorshipArea] {
+        &self.0.areas
+    }
+
+    async fn years_of_experience(&self) -> i32 {
+        self.0.row.years_of_experience
+    }
+
+    /// Most mentees at once.
+    async fn capacity(&self) -> i32 {
+        self.0.row.capacity
+    }
+
+    async fn active_mentee_count(&self) -> i64 {
+        self.0.active_mentees
+    }
+
+    async fn accepting_mentees(&self) -> bool {
+        self.0.row.accepting_mentees
+    }
+
+    /// The mentor's average rating by their mentees: to the mentor only, once at least three
+    /// rated; null otherwise.
+    async fn average_rating(&self) -> Option<f64> {
+        self.0.own_average_rating
+    }
+}
+
+pub struct MentorMatchView(Scored);
+
+#[Object(name = "MentorMatch")]
+impl MentorMatchView {
+    async fn mentor(&self) -> MentorProfileView {
+        MentorProfileView(self.0.candidate.profile.clone())
+    }
+
+    /// 0 to 1, higher is better.
+    async fn score(&self) -> f64 {
+        self.0.score
+    }
+
+    /// Why this mentor was suggested, in the viewer's locale.
+    async fn reasons(&self) -> Vec<String> {
+        self.0.reasons(i18n::current())
+    }
+}
+
+/// A shared goal of a mentorship.
+#[derive(SimpleObject)]
+#[graphql(name = "MentorshipGoal")]
+pub struct GoalView {
+    id: ID,
+    title: String,
+    created_at: DateTime,
+    done_at: Option<DateTime>,
+}
+
+impl From<GoalRow> for GoalView {
+    fn from(goal: GoalRow) -> Self {
+        Self {
+            id: goal.id.into(),
+            title: goal.title,
+            created_at: goal.created_at.into(),
+            done_at: goal.done_at.map(DateTime::from),
+        }
+    }
+}
+
+/// The feedback the viewer left after completion; the note is theirs alone.
+#[derive(SimpleObject)]
+#[graphql(name = "MentorshipFeedback")]
+pub struct FeedbackView {
+    rating: i32,
+    note: Option<String>,
+}
+
+pub struct MentorshipView(pub MentorshipCard);
+
+#[Object(name = "Mentorship")]
+impl MentorshipView {
+    async fn id(&self) -> ID {
+        self.0.row.id.clone().into()
+    }
+
+    async fn mentor(&self, ctx: &Context<'_>) -> Result<UserView> {
+        person(ctx, &self.0.row.mentor_id).await
+    }
+
+    async fn mentee(&self, ctx: &Context<'_>) -> Result<UserView> {
+        person(ctx, &self.0.row.mentee_id).await
+    }
+
+    async fn status(&self) -> MentorshipStatus {
+        self.0.row.status
+    }
+
+    async fn areas(&self) -> &[MentorshipArea] {
+        &self.0.areas
+    }
+
+    async fn message(&self) -> &str {
+        &self.0.row.message
+    }
+
+    /// Why the mentor declined, once DECLINED.
+    async fn decline_reason(&self) -> Option<DeclineReason> {
+        self.0.row.decline_reason
+    }
+
+    /// Whether a matching round proposed it.
+    async fn from_matching_round(&self) -> bool {
+        self.0.row.round_id.is_some()
+    }
+
+    async fn created_at(&self) -> DateTime {
+        self.0.row.created_at.into()
+    }
+
+    async fn responded_at(&self) -> Option<DateTime> {
+        self.0.row.responded_at.map(DateTime::from)
+    }
+
+    async fn ended_at(&self) -> Option<DateTime> {
+        self.0.row.ended_at.map(DateTime::from)
+    }
+
+    /// The private thread of the two people; null until ACTIVE.
+    async fn conversation(&self) -> Option<ConversationView> {
+        self.0.conversation.clone().map(ConversationView)
+    }
+
+    /// Shared goals, in the order they were set.
+    async fn goals(&self) -> Vec<GoalView> {
+        self.0.goals.iter().cloned().map(GoalView::from).collect()
+    }
+
+    /// The viewer's own feedback, once they left it.
+    async fn viewer_feedback(&self) -> Option<FeedbackView> {
+        self.0
+            .viewer_feedback
+            .as_ref()
+            .map(|feedback| FeedbackView {
+                rating: feedback.rating,
+                note: feedback.note.clone(),
+            })
+    }
+}
+
+#[derive(InputObject)]
+pub struct MentorProfileInput {
+    headline: String,
+    areas: Vec<MentorshipArea>,
+    years_of_experience: i32,
+    capacity: i32,
+    accepting_mentees: bool,
+}
+
+#[derive(InputObject)]
+pub struct MentorSearchInput {
+    areas: Vec<MentorshipArea>,
+    /// Only mentors who speak this language.
+    language: Option<String>,
+    /// Prefer mentors of this profession.
+    profession: Option<Profession>,
+}
+
+/// A pair a matching round proposes.
+pub struct ProposalView(Proposal);
+
+#[Object(name = "MatchProposal")]
+impl ProposalView {
+    async fn mentee(&self, ctx: &Context<'_>) -> Result<UserView> {
+        person(ctx, &self.0.mentee).await
+    }
+
+    async fn mentor(&self, ctx: &Context<'_>) -> Result<UserView> {
+        person(ctx, &self.0.mentor).await
+    }
+
+    /// The mentee's score for the mentor, 0 to 1.
+    async fn score(&self) -> f64 {
+        self.0.score
+    }
+}
+
+pub struct RoundView(RoundOutcome);
+
+#[Object(name = "MatchingRound")]
+impl RoundView {
+    /// Null for a dry run, which changes nothing.
+    async fn id(&self) -> Option<ID> {
+        self.0.round_id.clone().map(ID::from)
+    }
+
+    async fn proposals(&self) -> Vec<ProposalView> {
+        self.0.proposals.iter().cloned().map(ProposalView).collect()
+    }
+
+    /// Opted-in mentees the round found nobody for.
+    async fn unmatched(&self, ctx: &Context<'_>) -> Result<Vec<UserView>> {
+        let mut people = Vec::with_capacity(self.0.unmatched.len());
+        for id in &self.0.unmatched {
+            people.push(person(ctx, id).await?);
+        }
+        Ok(people)
+    }
+}
+
+#[derive(Default)]
+pub struct MentorshipQuery;
+
+#[Object]
+impl MentorshipQuery {
+    async fn mentor_profile(
+        &self,
+        ctx: &Context<'_>,
+        user_id: ID,
+    ) -> Result<Option<MentorProfileView>> {
+        Ok(
+            service::profile(ctx.db(), ctx.viewer()?, UserId::from(user_id))
+                .await?
+                .map(MentorProfileView),
+        )
+    }
+
+    /// Ranked mentors for the viewer: never the viewer, never a full or closed mentor.
+    #[graphql(
+        complexity = "crate::graphql::list_cost(super::model::MATCHES_MAX, child_complexity)"
+    )]
+    async fn mentor_matches(
+        &self,
+        ctx: &Context<'_>,
+        input: MentorSearchInput,
+        first: Option<i32>,
+    ) -> Result<Vec<MentorMatchView>> {
+        let search = MatchSearch {
+            areas: input.areas,
+            language: input.language,
+            profession: input.profession,
+        };
+        Ok(service::matches(ctx.db(), ctx.viewer()?, search, first)
+            .await?
+            .into_iter()
+            .map(MentorMatchView)
+            .collect())
+    }
+
+    /// The viewer's mentorships, newest first (at most 200).
+    #[graphql(complexity = "crate::graphql::list_cost(MY_MENTORSHIPS_MAX, child_complexity)")]
+    async fn my_mentorships(
+        &self,
+        ctx: &Context<'_>,
+        side: Option<MentorshipSide>,
+        status: Option<MentorshipStatus>,
+    ) -> Result<Vec<MentorshipView>> {
+        Ok(
+            service::my_mentorships(ctx.db(), ctx.viewer()?, side, status)
+                .await?
+                .into_iter()
+                .map(MentorshipView)
+                .collect(),
+        )
+    }
+
+    /// The areas the viewer asked matching rounds to find a mentor for; empty when not opted in.
+    async fn my_mentorship_seeking(&self, ctx: &Context<'_>) -> Result<Vec<MentorshipArea>> {
+        Ok(service::seeking(ctx.db(), ctx.viewer()?).await?)
+    }
+}
+
+#[derive(Default)]
+pub struct MentorshipMutation;
+
+#[Object]
+impl MentorshipMutation {
+    /// Capacity 0 or not accepting is a break: open requests are declined, mentees told.
+    async fn upsert_mentor_profile(
+        &self,
+        ctx: &Context<'_>,
+        input: MentorProfileInput,
+    ) -> Result<MentorProfileView> {
+        let form = MentorProfileForm {
+            headline: input.headline,
+            areas: input.areas,
+            years_of_experience: input.years_of_experience,
+            capacity: input.capacity,
+            accepting_mentees: input.accepting_mentees,
+        };
+        Ok(MentorProfileView(
+            service::save_profile(ctx.db(), ctx.viewer()?, form).await?,
+        ))
+    }
+
+    async fn request_mentorship(
+        &self,
+        ctx: &Context<'_>,
+        mentor_id: ID,
+        areas: Vec<MentorshipArea>,
+        message: String,
+    ) -> Result<MentorshipView> {
+        Ok(MentorshipView(
+            service::request(ctx.db(), ctx.viewer()?, mentor_id.into(), areas, message).await?,
+        ))
+    }
+
+    /// By the mentor. Declining may say why (default OTHER).
+    async fn respond_to_mentorship(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        accept: bool,
+        decline_reason: Option<DeclineReason>,
+    ) -> Result<MentorshipView> {
+        Ok(MentorshipView(
+            service::respond(
+                ctx.db(),
+                ctx.viewer()?,
+                MentorshipId::from(id),
+                accept,
+                decline_reason,
+            )
+            .await?,
+        ))
+    }
+
+    /// The mentee withdraws a request; either side ends an active mentorship early.
+    async fn cancel_mentorship(&self, ctx: &Context<'_>, id: ID) -> Result<MentorshipView> {
+        Ok(MentorshipView(
+            service::cancel(ctx.db(), ctx.viewer()?, id.into()).await?,
+        ))
+    }
+
+    async fn complete_mentorship(&self, ctx: &Context<'_>, id: ID) -> Result<MentorshipView> {
+        Ok(MentorshipView(
+            service::complete(ctx.db(), ctx.viewer()?, id.into()).await?,
+        ))
+    }
+
+    /// A shared goal (1-200 characters, at most 20) in an active mentorship.
+    async fn add_mentorship_goal(
+        &self,
+        ctx: &Context<'_>,
+        mentorship_id: ID,
+        title: String,
+    ) -> Result<GoalView> {
+        Ok(
+            service::add_goal(ctx.db(), ctx.viewer()?, mentorship_id.into(), title)
+                .await?
+                .into(),
+        )
+    }
+
+    async fn set_mentorship_goal_done(
+        &self,
+        ctx: &Context<'_>,
+        goal_id: ID,
+        done: bool,
+    ) -> Result<GoalView> {
+        Ok(
+            service::set_goal_done(ctx.db(), ctx.viewer()?, goal_id.into(), done)
+                .await?
+                .into(),
+        )
+    }
+
+    /// After COMPLETED: a 1-5 rating of the other person and a private note (up to 1,000).
+    async fn leave_mentorship_feedback(
+        &self,
+        ctx: &Context<'_>,
+        mentorship_id: ID,
+        rating: i32,
+        note: Option<String>,
+    ) -> Result<MentorshipView> {
+        Ok(MentorshipView(
+            service::leave_feedback(ctx.db(), ctx.viewer()?, mentorship_id.into(), rating, note)
+                .await?,
+        ))
+    }
+
+    /// Opts in to matching rounds for these areas (1-5); an empty list opts out.
+    async fn set_mentorship_seeking(
+        &self,
+        ctx: &Context<'_>,
+        areas: Vec<MentorshipArea>,
+    ) -> Result<Vec<MentorshipArea>> {
+        Ok(service::set_seeking(ctx.db(), ctx.viewer()?, areas).await?)
+    }
+
+    /// ORGANISER or ADMIN: assigns opted-in mentees to mentors by stable matching. A dry run
+    /// only proposes; otherwise requests are created and both sides told.
+    async fn run_matching_round(&self, ctx: &Context<'_>, dry_run: bool) -> Result<RoundView> {
+        Ok(RoundView(
+            service::run_round(ctx.db(), ctx.viewer()?, dry_run).await?,
+        ))
+    }
+}

@@ -1,0 +1,279 @@
+//! Ranked matching of mentees to mentors, and the stable assignment of matching rounds. Pure
+//! functions over what the service read: the same inputs always give the same ranking.
+//!
+//! | term | weight | value in [0, 1] |
+//! |---|---|---|
+//! | areas | 0.40 | share of the areas asked for that the mentor covers |
+//! | profession | 0.15 | 1 when the mentor's profession is the one preferred (else the mentee's own) |
+//! | languages | 0.10 | 1 when they share a language |
+//! | region | 0.10 | 1 when they are in the same region |
+//! | experience | 0.10 | the mentor's lead in years of experience over the mentee, up to 10 years |
+//! | load | 0.15 | the mentor's free share of capacity: spreads mentees over mentors |
+
+use std::cmp::Ordering;
+use std::collections::{HashMap, VecDeque};
+
+use crate::accounts::model::{MatchingFacts, Profession};
+use crate::i18n::{Locale, MatchReason};
+use crate::ids::UserId;
+
+use super::model::{MentorProfile, MentorshipArea};
+
+pub const WEIGHT_AREAS: f64 = 0.40;
+pub const WEIGHT_PROFESSION: f64 = 0.15;
+pub const WEIGHT_LANGUAGES: f64 = 0.10;
+pub const WEIGHT_REGION: f64 = 0.10;
+pub const WEIGHT_EXPERIENCE: f64 = 0.10;
+pub const WEIGHT_LOAD: f64 = 0.15;
+/// Years of lead over the mentee beyond which experience adds nothing more.
+const EXPERIENCE_LEAD_FULL: f64 = 10.0;
+
+/// Who looks for a mentor, and for what.
+#[derive(Debug, Clone)]
+pub struct Seeker {
+    pub user_id: UserId,
+    pub facts: MatchingFacts,
+    /// Their own years of experience, when they have a mentor profile.
+    pub years_of_experience: i32,
+    pub areas: Vec<MentorshipArea>,
+    pub preferred_profession: Option<Profession>,
+}
+
+/// A mentor who may be suggested.
+#[derive(Debug, Clone)]
+pub struct Candidate {
+    pub profile: MentorProfile,
+    pub facts: MatchingFacts,
+}
+
+/// A candidate with their score and what it rests on.
+#[derive(Debug, Clone)]
+pub struct Scored {
+    pub candidate: Candidate,
+    pub score: f64,
+    shared_areas: Vec<MentorshipArea>,
+    same_profession: Option<Profession>,
+    shared_language: Option<String>,
+    same_region: Option<String>,
+}
+
+fn same_text(a: Option<&str>, b: Option<&str>) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => a.trim().to_lowercase() == b.trim().to_lowercase(),
+        _ => false,
+    }
+}
+
+/// The score of `candidate` for `seeker`, in [0, 1].
+pub fn score(seeker: &Seeker, candidate: Candidate) -> Scored {
+    let profile = &candidate.profile;
+    let shared_areas: Vec<MentorshipArea> = seeker
+        .areas
+        .iter()
+        .copied()
+        .filter(|area| profile.areas.contains(area))
+        .collect();
+    let areas = match seeker.areas.len() {
+        0 => 0.0,
+        asked => shared_areas.len() as f64 / asked as f64,
+    };
+    let wanted = seeker
+        .preferred_profession
+        .unwrap_or(seeker.facts.profession);
+    let same_profession = (candidate.facts.profession == wanted).then_some(wanted);
+    let shared_language = seeker
+        .facts
+        .languages
+        .iter()
+        .find(|language| candidate.facts.languages.contains(language))
+        .cloned();
+    let same_region = same_text(
+        seeker.facts.region.as_deref(),
+        candidate.facts.region.as_deref(),
+    )
+    .then(|| candidate.facts.region.clone())
+    .flatten();
+    let lead = f64::from(profile.row.years_of_experience - seeker.years_of_experience);
+    let experience = (lead / EXPERIENCE_LEAD_FULL).clamp(0.0, 1.0);
+    let load = match profile.row.capacity {
+        0 => 0.0,
+        capacity => profile.free_slots() as f64 / f64::from(capacity),
+    };
+    let indicator = |present: bool| if present { 1.0 } else { 0.0 };
+    let score = WEIGHT_AREAS * areas
+        + WEIGHT_PROFESSION * indicator(same_profession.is_some())
+        + WEIGHT_LANGUAGES * indicator(shared_language.is_some())
+        + WEIGHT_REGION * indicator(same_region.is_some())
+        + WEIGHT_EXPERIENCE * experience
+        + WEIGHT_LOAD * load;
+    Scored {
+        candidate,
+        score: score.clamp(0.0, 1.0),
+        shared_areas,
+        same_profession,
+        shared_language,
+        same_region,
+    }
+}
+
+/// Best first; equal scores in mentor id order.
+fn by_rank(a: &Scored, b: &Scored) -> Ordering {
+    b.score.total_cmp(&a.score).then_with(|| {
+        a.candidate
+            .profile
+            .row
+            .user_id
+            .cmp(&b.candidate.profile.row.user_id)
+    })
+}
+
+/// The `limit` best candidates for `seeker`.
+pub fn rank(seeker: &Seeker, candidates: Vec<Candidate>, limit: usize) -> Vec<Scored> {
+    let mut scored: Vec<Scored> = candidates
+        .into_iter()
+        .map(|candidate| score(seeker, candidate))
+        .collect();
+    scored.sort_by(by_rank);
+    scored.truncate(limit);
+    scored
+}
+
+impl Scored {
+    /// Why this mentor was suggested, in `locale`.
+    pub fn reasons(&self, locale: Locale) -> Vec<String> {
+        let profile = &self.candidate.profile;
+        let mut reasons = Vec::new();
+        if !self.shared_areas.is_empty() {
+            reasons.push(MatchReason::AreasInCommon(self.shared_areas.clone()));
+        }
+        if let Some(profession) = self.same_profession {
+            reasons.push(MatchReason::SameProfession(profession));
+        }
+        if let Some(language) = &self.shared_language {
+            reasons.push(MatchReason::Speaks(language.clone()));
+        }
+        if let Some(region) = &self.same_region {
+            reasons.push(MatchReason::SameRegion(region.clone()));
+        }
+        if profile.row.years_of_experience > 0 {
+            reasons.push(MatchReason::Experience(profile.row.years_of_experience));
+        }
+        reasons.push(MatchReason::FreeSlots(profile.free_slots()));
+        reasons
+            .into_iter()
+            .map(|reason| reason.render(locale))
+            .collect()
+    }
+}
+
+// ------------------------------------------------------------------ rounds
+
+/// Mentee-proposing deferred acceptance: each mentee proposes to mentors in their order of
+/// preference; each mentor keeps the best proposals up to their capacity and releases the rest,
+/// who propose further. The result is stable: no mentee and mentor both prefer each other to
+/// what they got.
+///
+/// `preferences[mentee]` lists acceptable mentors best first; `mentor_rank(mentor, mentee)` is
+/// the mentor's view (higher is better; ties by mentee id); `capacity[mentor]` the free slots.
+pub fn stable_assignment(
+    preferences: &HashMap<UserId, Vec<UserId>>,
+    mentor_rank: impl Fn(&UserId, &UserId) -> f64,
+    capacity: &HashMap<UserId, usize>,
+) -> HashMap<UserId, UserId> {
+    let mut next_choice: HashMap<&UserId, usize> = HashMap::new();
+    let mut held: HashMap<&UserId, Vec<&UserId>> = HashMap::new();
+    let mut mentees: Vec<&UserId> = preferences.keys().collect();
+    mentees.sort();
+    let mut free: VecDeque<&UserId> = mentees.into_iter().collect();
+    let prefers =
+        |mentor: &UserId, a: &UserId, b: &UserId| mentor_order(&mentor_rank, mentor, a, b);
+    while let Some(mentee) = free.pop_front() {
+        let choices = &preferences[mentee];
+        let index = next_choice.entry(mentee).or_insert(0);
+        let Some(mentor) = choices.get(*index) else {
+            continue; // nobody left to propose to
+        };
+        *index += 1;
+        let slots = capacity.get(mentor).copied().unwrap_or(0);
+        if slots == 0 {
+            free.push_back(mentee);
+            continue;
+        }
+        let holding = held.entry(mentor).or_default();
+        holding.push(mentee);
+        if holding.len() > slots {
+            // Release the one the mentor likes least.
+            holding.sort_by(|a, b| prefers(mentor, b, a));
+            if let Some(released) = holding.pop() {
+                free.push_back(released);
+            }
+        }
+    }
+    held.into_iter()
+        .flat_map(|(mentor, mentees)| {
+            mentees
+                .into_iter()
+                .map(move |mentee| (mentee.clone(), mentor.clone()))
+        })
+        .collect()
+}
+
+/// How `mentor` compares mentees `a` and `b` (greater is preferred): by rank, then the lower id.
+fn mentor_order(
+    mentor_rank: &impl Fn(&UserId, &UserId) -> f64,
+    mentor: &UserId,
+    a: &UserId,
+    b: &UserId,
+) -> Ordering {
+    mentor_rank(mentor, a)
+        .total_cmp(&mentor_rank(mentor, b))
+        .then_with(|| b.cmp(a))
+}
+
+/// Pairs that would both rather be together than with what they got (empty when stable).
+pub fn blocking_pairs(
+    preferences: &HashMap<UserId, Vec<UserId>>,
+    mentor_rank: impl Fn(&UserId, &UserId) -> f64,
+    capacity: &HashMap<UserId, usize>,
+    assignment: &HashMap<UserId, UserId>,
+) -> Vec<(UserId, UserId)> {
+    let mut assigned_to: HashMap<&UserId, Vec<&UserId>> = HashMap::new();
+    for (mentee, mentor) in assignment {
+        assigned_to.entry(mentor).or_default().push(mentee);
+    }
+    let mut blocking = Vec::new();
+    for (mentee, choices) in preferences {
+        let current = assignment.get(mentee);
+        for mentor in choices {
+            if Some(mentor) == current {
+                break; // every mentor after this one the mentee likes less
+            }
+            let taken = assigned_to.get(mentor).map(Vec::as_slice).unwrap_or(&[]);
+            let slots = capacity.get(mentor).copied().unwrap_or(0);
+            let would_take = taken.len() < slots
+                || taken.iter().any(|other| {
+                    mentor_order(&mentor_rank, mentor, mentee, other) == Ordering::Greater
+                });
+            if slots > 0 && would_take {
+                blocking.push((mentee.clone(), mentor.clone()));
+            }
+        }
+    }
+    blocking
+}
+
+/// Whether two people work at the same place: they are never matched.
+pub fn same_workplace(seeker: &MatchingFacts, candidate: &MatchingFacts) -> bool {
+    matches!(
+        (&seeker.workplace_key, &candidate.workplace_key),
+        (Some(a), Some(b)) if a == b
+    )
+}
+
+/// Whether the mentor speaks `language`, when one was asked for.
+pub fn speaks(candidate: &MatchingFacts, language: Option<&str>) -> bool {
+    match language {
+        Some(language) => candidate.languages.iter().any(|spoken| spoken == language),
+        None => true,
+    }
+}

@@ -1,0 +1,198 @@
+//! Mentor profiles, mentorships, goals and feedback as stored, and the forms that change them.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::conversations::model::Conversation;
+use crate::db::schema::{mentor_profiles, mentorship_feedback, mentorship_goals, mentorships};
+use crate::ids::{ConversationId, GoalId, MentorshipId, RoundId, UserId};
+use crate::text_enum;
+
+pub const HEADLINE_MIN: usize = 3;
+pub const HEADLINE_MAX: usize = 140;
+pub const PROFILE_AREAS_MAX: usize = 5;
+pub const YEARS_MAX: i32 = 60;
+pub const CAPACITY_MAX: i32 = 10;
+pub const MESSAGE_MIN: usize = 20;
+pub const MESSAGE_MAX: usize = 1_000;
+/// Open requests a mentee may have at once.
+pub const OPEN_REQUESTS_MAX: i64 = 3;
+/// The mentor is reminded of an unanswered request after this many days…
+pub const REMIND_AFTER_DAYS: i64 = 5;
+/// …and the request expires after this many.
+pub const EXPIRE_AFTER_DAYS: i64 = 14;
+pub const GOAL_TITLE_MAX: usize = 200;
+pub const GOALS_MAX: i64 = 20;
+pub const NOTE_MAX: usize = 1_000;
+/// A mentor sees their average rating once at least this many mentees rated them.
+pub const RATINGS_MIN: i64 = 3;
+/// Most mentorships `myMentorships` returns (newest first).
+pub const MY_MENTORSHIPS_MAX: usize = 200;
+/// Most matches `mentorMatches` returns.
+pub const MATCHES_MAX: usize = 50;
+pub const MATCHES_DEFAULT: usize = 10;
+
+text_enum! {
+    pub enum MentorshipArea {
+        BurnoutPrevention => "BURNOUT_PREVENTION",
+        StressManagement => "STRESS_MANAGEMENT",
+        WorkLifeBalance => "WORK_LIFE_BALANCE",
+        CareerDevelopment => "CAREER_DEVELOPMENT",
+        ClinicalPractice => "CLINICAL_PRACTICE",
+        Leadership => "LEADERSHIP",
+        InterprofessionalCollaboration => "INTERPROFESSIONAL_COLLABORATION",
+        NewGraduateTransition => "NEW_GRADUATE_TRANSITION",
+        Research => "RESEARCH",
+        GriefAndLoss => "GRIEF_AND_LOSS",
+    }
+}
+
+text_enum! {
+    pub enum MentorshipStatus {
+        Requested => "REQUESTED",
+        Active => "ACTIVE",
+        Declined => "DECLINED",
+        Cancelled => "CANCELLED",
+        Completed => "COMPLETED",
+        Expired => "EXPIRED",
+    }
+}
+
+impl MentorshipStatus {
+    /// Whether a mentorship may go from this state to `to`.
+    pub fn may_become(self, to: MentorshipStatus) -> bool {
+        use MentorshipStatus::*;
+        matches!(
+            (self, to),
+            (Requested, Active | Declined | Cancelled | Expired) | (Active, Cancelled | Completed)
+        )
+    }
+
+    /// Requested or active: what blocks a second request to the same mentor.
+    pub fn is_open(self) -> bool {
+        matches!(self, MentorshipStatus::Requested | MentorshipStatus::Active)
+    }
+}
+
+text_enum! {
+    pub enum MentorshipSide {
+        Mentor => "MENTOR",
+        Mentee => "MENTEE",
+    }
+}
+
+text_enum! {
+    /// Why a mentor declined; MENTOR_ON_BREAK is set by Relais when a mentor pauses.
+    pub enum DeclineReason {
+        NotEnoughTime => "NOT_ENOUGH_TIME",
+        NotRightExpertise => "NOT_RIGHT_EXPERTISE",
+        AnotherMentorBetter => "ANOTHER_MENTOR_BETTER",
+        Other => "OTHER",
+        MentorOnBreak => "MENTOR_ON_BREAK",
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = mentor_profiles)]
+pub struct MentorProfileRow {
+    pub user_id: UserId,
+    pub headline: String,
+    pub years_of_experience: i32,
+    pub capacity: i32,
+    pub accepting_mentees: bool,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+impl MentorProfileRow {
+    /// Capacity 0 or not accepting: never suggested, requests refused.
+    pub fn on_break(&self) -> bool {
+        self.capacity == 0 || !self.accepting_mentees
+    }
+}
+
+/// A mentor profile with its areas and load.
+#[derive(Debug, Clone)]
+pub struct MentorProfile {
+    pub row: MentorProfileRow,
+    pub areas: Vec<MentorshipArea>,
+    pub active_mentees: i64,
+    /// Their average rating by mentees: for themselves only, once enough people rated.
+    pub own_average_rating: Option<f64>,
+}
+
+impl MentorProfile {
+    pub fn free_slots(&self) -> i64 {
+        (i64::from(self.row.capacity) - self.active_mentees).max(0)
+    }
+}
+
+/// What `upsertMentorProfile` asks for.
+#[derive(Debug, Clone)]
+pub struct MentorProfileForm {
+    pub headline: String,
+    pub areas: Vec<MentorshipArea>,
+    pub years_of_experience: i32,
+    pub capacity: i32,
+    pub accepting_mentees: bool,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = mentorships)]
+pub struct MentorshipRow {
+    pub id: MentorshipId,
+    pub mentor_id: UserId,
+    pub mentee_id: UserId,
+    pub status: MentorshipStatus,
+    pub message: String,
+    pub decline_reason: Option<DeclineReason>,
+    pub round_id: Option<RoundId>,
+    pub conversation_id: Option<ConversationId>,
+    pub created_at: NaiveDateTime,
+    pub responded_at: Option<NaiveDateTime>,
+    pub ended_at: Option<NaiveDateTime>,
+}
+
+impl MentorshipRow {
+    /// The other person of the mentorship, seen from `user`.
+    pub fn other_than(&self, user: &UserId) -> &UserId {
+        if &self.mentor_id == user {
+            &self.mentee_id
+        } else {
+            &self.mentor_id
+        }
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = mentorship_goals)]
+pub struct GoalRow {
+    pub id: GoalId,
+    pub mentorship_id: MentorshipId,
+    pub title: String,
+    pub created_by: UserId,
+    pub created_at: NaiveDateTime,
+    pub done_at: Option<NaiveDateTime>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = mentorship_feedback)]
+pub struct FeedbackRow {
+    pub mentorship_id: MentorshipId,
+    pub author_id: UserId,
+    pub subject_id: UserId,
+    pub rating: i32,
+    pub note: Option<String>,
+    pub created_at: NaiveDateTime,
+}
+
+/// A mentorship as one of its two people sees it.
+#[derive(Debug, Clone)]
+pub struct MentorshipCard {
+    pub row: MentorshipRow,
+    pub areas: Vec<MentorshipArea>,
+    pub conversation: Option<Conversation>,
+    pub goals: Vec<GoalRow>,
+    /// The feedback the viewer left, with their private note.
+    pub viewer_feedback: Option<FeedbackRow>,
+}

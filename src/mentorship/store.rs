@@ -1,0 +1,425 @@
+//! Queries on mentor profiles, mentorships, goals, feedback and opt-ins for rounds.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDateTime;
+use diesel::dsl::{count_star, exists, sql};
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Bool, Double, Nullable};
+
+use super::model::*;
+use crate::db::DbConnection;
+use crate::db::schema::{
+    mentee_seeking, mentor_areas, mentor_profiles, mentorship_areas, mentorship_feedback,
+    mentorship_goals, mentorships,
+};
+use crate::ids::{ConversationId, GoalId, MentorshipId, UserId};
+use crate::on_backend;
+
+/// How many ACTIVE mentorships the mentor of the current `mentor_profiles` row has.
+const ACTIVE_MENTEES_SQL: &str = "(SELECT COUNT(*) FROM mentorships m \
+     WHERE m.mentor_id = mentor_profiles.user_id AND m.status = 'ACTIVE')";
+
+// ------------------------------------------------------------------ profiles
+
+pub fn save_profile(conn: &mut DbConnection, row: &MentorProfileRow) -> QueryResult<()> {
+    on_backend!(conn, |backend| diesel::insert_into(mentor_profiles::table)
+        .values(row)
+        .on_conflict(mentor_profiles::user_id)
+        .do_update()
+        .set((
+            mentor_profiles::headline.eq(&row.headline),
+            mentor_profiles::years_of_experience.eq(row.years_of_experience),
+            mentor_profiles::capacity.eq(row.capacity),
+            mentor_profiles::accepting_mentees.eq(row.accepting_mentees),
+            mentor_profiles::updated_at.eq(row.updated_at),
+        ))
+        .execute(backend))
+    .map(drop)
+}
+
+pub fn replace_areas(
+    conn: &mut DbConnection,
+    user_id: &UserId,
+    areas: &[MentorshipArea],
+) -> QueryResult<()> {
+    diesel::delete(mentor_areas::table.filter(mentor_areas::user_id.eq(user_id))).execute(conn)?;
+    for area in areas {
+        diesel::insert_into(mentor_areas::table)
+            .values((
+                mentor_areas::user_id.eq(user_id),
+                mentor_areas::area.eq(area),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// These mentors' profiles with their count of active mentees.
+pub fn profiles(
+    conn: &mut DbConnection,
+    ids: &[UserId],
+) -> QueryResult<Vec<(MentorProfileRow, i64)>> {
+    mentor_profiles::table
+        .filter(mentor_profiles::user_id.eq_any(ids))
+        .select((
+            MentorProfileRow::as_select(),
+            sql::<BigInt>(ACTIVE_MENTEES_SQL),
+        ))
+        .load(conn)
+}
+
+/// Mentors taking mentees with a free slot and at least one of `areas`, except `excluded`, with
+/// their count of active mentees.
+pub fn open_mentors(
+    conn: &mut DbConnection,
+    areas: &[MentorshipArea],
+    excluded: &[UserId],
+) -> QueryResult<Vec<(MentorProfileRow, i64)>> {
+    mentor_profiles::table
+        .filter(mentor_profiles::accepting_mentees.eq(true))
+        .filter(mentor_profiles::capacity.gt(0))
+        .filter(mentor_profiles::user_id.ne_all(excluded))
+        .filter(exists(
+            mentor_areas::table
+                .filter(mentor_areas::user_id.eq(mentor_profiles::user_id))
+                .filter(mentor_areas::area.eq_any(areas)),
+        ))
+        .filter(sql::<Bool>(&format!(
+            "{ACTIVE_MENTEES_SQL} < mentor_profiles.capacity"
+        )))
+        .select((
+            MentorProfileRow::as_select(),
+            sql::<BigInt>(ACTIVE_MENTEES_SQL),
+        ))
+        .load(conn)
+}
+
+/// Each mentor's areas, for any number of mentors (read in chunks).
+pub fn areas_of(
+    conn: &mut DbConnection,
+    ids: &[UserId],
+) -> QueryResult<HashMap<UserId, Vec<MentorshipArea>>> {
+    let mut areas: HashMap<UserId, Vec<MentorshipArea>> = HashMap::new();
+    for chunk in ids.chunks(5_000) {
+        let rows: Vec<(UserId, MentorshipArea)> = mentor_areas::table
+            .filter(mentor_areas::user_id.eq_any(chunk))
+            .select((mentor_areas::user_id, mentor_areas::area))
+            .load(conn)?;
+        for (user_id, area) in rows {
+            areas.entry(user_id).or_default().push(area);
+        }
+    }
+    Ok(areas)
+}
+
+/// The mentor's average rating by their mentees and how many rated.
+pub fn mentor_rating(conn: &mut DbConnection, mentor: &UserId) -> QueryResult<(Option<f64>, i64)> {
+    mentorship_feedback::table
+        .inner_join(mentorships::table)
+        .filter(mentorship_feedback::subject_id.eq(mentor))
+        .filter(mentorships::mentor_id.eq(mentor))
+        .select((
+            sql::<Nullable<Double>>("AVG(CAST(mentorship_feedback.rating AS DOUBLE PRECISION))"),
+            count_star(),
+        ))
+        .first(conn)
+}
+
+pub fn delete_profile(conn: &mut DbConnection, user_id: &UserId) -> QueryResult<usize> {
+    diesel::delete(mentor_areas::table.filter(mentor_areas::user_id.eq(user_id))).execute(conn)?;
+    diesel::delete(mentor_profiles::table.find(user_id)).execute(conn)
+}
+
+// ------------------------------------------------------------------ mentorships
+
+pub fn insert_mentorship(
+    conn: &mut DbConnection,
+    row: &MentorshipRow,
+    areas: &[MentorshipArea],
+) -> QueryResult<()> {
+    diesel::insert_into(mentorships::table)
+        .values(row)
+        .execute(conn)?;
+    for area in areas {
+        diesel::insert_into(mentorship_areas::table)
+            .values((
+                mentorship_areas::mentorship_id.eq(&row.id),
+                mentorship_areas::area.eq(area),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+pub fn mentorship(
+    conn: &mut DbConnection,
+    id: &MentorshipId,
+) -> QueryResult<Option<MentorshipRow>> {
+    mentorships::table
+        .find(id)
+        .select(MentorshipRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Moves a mentorship from `from` to `row`'s status and times; 0 when it was no longer `from`.
+pub fn transition(
+    conn: &mut DbConnection,
+    row: &MentorshipRow,
+    from: MentorshipStatus,
+) -> QueryResult<usize> {
+    diesel::update(
+        mentorships::table
+            .find(&row.id)
+            .filter(mentorships::status.eq(from)),
+    )
+    .set((
+        mentorships::status.eq(row.status),
+        mentorships::decline_reason.eq(row.decline_reason),
+        mentorships::conversation_id.eq(&row.conversation_id),
+        mentorships::responded_at.eq(row.responded_at),
+        mentorships::ended_at.eq(row.ended_at),
+    ))
+    .execute(conn)
+}
+
+pub fn areas_of_mentorships(
+    conn: &mut DbConnection,
+    ids: &[MentorshipId],
+) -> QueryResult<HashMap<MentorshipId, Vec<MentorshipArea>>> {
+    let rows: Vec<(MentorshipId, MentorshipArea)> = mentorship_areas::table
+        .filter(mentorship_areas::mentorship_id.eq_any(ids))
+        .select((mentorship_areas::mentorship_id, mentorship_areas::area))
+        .load(conn)?;
+    let mut areas: HashMap<MentorshipId, Vec<MentorshipArea>> = HashMap::new();
+    for (id, area) in rows {
+        areas.entry(id).or_default().push(area);
+    }
+    Ok(areas)
+}
+
+/// The person's mentorships in `statuses`, on either side.
+pub fn involving(
+    conn: &mut DbConnection,
+    user_id: &UserId,
+    statuses: &[MentorshipStatus],
+) -> QueryResult<Vec<MentorshipRow>> {
+    mentorships::table
+        .filter(
+            mentorships::mentor_id
+                .eq(user_id)
+                .or(mentorships::mentee_id.eq(user_id)),
+        )
+        .filter(mentorships::status.eq_any(statuses))
+        .order(mentorships::id)
+        .select(MentorshipRow::as_select())
+        .load(conn)
+}
+
+/// The person's mentorships, newest first, filtered by side and status, at most `limit`.
+pub fn mentorships_of(
+    conn: &mut DbConnection,
+    user_id: &UserId,
+    side: Option<MentorshipSide>,
+    status: Option<MentorshipStatus>,
+    limit: i64,
+) -> QueryResult<Vec<MentorshipRow>> {
+    let mut query = mentorships::table
+        .select(MentorshipRow::as_select())
+        .order(mentorships::id.desc())
+        .limit(limit)
+        .into_boxed();
+    query = match side {
+        Some(MentorshipSide::Mentor) => query.filter(mentorships::mentor_id.eq(user_id)),
+        Some(MentorshipSide::Mentee) => query.filter(mentorships::mentee_id.eq(user_id)),
+        None => query.filter(
+            mentorships::mentor_id
+                .eq(user_id)
+                .or(mentorships::mentee_id.eq(user_id)),
+        ),
+    };
+    if let Some(status) = status {
+        query = query.filter(mentorships::status.eq(status));
+    }
+    query.load(conn)
+}
+
+/// Open requests made before `before`, oldest first, at most `limit`.
+pub fn stale_requests(
+    conn: &mut DbConnection,
+    before: NaiveDateTime,
+    limit: i64,
+) -> QueryResult<Vec<MentorshipRow>> {
+    mentorships::table
+        .filter(mentorships::status.eq(MentorshipStatus::Requested))
+        .filter(mentorships::created_at.lt(before))
+        .order(mentorships::created_at)
+        .limit(limit)
+        .select(MentorshipRow::as_select())
+        .load(conn)
+}
+
+pub fn delete_mentorship(conn: &mut DbConnection, id: &MentorshipId) -> QueryResult<usize> {
+    diesel::delete(mentorship_feedback::table.filter(mentorship_feedback::mentorship_id.eq(id)))
+        .execute(conn)?;
+    diesel::delete(mentorship_goals::table.filter(mentorship_goals::mentorship_id.eq(id)))
+        .execute(conn)?;
+    diesel::delete(mentorship_areas::table.filter(mentorship_areas::mentorship_id.eq(id)))
+        .execute(conn)?;
+    diesel::delete(mentorships::table.find(id)).execute(conn)
+}
+
+pub fn conversations_of_mentorships(
+    conn: &mut DbConnection,
+    ids: &[MentorshipId],
+) -> QueryResult<Vec<ConversationId>> {
+    mentorships::table
+        .filter(mentorships::id.eq_any(ids))
+        .filter(mentorships::conversation_id.is_not_null())
+        .select(mentorships::conversation_id.assume_not_null())
+        .load(conn)
+}
+
+// ------------------------------------------------------------------ goals
+
+pub fn insert_goal(conn: &mut DbConnection, goal: &GoalRow) -> QueryResult<()> {
+    diesel::insert_into(mentorship_goals::table)
+        .values(goal)
+        .execute(conn)
+        .map(drop)
+}
+
+pub fn goal(conn: &mut DbConnection, id: &GoalId) -> QueryResult<Option<GoalRow>> {
+    mentorship_goals::table
+        .find(id)
+        .select(GoalRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn goal_count(conn: &mut DbConnection, id: &MentorshipId) -> QueryResult<i64> {
+    mentorship_goals::table
+        .filter(mentorship_goals::mentorship_id.eq(id))
+        .count()
+        .get_result(conn)
+}
+
+pub fn set_goal_done(
+    conn: &mut DbConnection,
+    id: &GoalId,
+    done_at: Option<NaiveDateTime>,
+) -> QueryResult<()> {
+    diesel::update(mentorship_goals::table.find(id))
+        .set(mentorship_goals::done_at.eq(done_at))
+        .execute(conn)
+        .map(drop)
+}
+
+/// The goals of these mentorships, in the order they were set.
+pub fn goals_of(
+    conn: &mut DbConnection,
+    ids: &[MentorshipId],
+) -> QueryResult<HashMap<MentorshipId, Vec<GoalRow>>> {
+    let rows: Vec<GoalRow> = mentorship_goals::table
+        .filter(mentorship_goals::mentorship_id.eq_any(ids))
+        .order((mentorship_goals::created_at, mentorship_goals::id))
+        .select(GoalRow::as_select())
+        .load(conn)?;
+    let mut goals: HashMap<MentorshipId, Vec<GoalRow>> = HashMap::new();
+    for goal in rows {
+        goals
+            .entry(goal.mentorship_id.clone())
+            .or_default()
+            .push(goal);
+    }
+    Ok(goals)
+}
+
+pub fn goals_by(conn: &mut DbConnection, user_id: &UserId) -> QueryResult<Vec<GoalRow>> {
+    mentorship_goals::table
+        .filter(mentorship_goals::created_by.eq(user_id))
+        .order(mentorship_goals::created_at)
+        .select(GoalRow::as_select())
+        .load(conn)
+}
+
+// ------------------------------------------------------------------ feedback
+
+/// A first feedback, or one replacing the author's previous one.
+pub fn save_feedback(conn: &mut DbConnection, feedback: &FeedbackRow) -> QueryResult<()> {
+    on_backend!(conn, |backend| diesel::insert_into(
+        mentorship_feedback::table
+    )
+    .values(feedback)
+    .on_conflict((
+        mentorship_feedback::mentorship_id,
+        mentorship_feedback::author_id,
+    ))
+    .do_update()
+    .set(feedback)
+    .execute(backend))
+    .map(drop)
+}
+
+/// The feedback `author` left on these mentorships.
+pub fn feedback_by(
+    conn: &mut DbConnection,
+    author: &UserId,
+    ids: &[MentorshipId],
+) -> QueryResult<Vec<FeedbackRow>> {
+    mentorship_feedback::table
+        .filter(mentorship_feedback::author_id.eq(author))
+        .filter(mentorship_feedback::mentorship_id.eq_any(ids))
+        .select(FeedbackRow::as_select())
+        .load(conn)
+}
+
+pub fn all_feedback_by(conn: &mut DbConnection, author: &UserId) -> QueryResult<Vec<FeedbackRow>> {
+    mentorship_feedback::table
+        .filter(mentorship_feedback::author_id.eq(author))
+        .select(FeedbackRow::as_select())
+        .load(conn)
+}
+
+// ------------------------------------------------------------------ rounds
+
+pub fn replace_seeking(
+    conn: &mut DbConnection,
+    user_id: &UserId,
+    areas: &[MentorshipArea],
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::delete(mentee_seeking::table.filter(mentee_seeking::user_id.eq(user_id)))
+        .execute(conn)?;
+    for area in areas {
+        diesel::insert_into(mentee_seeking::table)
+            .values((
+                mentee_seeking::user_id.eq(user_id),
+                mentee_seeking::area.eq(area),
+                mentee_seeking::created_at.eq(now),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Everyone who opted in to rounds, with their areas.
+pub fn seekers(conn: &mut DbConnection) -> QueryResult<HashMap<UserId, Vec<MentorshipArea>>> {
+    let rows: Vec<(UserId, MentorshipArea)> = mentee_seeking::table
+        .order((mentee_seeking::user_id, mentee_seeking::area))
+        .select((mentee_seeking::user_id, mentee_seeking::area))
+        .load(conn)?;
+    let mut seekers: HashMap<UserId, Vec<MentorshipArea>> = HashMap::new();
+    for (user_id, area) in rows {
+        seekers.entry(user_id).or_default().push(area);
+    }
+    Ok(seekers)
+}
+
+pub fn seeking_of(conn: &mut DbConnection, user_id: &UserId) -> QueryResult<Vec<MentorshipArea>> {
+    mentee_seeking::table
+        .filter(mentee_seeking::user_id.eq(user_id))
+        .select(mentee_seeking::area)
+        .load(conn)
+}
