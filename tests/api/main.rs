@@ -46,6 +46,7 @@ mod fake_fcm;
 mod groups;
 mod helpers;
 mod limits;
+mod mentorship;
 mod migrations;
 mod notifications;
 mod privacy;
