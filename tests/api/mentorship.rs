@@ -710,9 +710,8 @@ async fn conversations_belong_to_the_two_people_and_close_with_the_mentorship(ap
         .await;
     let node = &page["data"]["conversation"];
     assert_eq!(node["unreadCount"], 3, "{page}");
-    assert_eq!(
+    assert!(
         node["otherReadUpTo"].is_string(),
-        true,
         "the sender has read their own"
     );
     assert_eq!(
