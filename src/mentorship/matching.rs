@@ -277,3 +277,91 @@ pub fn speaks(candidate: &MatchingFacts, language: Option<&str>) -> bool {
         None => true,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use rand::rngs::StdRng;
+    use rand::seq::SliceRandom;
+    use rand::{Rng, SeedableRng};
+
+    use super::*;
+
+    fn ids(prefix: &str, count: usize) -> Vec<UserId> {
+        (0..count)
+            .map(|n| UserId::from_client(format!("{prefix}-{n:03}")))
+            .collect()
+    }
+
+    /// Random markets from a fixed seed: the assignment is stable, within capacities, and only
+    /// pairs acceptable to the mentee.
+    #[test]
+    fn deferred_acceptance_is_stable_and_respects_capacities() {
+        let mut rng = StdRng::seed_from_u64(20_261_125);
+        for _ in 0..200 {
+            let mentees = ids("mentee", rng.gen_range(1..40));
+            let mentors = ids("mentor", rng.gen_range(1..12));
+            let capacity: HashMap<UserId, usize> = mentors
+                .iter()
+                .map(|mentor| (mentor.clone(), rng.gen_range(0..4)))
+                .collect();
+            let mut scores: HashMap<(UserId, UserId), f64> = HashMap::new();
+            let mut preferences: HashMap<UserId, Vec<UserId>> = HashMap::new();
+            for mentee in &mentees {
+                let mut acceptable: Vec<UserId> = mentors
+                    .iter()
+                    .filter(|_| rng.gen_bool(0.7))
+                    .cloned()
+                    .collect();
+                acceptable.shuffle(&mut rng);
+                for mentor in &acceptable {
+                    // Coarse scores, so that ties happen and their rule is exercised.
+                    let score = f64::from(rng.gen_range(0..5u8)) / 4.0;
+                    scores.insert((mentee.clone(), mentor.clone()), score);
+                }
+                preferences.insert(mentee.clone(), acceptable);
+            }
+            let rank = |mentor: &UserId, mentee: &UserId| {
+                scores
+                    .get(&(mentee.clone(), mentor.clone()))
+                    .copied()
+                    .unwrap_or(0.0)
+            };
+            let assignment = stable_assignment(&preferences, rank, &capacity);
+            for (mentee, mentor) in &assignment {
+                assert!(preferences[mentee].contains(mentor));
+            }
+            for mentor in &mentors {
+                let taken = assignment.values().filter(|got| *got == mentor).count();
+                assert!(taken <= capacity[mentor], "{mentor} over capacity");
+            }
+            assert_eq!(
+                blocking_pairs(&preferences, rank, &capacity, &assignment),
+                Vec::<(UserId, UserId)>::new()
+            );
+            // Deterministic: the same market gives the same assignment.
+            assert_eq!(stable_assignment(&preferences, rank, &capacity), assignment);
+        }
+    }
+
+    #[test]
+    fn a_blocking_pair_is_found_when_there_is_one() {
+        let [ana, bob] = [UserId::from_client("ana"), UserId::from_client("bob")];
+        let mentor = UserId::from_client("mentor");
+        let preferences = HashMap::from([
+            (ana.clone(), vec![mentor.clone()]),
+            (bob.clone(), vec![mentor.clone()]),
+        ]);
+        let capacity = HashMap::from([(mentor.clone(), 1)]);
+        // The mentor prefers Ana but got Bob: Ana and the mentor block.
+        let rank = |_: &UserId, mentee: &UserId| if mentee.as_str() == "ana" { 1.0 } else { 0.0 };
+        let unstable = HashMap::from([(bob.clone(), mentor.clone())]);
+        assert_eq!(
+            blocking_pairs(&preferences, rank, &capacity, &unstable),
+            [(ana.clone(), mentor.clone())]
+        );
+        assert_eq!(
+            stable_assignment(&preferences, rank, &capacity),
+            HashMap::from([(ana, mentor)])
+        );
+    }
+}

@@ -13,6 +13,7 @@ use serde_json::json;
 
 use crate::groups::{create_group, group_input, join, post_id};
 use crate::helpers::{Session, TestApp, error_code};
+use crate::mentorship::{mentor, profile_input, requested_id, respond};
 use crate::workshops::{age, register, scheduled_id, workshop_input};
 
 on_both_backends!(
@@ -184,6 +185,52 @@ async fn fill_personal_data(app: &TestApp) -> People {
     .await;
     assert_eq!(rated["data"]["rateWorkshop"], true, "{rated}");
     as_ana("{ me { calendarFeedUrl } }", json!({})).await;
+    // Mentorship: she mentors Bob (a conversation, a goal), is mentored by Cleo (completed,
+    // rated both ways), and opted in to rounds.
+    let mut her_profile = profile_input(&["BURNOUT_PREVENTION"], 12, 2);
+    her_profile["headline"] = json!("Profil d'Ana, infirmière");
+    mentor(app, &ana, her_profile).await;
+    let with_bob = requested_id(app, &bob, &ana, &["BURNOUT_PREVENTION"]).await;
+    let accepted = respond(app, &ana, &with_bob, true).await;
+    let conversation = accepted["data"]["respondToMentorship"]["conversation"]["id"].clone();
+    for (who, body) in [(&ana, "Message d'Ana"), (&bob, "Message de Bob")] {
+        let sent = app
+            .gql(
+                Some(&who.access_token),
+                "mutation($id: ID!, $body: String!) { sendMessage(conversationId: $id, body: $body) { id } }",
+                json!({ "id": conversation, "body": body }),
+            )
+            .await;
+        assert!(sent["errors"].is_null(), "{sent}");
+    }
+    as_ana(
+        "mutation($id: ID!) { addMentorshipGoal(mentorshipId: $id, title: \"Objectif d'Ana\") { id } }",
+        json!({ "id": with_bob }),
+    )
+    .await;
+    let cleo = app.register("cleo@example.org").await;
+    mentor(app, &cleo, profile_input(&["LEADERSHIP"], 30, 2)).await;
+    let with_cleo = requested_id(app, &ana, &cleo, &["LEADERSHIP"]).await;
+    respond(app, &cleo, &with_cleo, true).await;
+    as_ana(
+        "mutation($id: ID!) { completeMentorship(id: $id) { status } }",
+        json!({ "id": with_cleo }),
+    )
+    .await;
+    let feedback = "mutation($id: ID!, $note: String) {
+        leaveMentorshipFeedback(mentorshipId: $id, rating: 5, note: $note) { status } }";
+    as_ana(feedback, json!({ "id": with_cleo, "note": "Avis d'Ana" })).await;
+    app.gql(
+        Some(&cleo.access_token),
+        feedback,
+        json!({ "id": with_cleo, "note": "Avis sur Ana" }),
+    )
+    .await;
+    as_ana(
+        "mutation { setMentorshipSeeking(areas: [RESEARCH]) }",
+        json!({}),
+    )
+    .await;
     app.gql(
         Some(&bob.access_token),
         "mutation($id: ID!) { blockUser(userId: $id) }",
@@ -272,6 +319,15 @@ async fn erasure_leaves_no_row_that_refers_to_the_person(app: TestApp) {
         "workshop_registrations.user_id",
         "workshop_ratings.user_id",
         "calendar_feeds.user_id",
+        "mentor_profiles.user_id",
+        "mentee_seeking.user_id",
+        "mentorships.mentor_id",
+        "mentorships.mentee_id",
+        "mentorship_goals.created_by",
+        "mentorship_feedback.author_id",
+        "mentorship_feedback.subject_id",
+        "conversation_members.user_id",
+        "messages.author_id",
     ] {
         assert!(
             before.iter().any(|found| found.starts_with(expected)),
@@ -309,6 +365,11 @@ async fn erasure_leaves_no_row_that_refers_to_the_person(app: TestApp) {
         "Question d'Ana",
         "Motif écrit par Ana",
         "Commentaire d'Ana",
+        "Message d'Ana",
+        "Objectif d'Ana",
+        "Avis d'Ana",
+        "Avis sur Ana",
+        "Profil d'Ana",
     ] {
         assert_eq!(
             text_found(&app, needle).await,
@@ -444,7 +505,25 @@ async fn erasure_leaves_no_row_that_refers_to_the_person(app: TestApp) {
         .iter()
         .filter_map(|edge| edge["node"]["kind"].as_str())
         .collect();
-    for kind in ["WORKSHOP_CANCELLED", "WORKSHOP_SEAT"] {
+    // The mentorship she gave Bob ends with her: he is told, and it is gone with its thread.
+    let mentorships = app
+        .gql(
+            Some(&bob.access_token),
+            "{ myMentorships { id } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        mentorships["data"]["myMentorships"],
+        json!([]),
+        "{mentorships}"
+    );
+    assert_eq!(
+        text_found(&app, "Message de Bob").await,
+        Vec::<String>::new(),
+        "a thread with an erased person goes as a whole"
+    );
+    for kind in ["WORKSHOP_CANCELLED", "WORKSHOP_SEAT", "MENTORSHIP_ENDED"] {
         assert!(kinds.contains(&kind), "{kind} missing: {kinds:?}");
     }
 }
@@ -521,8 +600,35 @@ async fn the_export_holds_the_persons_data_and_names_nobody_else(app: TestApp) {
         workshops["calendarFeedCreatedAt"].is_string(),
         "{workshops}"
     );
+    let mentorship = &document["mentorship"];
+    assert_eq!(
+        mentorship["mentorProfile"]["headline"], "Profil d'Ana, infirmière",
+        "{mentorship}"
+    );
+    assert_eq!(mentorship["seekingAreas"], json!(["RESEARCH"]));
+    let sides: Vec<(&str, &str)> = mentorship["mentorships"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|row| {
+            (
+                row["side"].as_str().unwrap(),
+                row["status"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(sides, [("MENTOR", "ACTIVE"), ("MENTEE", "COMPLETED")]);
+    assert_eq!(mentorship["goalsSet"][0]["title"], "Objectif d'Ana");
+    assert_eq!(mentorship["feedbackGiven"][0]["note"], "Avis d'Ana");
+    assert_eq!(
+        document["conversations"]["messagesWritten"][0]["body"],
+        "Message d'Ana"
+    );
     let text = document.to_string();
     for other in [
+        "Message de Bob",
+        "Avis sur Ana",
+        "cleo@example.org",
         bob.user_id.as_str(),
         "bob@example.org",
         moderator.user_id.as_str(),
