@@ -22,6 +22,7 @@ on_both_backends!(
     a_socket_that_never_initialises_is_closed,
     a_subscriber_that_falls_behind_is_told_so,
     socket_errors_speak_the_viewers_language,
+    new_messages_reach_the_conversations_two_people_only,
 );
 
 type Socket =
@@ -292,4 +293,73 @@ async fn socket_errors_speak_the_viewers_language(app: TestApp) {
         }
         other => panic!("{other:?}"),
     }
+}
+
+/// A socket signed in as `who`, acknowledged, with `messageAdded` on `conversation` as "1".
+async fn conversation_socket(app: &TestApp, who: &Session, conversation: &str) -> Socket {
+    let mut socket = connect(app).await;
+    send(
+        &mut socket,
+        json!({ "type": "connection_init", "payload": { "authorization": format!("Bearer {}", who.access_token) } }),
+    )
+    .await;
+    match next_frame(&mut socket, Duration::from_secs(5)).await {
+        Frame::Text(ack) => assert_eq!(ack["type"], "connection_ack"),
+        other => panic!("no ack: {other:?}"),
+    }
+    send(
+        &mut socket,
+        json!({ "id": "1", "type": "subscribe", "payload": {
+            "query": "subscription($id: ID!) { messageAdded(conversationId: $id) { body author { displayName } } }",
+            "variables": { "id": conversation } } }),
+    )
+    .await;
+    socket
+}
+
+async fn new_messages_reach_the_conversations_two_people_only(app: TestApp) {
+    let (_, bob, _, conversation) = crate::mentorship::active_pair(&app).await;
+    let eve = app.register("eve@example.org").await;
+    let mut refused = conversation_socket(&app, &eve, &conversation).await;
+    match next_frame(&mut refused, Duration::from_secs(5)).await {
+        Frame::Text(error) => assert_eq!(
+            error["payload"]["errors"][0]["extensions"]["code"], "NOT_FOUND",
+            "{error}"
+        ),
+        other => panic!("{other:?}"),
+    }
+    let mut socket = conversation_socket(&app, &bob, &conversation).await;
+    // The subscription starts asynchronously: write until a message arrives.
+    let ana = app
+        .gql(
+            None,
+            "mutation { login(email: \"ana@example.org\", password: \"a long enough password\") { accessToken } }",
+            json!({}),
+        )
+        .await;
+    let token = ana["data"]["login"]["accessToken"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for _ in 0..20 {
+        app.gql(
+            Some(&token),
+            "mutation($id: ID!) { sendMessage(conversationId: $id, body: \"Tu tiens le coup ?\") { id } }",
+            json!({ "id": conversation }),
+        )
+        .await;
+        match next_frame(&mut socket, Duration::from_millis(500)).await {
+            Frame::Text(message) => {
+                assert_eq!(
+                    message["payload"]["data"]["messageAdded"],
+                    json!({ "body": "Tu tiens le coup ?", "author": { "displayName": "ana" } }),
+                    "{message}"
+                );
+                return;
+            }
+            Frame::Silent => continue,
+            closed => panic!("{closed:?}"),
+        }
+    }
+    panic!("no message delivered")
 }
