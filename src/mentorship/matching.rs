@@ -25,6 +25,8 @@ pub const WEIGHT_LANGUAGES: f64 = 0.10;
 pub const WEIGHT_REGION: f64 = 0.10;
 pub const WEIGHT_EXPERIENCE: f64 = 0.10;
 pub const WEIGHT_LOAD: f64 = 0.15;
+/// The most the facts about the two people (profession, languages, region) add to a score.
+pub const FACTS_WEIGHT: f64 = WEIGHT_PROFESSION + WEIGHT_LANGUAGES + WEIGHT_REGION;
 /// Years of lead over the mentee beyond which experience adds nothing more.
 const EXPERIENCE_LEAD_FULL: f64 = 10.0;
 
@@ -64,6 +66,27 @@ fn same_text(a: Option<&str>, b: Option<&str>) -> bool {
     }
 }
 
+/// The part of the score the mentor's profile alone decides (areas, experience, load): the full
+/// score is at most this plus [`FACTS_WEIGHT`], which lets a search stop reading people early.
+pub fn profile_score(seeker: &Seeker, profile: &MentorProfile) -> f64 {
+    let shared = seeker
+        .areas
+        .iter()
+        .filter(|area| profile.areas.contains(area))
+        .count();
+    let areas = match seeker.areas.len() {
+        0 => 0.0,
+        asked => shared as f64 / asked as f64,
+    };
+    let lead = f64::from(profile.row.years_of_experience - seeker.years_of_experience);
+    let experience = (lead / EXPERIENCE_LEAD_FULL).clamp(0.0, 1.0);
+    let load = match profile.row.capacity {
+        0 => 0.0,
+        capacity => profile.free_slots() as f64 / f64::from(capacity),
+    };
+    WEIGHT_AREAS * areas + WEIGHT_EXPERIENCE * experience + WEIGHT_LOAD * load
+}
+
 /// The score of `candidate` for `seeker`, in [0, 1].
 pub fn score(seeker: &Seeker, candidate: Candidate) -> Scored {
     let profile = &candidate.profile;
@@ -73,10 +96,6 @@ pub fn score(seeker: &Seeker, candidate: Candidate) -> Scored {
         .copied()
         .filter(|area| profile.areas.contains(area))
         .collect();
-    let areas = match seeker.areas.len() {
-        0 => 0.0,
-        asked => shared_areas.len() as f64 / asked as f64,
-    };
     let wanted = seeker
         .preferred_profession
         .unwrap_or(seeker.facts.profession);
@@ -93,19 +112,11 @@ pub fn score(seeker: &Seeker, candidate: Candidate) -> Scored {
     )
     .then(|| candidate.facts.region.clone())
     .flatten();
-    let lead = f64::from(profile.row.years_of_experience - seeker.years_of_experience);
-    let experience = (lead / EXPERIENCE_LEAD_FULL).clamp(0.0, 1.0);
-    let load = match profile.row.capacity {
-        0 => 0.0,
-        capacity => profile.free_slots() as f64 / f64::from(capacity),
-    };
     let indicator = |present: bool| if present { 1.0 } else { 0.0 };
-    let score = WEIGHT_AREAS * areas
-        + WEIGHT_PROFESSION * indicator(same_profession.is_some())
+    let facts = WEIGHT_PROFESSION * indicator(same_profession.is_some())
         + WEIGHT_LANGUAGES * indicator(shared_language.is_some())
-        + WEIGHT_REGION * indicator(same_region.is_some())
-        + WEIGHT_EXPERIENCE * experience
-        + WEIGHT_LOAD * load;
+        + WEIGHT_REGION * indicator(same_region.is_some());
+    let score = profile_score(seeker, profile) + facts;
     Scored {
         candidate,
         score: score.clamp(0.0, 1.0),
@@ -136,6 +147,51 @@ pub fn rank(seeker: &Seeker, candidates: Vec<Candidate>, limit: usize) -> Vec<Sc
     scored.sort_by(by_rank);
     scored.truncate(limit);
     scored
+}
+
+/// The best candidates seen so far, at most `limit` in the end. Offers are gathered and sorted
+/// in batches, so that a large `limit` (a round ranks everyone) costs one sort.
+pub struct Best {
+    limit: usize,
+    kept: Vec<Scored>,
+}
+
+impl Best {
+    pub fn new(limit: usize) -> Self {
+        Self {
+            limit,
+            kept: Vec::new(),
+        }
+    }
+
+    pub fn offer(&mut self, scored: Scored) {
+        self.kept.push(scored);
+        if self.kept.len() >= self.limit.saturating_mul(2) {
+            self.settle();
+        }
+    }
+
+    fn settle(&mut self) {
+        self.kept.sort_by(by_rank);
+        self.kept.truncate(self.limit);
+    }
+
+    /// Whether a mentor whose profile part is `profile_part` could still make the list (equal
+    /// scores included: the mentor id may break the tie their way).
+    pub fn could_take(&mut self, profile_part: f64) -> bool {
+        if self.kept.len() < self.limit {
+            return true;
+        }
+        self.settle();
+        self.kept
+            .last()
+            .is_none_or(|last| profile_part + FACTS_WEIGHT >= last.score)
+    }
+
+    pub fn into_ranked(mut self) -> Vec<Scored> {
+        self.settle();
+        self.kept
+    }
 }
 
 impl Scored {
@@ -340,6 +396,63 @@ mod tests {
             );
             // Deterministic: the same market gives the same assignment.
             assert_eq!(stable_assignment(&preferences, rank, &capacity), assignment);
+        }
+    }
+
+    /// What lets a search stop reading people early: no score exceeds the profile's part plus
+    /// the most the facts can add.
+    #[test]
+    fn a_score_never_exceeds_its_profile_part_plus_the_facts_weight() {
+        use crate::accounts::model::{MatchingFacts, Profession};
+        use crate::mentorship::model::{MentorProfile, MentorProfileRow};
+        let mut rng = StdRng::seed_from_u64(7);
+        let facts = |rng: &mut StdRng| MatchingFacts {
+            profession: *Profession::ALL.choose(rng).unwrap(),
+            region: Some(["Bretagne", "Québec"].choose(rng).unwrap().to_string()),
+            languages: vec![["fr", "en"].choose(rng).unwrap().to_string()],
+            workplace_key: None,
+        };
+        let areas = |rng: &mut StdRng| {
+            let count = rng.gen_range(1..=5);
+            MentorshipArea::ALL
+                .choose_multiple(rng, count)
+                .copied()
+                .collect::<Vec<_>>()
+        };
+        for n in 0..2_000 {
+            let seeker = Seeker {
+                user_id: UserId::from_client("seeker"),
+                facts: facts(&mut rng),
+                years_of_experience: rng.gen_range(0..30),
+                areas: areas(&mut rng),
+                preferred_profession: None,
+            };
+            let capacity = rng.gen_range(0..=10);
+            let now = chrono::Utc::now().naive_utc();
+            let profile = MentorProfile {
+                row: MentorProfileRow {
+                    user_id: UserId::from_client(format!("mentor-{n}")),
+                    headline: "Mentor".into(),
+                    years_of_experience: rng.gen_range(0..60),
+                    capacity,
+                    accepting_mentees: true,
+                    created_at: now,
+                    updated_at: now,
+                },
+                areas: areas(&mut rng),
+                active_mentees: rng.gen_range(0..=i64::from(capacity)),
+                own_average_rating: None,
+            };
+            let bound = profile_score(&seeker, &profile) + FACTS_WEIGHT;
+            let scored = score(
+                &seeker,
+                Candidate {
+                    profile,
+                    facts: facts(&mut rng),
+                },
+            );
+            assert!((0.0..=1.0).contains(&scored.score));
+            assert!(scored.score <= bound, "{} > {bound}", scored.score);
         }
     }
 

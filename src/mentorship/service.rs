@@ -216,40 +216,75 @@ fn seeker(
     })
 }
 
+/// How many people's facts a search reads at a time.
+const FACTS_BATCH: usize = 200;
+
 /// Mentors `seeker` may be matched with (free, not excluded, not of their workplace, speaking
-/// `language` when given), with what matching weighs about them.
-fn candidates(
+/// `language` when given), best first, at most `limit`. Mentors are read in the order of what
+/// their profile alone scores, and the facts about people only until no one left could still
+/// make the list.
+fn best_candidates(
     conn: &mut DbConnection,
     seeker: &Seeker,
-    areas: &[MentorshipArea],
     language: Option<&str>,
     excluded: &HashSet<UserId>,
-) -> AppResult<Vec<Candidate>> {
+    limit: usize,
+) -> AppResult<Vec<Scored>> {
     let excluded: Vec<UserId> = excluded.iter().cloned().collect();
-    let open = store::open_mentors(conn, areas, &excluded)?;
-    let ids: Vec<UserId> = open.iter().map(|(row, _)| row.user_id.clone()).collect();
-    let mut facts = accounts::matching_facts(conn, &ids)?;
-    let mut areas_of = store::areas_of(conn, &ids)?;
-    Ok(open
+    let mut open: Vec<(f64, MentorProfile)> = store::open_mentors(conn, &seeker.areas, &excluded)?
         .into_iter()
-        .filter_map(|(row, active_mentees)| {
-            let facts = facts.remove(&row.user_id)?;
+        .map(|(row, active_mentees, shared_areas)| {
+            let profile = MentorProfile {
+                areas: shared_areas,
+                active_mentees,
+                own_average_rating: None,
+                row,
+            };
+            (matching::profile_score(seeker, &profile), profile)
+        })
+        .collect();
+    open.sort_by(|a, b| {
+        b.0.total_cmp(&a.0)
+            .then_with(|| a.1.row.user_id.cmp(&b.1.row.user_id))
+    });
+    let mut best = matching::Best::new(limit);
+    for batch in open.chunks(FACTS_BATCH) {
+        if !best.could_take(batch[0].0) {
+            break;
+        }
+        let ids: Vec<UserId> = batch
+            .iter()
+            .map(|(_, profile)| profile.row.user_id.clone())
+            .collect();
+        let mut facts = accounts::matching_facts(conn, &ids)?;
+        for (_, profile) in batch {
+            let Some(facts) = facts.remove(&profile.row.user_id) else {
+                continue;
+            };
             if matching::same_workplace(&seeker.facts, &facts)
                 || !matching::speaks(&facts, language)
             {
-                return None;
+                continue;
             }
-            Some(Candidate {
-                profile: MentorProfile {
-                    areas: areas_of.remove(&row.user_id).unwrap_or_default(),
-                    active_mentees,
-                    own_average_rating: None,
-                    row,
-                },
+            let candidate = Candidate {
+                profile: profile.clone(),
                 facts,
-            })
-        })
-        .collect())
+            };
+            best.offer(matching::score(seeker, candidate));
+        }
+    }
+    // The areas read so far were those asked for; the list shows each mentor's own.
+    let mut ranked = best.into_ranked();
+    let ids: Vec<UserId> = ranked
+        .iter()
+        .map(|scored| scored.candidate.profile.row.user_id.clone())
+        .collect();
+    let mut areas = store::areas_of(conn, &ids)?;
+    for scored in &mut ranked {
+        let profile = &mut scored.candidate.profile;
+        profile.areas = areas.remove(&profile.row.user_id).unwrap_or_default();
+    }
+    Ok(ranked)
 }
 
 fn ranked_for(
@@ -261,15 +296,8 @@ fn ranked_for(
 ) -> AppResult<Vec<Scored>> {
     let mut excluded = excluded_for(conn, user)?;
     excluded.extend(also_excluded.cloned());
-    let seeker = seeker(conn, user, search.areas.clone(), search.profession)?;
-    let candidates = candidates(
-        conn,
-        &seeker,
-        &search.areas,
-        search.language.as_deref(),
-        &excluded,
-    )?;
-    Ok(matching::rank(&seeker, candidates, limit))
+    let seeker = seeker(conn, user, search.areas, search.profession)?;
+    best_candidates(conn, &seeker, search.language.as_deref(), &excluded, limit)
 }
 
 /// The best mentors for the viewer, best first, each with its score and reasons.
@@ -981,20 +1009,20 @@ fn plan_round(conn: &mut DbConnection) -> AppResult<RoundOutcome> {
         if has_mentor {
             continue;
         }
-        let seeker = seeker(conn, &mentee, areas.clone(), None)?;
+        let seeker = seeker(conn, &mentee, areas, None)?;
         let excluded = excluded_for(conn, &mentee)?;
-        let candidates: Vec<Candidate> = candidates(conn, &seeker, &areas, None, &excluded)?
+        // A round pairs people who can talk: at least one shared language.
+        let ranked: Vec<Scored> = best_candidates(conn, &seeker, None, &excluded, usize::MAX)?
             .into_iter()
-            // A round pairs people who can talk: at least one shared language.
-            .filter(|candidate| {
-                candidate
+            .filter(|scored| {
+                scored
+                    .candidate
                     .facts
                     .languages
                     .iter()
                     .any(|language| seeker.facts.languages.contains(language))
             })
             .collect();
-        let ranked = matching::rank(&seeker, candidates, usize::MAX);
         let mut choices = Vec::with_capacity(ranked.len());
         for scored in ranked {
             let mentor = scored.candidate.profile.row.user_id.clone();

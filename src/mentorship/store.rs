@@ -3,9 +3,9 @@
 use std::collections::HashMap;
 
 use chrono::NaiveDateTime;
-use diesel::dsl::{count_star, exists, sql};
+use diesel::dsl::{count_star, sql};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Bool, Double, Nullable};
+use diesel::sql_types::{BigInt, Double, Nullable};
 
 use super::model::*;
 use crate::db::DbConnection;
@@ -69,30 +69,39 @@ pub fn profiles(
         .load(conn)
 }
 
-/// Mentors taking mentees with a free slot and at least one of `areas`, except `excluded`, with
-/// their count of active mentees.
+/// A mentor who may be suggested: their profile, active mentees, and which of the areas asked
+/// for they cover.
+pub type OpenMentor = (MentorProfileRow, i64, Vec<MentorshipArea>);
+
+/// Mentors taking mentees, with a free slot and at least one of `areas`, except `excluded`: one
+/// query over the area index, a row per shared area.
 pub fn open_mentors(
     conn: &mut DbConnection,
     areas: &[MentorshipArea],
     excluded: &[UserId],
-) -> QueryResult<Vec<(MentorProfileRow, i64)>> {
-    mentor_profiles::table
+) -> QueryResult<Vec<OpenMentor>> {
+    let rows: Vec<(MentorProfileRow, i64, MentorshipArea)> = mentor_areas::table
+        .inner_join(mentor_profiles::table)
+        .filter(mentor_areas::area.eq_any(areas))
         .filter(mentor_profiles::accepting_mentees.eq(true))
         .filter(mentor_profiles::capacity.gt(0))
         .filter(mentor_profiles::user_id.ne_all(excluded))
-        .filter(exists(
-            mentor_areas::table
-                .filter(mentor_areas::user_id.eq(mentor_profiles::user_id))
-                .filter(mentor_areas::area.eq_any(areas)),
-        ))
-        .filter(sql::<Bool>(&format!(
-            "{ACTIVE_MENTEES_SQL} < mentor_profiles.capacity"
-        )))
+        .order(mentor_profiles::user_id)
         .select((
             MentorProfileRow::as_select(),
             sql::<BigInt>(ACTIVE_MENTEES_SQL),
+            mentor_areas::area,
         ))
-        .load(conn)
+        .load(conn)?;
+    let mut open: Vec<OpenMentor> = Vec::new();
+    for (row, active, area) in rows {
+        match open.last_mut() {
+            Some((last, _, shared)) if last.user_id == row.user_id => shared.push(area),
+            _ => open.push((row, active, vec![area])),
+        }
+    }
+    open.retain(|(row, active, _)| *active < i64::from(row.capacity));
+    Ok(open)
 }
 
 /// Each mentor's areas, for any number of mentors (read in chunks).
