@@ -407,9 +407,9 @@ mod tests {
         use crate::mentorship::model::{MentorProfile, MentorProfileRow};
         let mut rng = StdRng::seed_from_u64(7);
         let facts = |rng: &mut StdRng| MatchingFacts {
-            profession: *Profession::ALL.choose(rng).unwrap(),
-            region: Some(["Bretagne", "Québec"].choose(rng).unwrap().to_string()),
-            languages: vec![["fr", "en"].choose(rng).unwrap().to_string()],
+            profession: *Profession::ALL.choose(rng).expect("professions"),
+            region: Some(["Bretagne", "Québec"].choose(rng).expect("regions").to_string()),
+            languages: vec![["fr", "en"].choose(rng).expect("languages").to_string()],
             workplace_key: None,
         };
         let areas = |rng: &mut StdRng| {
