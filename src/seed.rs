@@ -1,5 +1,5 @@
 //! `relais seed --demo`: demo accounts, groups, members and posts, upcoming workshops and their
-//! registrations, through the same services the API uses, so demo data obeys every rule.
+//! registrations, mentor profiles across professions and areas, through the same services the API uses, so demo data obeys every rule.
 //! Running it twice keeps what exists.
 
 use std::collections::HashMap;
@@ -19,12 +19,15 @@ use crate::groups::model::{GroupForm, GroupVisibility, PostForm};
 use crate::groups::service as groups;
 use crate::i18n::Locale;
 use crate::ids::{SessionId, UserId};
+use crate::mentorship::model::{MentorProfileForm, MentorshipArea};
+use crate::mentorship::service as mentorship;
 use crate::workshops::model::{WorkshopForm, WorkshopFormat, WorkshopTechnique};
 use crate::workshops::service as workshops;
 
 const DEMO_ACCOUNTS: &str = include_str!("../seeds/demo_accounts.json");
 const DEMO_GROUPS: &str = include_str!("../seeds/demo_groups.json");
 const DEMO_WORKSHOPS: &str = include_str!("../seeds/demo_workshops.json");
+const DEMO_MENTORS: &str = include_str!("../seeds/demo_mentors.json");
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -126,6 +129,17 @@ impl DemoWorkshop {
     }
 }
 
+/// A demo account's mentor profile.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct DemoMentor {
+    email: String,
+    headline: String,
+    areas: Vec<String>,
+    years_of_experience: i32,
+    capacity: i32,
+}
+
 /// Why seeding stopped.
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
@@ -163,6 +177,8 @@ pub async fn demo(db: &Db) -> Result<Vec<String>, SeedError> {
         .map_err(|cause| SeedError(format!("seeds/demo_groups.json: {cause}")))?;
     let workshops_data: Vec<DemoWorkshop> = serde_json::from_str(DEMO_WORKSHOPS)
         .map_err(|cause| SeedError(format!("seeds/demo_workshops.json: {cause}")))?;
+    let mentors_data: Vec<DemoMentor> = serde_json::from_str(DEMO_MENTORS)
+        .map_err(|cause| SeedError(format!("seeds/demo_mentors.json: {cause}")))?;
     // Demo sessions are never handed out, so a throw-away key is enough to issue them.
     let secret = Secret::new(crate::auth::secret::random_bytes::<32>().to_vec());
     let gate = PasswordGate {
@@ -284,6 +300,33 @@ pub async fn demo(db: &Db) -> Result<Vec<String>, SeedError> {
             workshops::register(db, registrant, created.row.id.clone()).await?;
         }
         report.push(format!("created workshop {title}"));
+    }
+
+    for demo in mentors_data {
+        let mentor = person(&demo.email)?;
+        if mentorship::profile(db, &mentor, mentor.user_id.clone())
+            .await?
+            .is_some()
+        {
+            report.push(format!("kept mentor profile {}", demo.email));
+            continue;
+        }
+        let areas = demo
+            .areas
+            .iter()
+            .map(|area| {
+                MentorshipArea::parse(area).ok_or_else(|| SeedError(format!("unknown area {area}")))
+            })
+            .collect::<Result<_, _>>()?;
+        let form = MentorProfileForm {
+            headline: demo.headline,
+            areas,
+            years_of_experience: demo.years_of_experience,
+            capacity: demo.capacity,
+            accepting_mentees: true,
+        };
+        mentorship::save_profile(db, &mentor, form).await?;
+        report.push(format!("created mentor profile {}", demo.email));
     }
     Ok(report)
 }

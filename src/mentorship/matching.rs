@@ -408,7 +408,12 @@ mod tests {
         let mut rng = StdRng::seed_from_u64(7);
         let facts = |rng: &mut StdRng| MatchingFacts {
             profession: *Profession::ALL.choose(rng).expect("professions"),
-            region: Some(["Bretagne", "Québec"].choose(rng).expect("regions").to_string()),
+            region: Some(
+                ["Bretagne", "Québec"]
+                    .choose(rng)
+                    .expect("regions")
+                    .to_string(),
+            ),
             languages: vec![["fr", "en"].choose(rng).expect("languages").to_string()],
             workplace_key: None,
         };

@@ -1217,6 +1217,23 @@ async fn demo_seed_builds_groups_and_workshops_and_keeps_them_on_rerun(app: Test
         ),
         (&json!("fr"), &json!("IN_PERSON"), &json!(1))
     );
+    // Mentors across professions and areas: Camille finds several for burnout prevention.
+    let matches = app
+        .gql(
+            Some(token),
+            "{ mentorMatches(input: { areas: [BURNOUT_PREVENTION, STRESS_MANAGEMENT] }) {
+                mentor { user { profession } } reasons } }",
+            json!({}),
+        )
+        .await;
+    let professions: std::collections::BTreeSet<&str> = matches["data"]["mentorMatches"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{matches}"))
+        .iter()
+        .map(|found| found["mentor"]["user"]["profession"].as_str().unwrap())
+        .collect();
+    assert!(professions.len() >= 2, "{matches}");
+    assert!(second.contains(&"kept mentor profile karim.psy@demo.relais.app".to_owned()));
     let mine = app
         .gql(
             Some(token),
