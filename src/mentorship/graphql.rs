@@ -232,11 +232,8 @@ impl RoundView {
 
     /// Opted-in mentees the round found nobody for.
     async fn unmatched(&self, ctx: &Context<'_>) -> Result<Vec<UserView>> {
-        let mut people = Vec::with_capacity(self.0.unmatched.len());
-        for id in &self.0.unmatched {
-            people.push(person(ctx, id).await?);
-        }
-        Ok(people)
+        // Awaited together, so that the profile loader reads them in one batch.
+        futures_util::future::try_join_all(self.0.unmatched.iter().map(|id| person(ctx, id))).await
     }
 }
 

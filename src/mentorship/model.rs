@@ -196,3 +196,30 @@ pub struct MentorshipCard {
     /// The feedback the viewer left, with their private note.
     pub viewer_feedback: Option<FeedbackRow>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::MentorshipStatus::{self, *};
+
+    /// Every pair of states: exactly these moves are allowed, every other is refused.
+    #[test]
+    fn only_the_lifecycle_moves_are_allowed() {
+        let allowed = [
+            (Requested, Active),
+            (Requested, Declined),
+            (Requested, Cancelled),
+            (Requested, Expired),
+            (Active, Cancelled),
+            (Active, Completed),
+        ];
+        for &from in MentorshipStatus::ALL {
+            for &to in MentorshipStatus::ALL {
+                assert_eq!(
+                    from.may_become(to),
+                    allowed.contains(&(from, to)),
+                    "{from:?} → {to:?}"
+                );
+            }
+        }
+    }
+}

@@ -597,6 +597,12 @@ async fn unanswered_requests_bring_a_reminder_then_expire_once(app: TestApp) {
     let expired: usize = sweeps.into_iter().map(Result::unwrap).sum();
     assert_eq!(expired, 1);
     assert_eq!(status_of(&app, &id).await, "EXPIRED");
+    let too_late = respond(&app, &ana, &id, true).await;
+    assert_eq!(error_code(&too_late), "CONFLICT");
+    assert!(
+        error_message(&too_late).contains("EXPIRED") && error_message(&too_late).contains("ACTIVE"),
+        "{too_late}"
+    );
     let told = app
         .gql(
             Some(&bob.access_token),
