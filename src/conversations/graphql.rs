@@ -9,7 +9,7 @@ use super::service;
 use crate::accounts::graphql::{UserView, user_view};
 use crate::db::events::Committed;
 use crate::graphql::ContextExt;
-use crate::graphql::live::committed_stream;
+use crate::graphql::live::Listener;
 use crate::graphql::scalars::DateTime;
 use crate::ids::{ConversationId, MessageId};
 use crate::pagination::PageRequest;
@@ -139,16 +139,10 @@ impl ConversationsSubscription {
         ctx: &Context<'_>,
         conversation_id: ID,
     ) -> Result<impl Stream<Item = Result<MessageView>>> {
-        let viewer = ctx.viewer()?.clone();
+        let listener = Listener::start(ctx)?;
         let conversation_id = ConversationId::from(conversation_id);
-        let db = ctx.db().clone();
-        let events = db.events().subscribe();
-        service::ensure_member(&db, &viewer, conversation_id.clone()).await?;
-        let (loader, user_id) = (db.clone(), viewer.user_id);
-        Ok(committed_stream(
-            db,
-            viewer.session_id,
-            events,
+        service::ensure_member(listener.db(), listener.viewer(), conversation_id.clone()).await?;
+        Ok(listener.stream(
             move |event| match event {
                 Committed::MessageAdded {
                     conversation_id: conversation,
@@ -156,13 +150,10 @@ impl ConversationsSubscription {
                 } if *conversation == conversation_id => Some(message_id.clone()),
                 _ => None,
             },
-            move |message_id: MessageId| {
-                let (db, user_id) = (loader.clone(), user_id.clone());
-                async move {
-                    Ok(service::message_for(&db, &user_id, message_id)
-                        .await?
-                        .map(MessageView))
-                }
+            |db, user_id, message_id: MessageId| async move {
+                Ok(service::message_for(&db, &user_id, message_id)
+                    .await?
+                    .map(MessageView))
             },
         ))
     }

@@ -8,16 +8,66 @@ use std::future::Future;
 use async_graphql::futures_util::Stream;
 use tokio::sync::broadcast::{self, error::RecvError};
 
+use crate::auth::Viewer;
 use crate::auth::service as sessions;
 use crate::db::Db;
 use crate::db::events::Committed;
 use crate::error::{AppError, AppResult};
+use crate::graphql::ContextExt;
 use crate::i18n::Message;
-use crate::ids::SessionId;
+use crate::ids::{SessionId, UserId};
 
-/// The items `load` makes of the events `select` picks, for the holder of `session`. `events` is
-/// subscribed before the caller checks access, so that nothing committed in between is missed.
-pub fn committed_stream<K, T, S, L, F>(
+/// A subscription being set up for the signed-in viewer. It listens to the bus from the start,
+/// before the caller checks access, so that nothing committed in between is missed.
+pub struct Listener {
+    db: Db,
+    viewer: Viewer,
+    events: broadcast::Receiver<Committed>,
+}
+
+impl Listener {
+    /// UNAUTHENTICATED without a viewer.
+    pub fn start(ctx: &async_graphql::Context<'_>) -> AppResult<Self> {
+        let viewer = ctx.viewer()?.clone();
+        let db = ctx.db().clone();
+        let events = db.events().subscribe();
+        Ok(Self { db, viewer, events })
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
+    pub fn viewer(&self) -> &Viewer {
+        &self.viewer
+    }
+
+    /// The items `load(db, viewer, key)` makes of the events `select` picks.
+    pub fn stream<K, T, S, L, F>(
+        self,
+        select: S,
+        load: L,
+    ) -> impl Stream<Item = async_graphql::Result<T>>
+    where
+        K: Send + 'static,
+        T: Send + 'static,
+        S: Fn(&Committed) -> Option<K> + Send + 'static,
+        L: Fn(Db, UserId, K) -> F + Send + 'static,
+        F: Future<Output = AppResult<Option<T>>> + Send,
+    {
+        let (db, user_id) = (self.db.clone(), self.viewer.user_id);
+        committed_stream(
+            self.db,
+            self.viewer.session_id,
+            self.events,
+            select,
+            move |key| load(db.clone(), user_id.clone(), key),
+        )
+    }
+}
+
+/// The items `load` makes of the events `select` picks, for the holder of `session`.
+fn committed_stream<K, T, S, L, F>(
     db: Db,
     session: SessionId,
     events: broadcast::Receiver<Committed>,

@@ -14,7 +14,7 @@ use crate::accounts::graphql::{UserView, user_view};
 use crate::accounts::model::Profession;
 use crate::db::events::Committed;
 use crate::graphql::ContextExt;
-use crate::graphql::live::committed_stream;
+use crate::graphql::live::Listener;
 use crate::graphql::scalars::DateTime;
 use crate::i18n::{self, Message};
 use crate::ids::{GroupId, PostId, ReportId};
@@ -612,16 +612,10 @@ impl GroupsSubscription {
         ctx: &Context<'_>,
         group_id: ID,
     ) -> Result<impl Stream<Item = Result<PostView>>> {
-        let viewer = ctx.viewer()?.clone();
+        let listener = Listener::start(ctx)?;
         let group_id = GroupId::from(group_id);
-        let db = ctx.db().clone();
-        let events = db.events().subscribe();
-        service::ensure_member(&db, &viewer, group_id.clone()).await?;
-        let (loader, user_id) = (db.clone(), viewer.user_id);
-        Ok(committed_stream(
-            db,
-            viewer.session_id,
-            events,
+        service::ensure_member(listener.db(), listener.viewer(), group_id.clone()).await?;
+        Ok(listener.stream(
             move |event| match event {
                 Committed::PostAdded {
                     group_id: group,
@@ -629,13 +623,10 @@ impl GroupsSubscription {
                 } if *group == group_id => Some(post_id.clone()),
                 _ => None,
             },
-            move |post_id| {
-                let (db, user_id) = (loader.clone(), user_id.clone());
-                async move {
-                    Ok(service::post_for(&db, &user_id, &post_id)
-                        .await?
-                        .map(PostView))
-                }
+            |db, user_id, post_id| async move {
+                Ok(service::post_for(&db, &user_id, &post_id)
+                    .await?
+                    .map(PostView))
             },
         ))
     }

@@ -11,7 +11,7 @@ use super::model::{
 use super::service::{self, NotificationItem};
 use crate::db::events::Committed;
 use crate::graphql::ContextExt;
-use crate::graphql::live::committed_stream;
+use crate::graphql::live::Listener;
 use crate::graphql::scalars::DateTime;
 use crate::ids::NotificationId;
 use crate::pagination::PageRequest;
@@ -236,28 +236,20 @@ impl NotificationsSubscription {
         &self,
         ctx: &Context<'_>,
     ) -> Result<impl Stream<Item = Result<NotificationView>>> {
-        let viewer = ctx.viewer()?.clone();
-        let db = ctx.db().clone();
-        let events = db.events().subscribe();
-        let (loader, user_id) = (db.clone(), viewer.user_id.clone());
-        Ok(committed_stream(
-            db,
-            viewer.session_id,
-            events,
+        let listener = Listener::start(ctx)?;
+        let viewer = listener.viewer().user_id.clone();
+        Ok(listener.stream(
             move |event| match event {
                 Committed::NotificationAdded {
                     user_id: recipient,
                     notification_id,
-                } if *recipient == viewer.user_id => Some(notification_id.clone()),
+                } if *recipient == viewer => Some(notification_id.clone()),
                 _ => None,
             },
-            move |notification_id| {
-                let (db, user_id) = (loader.clone(), user_id.clone());
-                async move {
-                    Ok(service::notification(&db, &user_id, &notification_id)
-                        .await?
-                        .map(NotificationView::from))
-                }
+            |db, user_id, notification_id| async move {
+                Ok(service::notification(&db, &user_id, &notification_id)
+                    .await?
+                    .map(NotificationView::from))
             },
         ))
     }

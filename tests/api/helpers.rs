@@ -436,3 +436,22 @@ impl Drop for TestApp {
         }
     }
 }
+
+/// The kinds of the notifications `user` has received (scheduled ones not yet), oldest first.
+pub async fn received_kinds(app: &TestApp, user: &str) -> Vec<String> {
+    use diesel::prelude::*;
+    use relais::db::schema::notifications;
+    let user = user.to_owned();
+    app.state
+        .db
+        .run(move |conn| {
+            Ok(notifications::table
+                .filter(notifications::user_id.eq(user))
+                .filter(notifications::schedule_key.is_null())
+                .order((notifications::created_at, notifications::id))
+                .select(notifications::kind)
+                .load(conn)?)
+        })
+        .await
+        .unwrap()
+}

@@ -10,7 +10,7 @@ use relais::accounts::service::grant_role;
 use relais::db::schema::{mentorships, notifications};
 use serde_json::{Value, json};
 
-use crate::helpers::{Session, TestApp, error_code, error_field, error_message};
+use crate::helpers::{Session, TestApp, error_code, error_field, error_message, received_kinds};
 
 on_both_backends!(
     profiles_are_validated_and_a_pause_declines_open_requests,
@@ -43,6 +43,40 @@ pub async fn person(
 
 const UPSERT: &str = "mutation($input: MentorProfileInput!) { upsertMentorProfile(input: $input) {
     headline areas capacity activeMenteeCount acceptingMentees user { id } } }";
+
+/// A French-speaking nurse of Bretagne, `name@example.org`.
+pub async fn nurse(app: &TestApp, name: &str) -> Session {
+    person(
+        app,
+        &format!("{name}@example.org"),
+        "NURSE",
+        &["fr"],
+        "Bretagne",
+    )
+    .await
+}
+
+/// A person of Bretagne with a mentor profile.
+pub async fn new_mentor(
+    app: &TestApp,
+    name: &str,
+    profession: &str,
+    languages: &[&str],
+    areas: &[&str],
+    years: i32,
+    capacity: i32,
+) -> Session {
+    let who = person(
+        app,
+        &format!("{name}@example.org"),
+        profession,
+        languages,
+        "Bretagne",
+    )
+    .await;
+    mentor(app, &who, profile_input(areas, years, capacity)).await;
+    who
+}
 
 pub fn profile_input(areas: &[&str], years: i32, capacity: i32) -> Value {
     json!({ "headline": "Infirmière de nuit depuis longtemps", "areas": areas,
@@ -108,24 +142,8 @@ async fn status_of(app: &TestApp, id: &str) -> String {
         .unwrap()
 }
 
-/// The kinds of the notifications `user` has received or will receive, oldest first.
-async fn kinds(app: &TestApp, user: &str) -> Vec<String> {
-    let user = user.to_owned();
-    app.state
-        .db
-        .run(move |conn| {
-            Ok(notifications::table
-                .filter(notifications::user_id.eq(user))
-                .order((notifications::created_at, notifications::id))
-                .select(notifications::kind)
-                .load(conn)?)
-        })
-        .await
-        .unwrap()
-}
-
 async fn profiles_are_validated_and_a_pause_declines_open_requests(app: TestApp) {
-    let ana = person(&app, "ana@example.org", "NURSE", &["fr"], "Bretagne").await;
+    let ana = nurse(&app, "ana").await;
     let bad = |patch: Value| {
         let mut input = profile_input(&["BURNOUT_PREVENTION"], 10, 2);
         for (key, value) in patch.as_object().unwrap() {
@@ -165,7 +183,7 @@ async fn profiles_are_validated_and_a_pause_declines_open_requests(app: TestApp)
     assert_eq!(none["data"]["mentorProfile"], Value::Null, "nothing stored");
 
     mentor(&app, &ana, profile_input(&["BURNOUT_PREVENTION"], 10, 2)).await;
-    let bob = person(&app, "bob@example.org", "NURSE", &["fr"], "Bretagne").await;
+    let bob = nurse(&app, "bob").await;
     let id = requested_id(&app, &bob, &ana, &["BURNOUT_PREVENTION"]).await;
     // A break: her open request is declined with a reason, Bob told; new requests refused.
     let mut paused = profile_input(&["BURNOUT_PREVENTION"], 10, 0);
@@ -179,10 +197,10 @@ async fn profiles_are_validated_and_a_pause_declines_open_requests(app: TestApp)
     );
     assert_eq!(status_of(&app, &id).await, "DECLINED");
     assert_eq!(
-        kinds(&app, &bob.user_id).await.last().unwrap(),
+        received_kinds(&app, &bob.user_id).await.last().unwrap(),
         "MENTOR_PAUSED"
     );
-    let cy = person(&app, "cy@example.org", "NURSE", &["fr"], "Bretagne").await;
+    let cy = nurse(&app, "cy").await;
     let refused = request(&app, &cy, &ana, &["BURNOUT_PREVENTION"]).await;
     assert_eq!(error_code(&refused), "CONFLICT", "{refused}");
 }
@@ -221,7 +239,7 @@ async fn matches(app: &TestApp, who: &Session, input: Value) -> Vec<(String, f64
 }
 
 async fn matches_are_ranked_explained_and_exclude_who_they_must(app: TestApp) {
-    let mentee = person(&app, "lea@example.org", "NURSE", &["fr"], "Bretagne").await;
+    let mentee = nurse(&app, "lea").await;
     let update = "mutation($w: String) { updateProfile(input: { workplace: $w }) { workplace } }";
     app.gql(
         Some(&mentee.access_token),
@@ -230,25 +248,46 @@ async fn matches_are_ranked_explained_and_exclude_who_they_must(app: TestApp) {
     )
     .await;
     // Best: same areas, profession, region; then fewer areas; then another profession.
-    let best = person(&app, "best@example.org", "NURSE", &["fr"], "Bretagne").await;
-    mentor(
+    new_mentor(
         &app,
-        &best,
-        profile_input(&["BURNOUT_PREVENTION", "NEW_GRADUATE_TRANSITION"], 15, 3),
+        "best",
+        "NURSE",
+        &["fr"],
+        &["BURNOUT_PREVENTION", "NEW_GRADUATE_TRANSITION"],
+        15,
+        3,
     )
     .await;
-    let half = person(&app, "half@example.org", "NURSE", &["fr"], "Bretagne").await;
-    mentor(&app, &half, profile_input(&["BURNOUT_PREVENTION"], 15, 3)).await;
-    let other = person(&app, "other@example.org", "PHYSICIAN", &["fr"], "Bretagne").await;
-    mentor(&app, &other, profile_input(&["BURNOUT_PREVENTION"], 15, 3)).await;
-    // Never suggested: no shared area, her own workplace, a block, a full mentor, English only.
-    let unrelated = person(&app, "unrelated@example.org", "NURSE", &["fr"], "Bretagne").await;
-    mentor(&app, &unrelated, profile_input(&["RESEARCH"], 15, 3)).await;
-    let colleague = person(&app, "colleague@example.org", "NURSE", &["fr"], "Bretagne").await;
-    mentor(
+    new_mentor(
         &app,
-        &colleague,
-        profile_input(&["BURNOUT_PREVENTION"], 15, 3),
+        "half",
+        "NURSE",
+        &["fr"],
+        &["BURNOUT_PREVENTION"],
+        15,
+        3,
+    )
+    .await;
+    new_mentor(
+        &app,
+        "other",
+        "PHYSICIAN",
+        &["fr"],
+        &["BURNOUT_PREVENTION"],
+        15,
+        3,
+    )
+    .await;
+    // Never suggested: no shared area, her own workplace, a block, a full mentor, English only.
+    new_mentor(&app, "unrelated", "NURSE", &["fr"], &["RESEARCH"], 15, 3).await;
+    let colleague = new_mentor(
+        &app,
+        "colleague",
+        "NURSE",
+        &["fr"],
+        &["BURNOUT_PREVENTION"],
+        15,
+        3,
     )
     .await;
     app.gql(
@@ -257,11 +296,14 @@ async fn matches_are_ranked_explained_and_exclude_who_they_must(app: TestApp) {
         json!({ "w": " chu de RENNES " }),
     )
     .await;
-    let blocked = person(&app, "blocked@example.org", "NURSE", &["fr"], "Bretagne").await;
-    mentor(
+    let blocked = new_mentor(
         &app,
-        &blocked,
-        profile_input(&["BURNOUT_PREVENTION"], 15, 3),
+        "blocked",
+        "NURSE",
+        &["fr"],
+        &["BURNOUT_PREVENTION"],
+        15,
+        3,
     )
     .await;
     app.gql(
@@ -270,16 +312,27 @@ async fn matches_are_ranked_explained_and_exclude_who_they_must(app: TestApp) {
         json!({ "id": mentee.user_id }),
     )
     .await;
-    let full = person(&app, "full@example.org", "NURSE", &["fr"], "Bretagne").await;
-    mentor(&app, &full, profile_input(&["BURNOUT_PREVENTION"], 15, 1)).await;
-    let other_mentee = person(&app, "sam@example.org", "NURSE", &["fr"], "Bretagne").await;
+    let full = new_mentor(
+        &app,
+        "full",
+        "NURSE",
+        &["fr"],
+        &["BURNOUT_PREVENTION"],
+        15,
+        1,
+    )
+    .await;
+    let other_mentee = nurse(&app, "sam").await;
     let taken = requested_id(&app, &other_mentee, &full, &["BURNOUT_PREVENTION"]).await;
     respond(&app, &full, &taken, true).await;
-    let english = person(&app, "english@example.org", "NURSE", &["en"], "Bretagne").await;
-    mentor(
+    new_mentor(
         &app,
-        &english,
-        profile_input(&["BURNOUT_PREVENTION"], 15, 3),
+        "english",
+        "NURSE",
+        &["en"],
+        &["BURNOUT_PREVENTION"],
+        15,
+        3,
     )
     .await;
 
@@ -352,15 +405,18 @@ async fn matches_are_ranked_explained_and_exclude_who_they_must(app: TestApp) {
 }
 
 async fn the_lifecycle_follows_its_rules_and_names_refused_transitions(app: TestApp) {
-    let ana = person(&app, "ana@example.org", "NURSE", &["fr"], "Bretagne").await;
-    mentor(
+    let ana = new_mentor(
         &app,
-        &ana,
-        profile_input(&["BURNOUT_PREVENTION", "LEADERSHIP"], 20, 3),
+        "ana",
+        "NURSE",
+        &["fr"],
+        &["BURNOUT_PREVENTION", "LEADERSHIP"],
+        20,
+        3,
     )
     .await;
-    let bob = person(&app, "bob@example.org", "NURSE", &["fr"], "Bretagne").await;
-    let stranger = person(&app, "eve@example.org", "NURSE", &["fr"], "Bretagne").await;
+    let bob = nurse(&app, "bob").await;
+    let stranger = nurse(&app, "eve").await;
 
     // Bad requests change nothing.
     let short = app
@@ -378,7 +434,7 @@ async fn the_lifecycle_follows_its_rules_and_names_refused_transitions(app: Test
 
     let id = requested_id(&app, &bob, &ana, &["BURNOUT_PREVENTION"]).await;
     assert_eq!(
-        kinds(&app, &ana.user_id)
+        received_kinds(&app, &ana.user_id)
             .await
             .iter()
             .filter(|kind| *kind == "MENTORSHIP_REQUESTED")
@@ -449,12 +505,15 @@ async fn the_lifecycle_follows_its_rules_and_names_refused_transitions(app: Test
     assert_eq!(node["conversation"]["open"], true);
     assert_eq!(status_of(&app, &first_other).await, "CANCELLED");
     assert_eq!(
-        kinds(&app, &others[0].0.user_id).await.last().unwrap(),
+        received_kinds(&app, &others[0].0.user_id)
+            .await
+            .last()
+            .unwrap(),
         "MENTORSHIP_WITHDRAWN"
     );
     assert_eq!(status_of(&app, &second_other).await, "REQUESTED");
     assert_eq!(
-        kinds(&app, &bob.user_id).await.last().unwrap(),
+        received_kinds(&app, &bob.user_id).await.last().unwrap(),
         "MENTORSHIP_ACCEPTED"
     );
     let again = respond(&app, &ana, &id, false).await;
@@ -475,7 +534,7 @@ async fn the_lifecycle_follows_its_rules_and_names_refused_transitions(app: Test
         "{declined}"
     );
     assert_eq!(
-        kinds(&app, &bob.user_id).await.last().unwrap(),
+        received_kinds(&app, &bob.user_id).await.last().unwrap(),
         "MENTORSHIP_DECLINED"
     );
 
@@ -514,15 +573,23 @@ async fn the_lifecycle_follows_its_rules_and_names_refused_transitions(app: Test
     assert_eq!(node["conversation"]["open"], false);
     assert!(node["endedAt"].is_string());
     assert_eq!(
-        kinds(&app, &bob.user_id).await.last().unwrap(),
+        received_kinds(&app, &bob.user_id).await.last().unwrap(),
         "MENTORSHIP_ENDED"
     );
 }
 
 async fn concurrent_accepts_never_exceed_the_last_slot(app: TestApp) {
-    let ana = person(&app, "ana@example.org", "NURSE", &["fr"], "Bretagne").await;
-    mentor(&app, &ana, profile_input(&["BURNOUT_PREVENTION"], 20, 2)).await;
-    let first = person(&app, "first@example.org", "NURSE", &["fr"], "Bretagne").await;
+    let ana = new_mentor(
+        &app,
+        "ana",
+        "NURSE",
+        &["fr"],
+        &["BURNOUT_PREVENTION"],
+        20,
+        2,
+    )
+    .await;
+    let first = nurse(&app, "first").await;
     let taken = requested_id(&app, &first, &ana, &["BURNOUT_PREVENTION"]).await;
     let mut requests = Vec::new();
     for n in 0..8 {
@@ -558,11 +625,27 @@ async fn concurrent_accepts_never_exceed_the_last_slot(app: TestApp) {
 }
 
 async fn unanswered_requests_bring_a_reminder_then_expire_once(app: TestApp) {
-    let ana = person(&app, "ana@example.org", "NURSE", &["fr"], "Bretagne").await;
-    mentor(&app, &ana, profile_input(&["BURNOUT_PREVENTION"], 20, 2)).await;
-    let other = person(&app, "zoe@example.org", "NURSE", &["fr"], "Bretagne").await;
-    mentor(&app, &other, profile_input(&["BURNOUT_PREVENTION"], 20, 2)).await;
-    let bob = person(&app, "bob@example.org", "NURSE", &["fr"], "Bretagne").await;
+    let ana = new_mentor(
+        &app,
+        "ana",
+        "NURSE",
+        &["fr"],
+        &["BURNOUT_PREVENTION"],
+        20,
+        2,
+    )
+    .await;
+    let other = new_mentor(
+        &app,
+        "zoe",
+        "NURSE",
+        &["fr"],
+        &["BURNOUT_PREVENTION"],
+        20,
+        2,
+    )
+    .await;
+    let bob = nurse(&app, "bob").await;
     let id = requested_id(&app, &bob, &ana, &["BURNOUT_PREVENTION"]).await;
     // The reminder waits five days in the outbox, keyed to the request.
     let key = format!("mentorship:{id}:waiting");
@@ -646,9 +729,8 @@ async fn unanswered_requests_bring_a_reminder_then_expire_once(app: TestApp) {
 
 /// An active mentorship between a new mentor and a new mentee, and its conversation id.
 pub async fn active_pair(app: &TestApp) -> (Session, Session, String, String) {
-    let ana = person(app, "ana@example.org", "NURSE", &["fr"], "Bretagne").await;
-    mentor(app, &ana, profile_input(&["BURNOUT_PREVENTION"], 20, 2)).await;
-    let bob = person(app, "bob@example.org", "NURSE", &["fr"], "Bretagne").await;
+    let ana = new_mentor(app, "ana", "NURSE", &["fr"], &["BURNOUT_PREVENTION"], 20, 2).await;
+    let bob = nurse(app, "bob").await;
     let id = requested_id(app, &bob, &ana, &["BURNOUT_PREVENTION"]).await;
     let accepted = respond(app, &ana, &id, true).await;
     let conversation = accepted["data"]["respondToMentorship"]["conversation"]["id"]
@@ -663,7 +745,7 @@ const SEND: &str = "mutation($id: ID!, $body: String!) {
 
 async fn conversations_belong_to_the_two_people_and_close_with_the_mentorship(app: TestApp) {
     let (ana, bob, id, conversation) = active_pair(&app).await;
-    let eve = person(&app, "eve@example.org", "NURSE", &["fr"], "Bretagne").await;
+    let eve = nurse(&app, "eve").await;
     let send = |who: &Session, body: String| {
         let (app, token, conversation) = (&app, who.access_token.clone(), conversation.clone());
         async move {
@@ -822,7 +904,7 @@ async fn goals_and_feedback_follow_the_mentorship(app: TestApp) {
         done["data"]["setMentorshipGoalDone"]["doneAt"].is_string(),
         "{done}"
     );
-    let eve = person(&app, "eve@example.org", "NURSE", &["fr"], "Bretagne").await;
+    let eve = nurse(&app, "eve").await;
     let by_eve = app
         .gql(
             Some(&eve.access_token),
@@ -982,8 +1064,16 @@ async fn a_matching_round_proposes_stable_pairs_and_creates_requests(app: TestAp
         mentees.push(mentee);
     }
     // Three slots for four mentees: one is left unmatched.
-    let a = person(&app, "mentor-a@example.org", "NURSE", &["fr"], "Bretagne").await;
-    mentor(&app, &a, profile_input(&["NEW_GRADUATE_TRANSITION"], 20, 2)).await;
+    let a = new_mentor(
+        &app,
+        "mentor-a",
+        "NURSE",
+        &["fr"],
+        &["NEW_GRADUATE_TRANSITION"],
+        20,
+        2,
+    )
+    .await;
     let b = person(
         &app,
         "mentor-b@example.org",
@@ -1037,11 +1127,11 @@ async fn a_matching_round_proposes_stable_pairs_and_creates_requests(app: TestAp
         let mentee = proposal["mentee"]["id"].as_str().unwrap();
         let mentor = proposal["mentor"]["id"].as_str().unwrap();
         assert_eq!(
-            kinds(&app, mentee).await.last().unwrap(),
+            received_kinds(&app, mentee).await.last().unwrap(),
             "ROUND_MENTOR_FOUND"
         );
         assert!(
-            kinds(&app, mentor)
+            received_kinds(&app, mentor)
                 .await
                 .contains(&"ROUND_MENTEE_FOUND".to_owned())
         );

@@ -71,6 +71,16 @@ async fn next_frame(socket: &mut Socket, within: Duration) -> Frame {
 
 /// A socket signed in as `who`, acknowledged, with `notificationAdded` subscribed as "1".
 async fn signed_in_socket(app: &TestApp, who: &Session) -> Socket {
+    subscribed_socket(
+        app,
+        who,
+        json!({ "query": "subscription { notificationAdded { kind } }" }),
+    )
+    .await
+}
+
+/// A socket signed in as `who`, acknowledged, with the subscription `payload` as "1".
+async fn subscribed_socket(app: &TestApp, who: &Session, payload: Value) -> Socket {
     let mut socket = connect(app).await;
     send(
         &mut socket,
@@ -83,7 +93,7 @@ async fn signed_in_socket(app: &TestApp, who: &Session) -> Socket {
     }
     send(
         &mut socket,
-        json!({ "id": "1", "type": "subscribe", "payload": { "query": "subscription { notificationAdded { kind } }" } }),
+        json!({ "id": "1", "type": "subscribe", "payload": payload }),
     )
     .await;
     socket
@@ -297,24 +307,14 @@ async fn socket_errors_speak_the_viewers_language(app: TestApp) {
 
 /// A socket signed in as `who`, acknowledged, with `messageAdded` on `conversation` as "1".
 async fn conversation_socket(app: &TestApp, who: &Session, conversation: &str) -> Socket {
-    let mut socket = connect(app).await;
-    send(
-        &mut socket,
-        json!({ "type": "connection_init", "payload": { "authorization": format!("Bearer {}", who.access_token) } }),
-    )
-    .await;
-    match next_frame(&mut socket, Duration::from_secs(5)).await {
-        Frame::Text(ack) => assert_eq!(ack["type"], "connection_ack"),
-        other => panic!("no ack: {other:?}"),
-    }
-    send(
-        &mut socket,
-        json!({ "id": "1", "type": "subscribe", "payload": {
+    subscribed_socket(
+        app,
+        who,
+        json!({
             "query": "subscription($id: ID!) { messageAdded(conversationId: $id) { body author { displayName } } }",
-            "variables": { "id": conversation } } }),
+            "variables": { "id": conversation } }),
     )
-    .await;
-    socket
+    .await
 }
 
 async fn new_messages_reach_the_conversations_two_people_only(app: TestApp) {

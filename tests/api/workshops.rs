@@ -10,7 +10,7 @@ use relais::db::schema::notifications;
 use serde_json::{Value, json};
 
 use crate::groups::{create_group, group_input, join};
-use crate::helpers::{Session, TestApp, error_code, error_field};
+use crate::helpers::{Session, TestApp, error_code, error_field, received_kinds};
 
 on_both_backends!(
     scheduling_is_for_organisers_and_group_facilitators,
@@ -688,23 +688,6 @@ async fn reminders(app: &TestApp, id: &str, user: &str) -> Vec<(String, chrono::
         .unwrap()
 }
 
-/// The kinds of notifications `user` received, oldest first.
-async fn notices(app: &TestApp, user: &str) -> Vec<String> {
-    let user = user.to_owned();
-    app.state
-        .db
-        .run(move |conn| {
-            Ok(notifications::table
-                .filter(notifications::user_id.eq(user))
-                .filter(notifications::schedule_key.is_null())
-                .order(notifications::created_at)
-                .select(notifications::kind)
-                .load(conn)?)
-        })
-        .await
-        .unwrap()
-}
-
 async fn a_time_change_moves_reminders_and_a_late_seat_brings_one_notice(app: TestApp) {
     let ana = organiser(&app, "ana@example.org").await;
     let input = workshop_input("Souffle", 1);
@@ -742,11 +725,11 @@ async fn a_time_change_moves_reminders_and_a_late_seat_brings_one_notice(app: Te
     );
     assert!(reminders(&app, &id, &cy.user_id).await.is_empty());
     assert_eq!(
-        notices(&app, &bob.user_id).await.last().unwrap(),
+        received_kinds(&app, &bob.user_id).await.last().unwrap(),
         "WORKSHOP_CHANGED"
     );
     assert_eq!(
-        notices(&app, &cy.user_id).await.last().unwrap(),
+        received_kinds(&app, &cy.user_id).await.last().unwrap(),
         "WORKSHOP_CHANGED"
     );
 
@@ -759,7 +742,7 @@ async fn a_time_change_moves_reminders_and_a_late_seat_brings_one_notice(app: Te
         json!({ "id": id }),
     )
     .await;
-    let kinds = notices(&app, &cy.user_id).await;
+    let kinds = received_kinds(&app, &cy.user_id).await;
     assert_eq!(kinds.last().unwrap(), "WORKSHOP_SEAT", "{kinds:?}");
     assert_eq!(
         kinds.iter().filter(|kind| *kind == "WORKSHOP_SEAT").count(),
