@@ -15,7 +15,7 @@ use crate::db::events::Committed;
 use crate::error::{AppError, AppResult};
 use crate::graphql::ContextExt;
 use crate::i18n::Message;
-use crate::ids::{SessionId, UserId};
+use crate::ids::UserId;
 
 /// A subscription being set up for the signed-in viewer. It listens to the bus from the start,
 /// before the caller checks access, so that nothing committed in between is missed.
@@ -55,62 +55,45 @@ impl Listener {
         L: Fn(Db, UserId, K) -> F + Send + 'static,
         F: Future<Output = AppResult<Option<T>>> + Send,
     {
-        let (db, user_id) = (self.db.clone(), self.viewer.user_id);
-        committed_stream(
-            self.db,
-            self.viewer.session_id,
-            self.events,
-            select,
-            move |key| load(db.clone(), user_id.clone(), key),
+        let Listener { db, viewer, events } = self;
+        let (user_id, session) = (viewer.user_id, viewer.session_id);
+        async_graphql::futures_util::stream::unfold(
+            Some((events, select, load)),
+            move |listening| {
+                let (db, user_id, session) = (db.clone(), user_id.clone(), session.clone());
+                async move {
+                    let (mut events, select, load) = listening?;
+                    loop {
+                        let key = match events.recv().await {
+                            Ok(event) => match select(&event) {
+                                Some(key) => key,
+                                None => continue,
+                            },
+                            Err(RecvError::Lagged(missed)) => {
+                                tracing::warn!(
+                                    missed,
+                                    "subscriber fell behind; subscription ended"
+                                );
+                                let error = AppError::Conflict(Message::EventsMissed);
+                                return Some((Err(error.into()), None));
+                            }
+                            Err(RecvError::Closed) => return None,
+                        };
+                        let item = match load(db.clone(), user_id.clone(), key).await {
+                            Ok(Some(item)) => item,
+                            Ok(None) => continue,
+                            Err(error) => {
+                                tracing::warn!(?error, "loading a subscription item failed");
+                                continue;
+                            }
+                        };
+                        return match sessions::is_live(&db, &session).await {
+                            Ok(true) => Some((Ok(item), Some((events, select, load)))),
+                            _ => Some((Err(sessions::session_invalid().into()), None)),
+                        };
+                    }
+                }
+            },
         )
     }
-}
-
-/// The items `load` makes of the events `select` picks, for the holder of `session`.
-fn committed_stream<K, T, S, L, F>(
-    db: Db,
-    session: SessionId,
-    events: broadcast::Receiver<Committed>,
-    select: S,
-    load: L,
-) -> impl Stream<Item = async_graphql::Result<T>>
-where
-    K: Send + 'static,
-    T: Send + 'static,
-    S: Fn(&Committed) -> Option<K> + Send + 'static,
-    L: Fn(K) -> F + Send + 'static,
-    F: Future<Output = AppResult<Option<T>>> + Send,
-{
-    async_graphql::futures_util::stream::unfold(Some((events, select, load)), move |listening| {
-        let (db, session) = (db.clone(), session.clone());
-        async move {
-            let (mut events, select, load) = listening?;
-            loop {
-                let key = match events.recv().await {
-                    Ok(event) => match select(&event) {
-                        Some(key) => key,
-                        None => continue,
-                    },
-                    Err(RecvError::Lagged(missed)) => {
-                        tracing::warn!(missed, "subscriber fell behind; subscription ended");
-                        let error = AppError::Conflict(Message::EventsMissed);
-                        return Some((Err(error.into()), None));
-                    }
-                    Err(RecvError::Closed) => return None,
-                };
-                let item = match load(key).await {
-                    Ok(Some(item)) => item,
-                    Ok(None) => continue,
-                    Err(error) => {
-                        tracing::warn!(?error, "loading a subscription item failed");
-                        continue;
-                    }
-                };
-                return match sessions::is_live(&db, &session).await {
-                    Ok(true) => Some((Ok(item), Some((events, select, load)))),
-                    _ => Some((Err(sessions::session_invalid().into()), None)),
-                };
-            }
-        }
-    })
 }

@@ -56,6 +56,17 @@ pub async fn nurse(app: &TestApp, name: &str) -> Session {
     .await
 }
 
+/// A French-speaking nurse of Bretagne with a mentor profile.
+pub async fn nurse_mentor(
+    app: &TestApp,
+    name: &str,
+    areas: &[&str],
+    years: i32,
+    capacity: i32,
+) -> Session {
+    new_mentor(app, name, "NURSE", &["fr"], areas, years, capacity).await
+}
+
 /// A person of Bretagne with a mentor profile.
 pub async fn new_mentor(
     app: &TestApp,
@@ -248,26 +259,15 @@ async fn matches_are_ranked_explained_and_exclude_who_they_must(app: TestApp) {
     )
     .await;
     // Best: same areas, profession, region; then fewer areas; then another profession.
-    new_mentor(
+    nurse_mentor(
         &app,
         "best",
-        "NURSE",
-        &["fr"],
         &["BURNOUT_PREVENTION", "NEW_GRADUATE_TRANSITION"],
         15,
         3,
     )
     .await;
-    new_mentor(
-        &app,
-        "half",
-        "NURSE",
-        &["fr"],
-        &["BURNOUT_PREVENTION"],
-        15,
-        3,
-    )
-    .await;
+    nurse_mentor(&app, "half", &["BURNOUT_PREVENTION"], 15, 3).await;
     new_mentor(
         &app,
         "other",
@@ -279,49 +279,22 @@ async fn matches_are_ranked_explained_and_exclude_who_they_must(app: TestApp) {
     )
     .await;
     // Never suggested: no shared area, her own workplace, a block, a full mentor, English only.
-    new_mentor(&app, "unrelated", "NURSE", &["fr"], &["RESEARCH"], 15, 3).await;
-    let colleague = new_mentor(
-        &app,
-        "colleague",
-        "NURSE",
-        &["fr"],
-        &["BURNOUT_PREVENTION"],
-        15,
-        3,
-    )
-    .await;
+    nurse_mentor(&app, "unrelated", &["RESEARCH"], 15, 3).await;
+    let colleague = nurse_mentor(&app, "colleague", &["BURNOUT_PREVENTION"], 15, 3).await;
     app.gql(
         Some(&colleague.access_token),
         update,
         json!({ "w": " chu de RENNES " }),
     )
     .await;
-    let blocked = new_mentor(
-        &app,
-        "blocked",
-        "NURSE",
-        &["fr"],
-        &["BURNOUT_PREVENTION"],
-        15,
-        3,
-    )
-    .await;
+    let blocked = nurse_mentor(&app, "blocked", &["BURNOUT_PREVENTION"], 15, 3).await;
     app.gql(
         Some(&blocked.access_token),
         "mutation($id: ID!) { blockUser(userId: $id) }",
         json!({ "id": mentee.user_id }),
     )
     .await;
-    let full = new_mentor(
-        &app,
-        "full",
-        "NURSE",
-        &["fr"],
-        &["BURNOUT_PREVENTION"],
-        15,
-        1,
-    )
-    .await;
+    let full = nurse_mentor(&app, "full", &["BURNOUT_PREVENTION"], 15, 1).await;
     let other_mentee = nurse(&app, "sam").await;
     let taken = requested_id(&app, &other_mentee, &full, &["BURNOUT_PREVENTION"]).await;
     respond(&app, &full, &taken, true).await;
@@ -405,16 +378,7 @@ async fn matches_are_ranked_explained_and_exclude_who_they_must(app: TestApp) {
 }
 
 async fn the_lifecycle_follows_its_rules_and_names_refused_transitions(app: TestApp) {
-    let ana = new_mentor(
-        &app,
-        "ana",
-        "NURSE",
-        &["fr"],
-        &["BURNOUT_PREVENTION", "LEADERSHIP"],
-        20,
-        3,
-    )
-    .await;
+    let ana = nurse_mentor(&app, "ana", &["BURNOUT_PREVENTION", "LEADERSHIP"], 20, 3).await;
     let bob = nurse(&app, "bob").await;
     let stranger = nurse(&app, "eve").await;
 
@@ -481,14 +445,7 @@ async fn the_lifecycle_follows_its_rules_and_names_refused_transitions(app: Test
         ("m2", ["LEADERSHIP"]),
         ("m3", ["RESEARCH"]),
     ] {
-        let other = person(
-            &app,
-            &format!("{name}@example.org"),
-            "NURSE",
-            &["fr"],
-            "Bretagne",
-        )
-        .await;
+        let other = nurse(&app, &format!("{name}")).await;
         mentor(&app, &other, profile_input(&areas, 5, 2)).await;
         others.push((other, areas));
     }
@@ -579,28 +536,12 @@ async fn the_lifecycle_follows_its_rules_and_names_refused_transitions(app: Test
 }
 
 async fn concurrent_accepts_never_exceed_the_last_slot(app: TestApp) {
-    let ana = new_mentor(
-        &app,
-        "ana",
-        "NURSE",
-        &["fr"],
-        &["BURNOUT_PREVENTION"],
-        20,
-        2,
-    )
-    .await;
+    let ana = nurse_mentor(&app, "ana", &["BURNOUT_PREVENTION"], 20, 2).await;
     let first = nurse(&app, "first").await;
     let taken = requested_id(&app, &first, &ana, &["BURNOUT_PREVENTION"]).await;
     let mut requests = Vec::new();
     for n in 0..8 {
-        let mentee = person(
-            &app,
-            &format!("m{n}@example.org"),
-            "NURSE",
-            &["fr"],
-            "Bretagne",
-        )
-        .await;
+        let mentee = nurse(&app, &format!("m{n}")).await;
         requests.push(requested_id(&app, &mentee, &ana, &["BURNOUT_PREVENTION"]).await);
     }
     respond(&app, &ana, &taken, true).await;
@@ -625,26 +566,8 @@ async fn concurrent_accepts_never_exceed_the_last_slot(app: TestApp) {
 }
 
 async fn unanswered_requests_bring_a_reminder_then_expire_once(app: TestApp) {
-    let ana = new_mentor(
-        &app,
-        "ana",
-        "NURSE",
-        &["fr"],
-        &["BURNOUT_PREVENTION"],
-        20,
-        2,
-    )
-    .await;
-    let other = new_mentor(
-        &app,
-        "zoe",
-        "NURSE",
-        &["fr"],
-        &["BURNOUT_PREVENTION"],
-        20,
-        2,
-    )
-    .await;
+    let ana = nurse_mentor(&app, "ana", &["BURNOUT_PREVENTION"], 20, 2).await;
+    let other = nurse_mentor(&app, "zoe", &["BURNOUT_PREVENTION"], 20, 2).await;
     let bob = nurse(&app, "bob").await;
     let id = requested_id(&app, &bob, &ana, &["BURNOUT_PREVENTION"]).await;
     // The reminder waits five days in the outbox, keyed to the request.
@@ -729,7 +652,7 @@ async fn unanswered_requests_bring_a_reminder_then_expire_once(app: TestApp) {
 
 /// An active mentorship between a new mentor and a new mentee, and its conversation id.
 pub async fn active_pair(app: &TestApp) -> (Session, Session, String, String) {
-    let ana = new_mentor(app, "ana", "NURSE", &["fr"], &["BURNOUT_PREVENTION"], 20, 2).await;
+    let ana = nurse_mentor(app, "ana", &["BURNOUT_PREVENTION"], 20, 2).await;
     let bob = nurse(app, "bob").await;
     let id = requested_id(app, &bob, &ana, &["BURNOUT_PREVENTION"]).await;
     let accepted = respond(app, &ana, &id, true).await;
@@ -986,14 +909,7 @@ async fn goals_and_feedback_follow_the_mentorship(app: TestApp) {
         Value::Null
     );
     for (n, rating) in [(1, 3), (2, 4)] {
-        let mentee = person(
-            &app,
-            &format!("m{n}@example.org"),
-            "NURSE",
-            &["fr"],
-            "Bretagne",
-        )
-        .await;
+        let mentee = nurse(&app, &format!("m{n}")).await;
         let id = requested_id(&app, &mentee, &ana, &["BURNOUT_PREVENTION"]).await;
         respond(&app, &ana, &id, true).await;
         app.gql(
@@ -1041,14 +957,7 @@ async fn a_matching_round_proposes_stable_pairs_and_creates_requests(app: TestAp
     let seek = "mutation($areas: [MentorshipArea!]!) { setMentorshipSeeking(areas: $areas) }";
     let mut mentees = Vec::new();
     for n in 0..4 {
-        let mentee = person(
-            &app,
-            &format!("new{n}@example.org"),
-            "NURSE",
-            &["fr"],
-            "Bretagne",
-        )
-        .await;
+        let mentee = nurse(&app, &format!("new{n}")).await;
         let answer = app
             .gql(
                 Some(&mentee.access_token),
@@ -1064,16 +973,7 @@ async fn a_matching_round_proposes_stable_pairs_and_creates_requests(app: TestAp
         mentees.push(mentee);
     }
     // Three slots for four mentees: one is left unmatched.
-    let a = new_mentor(
-        &app,
-        "mentor-a",
-        "NURSE",
-        &["fr"],
-        &["NEW_GRADUATE_TRANSITION"],
-        20,
-        2,
-    )
-    .await;
+    let a = nurse_mentor(&app, "mentor-a", &["NEW_GRADUATE_TRANSITION"], 20, 2).await;
     let b = person(
         &app,
         "mentor-b@example.org",
