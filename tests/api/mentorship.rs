@@ -445,7 +445,7 @@ async fn the_lifecycle_follows_its_rules_and_names_refused_transitions(app: Test
         ("m2", ["LEADERSHIP"]),
         ("m3", ["RESEARCH"]),
     ] {
-        let other = nurse(&app, &format!("{name}")).await;
+        let other = nurse(&app, name).await;
         mentor(&app, &other, profile_input(&areas, 5, 2)).await;
         others.push((other, areas));
     }
