@@ -224,7 +224,8 @@ async fn graphql_request(
 /// `GET /me/export`: the viewer's data as a JSON file (the same document as `exportMyData`).
 async fn export_my_data(request: HttpRequest, state: web::Data<SharedState>) -> HttpResponse {
     answer(&state, &request, |state, auth, _| async move {
-        let document = privacy::export(&state.db, &state.exports, auth.viewer()?).await?;
+        let document =
+            privacy::export(&state.db, &state.secret, &state.exports, auth.viewer()?).await?;
         Ok(HttpResponse::Ok()
             .insert_header((
                 header::CONTENT_DISPOSITION,

@@ -20,7 +20,7 @@ use crate::i18n::{Locale, Message, NotificationText};
 use crate::ids::UserId;
 use crate::notifications::model::{Notice, NotificationCategory};
 use crate::notifications::service as notifications;
-use crate::privacy::{PersonColumn, PersonalData, instant};
+use crate::privacy::{Person, PersonColumn, PersonalData, instant};
 use crate::validate;
 use secrecy::{ExposeSecret, SecretString};
 
@@ -323,7 +323,8 @@ impl PersonalData for AccountsData {
         ]
     }
 
-    fn export(&self, conn: &mut DbConnection, user: &UserId) -> AppResult<serde_json::Value> {
+    fn export(&self, conn: &mut DbConnection, person: &Person) -> AppResult<serde_json::Value> {
+        let user = &person.id;
         let account = load_account(conn, user)?;
         let person = &account.profile.user;
         Ok(serde_json::json!({
@@ -341,7 +342,8 @@ impl PersonalData for AccountsData {
         }))
     }
 
-    fn erase(&self, conn: &mut DbConnection, user: &UserId) -> AppResult<()> {
+    fn erase(&self, conn: &mut DbConnection, person: &Person) -> AppResult<()> {
+        let user = &person.id;
         store::delete_user(conn, user)?;
         Ok(())
     }

@@ -15,7 +15,7 @@ use crate::db::{Db, DbConnection};
 use crate::error::{AppError, AppResult};
 use crate::i18n::{Locale, Message};
 use crate::ids::{SessionId, UserId};
-use crate::privacy::{PersonColumn, PersonalData, Purged, instant};
+use crate::privacy::{Person, PersonColumn, PersonalData, Purged, instant};
 
 /// Opens a new session for `user_id` inside the caller's transaction.
 pub fn start_session(
@@ -180,7 +180,8 @@ impl PersonalData for SessionsData {
         }]
     }
 
-    fn export(&self, conn: &mut DbConnection, user: &UserId) -> AppResult<serde_json::Value> {
+    fn export(&self, conn: &mut DbConnection, person: &Person) -> AppResult<serde_json::Value> {
+        let user = &person.id;
         let now = Utc::now().naive_utc();
         let sessions: Vec<serde_json::Value> = store::session_times(conn, user)?
             .into_iter()
@@ -192,7 +193,8 @@ impl PersonalData for SessionsData {
         Ok(serde_json::json!({ "sessions": sessions }))
     }
 
-    fn erase(&self, conn: &mut DbConnection, user: &UserId) -> AppResult<()> {
+    fn erase(&self, conn: &mut DbConnection, person: &Person) -> AppResult<()> {
+        let user = &person.id;
         let now = Utc::now();
         for session_id in store::session_ids_of(conn, user)? {
             end_session(conn, &session_id, now)?;

@@ -18,7 +18,7 @@ use crate::ids::{ConversationId, MessageId, UserId};
 use crate::notifications::model::{Notice, NotificationCategory};
 use crate::notifications::service::notify;
 use crate::pagination::{Page, PageRequest};
-use crate::privacy::{PersonColumn, PersonalData, instant};
+use crate::privacy::{Person, PersonColumn, PersonalData, instant};
 use crate::validate;
 
 // ------------------------------------------------------------------ for other domains
@@ -236,7 +236,8 @@ impl PersonalData for ConversationsData {
         ]
     }
 
-    fn export(&self, conn: &mut DbConnection, user: &UserId) -> AppResult<serde_json::Value> {
+    fn export(&self, conn: &mut DbConnection, person: &Person) -> AppResult<serde_json::Value> {
+        let user = &person.id;
         let messages: Vec<_> = store::messages_by(conn, user)?
             .into_iter()
             .map(|message| {
@@ -248,7 +249,8 @@ impl PersonalData for ConversationsData {
     }
 
     /// Their messages go; the conversations they were in close (the other person keeps theirs).
-    fn erase(&self, conn: &mut DbConnection, user: &UserId) -> AppResult<()> {
+    fn erase(&self, conn: &mut DbConnection, person: &Person) -> AppResult<()> {
+        let user = &person.id;
         let now = Utc::now().naive_utc();
         for id in store::conversations_of(conn, user)? {
             store::close(conn, &id, now)?;

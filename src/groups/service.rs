@@ -24,7 +24,7 @@ use crate::ids::{GroupId, MembershipId, ModerationActionId, PostId, ReportId, Us
 use crate::notifications::model::{Notice, NotificationCategory};
 use crate::notifications::service::notify;
 use crate::pagination::{CursorKey, Page, PageRequest};
-use crate::privacy::{PersonColumn, PersonalData, instant};
+use crate::privacy::{Person, PersonColumn, PersonalData, instant};
 use crate::validate;
 
 /// Most groups `myGroups` returns.
@@ -547,7 +547,8 @@ impl PersonalData for GroupsData {
         ]
     }
 
-    fn export(&self, conn: &mut DbConnection, user: &UserId) -> AppResult<serde_json::Value> {
+    fn export(&self, conn: &mut DbConnection, person: &Person) -> AppResult<serde_json::Value> {
+        let user = &person.id;
         use serde_json::json;
         let memberships: Vec<_> = store::memberships_for_export(conn, user)?
             .into_iter()
@@ -589,7 +590,8 @@ impl PersonalData for GroupsData {
         }))
     }
 
-    fn erase(&self, conn: &mut DbConnection, user: &UserId) -> AppResult<()> {
+    fn erase(&self, conn: &mut DbConnection, person: &Person) -> AppResult<()> {
+        let user = &person.id;
         hand_over_before_erasure(conn, user)?;
         Ok(store::erase_person(conn, user)?)
     }

@@ -21,7 +21,7 @@ use crate::i18n::{self, Message, NotificationText};
 use crate::ids::{GoalId, MentorshipId, RoundId, UserId};
 use crate::notifications::model::{Notice, NotificationCategory};
 use crate::notifications::service::{cancel_scheduled, notify};
-use crate::privacy::{PersonColumn, PersonalData, instant};
+use crate::privacy::{Person, PersonColumn, PersonalData, instant};
 use crate::validate;
 
 /// Roles that run matching rounds.
@@ -1114,7 +1114,8 @@ impl PersonalData for MentorshipData {
         ]
     }
 
-    fn export(&self, conn: &mut DbConnection, user: &UserId) -> AppResult<serde_json::Value> {
+    fn export(&self, conn: &mut DbConnection, person: &Person) -> AppResult<serde_json::Value> {
+        let user = &person.id;
         let profile = load_profiles(conn, user, std::slice::from_ref(user))?
             .pop()
             .map(|profile| {
@@ -1169,7 +1170,8 @@ impl PersonalData for MentorshipData {
 
     /// Open and active mentorships end (the other person told); every mentorship of theirs goes
     /// with its conversation, goals and feedback.
-    fn erase(&self, conn: &mut DbConnection, user: &UserId) -> AppResult<()> {
+    fn erase(&self, conn: &mut DbConnection, person: &Person) -> AppResult<()> {
+        let user = &person.id;
         let now = Utc::now().naive_utc();
         let rows = store::involving(conn, user, MentorshipStatus::ALL)?;
         let name = i18n::Message::ErasedAccount.render(i18n::current());

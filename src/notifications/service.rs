@@ -18,7 +18,7 @@ use crate::error::{AppError, AppResult, InternalError};
 use crate::i18n::{Locale, Message, NotificationText};
 use crate::ids::{DeviceId, NotificationId, PushId, UserId};
 use crate::pagination::{Page, PageRequest};
-use crate::privacy::{PersonColumn, PersonalData, Purged, instant};
+use crate::privacy::{Person, PersonColumn, PersonalData, Purged, instant};
 
 /// A notification with the ids the app needs to open it.
 #[derive(Debug, Clone)]
@@ -153,7 +153,8 @@ impl PersonalData for NotificationsData {
         ]
     }
 
-    fn export(&self, conn: &mut DbConnection, user: &UserId) -> AppResult<serde_json::Value> {
+    fn export(&self, conn: &mut DbConnection, person: &Person) -> AppResult<serde_json::Value> {
+        let user = &person.id;
         let devices: Vec<serde_json::Value> = store::user_devices(conn, user)?
             .into_iter()
             .map(|device| {
@@ -192,7 +193,8 @@ impl PersonalData for NotificationsData {
         }))
     }
 
-    fn erase(&self, conn: &mut DbConnection, user: &UserId) -> AppResult<()> {
+    fn erase(&self, conn: &mut DbConnection, person: &Person) -> AppResult<()> {
+        let user = &person.id;
         Ok(store::delete_person(conn, user)?)
     }
 

@@ -14,7 +14,7 @@ impl PrivacyQuery {
     async fn export_my_data(&self, ctx: &Context<'_>) -> Result<Json<serde_json::Value>> {
         let state = ctx.state();
         Ok(Json(
-            service::export(&state.db, &state.exports, ctx.viewer()?).await?,
+            service::export(&state.db, &state.secret, &state.exports, ctx.viewer()?).await?,
         ))
     }
 }
@@ -29,6 +29,7 @@ impl PrivacyMutation {
         let state = ctx.state();
         service::delete_account(
             &state.db,
+            &state.secret,
             &state.passwords,
             ctx.client(),
             ctx.viewer()?,

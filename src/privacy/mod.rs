@@ -10,6 +10,7 @@ pub mod service;
 use chrono::{NaiveDateTime, SecondsFormat, Utc};
 use serde_json::{Value, json};
 
+use crate::auth::Secret;
 use crate::config::Retention;
 use crate::db::DbConnection;
 use crate::error::AppResult;
@@ -22,6 +23,27 @@ pub struct PersonColumn {
     pub column: &'static str,
 }
 
+/// The person the registry acts for: their id, and the pseudonym their anonymous records
+/// (check-ins) are kept under, `HMAC-SHA256(secret, user id)`, computed here and never stored
+/// beside the id.
+#[derive(Debug, Clone)]
+pub struct Person {
+    pub id: UserId,
+    pub pseudonym: String,
+}
+
+impl Person {
+    pub fn new(id: UserId, secret: &Secret) -> Self {
+        let pseudonym = pseudonym_of(&id, secret);
+        Self { id, pseudonym }
+    }
+}
+
+/// The pseudonym of `user` under `secret`.
+pub fn pseudonym_of(user: &UserId, secret: &Secret) -> String {
+    secret.mac_hex(user.as_str().as_bytes())
+}
+
 /// What a domain keeps about people, and how it lets go of one.
 pub trait PersonalData: Sync {
     /// The domain's name.
@@ -32,11 +54,11 @@ pub trait PersonalData: Sync {
 
     /// Everything the domain holds about `user`, as they may take it with them: nothing that
     /// names another person (no other person's id or name, no moderator).
-    fn export(&self, conn: &mut DbConnection, user: &UserId) -> AppResult<Value>;
+    fn export(&self, conn: &mut DbConnection, person: &Person) -> AppResult<Value>;
 
     /// Erases or detaches everything the domain holds about `user`, inside the caller's
     /// transaction, before the person's account row itself goes.
-    fn erase(&self, conn: &mut DbConnection, user: &UserId) -> AppResult<()>;
+    fn erase(&self, conn: &mut DbConnection, person: &Person) -> AppResult<()>;
 
     /// Deletes what the domain keeps past its retention period at `now`, and says how many rows
     /// of each kind went. Most domains keep nothing past use.
@@ -62,13 +84,13 @@ pub const EXPORT_FORMAT: &str = "relais-personal-data";
 pub const EXPORT_VERSION: u32 = 1;
 
 /// One document with every domain's part, each read with its own queries.
-pub fn export_person(conn: &mut DbConnection, user: &UserId) -> AppResult<Value> {
+pub fn export_person(conn: &mut DbConnection, person: &Person) -> AppResult<Value> {
     let mut document = serde_json::Map::new();
     document.insert("format".into(), json!(EXPORT_FORMAT));
     document.insert("version".into(), json!(EXPORT_VERSION));
     document.insert("exportedAt".into(), json!(instant(Utc::now().naive_utc())));
     for domain in registry() {
-        document.insert(domain.name().into(), domain.export(conn, user)?);
+        document.insert(domain.name().into(), domain.export(conn, person)?);
     }
     Ok(Value::Object(document))
 }
@@ -94,9 +116,9 @@ pub fn registry() -> [&'static dyn PersonalData; 7] {
 }
 
 /// Erases everything the registry covers about `user`, inside the caller's transaction.
-pub fn erase_person(conn: &mut DbConnection, user: &UserId) -> AppResult<()> {
+pub fn erase_person(conn: &mut DbConnection, person: &Person) -> AppResult<()> {
     for domain in registry() {
-        domain.erase(conn, user)?;
+        domain.erase(conn, person)?;
     }
     Ok(())
 }

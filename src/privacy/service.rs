@@ -6,9 +6,9 @@ use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use secrecy::SecretString;
 
-use super::{erase_person, export_person};
+use super::{Person, erase_person, export_person};
 use crate::accounts::service as accounts;
-use crate::auth::{ClientAddress, PasswordGate, Viewer, service as sessions};
+use crate::auth::{ClientAddress, PasswordGate, Secret, Viewer, service as sessions};
 use crate::db::Db;
 use crate::error::{AppError, AppResult};
 use crate::i18n::Message;
@@ -19,6 +19,7 @@ use crate::ids::UserId;
 /// throttled like a sign-in). Their sessions end everywhere once it commits.
 pub async fn delete_account(
     db: &Db,
+    secret: &Secret,
     gate: &PasswordGate,
     client: ClientAddress,
     viewer: &Viewer,
@@ -35,7 +36,8 @@ pub async fn delete_account(
     {
         return Err(AppError::bad_input("password", Message::WrongPassword));
     }
-    db.write(move |conn| erase_person(conn, &user_id)).await
+    let person = Person::new(user_id, secret);
+    db.write(move |conn| erase_person(conn, &person)).await
 }
 
 /// Exports a person may ask for per hour: an export reads everything they have, so it is kept
@@ -52,10 +54,15 @@ impl Default for ExportLimit {
 }
 
 /// Everything Relais holds about the viewer, as one document (format in the README).
-pub async fn export(db: &Db, limit: &ExportLimit, viewer: &Viewer) -> AppResult<serde_json::Value> {
+pub async fn export(
+    db: &Db,
+    secret: &Secret,
+    limit: &ExportLimit,
+    viewer: &Viewer,
+) -> AppResult<serde_json::Value> {
     limit.0.check_key(&viewer.user_id).map_err(|not_until| {
         AppError::rate_limited(not_until.wait_time_from(DefaultClock::default().now()))
     })?;
-    let user_id = viewer.user_id.clone();
-    db.run(move |conn| export_person(conn, &user_id)).await
+    let person = Person::new(viewer.user_id.clone(), secret);
+    db.run(move |conn| export_person(conn, &person)).await
 }

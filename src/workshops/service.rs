@@ -21,7 +21,7 @@ use crate::ids::{GroupId, UserId, WorkshopId};
 use crate::notifications::model::{Notice, NotificationCategory};
 use crate::notifications::service::{cancel_scheduled, notify};
 use crate::pagination::{CursorKey, Page, PageRequest};
-use crate::privacy::{PersonColumn, PersonalData, instant};
+use crate::privacy::{Person, PersonColumn, PersonalData, instant};
 use crate::validate;
 
 impl Lockable for WorkshopId {
@@ -1164,7 +1164,8 @@ impl PersonalData for WorkshopsData {
         ]
     }
 
-    fn export(&self, conn: &mut DbConnection, user: &UserId) -> AppResult<serde_json::Value> {
+    fn export(&self, conn: &mut DbConnection, person: &Person) -> AppResult<serde_json::Value> {
+        let user = &person.id;
         let registrations = store::all_registrations_of(conn, user, i64::MAX)?;
         let ids: Vec<WorkshopId> = registrations
             .iter()
@@ -1210,7 +1211,8 @@ impl PersonalData for WorkshopsData {
 
     /// Seats they held go to the next people waiting; workshops of theirs still ahead are
     /// cancelled (registrants told); past ones stay for their attendees' records, without them.
-    fn erase(&self, conn: &mut DbConnection, user: &UserId) -> AppResult<()> {
+    fn erase(&self, conn: &mut DbConnection, person: &Person) -> AppResult<()> {
+        let user = &person.id;
         let now = Utc::now().naive_utc();
         let organised = store::upcoming_organised_by(conn, user, now)?;
         let seats: Vec<WorkshopId> = store::all_registrations_of(conn, user, i64::MAX)?
