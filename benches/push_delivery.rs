@@ -10,7 +10,9 @@ use std::time::{Duration, Instant};
 use relais::accounts::model::{Profession, RegistrationForm};
 use relais::auth::password::HashCost;
 use relais::auth::{ClientAddress, Viewer};
-use relais::config::{DatabaseUrl, Environment, PushConfig, Retention, SecretSource, ServerConfig};
+use relais::config::{
+    CheckinConfig, DatabaseUrl, Environment, PushConfig, Retention, SecretSource, ServerConfig,
+};
 use relais::i18n::{Locale, NotificationText};
 use relais::ids::{SessionId, UserId};
 use relais::notifications::dispatcher::outbox_stats;
@@ -62,6 +64,7 @@ async fn run() {
             ..PushConfig::DEFAULT
         },
         retention: Retention::DEFAULT,
+        checkins: CheckinConfig::DEFAULT,
     };
     let state = app::build_state(config).await.expect("app state");
     let backend = state.db.backend().name();

@@ -15,6 +15,7 @@ use tracing_actix_web::TracingLogger;
 use crate::auth::password::PasswordHasher;
 use crate::auth::throttle::SignInThrottle;
 use crate::auth::{Auth, ClientAddress, PasswordGate, Secret, service as sessions};
+use crate::checkins::resources::SupportResources;
 use crate::config::ServerConfig;
 use crate::db::{Db, DbSetupError};
 use crate::error::{AppError, AppResult};
@@ -37,6 +38,8 @@ pub enum StartError {
     Push(String),
     #[error("password hashing parameters refused by argon2")]
     Hashing,
+    #[error("RELAIS_SUPPORT_RESOURCES: {0}")]
+    Resources(String),
     #[error("RELAIS_ADDR: cannot listen on {addr}: {cause}")]
     Listen { addr: String, cause: std::io::Error },
 }
@@ -50,6 +53,8 @@ pub async fn build_state(config: ServerConfig) -> Result<SharedState, StartError
             .map_err(|_| StartError::Hashing)?,
         throttle: SignInThrottle::new(config.auth_rate_per_minute),
     };
+    let support = SupportResources::load(config.checkins.support_resources.as_deref())
+        .map_err(StartError::Resources)?;
     let db = Db::connect(config.database_url.as_str()).await?;
     Ok(Arc::new(AppState {
         db,
@@ -59,6 +64,7 @@ pub async fn build_state(config: ServerConfig) -> Result<SharedState, StartError
         passwords,
         workers: Arc::default(),
         exports: ExportLimit::default(),
+        support,
     }))
 }
 

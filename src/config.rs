@@ -118,6 +118,48 @@ pub struct ServeArgs {
 
     #[command(flatten)]
     pub retention: RetentionArgs,
+
+    #[command(flatten)]
+    pub checkins: CheckinArgs,
+}
+
+/// How check-ins are aggregated and where help is listed.
+#[derive(Debug, Clone, Args)]
+pub struct CheckinArgs {
+    /// Fewest distinct people behind a group's weekly figure (never below 3).
+    #[arg(long, env = "RELAIS_CHECKIN_MIN_RESPONDENTS", default_value_t = 5)]
+    pub checkin_min_respondents: usize,
+
+    /// A JSON file of support services per language, replacing `seeds/support_resources.json`.
+    #[arg(long, env = "RELAIS_SUPPORT_RESOURCES")]
+    pub support_resources: Option<PathBuf>,
+}
+
+/// Validated check-in settings.
+#[derive(Debug, Clone)]
+pub struct CheckinConfig {
+    /// k: a group's week with fewer people is suppressed.
+    pub min_respondents: usize,
+    pub support_resources: Option<PathBuf>,
+}
+
+impl CheckinConfig {
+    /// k may be raised, never set below this.
+    pub const MIN_RESPONDENTS_FLOOR: usize = 3;
+    pub const DEFAULT: CheckinConfig = CheckinConfig {
+        min_respondents: 5,
+        support_resources: None,
+    };
+
+    fn from_args(args: CheckinArgs) -> Result<Self, ConfigError> {
+        if args.checkin_min_respondents < Self::MIN_RESPONDENTS_FLOOR {
+            return Err(ConfigError::MinRespondents);
+        }
+        Ok(Self {
+            min_respondents: args.checkin_min_respondents,
+            support_resources: args.support_resources,
+        })
+    }
 }
 
 /// How long records are kept once they have served; the hourly purge deletes them after.
@@ -154,6 +196,10 @@ pub struct RetentionArgs {
         default_value_t = 270
     )]
     pub retention_idle_devices_days: u32,
+
+    /// Days a check-in is kept (24 months by default), then deleted.
+    #[arg(long, env = "RELAIS_RETENTION_CHECKINS_DAYS", default_value_t = 730)]
+    pub retention_checkins_days: u32,
 }
 
 /// Validated retention periods.
@@ -163,6 +209,7 @@ pub struct Retention {
     pub read_notifications: TimeDelta,
     pub finished_pushes: TimeDelta,
     pub idle_devices: TimeDelta,
+    pub checkins: TimeDelta,
 }
 
 impl Retention {
@@ -171,6 +218,7 @@ impl Retention {
         read_notifications: TimeDelta::days(90),
         finished_pushes: TimeDelta::days(14),
         idle_devices: TimeDelta::days(270),
+        checkins: TimeDelta::days(730),
     };
 
     pub fn from_args(args: &RetentionArgs) -> Result<Self, ConfigError> {
@@ -194,6 +242,10 @@ impl Retention {
             idle_devices: days(
                 args.retention_idle_devices_days,
                 "RELAIS_RETENTION_IDLE_DEVICES_DAYS",
+            )?,
+            checkins: days(
+                args.retention_checkins_days,
+                "RELAIS_RETENTION_CHECKINS_DAYS",
             )?,
         })
     }
@@ -343,6 +395,8 @@ pub enum ConfigError {
     Push(&'static str),
     #[error("{0} must be at least 1")]
     Retention(&'static str),
+    #[error("RELAIS_CHECKIN_MIN_RESPONDENTS must be at least 3")]
+    MinRespondents,
 }
 
 pub const MIN_SECRET_BYTES: usize = 32;
@@ -373,6 +427,7 @@ pub struct ServerConfig {
     pub password_cost: HashCost,
     pub push: PushConfig,
     pub retention: Retention,
+    pub checkins: CheckinConfig,
 }
 
 impl ServerConfig {
@@ -434,6 +489,7 @@ impl ServerConfig {
             password_cost: HashCost::OWASP,
             push: PushConfig::from_args(args.push)?,
             retention: Retention::from_args(&args.retention)?,
+            checkins: CheckinConfig::from_args(args.checkins)?,
         })
     }
 

@@ -175,6 +175,11 @@ pub enum Message {
     OnlyAfterCompletion,
     ConversationClosed,
     RoundProposal,
+    InstrumentAnswers {
+        items: usize,
+        min: i32,
+        max: i32,
+    },
 }
 
 impl Message {
@@ -423,6 +428,12 @@ impl Message {
             }
             (Self::ConversationClosed, Fr) => {
                 "Cette conversation est close : elle reste lisible.".into()
+            }
+            (Self::InstrumentAnswers { items, min, max }, Fr) => {
+                format!("Attendu : {items} réponse(s), chacune de {min} à {max}.")
+            }
+            (Self::InstrumentAnswers { items, min, max }, En) => {
+                format!("Expected: {items} answer(s), each from {min} to {max}.")
             }
             (Self::RoundProposal, Fr) => {
                 "Mise en relation proposée par le programme de mentorat, selon vos domaines, vos langues et vos disponibilités.".into()

@@ -107,4 +107,13 @@ id_type! {
     GoalId;
     /// One run of the matching of opted-in mentees to mentors.
     RoundId;
+    /// An anonymous check-in: made with [`CheckinId::random`], never time-ordered.
+    CheckinId;
+}
+
+impl CheckinId {
+    /// A random identifier: a time-ordered one would carry the time of day of a check-in.
+    pub fn random() -> Self {
+        Self(uuid::Uuid::new_v4().to_string())
+    }
 }

@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod app;
 pub mod auth;
 pub mod background;
+pub mod checkins;
 pub mod cli;
 pub mod config;
 pub mod conversations;

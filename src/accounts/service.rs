@@ -208,6 +208,15 @@ pub fn matching_facts(
     Ok(facts)
 }
 
+/// The person's time zone, inside another domain's transaction (their local day and week).
+pub fn timezone_of(conn: &mut DbConnection, user_id: &UserId) -> AppResult<chrono_tz::Tz> {
+    let user = store::users_by_ids(conn, std::slice::from_ref(user_id))?
+        .pop()
+        .ok_or(AppError::NotFound)?;
+    // Stored time zones were validated; the default stands in should one ever not parse.
+    Ok(user.timezone.parse().unwrap_or(chrono_tz::Europe::Paris))
+}
+
 /// The display names of these people, inside another domain's transaction (unknown ids are
 /// left out).
 pub fn display_names(

@@ -466,3 +466,24 @@ diesel::allow_tables_to_appear_in_same_query!(
     mentorship_goals,
     mentorship_feedback,
 );
+
+diesel::table! {
+    checkins (id) {
+        id -> Text,
+        pseudonym -> Text,
+        instrument -> Text,
+        score -> Integer,
+        recorded_on -> Date,
+    }
+}
+
+diesel::table! {
+    checkin_shares (checkin_id, group_id) {
+        checkin_id -> Text,
+        group_id -> Text,
+    }
+}
+
+diesel::joinable!(checkin_shares -> checkins (checkin_id));
+
+diesel::allow_tables_to_appear_in_same_query!(checkins, checkin_shares);

@@ -6,6 +6,7 @@ use async_graphql::Context;
 
 use crate::auth::{Auth, ClientAddress, PasswordGate, Secret, Viewer};
 use crate::background::WorkerHealth;
+use crate::checkins::resources::SupportResources;
 use crate::config::ServerConfig;
 use crate::db::Db;
 use crate::error::AppResult;
@@ -22,6 +23,8 @@ pub struct AppState {
     /// Push dispatchers expected and running in this process.
     pub workers: Arc<WorkerHealth>,
     pub exports: ExportLimit,
+    /// Where to find help, per language, checked at start-up.
+    pub support: SupportResources,
 }
 
 pub type SharedState = Arc<AppState>;

@@ -13,6 +13,7 @@ use async_graphql::{MergedObject, MergedSubscription, SDLExportOptions, Schema};
 use crate::accounts::graphql::{AccountsMutation, AccountsQuery};
 use crate::accounts::loaders::ProfileLoader;
 use crate::auth::{Auth, ClientAddress};
+use crate::checkins::graphql::{CheckinsMutation, CheckinsQuery};
 use crate::conversations::graphql::{
     ConversationsMutation, ConversationsQuery, ConversationsSubscription,
 };
@@ -39,6 +40,7 @@ pub struct QueryRoot(
     GroupsQuery,
     WorkshopsQuery,
     MentorshipQuery,
+    CheckinsQuery,
     ConversationsQuery,
     PrivacyQuery,
 );
@@ -51,6 +53,7 @@ pub struct MutationRoot(
     GroupsMutation,
     WorkshopsMutation,
     MentorshipMutation,
+    CheckinsMutation,
     ConversationsMutation,
     PrivacyMutation,
 );

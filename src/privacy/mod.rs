@@ -101,8 +101,9 @@ pub fn instant(at: NaiveDateTime) -> String {
 }
 
 /// Every domain holding personal data, in the order erasure runs: the account itself last.
-pub fn registry() -> [&'static dyn PersonalData; 7] {
+pub fn registry() -> [&'static dyn PersonalData; 8] {
     [
+        &crate::checkins::service::CHECKINS_DATA,
         // Before notifications: cancelling a person's workshops or mentorships tells the others.
         &crate::workshops::service::WORKSHOPS_DATA,
         // Before conversations: a mentorship's conversation goes with it.

@@ -8,7 +8,9 @@ use diesel::Connection;
 use diesel::connection::SimpleConnection;
 use relais::app;
 use relais::auth::password::HashCost;
-use relais::config::{DatabaseUrl, Environment, PushConfig, Retention, SecretSource, ServerConfig};
+use relais::config::{
+    CheckinConfig, DatabaseUrl, Environment, PushConfig, Retention, SecretSource, ServerConfig,
+};
 use relais::graphql::SharedState;
 use serde_json::{Value, json};
 
@@ -210,6 +212,7 @@ pub fn test_config(database_url: &str, environment: Environment, push: PushConfi
         password_cost: TEST_HASH_COST,
         push,
         retention: Retention::DEFAULT,
+        checkins: CheckinConfig::DEFAULT,
     }
 }
 

@@ -1,0 +1,9 @@
+//! Anonymous wellbeing check-ins: validated instruments, personal trends, group aggregates no one
+//! can unpick, and help when a score is worrying.
+
+pub mod graphql;
+pub mod instruments;
+pub mod model;
+pub mod resources;
+pub mod service;
+mod store;
