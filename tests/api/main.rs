@@ -41,6 +41,7 @@ macro_rules! on_both_backends {
 }
 
 mod accounts;
+mod checkins;
 mod delivery;
 mod fake_fcm;
 mod groups;
