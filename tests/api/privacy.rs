@@ -238,6 +238,14 @@ async fn fill_personal_data(app: &TestApp) -> People {
         json!({}),
     )
     .await;
+    // A check-in, shared with her group.
+    let checkin = as_ana(
+        "mutation($group: ID!) { submitCheckin(input: { instrument: PSS4, answers: [1, 2, 3, 4],
+            shareWithGroupIds: [$group] }) { id } }",
+        json!({ "group": hers }),
+    )
+    .await;
+    assert!(checkin["errors"].is_null(), "{checkin}");
     app.gql(
         Some(&bob.access_token),
         "mutation($id: ID!) { blockUser(userId: $id) }",
@@ -358,6 +366,24 @@ async fn erasure_leaves_no_row_that_refers_to_the_person(app: TestApp) {
     )
     .await;
     assert_eq!(erased["data"]["deleteAccount"], true, "{erased}");
+    // Her check-ins go too, found by her pseudonym (no column holds her id).
+    let pseudonym = relais::privacy::pseudonym_of(
+        &relais::ids::UserId::from_client(ana.user_id.clone()),
+        &app.state.secret,
+    );
+    let checkins_left = app
+        .state
+        .db
+        .run(move |conn| {
+            use relais::db::schema::checkins;
+            Ok(checkins::table
+                .filter(checkins::pseudonym.eq(pseudonym))
+                .count()
+                .get_result::<i64>(conn)?)
+        })
+        .await
+        .unwrap();
+    assert_eq!(checkins_left, 0);
     assert_eq!(
         referring(ana.user_id.clone()).await.unwrap(),
         Vec::<String>::new()
@@ -630,6 +656,14 @@ async fn the_export_holds_the_persons_data_and_names_nobody_else(app: TestApp) {
     assert_eq!(
         document["conversations"]["messagesWritten"][0]["body"],
         "Message d'Ana"
+    );
+    assert_eq!(
+        document["checkins"]["checkins"][0]["instrument"], "PSS4",
+        "{document}"
+    );
+    assert_eq!(
+        document["checkins"]["checkins"][0]["score"], 8,
+        "items 2 and 3 reversed"
     );
     let text = document.to_string();
     for other in [
