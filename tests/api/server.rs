@@ -158,6 +158,13 @@ fn run_relais(env: &[(&str, &str)], args: &[&str]) -> (std::process::ExitStatus,
 fn bad_configuration_stops_start_up_with_one_line_naming_the_variable() {
     let dir = tempfile::tempdir().unwrap();
     let missing_account = dir.path().join("absent.json");
+    // Support services with nothing for a worrying result: refused.
+    let without_help = dir.path().join("resources.json");
+    std::fs::write(
+        &without_help,
+        r#"{"fr": [{"name": "A", "description": "B", "bands": ["GOOD"]}], "en": []}"#,
+    )
+    .unwrap();
     let cases = [
         (
             vec![("DATABASE_URL", "mysql://localhost/relais")],
@@ -222,6 +229,14 @@ fn bad_configuration_stops_start_up_with_one_line_naming_the_variable() {
         (
             vec![("RELAIS_ADDR", "not-an-address")],
             "relais: RELAIS_ADDR:",
+        ),
+        (
+            vec![("RELAIS_CHECKIN_MIN_RESPONDENTS", "2")],
+            "relais: RELAIS_CHECKIN_MIN_RESPONDENTS must be at least 3",
+        ),
+        (
+            vec![("RELAIS_SUPPORT_RESOURCES", without_help.to_str().unwrap())],
+            "relais: RELAIS_SUPPORT_RESOURCES:",
         ),
         (
             vec![("FCM_SERVICE_ACCOUNT", missing_account.to_str().unwrap())],
