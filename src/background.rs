@@ -145,8 +145,8 @@ impl Background {
 /// (it runs at most once an hour across instances) and expires stale mentorship requests.
 const HOUSEKEEPING_EVERY: Duration = Duration::from_secs(5 * 60);
 
-/// Forgets the sign-in budgets of addresses gone quiet, runs the retention purge when due, and
-/// expires mentorship requests left unanswered for 14 days.
+/// Forgets the sign-in budgets of addresses gone quiet, runs the retention purge when due, sends
+/// due check-in reminders, and expires mentorship requests left unanswered for 14 days.
 async fn housekeep(state: SharedState, mut stop: watch::Receiver<bool>) {
     let mut ticks = tokio::time::interval(HOUSEKEEPING_EVERY);
     loop {
@@ -160,6 +160,11 @@ async fn housekeep(state: SharedState, mut stop: watch::Receiver<bool>) {
             Ok(Some(purged)) => tracing::info!(?purged, "retention purge"),
             Ok(None) => {}
             Err(error) => tracing::warn!(?error, "retention purge failed"),
+        }
+        match crate::notifications::reminders::sweep(&state.db, chrono::Utc::now()).await {
+            Ok(0) => {}
+            Ok(sent) => tracing::info!(sent, "check-in reminders sent"),
+            Err(error) => tracing::warn!(?error, "sending check-in reminders failed"),
         }
         match crate::mentorship::service::expire_stale_requests(&state.db, now).await {
             Ok(0) => {}

@@ -517,6 +517,7 @@ pub enum NotificationText {
     RoundMenteeFound {
         name: String,
     },
+    CheckinReminder,
 }
 
 impl NotificationText {
@@ -545,6 +546,7 @@ impl NotificationText {
             Self::MentorPaused { .. } => "MENTOR_PAUSED",
             Self::RoundMentorFound { .. } => "ROUND_MENTOR_FOUND",
             Self::RoundMenteeFound { .. } => "ROUND_MENTEE_FOUND",
+            Self::CheckinReminder => "CHECKIN_REMINDER",
         }
     }
 
@@ -754,6 +756,14 @@ impl NotificationText {
             (Self::RoundMenteeFound { name }, Fr) => (
                 "Une personne à accompagner".into(),
                 format!("Le programme de mentorat vous propose d'accompagner {name}."),
+            ),
+            (Self::CheckinReminder, Fr) => (
+                "Un moment pour vous ?".into(),
+                "Trente secondes pour faire le point, quand vous le souhaitez.".into(),
+            ),
+            (Self::CheckinReminder, En) => (
+                "A moment for you?".into(),
+                "Thirty seconds to check in with yourself, whenever suits you.".into(),
             ),
             (Self::RoundMenteeFound { name }, En) => (
                 "Someone to mentor".into(),

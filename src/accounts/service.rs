@@ -278,6 +278,10 @@ pub async fn update_profile(db: &Db, viewer: &Viewer, form: ProfileForm) -> AppR
         // Concurrent updates of one profile take turns: languages are replaced as a whole.
         lock(conn, &user_id)?;
         store::update_profile(conn, &user_id, &changes)?;
+        if changes.timezone.is_some() {
+            // The weekly check-in reminder keeps its local weekday and time.
+            crate::notifications::reminders::reschedule(conn, &user_id, Utc::now())?;
+        }
         if let Some(languages) = &languages {
             store::replace_languages(conn, &user_id, languages)?;
         }

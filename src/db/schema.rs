@@ -89,6 +89,15 @@ diesel::table! {
         quiet_hours_start -> Nullable<Text>,
         quiet_hours_end -> Nullable<Text>,
         updated_at -> Timestamp,
+        checkin_reminder_weekday -> Integer,
+        checkin_reminder_time -> Text,
+    }
+}
+
+diesel::table! {
+    checkin_reminders (user_id) {
+        user_id -> Text,
+        due_at -> Timestamp,
     }
 }
 
@@ -134,6 +143,7 @@ diesel::table! {
 }
 
 diesel::joinable!(devices -> users (user_id));
+diesel::joinable!(checkin_reminders -> users (user_id));
 diesel::joinable!(notification_preferences -> users (user_id));
 diesel::joinable!(notifications -> users (user_id));
 diesel::joinable!(notification_data -> notifications (notification_id));
@@ -142,6 +152,7 @@ diesel::joinable!(push_outbox -> devices (device_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
+    checkin_reminders,
     devices,
     notification_preferences,
     notifications,

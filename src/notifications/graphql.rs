@@ -43,6 +43,10 @@ pub struct PreferencesView {
     pub mentorship: bool,
     pub workshop: bool,
     pub checkin_reminder: bool,
+    /// The weekly check-in reminder's day, 1 (Monday) to 7 (Sunday).
+    pub checkin_reminder_weekday: i32,
+    /// Its local time, HH:MM in the viewer's time zone.
+    pub checkin_reminder_time: String,
     /// Local time HH:MM in the viewer's time zone; no push between start and end.
     pub quiet_hours_start: Option<String>,
     pub quiet_hours_end: Option<String>,
@@ -55,6 +59,11 @@ impl From<Preferences> for PreferencesView {
             mentorship: preferences.mentorship,
             workshop: preferences.workshop,
             checkin_reminder: preferences.checkin_reminder,
+            checkin_reminder_weekday: preferences
+                .checkin_reminder_slot
+                .weekday
+                .number_from_monday() as i32,
+            checkin_reminder_time: time_of_day(preferences.checkin_reminder_slot.time),
             quiet_hours_start: preferences
                 .quiet_hours
                 .map(|hours| time_of_day(hours.start)),
@@ -70,6 +79,10 @@ pub struct PreferencesInput {
     pub mentorship: Option<bool>,
     pub workshop: Option<bool>,
     pub checkin_reminder: Option<bool>,
+    /// 1 (Monday) to 7 (Sunday).
+    pub checkin_reminder_weekday: Option<i32>,
+    /// HH:MM, local.
+    pub checkin_reminder_time: Option<String>,
     /// HH:MM; null turns quiet hours off (with the end).
     pub quiet_hours_start: MaybeUndefined<String>,
     pub quiet_hours_end: MaybeUndefined<String>,
@@ -204,6 +217,8 @@ impl NotificationsMutation {
             mentorship: input.mentorship,
             workshop: input.workshop,
             checkin_reminder: input.checkin_reminder,
+            checkin_reminder_weekday: input.checkin_reminder_weekday,
+            checkin_reminder_time: input.checkin_reminder_time,
             quiet_hours_start: change(input.quiet_hours_start),
             quiet_hours_end: change(input.quiet_hours_end),
         };

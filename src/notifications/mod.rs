@@ -6,5 +6,6 @@ pub mod fcm;
 pub mod graphql;
 pub mod model;
 mod push_message;
+pub mod reminders;
 pub mod service;
 mod store;

@@ -104,12 +104,31 @@ impl QuietHours {
     }
 }
 
+/// When the weekly check-in reminder comes: a weekday and a local time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReminderSlot {
+    pub weekday: chrono::Weekday,
+    pub time: NaiveTime,
+}
+
+impl ReminderSlot {
+    /// Monday 09:00.
+    pub const DEFAULT: ReminderSlot = ReminderSlot {
+        weekday: chrono::Weekday::Mon,
+        time: match NaiveTime::from_hms_opt(9, 0, 0) {
+            Some(time) => time,
+            None => NaiveTime::MIN,
+        },
+    };
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Preferences {
     pub group_activity: bool,
     pub mentorship: bool,
     pub workshop: bool,
     pub checkin_reminder: bool,
+    pub checkin_reminder_slot: ReminderSlot,
     pub quiet_hours: Option<QuietHours>,
 }
 
@@ -121,6 +140,7 @@ impl Default for Preferences {
             mentorship: true,
             workshop: true,
             checkin_reminder: true,
+            checkin_reminder_slot: ReminderSlot::DEFAULT,
             quiet_hours: None,
         }
     }
@@ -145,6 +165,9 @@ pub struct PreferencesForm {
     pub mentorship: Option<bool>,
     pub workshop: Option<bool>,
     pub checkin_reminder: Option<bool>,
+    /// ISO weekday, 1 = Monday.
+    pub checkin_reminder_weekday: Option<i32>,
+    pub checkin_reminder_time: Option<String>,
     pub quiet_hours_start: Option<Option<String>>,
     pub quiet_hours_end: Option<Option<String>>,
 }
@@ -160,6 +183,8 @@ pub struct PreferencesRow {
     pub quiet_hours_start: Option<String>,
     pub quiet_hours_end: Option<String>,
     pub updated_at: NaiveDateTime,
+    pub checkin_reminder_weekday: i32,
+    pub checkin_reminder_time: String,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]

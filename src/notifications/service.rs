@@ -5,7 +5,7 @@ use chrono::{DateTime, NaiveDateTime, NaiveTime, TimeDelta, Utc};
 use super::model::{
     Device, MAX_DEVICES_PER_USER, MAX_MARK_READ_IDS, MAX_PUSH_PAYLOAD_BYTES, MAX_TOKEN_LENGTH,
     NewPush, Notice, NotificationCategory, NotificationRow, Platform, Preferences, PreferencesForm,
-    PreferencesRow, PushStatus, QuietHours, time_of_day,
+    PreferencesRow, PushStatus, QuietHours, ReminderSlot, time_of_day,
 };
 use super::push_message::visible_payload;
 use super::store;
@@ -150,6 +150,10 @@ impl PersonalData for NotificationsData {
                 table: "push_outbox",
                 column: "user_id",
             },
+            PersonColumn {
+                table: "checkin_reminders",
+                column: "user_id",
+            },
         ]
     }
 
@@ -186,6 +190,8 @@ impl PersonalData for NotificationsData {
                 "mentorship": preferences.mentorship,
                 "workshop": preferences.workshop,
                 "checkinReminder": preferences.checkin_reminder,
+                "checkinReminderWeekday": preferences.checkin_reminder_slot.weekday.number_from_monday(),
+                "checkinReminderTime": time_of_day(preferences.checkin_reminder_slot.time),
                 "quietHoursStart": preferences.quiet_hours.map(|hours| time_of_day(hours.start)),
                 "quietHoursEnd": preferences.quiet_hours.map(|hours| time_of_day(hours.end)),
             },
@@ -195,6 +201,7 @@ impl PersonalData for NotificationsData {
 
     fn erase(&self, conn: &mut DbConnection, person: &Person) -> AppResult<()> {
         let user = &person.id;
+        store::delete_reminder(conn, user)?;
         Ok(store::delete_person(conn, user)?)
     }
 
@@ -315,6 +322,20 @@ fn parse_time_of_day(field: &'static str, value: &str) -> AppResult<NaiveTime> {
     NaiveTime::parse_from_str(trimmed, "%H:%M").map_err(|_| invalid())
 }
 
+/// An ISO weekday number, 1 (Monday) to 7 (Sunday).
+fn reminder_weekday(number: i32) -> AppResult<chrono::Weekday> {
+    u8::try_from(number - 1)
+        .ok()
+        .filter(|index| *index < 7)
+        .and_then(|index| chrono::Weekday::try_from(index).ok())
+        .ok_or_else(|| {
+            AppError::bad_input(
+                "checkinReminderWeekday",
+                Message::NumberBetween { min: 1, max: 7 },
+            )
+        })
+}
+
 fn quiet_hours(start: Option<&str>, end: Option<&str>) -> AppResult<Option<QuietHours>> {
     match (start, end) {
         (None, None) => Ok(None),
@@ -349,11 +370,18 @@ fn preferences_of(row: Option<PreferencesRow>) -> Preferences {
     let Some(row) = row else {
         return Preferences::default();
     };
+    let stored_slot =
+        chrono::Weekday::try_from(u8::try_from(row.checkin_reminder_weekday - 1).unwrap_or(0))
+            .ok()
+            .zip(NaiveTime::parse_from_str(&row.checkin_reminder_time, "%H:%M").ok());
     Preferences {
         group_activity: row.group_activity,
         mentorship: row.mentorship,
         workshop: row.workshop,
         checkin_reminder: row.checkin_reminder,
+        checkin_reminder_slot: stored_slot.map_or(ReminderSlot::DEFAULT, |(weekday, time)| {
+            ReminderSlot { weekday, time }
+        }),
         quiet_hours: stored_quiet_hours(
             row.quiet_hours_start.as_deref(),
             row.quiet_hours_end.as_deref(),
@@ -361,7 +389,10 @@ fn preferences_of(row: Option<PreferencesRow>) -> Preferences {
     }
 }
 
-fn load_preferences(conn: &mut DbConnection, user_id: &UserId) -> AppResult<Preferences> {
+pub(super) fn load_preferences(
+    conn: &mut DbConnection,
+    user_id: &UserId,
+) -> AppResult<Preferences> {
     Ok(preferences_of(store::preferences(conn, user_id)?))
 }
 
@@ -390,6 +421,16 @@ pub async fn update_preferences(
             None => current.quiet_hours.map(|hours| time_of_day(hours.end)),
         };
         let hours = quiet_hours(start.as_deref(), end.as_deref())?;
+        let slot = ReminderSlot {
+            weekday: match form.checkin_reminder_weekday {
+                Some(weekday) => reminder_weekday(weekday)?,
+                None => current.checkin_reminder_slot.weekday,
+            },
+            time: match form.checkin_reminder_time.as_deref() {
+                Some(time) => parse_time_of_day("checkinReminderTime", time)?,
+                None => current.checkin_reminder_slot.time,
+            },
+        };
         let row = PreferencesRow {
             user_id: user_id.clone(),
             group_activity: form.group_activity.unwrap_or(current.group_activity),
@@ -399,8 +440,12 @@ pub async fn update_preferences(
             quiet_hours_start: hours.map(|hours| time_of_day(hours.start)),
             quiet_hours_end: hours.map(|hours| time_of_day(hours.end)),
             updated_at: Utc::now().naive_utc(),
+            checkin_reminder_weekday: i32::from(slot.weekday.number_from_monday() as u8),
+            checkin_reminder_time: time_of_day(slot.time),
         };
         store::save_preferences(conn, &row)?;
+        // A new slot, or reminders turned on or off, moves the next reminder at once.
+        super::reminders::reschedule(conn, &user_id, Utc::now())?;
         Ok(preferences_of(Some(row)))
     })
     .await

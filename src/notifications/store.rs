@@ -12,7 +12,8 @@ use super::model::{
 };
 use crate::db::DbConnection;
 use crate::db::schema::{
-    devices, notification_data, notification_preferences, notifications, push_outbox, users,
+    checkin_reminders, devices, notification_data, notification_preferences, notifications,
+    push_outbox, users,
 };
 use crate::ids::{DeviceId, NotificationId, PushId, UserId};
 use crate::on_backend;
@@ -135,6 +136,96 @@ pub fn recipient_locale(conn: &mut DbConnection, user_id: &UserId) -> QueryResul
         .select(users::locale)
         .first(conn)
         .optional()
+}
+
+/// The recipient's time zone.
+pub fn recipient_timezone(
+    conn: &mut DbConnection,
+    user_id: &UserId,
+) -> QueryResult<Option<String>> {
+    users::table
+        .find(user_id)
+        .select(users::timezone)
+        .first(conn)
+        .optional()
+}
+
+// ------------------------------------------------------------------ check-in reminders
+
+/// Sets when the person's next reminder is due.
+pub fn save_reminder(
+    conn: &mut DbConnection,
+    user_id: &UserId,
+    due_at: NaiveDateTime,
+) -> QueryResult<()> {
+    let updated = diesel::update(checkin_reminders::table.find(user_id))
+        .set(checkin_reminders::due_at.eq(due_at))
+        .execute(conn)?;
+    if updated == 0 {
+        on_backend!(conn, |backend| diesel::insert_into(
+            checkin_reminders::table
+        )
+        .values((
+            checkin_reminders::user_id.eq(user_id),
+            checkin_reminders::due_at.eq(due_at),
+        ))
+        .on_conflict_do_nothing()
+        .execute(backend))?;
+    }
+    Ok(())
+}
+
+pub fn delete_reminder(conn: &mut DbConnection, user_id: &UserId) -> QueryResult<usize> {
+    diesel::delete(checkin_reminders::table.find(user_id)).execute(conn)
+}
+
+/// People who want reminders (the default) and have none scheduled.
+pub fn unscheduled_reminders(conn: &mut DbConnection, limit: i64) -> QueryResult<Vec<UserId>> {
+    users::table
+        .left_join(notification_preferences::table)
+        .filter(
+            notification_preferences::checkin_reminder
+                .is_null()
+                .or(notification_preferences::checkin_reminder.eq(true)),
+        )
+        .filter(diesel::dsl::not(diesel::dsl::exists(
+            checkin_reminders::table.filter(checkin_reminders::user_id.eq(users::id)),
+        )))
+        .order(users::id)
+        .limit(limit)
+        .select(users::id)
+        .load(conn)
+}
+
+/// Reminders due at `now`, oldest first.
+pub fn due_reminders(
+    conn: &mut DbConnection,
+    now: NaiveDateTime,
+    limit: i64,
+) -> QueryResult<Vec<(UserId, NaiveDateTime)>> {
+    checkin_reminders::table
+        .filter(checkin_reminders::due_at.le(now))
+        .order(checkin_reminders::due_at)
+        .limit(limit)
+        .select((checkin_reminders::user_id, checkin_reminders::due_at))
+        .load(conn)
+}
+
+/// Moves a reminder from `due_at` to `next`; false when another instance moved it first.
+pub fn move_reminder(
+    conn: &mut DbConnection,
+    user_id: &UserId,
+    due_at: NaiveDateTime,
+    next: NaiveDateTime,
+) -> QueryResult<bool> {
+    let moved = diesel::update(
+        checkin_reminders::table
+            .find(user_id)
+            .filter(checkin_reminders::due_at.eq(due_at)),
+    )
+    .set(checkin_reminders::due_at.eq(next))
+    .execute(conn)?;
+    Ok(moved == 1)
 }
 
 pub fn insert_notification(conn: &mut DbConnection, row: &NotificationRow) -> QueryResult<()> {

@@ -21,6 +21,7 @@ on_both_backends!(
     the_trend_averages_iso_weeks_in_the_viewers_time_zone,
     group_figures_need_k_people_and_resist_differencing,
     deleting_and_retention_remove_checkins,
+    the_weekly_reminder_comes_once_at_the_chosen_slot,
 );
 
 const SUBMIT: &str = "mutation($input: CheckinInput!) { submitCheckin(input: $input) {
@@ -423,4 +424,128 @@ async fn deleting_and_retention_remove_checkins(app: TestApp) {
     let left = stored(&app).await;
     assert_eq!(left.len(), 1);
     assert!(left[0].recorded_on > long_ago);
+}
+
+/// When the person's next check-in reminder is due, if one is scheduled.
+async fn reminder_due(app: &TestApp, who: &Session) -> Option<chrono::NaiveDateTime> {
+    use relais::db::schema::checkin_reminders;
+    let user = who.user_id.clone();
+    app.state
+        .db
+        .run(move |conn| {
+            Ok(checkin_reminders::table
+                .find(user)
+                .select(checkin_reminders::due_at)
+                .first(conn)
+                .optional()?)
+        })
+        .await
+        .unwrap()
+}
+
+async fn the_weekly_reminder_comes_once_at_the_chosen_slot(app: TestApp) {
+    use relais::notifications::model::ReminderSlot;
+    use relais::notifications::reminders::{next_occurrence, sweep};
+    let ana = app.register("ana@example.org").await;
+    // The sweep enrols her (reminders are on by default): Monday 09:00, Paris time.
+    let now = Utc::now();
+    assert_eq!(sweep(&app.state.db, now).await.unwrap(), 0);
+    let due = reminder_due(&app, &ana).await.expect("scheduled");
+    assert_eq!(
+        due,
+        next_occurrence(ReminderSlot::DEFAULT, chrono_tz::Europe::Paris, now).naive_utc()
+    );
+    // Two instances sweep when it is due: one reminder, and the next one a week later.
+    let at = due.and_utc() + Duration::minutes(1);
+    let sent: usize = futures_util::future::join_all((0..2).map(|_| sweep(&app.state.db, at)))
+        .await
+        .into_iter()
+        .map(Result::unwrap)
+        .sum();
+    assert_eq!(sent, 1);
+    assert_eq!(
+        reminder_due(&app, &ana).await,
+        Some(due + Duration::weeks(1))
+    );
+    let inbox = app
+        .gql(
+            Some(&ana.access_token),
+            "{ notifications(first: 10) { edges { node { kind category title body } } } }",
+            json!({}),
+        )
+        .await;
+    let reminders: Vec<&Value> = inbox["data"]["notifications"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|edge| &edge["node"])
+        .filter(|node| node["kind"] == "CHECKIN_REMINDER")
+        .collect();
+    assert_eq!(reminders.len(), 1, "{inbox}");
+    assert_eq!(reminders[0]["category"], "CHECKIN_REMINDER");
+    assert_eq!(reminders[0]["title"], "Un moment pour vous ?");
+
+    // A new slot moves it; so does a new time zone, keeping the local weekday and time.
+    let update = "mutation($input: NotificationPreferencesInput!) {
+        updateNotificationPreferences(input: $input) { checkinReminder checkinReminderWeekday checkinReminderTime } }";
+    let moved = app
+        .gql(
+            Some(&ana.access_token),
+            update,
+            json!({ "input": { "checkinReminderWeekday": 3, "checkinReminderTime": "18:30" } }),
+        )
+        .await;
+    assert_eq!(
+        moved["data"]["updateNotificationPreferences"],
+        json!({ "checkinReminder": true, "checkinReminderWeekday": 3, "checkinReminderTime": "18:30" }),
+        "{moved}"
+    );
+    let wednesday = ReminderSlot {
+        weekday: chrono::Weekday::Wed,
+        time: chrono::NaiveTime::from_hms_opt(18, 30, 0).unwrap(),
+    };
+    let in_paris = reminder_due(&app, &ana).await.unwrap();
+    let expected = next_occurrence(wednesday, chrono_tz::Europe::Paris, Utc::now()).naive_utc();
+    assert!(
+        (in_paris - expected).num_minutes().abs() <= 1,
+        "{in_paris} {expected}"
+    );
+    app.gql(
+        Some(&ana.access_token),
+        "mutation { updateProfile(input: { timezone: \"America/Montreal\" }) { timezone } }",
+        json!({}),
+    )
+    .await;
+    let in_montreal = reminder_due(&app, &ana).await.unwrap();
+    let expected = next_occurrence(wednesday, chrono_tz::America::Montreal, Utc::now()).naive_utc();
+    assert!(
+        (in_montreal - expected).num_minutes().abs() <= 1,
+        "{in_montreal} {expected}"
+    );
+    // Bad slots say which field; turning reminders off removes the next one.
+    for (input, field) in [
+        (
+            json!({ "checkinReminderWeekday": 8 }),
+            "checkinReminderWeekday",
+        ),
+        (
+            json!({ "checkinReminderTime": "25:00" }),
+            "checkinReminderTime",
+        ),
+    ] {
+        let refused = app
+            .gql(Some(&ana.access_token), update, json!({ "input": input }))
+            .await;
+        assert_eq!(error_field(&refused), field, "{refused}");
+    }
+    app.gql(
+        Some(&ana.access_token),
+        update,
+        json!({ "input": { "checkinReminder": false } }),
+    )
+    .await;
+    assert_eq!(reminder_due(&app, &ana).await, None);
+    let later = Utc::now() + Duration::weeks(3);
+    assert_eq!(sweep(&app.state.db, later).await.unwrap(), 0);
+    assert_eq!(reminder_due(&app, &ana).await, None, "not enrolled again");
 }
