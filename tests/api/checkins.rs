@@ -22,6 +22,7 @@ on_both_backends!(
     group_figures_need_k_people_and_resist_differencing,
     deleting_and_retention_remove_checkins,
     the_weekly_reminder_comes_once_at_the_chosen_slot,
+    a_worrying_checkin_changes_nothing_others_can_see,
 );
 
 const SUBMIT: &str = "mutation($input: CheckinInput!) { submitCheckin(input: $input) {
@@ -548,4 +549,47 @@ async fn the_weekly_reminder_comes_once_at_the_chosen_slot(app: TestApp) {
     let later = Utc::now() + Duration::weeks(3);
     assert_eq!(sweep(&app.state.db, later).await.unwrap(), 0);
     assert_eq!(reminder_due(&app, &ana).await, None, "not enrolled again");
+}
+
+/// Everything another member can look at: the group's figures and members, their inbox.
+async fn seen_by(app: &TestApp, who: &Session, group: &str) -> Value {
+    app.gql(
+        Some(&who.access_token),
+        "query($id: ID!) {
+            groupWellbeing(groupId: $id, instrument: BURNOUT_SINGLE_ITEM, weeks: 2) {
+                weekStart suppressed respondents averageScore }
+            group(id: $id) { memberCount members { edges { node { role user { id } } } } }
+            notifications(first: 20) { edges { node { kind title body } } }
+            unreadNotificationCount }",
+        json!({ "id": group }),
+    )
+    .await
+}
+
+async fn a_worrying_checkin_changes_nothing_others_can_see(app: TestApp) {
+    let lead = app.register("lead@example.org").await;
+    let group = create_group(&app, &lead, group_input("Réa", "PUBLIC")).await;
+    let ana = app.register("ana@example.org").await;
+    let bob = app.register("bob@example.org").await;
+    join(&app, &ana, &group).await;
+    join(&app, &bob, &group).await;
+    let before = seen_by(&app, &bob, &group).await;
+    assert!(before["errors"].is_null(), "{before}");
+    let answer = app
+        .gql(
+            Some(&ana.access_token),
+            SUBMIT,
+            json!({ "input": { "instrument": "BURNOUT_SINGLE_ITEM", "answers": [5],
+                               "shareWithGroupIds": [group] } }),
+        )
+        .await;
+    assert_eq!(
+        answer["data"]["submitCheckin"]["band"], "AT_RISK",
+        "{answer}"
+    );
+    assert_eq!(seen_by(&app, &bob, &group).await, before);
+    assert_eq!(
+        seen_by(&app, &lead, &group).await["data"]["groupWellbeing"],
+        before["data"]["groupWellbeing"]
+    );
 }
