@@ -130,7 +130,8 @@ pub struct CheckinArgs {
     #[arg(long, env = "RELAIS_CHECKIN_MIN_RESPONDENTS", default_value_t = 5)]
     pub checkin_min_respondents: usize,
 
-    /// A JSON file of support services per language, replacing `seeds/support_resources.json`.
+    /// A folder with a JSON file of support services per language (`fr.json`, `en.json`),
+    /// replacing `seeds/support_resources/`.
     #[arg(long, env = "RELAIS_SUPPORT_RESOURCES")]
     pub support_resources: Option<PathBuf>,
 }

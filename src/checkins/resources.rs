@@ -1,5 +1,6 @@
-//! Where to find help: support services per language, from `seeds/support_resources.json` or a
-//! file the deployer names (`RELAIS_SUPPORT_RESOURCES`), read once at start-up and checked there.
+//! Where to find help: support services, one file per language (`fr.json`, `en.json`), from
+//! `seeds/support_resources/` or a folder the deployer names (`RELAIS_SUPPORT_RESOURCES`), read
+//! once at start-up and checked there.
 
 use std::path::Path;
 
@@ -8,7 +9,13 @@ use serde::Deserialize;
 use super::instruments::WellbeingBand;
 use crate::i18n::Locale;
 
-const DEFAULT_RESOURCES: &str = include_str!("../../seeds/support_resources.json");
+/// The built-in files, by language.
+fn default_file(locale: Locale) -> &'static str {
+    match locale {
+        Locale::Fr => include_str!("../../seeds/support_resources/fr.json"),
+        Locale::En => include_str!("../../seeds/support_resources/en.json"),
+    }
+}
 
 /// A service to call or visit.
 #[derive(Debug, Clone, Deserialize)]
@@ -21,10 +28,10 @@ pub struct SupportResource {
     bands: Vec<String>,
 }
 
+/// One language's file: a notice for the deployer, and the services.
 #[derive(Debug, Deserialize)]
 struct ResourceFile {
-    fr: Vec<SupportResource>,
-    en: Vec<SupportResource>,
+    resources: Vec<SupportResource>,
 }
 
 /// The support services of each language.
@@ -35,29 +42,26 @@ pub struct SupportResources {
 }
 
 impl SupportResources {
-    /// The deployer's file, or the defaults; refused unless every language offers at least one
-    /// service for LOW and one for AT_RISK, and names only known bands.
-    pub fn load(path: Option<&Path>) -> Result<Self, String> {
-        let (text, origin) = match path {
-            Some(path) => (
-                std::fs::read_to_string(path)
-                    .map_err(|cause| format!("{}: {cause}", path.display()))?,
-                path.display().to_string(),
-            ),
-            None => (
-                DEFAULT_RESOURCES.to_owned(),
-                "seeds/support_resources.json".into(),
-            ),
-        };
-        let file: ResourceFile =
-            serde_json::from_str(&text).map_err(|cause| format!("{origin}: {cause}"))?;
-        let resources = Self {
-            fr: file.fr,
-            en: file.en,
-        };
-        for locale in Locale::ALL {
-            let list = resources.all(locale);
-            for resource in list {
+    /// The deployer's folder, or the defaults; refused unless every language offers at least
+    /// one service for LOW and one for AT_RISK, and names only known bands.
+    pub fn load(folder: Option<&Path>) -> Result<Self, String> {
+        let read = |locale: Locale| -> Result<Vec<SupportResource>, String> {
+            let name = format!("{}.json", locale.as_str());
+            let (text, origin) = match folder {
+                Some(folder) => {
+                    let path = folder.join(&name);
+                    let text = std::fs::read_to_string(&path)
+                        .map_err(|cause| format!("{}: {cause}", path.display()))?;
+                    (text, path.display().to_string())
+                }
+                None => (
+                    default_file(locale).to_owned(),
+                    format!("seeds/support_resources/{name}"),
+                ),
+            };
+            let file: ResourceFile =
+                serde_json::from_str(&text).map_err(|cause| format!("{origin}: {cause}"))?;
+            for resource in &file.resources {
                 if let Some(unknown) = resource
                     .bands
                     .iter()
@@ -67,16 +71,20 @@ impl SupportResources {
                 }
             }
             for band in [WellbeingBand::Low, WellbeingBand::AtRisk] {
-                if resources.for_band(locale, band).is_empty() {
-                    return Err(format!(
-                        "{origin}: no {} resource for {}",
-                        locale.as_str(),
-                        band.as_str()
-                    ));
+                let offered = file
+                    .resources
+                    .iter()
+                    .any(|resource| resource.bands.iter().any(|named| named == band.as_str()));
+                if !offered {
+                    return Err(format!("{origin}: no resource for {}", band.as_str()));
                 }
             }
-        }
-        Ok(resources)
+            Ok(file.resources)
+        };
+        Ok(Self {
+            fr: read(Locale::Fr)?,
+            en: read(Locale::En)?,
+        })
     }
 
     fn all(&self, locale: Locale) -> &[SupportResource] {
@@ -123,14 +131,21 @@ mod tests {
     #[test]
     fn a_file_without_help_for_at_risk_is_refused() {
         let dir = tempfile::tempdir().expect("temporary directory");
-        let path = dir.path().join("resources.json");
-        std::fs::write(
-            &path,
-            r#"{"fr": [{"name": "A", "description": "B", "bands": ["LOW"]}],
-                "en": [{"name": "A", "description": "B", "bands": ["LOW", "AT_RISK"]}]}"#,
-        )
-        .expect("written");
-        let refused = SupportResources::load(Some(&path)).expect_err("refused");
-        assert!(refused.contains("no fr resource for AT_RISK"), "{refused}");
+        let write = |name: &str, text: &str| {
+            std::fs::write(dir.path().join(name), text).expect("written");
+        };
+        write(
+            "fr.json",
+            r#"{"resources": [{"name": "A", "description": "B", "bands": ["LOW"]}]}"#,
+        );
+        write(
+            "en.json",
+            r#"{"resources": [{"name": "A", "description": "B", "bands": ["LOW", "AT_RISK"]}]}"#,
+        );
+        let refused = SupportResources::load(Some(dir.path())).expect_err("refused");
+        assert!(
+            refused.ends_with("fr.json: no resource for AT_RISK"),
+            "{refused}"
+        );
     }
 }

@@ -159,10 +159,11 @@ fn bad_configuration_stops_start_up_with_one_line_naming_the_variable() {
     let dir = tempfile::tempdir().unwrap();
     let missing_account = dir.path().join("absent.json");
     // Support services with nothing for a worrying result: refused.
-    let without_help = dir.path().join("resources.json");
+    let without_help = dir.path().join("resources");
+    std::fs::create_dir(&without_help).unwrap();
     std::fs::write(
-        &without_help,
-        r#"{"fr": [{"name": "A", "description": "B", "bands": ["GOOD"]}], "en": []}"#,
+        without_help.join("fr.json"),
+        r#"{"resources": [{"name": "A", "description": "B", "bands": ["GOOD"]}]}"#,
     )
     .unwrap();
     let cases = [
