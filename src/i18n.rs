@@ -180,6 +180,7 @@ pub enum Message {
         min: i32,
         max: i32,
     },
+    RequestTaken,
 }
 
 impl Message {
@@ -441,6 +442,8 @@ impl Message {
             (Self::RoundProposal, En) => {
                 "Suggested by the mentorship programme from your areas, languages and availability.".into()
             }
+            (Self::RequestTaken, Fr) => "Un autre pair a déjà pris cette demande.".into(),
+            (Self::RequestTaken, En) => "Another peer has already taken this request.".into(),
             (Self::ConversationClosed, En) => {
                 "This conversation has ended: it can still be read.".into()
             }
@@ -518,6 +521,11 @@ pub enum NotificationText {
         name: String,
     },
     CheckinReminder,
+    SupportRequested,
+    SupportTaken {
+        name: String,
+    },
+    SupportClosed,
 }
 
 impl NotificationText {
@@ -547,6 +555,9 @@ impl NotificationText {
             Self::RoundMentorFound { .. } => "ROUND_MENTOR_FOUND",
             Self::RoundMenteeFound { .. } => "ROUND_MENTEE_FOUND",
             Self::CheckinReminder => "CHECKIN_REMINDER",
+            Self::SupportRequested => "SUPPORT_REQUESTED",
+            Self::SupportTaken { .. } => "SUPPORT_TAKEN",
+            Self::SupportClosed => "SUPPORT_CLOSED",
         }
     }
 
@@ -756,6 +767,30 @@ impl NotificationText {
             (Self::RoundMenteeFound { name }, Fr) => (
                 "Une personne à accompagner".into(),
                 format!("Le programme de mentorat vous propose d'accompagner {name}."),
+            ),
+            (Self::SupportRequested, Fr) => (
+                "Une demande de soutien".into(),
+                "Un·e collègue aimerait parler à un pair.".into(),
+            ),
+            (Self::SupportRequested, En) => (
+                "A request for support".into(),
+                "A colleague would like to talk to a peer.".into(),
+            ),
+            (Self::SupportTaken { name }, Fr) => (
+                "Un pair vous répond".into(),
+                format!("{name} est là pour vous : la conversation est ouverte."),
+            ),
+            (Self::SupportTaken { name }, En) => (
+                "A peer is here".into(),
+                format!("{name} is here for you: the conversation is open."),
+            ),
+            (Self::SupportClosed, Fr) => (
+                "Conversation close".into(),
+                "La conversation de soutien est terminée.".into(),
+            ),
+            (Self::SupportClosed, En) => (
+                "Conversation closed".into(),
+                "The support conversation has ended.".into(),
             ),
             (Self::CheckinReminder, Fr) => (
                 "Un moment pour vous ?".into(),

@@ -109,6 +109,8 @@ id_type! {
     RoundId;
     /// An anonymous check-in: made with [`CheckinId::random`], never time-ordered.
     CheckinId;
+    /// A request for a peer supporter.
+    SupportRequestId;
 }
 
 impl CheckinId {

@@ -21,6 +21,7 @@ pub mod notifications;
 pub mod pagination;
 pub mod privacy;
 pub mod seed;
+pub mod support;
 pub mod telemetry;
 pub mod validate;
 pub mod websocket;

@@ -34,6 +34,8 @@ text_enum! {
         Organiser => "ORGANISER",
         Moderator => "MODERATOR",
         Admin => "ADMIN",
+        /// Trained to answer support requests (see "Reaching out").
+        PeerSupporter => "PEER_SUPPORTER",
     }
 }
 

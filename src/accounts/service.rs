@@ -362,6 +362,24 @@ impl PersonalData for AccountsData {
     }
 }
 
+/// Everyone holding `role` who speaks `language`, inside another domain's transaction.
+pub fn holders_speaking(
+    conn: &mut DbConnection,
+    role: Role,
+    language: &str,
+) -> AppResult<Vec<UserId>> {
+    Ok(store::holders_speaking(conn, role, language)?)
+}
+
+/// The languages a person speaks, in their order, inside another domain's transaction.
+pub fn languages_of(conn: &mut DbConnection, user_id: &UserId) -> AppResult<Vec<String>> {
+    Ok(
+        store::languages_by_user(conn, std::slice::from_ref(user_id))?
+            .remove(user_id)
+            .unwrap_or_default(),
+    )
+}
+
 /// Whether an account with this id exists, inside the caller's transaction.
 pub fn exists(conn: &mut DbConnection, user_id: &UserId) -> AppResult<bool> {
     Ok(store::user_exists(conn, user_id)?)

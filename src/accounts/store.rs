@@ -128,6 +128,21 @@ pub fn roles(conn: &mut DbConnection, user_id: &UserId) -> QueryResult<Vec<Role>
         .load(conn)
 }
 
+/// Everyone holding `role` who speaks `language`.
+pub fn holders_speaking(
+    conn: &mut DbConnection,
+    role: Role,
+    language: &str,
+) -> QueryResult<Vec<UserId>> {
+    user_roles::table
+        .inner_join(user_languages::table.on(user_languages::user_id.eq(user_roles::user_id)))
+        .filter(user_roles::role.eq(role))
+        .filter(user_languages::language.eq(language))
+        .select(user_roles::user_id)
+        .distinct()
+        .load(conn)
+}
+
 pub fn has_role(conn: &mut DbConnection, user_id: &UserId, role: Role) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(
         user_roles::table.filter(

@@ -498,3 +498,26 @@ diesel::table! {
 diesel::joinable!(checkin_shares -> checkins (checkin_id));
 
 diesel::allow_tables_to_appear_in_same_query!(checkins, checkin_shares);
+
+diesel::table! {
+    supporter_availability (user_id) {
+        user_id -> Text,
+        available -> Bool,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    support_requests (id) {
+        id -> Text,
+        requester_id -> Text,
+        supporter_id -> Nullable<Text>,
+        status -> Text,
+        note -> Nullable<Text>,
+        language -> Text,
+        conversation_id -> Nullable<Text>,
+        created_at -> Timestamp,
+        taken_at -> Nullable<Timestamp>,
+        closed_at -> Nullable<Timestamp>,
+    }
+}

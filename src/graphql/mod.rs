@@ -27,6 +27,7 @@ use crate::notifications::graphql::{
     NotificationsMutation, NotificationsQuery, NotificationsSubscription,
 };
 use crate::privacy::graphql::{PrivacyMutation, PrivacyQuery};
+use crate::support::graphql::{SupportMutation, SupportQuery};
 use crate::workshops::graphql::{WorkshopsMutation, WorkshopsQuery};
 pub use context::{AppState, ContextExt, SharedState};
 use futures_util::future::BoxFuture;
@@ -41,6 +42,7 @@ pub struct QueryRoot(
     WorkshopsQuery,
     MentorshipQuery,
     CheckinsQuery,
+    SupportQuery,
     ConversationsQuery,
     PrivacyQuery,
 );
@@ -54,6 +56,7 @@ pub struct MutationRoot(
     WorkshopsMutation,
     MentorshipMutation,
     CheckinsMutation,
+    SupportMutation,
     ConversationsMutation,
     PrivacyMutation,
 );

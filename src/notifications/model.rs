@@ -32,6 +32,8 @@ text_enum! {
         Mentorship => "MENTORSHIP",
         Workshop => "WORKSHOP",
         CheckinReminder => "CHECKIN_REMINDER",
+        /// Reaching out: requests, their taking and closing. Always on: someone waits.
+        PeerSupport => "PEER_SUPPORT",
         System => "SYSTEM",
     }
 }
@@ -43,7 +45,7 @@ impl NotificationCategory {
     pub fn is_sensitive(self) -> bool {
         matches!(
             self,
-            Self::GroupActivity | Self::Mentorship | Self::CheckinReminder
+            Self::GroupActivity | Self::Mentorship | Self::CheckinReminder | Self::PeerSupport
         )
     }
 }
@@ -153,7 +155,7 @@ impl Preferences {
             NotificationCategory::Mentorship => self.mentorship,
             NotificationCategory::Workshop => self.workshop,
             NotificationCategory::CheckinReminder => self.checkin_reminder,
-            NotificationCategory::System => true,
+            NotificationCategory::PeerSupport | NotificationCategory::System => true,
         }
     }
 }

@@ -101,13 +101,14 @@ pub fn instant(at: NaiveDateTime) -> String {
 }
 
 /// Every domain holding personal data, in the order erasure runs: the account itself last.
-pub fn registry() -> [&'static dyn PersonalData; 8] {
+pub fn registry() -> [&'static dyn PersonalData; 9] {
     [
         &crate::checkins::service::CHECKINS_DATA,
         // Before notifications: cancelling a person's workshops or mentorships tells the others.
         &crate::workshops::service::WORKSHOPS_DATA,
         // Before conversations: a mentorship's conversation goes with it.
         &crate::mentorship::service::MENTORSHIP_DATA,
+        &crate::support::service::SUPPORT_DATA,
         &crate::conversations::service::CONVERSATIONS_DATA,
         &crate::groups::service::GROUPS_DATA,
         &crate::notifications::service::NOTIFICATIONS_DATA,

@@ -55,4 +55,5 @@ mod races;
 mod retention;
 mod server;
 mod sockets;
+mod support;
 mod workshops;

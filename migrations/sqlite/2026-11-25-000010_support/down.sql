@@ -1,0 +1,2 @@
+DROP TABLE support_requests;
+DROP TABLE supporter_availability;

@@ -1,0 +1,132 @@
+//! The reaching-out part of the API: support requests and supporters' availability.
+
+use async_graphql::{Context, ID, Object, Result};
+
+use super::model::{LIST_MAX, SupportRequestCard, SupportRequestStatus};
+use super::service;
+use crate::accounts::graphql::{UserView, user_view};
+use crate::conversations::graphql::ConversationView;
+use crate::graphql::ContextExt;
+use crate::graphql::scalars::DateTime;
+use crate::ids::SupportRequestId;
+
+pub struct SupportRequestView(SupportRequestCard);
+
+#[Object(name = "SupportRequest")]
+impl SupportRequestView {
+    async fn id(&self) -> ID {
+        self.0.row.id.clone().into()
+    }
+
+    async fn status(&self) -> SupportRequestStatus {
+        self.0.row.status
+    }
+
+    /// Who asked for support for themselves. A supporter who has not taken the request sees only
+    /// a display name, a profession and the request's language.
+    async fn requester(&self, ctx: &Context<'_>) -> Result<UserView> {
+        let Some(mut person) = user_view(ctx, &self.0.row.requester_id).await? else {
+            return Ok(UserView::erased());
+        };
+        if self.0.requester_masked {
+            person.id = ID::from(uuid::Uuid::nil().to_string());
+            person.languages = vec![self.0.row.language.clone()];
+            person.region = None;
+            person.bio = None;
+        }
+        Ok(person)
+    }
+
+    async fn supporter(&self, ctx: &Context<'_>) -> Result<Option<UserView>> {
+        match &self.0.row.supporter_id {
+            Some(supporter) => user_view(ctx, supporter).await,
+            None => Ok(None),
+        }
+    }
+
+    /// At most 500 characters, written by the requester; no clinical details needed.
+    async fn note(&self) -> Option<&str> {
+        self.0.row.note.as_deref()
+    }
+
+    async fn language(&self) -> &str {
+        &self.0.row.language
+    }
+
+    async fn created_at(&self) -> DateTime {
+        self.0.row.created_at.into()
+    }
+
+    /// The private thread with the supporter, once taken.
+    async fn conversation(&self) -> Option<ConversationView> {
+        self.0.conversation.clone().map(ConversationView)
+    }
+}
+
+#[derive(Default)]
+pub struct SupportQuery;
+
+#[Object]
+impl SupportQuery {
+    /// The viewer's own support requests, and those they took as a supporter.
+    #[graphql(complexity = "crate::graphql::list_cost(LIST_MAX, child_complexity)")]
+    async fn my_support_requests(&self, ctx: &Context<'_>) -> Result<Vec<SupportRequestView>> {
+        Ok(service::mine(ctx.db(), ctx.viewer()?)
+            .await?
+            .into_iter()
+            .map(SupportRequestView)
+            .collect())
+    }
+
+    /// Open requests a peer supporter may take. PEER_SUPPORTER only.
+    #[graphql(complexity = "crate::graphql::list_cost(LIST_MAX, child_complexity)")]
+    async fn open_support_requests(&self, ctx: &Context<'_>) -> Result<Vec<SupportRequestView>> {
+        Ok(service::open_requests(ctx.db(), ctx.viewer()?)
+            .await?
+            .into_iter()
+            .map(SupportRequestView)
+            .collect())
+    }
+}
+
+#[derive(Default)]
+pub struct SupportMutation;
+
+#[Object]
+impl SupportMutation {
+    /// PEER_SUPPORTER: pause (false) or resume (true) taking requests.
+    async fn set_supporter_availability(&self, ctx: &Context<'_>, available: bool) -> Result<bool> {
+        Ok(service::set_available(ctx.db(), ctx.viewer()?, available).await?)
+    }
+
+    /// Asks for a peer supporter. The note (at most 500 characters) is optional; the language
+    /// defaults to the viewer's first.
+    async fn request_support(
+        &self,
+        ctx: &Context<'_>,
+        note: Option<String>,
+        language: Option<String>,
+    ) -> Result<SupportRequestView> {
+        Ok(SupportRequestView(
+            service::request(ctx.db(), ctx.viewer()?, note, language).await?,
+        ))
+    }
+
+    /// PEER_SUPPORTER: takes an open request; CONFLICT when another supporter was first.
+    async fn accept_support_request(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> Result<SupportRequestView> {
+        Ok(SupportRequestView(
+            service::accept(ctx.db(), ctx.viewer()?, SupportRequestId::from(id)).await?,
+        ))
+    }
+
+    /// Either side ends it: WITHDRAWN while open, CLOSED once taken.
+    async fn close_support_request(&self, ctx: &Context<'_>, id: ID) -> Result<SupportRequestView> {
+        Ok(SupportRequestView(
+            service::close(ctx.db(), ctx.viewer()?, SupportRequestId::from(id)).await?,
+        ))
+    }
+}

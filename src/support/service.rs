@@ -1,0 +1,370 @@
+//! Support request rules: who may ask and take, one supporter per request whoever accepts at
+//! once, a private conversation between the two, and what each person may see.
+
+use std::collections::HashMap;
+
+use chrono::Utc;
+use serde_json::json;
+
+use super::model::*;
+use super::store;
+use crate::accounts::model::Role;
+use crate::accounts::service::{display_names, has_any_role, holders_speaking, languages_of};
+use crate::auth::Viewer;
+use crate::conversations::service as conversations;
+use crate::db::{Db, DbConnection};
+use crate::error::{AppError, AppResult};
+use crate::i18n::{Message, NotificationText};
+use crate::ids::{SupportRequestId, UserId};
+use crate::notifications::model::{Notice, NotificationCategory};
+use crate::notifications::service::notify;
+use crate::privacy::{Person, PersonColumn, PersonalData, instant};
+use crate::validate;
+
+fn is_supporter(conn: &mut DbConnection, user: &UserId) -> AppResult<bool> {
+    has_any_role(conn, user, &[Role::PeerSupporter])
+}
+
+fn tell(
+    conn: &mut DbConnection,
+    user: &UserId,
+    id: &SupportRequestId,
+    text: NotificationText,
+) -> AppResult<()> {
+    let notice = Notice::new(NotificationCategory::PeerSupport, text)
+        .with_data("supportRequestId", id.to_string());
+    notify(conn, user, notice).map(drop)
+}
+
+/// Pauses or resumes the viewer as a peer supporter (PEER_SUPPORTER only).
+pub async fn set_available(db: &Db, viewer: &Viewer, available: bool) -> AppResult<bool> {
+    let user = viewer.user_id.clone();
+    db.write(move |conn| {
+        if !is_supporter(conn, &user)? {
+            return Err(AppError::Forbidden);
+        }
+        store::set_available(conn, &user, available, Utc::now().naive_utc())?;
+        Ok(available)
+    })
+    .await
+}
+
+/// Supporters who would take a request in `language` now: granted, not paused, not `except`.
+fn available_supporters(
+    conn: &mut DbConnection,
+    language: &str,
+    except: &UserId,
+) -> AppResult<Vec<UserId>> {
+    let speaking = holders_speaking(conn, Role::PeerSupporter, language)?;
+    let paused = store::paused(conn, &speaking)?;
+    Ok(speaking
+        .into_iter()
+        .filter(|user| user != except && !paused.contains(user))
+        .collect())
+}
+
+/// Asks for a peer supporter: every available one speaking the language hears of it (a
+/// neutral push, nothing of the note).
+pub async fn request(
+    db: &Db,
+    viewer: &Viewer,
+    note: Option<String>,
+    language: Option<String>,
+) -> AppResult<SupportRequestCard> {
+    let note = validate::optional_text("note", note.as_deref(), NOTE_MAX)?;
+    let language = language
+        .as_deref()
+        .map(|language| validate::language("language", language))
+        .transpose()?;
+    let requester = viewer.user_id.clone();
+    let fallback = viewer.locale.as_str().to_owned();
+    db.write(move |conn| {
+        let language = match language {
+            Some(language) => language,
+            None => languages_of(conn, &requester)?
+                .into_iter()
+                .next()
+                .unwrap_or(fallback),
+        };
+        let row = SupportRequestRow {
+            id: SupportRequestId::generate(),
+            requester_id: requester.clone(),
+            supporter_id: None,
+            status: SupportRequestStatus::Open,
+            note,
+            language,
+            conversation_id: None,
+            created_at: Utc::now().naive_utc(),
+            taken_at: None,
+            closed_at: None,
+        };
+        store::insert_request(conn, &row)?;
+        for supporter in available_supporters(conn, &row.language, &requester)? {
+            tell(
+                conn,
+                &supporter,
+                &row.id,
+                NotificationText::SupportRequested,
+            )?;
+        }
+        card(conn, &requester, row)
+    })
+    .await
+}
+
+/// The request as `viewer` may see it: its requester, the supporter who took it, and while it
+/// is open, supporters (who see only a display name, a profession and the language); NOT_FOUND
+/// for anyone else.
+fn visible(
+    conn: &mut DbConnection,
+    viewer: &UserId,
+    id: &SupportRequestId,
+) -> AppResult<SupportRequestRow> {
+    let row = store::request(conn, id)?.ok_or(AppError::NotFound)?;
+    let involved = &row.requester_id == viewer || row.supporter_id.as_ref() == Some(viewer);
+    let may_take = row.status == SupportRequestStatus::Open && is_supporter(conn, viewer)?;
+    if involved || may_take {
+        Ok(row)
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
+fn cards(
+    conn: &mut DbConnection,
+    viewer: &UserId,
+    rows: Vec<SupportRequestRow>,
+) -> AppResult<Vec<SupportRequestCard>> {
+    let conversation_ids: Vec<_> = rows
+        .iter()
+        .filter_map(|row| row.conversation_id.clone())
+        .collect();
+    let mut conversations = conversations::views(conn, viewer, &conversation_ids)?;
+    Ok(rows
+        .into_iter()
+        .map(|row| SupportRequestCard {
+            requester_masked: &row.requester_id != viewer
+                && row.supporter_id.as_ref() != Some(viewer),
+            conversation: row
+                .conversation_id
+                .as_ref()
+                .and_then(|id| conversations.remove(id)),
+            row,
+        })
+        .collect())
+}
+
+fn card(
+    conn: &mut DbConnection,
+    viewer: &UserId,
+    row: SupportRequestRow,
+) -> AppResult<SupportRequestCard> {
+    cards(conn, viewer, vec![row])?
+        .pop()
+        .ok_or(AppError::NotFound)
+}
+
+/// Takes an open request: one guarded update, so of two supporters accepting at once one gets
+/// it and the other a CONFLICT. The requester is told and the conversation opens.
+pub async fn accept(
+    db: &Db,
+    viewer: &Viewer,
+    id: SupportRequestId,
+) -> AppResult<SupportRequestCard> {
+    let supporter = viewer.user_id.clone();
+    db.write(move |conn| {
+        if !is_supporter(conn, &supporter)? {
+            return Err(AppError::Forbidden);
+        }
+        let row = store::request(conn, &id)?.ok_or(AppError::NotFound)?;
+        match row.status {
+            SupportRequestStatus::Open => {}
+            // Supporters heard of it: telling them it went is no news to anyone.
+            SupportRequestStatus::Taken | SupportRequestStatus::Closed => {
+                return Err(AppError::Conflict(Message::RequestTaken));
+            }
+            SupportRequestStatus::Withdrawn => return Err(AppError::NotFound),
+        }
+        if row.requester_id == supporter {
+            return Err(AppError::bad_input("id", Message::CannotTargetSelf));
+        }
+        let now = Utc::now().naive_utc();
+        let conversation = conversations::start(
+            conn,
+            [&row.requester_id, &supporter],
+            NotificationCategory::PeerSupport,
+            now,
+        )?;
+        if !store::take(conn, &id, &supporter, &conversation, now)? {
+            // Somebody else was first: the conversation just made goes with this transaction.
+            return Err(AppError::Conflict(Message::RequestTaken));
+        }
+        let name = display_names(conn, std::slice::from_ref(&supporter))?
+            .remove(&supporter)
+            .unwrap_or_default();
+        tell(
+            conn,
+            &row.requester_id,
+            &id,
+            NotificationText::SupportTaken { name },
+        )?;
+        let taken = store::request(conn, &id)?.ok_or(AppError::NotFound)?;
+        card(conn, &supporter, taken)
+    })
+    .await
+}
+
+/// Either side ends it: the requester withdraws an open request, or either closes a taken one
+/// (the conversation stays readable, closed). The other side is told.
+pub async fn close(
+    db: &Db,
+    viewer: &Viewer,
+    id: SupportRequestId,
+) -> AppResult<SupportRequestCard> {
+    let user = viewer.user_id.clone();
+    db.write(move |conn| {
+        let row = visible(conn, &user, &id)?;
+        let involved = row.requester_id == user || row.supporter_id.as_ref() == Some(&user);
+        if !involved {
+            return Err(AppError::NotFound);
+        }
+        let now = Utc::now().naive_utc();
+        let to = match row.status {
+            SupportRequestStatus::Open => SupportRequestStatus::Withdrawn,
+            SupportRequestStatus::Taken => SupportRequestStatus::Closed,
+            from => {
+                return Err(AppError::Conflict(Message::TransitionNotAllowed {
+                    from: from.as_str(),
+                    to: SupportRequestStatus::Closed.as_str(),
+                }));
+            }
+        };
+        if !store::end(conn, &id, row.status, to, now)? {
+            return Err(AppError::Conflict(Message::TransitionNotAllowed {
+                from: row.status.as_str(),
+                to: to.as_str(),
+            }));
+        }
+        if let Some(conversation) = &row.conversation_id {
+            conversations::close(conn, conversation, now)?;
+        }
+        let other = if row.requester_id == user {
+            row.supporter_id.clone()
+        } else {
+            Some(row.requester_id.clone())
+        };
+        if let Some(other) = other {
+            tell(conn, &other, &id, NotificationText::SupportClosed)?;
+        }
+        let ended = store::request(conn, &id)?.ok_or(AppError::NotFound)?;
+        card(conn, &user, ended)
+    })
+    .await
+}
+
+/// The viewer's requests, asked or taken, newest first.
+pub async fn mine(db: &Db, viewer: &Viewer) -> AppResult<Vec<SupportRequestCard>> {
+    let user = viewer.user_id.clone();
+    db.run(move |conn| {
+        let rows = store::involving(conn, &user, LIST_MAX as i64)?;
+        cards(conn, &user, rows)
+    })
+    .await
+}
+
+/// Open requests the viewer may take, in the languages they speak, who waited longest first.
+/// PEER_SUPPORTER only.
+pub async fn open_requests(db: &Db, viewer: &Viewer) -> AppResult<Vec<SupportRequestCard>> {
+    let user = viewer.user_id.clone();
+    db.run(move |conn| {
+        if !is_supporter(conn, &user)? {
+            return Err(AppError::Forbidden);
+        }
+        let languages = languages_of(conn, &user)?;
+        let rows = store::open_in(conn, &languages, &user, LIST_MAX as i64)?;
+        cards(conn, &user, rows)
+    })
+    .await
+}
+
+// ------------------------------------------------------------------ personal data
+
+/// Requests a person made or took, and their availability as a supporter.
+pub struct SupportData;
+pub static SUPPORT_DATA: SupportData = SupportData;
+
+impl PersonalData for SupportData {
+    fn name(&self) -> &'static str {
+        "support"
+    }
+
+    fn columns(&self) -> &'static [PersonColumn] {
+        &[
+            PersonColumn {
+                table: "support_requests",
+                column: "requester_id",
+            },
+            PersonColumn {
+                table: "support_requests",
+                column: "supporter_id",
+            },
+            PersonColumn {
+                table: "supporter_availability",
+                column: "user_id",
+            },
+        ]
+    }
+
+    fn export(&self, conn: &mut DbConnection, person: &Person) -> AppResult<serde_json::Value> {
+        let rows = store::involving(conn, &person.id, i64::MAX)?;
+        let requests: Vec<_> = rows
+            .iter()
+            .map(|row| {
+                let side = if row.requester_id == person.id {
+                    "REQUESTER"
+                } else {
+                    "SUPPORTER"
+                };
+                // The note is the requester's own words.
+                let note = (side == "REQUESTER").then_some(&row.note);
+                json!({ "side": side, "status": row.status.as_str(), "language": row.language,
+                        "note": note, "createdAt": instant(row.created_at),
+                        "closedAt": row.closed_at.map(instant) })
+            })
+            .collect();
+        Ok(json!({ "requests": requests }))
+    }
+
+    /// Their requests go with their conversations; those they took stay for the requester,
+    /// closed and without them.
+    fn erase(&self, conn: &mut DbConnection, person: &Person) -> AppResult<()> {
+        let now = Utc::now().naive_utc();
+        let mut threads: HashMap<SupportRequestId, Option<crate::ids::ConversationId>> =
+            HashMap::new();
+        for row in store::involving(conn, &person.id, i64::MAX)? {
+            if row.requester_id == person.id {
+                threads.insert(row.id.clone(), row.conversation_id.clone());
+            } else if row.status == SupportRequestStatus::Taken {
+                store::end(
+                    conn,
+                    &row.id,
+                    SupportRequestStatus::Taken,
+                    SupportRequestStatus::Closed,
+                    now,
+                )?;
+                tell(
+                    conn,
+                    &row.requester_id,
+                    &row.id,
+                    NotificationText::SupportClosed,
+                )?;
+            }
+        }
+        store::delete_requests_of(conn, &person.id)?;
+        for conversation in threads.into_values().flatten() {
+            conversations::delete(conn, &conversation)?;
+        }
+        store::delete_availability(conn, &person.id)?;
+        Ok(())
+    }
+}

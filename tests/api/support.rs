@@ -1,0 +1,238 @@
+//! Reaching out: support requests, the accept race, what each person sees, closing.
+
+use futures_util::future::join_all;
+use relais::accounts::model::Role;
+use relais::accounts::service::grant_role;
+use serde_json::{Value, json};
+
+use crate::helpers::{Session, TestApp, error_code, error_field, received_kinds};
+
+on_both_backends!(
+    a_request_reaches_available_supporters_and_one_takes_it,
+    concurrent_accepts_give_a_request_to_one_supporter,
+    requests_are_seen_by_their_people_only_and_closed_by_either,
+);
+
+async fn supporter(app: &TestApp, email: &str) -> Session {
+    let session = app.register(email).await;
+    grant_role(&app.state.db, email, Role::PeerSupporter)
+        .await
+        .unwrap();
+    session
+}
+
+const REQUEST: &str = "mutation($note: String, $language: String) {
+    requestSupport(note: $note, language: $language) { id status language note } }";
+
+async fn requested(app: &TestApp, who: &Session, note: &str) -> String {
+    let answer = app
+        .gql(Some(&who.access_token), REQUEST, json!({ "note": note }))
+        .await;
+    answer["data"]["requestSupport"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{answer}"))
+        .to_owned()
+}
+
+const ACCEPT: &str = "mutation($id: ID!) { acceptSupportRequest(id: $id) {
+    status supporter { displayName } conversation { id open } } }";
+
+async fn accept(app: &TestApp, who: &Session, id: &str) -> Value {
+    app.gql(Some(&who.access_token), ACCEPT, json!({ "id": id }))
+        .await
+}
+
+async fn a_request_reaches_available_supporters_and_one_takes_it(app: TestApp) {
+    let sam = supporter(&app, "sam@example.org").await;
+    let paused = supporter(&app, "paused@example.org").await;
+    let english = app
+        .register_with(
+            json!({ "email": "eng@example.org", "password": "a long enough password",
+            "displayName": "eng", "profession": "NURSE", "languages": ["en"] }),
+        )
+        .await;
+    grant_role(&app.state.db, "eng@example.org", Role::PeerSupporter)
+        .await
+        .unwrap();
+    let pause = app
+        .gql(
+            Some(&paused.access_token),
+            "mutation { setSupporterAvailability(available: false) }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(pause["data"]["setSupporterAvailability"], false, "{pause}");
+    let ana = app.register("ana@example.org").await;
+    let refused = app
+        .gql(
+            Some(&ana.access_token),
+            "mutation { setSupporterAvailability(available: true) }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(error_code(&refused), "FORBIDDEN");
+    let too_long = app
+        .gql(
+            Some(&ana.access_token),
+            REQUEST,
+            json!({ "note": "x".repeat(501) }),
+        )
+        .await;
+    assert_eq!(error_field(&too_long), "note");
+
+    let id = requested(&app, &ana, "Nuit difficile, besoin d'en parler.").await;
+    // The available French-speaking supporter hears of it, neutrally; the paused one and the
+    // English speaker do not.
+    assert_eq!(
+        received_kinds(&app, &sam.user_id).await.last().unwrap(),
+        "SUPPORT_REQUESTED"
+    );
+    for quiet in [&paused, &english] {
+        assert!(
+            !received_kinds(&app, &quiet.user_id)
+                .await
+                .contains(&"SUPPORT_REQUESTED".to_owned())
+        );
+    }
+    let inbox = app
+        .gql(
+            Some(&sam.access_token),
+            "{ notifications(first: 5) { edges { node { kind category body } } } }",
+            json!({}),
+        )
+        .await;
+    let notice = &inbox["data"]["notifications"]["edges"][0]["node"];
+    assert_eq!(notice["category"], "PEER_SUPPORT", "{inbox}");
+    assert!(!notice["body"].as_str().unwrap().contains("Nuit"));
+
+    // Sam sees it open, with only a name, a profession and the language of the requester.
+    let open = app
+        .gql(
+            Some(&sam.access_token),
+            "{ openSupportRequests { id note requester { id displayName profession languages region } } }",
+            json!({}),
+        )
+        .await;
+    let listed = &open["data"]["openSupportRequests"][0];
+    assert_eq!(listed["id"], id.as_str(), "{open}");
+    assert_ne!(listed["requester"]["id"], ana.user_id.as_str());
+    assert_eq!(listed["requester"]["displayName"], "ana");
+    assert_eq!(listed["requester"]["languages"], json!(["fr"]));
+    let not_a_supporter = app
+        .gql(
+            Some(&ana.access_token),
+            "{ openSupportRequests { id } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(error_code(&not_a_supporter), "FORBIDDEN");
+
+    let taken = accept(&app, &sam, &id).await;
+    let node = &taken["data"]["acceptSupportRequest"];
+    assert_eq!(node["status"], "TAKEN", "{taken}");
+    assert_eq!(node["conversation"]["open"], true);
+    assert_eq!(
+        received_kinds(&app, &ana.user_id).await.last().unwrap(),
+        "SUPPORT_TAKEN"
+    );
+    // Her own view shows the conversation too, and she may write in it.
+    let mine = app
+        .gql(
+            Some(&ana.access_token),
+            "{ mySupportRequests { status supporter { displayName } conversation { id } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        mine["data"]["mySupportRequests"][0]["supporter"]["displayName"],
+        "sam"
+    );
+    let conversation = mine["data"]["mySupportRequests"][0]["conversation"]["id"].clone();
+    let sent = app
+        .gql(
+            Some(&ana.access_token),
+            "mutation($id: ID!) { sendMessage(conversationId: $id, body: \"Merci d'être là.\") { id } }",
+            json!({ "id": conversation }),
+        )
+        .await;
+    assert!(sent["errors"].is_null(), "{sent}");
+}
+
+async fn concurrent_accepts_give_a_request_to_one_supporter(app: TestApp) {
+    let mut supporters = Vec::new();
+    for n in 0..6 {
+        supporters.push(supporter(&app, &format!("s{n}@example.org")).await);
+    }
+    let ana = app.register("ana@example.org").await;
+    let id = requested(&app, &ana, "Besoin de parler.").await;
+    let answers = join_all(supporters.iter().map(|who| accept(&app, who, &id))).await;
+    let won = answers
+        .iter()
+        .filter(|answer| answer["data"]["acceptSupportRequest"]["status"] == "TAKEN")
+        .count();
+    assert_eq!(won, 1, "{answers:?}");
+    for answer in answers.iter().filter(|answer| answer["errors"].is_array()) {
+        assert_eq!(error_code(answer), "CONFLICT", "{answer}");
+    }
+    // One conversation, between her and the one who got it.
+    let taken = received_kinds(&app, &ana.user_id)
+        .await
+        .into_iter()
+        .filter(|kind| kind == "SUPPORT_TAKEN")
+        .count();
+    assert_eq!(taken, 1);
+}
+
+async fn requests_are_seen_by_their_people_only_and_closed_by_either(app: TestApp) {
+    let sam = supporter(&app, "sam@example.org").await;
+    let other_supporter = supporter(&app, "zoe@example.org").await;
+    let ana = app.register("ana@example.org").await;
+    let eve = app.register("eve@example.org").await;
+    let close =
+        "mutation($id: ID!) { closeSupportRequest(id: $id) { status conversation { open } } }";
+    // Withdrawn while open.
+    let first = requested(&app, &ana, "Une première demande.").await;
+    let withdrawn = app
+        .gql(Some(&ana.access_token), close, json!({ "id": first }))
+        .await;
+    assert_eq!(
+        withdrawn["data"]["closeSupportRequest"]["status"], "WITHDRAWN",
+        "{withdrawn}"
+    );
+    assert_eq!(error_code(&accept(&app, &sam, &first).await), "NOT_FOUND");
+    // Taken, then closed by the supporter: the conversation stays readable, closed.
+    let second = requested(&app, &ana, "Une deuxième demande.").await;
+    assert_eq!(error_code(&accept(&app, &eve, &second).await), "FORBIDDEN");
+    accept(&app, &sam, &second).await;
+    // Once taken, neither another supporter nor a stranger sees it.
+    for stranger in [&other_supporter, &eve] {
+        let answer = app
+            .gql(Some(&stranger.access_token), close, json!({ "id": second }))
+            .await;
+        assert_eq!(error_code(&answer), "NOT_FOUND", "{answer}");
+    }
+    let closed = app
+        .gql(Some(&sam.access_token), close, json!({ "id": second }))
+        .await;
+    assert_eq!(
+        closed["data"]["closeSupportRequest"],
+        json!({ "status": "CLOSED", "conversation": { "open": false } }),
+        "{closed}"
+    );
+    assert_eq!(
+        received_kinds(&app, &ana.user_id).await.last().unwrap(),
+        "SUPPORT_CLOSED"
+    );
+    let again = app
+        .gql(Some(&ana.access_token), close, json!({ "id": second }))
+        .await;
+    assert_eq!(error_code(&again), "CONFLICT");
+    let listed = app
+        .gql(
+            Some(&eve.access_token),
+            "{ mySupportRequests { id } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(listed["data"]["mySupportRequests"], json!([]));
+}
