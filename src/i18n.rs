@@ -181,6 +181,9 @@ pub enum Message {
         max: i32,
     },
     RequestTaken,
+    TooManyOutreach {
+        max: i64,
+    },
 }
 
 impl Message {
@@ -442,6 +445,10 @@ impl Message {
             (Self::RoundProposal, En) => {
                 "Suggested by the mentorship programme from your areas, languages and availability.".into()
             }
+            (Self::TooManyOutreach { max }, Fr) => {
+                format!("Au plus {max} suggestions par semaine.")
+            }
+            (Self::TooManyOutreach { max }, En) => format!("At most {max} suggestions a week."),
             (Self::RequestTaken, Fr) => "Un autre pair a déjà pris cette demande.".into(),
             (Self::RequestTaken, En) => "Another peer has already taken this request.".into(),
             (Self::ConversationClosed, En) => {
@@ -526,6 +533,7 @@ pub enum NotificationText {
         name: String,
     },
     SupportClosed,
+    OutreachOffered,
 }
 
 impl NotificationText {
@@ -558,6 +566,7 @@ impl NotificationText {
             Self::SupportRequested => "SUPPORT_REQUESTED",
             Self::SupportTaken { .. } => "SUPPORT_TAKEN",
             Self::SupportClosed => "SUPPORT_CLOSED",
+            Self::OutreachOffered => "OUTREACH_OFFERED",
         }
     }
 
@@ -783,6 +792,16 @@ impl NotificationText {
             (Self::SupportTaken { name }, En) => (
                 "A peer is here".into(),
                 format!("{name} is here for you: the conversation is open."),
+            ),
+            (Self::OutreachOffered, Fr) => (
+                "Un·e collègue pense à vous".into(),
+                "Un·e collègue pense à vous. Un pair aidant est disponible si vous voulez en parler."
+                    .into(),
+            ),
+            (Self::OutreachOffered, En) => (
+                "A colleague is thinking of you".into(),
+                "A colleague is thinking of you. A peer supporter is there if you would like to talk."
+                    .into(),
             ),
             (Self::SupportClosed, Fr) => (
                 "Conversation close".into(),

@@ -111,6 +111,8 @@ id_type! {
     CheckinId;
     /// A request for a peer supporter.
     SupportRequestId;
+    /// A colleague's suggestion that a peer reach out to someone.
+    OutreachId;
 }
 
 impl CheckinId {

@@ -91,6 +91,7 @@ diesel::table! {
         updated_at -> Timestamp,
         checkin_reminder_weekday -> Integer,
         checkin_reminder_time -> Text,
+        outreach -> Bool,
     }
 }
 
@@ -519,5 +520,19 @@ diesel::table! {
         created_at -> Timestamp,
         taken_at -> Nullable<Timestamp>,
         closed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    outreach_offers (id) {
+        id -> Text,
+        colleague_id -> Text,
+        asker_id -> Text,
+        signed -> Bool,
+        note -> Nullable<Text>,
+        status -> Text,
+        support_request_id -> Nullable<Text>,
+        created_at -> Timestamp,
+        responded_at -> Nullable<Timestamp>,
     }
 }

@@ -47,6 +47,8 @@ pub struct PreferencesView {
     pub checkin_reminder_weekday: i32,
     /// Its local time, HH:MM in the viewer's time zone.
     pub checkin_reminder_time: String,
+    /// Whether colleagues may suggest that a peer supporter reach out to the viewer.
+    pub outreach: bool,
     /// Local time HH:MM in the viewer's time zone; no push between start and end.
     pub quiet_hours_start: Option<String>,
     pub quiet_hours_end: Option<String>,
@@ -64,6 +66,7 @@ impl From<Preferences> for PreferencesView {
                 .weekday
                 .number_from_monday() as i32,
             checkin_reminder_time: time_of_day(preferences.checkin_reminder_slot.time),
+            outreach: preferences.outreach,
             quiet_hours_start: preferences
                 .quiet_hours
                 .map(|hours| time_of_day(hours.start)),
@@ -83,6 +86,8 @@ pub struct PreferencesInput {
     pub checkin_reminder_weekday: Option<i32>,
     /// HH:MM, local.
     pub checkin_reminder_time: Option<String>,
+    /// False: nobody can suggest an outreach to the viewer (askers are not told).
+    pub outreach: Option<bool>,
     /// HH:MM; null turns quiet hours off (with the end).
     pub quiet_hours_start: MaybeUndefined<String>,
     pub quiet_hours_end: MaybeUndefined<String>,
@@ -219,6 +224,7 @@ impl NotificationsMutation {
             checkin_reminder: input.checkin_reminder,
             checkin_reminder_weekday: input.checkin_reminder_weekday,
             checkin_reminder_time: input.checkin_reminder_time,
+            outreach: input.outreach,
             quiet_hours_start: change(input.quiet_hours_start),
             quiet_hours_end: change(input.quiet_hours_end),
         };

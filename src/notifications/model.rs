@@ -131,6 +131,8 @@ pub struct Preferences {
     pub workshop: bool,
     pub checkin_reminder: bool,
     pub checkin_reminder_slot: ReminderSlot,
+    /// Whether colleagues may suggest that a peer supporter reach out.
+    pub outreach: bool,
     pub quiet_hours: Option<QuietHours>,
 }
 
@@ -143,6 +145,7 @@ impl Default for Preferences {
             workshop: true,
             checkin_reminder: true,
             checkin_reminder_slot: ReminderSlot::DEFAULT,
+            outreach: true,
             quiet_hours: None,
         }
     }
@@ -170,6 +173,7 @@ pub struct PreferencesForm {
     /// ISO weekday, 1 = Monday.
     pub checkin_reminder_weekday: Option<i32>,
     pub checkin_reminder_time: Option<String>,
+    pub outreach: Option<bool>,
     pub quiet_hours_start: Option<Option<String>>,
     pub quiet_hours_end: Option<Option<String>>,
 }
@@ -187,6 +191,7 @@ pub struct PreferencesRow {
     pub updated_at: NaiveDateTime,
     pub checkin_reminder_weekday: i32,
     pub checkin_reminder_time: String,
+    pub outreach: bool,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]

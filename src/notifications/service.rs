@@ -190,6 +190,7 @@ impl PersonalData for NotificationsData {
                 "mentorship": preferences.mentorship,
                 "workshop": preferences.workshop,
                 "checkinReminder": preferences.checkin_reminder,
+                "outreach": preferences.outreach,
                 "checkinReminderWeekday": preferences.checkin_reminder_slot.weekday.number_from_monday(),
                 "checkinReminderTime": time_of_day(preferences.checkin_reminder_slot.time),
                 "quietHoursStart": preferences.quiet_hours.map(|hours| time_of_day(hours.start)),
@@ -379,6 +380,7 @@ fn preferences_of(row: Option<PreferencesRow>) -> Preferences {
         mentorship: row.mentorship,
         workshop: row.workshop,
         checkin_reminder: row.checkin_reminder,
+        outreach: row.outreach,
         checkin_reminder_slot: stored_slot.map_or(ReminderSlot::DEFAULT, |(weekday, time)| {
             ReminderSlot { weekday, time }
         }),
@@ -387,6 +389,11 @@ fn preferences_of(row: Option<PreferencesRow>) -> Preferences {
             row.quiet_hours_end.as_deref(),
         ),
     }
+}
+
+/// Whether the person accepts outreach suggestions, inside another domain's transaction.
+pub fn accepts_outreach(conn: &mut DbConnection, user_id: &UserId) -> AppResult<bool> {
+    Ok(load_preferences(conn, user_id)?.outreach)
 }
 
 pub(super) fn load_preferences(
@@ -442,6 +449,7 @@ pub async fn update_preferences(
             updated_at: Utc::now().naive_utc(),
             checkin_reminder_weekday: i32::from(slot.weekday.number_from_monday() as u8),
             checkin_reminder_time: time_of_day(slot.time),
+            outreach: form.outreach.unwrap_or(current.outreach),
         };
         store::save_preferences(conn, &row)?;
         // A new slot, or reminders turned on or off, moves the next reminder at once.

@@ -2,13 +2,13 @@
 
 use async_graphql::{Context, ID, Object, Result};
 
-use super::model::{LIST_MAX, SupportRequestCard, SupportRequestStatus};
+use super::model::{LIST_MAX, OutreachRow, SupportRequestCard, SupportRequestStatus};
 use super::service;
 use crate::accounts::graphql::{UserView, user_view};
 use crate::conversations::graphql::ConversationView;
 use crate::graphql::ContextExt;
 use crate::graphql::scalars::DateTime;
-use crate::ids::SupportRequestId;
+use crate::ids::{OutreachId, SupportRequestId};
 
 pub struct SupportRequestView(SupportRequestCard);
 
@@ -63,6 +63,32 @@ impl SupportRequestView {
     }
 }
 
+/// A colleague suggested that a peer reach out to the viewer.
+pub struct OutreachOfferView(OutreachRow);
+
+#[Object(name = "OutreachOffer")]
+impl OutreachOfferView {
+    async fn id(&self) -> ID {
+        self.0.id.clone().into()
+    }
+
+    async fn note(&self) -> Option<&str> {
+        self.0.note.as_deref()
+    }
+
+    /// Null unless the colleague chose to sign.
+    async fn signed_by(&self, ctx: &Context<'_>) -> Result<Option<UserView>> {
+        match self.0.signed {
+            true => user_view(ctx, &self.0.asker_id).await,
+            false => Ok(None),
+        }
+    }
+
+    async fn created_at(&self) -> DateTime {
+        self.0.created_at.into()
+    }
+}
+
 #[derive(Default)]
 pub struct SupportQuery;
 
@@ -75,6 +101,16 @@ impl SupportQuery {
             .await?
             .into_iter()
             .map(SupportRequestView)
+            .collect())
+    }
+
+    /// Suggestions from colleagues that a peer reach out, waiting for the viewer's answer.
+    #[graphql(complexity = "crate::graphql::list_cost(LIST_MAX, child_complexity)")]
+    async fn my_outreach_offers(&self, ctx: &Context<'_>) -> Result<Vec<OutreachOfferView>> {
+        Ok(service::my_offers(ctx.db(), ctx.viewer()?)
+            .await?
+            .into_iter()
+            .map(OutreachOfferView)
             .collect())
     }
 
@@ -121,6 +157,41 @@ impl SupportMutation {
         Ok(SupportRequestView(
             service::accept(ctx.db(), ctx.viewer()?, SupportRequestId::from(id)).await?,
         ))
+    }
+
+    /// Suggest that a peer supporter reach out to a colleague. Answers true even when the
+    /// colleague opted out. The note (at most 280 characters) must carry no clinical details:
+    /// no diagnosis, treatment or patient information, only why you think of them. The colleague
+    /// learns who asked only with `sign: true`.
+    async fn request_outreach(
+        &self,
+        ctx: &Context<'_>,
+        user_id: ID,
+        note: Option<String>,
+        sign: Option<bool>,
+    ) -> Result<bool> {
+        Ok(service::request_outreach(
+            ctx.db(),
+            ctx.viewer()?,
+            user_id.into(),
+            note,
+            sign.unwrap_or(false),
+        )
+        .await?)
+    }
+
+    /// Accepting turns the offer into the viewer's own support request; declining returns null.
+    async fn respond_to_outreach(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        accept: bool,
+    ) -> Result<Option<SupportRequestView>> {
+        Ok(
+            service::respond_to_outreach(ctx.db(), ctx.viewer()?, OutreachId::from(id), accept)
+                .await?
+                .map(SupportRequestView),
+        )
     }
 
     /// Either side ends it: WITHDRAWN while open, CLOSED once taken.

@@ -3,14 +3,20 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::db::schema::support_requests;
-use crate::ids::{ConversationId, SupportRequestId, UserId};
+use crate::db::schema::{outreach_offers, support_requests};
+use crate::ids::{ConversationId, OutreachId, SupportRequestId, UserId};
 use crate::text_enum;
 
 /// Longest note a requester may add.
 pub const NOTE_MAX: usize = 500;
 /// Most requests `mySupportRequests` and `openSupportRequests` return (newest first).
 pub const LIST_MAX: usize = 200;
+/// Longest note an outreach suggestion may carry.
+pub const OUTREACH_NOTE_MAX: usize = 280;
+/// Outreach suggestions one person may make per week…
+pub const OUTREACH_PER_ASKER: i64 = 3;
+/// …and one colleague may receive per week, from anyone.
+pub const OUTREACH_PER_COLLEAGUE: i64 = 1;
 
 text_enum! {
     pub enum SupportRequestStatus {
@@ -47,4 +53,29 @@ pub struct SupportRequestCard {
     /// display name, profession and the request's language.
     pub requester_masked: bool,
     pub conversation: Option<crate::conversations::model::Conversation>,
+}
+
+text_enum! {
+    pub enum OutreachStatus {
+        Pending => "PENDING",
+        Accepted => "ACCEPTED",
+        Declined => "DECLINED",
+        /// Answered as sent, never delivered: the colleague opted out, one of the two blocked
+        /// the other, or someone already asked this week.
+        Silent => "SILENT",
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = outreach_offers)]
+pub struct OutreachRow {
+    pub id: OutreachId,
+    pub colleague_id: UserId,
+    pub asker_id: UserId,
+    pub signed: bool,
+    pub note: Option<String>,
+    pub status: OutreachStatus,
+    pub support_request_id: Option<SupportRequestId>,
+    pub created_at: NaiveDateTime,
+    pub responded_at: Option<NaiveDateTime>,
 }

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use chrono::Utc;
+use chrono::{TimeDelta, Utc};
 use serde_json::json;
 
 use super::model::*;
@@ -12,11 +12,15 @@ use crate::accounts::model::Role;
 use crate::accounts::service::{display_names, has_any_role, holders_speaking, languages_of};
 use crate::auth::Viewer;
 use crate::conversations::service as conversations;
+use crate::db::atomic::lock;
 use crate::db::{Db, DbConnection};
 use crate::error::{AppError, AppResult};
+use crate::groups::service::blocked_either_way;
 use crate::i18n::{Message, NotificationText};
+use crate::ids::OutreachId;
 use crate::ids::{SupportRequestId, UserId};
 use crate::notifications::model::{Notice, NotificationCategory};
+use crate::notifications::service::accepts_outreach;
 use crate::notifications::service::notify;
 use crate::privacy::{Person, PersonColumn, PersonalData, instant};
 use crate::validate;
@@ -79,37 +83,50 @@ pub async fn request(
     let requester = viewer.user_id.clone();
     let fallback = viewer.locale.as_str().to_owned();
     db.write(move |conn| {
-        let language = match language {
-            Some(language) => language,
-            None => languages_of(conn, &requester)?
-                .into_iter()
-                .next()
-                .unwrap_or(fallback),
-        };
-        let row = SupportRequestRow {
-            id: SupportRequestId::generate(),
-            requester_id: requester.clone(),
-            supporter_id: None,
-            status: SupportRequestStatus::Open,
-            note,
-            language,
-            conversation_id: None,
-            created_at: Utc::now().naive_utc(),
-            taken_at: None,
-            closed_at: None,
-        };
-        store::insert_request(conn, &row)?;
-        for supporter in available_supporters(conn, &row.language, &requester)? {
-            tell(
-                conn,
-                &supporter,
-                &row.id,
-                NotificationText::SupportRequested,
-            )?;
-        }
+        let row = open_request(conn, &requester, note, language, fallback)?;
         card(conn, &requester, row)
     })
     .await
+}
+
+/// Opens a request of `requester` and tells the available supporters, inside the caller's
+/// transaction; the language defaults to the requester's first, else `fallback`.
+fn open_request(
+    conn: &mut DbConnection,
+    requester: &UserId,
+    note: Option<String>,
+    language: Option<String>,
+    fallback: String,
+) -> AppResult<SupportRequestRow> {
+    let language = match language {
+        Some(language) => language,
+        None => languages_of(conn, requester)?
+            .into_iter()
+            .next()
+            .unwrap_or(fallback),
+    };
+    let row = SupportRequestRow {
+        id: SupportRequestId::generate(),
+        requester_id: requester.clone(),
+        supporter_id: None,
+        status: SupportRequestStatus::Open,
+        note,
+        language,
+        conversation_id: None,
+        created_at: Utc::now().naive_utc(),
+        taken_at: None,
+        closed_at: None,
+    };
+    store::insert_request(conn, &row)?;
+    for supporter in available_supporters(conn, &row.language, requester)? {
+        tell(
+            conn,
+            &supporter,
+            &row.id,
+            NotificationText::SupportRequested,
+        )?;
+    }
+    Ok(row)
 }
 
 /// The request as `viewer` may see it: its requester, the supporter who took it, and while it
@@ -287,6 +304,118 @@ pub async fn open_requests(db: &Db, viewer: &Viewer) -> AppResult<Vec<SupportReq
     .await
 }
 
+// ------------------------------------------------------------------ outreach
+
+/// Suggests that a peer supporter reach out to a colleague. At most three per asker per week
+/// (CONFLICT beyond). The colleague is told gently, without who asked unless `sign`; when they
+/// opted out, either blocked the other, or someone already asked this week, nothing reaches them
+/// and the answer is the same `true`, so the asker learns nothing.
+pub async fn request_outreach(
+    db: &Db,
+    viewer: &Viewer,
+    colleague: UserId,
+    note: Option<String>,
+    sign: bool,
+) -> AppResult<bool> {
+    let note = validate::optional_text("note", note.as_deref(), OUTREACH_NOTE_MAX)?;
+    let asker = viewer.user_id.clone();
+    if colleague == asker {
+        return Err(AppError::bad_input("userId", Message::CannotTargetSelf));
+    }
+    db.write(move |conn| {
+        if !crate::accounts::service::exists(conn, &colleague)? {
+            return Err(AppError::NotFound);
+        }
+        // Both people's counts are read and written under their locks, in id order.
+        let (first, second) = if asker <= colleague {
+            (&asker, &colleague)
+        } else {
+            (&colleague, &asker)
+        };
+        lock(conn, first)?;
+        lock(conn, second)?;
+        let now = Utc::now().naive_utc();
+        let week_ago = now - TimeDelta::weeks(1);
+        if store::asked_since(conn, &asker, week_ago)? >= OUTREACH_PER_ASKER {
+            return Err(AppError::Conflict(Message::TooManyOutreach {
+                max: OUTREACH_PER_ASKER,
+            }));
+        }
+        let deliver = accepts_outreach(conn, &colleague)?
+            && !blocked_either_way(conn, &asker)?.contains(&colleague)
+            && store::delivered_since(conn, &colleague, week_ago)? < OUTREACH_PER_COLLEAGUE;
+        let row = OutreachRow {
+            id: OutreachId::generate(),
+            colleague_id: colleague.clone(),
+            asker_id: asker.clone(),
+            signed: sign,
+            note,
+            status: if deliver {
+                OutreachStatus::Pending
+            } else {
+                OutreachStatus::Silent
+            },
+            support_request_id: None,
+            created_at: now,
+            responded_at: None,
+        };
+        store::insert_outreach(conn, &row)?;
+        if deliver {
+            let notice = Notice::new(
+                NotificationCategory::PeerSupport,
+                NotificationText::OutreachOffered,
+            )
+            .with_data("outreachId", row.id.to_string());
+            notify(conn, &colleague, notice)?;
+        }
+        Ok(true)
+    })
+    .await
+}
+
+/// The viewer's pending outreach suggestions, newest first.
+pub async fn my_offers(db: &Db, viewer: &Viewer) -> AppResult<Vec<OutreachRow>> {
+    let user = viewer.user_id.clone();
+    db.run(move |conn| Ok(store::pending_for(conn, &user, LIST_MAX as i64)?))
+        .await
+}
+
+/// The colleague answers: accepting opens their own support request (without the suggestion's
+/// note or asker); declining ends it, and nothing more ever happens for it.
+pub async fn respond_to_outreach(
+    db: &Db,
+    viewer: &Viewer,
+    id: OutreachId,
+    accept: bool,
+) -> AppResult<Option<SupportRequestCard>> {
+    let colleague = viewer.user_id.clone();
+    let fallback = viewer.locale.as_str().to_owned();
+    db.write(move |conn| {
+        let offer = store::outreach(conn, &id)?
+            .filter(|offer| {
+                offer.colleague_id == colleague && offer.status != OutreachStatus::Silent
+            })
+            .ok_or(AppError::NotFound)?;
+        let now = Utc::now().naive_utc();
+        let refused = AppError::Conflict(Message::TransitionNotAllowed {
+            from: offer.status.as_str(),
+            to: if accept { "ACCEPTED" } else { "DECLINED" },
+        });
+        if !accept {
+            if !store::answer_outreach(conn, &id, OutreachStatus::Declined, None, now)? {
+                return Err(refused);
+            }
+            return Ok(None);
+        }
+        let request = open_request(conn, &colleague, None, None, fallback)?;
+        if !store::answer_outreach(conn, &id, OutreachStatus::Accepted, Some(&request.id), now)? {
+            return Err(refused);
+        }
+        card(conn, &colleague, request).map(Some)
+    })
+    .await
+}
+
 // ------------------------------------------------------------------ personal data
 
 /// Requests a person made or took, and their availability as a supporter.
@@ -312,6 +441,14 @@ impl PersonalData for SupportData {
                 table: "supporter_availability",
                 column: "user_id",
             },
+            PersonColumn {
+                table: "outreach_offers",
+                column: "colleague_id",
+            },
+            PersonColumn {
+                table: "outreach_offers",
+                column: "asker_id",
+            },
         ]
     }
 
@@ -332,7 +469,24 @@ impl PersonalData for SupportData {
                         "closedAt": row.closed_at.map(instant) })
             })
             .collect();
-        Ok(json!({ "requests": requests }))
+        // Suggestions received (their notes, never who asked) and how many they made (never to
+        // whom).
+        let offers = store::outreach_involving(conn, &person.id)?;
+        let received: Vec<_> = offers
+            .iter()
+            .filter(|offer| {
+                offer.colleague_id == person.id && offer.status != OutreachStatus::Silent
+            })
+            .map(|offer| {
+                json!({ "note": offer.note, "status": offer.status.as_str(),
+                        "at": instant(offer.created_at) })
+            })
+            .collect();
+        let made = offers
+            .iter()
+            .filter(|offer| offer.asker_id == person.id)
+            .count();
+        Ok(json!({ "requests": requests, "outreachReceived": received, "outreachSuggested": made }))
     }
 
     /// Their requests go with their conversations; those they took stay for the requester,
@@ -364,6 +518,7 @@ impl PersonalData for SupportData {
         for conversation in threads.into_values().flatten() {
             conversations::delete(conn, &conversation)?;
         }
+        store::delete_outreach_of(conn, &person.id)?;
         store::delete_availability(conn, &person.id)?;
         Ok(())
     }

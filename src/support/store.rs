@@ -3,10 +3,10 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::model::{SupportRequestRow, SupportRequestStatus};
+use super::model::{OutreachRow, OutreachStatus, SupportRequestRow, SupportRequestStatus};
 use crate::db::DbConnection;
-use crate::db::schema::{support_requests, supporter_availability};
-use crate::ids::{ConversationId, SupportRequestId, UserId};
+use crate::db::schema::{outreach_offers, support_requests, supporter_availability};
+use crate::ids::{ConversationId, OutreachId, SupportRequestId, UserId};
 
 pub fn set_available(
     conn: &mut DbConnection,
@@ -145,4 +145,109 @@ pub fn open_in(
 pub fn delete_requests_of(conn: &mut DbConnection, user_id: &UserId) -> QueryResult<usize> {
     diesel::delete(support_requests::table.filter(support_requests::requester_id.eq(user_id)))
         .execute(conn)
+}
+
+// ------------------------------------------------------------------ outreach
+
+pub fn insert_outreach(conn: &mut DbConnection, row: &OutreachRow) -> QueryResult<()> {
+    diesel::insert_into(outreach_offers::table)
+        .values(row)
+        .execute(conn)
+        .map(drop)
+}
+
+/// Suggestions the person made since `since`, delivered or not.
+pub fn asked_since(
+    conn: &mut DbConnection,
+    asker: &UserId,
+    since: NaiveDateTime,
+) -> QueryResult<i64> {
+    outreach_offers::table
+        .filter(outreach_offers::asker_id.eq(asker))
+        .filter(outreach_offers::created_at.ge(since))
+        .count()
+        .get_result(conn)
+}
+
+/// Suggestions delivered to the colleague since `since`.
+pub fn delivered_since(
+    conn: &mut DbConnection,
+    colleague: &UserId,
+    since: NaiveDateTime,
+) -> QueryResult<i64> {
+    outreach_offers::table
+        .filter(outreach_offers::colleague_id.eq(colleague))
+        .filter(outreach_offers::status.ne(OutreachStatus::Silent))
+        .filter(outreach_offers::created_at.ge(since))
+        .count()
+        .get_result(conn)
+}
+
+pub fn outreach(conn: &mut DbConnection, id: &OutreachId) -> QueryResult<Option<OutreachRow>> {
+    outreach_offers::table
+        .find(id)
+        .select(OutreachRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Answers a pending suggestion, once: false when it was answered already.
+pub fn answer_outreach(
+    conn: &mut DbConnection,
+    id: &OutreachId,
+    status: OutreachStatus,
+    request: Option<&SupportRequestId>,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    let answered = diesel::update(
+        outreach_offers::table
+            .find(id)
+            .filter(outreach_offers::status.eq(OutreachStatus::Pending)),
+    )
+    .set((
+        outreach_offers::status.eq(status),
+        outreach_offers::support_request_id.eq(request),
+        outreach_offers::responded_at.eq(now),
+    ))
+    .execute(conn)?;
+    Ok(answered == 1)
+}
+
+/// The person's pending suggestions, newest first.
+pub fn pending_for(
+    conn: &mut DbConnection,
+    colleague: &UserId,
+    limit: i64,
+) -> QueryResult<Vec<OutreachRow>> {
+    outreach_offers::table
+        .filter(outreach_offers::colleague_id.eq(colleague))
+        .filter(outreach_offers::status.eq(OutreachStatus::Pending))
+        .order(outreach_offers::id.desc())
+        .limit(limit)
+        .select(OutreachRow::as_select())
+        .load(conn)
+}
+
+/// Suggestions made to or by the person.
+pub fn outreach_involving(conn: &mut DbConnection, user: &UserId) -> QueryResult<Vec<OutreachRow>> {
+    outreach_offers::table
+        .filter(
+            outreach_offers::colleague_id
+                .eq(user)
+                .or(outreach_offers::asker_id.eq(user)),
+        )
+        .order(outreach_offers::id)
+        .select(OutreachRow::as_select())
+        .load(conn)
+}
+
+pub fn delete_outreach_of(conn: &mut DbConnection, user: &UserId) -> QueryResult<usize> {
+    diesel::delete(
+        outreach_offers::table.filter(
+            outreach_offers::colleague_id
+                .eq(user)
+                .or(outreach_offers::asker_id.eq(user)),
+        ),
+    )
+    .execute(conn)
 }

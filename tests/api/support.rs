@@ -11,7 +11,32 @@ on_both_backends!(
     a_request_reaches_available_supporters_and_one_takes_it,
     concurrent_accepts_give_a_request_to_one_supporter,
     requests_are_seen_by_their_people_only_and_closed_by_either,
+    outreach_reaches_a_colleague_gently_and_never_names_the_asker,
+    outreach_limits_and_opt_out_answer_as_if_sent,
 );
+
+const OUTREACH: &str = "mutation($id: ID!, $note: String, $sign: Boolean) {
+    requestOutreach(userId: $id, note: $note, sign: $sign) }";
+
+async fn suggest(app: &TestApp, asker: &Session, colleague: &Session, sign: bool) -> Value {
+    app.gql(
+        Some(&asker.access_token),
+        OUTREACH,
+        json!({ "id": colleague.user_id, "note": "Tu as eu une semaine très dure.", "sign": sign }),
+    )
+    .await
+}
+
+async fn offers(app: &TestApp, who: &Session) -> Value {
+    let answer = app
+        .gql(
+            Some(&who.access_token),
+            "{ myOutreachOffers { id note signedBy { displayName } } }",
+            json!({}),
+        )
+        .await;
+    answer["data"]["myOutreachOffers"].clone()
+}
 
 async fn supporter(app: &TestApp, email: &str) -> Session {
     let session = app.register(email).await;
@@ -235,4 +260,141 @@ async fn requests_are_seen_by_their_people_only_and_closed_by_either(app: TestAp
         )
         .await;
     assert_eq!(listed["data"]["mySupportRequests"], json!([]));
+}
+
+async fn outreach_reaches_a_colleague_gently_and_never_names_the_asker(app: TestApp) {
+    let sam = supporter(&app, "sam@example.org").await;
+    let asker = app.register("asker@example.org").await;
+    let lea = app.register("lea@example.org").await;
+    assert_eq!(
+        suggest(&app, &asker, &lea, false).await["data"]["requestOutreach"],
+        true
+    );
+    let offered = offers(&app, &lea).await;
+    assert_eq!(offered.as_array().unwrap().len(), 1, "{offered}");
+    assert_eq!(offered[0]["signedBy"], Value::Null);
+    let inbox = app
+        .gql(
+            Some(&lea.access_token),
+            "{ notifications(first: 5) { edges { node { kind title body } } } }",
+            json!({}),
+        )
+        .await;
+    let notice = &inbox["data"]["notifications"]["edges"][0]["node"];
+    assert_eq!(notice["kind"], "OUTREACH_OFFERED", "{inbox}");
+    assert_eq!(
+        notice["body"],
+        "Un·e collègue pense à vous. Un pair aidant est disponible si vous voulez en parler."
+    );
+    // She accepts: it becomes her own request; the supporter sees her, never the asker.
+    let accepted = app
+        .gql(
+            Some(&lea.access_token),
+            "mutation($id: ID!) { respondToOutreach(id: $id, accept: true) { status requester { displayName } note } }",
+            json!({ "id": offered[0]["id"] }),
+        )
+        .await;
+    assert_eq!(
+        accepted["data"]["respondToOutreach"],
+        json!({ "status": "OPEN", "requester": { "displayName": "lea" }, "note": null }),
+        "{accepted}"
+    );
+    let seen_by_sam = app
+        .gql(
+            Some(&sam.access_token),
+            "{ openSupportRequests { id note requester { displayName } }
+               notifications(first: 10) { edges { node { title body } } } }",
+            json!({}),
+        )
+        .await;
+    let text = seen_by_sam.to_string();
+    assert!(text.contains("lea"), "{text}");
+    for hidden in ["asker", asker.user_id.as_str(), "semaine très dure"] {
+        assert!(!text.contains(hidden), "{hidden} in {text}");
+    }
+    let lea_sees = format!("{}{}", offers(&app, &lea).await, inbox);
+    assert!(!lea_sees.contains("asker") && !lea_sees.contains(&asker.user_id));
+    // Signed, the name shows; declined, nothing more happens, ever.
+    let signer = app.register("signer@example.org").await;
+    let other = app.register("other@example.org").await;
+    suggest(&app, &signer, &other, true).await;
+    let offered = offers(&app, &other).await;
+    assert_eq!(offered[0]["signedBy"]["displayName"], "signer", "{offered}");
+    let declined = app
+        .gql(
+            Some(&other.access_token),
+            "mutation($id: ID!) { respondToOutreach(id: $id, accept: false) { id } }",
+            json!({ "id": offered[0]["id"] }),
+        )
+        .await;
+    assert_eq!(
+        declined["data"]["respondToOutreach"],
+        Value::Null,
+        "{declined}"
+    );
+    assert_eq!(offers(&app, &other).await, json!([]));
+    let again = app
+        .gql(
+            Some(&other.access_token),
+            "mutation($id: ID!) { respondToOutreach(id: $id, accept: true) { id } }",
+            json!({ "id": offered[0]["id"] }),
+        )
+        .await;
+    assert_eq!(error_code(&again), "CONFLICT");
+    let by_stranger = app
+        .gql(
+            Some(&sam.access_token),
+            "mutation($id: ID!) { respondToOutreach(id: $id, accept: true) { id } }",
+            json!({ "id": offered[0]["id"] }),
+        )
+        .await;
+    assert_eq!(error_code(&by_stranger), "NOT_FOUND");
+}
+
+async fn outreach_limits_and_opt_out_answer_as_if_sent(app: TestApp) {
+    let asker = app.register("asker@example.org").await;
+    let mut colleagues = Vec::new();
+    for n in 0..4 {
+        colleagues.push(app.register(&format!("c{n}@example.org")).await);
+    }
+    // c0 turned outreach off; c1 blocked the asker; c2 already had one this week.
+    app.gql(
+        Some(&colleagues[0].access_token),
+        "mutation { updateNotificationPreferences(input: { outreach: false }) { outreach } }",
+        json!({}),
+    )
+    .await;
+    app.gql(
+        Some(&colleagues[1].access_token),
+        "mutation($id: ID!) { blockUser(userId: $id) }",
+        json!({ "id": asker.user_id }),
+    )
+    .await;
+    let earlier = app.register("earlier@example.org").await;
+    suggest(&app, &earlier, &colleagues[2], false).await;
+    for colleague in &colleagues[..3] {
+        let answer = suggest(&app, &asker, colleague, false).await;
+        assert_eq!(answer["data"]["requestOutreach"], true, "{answer}");
+    }
+    assert_eq!(offers(&app, &colleagues[0]).await, json!([]));
+    assert_eq!(offers(&app, &colleagues[1]).await, json!([]));
+    assert_eq!(
+        offers(&app, &colleagues[2]).await.as_array().unwrap().len(),
+        1
+    );
+    // Three a week per asker, counted whether delivered or not.
+    let fourth = suggest(&app, &asker, &colleagues[3], false).await;
+    assert_eq!(error_code(&fourth), "CONFLICT", "{fourth}");
+    assert_eq!(offers(&app, &colleagues[3]).await, json!([]));
+    // Bad input says which field.
+    let to_self = suggest(&app, &asker, &asker, false).await;
+    assert_eq!(error_field(&to_self), "userId");
+    let long = app
+        .gql(
+            Some(&earlier.access_token),
+            OUTREACH,
+            json!({ "id": colleagues[3].user_id, "note": "x".repeat(281) }),
+        )
+        .await;
+    assert_eq!(error_field(&long), "note");
 }
