@@ -201,6 +201,10 @@ pub struct RetentionArgs {
     /// Days a check-in is kept (24 months by default), then deleted.
     #[arg(long, env = "RELAIS_RETENTION_CHECKINS_DAYS", default_value_t = 730)]
     pub retention_checkins_days: u32,
+
+    /// Days a closed or withdrawn support request is kept with its conversation.
+    #[arg(long, env = "RELAIS_RETENTION_SUPPORT_DAYS", default_value_t = 90)]
+    pub retention_support_days: u32,
 }
 
 /// Validated retention periods.
@@ -211,6 +215,7 @@ pub struct Retention {
     pub finished_pushes: TimeDelta,
     pub idle_devices: TimeDelta,
     pub checkins: TimeDelta,
+    pub support: TimeDelta,
 }
 
 impl Retention {
@@ -220,6 +225,7 @@ impl Retention {
         finished_pushes: TimeDelta::days(14),
         idle_devices: TimeDelta::days(270),
         checkins: TimeDelta::days(730),
+        support: TimeDelta::days(90),
     };
 
     pub fn from_args(args: &RetentionArgs) -> Result<Self, ConfigError> {
@@ -248,6 +254,7 @@ impl Retention {
                 args.retention_checkins_days,
                 "RELAIS_RETENTION_CHECKINS_DAYS",
             )?,
+            support: days(args.retention_support_days, "RELAIS_RETENTION_SUPPORT_DAYS")?,
         })
     }
 }

@@ -61,6 +61,12 @@ impl CheckinView {
         Date(self.0.recorded_on)
     }
 
+    /// Whether the result screen offers to talk to a peer supporter (`requestSupport`): for LOW
+    /// and AT_RISK. Nothing of the check-in goes with a request unless the person writes it.
+    async fn offer_peer_support(&self) -> bool {
+        matches!(self.0.band(), WellbeingBand::Low | WellbeingBand::AtRisk)
+    }
+
     /// Support resources for the viewer's locale; never empty when band is AT_RISK.
     async fn resources(&self, ctx: &Context<'_>) -> Vec<SupportResourceView> {
         ctx.state()

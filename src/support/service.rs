@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use chrono::{TimeDelta, Utc};
+use chrono::{NaiveDateTime, TimeDelta, Utc};
 use serde_json::json;
 
 use super::model::*;
@@ -11,6 +11,7 @@ use super::store;
 use crate::accounts::model::Role;
 use crate::accounts::service::{display_names, has_any_role, holders_speaking, languages_of};
 use crate::auth::Viewer;
+use crate::config::Retention;
 use crate::conversations::service as conversations;
 use crate::db::atomic::lock;
 use crate::db::{Db, DbConnection};
@@ -22,7 +23,7 @@ use crate::ids::{SupportRequestId, UserId};
 use crate::notifications::model::{Notice, NotificationCategory};
 use crate::notifications::service::accepts_outreach;
 use crate::notifications::service::notify;
-use crate::privacy::{Person, PersonColumn, PersonalData, instant};
+use crate::privacy::{Person, PersonColumn, PersonalData, Purged, instant};
 use crate::validate;
 
 fn is_supporter(conn: &mut DbConnection, user: &UserId) -> AppResult<bool> {
@@ -521,5 +522,27 @@ impl PersonalData for SupportData {
         store::delete_outreach_of(conn, &person.id)?;
         store::delete_availability(conn, &person.id)?;
         Ok(())
+    }
+
+    /// Requests closed or withdrawn more than 90 days ago go, with their conversations.
+    fn purge(
+        &self,
+        conn: &mut DbConnection,
+        retention: &Retention,
+        now: NaiveDateTime,
+    ) -> AppResult<Vec<Purged>> {
+        let ended = store::ended_before(conn, now - retention.support)?;
+        let ids: Vec<SupportRequestId> = ended.iter().map(|(id, _)| id.clone()).collect();
+        let rows = store::delete_requests(conn, &ids)?;
+        for conversation in ended
+            .into_iter()
+            .filter_map(|(_, conversation)| conversation)
+        {
+            conversations::delete(conn, &conversation)?;
+        }
+        Ok(vec![Purged {
+            kind: "ended support requests",
+            rows,
+        }])
     }
 }

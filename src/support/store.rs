@@ -142,6 +142,26 @@ pub fn open_in(
         .load(conn)
 }
 
+/// Closed or withdrawn requests that ended before `before`: their ids and conversations.
+pub fn ended_before(
+    conn: &mut DbConnection,
+    before: NaiveDateTime,
+) -> QueryResult<Vec<(SupportRequestId, Option<ConversationId>)>> {
+    support_requests::table
+        .filter(
+            support_requests::status
+                .eq(SupportRequestStatus::Closed)
+                .or(support_requests::status.eq(SupportRequestStatus::Withdrawn)),
+        )
+        .filter(support_requests::closed_at.lt(before))
+        .select((support_requests::id, support_requests::conversation_id))
+        .load(conn)
+}
+
+pub fn delete_requests(conn: &mut DbConnection, ids: &[SupportRequestId]) -> QueryResult<usize> {
+    diesel::delete(support_requests::table.filter(support_requests::id.eq_any(ids))).execute(conn)
+}
+
 pub fn delete_requests_of(conn: &mut DbConnection, user_id: &UserId) -> QueryResult<usize> {
     diesel::delete(support_requests::table.filter(support_requests::requester_id.eq(user_id)))
         .execute(conn)

@@ -26,7 +26,7 @@ on_both_backends!(
 );
 
 const SUBMIT: &str = "mutation($input: CheckinInput!) { submitCheckin(input: $input) {
-    id instrument score maxScore band recordedOn resources { name phone } } }";
+    id instrument score maxScore band recordedOn offerPeerSupport resources { name phone } } }";
 
 async fn submit(app: &TestApp, who: &Session, instrument: &str, answers: &[i32]) -> Value {
     app.gql(
@@ -89,10 +89,12 @@ async fn a_checkin_is_scored_banded_and_points_to_help(app: TestApp) {
         .with_timezone(&chrono_tz::Europe::Paris)
         .date_naive();
     assert_eq!(node["recordedOn"], today.to_string());
+    assert_eq!(node["offerPeerSupport"], false);
     // Worrying results always point to help; the French list names 3114 and the SAMU.
     let at_risk = submit(&app, &ana, "BURNOUT_SINGLE_ITEM", &[5]).await;
     let node = &at_risk["data"]["submitCheckin"];
     assert_eq!(node["band"], "AT_RISK", "{at_risk}");
+    assert_eq!(node["offerPeerSupport"], true);
     let phones: Vec<&str> = node["resources"]
         .as_array()
         .unwrap()

@@ -238,6 +238,19 @@ async fn fill_personal_data(app: &TestApp) -> People {
         json!({}),
     )
     .await;
+    // Reaching out: she asks for support, Bob suggests an outreach to her.
+    let asked = as_ana(
+        "mutation { requestSupport(note: \"Besoin d'Ana de parler\") { id } }",
+        json!({}),
+    )
+    .await;
+    assert!(asked["errors"].is_null(), "{asked}");
+    app.gql(
+        Some(&bob.access_token),
+        "mutation($id: ID!) { requestOutreach(userId: $id, note: \"Bob pense à Ana\") }",
+        json!({ "id": ana.user_id }),
+    )
+    .await;
     // A check-in, shared with her group.
     let checkin = as_ana(
         "mutation($group: ID!) { submitCheckin(input: { instrument: PSS4, answers: [1, 2, 3, 4],
@@ -343,6 +356,8 @@ async fn erasure_leaves_no_row_that_refers_to_the_person(app: TestApp) {
         "mentorship_feedback.subject_id",
         "conversation_members.user_id",
         "messages.author_id",
+        "support_requests.requester_id",
+        "outreach_offers.colleague_id",
     ] {
         assert!(
             before.iter().any(|found| found.starts_with(expected)),
@@ -403,6 +418,8 @@ async fn erasure_leaves_no_row_that_refers_to_the_person(app: TestApp) {
         "Avis d'Ana",
         "Avis sur Ana",
         "Profil d'Ana",
+        "Besoin d'Ana de parler",
+        "Bob pense à Ana",
     ] {
         assert_eq!(
             text_found(&app, needle).await,
@@ -656,6 +673,14 @@ async fn the_export_holds_the_persons_data_and_names_nobody_else(app: TestApp) {
     assert_eq!(
         document["conversations"]["messagesWritten"][0]["body"],
         "Message d'Ana"
+    );
+    assert_eq!(
+        document["support"]["requests"][0]["note"], "Besoin d'Ana de parler",
+        "{document}"
+    );
+    assert_eq!(
+        document["support"]["outreachReceived"][0]["note"],
+        "Bob pense à Ana"
     );
     assert_eq!(
         document["checkins"]["checkins"][0]["instrument"], "PSS4",

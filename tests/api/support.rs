@@ -1,5 +1,6 @@
 //! Reaching out: support requests, the accept race, what each person sees, closing.
 
+use chrono::{Duration, Utc};
 use futures_util::future::join_all;
 use relais::accounts::model::Role;
 use relais::accounts::service::grant_role;
@@ -13,6 +14,7 @@ on_both_backends!(
     requests_are_seen_by_their_people_only_and_closed_by_either,
     outreach_reaches_a_colleague_gently_and_never_names_the_asker,
     outreach_limits_and_opt_out_answer_as_if_sent,
+    ended_requests_are_purged_after_their_retention,
 );
 
 const OUTREACH: &str = "mutation($id: ID!, $note: String, $sign: Boolean) {
@@ -397,4 +399,61 @@ async fn outreach_limits_and_opt_out_answer_as_if_sent(app: TestApp) {
         )
         .await;
     assert_eq!(error_field(&long), "note");
+}
+
+async fn ended_requests_are_purged_after_their_retention(app: TestApp) {
+    use diesel::prelude::*;
+    use relais::db::schema::support_requests;
+    let sam = supporter(&app, "sam@example.org").await;
+    let ana = app.register("ana@example.org").await;
+    let old = requested(&app, &ana, "Une vieille demande.").await;
+    accept(&app, &sam, &old).await;
+    let close = "mutation($id: ID!) { closeSupportRequest(id: $id) { status } }";
+    app.gql(Some(&ana.access_token), close, json!({ "id": old }))
+        .await;
+    let recent = requested(&app, &ana, "Une demande récente.").await;
+    app.gql(Some(&ana.access_token), close, json!({ "id": recent }))
+        .await;
+    let open = requested(&app, &ana, "Une demande ouverte.").await;
+    let aged = old.clone();
+    app.state
+        .db
+        .run(move |conn| {
+            Ok(diesel::update(support_requests::table.find(aged))
+                .set(support_requests::closed_at.eq(Utc::now().naive_utc() - Duration::days(91)))
+                .execute(conn)?)
+        })
+        .await
+        .unwrap();
+    relais::privacy::retention::purge(
+        &app.state.db,
+        &app.state.config.retention,
+        Utc::now().naive_utc(),
+    )
+    .await
+    .unwrap();
+    let left: Vec<String> = app
+        .state
+        .db
+        .run(|conn| {
+            Ok(support_requests::table
+                .select(support_requests::id)
+                .order(support_requests::id)
+                .load(conn)?)
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        left,
+        [recent, open],
+        "the one closed 91 days ago went, with its conversation"
+    );
+    let threads = app
+        .gql(
+            Some(&sam.access_token),
+            "{ mySupportRequests { id } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(threads["data"]["mySupportRequests"], json!([]), "{threads}");
 }
