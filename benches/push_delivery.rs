@@ -65,6 +65,7 @@ async fn run() {
         },
         retention: Retention::DEFAULT,
         checkins: CheckinConfig::DEFAULT,
+        support_wait: ServerConfig::SUPPORT_WAIT_DEFAULT,
     };
     let state = app::build_state(config).await.expect("app state");
     let backend = state.db.backend().name();

@@ -146,7 +146,8 @@ impl Background {
 const HOUSEKEEPING_EVERY: Duration = Duration::from_secs(5 * 60);
 
 /// Forgets the sign-in budgets of addresses gone quiet, runs the retention purge when due, sends
-/// due check-in reminders, and expires mentorship requests left unanswered for 14 days.
+/// due check-in reminders, follows up support requests nobody took in time, and expires
+/// mentorship requests left unanswered for 14 days.
 async fn housekeep(state: SharedState, mut stop: watch::Receiver<bool>) {
     let mut ticks = tokio::time::interval(HOUSEKEEPING_EVERY);
     loop {
@@ -165,6 +166,17 @@ async fn housekeep(state: SharedState, mut stop: watch::Receiver<bool>) {
             Ok(0) => {}
             Ok(sent) => tracing::info!(sent, "check-in reminders sent"),
             Err(error) => tracing::warn!(?error, "sending check-in reminders failed"),
+        }
+        let support = crate::support::service::follow_up_waiting(
+            &state.db,
+            &state.support,
+            state.config.support_wait,
+            now,
+        );
+        match support.await {
+            Ok(0) => {}
+            Ok(followed) => tracing::info!(followed, "waiting support requests followed up"),
+            Err(error) => tracing::warn!(?error, "following up support requests failed"),
         }
         match crate::mentorship::service::expire_stale_requests(&state.db, now).await {
             Ok(0) => {}

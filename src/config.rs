@@ -121,6 +121,11 @@ pub struct ServeArgs {
 
     #[command(flatten)]
     pub checkins: CheckinArgs,
+
+    /// Minutes a support request may wait for a supporter before the requester is given the
+    /// support resources and supporters are reminded (once).
+    #[arg(long, env = "RELAIS_SUPPORT_WAIT_MINUTES", default_value_t = 30)]
+    pub support_wait_minutes: u32,
 }
 
 /// How check-ins are aggregated and where help is listed.
@@ -436,9 +441,14 @@ pub struct ServerConfig {
     pub push: PushConfig,
     pub retention: Retention,
     pub checkins: CheckinConfig,
+    /// How long a support request waits before it is followed up.
+    pub support_wait: TimeDelta,
 }
 
 impl ServerConfig {
+    /// The default wait before a support request is followed up.
+    pub const SUPPORT_WAIT_DEFAULT: TimeDelta = TimeDelta::minutes(30);
+
     pub fn from_args(args: ServeArgs) -> Result<Self, ConfigError> {
         let addr = args
             .addr
@@ -498,6 +508,10 @@ impl ServerConfig {
             push: PushConfig::from_args(args.push)?,
             retention: Retention::from_args(&args.retention)?,
             checkins: CheckinConfig::from_args(args.checkins)?,
+            support_wait: match args.support_wait_minutes {
+                0 => return Err(ConfigError::Retention("RELAIS_SUPPORT_WAIT_MINUTES")),
+                minutes => TimeDelta::minutes(i64::from(minutes)),
+            },
         })
     }
 

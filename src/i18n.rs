@@ -534,6 +534,12 @@ pub enum NotificationText {
     },
     SupportClosed,
     OutreachOffered,
+    /// Nobody took the request yet: where else to turn, in each language (a list per locale,
+    /// since the text is rendered in the requester's).
+    SupportStillWaiting {
+        fr: Vec<String>,
+        en: Vec<String>,
+    },
 }
 
 impl NotificationText {
@@ -567,6 +573,7 @@ impl NotificationText {
             Self::SupportTaken { .. } => "SUPPORT_TAKEN",
             Self::SupportClosed => "SUPPORT_CLOSED",
             Self::OutreachOffered => "OUTREACH_OFFERED",
+            Self::SupportStillWaiting { .. } => "SUPPORT_STILL_WAITING",
         }
     }
 
@@ -792,6 +799,20 @@ impl NotificationText {
             (Self::SupportTaken { name }, En) => (
                 "A peer is here".into(),
                 format!("{name} is here for you: the conversation is open."),
+            ),
+            (Self::SupportStillWaiting { fr, .. }, Fr) => (
+                "Nous cherchons encore un pair".into(),
+                format!(
+                    "Personne n'est disponible pour l'instant. Si vous en avez besoin maintenant : {}.",
+                    fr.join(" ; ")
+                ),
+            ),
+            (Self::SupportStillWaiting { en, .. }, En) => (
+                "Still looking for a peer".into(),
+                format!(
+                    "Nobody is free just now. If you need someone now: {}.",
+                    en.join("; ")
+                ),
             ),
             (Self::OutreachOffered, Fr) => (
                 "Un·e collègue pense à vous".into(),

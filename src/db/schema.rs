@@ -520,6 +520,7 @@ diesel::table! {
         created_at -> Timestamp,
         taken_at -> Nullable<Timestamp>,
         closed_at -> Nullable<Timestamp>,
+        followed_up_at -> Nullable<Timestamp>,
     }
 }
 

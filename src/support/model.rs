@@ -43,6 +43,8 @@ pub struct SupportRequestRow {
     pub created_at: NaiveDateTime,
     pub taken_at: Option<NaiveDateTime>,
     pub closed_at: Option<NaiveDateTime>,
+    /// When the request, left waiting, was followed up (once).
+    pub followed_up_at: Option<NaiveDateTime>,
 }
 
 /// A request as one person sees it.

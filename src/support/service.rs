@@ -11,12 +11,15 @@ use super::store;
 use crate::accounts::model::Role;
 use crate::accounts::service::{display_names, has_any_role, holders_speaking, languages_of};
 use crate::auth::Viewer;
+use crate::checkins::instruments::WellbeingBand;
+use crate::checkins::resources::SupportResources;
 use crate::config::Retention;
 use crate::conversations::service as conversations;
 use crate::db::atomic::lock;
 use crate::db::{Db, DbConnection};
 use crate::error::{AppError, AppResult};
 use crate::groups::service::blocked_either_way;
+use crate::i18n::Locale;
 use crate::i18n::{Message, NotificationText};
 use crate::ids::OutreachId;
 use crate::ids::{SupportRequestId, UserId};
@@ -117,6 +120,7 @@ fn open_request(
         created_at: Utc::now().naive_utc(),
         taken_at: None,
         closed_at: None,
+        followed_up_at: None,
     };
     store::insert_request(conn, &row)?;
     for supporter in available_supporters(conn, &row.language, requester)? {
@@ -303,6 +307,62 @@ pub async fn open_requests(db: &Db, viewer: &Viewer) -> AppResult<Vec<SupportReq
         cards(conn, &user, rows)
     })
     .await
+}
+
+// ------------------------------------------------------------------ waiting
+
+/// Requests followed up per sweep batch.
+const FOLLOW_UP_BATCH: i64 = 100;
+
+/// Follows up requests nobody took within `wait`: the requester gets where else to turn (the
+/// AT_RISK resources of their language, 3114 first in French) and available supporters are
+/// reminded, once per request, however many instances sweep. Returns how many this one did.
+pub async fn follow_up_waiting(
+    db: &Db,
+    resources: &SupportResources,
+    wait: TimeDelta,
+    now: NaiveDateTime,
+) -> AppResult<usize> {
+    let listed = |locale| -> Vec<String> {
+        resources
+            .for_band(locale, WellbeingBand::AtRisk)
+            .into_iter()
+            .map(|resource| match resource.phone {
+                Some(phone) => format!("{} ({phone})", resource.name),
+                None => resource.name,
+            })
+            .collect()
+    };
+    let text = NotificationText::SupportStillWaiting {
+        fr: listed(Locale::Fr),
+        en: listed(Locale::En),
+    };
+    let waiting = db
+        .run(move |conn| Ok(store::waiting_since(conn, now - wait, FOLLOW_UP_BATCH)?))
+        .await?;
+    let mut followed = 0;
+    for row in waiting {
+        let text = text.clone();
+        let done = db
+            .write(move |conn| {
+                if !store::follow_up(conn, &row.id, now)? {
+                    return Ok(false);
+                }
+                tell(conn, &row.requester_id, &row.id, text)?;
+                for supporter in available_supporters(conn, &row.language, &row.requester_id)? {
+                    tell(
+                        conn,
+                        &supporter,
+                        &row.id,
+                        NotificationText::SupportRequested,
+                    )?;
+                }
+                Ok(true)
+            })
+            .await?;
+        followed += usize::from(done);
+    }
+    Ok(followed)
 }
 
 // ------------------------------------------------------------------ outreach

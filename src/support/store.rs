@@ -142,6 +142,40 @@ pub fn open_in(
         .load(conn)
 }
 
+/// Open requests made before `before` and not followed up yet, oldest first.
+pub fn waiting_since(
+    conn: &mut DbConnection,
+    before: NaiveDateTime,
+    limit: i64,
+) -> QueryResult<Vec<SupportRequestRow>> {
+    support_requests::table
+        .filter(support_requests::status.eq(SupportRequestStatus::Open))
+        .filter(support_requests::followed_up_at.is_null())
+        .filter(support_requests::created_at.lt(before))
+        .order(support_requests::created_at)
+        .limit(limit)
+        .select(SupportRequestRow::as_select())
+        .load(conn)
+}
+
+/// Marks a waiting request followed up, once: false when it was taken, ended or followed up
+/// meanwhile.
+pub fn follow_up(
+    conn: &mut DbConnection,
+    id: &SupportRequestId,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    let marked = diesel::update(
+        support_requests::table
+            .find(id)
+            .filter(support_requests::status.eq(SupportRequestStatus::Open))
+            .filter(support_requests::followed_up_at.is_null()),
+    )
+    .set(support_requests::followed_up_at.eq(now))
+    .execute(conn)?;
+    Ok(marked == 1)
+}
+
 /// Closed or withdrawn requests that ended before `before`: their ids and conversations.
 pub fn ended_before(
     conn: &mut DbConnection,

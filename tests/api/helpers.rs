@@ -213,6 +213,7 @@ pub fn test_config(database_url: &str, environment: Environment, push: PushConfi
         push,
         retention: Retention::DEFAULT,
         checkins: CheckinConfig::DEFAULT,
+        support_wait: ServerConfig::SUPPORT_WAIT_DEFAULT,
     }
 }
 

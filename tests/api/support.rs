@@ -15,6 +15,7 @@ on_both_backends!(
     outreach_reaches_a_colleague_gently_and_never_names_the_asker,
     outreach_limits_and_opt_out_answer_as_if_sent,
     ended_requests_are_purged_after_their_retention,
+    a_request_left_waiting_brings_resources_and_one_reminder,
 );
 
 const OUTREACH: &str = "mutation($id: ID!, $note: String, $sign: Boolean) {
@@ -456,4 +457,59 @@ async fn ended_requests_are_purged_after_their_retention(app: TestApp) {
         )
         .await;
     assert_eq!(threads["data"]["mySupportRequests"], json!([]), "{threads}");
+}
+
+async fn a_request_left_waiting_brings_resources_and_one_reminder(app: TestApp) {
+    use relais::support::service::follow_up_waiting;
+    let sam = supporter(&app, "sam@example.org").await;
+    let ana = app.register("ana@example.org").await;
+    let id = requested(&app, &ana, "Personne ?").await;
+    let wait = app.state.config.support_wait;
+    let follow_up = |at: chrono::NaiveDateTime| {
+        let app = &app;
+        async move {
+            follow_up_waiting(&app.state.db, &app.state.support, wait, at)
+                .await
+                .unwrap()
+        }
+    };
+    // Not yet: within the wait nothing happens.
+    assert_eq!(follow_up(Utc::now().naive_utc()).await, 0);
+    // Past it, two instances at once: one follow-up.
+    let later = Utc::now().naive_utc() + wait + Duration::minutes(1);
+    let done: usize = join_all((0..2).map(|_| follow_up(later)))
+        .await
+        .into_iter()
+        .sum();
+    assert_eq!(done, 1);
+    assert_eq!(follow_up(later + Duration::hours(1)).await, 0, "once");
+    let inbox = app
+        .gql(
+            Some(&ana.access_token),
+            "{ notifications(first: 5) { edges { node { kind body } } } }",
+            json!({}),
+        )
+        .await;
+    let notice = &inbox["data"]["notifications"]["edges"][0]["node"];
+    assert_eq!(notice["kind"], "SUPPORT_STILL_WAITING", "{inbox}");
+    let body = notice["body"].as_str().unwrap();
+    let first = body.find("3114").expect("3114 offered");
+    assert!(
+        first < body.find("SAMU").expect("the SAMU offered"),
+        "{body}"
+    );
+    let reminded = received_kinds(&app, &sam.user_id)
+        .await
+        .into_iter()
+        .filter(|kind| kind == "SUPPORT_REQUESTED")
+        .count();
+    assert_eq!(reminded, 2, "told, then reminded once");
+    // A request taken in time is never followed up.
+    let taken = requested(&app, &ana, "Encore moi.").await;
+    accept(&app, &sam, &taken).await;
+    assert_eq!(
+        follow_up(Utc::now().naive_utc() + wait * 2).await,
+        0,
+        "{id} already followed up, {taken} taken"
+    );
 }

@@ -1,0 +1,1 @@
+ALTER TABLE support_requests DROP COLUMN followed_up_at;
