@@ -83,6 +83,21 @@ pub fn lock<K: Lockable>(conn: &mut DbConnection, row: &K) -> QueryResult<bool> 
     Ok(found.iter().any(|found| found.id == row.key()))
 }
 
+/// Locks several rows of one kind in id order, each once, as every rule locking more than one
+/// of them must (two orders would deadlock on PostgreSQL).
+pub fn lock_in_order<'a, K: Lockable + Ord + 'a>(
+    conn: &mut DbConnection,
+    rows: impl IntoIterator<Item = &'a K>,
+) -> QueryResult<()> {
+    let mut rows: Vec<&K> = rows.into_iter().collect();
+    rows.sort();
+    rows.dedup();
+    for row in rows {
+        lock(conn, row)?;
+    }
+    Ok(())
+}
+
 /// Runs `$body` with `$conn` as the concrete connection of its backend, for what diesel's
 /// MultiConnection cannot express (upserts: `on_conflict…`).
 #[macro_export]

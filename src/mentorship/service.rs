@@ -13,7 +13,7 @@ use crate::accounts::model::{Profession, Role};
 use crate::accounts::service::{self as accounts, display_names, has_any_role};
 use crate::auth::Viewer;
 use crate::conversations::service as conversations;
-use crate::db::atomic::lock;
+use crate::db::atomic::{lock, lock_in_order};
 use crate::db::{Db, DbConnection};
 use crate::error::{AppError, AppResult};
 use crate::groups::service::blocked_either_way;
@@ -343,10 +343,7 @@ pub async fn matches(
 /// Locks the two people of a mentorship, in id order, as every rule about them does: a mentor's
 /// free slots and a mentee's open requests are read and written under these locks.
 fn lock_pair(conn: &mut DbConnection, a: &UserId, b: &UserId) -> AppResult<()> {
-    let (first, second) = if a <= b { (a, b) } else { (b, a) };
-    lock(conn, first)?;
-    lock(conn, second)?;
-    Ok(())
+    Ok(lock_in_order(conn, [a, b])?)
 }
 
 fn name_of(conn: &mut DbConnection, user: &UserId) -> AppResult<String> {

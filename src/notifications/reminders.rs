@@ -9,6 +9,7 @@ use chrono_tz::Tz;
 use super::model::{Notice, NotificationCategory, ReminderSlot};
 use super::service::{load_preferences, notify};
 use super::store;
+use crate::accounts::service::timezone_of;
 use crate::db::{Db, DbConnection};
 use crate::error::AppResult;
 use crate::i18n::NotificationText;
@@ -42,12 +43,6 @@ pub fn next_occurrence(slot: ReminderSlot, zone: Tz, after: DateTime<Utc>) -> Da
     }
 }
 
-fn zone_of(conn: &mut DbConnection, user: &UserId) -> AppResult<Tz> {
-    Ok(store::recipient_timezone(conn, user)?
-        .and_then(|zone| zone.parse().ok())
-        .unwrap_or(chrono_tz::Europe::Paris))
-}
-
 /// Moves the person's next reminder to their slot's next occurrence after `now`, in their time
 /// zone, or drops it when they turned reminders off; inside the caller's transaction (a change
 /// of slot, of preferences or of time zone).
@@ -57,7 +52,7 @@ pub fn reschedule(conn: &mut DbConnection, user: &UserId, now: DateTime<Utc>) ->
         store::delete_reminder(conn, user)?;
         return Ok(());
     }
-    let zone = zone_of(conn, user)?;
+    let zone = timezone_of(conn, user)?;
     let due = next_occurrence(preferences.checkin_reminder_slot, zone, now);
     store::save_reminder(conn, user, due.naive_utc())?;
     Ok(())
@@ -103,7 +98,7 @@ fn send(
     now: DateTime<Utc>,
 ) -> AppResult<bool> {
     let preferences = load_preferences(conn, user)?;
-    let zone = zone_of(conn, user)?;
+    let zone = timezone_of(conn, user)?;
     // The week after this one, from whichever is later: the slot just due, or now (a server
     // that was down for a while sends one reminder, not each missed week).
     let from = due_at.and_utc().max(now);

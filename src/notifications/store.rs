@@ -138,18 +138,6 @@ pub fn recipient_locale(conn: &mut DbConnection, user_id: &UserId) -> QueryResul
         .optional()
 }
 
-/// The recipient's time zone.
-pub fn recipient_timezone(
-    conn: &mut DbConnection,
-    user_id: &UserId,
-) -> QueryResult<Option<String>> {
-    users::table
-        .find(user_id)
-        .select(users::timezone)
-        .first(conn)
-        .optional()
-}
-
 // ------------------------------------------------------------------ check-in reminders
 
 /// Sets when the person's next reminder is due.

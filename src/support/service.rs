@@ -15,7 +15,7 @@ use crate::checkins::instruments::WellbeingBand;
 use crate::checkins::resources::SupportResources;
 use crate::config::Retention;
 use crate::conversations::service as conversations;
-use crate::db::atomic::lock;
+use crate::db::atomic::lock_in_order;
 use crate::db::{Db, DbConnection};
 use crate::error::{AppError, AppResult};
 use crate::groups::service::blocked_either_way;
@@ -388,13 +388,7 @@ pub async fn request_outreach(
             return Err(AppError::NotFound);
         }
         // Both people's counts are read and written under their locks, in id order.
-        let (first, second) = if asker <= colleague {
-            (&asker, &colleague)
-        } else {
-            (&colleague, &asker)
-        };
-        lock(conn, first)?;
-        lock(conn, second)?;
+        lock_in_order(conn, [&asker, &colleague])?;
         let now = Utc::now().naive_utc();
         let week_ago = now - TimeDelta::weeks(1);
         if store::asked_since(conn, &asker, week_ago)? >= OUTREACH_PER_ASKER {

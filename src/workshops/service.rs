@@ -12,7 +12,7 @@ use crate::accounts::model::Role;
 use crate::accounts::service::{self as accounts, has_any_role};
 use crate::auth::Viewer;
 use crate::auth::secret::Secret;
-use crate::db::atomic::{Lockable, lock};
+use crate::db::atomic::{Lockable, lock, lock_in_order};
 use crate::db::{Db, DbConnection};
 use crate::error::{AppError, AppResult};
 use crate::groups::service as groups;
@@ -1221,13 +1221,7 @@ impl PersonalData for WorkshopsData {
             .map(|row| row.workshop_id)
             .collect();
         // Parents first, in id order, as every workshop rule takes them.
-        let mut touched: Vec<&WorkshopId> =
-            organised.iter().map(|row| &row.id).chain(&seats).collect();
-        touched.sort();
-        touched.dedup();
-        for id in touched {
-            lock(conn, id)?;
-        }
+        lock_in_order(conn, organised.iter().map(|row| &row.id).chain(&seats))?;
         for workshop in organised {
             cancel_workshop_row(conn, workshop, None, now)?;
         }
