@@ -134,22 +134,16 @@ fn open_request(
     Ok(row)
 }
 
-/// The request as `viewer` may see it: its requester, the supporter who took it, and while it
-/// is open, supporters (who see only a display name, a profession and the language); NOT_FOUND
-/// for anyone else.
-fn visible(
+/// The request if `viewer` asked for it or took it; NOT_FOUND for anyone else. (Supporters
+/// see open requests through `openSupportRequests`, masked, and take them with `accept`.)
+fn own_request(
     conn: &mut DbConnection,
     viewer: &UserId,
     id: &SupportRequestId,
 ) -> AppResult<SupportRequestRow> {
-    let row = store::request(conn, id)?.ok_or(AppError::NotFound)?;
-    let involved = &row.requester_id == viewer || row.supporter_id.as_ref() == Some(viewer);
-    let may_take = row.status == SupportRequestStatus::Open && is_supporter(conn, viewer)?;
-    if involved || may_take {
-        Ok(row)
-    } else {
-        Err(AppError::NotFound)
-    }
+    store::request(conn, id)?
+        .filter(|row| &row.requester_id == viewer || row.supporter_id.as_ref() == Some(viewer))
+        .ok_or(AppError::NotFound)
 }
 
 fn cards(
@@ -245,11 +239,7 @@ pub async fn close(
 ) -> AppResult<SupportRequestCard> {
     let user = viewer.user_id.clone();
     db.write(move |conn| {
-        let row = visible(conn, &user, &id)?;
-        let involved = row.requester_id == user || row.supporter_id.as_ref() == Some(&user);
-        if !involved {
-            return Err(AppError::NotFound);
-        }
+        let row = own_request(conn, &user, &id)?;
         let now = Utc::now().naive_utc();
         let to = match row.status {
             SupportRequestStatus::Open => SupportRequestStatus::Withdrawn,
