@@ -174,6 +174,8 @@ pub enum Message {
     MentorshipNotActive,
     OnlyAfterCompletion,
     ConversationClosed,
+    ConversationAlreadyReported,
+    NotTheOtherPersonsMessage,
     RoundProposal,
     InstrumentAnswers {
         items: usize,
@@ -454,6 +456,19 @@ impl Message {
             (Self::ConversationClosed, En) => {
                 "This conversation has ended: it can still be read.".into()
             }
+            (Self::ConversationAlreadyReported, Fr) => {
+                "Vous avez déjà signalé cette conversation : les modérateurs l'examinent.".into()
+            }
+            (Self::ConversationAlreadyReported, En) => {
+                "You have already reported this conversation: the moderators are looking at it."
+                    .into()
+            }
+            (Self::NotTheOtherPersonsMessage, Fr) => {
+                "Choisissez un message de l'autre personne, dans cette conversation.".into()
+            }
+            (Self::NotTheOtherPersonsMessage, En) => {
+                "Choose a message the other person wrote in this conversation.".into()
+            }
         }
     }
 }
@@ -533,6 +548,8 @@ pub enum NotificationText {
         name: String,
     },
     SupportClosed,
+    /// A moderator closed a conversation after a report (which, and by whom, is not said).
+    ConversationClosedByModeration,
     OutreachOffered,
     /// Nobody took the request yet: where else to turn, in each language (a list per locale,
     /// since the text is rendered in the requester's).
@@ -572,6 +589,7 @@ impl NotificationText {
             Self::SupportRequested => "SUPPORT_REQUESTED",
             Self::SupportTaken { .. } => "SUPPORT_TAKEN",
             Self::SupportClosed => "SUPPORT_CLOSED",
+            Self::ConversationClosedByModeration => "CONVERSATION_CLOSED_BY_MODERATION",
             Self::OutreachOffered => "OUTREACH_OFFERED",
             Self::SupportStillWaiting { .. } => "SUPPORT_STILL_WAITING",
         }
@@ -831,6 +849,15 @@ impl NotificationText {
             (Self::SupportClosed, En) => (
                 "Conversation closed".into(),
                 "The support conversation has ended.".into(),
+            ),
+            (Self::ConversationClosedByModeration, Fr) => (
+                "Conversation close".into(),
+                "L'équipe de modération a clos une de vos conversations ; elle reste lisible.".into(),
+            ),
+            (Self::ConversationClosedByModeration, En) => (
+                "Conversation closed".into(),
+                "The moderation team closed one of your conversations; it can still be read."
+                    .into(),
             ),
             (Self::CheckinReminder, Fr) => (
                 "Un moment pour vous ?".into(),

@@ -101,6 +101,8 @@ id_type! {
     ConversationId;
     /// One message of a conversation.
     MessageId;
+    /// A report of a conversation to the moderators.
+    ConversationReportId;
     /// A mentorship, from the request on.
     MentorshipId;
     /// A shared goal of a mentorship.

@@ -20,6 +20,7 @@ pub mod mentorship;
 pub mod notifications;
 pub mod pagination;
 pub mod privacy;
+pub mod reports;
 pub mod seed;
 pub mod support;
 pub mod telemetry;

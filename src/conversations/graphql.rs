@@ -1,18 +1,19 @@
 //! The conversations part of the API: `conversation`, `sendMessage`, `markConversationRead`,
-//! and the `messageAdded` subscription.
+//! the `messageAdded` subscription, and reports of conversations to the moderators.
 
 use async_graphql::futures_util::Stream;
-use async_graphql::{Context, ID, Object, Result, Subscription};
+use async_graphql::{Context, ID, Object, Result, SimpleObject, Subscription};
 
-use super::model::{Conversation, MessageRow};
+use super::model::{Conversation, ConversationReport, MessageRow};
 use super::service;
 use crate::accounts::graphql::{UserView, user_view};
 use crate::db::events::Committed;
 use crate::graphql::ContextExt;
 use crate::graphql::live::Listener;
 use crate::graphql::scalars::DateTime;
-use crate::ids::{ConversationId, MessageId};
+use crate::ids::{ConversationId, ConversationReportId, MessageId};
 use crate::pagination::PageRequest;
+use crate::reports::{ReportCategory, ReportStatus};
 
 pub struct ConversationView(pub Conversation);
 
@@ -24,7 +25,7 @@ impl ConversationView {
         self.0.row.id.clone().into()
     }
 
-    /// False once the mentorship or support request has ended.
+    /// False once the mentorship or support request has ended, or a moderator closed it.
     async fn open(&self) -> bool {
         self.0.row.open
     }
@@ -84,6 +85,77 @@ impl MessageView {
     }
 }
 
+/// A conversation reported by one of its two people, as moderators see it: the reported message
+/// and the reason, never who the two people are, who reported it, or what the conversation
+/// belongs to.
+pub struct ConversationReportView(pub ConversationReport);
+
+crate::connection_type!(
+    ConversationReportConnection,
+    ConversationReportEdge,
+    ConversationReportView
+);
+
+/// The message a report points at, without its author.
+#[derive(SimpleObject)]
+pub struct ReportedMessage {
+    body: String,
+    created_at: DateTime,
+}
+
+#[Object(name = "ConversationReport")]
+impl ConversationReportView {
+    async fn id(&self) -> ID {
+        self.0.row.id.clone().into()
+    }
+
+    async fn category(&self) -> ReportCategory {
+        self.0.row.category
+    }
+
+    async fn reason(&self) -> &str {
+        &self.0.row.reason
+    }
+
+    async fn status(&self) -> ReportStatus {
+        self.0.row.status
+    }
+
+    /// The message the reporter pointed at; null when they pointed at none, or once it was
+    /// erased.
+    async fn message(&self) -> Option<ReportedMessage> {
+        self.0
+            .message
+            .clone()
+            .map(|(body, created_at)| ReportedMessage {
+                body,
+                created_at: created_at.into(),
+            })
+    }
+
+    /// Whether the two can still write to each other; null once the conversation was purged.
+    async fn conversation_open(&self) -> Option<bool> {
+        self.0.conversation_open
+    }
+
+    /// Whether the moderator who resolved the report closed the conversation.
+    async fn conversation_closed(&self) -> bool {
+        self.0.row.conversation_closed
+    }
+
+    async fn created_at(&self) -> DateTime {
+        self.0.row.created_at.into()
+    }
+
+    async fn resolved_at(&self) -> Option<DateTime> {
+        self.0.row.resolved_at.map(DateTime::from)
+    }
+
+    async fn resolution(&self) -> Option<&str> {
+        self.0.row.resolution.as_deref()
+    }
+}
+
 #[derive(Default)]
 pub struct ConversationsQuery;
 
@@ -96,6 +168,23 @@ impl ConversationsQuery {
                 .await?
                 .map(ConversationView),
         )
+    }
+
+    /// Open reports of conversations, AT_RISK first. MODERATORs and ADMINs only.
+    #[graphql(complexity = "crate::graphql::page_cost(first, child_complexity)")]
+    async fn open_conversation_reports(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<ConversationReportConnection> {
+        let page = PageRequest::new(first, after.as_deref())?;
+        let reports = service::open_reports(ctx.db(), ctx.viewer()?, page).await?;
+        Ok(ConversationReportConnection::new(
+            reports,
+            |report| report.row.position().key(),
+            ConversationReportView,
+        ))
     }
 }
 
@@ -124,6 +213,51 @@ impl ConversationsMutation {
     ) -> Result<ConversationView> {
         Ok(ConversationView(
             service::mark_read(ctx.db(), ctx.viewer()?, conversation_id.into()).await?,
+        ))
+    }
+
+    /// Reports one of the viewer's conversations, open or closed, to the moderators. `messageId`
+    /// may point at one of the other person's messages: moderators see that message and the
+    /// reason, never who the two people are or what the conversation belongs to. One open report
+    /// per person and conversation.
+    async fn report_conversation(
+        &self,
+        ctx: &Context<'_>,
+        conversation_id: ID,
+        reason: String,
+        category: Option<ReportCategory>,
+        message_id: Option<ID>,
+    ) -> Result<bool> {
+        service::report(
+            ctx.db(),
+            ctx.viewer()?,
+            conversation_id.into(),
+            message_id.map(MessageId::from),
+            category.unwrap_or(ReportCategory::Other),
+            reason,
+        )
+        .await?;
+        Ok(true)
+    }
+
+    /// Resolves a report of a conversation; with `closeConversation` the conversation becomes
+    /// read-only and both people are told (not who reported it). MODERATORs and ADMINs only.
+    async fn resolve_conversation_report(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        resolution: Option<String>,
+        #[graphql(default)] close_conversation: bool,
+    ) -> Result<ConversationReportView> {
+        Ok(ConversationReportView(
+            service::resolve_report(
+                ctx.db(),
+                ctx.viewer()?,
+                ConversationReportId::from(id),
+                resolution,
+                close_conversation,
+            )
+            .await?,
         ))
     }
 }

@@ -1,5 +1,7 @@
 //! Conversation rules: only its two people read and write it, only while it is open; a message
-//! tells the other person with a notice whose push never shows the text.
+//! tells the other person with a notice whose push never shows the text. Either person may report
+//! it to the moderators, who see the reported message and the reason, never who the two people
+//! are nor what the conversation belongs to, and may close it.
 
 use std::collections::HashMap;
 
@@ -14,11 +16,12 @@ use crate::db::events::{Committed, after_commit};
 use crate::db::{Db, DbConnection};
 use crate::error::{AppError, AppResult};
 use crate::i18n::{Message, NotificationText};
-use crate::ids::{ConversationId, MessageId, UserId};
+use crate::ids::{ConversationId, ConversationReportId, MessageId, UserId};
 use crate::notifications::model::{Notice, NotificationCategory};
 use crate::notifications::service::notify;
 use crate::pagination::{Page, PageRequest};
 use crate::privacy::{Person, PersonColumn, PersonalData, instant};
+use crate::reports::{QueuePosition, REASON_MAX, ReportCategory, ReportStatus, ensure_moderator};
 use crate::validate;
 
 // ------------------------------------------------------------------ for other domains
@@ -212,9 +215,175 @@ pub async fn mark_read(db: &Db, viewer: &Viewer, id: ConversationId) -> AppResul
     .await
 }
 
+// ------------------------------------------------------------------ reports
+
+/// Reports one of the viewer's conversations, open or closed, to the moderators; `message_id`
+/// may point at one of the other person's messages in it. One open report per person and
+/// conversation.
+pub async fn report(
+    db: &Db,
+    viewer: &Viewer,
+    id: ConversationId,
+    message_id: Option<MessageId>,
+    category: ReportCategory,
+    reason: String,
+) -> AppResult<ConversationReportId> {
+    let reason = validate::text("reason", &reason, 1, REASON_MAX)?;
+    let reporter = viewer.user_id.clone();
+    db.write(move |conn| {
+        if !store::is_member(conn, &id, &reporter)? {
+            return Err(AppError::NotFound);
+        }
+        if let Some(message_id) = &message_id {
+            let the_others = store::message(conn, message_id)?.is_some_and(|message| {
+                message.conversation_id == id && message.author_id != reporter
+            });
+            if !the_others {
+                return Err(AppError::bad_input(
+                    "messageId",
+                    Message::NotTheOtherPersonsMessage,
+                ));
+            }
+        }
+        let report = ConversationReportRow {
+            id: ConversationReportId::generate(),
+            conversation_id: Some(id),
+            message_id,
+            reporter_id: Some(reporter),
+            category,
+            priority: category.priority(),
+            reason,
+            status: ReportStatus::Open,
+            created_at: Utc::now().naive_utc(),
+            resolved_at: None,
+            resolved_by: None,
+            resolution: None,
+            conversation_closed: false,
+        };
+        if !store::insert_report(conn, &report)? {
+            return Err(AppError::Conflict(Message::ConversationAlreadyReported));
+        }
+        Ok(report.id)
+    })
+    .await
+}
+
+/// Reports as moderators see them, in a fixed number of queries.
+fn for_moderators(
+    conn: &mut DbConnection,
+    rows: Vec<ConversationReportRow>,
+) -> AppResult<Vec<ConversationReport>> {
+    let message_ids: Vec<MessageId> = rows
+        .iter()
+        .filter_map(|row| row.message_id.clone())
+        .collect();
+    let mut texts = store::message_texts(conn, &message_ids)?;
+    let conversation_ids: Vec<ConversationId> = rows
+        .iter()
+        .filter_map(|row| row.conversation_id.clone())
+        .collect();
+    let open: HashMap<ConversationId, bool> = store::conversations_by_id(conn, &conversation_ids)?
+        .into_iter()
+        .map(|conversation| (conversation.id, conversation.open))
+        .collect();
+    Ok(rows
+        .into_iter()
+        .map(|row| ConversationReport {
+            message: row.message_id.as_ref().and_then(|id| texts.remove(id)),
+            conversation_open: row
+                .conversation_id
+                .as_ref()
+                .and_then(|id| open.get(id).copied()),
+            row,
+        })
+        .collect())
+}
+
+/// Open reports of conversations, AT_RISK first then oldest first. MODERATORs and ADMINs only.
+pub async fn open_reports(
+    db: &Db,
+    viewer: &Viewer,
+    page: PageRequest,
+) -> AppResult<Page<ConversationReport>> {
+    let user_id = viewer.user_id.clone();
+    let after: Option<QueuePosition<ConversationReportId>> = page.after()?;
+    db.run(move |conn| {
+        ensure_moderator(conn, &user_id)?;
+        let rows = store::open_reports_page(conn, after, page.fetch_limit())?;
+        Page::from_overfetch(rows, &page).try_map_items(|rows| for_moderators(conn, rows))
+    })
+    .await
+}
+
+/// Resolves a report and, when `close_conversation`, makes the conversation read-only and tells
+/// both people (not who reported it). MODERATORs and ADMINs only; of two moderators resolving
+/// at once, one does.
+pub async fn resolve_report(
+    db: &Db,
+    viewer: &Viewer,
+    id: ConversationReportId,
+    resolution: Option<String>,
+    close_conversation: bool,
+) -> AppResult<ConversationReport> {
+    let resolution = validate::optional_text("resolution", resolution.as_deref(), REASON_MAX)?;
+    let moderator = viewer.user_id.clone();
+    db.write(move |conn| {
+        ensure_moderator(conn, &moderator)?;
+        let report = store::report(conn, &id)?.ok_or(AppError::NotFound)?;
+        let now = Utc::now().naive_utc();
+        let closing = report
+            .conversation_id
+            .as_ref()
+            .filter(|_| close_conversation);
+        let resolved = store::resolve_report(
+            conn,
+            &id,
+            &moderator,
+            resolution.as_deref(),
+            closing.is_some(),
+            now,
+        )?;
+        if !resolved {
+            return Err(AppError::Conflict(Message::ReportAlreadyResolved));
+        }
+        if let Some(conversation_id) = closing {
+            close_by_moderation(conn, conversation_id, now)?;
+        }
+        let row = store::report(conn, &id)?.ok_or(AppError::NotFound)?;
+        for_moderators(conn, vec![row])?
+            .pop()
+            .ok_or(AppError::NotFound)
+    })
+    .await
+}
+
+fn close_by_moderation(
+    conn: &mut DbConnection,
+    id: &ConversationId,
+    now: NaiveDateTime,
+) -> AppResult<()> {
+    let ids = std::slice::from_ref(id);
+    let Some(conversation) = store::conversations_by_id(conn, ids)?.pop() else {
+        return Ok(());
+    };
+    if !conversation.open {
+        return Ok(());
+    }
+    store::close(conn, id, now)?;
+    for (_, member, _) in store::members(conn, ids)? {
+        let notice = Notice::new(
+            conversation.category,
+            NotificationText::ConversationClosedByModeration,
+        )
+        .with_data("conversationId", id.to_string());
+        notify(conn, &member, notice)?;
+    }
+    Ok(())
+}
+
 // ------------------------------------------------------------------ personal data
 
-/// The messages a person wrote and the conversations they are in.
+/// The messages a person wrote, the conversations they are in, the reports they filed.
 pub struct ConversationsData;
 pub static CONVERSATIONS_DATA: ConversationsData = ConversationsData;
 
@@ -233,6 +402,14 @@ impl PersonalData for ConversationsData {
                 table: "messages",
                 column: "author_id",
             },
+            PersonColumn {
+                table: "conversation_reports",
+                column: "reporter_id",
+            },
+            PersonColumn {
+                table: "conversation_reports",
+                column: "resolved_by",
+            },
         ]
     }
 
@@ -245,16 +422,25 @@ impl PersonalData for ConversationsData {
                         "body": message.body, "at": instant(message.created_at) })
             })
             .collect();
-        Ok(json!({ "messagesWritten": messages }))
+        let reports: Vec<_> = store::reports_by(conn, user)?
+            .into_iter()
+            .map(|(category, reason, status, at)| {
+                json!({ "category": category.as_str(), "reason": reason,
+                        "status": status.as_str(), "at": instant(at) })
+            })
+            .collect();
+        Ok(json!({ "messagesWritten": messages, "reportsFiled": reports }))
     }
 
-    /// Their messages go; the conversations they were in close (the other person keeps theirs).
+    /// Their messages and reports go; the conversations they were in close (the other person
+    /// keeps theirs); reports they resolved keep no name.
     fn erase(&self, conn: &mut DbConnection, person: &Person) -> AppResult<()> {
         let user = &person.id;
         let now = Utc::now().naive_utc();
         for id in store::conversations_of(conn, user)? {
             store::close(conn, &id, now)?;
         }
+        store::erase_reports_of(conn, user)?;
         store::delete_messages_by(conn, user)?;
         store::delete_memberships_of(conn, user)?;
         Ok(())

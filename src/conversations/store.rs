@@ -1,4 +1,4 @@
-//! Queries on conversations, their members and messages.
+//! Queries on conversations, their members, messages and reports.
 
 use std::collections::HashMap;
 
@@ -6,10 +6,12 @@ use chrono::NaiveDateTime;
 use diesel::dsl::count_star;
 use diesel::prelude::*;
 
-use super::model::{ConversationRow, MessageRow};
+use super::model::{ConversationReportRow, ConversationRow, MessageRow};
 use crate::db::DbConnection;
-use crate::db::schema::{conversation_members, conversations, messages};
-use crate::ids::{ConversationId, MessageId, UserId};
+use crate::db::schema::{conversation_members, conversation_reports, conversations, messages};
+use crate::ids::{ConversationId, ConversationReportId, MessageId, UserId};
+use crate::on_backend;
+use crate::reports::{QueuePosition, ReportCategory, ReportStatus};
 
 pub fn insert_conversation(conn: &mut DbConnection, row: &ConversationRow) -> QueryResult<()> {
     diesel::insert_into(conversations::table)
@@ -196,4 +198,126 @@ pub fn delete_conversation(conn: &mut DbConnection, id: &ConversationId) -> Quer
     )
     .execute(conn)?;
     diesel::delete(conversations::table.find(id)).execute(conn)
+}
+
+// ------------------------------------------------------------------ reports
+
+/// Files a report; false when this person already has an open report of this conversation.
+pub fn insert_report(conn: &mut DbConnection, report: &ConversationReportRow) -> QueryResult<bool> {
+    let inserted = on_backend!(conn, |backend| diesel::insert_into(
+        conversation_reports::table
+    )
+    .values(report)
+    .on_conflict_do_nothing()
+    .execute(backend))?;
+    Ok(inserted == 1)
+}
+
+pub fn report(
+    conn: &mut DbConnection,
+    id: &ConversationReportId,
+) -> QueryResult<Option<ConversationReportRow>> {
+    conversation_reports::table
+        .find(id)
+        .select(ConversationReportRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// One page of open reports: AT_RISK first, then oldest first.
+pub fn open_reports_page(
+    conn: &mut DbConnection,
+    after: Option<QueuePosition<ConversationReportId>>,
+    limit: i64,
+) -> QueryResult<Vec<ConversationReportRow>> {
+    let mut query = conversation_reports::table
+        .filter(conversation_reports::status.eq(ReportStatus::Open))
+        .order((
+            conversation_reports::priority.asc(),
+            conversation_reports::id.asc(),
+        ))
+        .limit(limit)
+        .select(ConversationReportRow::as_select())
+        .into_boxed();
+    if let Some(QueuePosition { priority, id }) = after {
+        query = query.filter(
+            conversation_reports::priority
+                .gt(priority)
+                .or(conversation_reports::priority
+                    .eq(priority)
+                    .and(conversation_reports::id.gt(id))),
+        );
+    }
+    query.load(conn)
+}
+
+/// The text and time of these messages, by id (one query for a page of reports).
+pub fn message_texts(
+    conn: &mut DbConnection,
+    ids: &[MessageId],
+) -> QueryResult<HashMap<MessageId, (String, NaiveDateTime)>> {
+    let rows: Vec<(MessageId, String, NaiveDateTime)> = messages::table
+        .filter(messages::id.eq_any(ids))
+        .select((messages::id, messages::body, messages::created_at))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, body, at)| (id, (body, at)))
+        .collect())
+}
+
+/// A guarded update: false when the report was no longer open.
+pub fn resolve_report(
+    conn: &mut DbConnection,
+    id: &ConversationReportId,
+    by: &UserId,
+    resolution: Option<&str>,
+    conversation_closed: bool,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    diesel::update(
+        conversation_reports::table
+            .find(id)
+            .filter(conversation_reports::status.eq(ReportStatus::Open)),
+    )
+    .set((
+        conversation_reports::status.eq(ReportStatus::Resolved),
+        conversation_reports::resolved_by.eq(by),
+        conversation_reports::resolution.eq(resolution),
+        conversation_reports::resolved_at.eq(now),
+        conversation_reports::conversation_closed.eq(conversation_closed),
+    ))
+    .execute(conn)
+    .map(|updated| updated == 1)
+}
+
+/// The reports the person filed: category, reason, status, when.
+pub fn reports_by(
+    conn: &mut DbConnection,
+    user_id: &UserId,
+) -> QueryResult<Vec<(ReportCategory, String, ReportStatus, NaiveDateTime)>> {
+    conversation_reports::table
+        .filter(conversation_reports::reporter_id.eq(user_id))
+        .order(conversation_reports::id)
+        .select((
+            conversation_reports::category,
+            conversation_reports::reason,
+            conversation_reports::status,
+            conversation_reports::created_at,
+        ))
+        .load(conn)
+}
+
+/// The reports the person filed go (their words); those they resolved keep no name.
+pub fn erase_reports_of(conn: &mut DbConnection, user_id: &UserId) -> QueryResult<()> {
+    diesel::delete(
+        conversation_reports::table.filter(conversation_reports::reporter_id.eq(user_id)),
+    )
+    .execute(conn)?;
+    diesel::update(
+        conversation_reports::table.filter(conversation_reports::resolved_by.eq(user_id)),
+    )
+    .set(conversation_reports::resolved_by.eq(None::<UserId>))
+    .execute(conn)
+    .map(drop)
 }

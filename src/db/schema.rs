@@ -390,7 +390,32 @@ diesel::table! {
 diesel::joinable!(conversation_members -> conversations (conversation_id));
 diesel::joinable!(messages -> conversations (conversation_id));
 
-diesel::allow_tables_to_appear_in_same_query!(conversations, conversation_members, messages);
+diesel::table! {
+    conversation_reports (id) {
+        id -> Text,
+        conversation_id -> Nullable<Text>,
+        message_id -> Nullable<Text>,
+        reporter_id -> Nullable<Text>,
+        category -> Text,
+        priority -> Integer,
+        reason -> Text,
+        status -> Text,
+        created_at -> Timestamp,
+        resolved_at -> Nullable<Timestamp>,
+        resolved_by -> Nullable<Text>,
+        resolution -> Nullable<Text>,
+        conversation_closed -> Bool,
+    }
+}
+
+diesel::joinable!(conversation_reports -> messages (message_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    conversations,
+    conversation_members,
+    messages,
+    conversation_reports
+);
 
 diesel::table! {
     mentor_profiles (user_id) {

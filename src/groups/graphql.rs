@@ -7,7 +7,7 @@ use async_graphql::{Context, ID, InputObject, Object, Result, Subscription};
 use super::loaders::{GroupLoader, MemberCountLoader, ReplyCountLoader, ViewerMembershipLoader};
 use super::model::{
     Group, GroupForm, GroupSearch, GroupVisibility, MemberRole, Membership, MembershipStatus,
-    ModerationAction, ModerationKind, PostForm, Report, ReportCategory, ReportStatus, VisiblePost,
+    ModerationAction, ModerationKind, PostForm, Report, VisiblePost,
 };
 use super::service;
 use crate::accounts::graphql::{UserView, user_view};
@@ -19,6 +19,7 @@ use crate::graphql::scalars::DateTime;
 use crate::i18n::{self, Message};
 use crate::ids::{GroupId, PostId, ReportId};
 use crate::pagination::PageRequest;
+use crate::reports::{ReportCategory, ReportStatus};
 
 pub async fn group_view(ctx: &Context<'_>, id: &GroupId) -> Result<Option<PeerGroupView>> {
     let loader = ctx.data_unchecked::<DataLoader<GroupLoader>>();
@@ -427,7 +428,7 @@ impl GroupsQuery {
         let reports = service::open_reports(ctx.db(), ctx.viewer()?, page).await?;
         Ok(PostReportConnection::new(
             reports,
-            service::report_cursor_key,
+            |report| report.row.position().key(),
             ReportView,
         ))
     }

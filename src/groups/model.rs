@@ -6,6 +6,7 @@ use diesel::prelude::*;
 use crate::accounts::model::Profession;
 use crate::db::schema::{memberships, moderation_actions, peer_groups, post_reports, posts};
 use crate::ids::{GroupId, MembershipId, ModerationActionId, PostId, ReportId, UserId};
+use crate::reports::{QueuePosition, ReportCategory, ReportStatus};
 use crate::text_enum;
 
 pub const NAME_MIN: usize = 3;
@@ -15,7 +16,6 @@ pub const TOPIC_MIN: usize = 2;
 pub const TOPIC_MAX: usize = 40;
 pub const REGION_MAX: usize = 80;
 pub const BODY_MAX: usize = 5_000;
-pub const REASON_MAX: usize = 1_000;
 pub const SEARCH_MAX: usize = 100;
 
 text_enum! {
@@ -38,35 +38,6 @@ text_enum! {
     pub enum MembershipStatus {
         Pending => "PENDING",
         Active => "ACTIVE",
-    }
-}
-
-text_enum! {
-    /// Why a post is reported.
-    pub enum ReportCategory {
-        Spam => "SPAM",
-        Harassment => "HARASSMENT",
-        Privacy => "PRIVACY",
-        /// Someone may need help.
-        AtRisk => "AT_RISK",
-        Other => "OTHER",
-    }
-}
-
-impl ReportCategory {
-    /// Queue order: someone who may need help comes first.
-    pub fn priority(self) -> i32 {
-        match self {
-            Self::AtRisk => 0,
-            _ => 1,
-        }
-    }
-}
-
-text_enum! {
-    pub enum ReportStatus {
-        Open => "OPEN",
-        Resolved => "RESOLVED",
     }
 }
 
@@ -206,6 +177,16 @@ pub struct ReportRow {
     pub resolved_at: Option<NaiveDateTime>,
     pub resolved_by: Option<UserId>,
     pub resolution: Option<String>,
+}
+
+impl ReportRow {
+    /// Where the report stands in the moderators' queue.
+    pub fn position(&self) -> QueuePosition<ReportId> {
+        QueuePosition {
+            priority: self.priority,
+            id: self.id.clone(),
+        }
+    }
 }
 
 /// A report with the reported post as moderators see it (never its anonymous author).

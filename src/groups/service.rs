@@ -8,12 +8,9 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use super::model::{
     BODY_MAX, DESCRIPTION_MAX, Group, GroupForm, GroupRow, GroupSearch, MemberRole, Membership,
     MembershipStatus, ModerationAction, ModerationKind, NAME_MAX, NAME_MIN, PostForm, PostRow,
-    REASON_MAX, REGION_MAX, Report, ReportCategory, ReportRow, ReportStatus, SEARCH_MAX, TOPIC_MAX,
-    TOPIC_MIN, VisiblePost,
+    REGION_MAX, Report, ReportRow, SEARCH_MAX, TOPIC_MAX, TOPIC_MIN, VisiblePost,
 };
 use super::store;
-use crate::accounts::model::Role;
-use crate::accounts::service::has_any_role;
 use crate::auth::Viewer;
 use crate::db::atomic::lock;
 use crate::db::events::{Committed, after_commit};
@@ -23,16 +20,17 @@ use crate::i18n::{Message, NotificationText};
 use crate::ids::{GroupId, MembershipId, ModerationActionId, PostId, ReportId, UserId};
 use crate::notifications::model::{Notice, NotificationCategory};
 use crate::notifications::service::notify;
-use crate::pagination::{CursorKey, Page, PageRequest};
+use crate::pagination::{Page, PageRequest};
 use crate::privacy::{Person, PersonColumn, PersonalData, instant};
+use crate::reports::{
+    QueuePosition, REASON_MAX, ReportCategory, ReportStatus, ensure_moderator, is_moderator,
+};
 use crate::validate;
 
 /// Most groups `myGroups` returns.
 pub const MY_GROUPS_MAX: usize = 200;
 /// Most pending requests a facilitator sees at once (oldest first).
 pub const PENDING_MAX: usize = 200;
-
-const MODERATOR_ROLES: [Role; 2] = [Role::Moderator, Role::Admin];
 
 // ------------------------------------------------------------------ checks
 
@@ -79,10 +77,6 @@ pub fn active_role_in(
     Ok(store::membership(conn, group_id, user_id)?
         .filter(|membership| membership.is_active())
         .map(|membership| membership.is_facilitator()))
-}
-
-fn is_moderator(conn: &mut DbConnection, user_id: &UserId) -> AppResult<bool> {
-    has_any_role(conn, user_id, &MODERATOR_ROLES)
 }
 
 /// Whether the viewer may moderate `group_id`: one of its facilitators, or a MODERATOR/ADMIN.
@@ -935,14 +929,6 @@ pub async fn report_post(
     .await
 }
 
-fn ensure_moderator(conn: &mut DbConnection, user_id: &UserId) -> AppResult<()> {
-    if is_moderator(conn, user_id)? {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden)
-    }
-}
-
 fn with_posts(
     conn: &mut DbConnection,
     viewer: &UserId,
@@ -969,35 +955,13 @@ fn with_posts(
 /// Open reports, AT_RISK first then oldest first. MODERATORs and ADMINs only.
 pub async fn open_reports(db: &Db, viewer: &Viewer, page: PageRequest) -> AppResult<Page<Report>> {
     let user_id = viewer.user_id.clone();
-    let after: Option<ReportCursor> = page.after()?;
+    let after: Option<QueuePosition<ReportId>> = page.after()?;
     db.run(move |conn| {
         ensure_moderator(conn, &user_id)?;
-        let after = after.map(|cursor| (cursor.priority, cursor.id));
         let rows = store::open_reports_page(conn, after, page.fetch_limit())?;
         Page::from_overfetch(rows, &page).try_map_items(|rows| with_posts(conn, &user_id, rows))
     })
     .await
-}
-
-/// The position of a report in the moderators' queue: `priority:id`.
-struct ReportCursor {
-    priority: i32,
-    id: ReportId,
-}
-
-impl CursorKey for ReportCursor {
-    fn from_cursor(key: &str) -> Option<Self> {
-        let (priority, id) = key.split_once(':')?;
-        Some(Self {
-            priority: priority.parse().ok()?,
-            id: ReportId::from_cursor(id)?,
-        })
-    }
-}
-
-/// The cursor of a report in the moderators' queue.
-pub fn report_cursor_key(report: &Report) -> String {
-    format!("{}:{}", report.row.priority, report.row.id)
 }
 
 /// Closes a report. MODERATORs and ADMINs only.

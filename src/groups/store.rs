@@ -8,7 +8,7 @@ use diesel::prelude::*;
 
 use super::model::{
     GroupRow, GroupSearch, MemberRole, Membership, MembershipStatus, ModerationAction,
-    ModerationKind, OwnPost, PostRow, ReportCategory, ReportRow, ReportStatus,
+    ModerationKind, OwnPost, PostRow, ReportRow,
 };
 use crate::accounts::model::Profession;
 use crate::db::DbConnection;
@@ -18,6 +18,7 @@ use crate::db::schema::{
 };
 use crate::ids::{GroupId, MembershipId, ModerationActionId, PostId, ReportId, UserId};
 use crate::on_backend;
+use crate::reports::{QueuePosition, ReportCategory, ReportStatus};
 
 // ------------------------------------------------------------------ groups
 
@@ -497,7 +498,7 @@ pub fn report(conn: &mut DbConnection, id: &ReportId) -> QueryResult<Option<Repo
 /// One page of open reports: AT_RISK first, then oldest first. The cursor is `priority:id`.
 pub fn open_reports_page(
     conn: &mut DbConnection,
-    after: Option<(i32, ReportId)>,
+    after: Option<QueuePosition<ReportId>>,
     limit: i64,
 ) -> QueryResult<Vec<ReportRow>> {
     let mut query = post_reports::table
@@ -506,7 +507,7 @@ pub fn open_reports_page(
         .limit(limit)
         .select(ReportRow::as_select())
         .into_boxed();
-    if let Some((priority, id)) = after {
+    if let Some(QueuePosition { priority, id }) = after {
         query = query.filter(
             post_reports::priority
                 .gt(priority)

@@ -200,6 +200,7 @@ async fn fill_personal_data(app: &TestApp) -> People {
     let with_bob = requested_id(app, &bob, &ana, &["BURNOUT_PREVENTION"]).await;
     let accepted = respond(app, &ana, &with_bob, true).await;
     let conversation = accepted["data"]["respondToMentorship"]["conversation"]["id"].clone();
+    let mut sent_ids = Vec::new();
     for (who, body) in [(&ana, "Message d'Ana"), (&bob, "Message de Bob")] {
         let sent = app
             .gql(
@@ -209,7 +210,16 @@ async fn fill_personal_data(app: &TestApp) -> People {
             )
             .await;
         assert!(sent["errors"].is_null(), "{sent}");
+        sent_ids.push(sent["data"]["sendMessage"]["id"].clone());
     }
+    // She reports the conversation, pointing at Bob's message.
+    let reported = as_ana(
+        "mutation($id: ID!, $message: ID) { reportConversation(conversationId: $id,
+            messageId: $message, reason: \"Signalement écrit par Ana\") }",
+        json!({ "id": conversation, "message": sent_ids[1] }),
+    )
+    .await;
+    assert_eq!(reported["data"]["reportConversation"], true, "{reported}");
     as_ana(
         "mutation($id: ID!) { addMentorshipGoal(mentorshipId: $id, title: \"Objectif d'Ana\") { id } }",
         json!({ "id": with_bob }),
@@ -356,6 +366,7 @@ async fn erasure_leaves_no_row_that_refers_to_the_person(app: TestApp) {
         "mentorship_feedback.subject_id",
         "conversation_members.user_id",
         "messages.author_id",
+        "conversation_reports.reporter_id",
         "support_requests.requester_id",
         "outreach_offers.colleague_id",
     ] {
@@ -414,6 +425,7 @@ async fn erasure_leaves_no_row_that_refers_to_the_person(app: TestApp) {
         "Motif écrit par Ana",
         "Commentaire d'Ana",
         "Message d'Ana",
+        "Signalement écrit par Ana",
         "Objectif d'Ana",
         "Avis d'Ana",
         "Avis sur Ana",
@@ -673,6 +685,10 @@ async fn the_export_holds_the_persons_data_and_names_nobody_else(app: TestApp) {
     assert_eq!(
         document["conversations"]["messagesWritten"][0]["body"],
         "Message d'Ana"
+    );
+    assert_eq!(
+        document["conversations"]["reportsFiled"][0]["reason"],
+        "Signalement écrit par Ana"
     );
     assert_eq!(
         document["support"]["requests"][0]["note"], "Besoin d'Ana de parler",

@@ -1,4 +1,5 @@
-//! Reaching out: support requests, the accept race, what each person sees, closing.
+//! Reaching out: support requests, the accept race, what each person sees, closing, reports of
+//! a support conversation.
 
 use chrono::{Duration, Utc};
 use futures_util::future::join_all;
@@ -16,6 +17,8 @@ on_both_backends!(
     outreach_limits_and_opt_out_answer_as_if_sent,
     ended_requests_are_purged_after_their_retention,
     a_request_left_waiting_brings_resources_and_one_reminder,
+    a_reported_conversation_shows_moderators_the_message_and_nobody,
+    one_person_reporting_a_conversation_twice_at_once_files_one_report,
 );
 
 const OUTREACH: &str = "mutation($id: ID!, $note: String, $sign: Boolean) {
@@ -511,5 +514,219 @@ async fn a_request_left_waiting_brings_resources_and_one_reminder(app: TestApp) 
         follow_up(Utc::now().naive_utc() + wait * 2).await,
         0,
         "{id} already followed up, {taken} taken"
+    );
+}
+
+const REPORT: &str = "mutation($id: ID!, $message: ID, $reason: String!, $category: ReportCategory) {
+    reportConversation(conversationId: $id, messageId: $message, reason: $reason, category: $category) }";
+
+const QUEUE: &str = "{ openConversationReports { edges { node {
+    id category reason status message { body createdAt } conversationOpen conversationClosed
+    createdAt resolvedAt resolution } } } }";
+
+/// A taken request between ana.lefebvre and samir.haddad, a message from each: the conversation
+/// and both messages' ids.
+async fn support_conversation(app: &TestApp) -> (Session, Session, String, [String; 2]) {
+    let samir = supporter(app, "samir.haddad@example.org").await;
+    let ana = app.register("ana.lefebvre@example.org").await;
+    let id = requested(app, &ana, "Une garde qui a mal tourné.").await;
+    let taken = accept(app, &samir, &id).await;
+    let conversation = taken["data"]["acceptSupportRequest"]["conversation"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{taken}"))
+        .to_owned();
+    let mut ids = Vec::new();
+    for (who, body) in [
+        (&ana, "Merci d'avoir répondu."),
+        (&samir, "Propos déplacés de Samir"),
+    ] {
+        let sent = app
+            .gql(
+                Some(&who.access_token),
+                "mutation($id: ID!, $body: String!) { sendMessage(conversationId: $id, body: $body) { id } }",
+                json!({ "id": conversation, "body": body }),
+            )
+            .await;
+        ids.push(
+            sent["data"]["sendMessage"]["id"]
+                .as_str()
+                .unwrap_or_else(|| panic!("{sent}"))
+                .to_owned(),
+        );
+    }
+    let [hers, his] = <[String; 2]>::try_from(ids).unwrap_or_else(|ids| panic!("{ids:?}"));
+    (ana, samir, conversation, [hers, his])
+}
+
+async fn moderator(app: &TestApp) -> Session {
+    let session = app.register("modo@example.org").await;
+    grant_role(&app.state.db, "modo@example.org", Role::Moderator)
+        .await
+        .unwrap();
+    session
+}
+
+async fn a_reported_conversation_shows_moderators_the_message_and_nobody(app: TestApp) {
+    let (ana, samir, conversation, [hers, his]) = support_conversation(&app).await;
+    let modo = moderator(&app).await;
+    let eve = app.register("eve@example.org").await;
+    let report = |who: &Session, message: &str, reason: &str| {
+        let token = who.access_token.clone();
+        let variables = json!({ "id": conversation, "message": message, "reason": reason,
+                                "category": "HARASSMENT" });
+        let app = &app;
+        async move { app.gql(Some(&token), REPORT, variables).await }
+    };
+    // Bad inputs change nothing: a stranger, her own message, a message from nowhere, no reason.
+    assert_eq!(
+        error_code(&report(&eve, &his, "Je signale").await),
+        "NOT_FOUND"
+    );
+    for (message, reason, field) in [
+        (hers.as_str(), "Je signale", "messageId"),
+        (
+            "00000000-0000-7000-8000-000000000000",
+            "Je signale",
+            "messageId",
+        ),
+        (his.as_str(), "", "reason"),
+    ] {
+        let refused = report(&ana, message, reason).await;
+        assert_eq!(error_code(&refused), "BAD_USER_INPUT", "{refused}");
+        assert_eq!(error_field(&refused), field, "{refused}");
+    }
+    let queue = app.gql(Some(&modo.access_token), QUEUE, json!({})).await;
+    assert_eq!(queue["data"]["openConversationReports"]["edges"], json!([]));
+
+    let filed = report(&ana, &his, "Il m'a parlé de façon blessante.").await;
+    assert_eq!(filed["data"]["reportConversation"], true, "{filed}");
+    assert_eq!(error_code(&report(&ana, &his, "Encore").await), "CONFLICT");
+    for not_moderator in [&ana, &samir] {
+        let answer = app
+            .gql(Some(&not_moderator.access_token), QUEUE, json!({}))
+            .await;
+        assert_eq!(error_code(&answer), "FORBIDDEN", "{answer}");
+    }
+    // The moderator sees the message and the reason; nothing names the two people, the request
+    // or its note, and the conversation itself stays closed to them.
+    let queue = app.gql(Some(&modo.access_token), QUEUE, json!({})).await;
+    let node = queue["data"]["openConversationReports"]["edges"][0]["node"].clone();
+    assert_eq!(
+        node["message"]["body"], "Propos déplacés de Samir",
+        "{queue}"
+    );
+    assert_eq!(node["reason"], "Il m'a parlé de façon blessante.");
+    assert_eq!(node["conversationOpen"], true);
+    let seen = queue.to_string();
+    for hidden in [
+        ana.user_id.as_str(),
+        samir.user_id.as_str(),
+        "ana.lefebvre",
+        "samir.haddad",
+        "Une garde qui a mal tourné.",
+        "Merci d'avoir répondu.",
+        conversation.as_str(),
+    ] {
+        assert!(!seen.contains(hidden), "{hidden} in {seen}");
+    }
+    let peek = app
+        .gql(
+            Some(&modo.access_token),
+            "query($id: ID!) { conversation(id: $id) { id } }",
+            json!({ "id": conversation }),
+        )
+        .await;
+    assert_eq!(peek["data"]["conversation"], Value::Null, "{peek}");
+    let requests = app
+        .gql(
+            Some(&modo.access_token),
+            "{ openSupportRequests { id } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(error_code(&requests), "FORBIDDEN", "{requests}");
+
+    // Resolved with the conversation closed: both are told, neither can write, once only.
+    let resolve = "mutation($id: ID!) { resolveConversationReport(id: $id,
+        resolution: \"Conversation close\", closeConversation: true) {
+        status conversationOpen conversationClosed resolution } }";
+    let resolved = app
+        .gql(
+            Some(&modo.access_token),
+            resolve,
+            json!({ "id": node["id"] }),
+        )
+        .await;
+    assert_eq!(
+        resolved["data"]["resolveConversationReport"],
+        json!({ "status": "RESOLVED", "conversationOpen": false, "conversationClosed": true,
+                "resolution": "Conversation close" }),
+        "{resolved}"
+    );
+    assert_eq!(
+        error_code(
+            &app.gql(
+                Some(&modo.access_token),
+                resolve,
+                json!({ "id": node["id"] })
+            )
+            .await
+        ),
+        "CONFLICT"
+    );
+    for who in [&ana, &samir] {
+        assert_eq!(
+            received_kinds(&app, &who.user_id).await.last().unwrap(),
+            "CONVERSATION_CLOSED_BY_MODERATION"
+        );
+        let sent = app
+            .gql(
+                Some(&who.access_token),
+                "mutation($id: ID!) { sendMessage(conversationId: $id, body: \"Encore là ?\") { id } }",
+                json!({ "id": conversation }),
+            )
+            .await;
+        assert_eq!(error_code(&sent), "CONFLICT", "{sent}");
+    }
+    // A closed conversation can still be reported, by the other person too.
+    let his_report = app
+        .gql(
+            Some(&samir.access_token),
+            REPORT,
+            json!({ "id": conversation, "message": hers, "reason": "Je préfère le signaler aussi." }),
+        )
+        .await;
+    assert_eq!(
+        his_report["data"]["reportConversation"], true,
+        "{his_report}"
+    );
+}
+
+async fn one_person_reporting_a_conversation_twice_at_once_files_one_report(app: TestApp) {
+    let (ana, _samir, conversation, [_, his]) = support_conversation(&app).await;
+    let modo = moderator(&app).await;
+    let answers = join_all((0..6).map(|n| {
+        app.gql(
+            Some(&ana.access_token),
+            REPORT,
+            json!({ "id": conversation, "message": his, "reason": format!("Signalement {n}") }),
+        )
+    }))
+    .await;
+    let filed = answers
+        .iter()
+        .filter(|answer| answer["data"]["reportConversation"] == true)
+        .count();
+    assert_eq!(filed, 1, "{answers:?}");
+    for answer in answers.iter().filter(|answer| answer["errors"].is_array()) {
+        assert_eq!(error_code(answer), "CONFLICT", "{answer}");
+    }
+    let queue = app.gql(Some(&modo.access_token), QUEUE, json!({})).await;
+    assert_eq!(
+        queue["data"]["openConversationReports"]["edges"]
+            .as_array()
+            .map(Vec::len),
+        Some(1),
+        "{queue}"
     );
 }
