@@ -72,6 +72,7 @@ impl OutreachOfferView {
         self.0.id.clone().into()
     }
 
+    /// Why the colleague thinks of the viewer, at most 280 characters; never clinical details.
     async fn note(&self) -> Option<&str> {
         self.0.note.as_deref()
     }
@@ -167,8 +168,11 @@ impl SupportMutation {
         &self,
         ctx: &Context<'_>,
         user_id: ID,
+        #[graphql(
+            desc = "At most 280 characters: why you think of them. No clinical details: no diagnosis, treatment or patient information."
+        )]
         note: Option<String>,
-        sign: Option<bool>,
+        #[graphql(desc = "Show the colleague who asked (default false).")] sign: Option<bool>,
     ) -> Result<bool> {
         Ok(service::request_outreach(
             ctx.db(),
