@@ -1,5 +1,5 @@
-//! The work a server does besides answering requests: push dispatchers and housekeeping (the
-//! retention purge), each supervised: a task that stops when it was not asked to (a panic) is
+//! The work a server does besides answering requests: push dispatchers, housekeeping (the
+//! retention purge, reminders, follow-ups), the relay of other instances' events (PostgreSQL), each supervised: a task that stops when it was not asked to (a panic) is
 //! logged and started again, and `/health` reports how many of the expected dispatchers run.
 
 use std::future::Future;
@@ -122,6 +122,12 @@ impl Background {
                 )
             })
             .collect();
+        if state.db.backend() == Backend::Postgres {
+            let db = state.db.clone();
+            tasks.push(supervise("event relay", stop.clone(), None, move |stop| {
+                crate::db::fanout::relay(db.clone(), stop)
+            }));
+        }
         let housekeeping = state.clone();
         tasks.push(supervise("housekeeping", stop, None, move |stop| {
             housekeep(housekeeping.clone(), stop)

@@ -7,8 +7,10 @@ macro_rules! id_type {
         #[derive(
             Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord,
             diesel::AsExpression, diesel::FromSqlRow,
+            serde::Serialize, serde::Deserialize,
         )]
         #[diesel(sql_type = diesel::sql_types::Text)]
+        #[serde(transparent)]
         pub struct $name(String);
 
         impl $name {

@@ -76,6 +76,15 @@ impl ConnectionManager {
         self.statements.clone()
     }
 
+    /// A PostgreSQL connection of its own, outside the pool and its statement count, for a
+    /// task that holds it for long (the fan-out's LISTEN); `None` on SQLite.
+    pub fn establish_dedicated(&self) -> Option<Result<PgConnection, ConnectionError>> {
+        match self.backend {
+            Backend::Sqlite => None,
+            Backend::Postgres => Some(PgConnection::establish(&self.target)),
+        }
+    }
+
     pub fn establish(&self) -> Result<DbConnection, ConnectionError> {
         let mut conn = match self.backend {
             Backend::Sqlite => DbConnection::Sqlite(SqliteConnection::establish(&self.target)?),

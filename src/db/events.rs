@@ -11,8 +11,9 @@ use tokio::sync::broadcast;
 
 use crate::ids::{ConversationId, GroupId, MessageId, NotificationId, PostId, SessionId, UserId};
 
-/// Something that changed, by id.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Something that changed, by id (also what instances send each other: ids only).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "kind")]
 pub enum Committed {
     NotificationAdded {
         user_id: UserId,
@@ -42,6 +43,11 @@ thread_local! {
 /// Announces `event` when the current write transaction commits.
 pub fn after_commit(event: Committed) {
     PENDING.with(|pending| pending.borrow_mut().push(event));
+}
+
+/// The events the current write transaction announced so far.
+pub(super) fn pending() -> Vec<Committed> {
+    PENDING.with(|pending| pending.borrow().clone())
 }
 
 /// The events of the transaction that just ended on this thread.

@@ -4,6 +4,7 @@
 pub mod atomic;
 mod connection;
 pub mod events;
+pub mod fanout;
 mod migrations;
 pub mod schedule;
 pub mod schema;
@@ -19,6 +20,7 @@ use diesel::{Connection, RunQueryDsl};
 
 pub use connection::{Backend, ConnectionManager, DbConnection, redact};
 use events::EventBus;
+use fanout::Fanout;
 pub use sql_types::text_enum;
 
 use crate::error::{AppError, AppResult, InternalError};
@@ -42,6 +44,8 @@ pub struct Db {
     pool: Pool<ConnectionManager>,
     backend: Backend,
     events: EventBus,
+    /// How this instance shares its events with the others (PostgreSQL only).
+    fanout: Option<Fanout>,
     statements: Arc<AtomicU64>,
 }
 
@@ -65,6 +69,20 @@ impl Db {
                 url: redacted,
                 cause: one_line(&cause),
             })?;
+        let fanout = match &mut first {
+            DbConnection::Postgres(pg) => {
+                let schema = diesel::select(diesel::dsl::sql::<diesel::sql_types::Text>(
+                    "current_schema()",
+                ))
+                .get_result::<String>(pg)
+                .map_err(|cause| DbSetupError::Unreachable {
+                    url: connection::redact(url),
+                    cause: one_line(&cause),
+                })?;
+                Some(Fanout::for_schema(&schema, manager.clone()))
+            }
+            DbConnection::Sqlite(_) => None,
+        };
         drop(first);
         if applied > 0 {
             tracing::info!(applied, backend = backend.name(), "migrations applied");
@@ -81,6 +99,7 @@ impl Db {
             pool,
             backend,
             events: EventBus::new(),
+            fanout,
             statements,
         })
     }
@@ -125,7 +144,8 @@ impl Db {
 
     /// Runs `job` in one write transaction on the blocking thread pool: committed when it returns
     /// `Ok`, rolled back when it returns `Err`. Events the job announced with
-    /// [`events::after_commit`] are published once it has committed.
+    /// [`events::after_commit`] are published once it has committed, here and, on PostgreSQL, to
+    /// the other instances ([`fanout`]).
     pub async fn write<T, F>(&self, job: F) -> AppResult<T>
     where
         F: FnOnce(&mut DbConnection) -> AppResult<T> + Send + 'static,
@@ -134,7 +154,13 @@ impl Db {
         let db = self.clone();
         blocking(move || {
             events::take_pending();
-            let outcome = write_transaction(&mut *db.connection()?, job);
+            let outcome = write_transaction(&mut *db.connection()?, |conn| {
+                let value = job(conn)?;
+                if let Some(fanout) = &db.fanout {
+                    fanout.announce(conn, &events::pending())?;
+                }
+                Ok(value)
+            });
             let pending = events::take_pending();
             if outcome.is_ok() {
                 db.events.publish(pending);

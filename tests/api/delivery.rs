@@ -80,7 +80,7 @@ pub(crate) async fn app_with_fcm(
 }
 
 /// How many messages the fake FCM accepted, and for how many distinct notifications.
-fn delivered_notifications(fcm: &FakeFcm) -> (usize, usize) {
+pub(crate) fn delivered_notifications(fcm: &FakeFcm) -> (usize, usize) {
     let mut ids: Vec<String> = fcm
         .delivered()
         .iter()
@@ -98,7 +98,7 @@ fn delivered_notifications(fcm: &FakeFcm) -> (usize, usize) {
 }
 
 /// Queues `count` numbered test notifications for `user`, in one transaction.
-async fn notify_many(app: &TestApp, user: &Session, count: usize) {
+pub(crate) async fn notify_many(app: &TestApp, user: &Session, count: usize) {
     let user_id = UserId::from_client(user.user_id.clone());
     app.state
         .db

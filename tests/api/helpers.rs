@@ -381,13 +381,12 @@ impl CuttableRelay {
     }
 }
 
-/// An app on `database_url` (development settings).
-pub async fn spawn_app_on(database_url: String) -> TestApp {
-    start(
-        test_config(&database_url, Environment::Development, quiet_push()),
-        None,
-    )
-    .await
+/// An app on `database_url` (development settings, then `adjust`): another instance on the
+/// database of a running one, or on a relay to it.
+pub async fn spawn_app_on(database_url: String, adjust: impl FnOnce(&mut ServerConfig)) -> TestApp {
+    let mut config = test_config(&database_url, Environment::Development, quiet_push());
+    adjust(&mut config);
+    start(config, None).await
 }
 
 /// Push settings aimed at `fcm`, with short delays so that retries happen within a test.

@@ -46,6 +46,7 @@ mod delivery;
 mod fake_fcm;
 mod groups;
 mod helpers;
+mod instances;
 mod limits;
 mod mentorship;
 mod migrations;

@@ -119,7 +119,7 @@ async fn health_is_503_when_the_database_stops_answering() {
         eprintln!("TEST_POSTGRES_URL unset: health outage test skipped");
         return;
     };
-    let app = crate::helpers::spawn_app_on(relay.database_url.clone()).await;
+    let app = crate::helpers::spawn_app_on(relay.database_url.clone(), |_| {}).await;
     let health = format!("{}/health", app.base_url);
     assert_eq!(app.http.get(&health).send().await.unwrap().status(), 200);
     relay.cut();

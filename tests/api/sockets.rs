@@ -25,18 +25,18 @@ on_both_backends!(
     new_messages_reach_the_conversations_two_people_only,
 );
 
-type Socket =
+pub(crate) type Socket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 /// What the next frame was: a text message, a close with its code, or nothing in time.
 #[derive(Debug, PartialEq)]
-enum Frame {
+pub(crate) enum Frame {
     Text(Value),
     Closed(u16),
     Silent,
 }
 
-async fn connect(app: &TestApp) -> Socket {
+pub(crate) async fn connect(app: &TestApp) -> Socket {
     let url = format!("{}/graphql/ws", app.base_url.replace("http://", "ws://"));
     let mut request = url.into_client_request().unwrap();
     request.headers_mut().insert(
@@ -46,14 +46,14 @@ async fn connect(app: &TestApp) -> Socket {
     tokio_tungstenite::connect_async(request).await.unwrap().0
 }
 
-async fn send(socket: &mut Socket, message: Value) {
+pub(crate) async fn send(socket: &mut Socket, message: Value) {
     socket
         .send(WsMessage::text(message.to_string()))
         .await
         .unwrap();
 }
 
-async fn next_frame(socket: &mut Socket, within: Duration) -> Frame {
+pub(crate) async fn next_frame(socket: &mut Socket, within: Duration) -> Frame {
     loop {
         match tokio::time::timeout(within, socket.next()).await {
             Err(_) => return Frame::Silent,
@@ -70,7 +70,7 @@ async fn next_frame(socket: &mut Socket, within: Duration) -> Frame {
 }
 
 /// A socket signed in as `who`, acknowledged, with `notificationAdded` subscribed as "1".
-async fn signed_in_socket(app: &TestApp, who: &Session) -> Socket {
+pub(crate) async fn signed_in_socket(app: &TestApp, who: &Session) -> Socket {
     subscribed_socket(
         app,
         who,
@@ -80,7 +80,7 @@ async fn signed_in_socket(app: &TestApp, who: &Session) -> Socket {
 }
 
 /// A socket signed in as `who`, acknowledged, with the subscription `payload` as "1".
-async fn subscribed_socket(app: &TestApp, who: &Session, payload: Value) -> Socket {
+pub(crate) async fn subscribed_socket(app: &TestApp, who: &Session, payload: Value) -> Socket {
     let mut socket = connect(app).await;
     send(
         &mut socket,
@@ -101,7 +101,11 @@ async fn subscribed_socket(app: &TestApp, who: &Session, payload: Value) -> Sock
 
 /// Sends `who` test notifications until the socket delivers one (a subscription starts
 /// asynchronously, after its `subscribe` message); returns that message.
-async fn notify_until_delivered(app: &TestApp, who: &Session, socket: &mut Socket) -> Value {
+pub(crate) async fn notify_until_delivered(
+    app: &TestApp,
+    who: &Session,
+    socket: &mut Socket,
+) -> Value {
     for _ in 0..20 {
         app.gql(
             Some(&who.access_token),
@@ -119,7 +123,7 @@ async fn notify_until_delivered(app: &TestApp, who: &Session, socket: &mut Socke
 }
 
 /// Reads until the socket closes (within `seconds`) and returns the close code.
-async fn close_code(socket: &mut Socket, seconds: u64) -> u16 {
+pub(crate) async fn close_code(socket: &mut Socket, seconds: u64) -> u16 {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(seconds);
     loop {
         let left = deadline.saturating_duration_since(tokio::time::Instant::now());
@@ -306,7 +310,11 @@ async fn socket_errors_speak_the_viewers_language(app: TestApp) {
 }
 
 /// A socket signed in as `who`, acknowledged, with `messageAdded` on `conversation` as "1".
-async fn conversation_socket(app: &TestApp, who: &Session, conversation: &str) -> Socket {
+pub(crate) async fn conversation_socket(
+    app: &TestApp,
+    who: &Session,
+    conversation: &str,
+) -> Socket {
     subscribed_socket(
         app,
         who,

@@ -1,0 +1,203 @@
+//! Several instances on one PostgreSQL database, as behind a load balancer: sessions, the
+//! subscriptions of one instance fed by writes on another, session ends reaching every socket,
+//! one outbox for all dispatchers, scheduled work done once. PostgreSQL only: SQLite serves one
+//! instance.
+
+use std::time::Duration;
+
+use futures_util::future::join_all;
+use serde_json::json;
+
+use crate::delivery::{app_with_fcm, delivered_notifications, notify_many, settled};
+use crate::groups::{create_group, group_input};
+use crate::helpers::{Backend, TestApp, push_config_for, spawn_app, spawn_app_on};
+use crate::sockets::{
+    Frame, Socket, close_code, conversation_socket, next_frame, notify_until_delivered,
+    signed_in_socket, subscribed_socket,
+};
+
+/// A first instance on a fresh database and a second one on the same database.
+async fn two_instances() -> Option<(TestApp, TestApp)> {
+    let first = spawn_app(Backend::Postgres).await?;
+    let second = spawn_app_on(first.database_url.clone(), |_| {}).await;
+    Some((first, second))
+}
+
+/// Repeats `write` (a subscription starts asynchronously) until `socket` delivers a message.
+async fn until_delivered<F, Fut>(socket: &mut Socket, mut write: F) -> serde_json::Value
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    for _ in 0..20 {
+        write().await;
+        match next_frame(socket, Duration::from_millis(500)).await {
+            Frame::Text(message) => return message,
+            Frame::Silent => continue,
+            closed => panic!("{closed:?}"),
+        }
+    }
+    panic!("nothing delivered")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sessions_and_subscriptions_span_instances() {
+    let Some((one, two)) = two_instances().await else {
+        return eprintln!("TEST_POSTGRES_URL unset: skipped");
+    };
+    // Signed in on one, known on the other.
+    let claire = one.register("claire@example.org").await;
+    let me = two
+        .gql(
+            Some(&claire.access_token),
+            "{ me { user { id } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(me["data"]["me"]["user"]["id"], claire.user_id, "{me}");
+
+    // notificationAdded on two, notifications made on one.
+    let mut notifications = signed_in_socket(&two, &claire).await;
+    let delivered = notify_until_delivered(&one, &claire, &mut notifications).await;
+    assert_eq!(
+        delivered["payload"]["data"]["notificationAdded"]["kind"], "TEST_PUSH",
+        "{delivered}"
+    );
+
+    // groupPosts on two, a post written on one.
+    let group = create_group(&one, &claire, group_input("Soignants de nuit", "PUBLIC")).await;
+    let mut posts = subscribed_socket(
+        &two,
+        &claire,
+        json!({ "query": "subscription($id: ID!) { groupPosts(groupId: $id) { body } }",
+                "variables": { "id": group } }),
+    )
+    .await;
+    let post = until_delivered(&mut posts, || async {
+        one.gql(
+            Some(&claire.access_token),
+            "mutation($id: ID!) { createPost(input: { groupId: $id, body: \"Bonsoir\" }) { id } }",
+            json!({ "id": group }),
+        )
+        .await;
+    })
+    .await;
+    assert_eq!(
+        post["payload"]["data"]["groupPosts"]["body"], "Bonsoir",
+        "{post}"
+    );
+
+    // messageAdded on two, a message sent on one.
+    let (mentor, mentee, _, conversation) = crate::mentorship::active_pair(&one).await;
+    let mut messages = conversation_socket(&two, &mentee, &conversation).await;
+    let message = until_delivered(&mut messages, || async {
+        one.gql(
+            Some(&mentor.access_token),
+            "mutation($id: ID!) { sendMessage(conversationId: $id, body: \"Bien arrivée ?\") { id } }",
+            json!({ "id": conversation }),
+        )
+        .await;
+    })
+    .await;
+    assert_eq!(
+        message["payload"]["data"]["messageAdded"]["body"], "Bien arrivée ?",
+        "{message}"
+    );
+
+    // Logging out on one ends the session on two: its sockets close, its token is refused.
+    one.gql(Some(&claire.access_token), "mutation { logout }", json!({}))
+        .await;
+    assert_eq!(close_code(&mut notifications, 5).await, 4401);
+    assert_eq!(close_code(&mut posts, 5).await, 4401);
+    let me = two
+        .gql(
+            Some(&claire.access_token),
+            "{ me { user { id } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        me["errors"][0]["extensions"]["code"], "UNAUTHENTICATED",
+        "{me}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dispatchers_of_two_instances_share_one_outbox() {
+    let Some((one, fcm, ana)) = app_with_fcm(Backend::Postgres, |config| {
+        config.workers = 2;
+        config.batch_size = 10;
+    })
+    .await
+    else {
+        return eprintln!("TEST_POSTGRES_URL unset: skipped");
+    };
+    let two = spawn_app_on(one.database_url.clone(), |config| {
+        config.push = push_config_for(&fcm);
+        config.push.workers = 2;
+        config.push.batch_size = 10;
+    })
+    .await;
+    // Half the notifications are made on each instance; four dispatchers share them.
+    notify_many(&one, &ana, 100).await;
+    notify_many(&two, &ana, 100).await;
+    let rows = settled(&one).await;
+    assert_eq!(rows.len(), 200);
+    assert_eq!(fcm.sends(), 200, "no push was sent twice");
+    assert_eq!(delivered_notifications(&fcm), (200, 200));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scheduled_work_runs_once_across_instances() {
+    use chrono::Utc;
+    use relais::privacy::retention::purge_if_due;
+    use relais::support::service::follow_up_waiting;
+    let Some((one, two)) = two_instances().await else {
+        return eprintln!("TEST_POSTGRES_URL unset: skipped");
+    };
+    let ana = one.register("ana@example.org").await;
+    let asked = one
+        .gql(
+            Some(&ana.access_token),
+            "mutation { requestSupport(note: \"Personne ?\") { id } }",
+            json!({}),
+        )
+        .await;
+    assert!(asked["errors"].is_null(), "{asked}");
+    // Both instances' housekeeping comes round at the same moment, past the wait.
+    let later =
+        Utc::now().naive_utc() + one.state.config.support_wait + chrono::Duration::minutes(1);
+    let followed: usize = join_all([&one, &two].map(|app| async move {
+        follow_up_waiting(
+            &app.state.db,
+            &app.state.support,
+            app.state.config.support_wait,
+            later,
+        )
+        .await
+        .unwrap()
+    }))
+    .await
+    .into_iter()
+    .sum();
+    assert_eq!(followed, 1);
+    // Each instance purged on starting; two hours on, the purge is due again, for one of them.
+    let due = later + chrono::Duration::hours(2);
+    let purges = join_all([&one, &two].map(|app| async move {
+        purge_if_due(&app.state.db, &app.state.config.retention, due)
+            .await
+            .unwrap()
+    }))
+    .await;
+    assert_eq!(
+        purges.iter().filter(|purge| purge.is_some()).count(),
+        1,
+        "{purges:?}"
+    );
+    let waiting = crate::helpers::received_kinds(&two, &ana.user_id)
+        .await
+        .into_iter()
+        .filter(|kind| kind == "SUPPORT_STILL_WAITING")
+        .count();
+    assert_eq!(waiting, 1);
+}
