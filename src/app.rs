@@ -13,7 +13,7 @@ use serde_json::json;
 use tracing_actix_web::TracingLogger;
 
 use crate::auth::password::PasswordHasher;
-use crate::auth::throttle::SignInThrottle;
+use crate::auth::throttle::{AccountLockout, SignInThrottle};
 use crate::auth::{Auth, ClientAddress, PasswordGate, Secret, service as sessions};
 use crate::checkins::resources::SupportResources;
 use crate::config::ServerConfig;
@@ -48,14 +48,16 @@ pub enum StartError {
 pub async fn build_state(config: ServerConfig) -> Result<SharedState, StartError> {
     let push = PushSender::from_config(&config.push).map_err(StartError::Push)?;
     let secret = Secret::resolve(&config.secret, config.is_production())?;
-    let passwords = PasswordGate {
-        hasher: PasswordHasher::new(config.password_cost, PasswordHasher::default_concurrency())
-            .map_err(|_| StartError::Hashing)?,
-        throttle: SignInThrottle::new(config.auth_rate_per_minute),
-    };
     let support = SupportResources::load(config.checkins.support_resources.as_deref())
         .map_err(StartError::Resources)?;
+    let hasher = PasswordHasher::new(config.password_cost, PasswordHasher::default_concurrency())
+        .map_err(|_| StartError::Hashing)?;
     let db = Db::connect(config.database_url.as_str()).await?;
+    let passwords = PasswordGate {
+        hasher,
+        throttle: SignInThrottle::new(config.auth_rate_per_minute),
+        lockout: AccountLockout::new(db.clone(), secret.clone()),
+    };
     Ok(Arc::new(AppState {
         db,
         secret,

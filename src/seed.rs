@@ -11,7 +11,7 @@ use serde::Deserialize;
 use crate::accounts::model::{Profession, RegistrationForm, Role};
 use crate::accounts::service as accounts;
 use crate::auth::password::{HashCost, PasswordHasher};
-use crate::auth::throttle::SignInThrottle;
+use crate::auth::throttle::{AccountLockout, SignInThrottle};
 use crate::auth::{ClientAddress, PasswordGate, Secret, Viewer};
 use crate::db::Db;
 use crate::error::AppError;
@@ -184,6 +184,7 @@ pub async fn demo(db: &Db) -> Result<Vec<String>, SeedError> {
     let gate = PasswordGate {
         hasher: PasswordHasher::new(HashCost::OWASP, PasswordHasher::default_concurrency())?,
         throttle: SignInThrottle::new(std::num::NonZeroU32::MAX),
+        lockout: AccountLockout::new(db.clone(), secret.clone()),
     };
     let seeder = ClientAddress(std::net::Ipv6Addr::LOCALHOST.into());
 

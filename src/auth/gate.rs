@@ -2,12 +2,11 @@
 //! then the hashing limit, in that order (the cheap refusals first).
 
 use std::net::IpAddr;
-use std::time::Instant;
 
 use secrecy::SecretString;
 
 use super::password::PasswordHasher;
-use super::throttle::SignInThrottle;
+use super::throttle::{AccountLockout, SignInThrottle};
 use crate::error::AppResult;
 
 /// The client's address: the peer's, or the one a trusted reverse proxy put in `X-Forwarded-For`.
@@ -17,6 +16,7 @@ pub struct ClientAddress(pub IpAddr);
 pub struct PasswordGate {
     pub hasher: PasswordHasher,
     pub throttle: SignInThrottle,
+    pub lockout: AccountLockout,
 }
 
 impl PasswordGate {
@@ -42,11 +42,10 @@ impl PasswordGate {
         password: SecretString,
         phc: Option<String>,
     ) -> AppResult<bool> {
-        self.throttle
-            .begin_attempt(account, client.0, Instant::now())?;
+        self.lockout.begin_attempt(account, client.0).await?;
         let matches = self.hasher.verify(password, phc).await?;
         if matches {
-            self.throttle.succeeded(account, client.0);
+            self.lockout.succeeded(account, client.0).await?;
         }
         Ok(matches)
     }

@@ -217,6 +217,10 @@ impl PersonalData for SessionsData {
                 kind: "ended sessions",
                 rows: store::delete_sessions_ended_by(conn, now - retention.ended_sessions)?,
             },
+            Purged {
+                kind: "sign-in attempts",
+                rows: store::delete_attempts_before(conn, now - super::throttle::WINDOW)?,
+            },
         ])
     }
 }

@@ -1,11 +1,11 @@
-//! Queries on sessions and their tokens.
+//! Queries on sessions, their tokens, and password attempts.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::model::{NewSessionToken, RefreshTokenState, TokenKind};
 use crate::db::DbConnection;
-use crate::db::schema::{session_tokens, sessions, users};
+use crate::db::schema::{session_tokens, sessions, sign_in_attempts, users};
 use crate::ids::{SessionId, UserId};
 
 pub fn insert_session(
@@ -183,4 +183,57 @@ pub fn session_times(
             sessions::expires_at,
         ))
         .load(conn)
+}
+
+// ------------------------------------------------------------------ password attempts
+
+#[derive(QueryableByName)]
+struct AttemptCount {
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    attempts: i32,
+}
+
+/// Counts one more attempt under `key` at `now` and returns how many there have been, restarting
+/// from one when the previous came before `restart_before`. One statement: attempts racing on any
+/// instances each get their own number.
+pub fn count_attempt(
+    conn: &mut DbConnection,
+    key: &str,
+    now: NaiveDateTime,
+    restart_before: NaiveDateTime,
+) -> QueryResult<i32> {
+    use diesel::sql_types::{Text, Timestamp};
+    const UPSERT: &str = "INSERT INTO sign_in_attempts (attempt_key, attempts, last_at)
+        VALUES ($1, 1, $2)
+        ON CONFLICT (attempt_key) DO UPDATE SET
+            attempts = CASE WHEN sign_in_attempts.last_at < $3 THEN 1
+                            ELSE sign_in_attempts.attempts + 1 END,
+            last_at = excluded.last_at
+        RETURNING attempts";
+    let counted: AttemptCount = match conn {
+        DbConnection::Postgres(pg) => diesel::sql_query(UPSERT)
+            .bind::<Text, _>(key)
+            .bind::<Timestamp, _>(now)
+            .bind::<Timestamp, _>(restart_before)
+            .get_result(pg)?,
+        // SQLite reads `$1`… as numbered parameters too.
+        DbConnection::Sqlite(sqlite) => diesel::sql_query(UPSERT)
+            .bind::<Text, _>(key)
+            .bind::<Timestamp, _>(now)
+            .bind::<Timestamp, _>(restart_before)
+            .get_result(sqlite)?,
+    };
+    Ok(counted.attempts)
+}
+
+pub fn forget_attempts(conn: &mut DbConnection, key: &str) -> QueryResult<usize> {
+    diesel::delete(sign_in_attempts::table.find(key)).execute(conn)
+}
+
+pub fn delete_attempts_before(
+    conn: &mut DbConnection,
+    before: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::delete(sign_in_attempts::table.filter(sign_in_attempts::last_at.lt(before)))
+        .execute(conn)
 }

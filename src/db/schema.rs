@@ -55,6 +55,14 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    sign_in_attempts (attempt_key) {
+        attempt_key -> Text,
+        attempts -> Integer,
+        last_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(user_languages -> users (user_id));
 diesel::joinable!(user_roles -> users (user_id));
 diesel::joinable!(sessions -> users (user_id));

@@ -611,7 +611,7 @@ pub fn behind_a_proxy_with_five_sign_ins_a_minute(config: &mut relais::config::S
 }
 
 /// `login` as a client at `address` (through the trusted proxy).
-async fn login_from(app: &TestApp, address: &str, email: &str, password: &str) -> Value {
+pub(crate) async fn login_from(app: &TestApp, address: &str, email: &str, password: &str) -> Value {
     let response = app
         .post_graphql(
             json!({
