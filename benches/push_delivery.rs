@@ -55,6 +55,9 @@ async fn run() {
         trusted_proxies: Vec::new(),
         public_url: "http://relais.test".into(),
         http_workers: None,
+        cors_origins: Vec::new(),
+        hsts_seconds: None,
+        metrics_token: None,
         password_cost: HashCost::OWASP,
         push: PushConfig {
             service_account: Some(fcm.service_account_path.clone()),

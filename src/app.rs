@@ -7,7 +7,7 @@ use std::sync::Arc;
 use actix_web::dev::Server;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderMap};
-use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+use actix_web::{App, HttpRequest, HttpResponse, HttpServer, middleware, web};
 use async_graphql::http::GraphiQLSource;
 use serde_json::json;
 use tracing_actix_web::TracingLogger;
@@ -18,6 +18,7 @@ use crate::auth::{Auth, ClientAddress, PasswordGate, Secret, service as sessions
 use crate::checkins::resources::SupportResources;
 use crate::config::ServerConfig;
 use crate::db::{Db, DbSetupError};
+use crate::edges;
 use crate::error::{AppError, AppResult};
 use crate::graphql::{self, AppState, RelaisSchema, SharedState};
 use crate::i18n::{self, Locale};
@@ -25,7 +26,7 @@ use crate::notifications::dispatcher::{self, PushSender};
 use crate::privacy::service::{self as privacy, ExportLimit};
 
 /// Largest request body accepted on `/graphql`.
-pub const MAX_BODY_BYTES: usize = 256 * 1024;
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
 /// Why the server could not start; one line for the operator.
 #[derive(Debug, thiserror::Error)]
@@ -76,6 +77,8 @@ pub fn serve(state: SharedState, listener: TcpListener) -> std::io::Result<Serve
     let workers = state.config.http_workers;
     let mut server = HttpServer::new(move || {
         App::new()
+            .wrap(edges::cors(&state.config))
+            .wrap(middleware::from_fn(edges::security_headers))
             .wrap(TracingLogger::default())
             .app_data(web::Data::new(state.clone()))
             .app_data(web::Data::new(schema.clone()))
@@ -316,8 +319,32 @@ async fn health(state: web::Data<SharedState>) -> HttpResponse {
     }
 }
 
-/// Outbox figures in Prometheus' text format: pushes by state and the delivery lag.
-async fn metrics(state: web::Data<SharedState>) -> HttpResponse {
+/// Whether the request carries the metrics token; without a configured token nobody does.
+fn may_read_metrics(request: &HttpRequest, config: &ServerConfig) -> bool {
+    use secrecy::ExposeSecret;
+    use sha2::{Digest, Sha256};
+    let Some(token) = &config.metrics_token else {
+        return false;
+    };
+    let given = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok());
+    match credentials(given) {
+        // Digests compared, so the time taken says nothing about the token.
+        Credentials::Bearer(given) => {
+            Sha256::digest(given.as_bytes()) == Sha256::digest(token.expose_secret().as_bytes())
+        }
+        _ => false,
+    }
+}
+
+/// Outbox figures in Prometheus' text format: pushes by state and the delivery lag. Only with
+/// `Authorization: Bearer RELAIS_METRICS_TOKEN`; 404 otherwise, as when no token is configured.
+async fn metrics(request: HttpRequest, state: web::Data<SharedState>) -> HttpResponse {
+    if !may_read_metrics(&request, &state.config) {
+        return HttpResponse::NotFound().finish();
+    }
     let stats = match dispatcher::outbox_stats(&state.db).await {
         Ok(stats) => stats,
         Err(_) => return HttpResponse::ServiceUnavailable().finish(),

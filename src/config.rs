@@ -113,6 +113,20 @@ pub struct ServeArgs {
     #[arg(long, env = "RELAIS_HTTP_WORKERS")]
     pub http_workers: Option<usize>,
 
+    /// Web origins allowed to call the API from a browser (CORS), comma-separated, such as
+    /// `https://app.example.org`; none by default (the mobile apps need none).
+    #[arg(long, env = "RELAIS_CORS_ORIGINS", value_delimiter = ',')]
+    pub cors_origins: Vec<String>,
+
+    /// Sends `Strict-Transport-Security: max-age=N` (set it once the server is reached over
+    /// HTTPS only).
+    #[arg(long, env = "RELAIS_HSTS_SECONDS")]
+    pub hsts_seconds: Option<u64>,
+
+    /// Bearer token `/metrics` requires; without one, `/metrics` is not served.
+    #[arg(long, env = "RELAIS_METRICS_TOKEN", hide_env_values = true, value_parser = secret_text)]
+    pub metrics_token: Option<SecretString>,
+
     #[command(flatten)]
     pub push: PushArgs,
 
@@ -402,6 +416,8 @@ pub enum ConfigError {
     TrustedProxy(String),
     #[error("RELAIS_PUBLIC_URL: `{0}` is not an http(s) URL")]
     PublicUrl(String),
+    #[error("RELAIS_CORS_ORIGINS: `{0}` is not an origin such as https://app.example.org")]
+    CorsOrigin(String),
     #[error("RELAIS_HTTP_WORKERS must be at least 1")]
     HttpWorkers,
     #[error("{0}")]
@@ -436,6 +452,12 @@ pub struct ServerConfig {
     pub public_url: String,
     /// `None`: one per core.
     pub http_workers: Option<usize>,
+    /// Browser origins allowed by CORS, as `scheme://host[:port]`; empty: CORS off.
+    pub cors_origins: Vec<String>,
+    /// `Strict-Transport-Security` max-age, when configured.
+    pub hsts_seconds: Option<u64>,
+    /// What `/metrics` requires; `None`: not served.
+    pub metrics_token: Option<SecretString>,
     /// Not configurable from outside: the binary always hashes at OWASP's cost.
     pub password_cost: HashCost,
     pub push: PushConfig,
@@ -504,6 +526,15 @@ impl ServerConfig {
                 Some(0) => return Err(ConfigError::HttpWorkers),
                 other => other,
             },
+            cors_origins: args
+                .cors_origins
+                .iter()
+                .map(|origin| origin.trim())
+                .filter(|origin| !origin.is_empty())
+                .map(cors_origin)
+                .collect::<Result<_, _>>()?,
+            hsts_seconds: args.hsts_seconds,
+            metrics_token: args.metrics_token,
             password_cost: HashCost::OWASP,
             push: PushConfig::from_args(args.push)?,
             retention: Retention::from_args(&args.retention)?,
@@ -529,6 +560,22 @@ fn public_url(given: Option<&str>, addr: &SocketAddr) -> Result<String, ConfigEr
             Ok(given.trim_end_matches('/').to_owned())
         }
         _ => Err(ConfigError::PublicUrl(given.to_owned())),
+    }
+}
+
+/// An origin as browsers send it: http(s), a host, an optional port, nothing after.
+fn cors_origin(given: &str) -> Result<String, ConfigError> {
+    match reqwest::Url::parse(given) {
+        Ok(url)
+            if matches!(url.scheme(), "http" | "https")
+                && url.host_str().is_some()
+                && url.path() == "/"
+                && url.query().is_none()
+                && !given.ends_with('/') =>
+        {
+            Ok(url.origin().ascii_serialization())
+        }
+        _ => Err(ConfigError::CorsOrigin(given.to_owned())),
     }
 }
 

@@ -11,6 +11,7 @@ pub mod cli;
 pub mod config;
 pub mod conversations;
 pub mod db;
+pub mod edges;
 pub mod error;
 pub mod graphql;
 pub mod groups;

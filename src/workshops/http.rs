@@ -70,6 +70,10 @@ async fn certificate(
         Ok(HttpResponse::Ok()
             .content_type("text/html; charset=utf-8")
             .insert_header((header::CACHE_CONTROL, "private, no-store"))
+            .insert_header((
+                header::CONTENT_SECURITY_POLICY,
+                crate::edges::PAGE_WITH_STYLE_POLICY,
+            ))
             .body(documents::certificate_page(
                 &certificate,
                 &state.config.public_url,

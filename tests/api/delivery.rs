@@ -217,6 +217,7 @@ async fn sends_an_fcm_v1_message_with_a_cached_token(backend: Backend) {
     let metrics = app
         .http
         .get(format!("{}/metrics", app.base_url))
+        .bearer_auth(crate::helpers::TEST_METRICS_TOKEN)
         .send()
         .await
         .unwrap()

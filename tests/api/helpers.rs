@@ -41,6 +41,9 @@ pub const TEST_HASH_COST: HashCost = HashCost {
     passes: 1,
 };
 
+/// What test servers' `/metrics` requires.
+pub const TEST_METRICS_TOKEN: &str = "a test metrics token";
+
 /// The secret test servers run with.
 pub const TEST_SECRET: &str = "a test secret of at least thirty-two bytes";
 
@@ -209,6 +212,9 @@ pub fn test_config(database_url: &str, environment: Environment, push: PushConfi
         trusted_proxies: Vec::new(),
         public_url: "http://relais.test".into(),
         http_workers: Some(1),
+        cors_origins: Vec::new(),
+        hsts_seconds: None,
+        metrics_token: Some(TEST_METRICS_TOKEN.into()),
         password_cost: TEST_HASH_COST,
         push,
         retention: Retention::DEFAULT,

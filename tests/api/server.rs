@@ -1,4 +1,5 @@
-//! The HTTP surface: health, GraphiQL, limits, production hardening, the schema file.
+//! The HTTP surface: health, GraphiQL, limits, security headers, CORS, metrics, production
+//! hardening, the schema file.
 
 use relais::config::Environment;
 use serde_json::json;
@@ -7,8 +8,148 @@ use crate::helpers::{Backend, TestApp, error_code, spawn_app_in};
 
 on_both_backends!(
     health_names_the_backend,
-    malformed_and_oversized_requests_are_refused
+    malformed_and_oversized_requests_are_refused,
+    every_response_carries_the_security_headers,
+    metrics_need_their_token,
 );
+
+on_both_backends!(with(crate::server::allowing_one_web_origin_over_https) =>
+    cors_answers_configured_origins_only,
+);
+
+pub fn allowing_one_web_origin_over_https(config: &mut relais::config::ServerConfig) {
+    config.cors_origins = vec!["https://app.example.org".into()];
+    config.hsts_seconds = Some(31_536_000);
+}
+
+async fn every_response_carries_the_security_headers(app: TestApp) {
+    let health = app
+        .http
+        .get(format!("{}/health", app.base_url))
+        .send()
+        .await
+        .unwrap();
+    let answer = app
+        .post_graphql(json!({ "query": "{ me { email } }" }), &[])
+        .await;
+    let missing = app
+        .http
+        .get(format!("{}/no-such-route", app.base_url))
+        .send()
+        .await
+        .unwrap();
+    for response in [&health, &answer, &missing] {
+        let headers = response.headers();
+        assert_eq!(headers["x-content-type-options"], "nosniff");
+        assert_eq!(headers["referrer-policy"], "no-referrer");
+        assert_eq!(
+            headers["content-security-policy"],
+            relais::edges::CONTENT_SECURITY_POLICY
+        );
+        assert!(
+            headers.get("strict-transport-security").is_none(),
+            "not configured"
+        );
+        assert!(
+            headers.get("access-control-allow-origin").is_none(),
+            "CORS off"
+        );
+    }
+    // GraphiQL runs its own scripts: no policy there, the other headers still.
+    let graphiql = app
+        .http
+        .get(format!("{}/graphql", app.base_url))
+        .send()
+        .await
+        .unwrap();
+    assert!(graphiql.headers().get("content-security-policy").is_none());
+    assert_eq!(graphiql.headers()["x-content-type-options"], "nosniff");
+    // A browser on another origin gets no CORS answer by default.
+    let preflight = app
+        .http
+        .request(
+            reqwest::Method::OPTIONS,
+            format!("{}/graphql", app.base_url),
+        )
+        .header("origin", "https://app.example.org")
+        .header("access-control-request-method", "POST")
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        preflight
+            .headers()
+            .get("access-control-allow-origin")
+            .is_none()
+    );
+}
+
+async fn cors_answers_configured_origins_only(app: TestApp) {
+    let preflight = |origin: &'static str| {
+        app.http
+            .request(
+                reqwest::Method::OPTIONS,
+                format!("{}/graphql", app.base_url),
+            )
+            .header("origin", origin)
+            .header("access-control-request-method", "POST")
+            .header(
+                "access-control-request-headers",
+                "authorization, content-type",
+            )
+            .send()
+    };
+    let allowed = preflight("https://app.example.org").await.unwrap();
+    assert_eq!(allowed.status(), 200);
+    assert_eq!(
+        allowed.headers()["access-control-allow-origin"],
+        "https://app.example.org"
+    );
+    let refused = preflight("https://elsewhere.example.org").await.unwrap();
+    assert!(
+        refused
+            .headers()
+            .get("access-control-allow-origin")
+            .is_none()
+    );
+    let answer = app
+        .post_graphql(
+            json!({ "query": "{ me { email } }" }),
+            &[("origin", "https://app.example.org")],
+        )
+        .await;
+    assert_eq!(
+        answer.headers()["access-control-allow-origin"],
+        "https://app.example.org"
+    );
+    assert_eq!(
+        answer.headers()["strict-transport-security"],
+        "max-age=31536000"
+    );
+}
+
+async fn metrics_need_their_token(app: TestApp) {
+    let metrics = |token: Option<&'static str>| {
+        let mut request = app.http.get(format!("{}/metrics", app.base_url));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send()
+    };
+    assert_eq!(metrics(None).await.unwrap().status(), 404);
+    assert_eq!(metrics(Some("a guess")).await.unwrap().status(), 404);
+    let served = metrics(Some(crate::helpers::TEST_METRICS_TOKEN))
+        .await
+        .unwrap();
+    assert_eq!(served.status(), 200);
+    assert!(
+        served
+            .text()
+            .await
+            .unwrap()
+            .contains("relais_push_outbox_lag_seconds")
+    );
+}
 
 async fn health_names_the_backend(app: TestApp) {
     let response = app
@@ -185,6 +326,10 @@ fn bad_configuration_stops_start_up_with_one_line_naming_the_variable() {
         (
             vec![("RELAIS_ENV", "production")],
             "relais: RELAIS_SECRET (or RELAIS_SECRET_FILE) must be set when RELAIS_ENV=production",
+        ),
+        (
+            vec![("RELAIS_CORS_ORIGINS", "https://app.example.org/path")],
+            "relais: RELAIS_CORS_ORIGINS: `https://app.example.org/path` is not an origin",
         ),
         (
             vec![
