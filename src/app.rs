@@ -8,7 +8,6 @@ use actix_web::dev::Server;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderMap};
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, middleware, web};
-use async_graphql::http::GraphiQLSource;
 use serde_json::json;
 use tracing_actix_web::TracingLogger;
 
@@ -18,12 +17,12 @@ use crate::auth::{Auth, ClientAddress, PasswordGate, Secret, service as sessions
 use crate::checkins::resources::SupportResources;
 use crate::config::ServerConfig;
 use crate::db::{Db, DbSetupError};
-use crate::edges;
 use crate::error::{AppError, AppResult};
 use crate::graphql::{self, AppState, RelaisSchema, SharedState};
 use crate::i18n::{self, Locale};
 use crate::notifications::dispatcher::{self, PushSender};
 use crate::privacy::service::{self as privacy, ExportLimit};
+use crate::{edges, graphiql};
 
 /// Largest request body accepted on `/graphql`.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -84,7 +83,8 @@ pub fn serve(state: SharedState, listener: TcpListener) -> std::io::Result<Serve
             .app_data(web::Data::new(schema.clone()))
             .app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
             .route("/graphql", web::post().to(graphql_request))
-            .route("/graphql", web::get().to(graphiql))
+            .route("/graphql", web::get().to(graphiql::page))
+            .route("/graphiql/{name}", web::get().to(graphiql::file))
             .route(
                 "/graphql/ws",
                 web::get().to(crate::websocket::subscriptions),
@@ -280,20 +280,6 @@ where
         }
     })
     .await
-}
-
-async fn graphiql(state: web::Data<SharedState>) -> HttpResponse {
-    if state.config.is_production() {
-        return HttpResponse::NotFound().finish();
-    }
-    HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .body(
-            GraphiQLSource::build()
-                .endpoint("/graphql")
-                .subscription_endpoint("/graphql/ws")
-                .finish(),
-        )
 }
 
 /// 200 when the database answers and every push dispatcher this process expects is running;

@@ -22,13 +22,14 @@ pub const CONTENT_SECURITY_POLICY: &str =
 pub const PAGE_WITH_STYLE_POLICY: &str = "default-src 'none'; style-src 'unsafe-inline'; \
      frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
-/// Adds the security headers a handler did not set itself. GraphiQL (`GET /graphql` in
-/// development) gets no content security policy: it runs its own scripts and styles.
+/// Adds the security headers a handler did not set itself. GraphiQL (`GET /graphql` and its
+/// files, in development) gets no content security policy: it runs its own scripts and styles.
 pub async fn security_headers(
     request: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
-    let graphiql = request.method() == Method::GET && request.path() == "/graphql";
+    let graphiql = request.method() == Method::GET
+        && (request.path() == "/graphql" || request.path().starts_with("/graphiql/"));
     let hsts = request
         .app_data::<web::Data<SharedState>>()
         .and_then(|state| state.config.hsts_seconds);

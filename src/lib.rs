@@ -13,6 +13,7 @@ pub mod conversations;
 pub mod db;
 pub mod edges;
 pub mod error;
+pub mod graphiql;
 pub mod graphql;
 pub mod groups;
 pub mod i18n;

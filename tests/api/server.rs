@@ -11,6 +11,7 @@ on_both_backends!(
     malformed_and_oversized_requests_are_refused,
     every_response_carries_the_security_headers,
     metrics_need_their_token,
+    graphiql_comes_from_the_server_itself,
 );
 
 on_both_backends!(with(crate::server::allowing_one_web_origin_over_https) =>
@@ -224,6 +225,13 @@ async fn production_hides_graphiql_introspection_and_suggestions() {
         .await
         .unwrap();
     assert_eq!(graphiql.status(), 404);
+    let asset = app
+        .http
+        .get(format!("{}/graphiql/graphiql.min.js", app.base_url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(asset.status(), 404);
     let answer = app
         .gql(None, "{ __schema { types { name } } }", json!({}))
         .await;
@@ -540,4 +548,52 @@ fn purge_deletes_now_and_says_what_went() {
         stderr.starts_with("relais: RELAIS_RETENTION_ENDED_SESSIONS_DAYS must be at least 1"),
         "{stderr}"
     );
+}
+
+async fn graphiql_comes_from_the_server_itself(app: TestApp) {
+    let page = app
+        .http
+        .get(format!("{}/graphql", app.base_url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    // No other host: everything it loads is a path on this server.
+    assert!(!page.contains("://"), "{page}");
+    let loaded: Vec<&str> = page
+        .split(['"', '\''])
+        .filter(|part| part.starts_with("/graphiql/"))
+        .collect();
+    assert_eq!(loaded.len(), 6, "{loaded:?}");
+    for path in loaded {
+        let response = app
+            .http
+            .get(format!("{}{path}", app.base_url))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "{path}");
+        let kind = response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert!(
+            kind.starts_with(if path.ends_with(".css") {
+                "text/css"
+            } else {
+                "text/javascript"
+            }),
+            "{path}: {kind}"
+        );
+        assert!(!response.bytes().await.unwrap().is_empty(), "{path}");
+    }
+    let unknown = app
+        .http
+        .get(format!("{}/graphiql/elsewhere.js", app.base_url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), 404);
 }
