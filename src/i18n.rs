@@ -125,6 +125,9 @@ pub enum Message {
     TooManyAliases {
         max: usize,
     },
+    TooDeep {
+        max: usize,
+    },
     ErrorsOmitted {
         count: usize,
     },
@@ -318,6 +321,10 @@ impl Message {
             (Self::InvisibleCharacters, En) => {
                 "Invisible and direction-changing characters are not accepted in a name.".into()
             }
+            (Self::TooDeep { max }, Fr) => {
+                format!("Requête trop imbriquée : au plus {max} niveaux.")
+            }
+            (Self::TooDeep { max }, En) => format!("Query nested too deep: at most {max} levels."),
             (Self::TooManyAliases { max }, Fr) => {
                 format!("Requête trop large : au plus {max} alias par opération.")
             }

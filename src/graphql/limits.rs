@@ -1,12 +1,16 @@
-//! Checks on a whole request before it runs, and on what it answers: a cap on aliases, no control
-//! characters in any string it carries (arguments written in the query and variables alike), and
-//! a cap on the errors one answer lists. Depth and complexity are async-graphql's own limits.
+//! Checks on a whole request before it runs, and on what it answers: a cap on depth and on
+//! aliases, no control characters in any string it carries (arguments written in the query and
+//! variables alike), and a cap on the errors one answer lists. Complexity is async-graphql's own
+//! limit. Depth is counted here rather than by async-graphql so that introspection (`__schema`,
+//! `__type`), which production turns off and GraphiQL needs deeper than any query of the API, is
+//! left out of it.
 
 use std::sync::Arc;
 
 use async_graphql::extensions::{
     Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextRequest,
 };
+use async_graphql::parser::Positioned;
 use async_graphql::parser::types::{
     DocumentOperations, ExecutableDocument, Selection, SelectionSet,
 };
@@ -17,6 +21,9 @@ use async_graphql::{
 use crate::i18n::{self, Message};
 use crate::validate;
 
+/// Deepest query accepted, introspection aside: the contract's deepest useful path is well under
+/// this.
+pub const MAX_DEPTH: usize = 12;
 /// Most aliased fields in one request.
 pub const MAX_ALIASES: usize = 30;
 /// Most errors one answer lists; the rest are counted in a last one.
@@ -86,7 +93,64 @@ fn check_selections(
     Ok(())
 }
 
+/// How deep `set` goes below `depth`, following fragment spreads and leaving introspection out;
+/// an error as soon as it passes [`MAX_DEPTH`]. A fragment already on the path is not followed
+/// again, so the walk ends whatever the document (the parser refuses such cycles anyway).
+fn check_depth<'a>(
+    set: &'a Positioned<SelectionSet>,
+    document: &'a ExecutableDocument,
+    depth: usize,
+    path: &mut Vec<&'a str>,
+) -> ServerResult<()> {
+    for selection in &set.node.items {
+        match &selection.node {
+            Selection::Field(field) => {
+                let name = field.node.name.node.as_str();
+                if name == "__schema" || name == "__type" {
+                    continue;
+                }
+                if field.node.selection_set.node.items.is_empty() {
+                    continue;
+                }
+                if depth + 1 >= MAX_DEPTH {
+                    return Err(bad_input(
+                        Message::TooDeep { max: MAX_DEPTH },
+                        "query",
+                        Some(field.pos),
+                    ));
+                }
+                check_depth(&field.node.selection_set, document, depth + 1, path)?;
+            }
+            Selection::InlineFragment(fragment) => {
+                check_depth(&fragment.node.selection_set, document, depth, path)?;
+            }
+            Selection::FragmentSpread(spread) => {
+                let name = spread.node.fragment_name.node.as_str();
+                if path.contains(&name) {
+                    continue;
+                }
+                if let Some(fragment) = document.fragments.get(&spread.node.fragment_name.node) {
+                    path.push(name);
+                    check_depth(&fragment.node.selection_set, document, depth, path)?;
+                    path.pop();
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 fn check_document(document: &ExecutableDocument, variables: &Variables) -> ServerResult<()> {
+    let roots: Vec<&Positioned<SelectionSet>> = match &document.operations {
+        DocumentOperations::Single(operation) => vec![&operation.node.selection_set],
+        DocumentOperations::Multiple(operations) => operations
+            .values()
+            .map(|operation| &operation.node.selection_set)
+            .collect(),
+    };
+    for root in roots {
+        check_depth(root, document, 0, &mut Vec::new())?;
+    }
     let mut aliases = 0;
     let operations: Vec<&SelectionSet> = match &document.operations {
         DocumentOperations::Single(operation) => vec![&operation.node.selection_set.node],

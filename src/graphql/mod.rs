@@ -71,8 +71,6 @@ pub struct SubscriptionRoot(
 
 pub type RelaisSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 
-/// Deepest query accepted: the contract's deepest useful path is well under this.
-pub const MAX_DEPTH: usize = 12;
 /// Most expensive query accepted (each field costs 1 unless it says otherwise): a page of 100
 /// posts with their authors and counts fits; the same page with replies under each post does not.
 pub const MAX_COMPLEXITY: usize = 2_500;
@@ -104,7 +102,6 @@ fn builder() -> async_graphql::SchemaBuilder<QueryRoot, MutationRoot, Subscripti
         MutationRoot::default(),
         SubscriptionRoot::default(),
     )
-    .limit_depth(MAX_DEPTH)
     .limit_complexity(MAX_COMPLEXITY)
     .extension(error_codes::ErrorCodes)
     .extension(limits::RequestLimits)

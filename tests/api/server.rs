@@ -207,10 +207,39 @@ async fn malformed_and_oversized_requests_are_refused(app: TestApp) {
         answer["errors"][0]["message"]
             .as_str()
             .unwrap()
-            .contains("too deep"),
+            .contains("trop imbriquée"),
         "{answer}"
     );
     assert_eq!(error_code(&answer), "BAD_USER_INPUT");
+    assert_eq!(answer["errors"][0]["extensions"]["field"], "query");
+    // Fragments count as deep as what they spread.
+    let through_fragments = "{ a { ...F1 } }
+        fragment F1 on X { b { ...F2 } }
+        fragment F2 on X { c d { ...F3 } }
+        fragment F3 on X { e { f { g { h { ...F4 } } } } }
+        fragment F4 on X { i { j { k { l { m { n } } } } } }";
+    let refused = app.gql(None, through_fragments, json!({})).await;
+    assert!(
+        refused["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("trop imbriquée"),
+        "{refused}"
+    );
+
+    // Introspection is left out of the depth: GraphiQL's query, ofType nine deep, is answered.
+    let of_type = (0..9).fold(String::from("kind name"), |inner, _| {
+        format!("kind name ofType {{ {inner} }}")
+    });
+    let introspection = format!(
+        "query IntrospectionQuery {{ __schema {{ queryType {{ name }} types {{ ...FullType }} }} }}
+         fragment FullType on __Type {{ kind name fields(includeDeprecated: true) {{ name
+           args {{ name type {{ ...TypeRef }} }} type {{ ...TypeRef }} }} }}
+         fragment TypeRef on __Type {{ {of_type} }}"
+    );
+    let answer = app.gql(None, &introspection, json!({})).await;
+    assert!(answer["errors"].is_null(), "{answer}");
+    assert_eq!(answer["data"]["__schema"]["queryType"]["name"], "Query");
 }
 
 #[tokio::test]
