@@ -351,19 +351,23 @@ impl CuttableRelay {
         let relay_addr = listener.local_addr().unwrap().to_string();
         let (cut, cut_watch) = tokio::sync::watch::channel(false);
         tokio::spawn(async move {
-            let mut accept_watch = cut_watch.clone();
             loop {
-                let (mut client, _) = tokio::select! {
-                    accepted = listener.accept() => accepted.unwrap(),
-                    _ = accept_watch.changed() => return,
+                let Ok((mut client, _)) = listener.accept().await else {
+                    return;
                 };
+                // While cut, connections are refused: dropped as soon as they arrive.
+                if *cut_watch.borrow() {
+                    continue;
+                }
                 let upstream = upstream.clone();
                 let mut connection_watch = cut_watch.clone();
                 tokio::spawn(async move {
-                    let mut server = tokio::net::TcpStream::connect(upstream).await.unwrap();
+                    let Ok(mut server) = tokio::net::TcpStream::connect(upstream).await else {
+                        return;
+                    };
                     tokio::select! {
                         _ = tokio::io::copy_bidirectional(&mut client, &mut server) => {}
-                        _ = connection_watch.changed() => {}
+                        _ = connection_watch.wait_for(|cut| *cut) => {}
                     }
                 });
             }
@@ -384,6 +388,11 @@ impl CuttableRelay {
     /// Drops every relayed connection and refuses new ones.
     pub fn cut(&self) {
         self.cut.send_replace(true);
+    }
+
+    /// Relays new connections again, as a database back from an outage.
+    pub fn restore(&self) {
+        self.cut.send_replace(false);
     }
 }
 

@@ -292,7 +292,7 @@ fn schema_file_matches_the_code() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn health_is_503_when_the_database_stops_answering() {
+async fn a_database_outage_fails_requests_and_the_server_recovers() {
     let Some(relay) = crate::helpers::CuttableRelay::to_test_postgres().await else {
         eprintln!("TEST_POSTGRES_URL unset: health outage test skipped");
         return;
@@ -300,6 +300,7 @@ async fn health_is_503_when_the_database_stops_answering() {
     let app = crate::helpers::spawn_app_on(relay.database_url.clone(), |_| {}).await;
     let health = format!("{}/health", app.base_url);
     assert_eq!(app.http.get(&health).send().await.unwrap().status(), 200);
+    let ana = app.register("ana@example.org").await;
     relay.cut();
     let response = app.http.get(&health).send().await.unwrap();
     assert_eq!(response.status(), 503);
@@ -309,6 +310,32 @@ async fn health_is_503_when_the_database_stops_answering() {
         json!({ "status": "unavailable", "database": "postgres",
                 "dispatchers": { "expected": 0, "running": 0, "restarts": 0 } })
     );
+    // A request fails (503, INTERNAL) once the pool gives up waiting, rather than hanging (the
+    // bound here only catches a hang; it is no speed target).
+    let bearer = format!("Bearer {}", ana.access_token);
+    let response = tokio::time::timeout(
+        std::time::Duration::from_secs(60),
+        app.post_graphql(
+            json!({ "query": "{ me { email } }" }),
+            &[("authorization", &bearer)],
+        ),
+    )
+    .await
+    .expect("the request ends");
+    assert_eq!(response.status(), 503);
+    let answer: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(error_code(&answer), "INTERNAL", "{answer}");
+    // The database comes back: the server recovers by itself.
+    relay.restore();
+    crate::helpers::eventually(30, || async {
+        let status = app.http.get(&health).send().await.ok()?.status();
+        (status == 200).then_some(())
+    })
+    .await;
+    let answer = app
+        .gql(Some(&ana.access_token), "{ me { email } }", json!({}))
+        .await;
+    assert_eq!(answer["data"]["me"]["email"], "ana@example.org", "{answer}");
 }
 
 /// Runs the `relais` binary with `env` and `args`; returns its exit status and stderr.
