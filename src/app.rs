@@ -4,12 +4,14 @@
 use std::net::{IpAddr, TcpListener};
 use std::sync::Arc;
 
+use actix_web::body::MessageBody;
 use actix_web::dev::Server;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderMap};
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, middleware, web};
 use serde_json::json;
-use tracing_actix_web::TracingLogger;
+use tracing_actix_web::{DefaultRootSpanBuilder, RootSpanBuilder, TracingLogger};
 
 use crate::auth::password::PasswordHasher;
 use crate::auth::throttle::{AccountLockout, SignInThrottle};
@@ -18,8 +20,10 @@ use crate::checkins::resources::SupportResources;
 use crate::config::ServerConfig;
 use crate::db::{Db, DbSetupError};
 use crate::error::{AppError, AppResult};
+use crate::graphql::operation::OperationSlot;
 use crate::graphql::{self, AppState, RelaisSchema, SharedState};
 use crate::i18n::{self, Locale};
+use crate::metrics::Metrics;
 use crate::notifications::dispatcher::{self, PushSender};
 use crate::privacy::service::{self as privacy, ExportLimit};
 use crate::{edges, graphiql};
@@ -59,7 +63,6 @@ pub async fn build_state(config: ServerConfig) -> Result<SharedState, StartError
         lockout: AccountLockout::new(db.clone(), secret.clone()),
     };
     Ok(Arc::new(AppState {
-        db,
         secret,
         config,
         push,
@@ -67,6 +70,8 @@ pub async fn build_state(config: ServerConfig) -> Result<SharedState, StartError
         workers: Arc::default(),
         exports: ExportLimit::default(),
         support,
+        metrics: Metrics::new(db.pool_wait().clone()),
+        db,
     }))
 }
 
@@ -78,7 +83,7 @@ pub fn serve(state: SharedState, listener: TcpListener) -> std::io::Result<Serve
         App::new()
             .wrap(edges::cors(&state.config))
             .wrap(middleware::from_fn(edges::security_headers))
-            .wrap(TracingLogger::default())
+            .wrap(TracingLogger::<RequestSpan>::new())
             .app_data(web::Data::new(state.clone()))
             .app_data(web::Data::new(schema.clone()))
             .app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
@@ -99,6 +104,22 @@ pub fn serve(state: SharedState, listener: TcpListener) -> std::io::Result<Serve
         server = server.workers(workers);
     }
     Ok(server.listen(listener)?.run())
+}
+
+/// Each request's span: tracing-actix-web's, plus the GraphQL operation name once known.
+struct RequestSpan;
+
+impl RootSpanBuilder for RequestSpan {
+    fn on_request_start(request: &ServiceRequest) -> tracing::Span {
+        tracing_actix_web::root_span!(request, graphql.operation = tracing::field::Empty)
+    }
+
+    fn on_request_end<B: MessageBody>(
+        span: tracing::Span,
+        outcome: &Result<ServiceResponse<B>, actix_web::Error>,
+    ) {
+        DefaultRootSpanBuilder::on_request_end(span, outcome);
+    }
 }
 
 /// What the `Authorization` header holds: nothing, a bearer token, or something unusable.
@@ -226,10 +247,37 @@ async fn graphql_request(
         };
         let client = client_address(&request, &state.config.trusted_proxies);
         graphql_request.data = graphql::request_data(&state, auth, client, locale);
+        // The name the client chose, or the document's only one once parsed.
+        let slot = OperationSlot::default();
+        if let Some(chosen) = &graphql_request.operation_name {
+            slot.set(chosen);
+        }
+        graphql_request.data.insert(slot.clone());
+        let started = std::time::Instant::now();
         let response = schema.execute(graphql_request).await;
+        let operation = state.metrics.operation_label(slot.name().as_deref());
+        tracing::Span::current().record("graphql.operation", operation.as_str());
+        state
+            .metrics
+            .request_done(&operation, outcome_of(&response), started.elapsed());
         HttpResponse::Ok().json(response)
     })
     .await
+}
+
+/// How a response ended, for the metrics: `OK`, or its first error's code.
+fn outcome_of(response: &async_graphql::Response) -> &'static str {
+    let Some(error) = response.errors.first() else {
+        return "OK";
+    };
+    let code = error
+        .extensions
+        .as_ref()
+        .and_then(|extensions| extensions.get("code"));
+    match code {
+        Some(async_graphql::Value::String(code)) => crate::error::known_code(code),
+        _ => "INTERNAL",
+    }
 }
 
 /// `GET /me/export`: the viewer's data as a JSON file (the same document as `exportMyData`).
@@ -325,8 +373,10 @@ fn may_read_metrics(request: &HttpRequest, config: &ServerConfig) -> bool {
     }
 }
 
-/// Outbox figures in Prometheus' text format: pushes by state and the delivery lag. Only with
-/// `Authorization: Bearer RELAIS_METRICS_TOKEN`; 404 otherwise, as when no token is configured.
+/// The figures in Prometheus' text format: the outbox (pushes by state, delivery lag), SQL
+/// statements, the pool's connections, and [`Metrics`] (requests, latency, pool waits,
+/// subscriptions). Only with `Authorization: Bearer RELAIS_METRICS_TOKEN`; 404 otherwise, as when
+/// no token is configured.
 async fn metrics(request: HttpRequest, state: web::Data<SharedState>) -> HttpResponse {
     if !may_read_metrics(&request, &state.config) {
         return HttpResponse::NotFound().finish();
@@ -354,6 +404,15 @@ async fn metrics(request: HttpRequest, state: web::Data<SharedState>) -> HttpRes
          # TYPE relais_db_statements_total counter\nrelais_db_statements_total {}\n",
         state.db.statements_run()
     ));
+    let (connections, idle) = state.db.pool_connections();
+    text.push_str(&format!(
+        "# HELP relais_db_pool_connections Pooled database connections by state.\n\
+         # TYPE relais_db_pool_connections gauge\n\
+         relais_db_pool_connections{{state=\"idle\"}} {idle}\n\
+         relais_db_pool_connections{{state=\"busy\"}} {}\n",
+        connections.saturating_sub(idle)
+    ));
+    text.push_str(&state.metrics.render());
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4")
         .body(text)

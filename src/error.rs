@@ -45,6 +45,26 @@ pub enum InternalError {
 
 pub type AppResult<T> = Result<T, AppError>;
 
+/// Every code clients may see in `extensions.code`.
+pub const CODES: [&str; 7] = [
+    "UNAUTHENTICATED",
+    "FORBIDDEN",
+    "NOT_FOUND",
+    "BAD_USER_INPUT",
+    "CONFLICT",
+    "RATE_LIMITED",
+    "INTERNAL",
+];
+
+/// `code` as one of [`CODES`]; INTERNAL for anything else.
+pub fn known_code(code: &str) -> &'static str {
+    CODES
+        .iter()
+        .find(|known| **known == code)
+        .copied()
+        .unwrap_or("INTERNAL")
+}
+
 impl AppError {
     pub fn bad_input(field: &'static str, message: Message) -> Self {
         Self::BadInput { field, message }

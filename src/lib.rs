@@ -19,6 +19,7 @@ pub mod groups;
 pub mod i18n;
 pub mod ids;
 pub mod mentorship;
+pub mod metrics;
 pub mod notifications;
 pub mod pagination;
 pub mod privacy;

@@ -175,7 +175,12 @@ impl Connection {
         let mut active: HashSet<String> = HashSet::new();
         let mut locale = self.locale;
 
+        // What this connection has added to the open-subscriptions figure.
+        let mut counted: i64 = 0;
         let close = loop {
+            let open = i64::try_from(active.len()).unwrap_or(i64::MAX);
+            self.state.metrics.subscriptions_changed(open - counted);
+            counted = open;
             let expiry = signed_in.as_ref().map(|viewer| viewer.expires_at);
             // In this order: the sign-in first, so that the viewer's language applies to the
             // first subscription already; the session's end before any further output.
@@ -261,6 +266,7 @@ impl Connection {
                 },
             }
         };
+        self.state.metrics.subscriptions_changed(-counted);
         let reason = close.map(|(code, description)| CloseReason {
             code: CloseCode::Other(code),
             description: Some(description),

@@ -21,6 +21,7 @@ use diesel::{Connection, RunQueryDsl};
 pub use connection::{Backend, ConnectionManager, DbConnection, redact};
 use events::EventBus;
 use fanout::Fanout;
+use prometheus_client::metrics::histogram::Histogram;
 pub use sql_types::text_enum;
 
 use crate::error::{AppError, AppResult, InternalError};
@@ -47,6 +48,8 @@ pub struct Db {
     /// How this instance shares its events with the others (PostgreSQL only).
     fanout: Option<Fanout>,
     statements: Arc<AtomicU64>,
+    /// How long each checkout waited for a connection.
+    pool_wait: Histogram,
 }
 
 impl Db {
@@ -101,6 +104,7 @@ impl Db {
             events: EventBus::new(),
             fanout,
             statements,
+            pool_wait: crate::metrics::Metrics::pool_wait_histogram(),
         })
     }
 
@@ -129,7 +133,21 @@ impl Db {
 
     /// A pooled connection for blocking code (CLI commands, blocking threads).
     pub fn connection(&self) -> AppResult<diesel::r2d2::PooledConnection<ConnectionManager>> {
-        self.pool.get().map_err(AppError::internal)
+        let asked = std::time::Instant::now();
+        let connection = self.pool.get().map_err(AppError::internal);
+        self.pool_wait.observe(asked.elapsed().as_secs_f64());
+        connection
+    }
+
+    /// How long checkouts waited for a connection (registered with the metrics).
+    pub fn pool_wait(&self) -> &Histogram {
+        &self.pool_wait
+    }
+
+    /// The pool's connections: open, and of them idle.
+    pub fn pool_connections(&self) -> (u32, u32) {
+        let state = self.pool.state();
+        (state.connections, state.idle_connections)
     }
 
     /// Runs `job` with a pooled connection on the blocking thread pool, outside any transaction.

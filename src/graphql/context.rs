@@ -10,6 +10,7 @@ use crate::checkins::resources::SupportResources;
 use crate::config::ServerConfig;
 use crate::db::Db;
 use crate::error::AppResult;
+use crate::metrics::Metrics;
 use crate::notifications::dispatcher::PushSender;
 use crate::privacy::service::ExportLimit;
 
@@ -25,6 +26,8 @@ pub struct AppState {
     pub exports: ExportLimit,
     /// Where to find help, per language, checked at start-up.
     pub support: SupportResources,
+    /// The figures `/metrics` shows.
+    pub metrics: Metrics,
 }
 
 pub type SharedState = Arc<AppState>;

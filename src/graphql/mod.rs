@@ -5,6 +5,7 @@ pub mod context;
 mod error_codes;
 mod limits;
 pub mod live;
+pub mod operation;
 pub mod scalars;
 
 use async_graphql::dataloader::DataLoader;
@@ -105,6 +106,7 @@ fn builder() -> async_graphql::SchemaBuilder<QueryRoot, MutationRoot, Subscripti
     .limit_complexity(MAX_COMPLEXITY)
     .extension(error_codes::ErrorCodes)
     .extension(limits::RequestLimits)
+    .extension(operation::OperationName)
 }
 
 /// The schema the server runs. Production hides introspection and field suggestions.

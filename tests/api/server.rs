@@ -150,6 +150,38 @@ async fn metrics_need_their_token(app: TestApp) {
             .unwrap()
             .contains("relais_push_outbox_lag_seconds")
     );
+
+    // Requests by operation name and outcome, their latency, the pool, open subscriptions.
+    let ana = app.register("ana@example.org").await;
+    app.gql(
+        Some(&ana.access_token),
+        "query Me { me { email } }",
+        json!({}),
+    )
+    .await;
+    app.gql(None, "query Groups { myGroups { id } }", json!({}))
+        .await;
+    let socket = crate::sockets::signed_in_socket(&app, &ana).await;
+    let text = crate::helpers::eventually(10, || async {
+        let text = metrics(Some(crate::helpers::TEST_METRICS_TOKEN))
+            .await
+            .ok()?
+            .text()
+            .await
+            .ok()?;
+        text.contains("relais_subscriptions_open 1").then_some(text)
+    })
+    .await;
+    for expected in [
+        "relais_graphql_requests_total{operation=\"Me\",outcome=\"OK\"} 1",
+        "relais_graphql_requests_total{operation=\"Groups\",outcome=\"UNAUTHENTICATED\"} 1",
+        "relais_graphql_request_duration_seconds_count{operation=\"Me\"} 1",
+        "relais_db_pool_wait_seconds_count",
+        "relais_db_pool_connections{state=\"idle\"}",
+    ] {
+        assert!(text.contains(expected), "{expected} not in {text}");
+    }
+    drop(socket);
 }
 
 async fn health_names_the_backend(app: TestApp) {
