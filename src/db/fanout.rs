@@ -27,7 +27,7 @@ fn internal(cause: String) -> AppError {
 }
 
 /// How often the listening connection is read for notifications.
-const POLL_EVERY: Duration = Duration::from_millis(50);
+const POLL_EVERY: Duration = Duration::from_millis(100);
 /// How often it is asked a trivial query, so that a connection dropped silently is noticed.
 const CHECK_EVERY: Duration = Duration::from_secs(30);
 const RECONNECT_AFTER: Duration = Duration::from_secs(1);
