@@ -3,8 +3,6 @@
 //! one outbox for all dispatchers, scheduled work done once, one account lockout. PostgreSQL only: SQLite serves one
 //! instance.
 
-use std::time::Duration;
-
 use futures_util::future::join_all;
 use serde_json::json;
 
@@ -15,8 +13,8 @@ use crate::helpers::{
     Backend, TestApp, error_code, push_config_for, spawn_app_configured, spawn_app_on,
 };
 use crate::sockets::{
-    Frame, Socket, close_code, conversation_socket, next_frame, notify_until_delivered,
-    signed_in_socket, subscribed_socket,
+    close_code, conversation_socket, notify_until_delivered, signed_in_socket, subscribed_socket,
+    until_delivered,
 };
 
 /// A first instance on a fresh database and a second one on the same database, both behind a
@@ -25,23 +23,6 @@ async fn two_instances() -> Option<(TestApp, TestApp)> {
     let first = spawn_app_configured(Backend::Postgres, behind_a_proxy).await?;
     let second = spawn_app_on(first.database_url.clone(), behind_a_proxy).await;
     Some((first, second))
-}
-
-/// Repeats `write` (a subscription starts asynchronously) until `socket` delivers a message.
-async fn until_delivered<F, Fut>(socket: &mut Socket, mut write: F) -> serde_json::Value
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = ()>,
-{
-    for _ in 0..20 {
-        write().await;
-        match next_frame(socket, Duration::from_millis(500)).await {
-            Frame::Text(message) => return message,
-            Frame::Silent => continue,
-            closed => panic!("{closed:?}"),
-        }
-    }
-    panic!("nothing delivered")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

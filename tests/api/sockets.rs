@@ -99,27 +99,39 @@ pub(crate) async fn subscribed_socket(app: &TestApp, who: &Session, payload: Val
     socket
 }
 
-/// Sends `who` test notifications until the socket delivers one (a subscription starts
-/// asynchronously, after its `subscribe` message); returns that message.
-pub(crate) async fn notify_until_delivered(
-    app: &TestApp,
-    who: &Session,
-    socket: &mut Socket,
-) -> Value {
+/// Repeats `write` (a subscription starts asynchronously, after its `subscribe` message) until
+/// `socket` delivers a message; returns that message.
+pub(crate) async fn until_delivered<F, Fut>(socket: &mut Socket, mut write: F) -> Value
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
     for _ in 0..20 {
-        app.gql(
-            Some(&who.access_token),
-            "mutation { sendTestNotification }",
-            json!({}),
-        )
-        .await;
+        write().await;
         match next_frame(socket, Duration::from_millis(500)).await {
             Frame::Text(message) => return message,
             Frame::Silent => continue,
             closed => panic!("{closed:?}"),
         }
     }
-    panic!("no notification delivered")
+    panic!("nothing delivered")
+}
+
+/// Sends `who` test notifications until the socket delivers one; returns that message.
+pub(crate) async fn notify_until_delivered(
+    app: &TestApp,
+    who: &Session,
+    socket: &mut Socket,
+) -> Value {
+    until_delivered(socket, || async {
+        app.gql(
+            Some(&who.access_token),
+            "mutation { sendTestNotification }",
+            json!({}),
+        )
+        .await;
+    })
+    .await
 }
 
 /// Reads until the socket closes (within `seconds`) and returns the close code.
