@@ -1,10 +1,12 @@
 //! The push dispatcher: workers claim due pushes from the outbox for a lease, send them, and
 //! record how each ended. Nothing is lost: a push ends SENT, FAILED (with its last error),
 //! DROPPED (device gone) or CANCELLED, and a push claimed by a worker that died is taken again
-//! once its lease runs out.
+//! once its lease runs out. While FCM as a whole is unavailable the dispatcher holds the
+//! outbox: one push at a time probes it after a growing pause, and no push spends an attempt, so
+//! an outage of any length loses nothing.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use chrono::{DateTime, TimeDelta, Utc};
 use futures_util::StreamExt;
@@ -62,6 +64,16 @@ pub struct Dispatcher {
     sender: PushSender,
     config: Arc<PushConfig>,
     worker_id: String,
+    fcm: Mutex<FcmHealth>,
+}
+
+/// What this dispatcher has seen of FCM as a whole.
+#[derive(Default)]
+struct FcmHealth {
+    /// Rounds in a row that found FCM unavailable; 0 while it answers.
+    failed_rounds: u32,
+    /// Until when the outbox is held.
+    held_until: Option<tokio::time::Instant>,
 }
 
 fn ended(status: PushStatus, attempts: i32, error: Option<String>) -> PushOutcome {
@@ -90,7 +102,57 @@ impl Dispatcher {
             sender,
             config,
             worker_id: format!("worker-{}", uuid::Uuid::now_v7()),
+            fcm: Mutex::default(),
         }
+    }
+
+    fn health(&self) -> std::sync::MutexGuard<'_, FcmHealth> {
+        self.fcm.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Until when the outbox is held, if it is now.
+    fn held_until(&self) -> Option<tokio::time::Instant> {
+        self.health()
+            .held_until
+            .filter(|until| *until > tokio::time::Instant::now())
+    }
+
+    /// Notes that FCM is unavailable and returns how long to hold the outbox. The sends of one
+    /// batch that fail together count as one round, so the pause grows round by round.
+    fn fcm_unavailable(
+        &self,
+        asked: Option<std::time::Duration>,
+        reason: &str,
+    ) -> std::time::Duration {
+        let now = tokio::time::Instant::now();
+        let mut health = self.health();
+        if let Some(until) = health.held_until.filter(|until| *until > now) {
+            return until - now;
+        }
+        health.failed_rounds += 1;
+        let pause = match asked {
+            Some(wait) => wait.min(self.config.retry_cap),
+            None => retry_delay(
+                health.failed_rounds,
+                self.config.retry_base,
+                self.config.retry_cap,
+            ),
+        };
+        health.held_until = Some(now + pause);
+        if health.failed_rounds == 1 {
+            tracing::warn!(worker = %self.worker_id, %reason, "FCM unavailable: the outbox is held");
+        } else {
+            tracing::debug!(worker = %self.worker_id, %reason, rounds = health.failed_rounds, ?pause, "FCM still unavailable");
+        }
+        pause
+    }
+
+    fn fcm_answered(&self) {
+        let mut health = self.health();
+        if health.failed_rounds > 0 {
+            tracing::info!(worker = %self.worker_id, rounds = health.failed_rounds, "FCM answers again: the outbox drains");
+        }
+        *health = FcmHealth::default();
     }
 
     /// Runs until `shutdown` turns true; a batch under way finishes or gives its claims back.
@@ -98,6 +160,13 @@ impl Dispatcher {
         let mut queued = self.db.events().subscribe();
         tracing::info!(worker = %self.worker_id, "push dispatcher started");
         while !*shutdown.borrow() {
+            if let Some(until) = self.held_until() {
+                tokio::select! {
+                    _ = tokio::time::sleep_until(until) => {}
+                    _ = shutdown.changed() => {}
+                }
+                continue;
+            }
             match self.run_once(&shutdown).await {
                 Ok(claimed) if claimed > 0 => continue,
                 Ok(_) => {}
@@ -121,10 +190,15 @@ impl Dispatcher {
 
     /// Claims one batch of due pushes and delivers it; returns how many were claimed. A batch is
     /// sized so that its sends fit in the lease, and a push whose send could not start in time is
-    /// given back rather than sent while another dispatcher may take it.
+    /// given back rather than sent while another dispatcher may take it. After FCM was found
+    /// unavailable, a batch is one push: it probes whether FCM answers again.
     pub async fn run_once(&self, shutdown: &watch::Receiver<bool>) -> AppResult<usize> {
         let worker = self.worker_id.clone();
-        let (limit, lease) = (self.config.claim_size(), to_delta(self.config.lease));
+        let limit = match self.health().failed_rounds {
+            0 => self.config.claim_size(),
+            _ => 1,
+        };
+        let lease = to_delta(self.config.lease);
         let send_until = tokio::time::Instant::now() + self.config.send_window();
         let claimed = self
             .db
@@ -205,7 +279,10 @@ impl Dispatcher {
         send_until: tokio::time::Instant,
     ) -> AppResult<()> {
         let now = Utc::now();
-        if *shutdown.borrow() || tokio::time::Instant::now() >= send_until {
+        if *shutdown.borrow()
+            || tokio::time::Instant::now() >= send_until
+            || self.held_until().is_some()
+        {
             return self.requeue(&delivery, delivery.attempts, None, now).await;
         }
         let Some(device) = &delivery.device else {
@@ -230,10 +307,13 @@ impl Dispatcher {
             self.sender.send(&delivery, &message),
         )
         .await
-        .unwrap_or_else(|_| SendOutcome::Retry {
+        .unwrap_or_else(|_| SendOutcome::Unavailable {
             after: None,
             reason: "lease ran out during the send".into(),
         });
+        if !matches!(sent, SendOutcome::Unavailable { .. }) {
+            self.fcm_answered();
+        }
         match sent {
             SendOutcome::Sent { name } => {
                 let outcome = PushOutcome {
@@ -274,6 +354,20 @@ impl Dispatcher {
                 tracing::warn!(push = %delivery.push_id, %reason, "push rejected by FCM");
                 let outcome = ended(PushStatus::Failed, attempts, Some(reason));
                 self.finish(&delivery, outcome, None).await
+            }
+            // Not this message's fault: it keeps its attempts and waits out the outage.
+            SendOutcome::Unavailable {
+                after: asked,
+                reason,
+            } => {
+                let pause = self.fcm_unavailable(asked, &reason);
+                self.requeue(
+                    &delivery,
+                    delivery.attempts,
+                    Some(&reason),
+                    after(now, pause),
+                )
+                .await
             }
         }
     }

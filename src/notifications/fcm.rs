@@ -60,8 +60,14 @@ pub enum SendOutcome {
     Sent { name: String },
     /// The token no longer reaches a device: forget it.
     DeviceGone { reason: String },
-    /// Try again later; FCM may say when.
+    /// Try this message again later; FCM may say when (a device's or a topic's rate limit).
     Retry {
+        after: Option<Duration>,
+        reason: String,
+    },
+    /// FCM cannot be reached or is failing as a whole (network, timeouts, 5xx, credentials):
+    /// nothing about this message is wrong, so it waits without spending an attempt.
+    Unavailable {
         after: Option<Duration>,
         reason: String,
     },
@@ -181,7 +187,7 @@ impl FcmClient {
         let token = match self.access_token(None).await {
             Ok(token) => token,
             Err(reason) => {
-                return SendOutcome::Retry {
+                return SendOutcome::Unavailable {
                     after: None,
                     reason,
                 };
@@ -192,7 +198,7 @@ impl FcmClient {
             let renewed = match self.access_token(Some(&token)).await {
                 Ok(renewed) => renewed,
                 Err(reason) => {
-                    return SendOutcome::Retry {
+                    return SendOutcome::Unavailable {
                         after: None,
                         reason,
                     };
@@ -202,7 +208,7 @@ impl FcmClient {
         }
         match response {
             Ok(answer) => classify(answer).await,
-            Err(cause) => SendOutcome::Retry {
+            Err(cause) => SendOutcome::Unavailable {
                 after: None,
                 reason: format!("network: {cause}"),
             },
@@ -305,10 +311,10 @@ async fn classify(response: reqwest::Response) -> SendOutcome {
         StatusCode::FORBIDDEN if error.error_code() == Some("SENDER_ID_MISMATCH") => {
             SendOutcome::DeviceGone { reason }
         }
-        StatusCode::TOO_MANY_REQUESTS | StatusCode::UNAUTHORIZED => {
-            SendOutcome::Retry { after, reason }
-        }
-        status if status.is_server_error() => SendOutcome::Retry { after, reason },
+        StatusCode::TOO_MANY_REQUESTS => SendOutcome::Retry { after, reason },
+        // Still refused after renewing the access token: the credentials, not the message.
+        StatusCode::UNAUTHORIZED => SendOutcome::Unavailable { after, reason },
+        status if status.is_server_error() => SendOutcome::Unavailable { after, reason },
         _ => SendOutcome::Rejected { reason },
     }
 }

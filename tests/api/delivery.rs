@@ -159,8 +159,9 @@ per_backend!(
     a_rejected_message_fails_and_keeps_the_device,
     unauthorized_renews_the_access_token_once,
     too_many_requests_honours_retry_after,
-    server_errors_and_hangs_are_retried,
+    server_errors_and_hangs_spend_no_attempt,
     retries_stop_after_the_configured_attempts,
+    an_fcm_outage_holds_the_outbox_and_it_drains_after,
     quiet_hours_hold_the_push_until_they_end,
     cancelled_scheduled_pushes_are_never_sent,
     a_dead_workers_claims_are_taken_again_after_the_lease,
@@ -353,16 +354,24 @@ async fn too_many_requests_honours_retry_after(backend: Backend) {
     );
 }
 
-async fn server_errors_and_hangs_are_retried(backend: Backend) {
+async fn server_errors_and_hangs_spend_no_attempt(backend: Backend) {
     let Some((app, fcm, user)) = app_with_fcm(backend, |_| {}).await else {
         return;
     };
-    fcm.script(&[Reply::Internal500, Reply::Unavailable503, Reply::Hang]);
+    // More failures than `max_attempts` (4): FCM failing as a whole is not the message's fault.
+    fcm.script(&[
+        Reply::Internal500,
+        Reply::Unavailable503,
+        Reply::Hang,
+        Reply::Unavailable503,
+        Reply::Internal500,
+    ]);
     send_test(&app, &user).await;
     let rows = settled(&app).await;
     assert_eq!(rows[0].status, PushStatus::Sent);
-    assert_eq!(rows[0].attempts, 4);
+    assert_eq!(rows[0].attempts, 1);
     assert_eq!(rows[0].last_error, None);
+    assert_eq!(fcm.sends(), 6);
     assert_eq!(fcm.delivered().len(), 1);
 }
 
@@ -370,14 +379,58 @@ async fn retries_stop_after_the_configured_attempts(backend: Backend) {
     let Some((app, fcm, user)) = app_with_fcm(backend, |_| {}).await else {
         return;
     };
-    fcm.script(&[Reply::Unavailable503; 4]);
+    // A rate limit is about the message's target, so each one spends an attempt.
+    fcm.script(
+        &[Reply::TooMany429 {
+            retry_after_secs: 0,
+        }; 4],
+    );
     send_test(&app, &user).await;
     let rows = settled(&app).await;
     assert_eq!(rows[0].status, PushStatus::Failed);
     assert_eq!(rows[0].attempts, 4);
-    assert!(rows[0].last_error.as_deref().unwrap().contains("503"));
+    assert!(rows[0].last_error.as_deref().unwrap().contains("429"));
     assert_eq!(fcm.sends(), 4);
     assert_eq!(device_count(&app, &user).await, 1);
+}
+
+async fn an_fcm_outage_holds_the_outbox_and_it_drains_after(backend: Backend) {
+    // Four sends at a time, so that the first round fails on four pushes, not on all thirty.
+    let Some((app, fcm, user)) = app_with_fcm(backend, |config| config.concurrency = 4).await
+    else {
+        return;
+    };
+    fcm.reply_by_default(Reply::Unavailable503);
+    notify_many(&app, &user, 30).await;
+    // Down for three seconds: seven or more pauses of at most 400 ms.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let during = pushes(&app).await;
+    assert_eq!(during.len(), 30);
+    assert!(
+        during
+            .iter()
+            .all(|row| row.status == PushStatus::Pending && row.attempts == 0),
+        "nothing ends or spends an attempt while FCM is down: {during:?}"
+    );
+    let probes = fcm.sends();
+    assert!(
+        (5..30).contains(&probes),
+        "a first round of four, then one probe per pause; never each push in turn: {probes} sends"
+    );
+    let metrics = app.metrics().await;
+    assert!(
+        metrics.contains("relais_push_outbox{status=\"PENDING\"} 30"),
+        "{metrics}"
+    );
+
+    fcm.reply_by_default(Reply::Ok);
+    let rows = settled(&app).await;
+    assert!(
+        rows.iter()
+            .all(|row| row.status == PushStatus::Sent && row.attempts == 1),
+        "{rows:?}"
+    );
+    assert_eq!(delivered_notifications(&fcm), (30, 30), "each sent once");
 }
 
 async fn quiet_hours_hold_the_push_until_they_end(backend: Backend) {
@@ -526,7 +579,10 @@ async fn shutdown_gives_claims_back(backend: Backend) {
         "the timed-out send is retried later"
     );
     assert_eq!(rows[0].claimed_by, None, "no claim is left behind");
-    assert_eq!(rows[0].attempts, 1);
+    assert_eq!(
+        rows[0].attempts, 0,
+        "a send that timed out spends no attempt"
+    );
 }
 
 async fn without_a_service_account_pushes_go_to_the_log(backend: Backend) {

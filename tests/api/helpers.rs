@@ -239,6 +239,19 @@ impl TestApp {
         std::mem::replace(&mut self.background, idle).stop().await;
     }
 
+    /// The `/metrics` page, read with the test token.
+    pub async fn metrics(&self) -> String {
+        self.http
+            .get(format!("{}/metrics", self.base_url))
+            .bearer_auth(TEST_METRICS_TOKEN)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+
     pub async fn post_graphql(&self, body: Value, headers: &[(&str, &str)]) -> reqwest::Response {
         let mut request = self
             .http
