@@ -42,6 +42,7 @@ macro_rules! on_both_backends {
 
 mod accounts;
 mod checkins;
+mod crash;
 mod delivery;
 mod fake_fcm;
 mod groups;
