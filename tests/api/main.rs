@@ -41,6 +41,7 @@ macro_rules! on_both_backends {
 }
 
 mod accounts;
+mod authorization;
 mod checkins;
 mod crash;
 mod delivery;
