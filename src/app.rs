@@ -19,7 +19,7 @@ use crate::auth::{Auth, ClientAddress, PasswordGate, Secret, service as sessions
 use crate::checkins::resources::SupportResources;
 use crate::config::ServerConfig;
 use crate::db::{Db, DbSetupError};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, InternalError};
 use crate::graphql::operation::OperationSlot;
 use crate::graphql::{self, AppState, RelaisSchema, SharedState};
 use crate::i18n::{self, Locale};
@@ -260,7 +260,13 @@ async fn graphql_request(
         state
             .metrics
             .request_done(&operation, outcome_of(&response), started.elapsed());
-        HttpResponse::Ok().json(response)
+        match serde_json::to_vec(&response) {
+            Ok(body) => crate::compression::json_answer(&request, body),
+            Err(cause) => request_error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                AppError::internal(InternalError::Other(cause.to_string())),
+            ),
+        }
     })
     .await
 }

@@ -46,7 +46,7 @@ pub enum InternalError {
 pub type AppResult<T> = Result<T, AppError>;
 
 /// Every code clients may see in `extensions.code`.
-pub const CODES: [&str; 7] = [
+pub const CODES: [&str; 8] = [
     "UNAUTHENTICATED",
     "FORBIDDEN",
     "NOT_FOUND",
@@ -54,6 +54,7 @@ pub const CODES: [&str; 7] = [
     "CONFLICT",
     "RATE_LIMITED",
     "INTERNAL",
+    crate::graphql::error_codes::PERSISTED_QUERY_NOT_FOUND,
 ];
 
 /// `code` as one of [`CODES`]; INTERNAL for anything else.

@@ -8,6 +8,7 @@ pub mod auth;
 pub mod background;
 pub mod checkins;
 pub mod cli;
+pub mod compression;
 pub mod config;
 pub mod conversations;
 pub mod db;

@@ -17,14 +17,23 @@ impl ExtensionFactory for ErrorCodes {
     }
 }
 
-/// Errors without a code come from the request itself, so they are the client's to fix.
+/// What Apollo clients look for to send a persisted query's text after its hash alone.
+pub const PERSISTED_QUERY_NOT_FOUND: &str = "PERSISTED_QUERY_NOT_FOUND";
+
+/// Errors without a code come from the request itself, so they are the client's to fix; an
+/// unknown persisted query gets the code Apollo clients expect.
 fn fill_missing_codes(mut response: Response) -> Response {
     for error in &mut response.errors {
+        let unknown_hash = error.message == "PersistedQueryNotFound";
         let extensions = error
             .extensions
             .get_or_insert_with(ErrorExtensionValues::default);
         if extensions.get("code").is_none() {
-            extensions.set("code", "BAD_USER_INPUT");
+            let code = match unknown_hash {
+                true => PERSISTED_QUERY_NOT_FOUND,
+                false => "BAD_USER_INPUT",
+            };
+            extensions.set("code", code);
         }
     }
     response

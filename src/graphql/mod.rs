@@ -2,13 +2,16 @@
 
 pub mod connection;
 pub mod context;
-mod error_codes;
+pub mod error_codes;
 mod limits;
 pub mod live;
 pub mod operation;
 pub mod scalars;
 
 use async_graphql::dataloader::DataLoader;
+use async_graphql::extensions::apollo_persisted_queries::{
+    ApolloPersistedQueries, LruCacheStorage,
+};
 use async_graphql::{MergedObject, MergedSubscription, SDLExportOptions, Schema};
 
 use crate::accounts::graphql::{AccountsMutation, AccountsQuery};
@@ -96,6 +99,11 @@ pub fn list_cost(items: usize, child: usize) -> usize {
     LIST_QUERY_COST.saturating_add(items.saturating_mul(child))
 }
 
+/// How many automatic persisted queries each process remembers (least recently used go first).
+/// A query is at most a 64 KiB body, so the cache stays within a few tens of MiB at worst; another
+/// instance that does not know a hash asks the client for the text, as the protocol provides.
+pub const PERSISTED_QUERIES_KEPT: usize = 512;
+
 /// The schema, without state: enough to print the SDL.
 fn builder() -> async_graphql::SchemaBuilder<QueryRoot, MutationRoot, SubscriptionRoot> {
     Schema::build(
@@ -104,6 +112,9 @@ fn builder() -> async_graphql::SchemaBuilder<QueryRoot, MutationRoot, Subscripti
         SubscriptionRoot::default(),
     )
     .limit_complexity(MAX_COMPLEXITY)
+    .extension(ApolloPersistedQueries::new(LruCacheStorage::new(
+        PERSISTED_QUERIES_KEPT,
+    )))
     .extension(error_codes::ErrorCodes)
     .extension(limits::RequestLimits)
     .extension(operation::OperationName)

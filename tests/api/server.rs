@@ -12,6 +12,8 @@ on_both_backends!(
     every_response_carries_the_security_headers,
     metrics_need_their_token,
     graphiql_comes_from_the_server_itself,
+    large_answers_are_compressed_for_clients_that_ask,
+    persisted_queries_follow_the_apollo_protocol,
 );
 
 on_both_backends!(with(crate::server::allowing_one_web_origin_over_https) =>
@@ -229,12 +231,7 @@ async fn malformed_and_oversized_requests_are_refused(app: TestApp) {
     assert_eq!(response.status(), 413);
 
     // Queries deeper than the limit are refused before they run.
-    let deep = format!(
-        "{{ {}__typename{} }}",
-        "me { user { ".repeat(7),
-        " } }".repeat(7)
-    );
-    let answer = app.gql(None, &deep, json!({})).await;
+    let answer = app.gql(None, &too_deep_query(), json!({})).await;
     assert!(
         answer["errors"][0]["message"]
             .as_str()
@@ -684,4 +681,155 @@ async fn graphiql_comes_from_the_server_itself(app: TestApp) {
         .await
         .unwrap();
     assert_eq!(unknown.status(), 404);
+}
+
+/// POSTs `body` to `/graphql` with `accept-encoding`; returns the content encoding, the `Vary`
+/// header and the raw bytes.
+async fn raw_graphql(
+    app: &TestApp,
+    body: &serde_json::Value,
+    accept: &str,
+) -> (Option<String>, Option<String>, Vec<u8>) {
+    let response = app
+        .http
+        .post(format!("{}/graphql", app.base_url))
+        .header("accept-encoding", accept)
+        .json(body)
+        .send()
+        .await
+        .unwrap();
+    let header = |name: &str| {
+        response
+            .headers()
+            .get(name)
+            .map(|value| value.to_str().unwrap().to_owned())
+    };
+    let (encoding, vary) = (header("content-encoding"), header("vary"));
+    (encoding, vary, response.bytes().await.unwrap().to_vec())
+}
+
+async fn large_answers_are_compressed_for_clients_that_ask(app: TestApp) {
+    use std::io::Read;
+    let large = json!({ "query": "{ __schema { types { name description } } }" });
+    let (encoding, vary, plain) = raw_graphql(&app, &large, "identity").await;
+    assert_eq!(encoding, None);
+    assert_eq!(vary.as_deref(), Some("accept-encoding"));
+    assert!(plain.len() > 4 * relais::compression::COMPRESS_FROM);
+    let plain: serde_json::Value = serde_json::from_slice(&plain).unwrap();
+
+    let (encoding, _, brotli) = raw_graphql(&app, &large, "gzip, deflate, br").await;
+    assert_eq!(encoding.as_deref(), Some("br"), "brotli preferred");
+    let mut decoded = Vec::new();
+    brotli::Decompressor::new(brotli.as_slice(), 4096)
+        .read_to_end(&mut decoded)
+        .unwrap();
+    assert_eq!(
+        serde_json::from_slice::<serde_json::Value>(&decoded).unwrap(),
+        plain
+    );
+    assert!(
+        brotli.len() * 3 < decoded.len(),
+        "{} → {}",
+        decoded.len(),
+        brotli.len()
+    );
+
+    let (encoding, _, gzip) = raw_graphql(&app, &large, "gzip").await;
+    assert_eq!(encoding.as_deref(), Some("gzip"));
+    let mut decoded = Vec::new();
+    flate2::read::GzDecoder::new(gzip.as_slice())
+        .read_to_end(&mut decoded)
+        .unwrap();
+    assert_eq!(
+        serde_json::from_slice::<serde_json::Value>(&decoded).unwrap(),
+        plain
+    );
+
+    // A small answer is not worth it; an encoding the server lacks gets the plain text.
+    let small = json!({ "query": "{ __typename }" });
+    let (encoding, _, body) = raw_graphql(&app, &small, "br, gzip").await;
+    assert_eq!(encoding, None);
+    assert_eq!(
+        serde_json::from_slice::<serde_json::Value>(&body).unwrap()["data"]["__typename"],
+        "Query"
+    );
+    let (encoding, _, _) = raw_graphql(&app, &large, "zstd").await;
+    assert_eq!(encoding, None);
+}
+
+fn sha256_hex(text: &str) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
+}
+
+async fn persisted_queries_follow_the_apollo_protocol(app: TestApp) {
+    let ana = app.register("ana@example.org").await;
+    let query = "query Me { me { email } }";
+    let persisted = |hash: &str| json!({ "persistedQuery": { "version": 1, "sha256Hash": hash } });
+    let send = |body: serde_json::Value| {
+        let request = app
+            .http
+            .post(format!("{}/graphql", app.base_url))
+            .bearer_auth(&ana.access_token)
+            .json(&body);
+        async move {
+            request
+                .send()
+                .await
+                .unwrap()
+                .json::<serde_json::Value>()
+                .await
+                .unwrap()
+        }
+    };
+
+    // The hash alone, before the server has seen the text: the client is asked for it.
+    let unknown = send(json!({ "extensions": persisted(&sha256_hex(query)) })).await;
+    assert_eq!(unknown["errors"][0]["message"], "PersistedQueryNotFound");
+    assert_eq!(error_code(&unknown), "PERSISTED_QUERY_NOT_FOUND");
+    // The text with its hash registers it; then the hash alone is enough.
+    let registered =
+        send(json!({ "query": query, "extensions": persisted(&sha256_hex(query)) })).await;
+    assert_eq!(
+        registered["data"]["me"]["email"], "ana@example.org",
+        "{registered}"
+    );
+    let by_hash = send(json!({ "extensions": persisted(&sha256_hex(query)) })).await;
+    assert_eq!(
+        by_hash["data"]["me"]["email"], "ana@example.org",
+        "{by_hash}"
+    );
+
+    // A text that does not match its hash is refused.
+    let mismatched =
+        send(json!({ "query": "{ __typename }", "extensions": persisted(&sha256_hex(query)) }))
+            .await;
+    assert_eq!(error_code(&mismatched), "BAD_USER_INPUT", "{mismatched}");
+
+    // The request limits hold for a query sent by its hash too.
+    let deep = too_deep_query();
+    for body in [
+        json!({ "query": deep, "extensions": persisted(&sha256_hex(&deep)) }),
+        json!({ "extensions": persisted(&sha256_hex(&deep)) }),
+    ] {
+        let refused = send(body).await;
+        assert!(
+            refused["errors"][0]["message"]
+                .as_str()
+                .is_some_and(|message| message.contains("trop imbriquée")),
+            "{refused}"
+        );
+    }
+}
+
+/// A query nested past the depth limit.
+fn too_deep_query() -> String {
+    format!(
+        "{{ {}__typename{} }}",
+        "me { user { ".repeat(7),
+        " } }".repeat(7)
+    )
 }
