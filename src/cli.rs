@@ -89,7 +89,16 @@ impl From<AppError> for CommandError {
 
 /// Runs the command line and returns the process's exit code.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    main_from(std::env::args_os())
+}
+
+/// [`main`] with the arguments given (the load benchmark runs its server as itself).
+pub fn main_from<I, T>(args: I) -> ExitCode
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let cli = Cli::parse_from(args);
     telemetry::init();
     let outcome = actix_web::rt::System::new().block_on(run(cli));
     match outcome {

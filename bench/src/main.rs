@@ -1,0 +1,119 @@
+//! `relais-bench`: starts `relais serve` on a fresh database, seeds it with realistic data, runs
+//! each scenario at a fixed concurrency for a fixed time, and prints requests per second,
+//! p50/p95/p99 latency, errors and the server's resident memory.
+//!
+//! ```sh
+//! cargo run --release --manifest-path bench/Cargo.toml -- --quick
+//! cargo run --release --manifest-path bench/Cargo.toml -- --postgres postgres://postgres@127.0.0.1/relais_bench
+//! ```
+
+mod load;
+mod scenarios;
+mod seed;
+mod server;
+
+use std::time::Duration;
+
+use clap::Parser;
+
+#[derive(Parser)]
+#[command(about = "Load benchmark of relais serve")]
+struct Args {
+    /// A PostgreSQL database to run on as well (a fresh schema is made in it, then dropped).
+    #[arg(long)]
+    postgres: Option<String>,
+    /// Less data and shorter scenarios: the whole run in under two minutes.
+    #[arg(long)]
+    quick: bool,
+    /// Connections each scenario keeps busy.
+    #[arg(long, default_value_t = 16)]
+    concurrency: usize,
+}
+
+/// How much of everything the benchmark seeds, and how long each scenario runs.
+#[derive(Clone, Copy)]
+pub struct Scale {
+    pub users: usize,
+    pub groups: usize,
+    pub posts: usize,
+    pub workshops: usize,
+    pub mentors: usize,
+    pub checkins: usize,
+    pub duration: Duration,
+}
+
+const FULL: Scale = Scale {
+    users: 2_000,
+    groups: 100,
+    posts: 5_000,
+    workshops: 200,
+    mentors: 10_000,
+    checkins: 50_000,
+    duration: Duration::from_secs(15),
+};
+
+const QUICK: Scale = Scale {
+    users: 200,
+    groups: 20,
+    posts: 500,
+    workshops: 40,
+    mentors: 1_000,
+    checkins: 5_000,
+    duration: Duration::from_secs(4),
+};
+
+fn main() -> std::process::ExitCode {
+    // The benchmark starts its server by running itself as `relais`.
+    if std::env::args().nth(1).as_deref() == Some(server::SERVE) {
+        return relais::cli::main_from(
+            std::env::args_os()
+                .enumerate()
+                .filter(|(index, _)| *index != 1)
+                .map(|(_, arg)| arg),
+        );
+    }
+    let args = Args::parse();
+    let scale = if args.quick { QUICK } else { FULL };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    runtime.block_on(async {
+        let dir = std::env::temp_dir().join(format!("relais-bench-{}", uuid::Uuid::now_v7()));
+        std::fs::create_dir_all(&dir).expect("a scratch directory");
+        let sqlite = format!("sqlite://{}", dir.join("bench.db").display());
+        run_on("SQLite", &sqlite, scale, args.concurrency).await;
+        if let Some(url) = &args.postgres {
+            let (schema_url, schema) = server::fresh_schema(url);
+            run_on("PostgreSQL", &schema_url, scale, args.concurrency).await;
+            server::drop_schema(url, &schema);
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    });
+    std::process::ExitCode::SUCCESS
+}
+
+async fn run_on(backend: &str, database_url: &str, scale: Scale, concurrency: usize) {
+    println!("\n## {backend}: seeding");
+    let started = std::time::Instant::now();
+    let world = seed::seed(database_url, scale).await;
+    println!(
+        "seeded {} users, {} groups, {} posts, {} workshops, {} mentors, {} check-ins in {:.1} s",
+        scale.users,
+        scale.groups,
+        scale.posts,
+        scale.workshops,
+        scale.mentors,
+        scale.checkins,
+        started.elapsed().as_secs_f64()
+    );
+    let server = server::Server::start(database_url).await;
+    println!(
+        "\n| scenario | requests/s | p50 ms | p95 ms | p99 ms | errors | server RSS MB |\n|---|---|---|---|---|---|---|"
+    );
+    scenarios::run_all(&server, &world, scale, concurrency).await;
+    println!(
+        "\npeak RSS of the server over the run: {:.0} MB",
+        server.peak_rss_mb()
+    );
+}

@@ -1,0 +1,139 @@
+//! The scenarios, each run by signed-in people against the seeded data.
+
+use serde_json::{Value, json};
+
+use crate::Scale;
+use crate::load::{self, Figures};
+use crate::seed::{CONTENDED_CAPACITY, PASSWORD, World};
+use crate::server::Server;
+
+const GROUPS_PAGE: &str = "query { groups(first: 20) { edges { node { id name memberCount viewerMembership { role } } } } }";
+const POSTS_PAGE: &str = "query($id: ID!) { group(id: $id) { posts(first: 20) { edges { node { id body anonymous author { displayName } replyCount } } } } }";
+const WORKSHOPS_PAGE: &str = "query { workshops(first: 20) { edges { node { id title startsAt confirmedCount capacity } } } }";
+const CHECKIN: &str = "mutation { submitCheckin(input: { instrument: BURNOUT_SINGLE_ITEM, answers: [2] }) { id band } }";
+const REGISTER: &str = "mutation($id: ID!) { registerForWorkshop(workshopId: $id) { status } }";
+const CANCEL: &str = "mutation($id: ID!) { cancelRegistration(workshopId: $id) { status } }";
+const MATCHES: &str = "query { mentorMatches(input: { areas: [BURNOUT_PREVENTION, STRESS_MANAGEMENT] }, first: 10) { score mentor { headline } } }";
+const LOGIN: &str = "mutation($email: String!, $password: String!) { login(email: $email, password: $password) { accessToken } }";
+
+fn print_row(name: &str, figures: &Figures, server: &Server) {
+    println!(
+        "| {name} | {:.0} | {:.1} | {:.1} | {:.1} | {} | {:.0} |",
+        figures.requests_per_second,
+        figures.p50_ms,
+        figures.p95_ms,
+        figures.p99_ms,
+        figures.errors,
+        server.rss_mb()
+    );
+}
+
+/// Signs in `count` seeded people; their access tokens.
+async fn sign_in(server: &Server, world: &World, count: usize) -> Vec<String> {
+    let mut tokens = Vec::new();
+    for email in world.emails.iter().take(count) {
+        let answer = server
+            .gql(None, LOGIN, json!({ "email": email, "password": PASSWORD }))
+            .await
+            .expect("a seeded person signs in");
+        tokens.push(
+            answer["data"]["login"]["accessToken"]
+                .as_str()
+                .expect("an access token")
+                .to_owned(),
+        );
+    }
+    tokens
+}
+
+/// Runs `query` with `variables` as worker `n`'s person, as fast as answers come.
+async fn read_scenario(
+    server: &Server,
+    tokens: &[String],
+    scale: Scale,
+    query: &str,
+    variables: Value,
+) -> Figures {
+    load::run(tokens.len(), scale.duration, |worker, _| {
+        let variables = variables.clone();
+        async move {
+            server
+                .gql(Some(&tokens[worker]), query, variables)
+                .await
+                .is_some()
+        }
+    })
+    .await
+}
+
+pub async fn run_all(server: &Server, world: &World, scale: Scale, concurrency: usize) {
+    let tokens = sign_in(server, world, concurrency).await;
+
+    let figures = read_scenario(server, &tokens, scale, GROUPS_PAGE, json!({})).await;
+    print_row("1. groups(first: 20)", &figures, server);
+    let figures = read_scenario(
+        server,
+        &tokens,
+        scale,
+        POSTS_PAGE,
+        json!({ "id": world.busy_group }),
+    )
+    .await;
+    print_row("2. a group's posts(first: 20)", &figures, server);
+    let figures = read_scenario(server, &tokens, scale, WORKSHOPS_PAGE, json!({})).await;
+    print_row("3. workshops(first: 20)", &figures, server);
+    let figures = read_scenario(server, &tokens, scale, CHECKIN, json!({})).await;
+    print_row("4. submitCheckin", &figures, server);
+
+    // Register then cancel on a few five-seat workshops; afterwards no workshop holds more
+    // confirmed people than seats.
+    let (contended, tokens) = (&world.contended, &tokens);
+    let figures = load::run(
+        tokens.len(),
+        scale.duration,
+        |worker, iteration| async move {
+            let id = &contended[(worker + iteration as usize) % contended.len()];
+            let token = Some(tokens[worker].as_str());
+            let registered = server.gql(token, REGISTER, json!({ "id": id })).await;
+            let cancelled = server.gql(token, CANCEL, json!({ "id": id })).await;
+            registered.is_some() && cancelled.is_some()
+        },
+    )
+    .await;
+    print_row("5. register then cancel (contended)", &figures, server);
+    for id in contended {
+        let answer = server
+            .gql(
+                Some(&tokens[0]),
+                "query($id: ID!) { workshop(id: $id) { confirmedCount capacity } }",
+                json!({ "id": id }),
+            )
+            .await
+            .expect("the workshop");
+        let confirmed = answer["data"]["workshop"]["confirmedCount"]
+            .as_i64()
+            .unwrap_or(i64::MAX);
+        assert!(
+            confirmed <= i64::from(CONTENDED_CAPACITY),
+            "workshop {id}: {confirmed} confirmed for {CONTENDED_CAPACITY} seats"
+        );
+    }
+
+    let figures = read_scenario(server, tokens, scale, MATCHES, json!({})).await;
+    print_row("6. mentorMatches", &figures, server);
+
+    let emails = &world.emails;
+    let figures = load::run(
+        concurrency,
+        scale.duration,
+        |worker, iteration| async move {
+            let email = &emails[(worker * 97 + iteration as usize) % emails.len()];
+            server
+                .gql(None, LOGIN, json!({ "email": email, "password": PASSWORD }))
+                .await
+                .is_some()
+        },
+    )
+    .await;
+    print_row("7. login (argon2id, 19 MiB)", &figures, server);
+}
