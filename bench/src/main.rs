@@ -7,6 +7,7 @@
 //! cargo run --release --manifest-path bench/Cargo.toml -- --postgres postgres://postgres@127.0.0.1/relais_bench
 //! ```
 
+mod fanout;
 mod load;
 mod scenarios;
 mod seed;

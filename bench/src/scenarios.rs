@@ -136,4 +136,42 @@ pub async fn run_all(server: &Server, world: &World, scale: Scale, concurrency: 
     )
     .await;
     print_row("7. login (argon2id, 19 MiB)", &figures, server);
+
+    let posts = (scale.duration.as_millis() / 250) as usize;
+    let reads = read_scenario(
+        server,
+        tokens,
+        scale,
+        POSTS_PAGE,
+        json!({ "id": world.busy_group }),
+    );
+    let (delivery, figures) = crate::fanout::run(
+        server,
+        &world.access_tokens,
+        world.busy_group.as_str(),
+        SUBSCRIBERS,
+        posts,
+        reads,
+    )
+    .await;
+    print_row(
+        &format!(
+            "8. scenario 2 with {} subscriptions open",
+            delivery.subscribers
+        ),
+        &figures,
+        server,
+    );
+    println!(
+        "\n8. a new post reached {} subscribers ({} posts): p50 {:.1} ms, p99 {:.1} ms, slowest {:.1} ms, {} never arrived",
+        delivery.subscribers,
+        delivery.posts,
+        delivery.p50_ms,
+        delivery.p99_ms,
+        delivery.max_ms,
+        delivery.missing
+    );
 }
+
+/// Open `groupPosts` subscriptions in scenario 8.
+const SUBSCRIBERS: usize = 1_000;

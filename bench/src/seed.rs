@@ -16,6 +16,7 @@ use relais::i18n::Locale;
 use relais::ids::{GroupId, SessionId, UserId, WorkshopId};
 use relais::mentorship::model::{MentorProfileForm, MentorshipArea};
 use relais::workshops::model::{WorkshopForm, WorkshopFormat, WorkshopTechnique};
+use secrecy::ExposeSecret;
 
 use crate::Scale;
 
@@ -29,6 +30,9 @@ pub const CONTENDED_CAPACITY: i32 = 5;
 pub struct World {
     /// Emails of people who sign in (with [`PASSWORD`]), all members of `busy_group`.
     pub emails: Vec<String>,
+    /// Access tokens of every seeded person, all members of `busy_group` (issued at seeding,
+    /// valid for an hour).
+    pub access_tokens: Vec<String>,
     pub busy_group: GroupId,
     pub contended: Vec<WorkshopId>,
 }
@@ -68,7 +72,7 @@ async fn people(
     cost: HashCost,
     prefix: &str,
     count: usize,
-) -> Vec<UserId> {
+) -> Vec<(UserId, String)> {
     let gate = PasswordGate {
         hasher: PasswordHasher::new(cost, PasswordHasher::default_concurrency()).expect("a hasher"),
         throttle: SignInThrottle::new(std::num::NonZeroU32::MAX),
@@ -88,10 +92,13 @@ async fn people(
                 timezone: None,
                 locale: Some("fr".into()),
             };
-            accounts::register(db, secret, gate, client, form, Locale::Fr)
+            let tokens = accounts::register(db, secret, gate, client, form, Locale::Fr)
                 .await
-                .expect("registered")
-                .user_id
+                .expect("registered");
+            (
+                tokens.user_id,
+                tokens.access_token.expose_secret().to_owned(),
+            )
         })
         .buffered(WRITERS)
         .collect()
@@ -102,12 +109,20 @@ pub async fn seed(database_url: &str, scale: Scale) -> World {
     let db = Db::connect(database_url).await.expect("the database opens");
     let secret = Secret::new(crate::server::SECRET.as_bytes().to_vec());
     // People who sign in get the real hash; mentors, who only need to be found, a cheap one.
-    let users = people(&db, &secret, HashCost::OWASP, "user", scale.users).await;
+    let (users, access_tokens): (Vec<UserId>, Vec<String>) =
+        people(&db, &secret, HashCost::OWASP, "user", scale.users)
+            .await
+            .into_iter()
+            .unzip();
     let cheap = HashCost {
         memory_kib: 64,
         passes: 1,
     };
-    let mentors = people(&db, &secret, cheap, "mentor", scale.mentors).await;
+    let mentors: Vec<UserId> = people(&db, &secret, cheap, "mentor", scale.mentors)
+        .await
+        .into_iter()
+        .map(|(user_id, _)| user_id)
+        .collect();
 
     let mut group_ids = Vec::new();
     for index in 0..scale.groups {
@@ -255,6 +270,7 @@ pub async fn seed(database_url: &str, scale: Scale) -> World {
         emails: (0..scale.users)
             .map(|index| format!("user{index}@example.org"))
             .collect(),
+        access_tokens,
         busy_group: group_ids[0].clone(),
         contended,
     }
