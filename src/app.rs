@@ -80,7 +80,7 @@ pub fn serve(state: SharedState, listener: TcpListener) -> std::io::Result<Serve
     let schema = graphql::build(state.clone());
     let workers = state.config.http_workers;
     let mut server = HttpServer::new(move || {
-        App::new()
+        let app = App::new()
             .wrap(edges::cors(&state.config))
             .wrap(middleware::from_fn(edges::security_headers))
             .wrap(TracingLogger::<RequestSpan>::new())
@@ -97,7 +97,14 @@ pub fn serve(state: SharedState, listener: TcpListener) -> std::io::Result<Serve
             .route("/me/export", web::get().to(export_my_data))
             .configure(crate::workshops::http::routes)
             .route("/health", web::get().to(health))
-            .route("/metrics", web::get().to(metrics))
+            .route("/metrics", web::get().to(metrics));
+        // The load benchmark's floor: the GraphQL groups page without GraphQL.
+        #[cfg(feature = "bench")]
+        let app = app.route(
+            "/bench/groups",
+            web::get().to(crate::groups::bench::groups_page),
+        );
+        app
     })
     .shutdown_timeout(30);
     if let Some(workers) = workers {

@@ -112,7 +112,7 @@ async fn run_on(backend: &str, database_url: &str, scale: Scale, concurrency: us
     println!(
         "\n| scenario | requests/s | p50 ms | p95 ms | p99 ms | errors | server RSS MB |\n|---|---|---|---|---|---|---|"
     );
-    scenarios::run_all(&server, &world, scale, concurrency).await;
+    scenarios::run_all(&server, database_url, &world, scale, concurrency).await;
     println!(
         "\npeak RSS of the server over the run: {:.0} MB",
         server.peak_rss_mb()

@@ -66,28 +66,57 @@ async fn read_scenario(
     .await
 }
 
-pub async fn run_all(server: &Server, world: &World, scale: Scale, concurrency: usize) {
+pub async fn run_all(
+    server: &Server,
+    database_url: &str,
+    world: &World,
+    scale: Scale,
+    concurrency: usize,
+) {
     let tokens = sign_in(server, world, concurrency).await;
 
-    let figures = read_scenario(server, &tokens, scale, GROUPS_PAGE, json!({})).await;
-    print_row("1. groups(first: 20)", &figures, server);
+    let graphql = read_scenario(server, &tokens, scale, GROUPS_PAGE, json!({})).await;
+    print_row("1. groups(first: 20)", &graphql, server);
+    // The floor: the same data from a plain route, then from the same service calls in a loop.
+    let tokens = &tokens;
+    let plain = load::run(tokens.len(), scale.duration, |worker, _| async move {
+        server.get_json("/bench/groups", &tokens[worker]).await
+    })
+    .await;
+    print_row("1b. the same page, plain route", &plain, server);
+    let db = relais::db::Db::connect(database_url)
+        .await
+        .expect("the database opens");
+    let (db, viewers) = (&db, &world.user_ids);
+    let direct = load::run(tokens.len(), scale.duration, |worker, _| async move {
+        relais::groups::bench::first_page(db, viewers[worker].clone())
+            .await
+            .is_ok()
+    })
+    .await;
+    print_row("1c. the same service calls, no HTTP", &direct, server);
+    let layers = format!(
+        "GraphQL / plain route: {:.0} %, plain route / service calls: {:.0} %",
+        100.0 * graphql.requests_per_second / plain.requests_per_second,
+        100.0 * plain.requests_per_second / direct.requests_per_second
+    );
     let figures = read_scenario(
         server,
-        &tokens,
+        tokens,
         scale,
         POSTS_PAGE,
         json!({ "id": world.busy_group }),
     )
     .await;
     print_row("2. a group's posts(first: 20)", &figures, server);
-    let figures = read_scenario(server, &tokens, scale, WORKSHOPS_PAGE, json!({})).await;
+    let figures = read_scenario(server, tokens, scale, WORKSHOPS_PAGE, json!({})).await;
     print_row("3. workshops(first: 20)", &figures, server);
-    let figures = read_scenario(server, &tokens, scale, CHECKIN, json!({})).await;
+    let figures = read_scenario(server, tokens, scale, CHECKIN, json!({})).await;
     print_row("4. submitCheckin", &figures, server);
 
     // Register then cancel on a few five-seat workshops; afterwards no workshop holds more
     // confirmed people than seats.
-    let (contended, tokens) = (&world.contended, &tokens);
+    let contended = &world.contended;
     let figures = load::run(
         tokens.len(),
         scale.duration,
@@ -171,6 +200,7 @@ pub async fn run_all(server: &Server, world: &World, scale: Scale, concurrency: 
         delivery.max_ms,
         delivery.missing
     );
+    println!("\n1. {layers}");
 }
 
 /// Open `groupPosts` subscriptions in scenario 8.

@@ -30,6 +30,8 @@ pub const CONTENDED_CAPACITY: i32 = 5;
 pub struct World {
     /// Emails of people who sign in (with [`PASSWORD`]), all members of `busy_group`.
     pub emails: Vec<String>,
+    /// Their ids, in the same order.
+    pub user_ids: Vec<UserId>,
     /// Access tokens of every seeded person, all members of `busy_group` (issued at seeding,
     /// valid for an hour).
     pub access_tokens: Vec<String>,
@@ -270,6 +272,7 @@ pub async fn seed(database_url: &str, scale: Scale) -> World {
         emails: (0..scale.users)
             .map(|index| format!("user{index}@example.org"))
             .collect(),
+        user_ids: users.clone(),
         access_tokens,
         busy_group: group_ids[0].clone(),
         contended,

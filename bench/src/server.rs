@@ -101,6 +101,22 @@ impl Server {
     }
 }
 
+impl Server {
+    /// A GET of `path` as `token`'s holder: whether it answered 200 with JSON.
+    pub async fn get_json(&self, path: &str, token: &str) -> bool {
+        let Ok(answer) = self
+            .http
+            .get(format!("{}{path}", self.base_url))
+            .bearer_auth(token)
+            .send()
+            .await
+        else {
+            return false;
+        };
+        answer.status().is_success() && answer.json::<serde_json::Value>().await.is_ok()
+    }
+}
+
 impl Drop for Server {
     fn drop(&mut self) {
         let _already_gone = self.child.kill();
