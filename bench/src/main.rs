@@ -8,7 +8,12 @@
 //! ```
 
 mod fanout;
+// The tests' fake FCM server (Google's token endpoint and FCM HTTP v1); scenario 9 uses part of it.
+#[allow(dead_code)]
+#[path = "../../tests/api/fake_fcm.rs"]
+mod fake_fcm;
 mod load;
+mod push;
 mod scenarios;
 mod seed;
 mod server;
@@ -108,11 +113,22 @@ async fn run_on(backend: &str, database_url: &str, scale: Scale, concurrency: us
         scale.checkins,
         started.elapsed().as_secs_f64()
     );
-    let server = server::Server::start(database_url).await;
+    let fcm = fake_fcm::FakeFcm::start().await;
+    let server = server::Server::start(database_url, &fcm).await;
     println!(
         "\n| scenario | requests/s | p50 ms | p95 ms | p99 ms | errors | server RSS MB |\n|---|---|---|---|---|---|---|"
     );
     scenarios::run_all(&server, database_url, &world, scale, concurrency).await;
+    let owners = &world.user_ids[..seed::DEVICE_OWNERS];
+    let drain = push::drain(database_url, owners).await;
+    println!(
+        "\n9. {} pushes drained to the fake FCM in {:.2} s: {:.0} deliveries/s, peak outbox lag {:.2} s ({} FCM requests)",
+        push::NOTIFICATIONS,
+        drain.seconds,
+        drain.per_second,
+        drain.peak_lag_seconds,
+        fcm.sends()
+    );
     println!(
         "\npeak RSS of the server over the run: {:.0} MB",
         server.peak_rss_mb()

@@ -22,6 +22,9 @@ use crate::Scale;
 
 pub const PASSWORD: &str = "a bench password, long enough";
 
+/// People with a phone registered (the recipients of scenario 9's pushes).
+pub const DEVICE_OWNERS: usize = 100;
+
 /// Workshops of five seats that scenario 5 fights over.
 pub const CONTENDED_WORKSHOPS: usize = 5;
 pub const CONTENDED_CAPACITY: i32 = 5;
@@ -267,6 +270,18 @@ pub async fn seed(database_url: &str, scale: Scale) -> World {
             }
         })
         .await;
+
+    // Devices last, so that seeding queues no pushes.
+    for user in users.iter().take(DEVICE_OWNERS) {
+        relais::notifications::service::register_device(
+            &db,
+            &viewer(user),
+            format!("device-of-{user}"),
+            relais::notifications::model::Platform::Android,
+        )
+        .await
+        .expect("a device");
+    }
 
     World {
         emails: (0..scale.users)

@@ -19,7 +19,8 @@ pub struct Server {
 }
 
 impl Server {
-    pub async fn start(database_url: &str) -> Server {
+    /// The server on `database_url`, pushing to `fcm`.
+    pub async fn start(database_url: &str, fcm: &crate::fake_fcm::FakeFcm) -> Server {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|listener| listener.local_addr())
             .expect("a free port")
@@ -31,6 +32,9 @@ impl Server {
             .env("RELAIS_SECRET", SECRET)
             .env("RELAIS_AUTH_RATE_PER_MINUTE", "1000000")
             .env("RUST_LOG", "warn")
+            .env("FCM_SERVICE_ACCOUNT", &fcm.service_account_path)
+            .env("FCM_ENDPOINT", &fcm.base_url)
+            .env("RELAIS_PUSH_WORKERS", "4")
             .stdout(Stdio::null())
             .spawn()
             .expect("relais serve starts");
