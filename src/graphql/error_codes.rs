@@ -29,9 +29,10 @@ fn fill_missing_codes(mut response: Response) -> Response {
             .extensions
             .get_or_insert_with(ErrorExtensionValues::default);
         if extensions.get("code").is_none() {
-            let code = match unknown_hash {
-                true => PERSISTED_QUERY_NOT_FOUND,
-                false => "BAD_USER_INPUT",
+            let code = if unknown_hash {
+                PERSISTED_QUERY_NOT_FOUND
+            } else {
+                "BAD_USER_INPUT"
             };
             extensions.set("code", code);
         }

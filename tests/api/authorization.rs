@@ -124,6 +124,15 @@ fn email(persona: &str, tag: &str) -> String {
     format!("{persona}.{tag}@example.org")
 }
 
+/// A French-speaking nurse of Bretagne, signed up as `name` in the world `tag`.
+async fn nurse(app: &TestApp, name: &str, tag: &str) -> Session {
+    app.register_with(json!({
+        "email": email(name, tag), "password": PASSWORD, "displayName": format!("{name} {tag}"),
+        "profession": "NURSE", "languages": ["fr"], "region": "Bretagne",
+    }))
+    .await
+}
+
 async fn expect_data(app: &TestApp, who: &Session, query: &str, variables: Value) -> Value {
     let answer = app.gql(Some(&who.access_token), query, variables).await;
     assert!(answer["errors"].is_null(), "{query}: {answer}");
@@ -141,14 +150,7 @@ impl World {
     async fn build(app: &TestApp, tag: &str) -> World {
         let mut people = BTreeMap::new();
         for persona in &PERSONAS[1..] {
-            let session = app
-                .register_with(json!({
-                    "email": email(persona.name(), tag), "password": PASSWORD,
-                    "displayName": format!("{} {tag}", persona.name()), "profession": "NURSE",
-                    "languages": ["fr"], "region": "Bretagne",
-                }))
-                .await;
-            people.insert(*persona, session);
+            people.insert(*persona, nurse(app, persona.name(), tag).await);
         }
         for (persona, role) in [
             (Persona::Supporter, Role::PeerSupporter),
@@ -160,12 +162,7 @@ impl World {
                 .await
                 .unwrap();
         }
-        let mentor = app
-            .register_with(json!({
-                "email": email("mentor", tag), "password": PASSWORD, "displayName": format!("mentor {tag}"),
-                "profession": "NURSE", "languages": ["fr"], "region": "Bretagne",
-            }))
-            .await;
+        let mentor = nurse(app, "mentor", tag).await;
         let person = |persona| &people[&persona];
         let owner = person(Persona::Owner);
 
@@ -243,12 +240,7 @@ impl World {
             .as_str()
             .unwrap_or_else(|| panic!("{accepted}"))
             .to_owned();
-        let second_mentor = app
-            .register_with(json!({
-                "email": email("mentor2", tag), "password": PASSWORD, "displayName": format!("mentor2 {tag}"),
-                "profession": "NURSE", "languages": ["fr"], "region": "Bretagne",
-            }))
-            .await;
+        let second_mentor = nurse(app, "mentor2", tag).await;
         crate::mentorship::mentor(
             app,
             &second_mentor,

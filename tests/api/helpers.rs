@@ -239,17 +239,17 @@ impl TestApp {
         std::mem::replace(&mut self.background, idle).stop().await;
     }
 
-    /// The `/metrics` page, read with the test token.
+    /// The `/metrics` page, read with the test token (which must be let in).
     pub async fn metrics(&self) -> String {
-        self.http
+        let response = self
+            .http
             .get(format!("{}/metrics", self.base_url))
             .bearer_auth(TEST_METRICS_TOKEN)
             .send()
             .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap()
+            .unwrap();
+        assert_eq!(response.status(), 200, "the test token reads /metrics");
+        response.text().await.unwrap()
     }
 
     pub async fn post_graphql(&self, body: Value, headers: &[(&str, &str)]) -> reqwest::Response {
