@@ -22,20 +22,21 @@ pub struct Drain {
     pub peak_lag_seconds: f64,
 }
 
-async fn sent(db: &Db) -> i64 {
-    outbox_stats(db)
-        .await
-        .expect("outbox figures")
+/// Pushes sent so far, and the age of the oldest due one.
+async fn outbox(db: &Db) -> (i64, f64) {
+    let stats = outbox_stats(db).await.expect("outbox figures");
+    let sent = stats
         .by_status
         .iter()
         .filter(|(status, _)| *status == PushStatus::Sent)
         .map(|(_, count)| count)
-        .sum()
+        .sum();
+    (sent, stats.oldest_due_seconds)
 }
 
 pub async fn drain(database_url: &str, owners: &[UserId]) -> Drain {
     let db = Db::connect(database_url).await.expect("the database opens");
-    let before = sent(&db).await;
+    let (before, _) = outbox(&db).await;
     let per_owner = NOTIFICATIONS / DEVICE_OWNERS;
     let started = Instant::now();
     for chunk in owners.chunks(DEVICE_OWNERS / PRODUCERS) {
@@ -57,9 +58,12 @@ pub async fn drain(database_url: &str, owners: &[UserId]) -> Drain {
         });
     }
     let mut peak_lag: f64 = 0.0;
-    while sent(&db).await - before < NOTIFICATIONS as i64 {
-        let stats = outbox_stats(&db).await.expect("outbox figures");
-        peak_lag = peak_lag.max(stats.oldest_due_seconds);
+    loop {
+        let (sent, lag) = outbox(&db).await;
+        peak_lag = peak_lag.max(lag);
+        if sent - before >= NOTIFICATIONS as i64 {
+            break;
+        }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let seconds = started.elapsed().as_secs_f64();

@@ -28,24 +28,6 @@ fn print_row(name: &str, figures: &Figures, server: &Server) {
     );
 }
 
-/// Signs in `count` seeded people; their access tokens.
-async fn sign_in(server: &Server, world: &World, count: usize) -> Vec<String> {
-    let mut tokens = Vec::new();
-    for email in world.emails.iter().take(count) {
-        let answer = server
-            .gql(None, LOGIN, json!({ "email": email, "password": PASSWORD }))
-            .await
-            .expect("a seeded person signs in");
-        tokens.push(
-            answer["data"]["login"]["accessToken"]
-                .as_str()
-                .expect("an access token")
-                .to_owned(),
-        );
-    }
-    tokens
-}
-
 /// Runs `query` with `variables` as worker `n`'s person, as fast as answers come.
 async fn read_scenario(
     server: &Server,
@@ -73,12 +55,12 @@ pub async fn run_all(
     scale: Scale,
     concurrency: usize,
 ) {
-    let tokens = sign_in(server, world, concurrency).await;
+    // The sessions seeding opened: one person per connection.
+    let tokens = &world.access_tokens[..concurrency.min(world.access_tokens.len())];
 
-    let graphql = read_scenario(server, &tokens, scale, GROUPS_PAGE, json!({})).await;
+    let graphql = read_scenario(server, tokens, scale, GROUPS_PAGE, json!({})).await;
     print_row("1. groups(first: 20)", &graphql, server);
     // The floor: the same data from a plain route, then from the same service calls in a loop.
-    let tokens = &tokens;
     let plain = load::run(tokens.len(), scale.duration, |worker, _| async move {
         server.get_json("/bench/groups", &tokens[worker]).await
     })
