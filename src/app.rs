@@ -253,7 +253,8 @@ async fn graphql_request(
             }
         };
         let client = client_address(&request, &state.config.trusted_proxies);
-        graphql_request.data = graphql::request_data(&state, auth, client, locale);
+        let gate = graphql::BatchGate::default();
+        graphql_request.data = graphql::request_data(&state, auth, client, locale, &gate);
         // The name the client chose, or the document's only one once parsed.
         let slot = OperationSlot::default();
         if let Some(chosen) = &graphql_request.operation_name {
@@ -261,7 +262,7 @@ async fn graphql_request(
         }
         graphql_request.data.insert(slot.clone());
         let started = std::time::Instant::now();
-        let response = schema.execute(graphql_request).await;
+        let response = gate.drive(schema.execute(graphql_request)).await;
         let operation = state.metrics.operation_label(slot.name().as_deref());
         tracing::Span::current().record("graphql.operation", operation.as_str());
         state

@@ -146,7 +146,10 @@ impl Connection {
         let (signed_in_tx, mut signed_in_rx) = oneshot::channel::<SignedIn>();
         let state = self.state.clone();
         let (client, header_locale) = (self.client, self.locale);
-        let mut graphql = Box::pin(
+        // The connection's operations share its DataLoaders, and their batches its gate.
+        let gate = graphql::BatchGate::default();
+        let connection_gate = gate.clone();
+        let mut graphql = gate.drive_stream(Box::pin(
             WebSocket::new(self.schema.clone(), incoming, protocol).on_connection_init(
                 move |init| async move {
                     let authorization = init
@@ -161,10 +164,16 @@ impl Connection {
                         }
                         _ => header_locale,
                     };
-                    Ok(graphql::request_data(&state, auth, client, locale))
+                    Ok(graphql::request_data(
+                        &state,
+                        auth,
+                        client,
+                        locale,
+                        &connection_gate,
+                    ))
                 },
             ),
-        );
+        ));
 
         let mut events = self.state.db.events().subscribe();
         let init_deadline = tokio::time::sleep(INIT_TIMEOUT);

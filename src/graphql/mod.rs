@@ -1,5 +1,6 @@
 //! The GraphQL schema: each domain's roots merged, limits, and the SDL export.
 
+pub mod batching;
 pub mod connection;
 pub mod context;
 pub mod error_codes;
@@ -33,6 +34,7 @@ use crate::notifications::graphql::{
 use crate::privacy::graphql::{PrivacyMutation, PrivacyQuery};
 use crate::support::graphql::{SupportMutation, SupportQuery};
 use crate::workshops::graphql::{WorkshopsMutation, WorkshopsQuery};
+pub use batching::BatchGate;
 pub use context::{AppState, ContextExt, SharedState};
 use futures_util::future::BoxFuture;
 use tracing::Instrument;
@@ -137,28 +139,34 @@ pub fn sdl() -> String {
         .sdl_with_options(SDLExportOptions::new().sorted_fields().sorted_enum_items())
 }
 
-/// How long a DataLoader gathers keys before querying. Resolving a list of more than 32 items
-/// yields midway (cooperative scheduling); the default 1 ms could then split a page's batch in two
-/// on a slow machine, so the window is a little wider.
-const LOADER_BATCH_WINDOW: std::time::Duration = std::time::Duration::from_millis(5);
-
-/// A DataLoader whose batches run as tasks in the request's locale and tracing span, so that
-/// their errors speak the viewer's language and their logs carry the request id.
-fn loader<T: Send + Sync + 'static>(inner: T, locale: Locale) -> DataLoader<T> {
+/// A DataLoader whose batches start once the execution `gate` watches has nothing left to run
+/// (so a page's keys make one batch, however the machine schedules it), and run as tasks in the
+/// request's locale and tracing span, so that their errors speak the viewer's language and their
+/// logs carry the request id.
+fn loader<T: Send + Sync + 'static>(inner: T, locale: Locale, gate: &BatchGate) -> DataLoader<T> {
+    let gate = gate.clone();
     let spawner = move |batch: BoxFuture<'static, ()>| {
         let span = tracing::Span::current();
-        tokio::spawn(i18n::scope(locale, batch).instrument(span))
+        let gate = gate.clone();
+        let gated = async move {
+            gate.until_idle().await;
+            batch.await;
+        };
+        tokio::spawn(i18n::scope(locale, gated).instrument(span))
     };
-    DataLoader::new(inner, spawner).delay(LOADER_BATCH_WINDOW)
+    // The gate decides when gathering is over; no time window on top.
+    DataLoader::new(inner, spawner).delay(std::time::Duration::ZERO)
 }
 
 /// The per-request data: who is calling, from where, in which language, and fresh DataLoaders
-/// (so nothing is cached across requests or between people).
+/// (so nothing is cached across requests or between people) whose batches wait for `gate`; the
+/// caller drives the execution through that gate.
 pub fn request_data(
     state: &SharedState,
     auth: Auth,
     client: ClientAddress,
     locale: Locale,
+    gate: &BatchGate,
 ) -> async_graphql::Data {
     let db = &state.db;
     let viewer = auth.viewer().ok().map(|viewer| viewer.user_id.clone());
@@ -166,16 +174,17 @@ pub fn request_data(
     data.insert(auth);
     data.insert(client);
     data.insert(locale);
-    data.insert(loader(ProfileLoader::new(db.clone()), locale));
-    data.insert(loader(GroupLoader(db.clone()), locale));
-    data.insert(loader(MemberCountLoader(db.clone()), locale));
-    data.insert(loader(ReplyCountLoader(db.clone()), locale));
+    data.insert(loader(ProfileLoader::new(db.clone()), locale, gate));
+    data.insert(loader(GroupLoader(db.clone()), locale, gate));
+    data.insert(loader(MemberCountLoader(db.clone()), locale, gate));
+    data.insert(loader(ReplyCountLoader(db.clone()), locale, gate));
     data.insert(loader(
         ViewerMembershipLoader {
             db: db.clone(),
             viewer,
         },
         locale,
+        gate,
     ));
     data
 }
@@ -205,9 +214,10 @@ mod tests {
 
     #[tokio::test]
     async fn loader_batches_run_in_the_requests_locale() -> async_graphql::Result<()> {
-        let english = loader(LocaleProbe, Locale::En);
+        let gate = BatchGate::default();
+        let english = loader(LocaleProbe, Locale::En, &gate);
         assert_eq!(english.load_one(1).await?, Some("en"));
-        let french = loader(LocaleProbe, Locale::Fr);
+        let french = loader(LocaleProbe, Locale::Fr, &gate);
         assert_eq!(french.load_one(1).await?, Some("fr"));
         Ok(())
     }
