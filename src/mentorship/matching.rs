@@ -17,7 +17,7 @@ use crate::accounts::model::{MatchingFacts, Profession};
 use crate::i18n::{Locale, MatchReason};
 use crate::ids::UserId;
 
-use super::model::{MentorProfile, MentorshipArea};
+use super::model::{MentorProfile, MentorshipArea, OpenMentor};
 
 pub const WEIGHT_AREAS: f64 = 0.40;
 pub const WEIGHT_PROFESSION: f64 = 0.15;
@@ -74,15 +74,29 @@ pub fn profile_score(seeker: &Seeker, profile: &MentorProfile) -> f64 {
         .iter()
         .filter(|area| profile.areas.contains(area))
         .count();
+    open_mentor_score(
+        seeker,
+        &OpenMentor {
+            user_id: profile.row.user_id.clone(),
+            years_of_experience: profile.row.years_of_experience,
+            capacity: profile.row.capacity,
+            active_mentees: profile.active_mentees,
+            shared_areas: i64::try_from(shared).unwrap_or(i64::MAX),
+        },
+    )
+}
+
+/// [`profile_score`] from the few numbers a search reads first about every open mentor.
+pub fn open_mentor_score(seeker: &Seeker, mentor: &OpenMentor) -> f64 {
     let areas = match seeker.areas.len() {
         0 => 0.0,
-        asked => shared as f64 / asked as f64,
+        asked => (mentor.shared_areas as f64 / asked as f64).min(1.0),
     };
-    let lead = f64::from(profile.row.years_of_experience - seeker.years_of_experience);
+    let lead = f64::from(mentor.years_of_experience - seeker.years_of_experience);
     let experience = (lead / EXPERIENCE_LEAD_FULL).clamp(0.0, 1.0);
-    let load = match profile.row.capacity {
+    let load = match mentor.capacity {
         0 => 0.0,
-        capacity => profile.free_slots() as f64 / f64::from(capacity),
+        capacity => mentor.free_slots() as f64 / f64::from(capacity),
     };
     WEIGHT_AREAS * areas + WEIGHT_EXPERIENCE * experience + WEIGHT_LOAD * load
 }

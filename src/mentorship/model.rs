@@ -123,7 +123,28 @@ pub struct MentorProfile {
 
 impl MentorProfile {
     pub fn free_slots(&self) -> i64 {
-        (i64::from(self.row.capacity) - self.active_mentees).max(0)
+        free_slots(self.row.capacity, self.active_mentees)
+    }
+}
+
+fn free_slots(capacity: i32, active_mentees: i64) -> i64 {
+    (i64::from(capacity) - active_mentees).max(0)
+}
+
+/// A mentor who may be suggested, as far as ranking them needs before anything else is read.
+#[derive(Debug, Clone, Queryable)]
+pub struct OpenMentor {
+    pub user_id: UserId,
+    pub years_of_experience: i32,
+    pub capacity: i32,
+    pub active_mentees: i64,
+    /// How many of the areas asked for they cover.
+    pub shared_areas: i64,
+}
+
+impl OpenMentor {
+    pub fn free_slots(&self) -> i64 {
+        free_slots(self.capacity, self.active_mentees)
     }
 }
 

@@ -231,21 +231,13 @@ fn best_candidates(
     limit: usize,
 ) -> AppResult<Vec<Scored>> {
     let excluded: Vec<UserId> = excluded.iter().cloned().collect();
-    let mut open: Vec<(f64, MentorProfile)> = store::open_mentors(conn, &seeker.areas, &excluded)?
+    let mut open: Vec<(f64, OpenMentor)> = store::open_mentors(conn, &seeker.areas, &excluded)?
         .into_iter()
-        .map(|(row, active_mentees, shared_areas)| {
-            let profile = MentorProfile {
-                areas: shared_areas,
-                active_mentees,
-                own_average_rating: None,
-                row,
-            };
-            (matching::profile_score(seeker, &profile), profile)
-        })
+        .map(|mentor| (matching::open_mentor_score(seeker, &mentor), mentor))
         .collect();
     open.sort_by(|a, b| {
         b.0.total_cmp(&a.0)
-            .then_with(|| a.1.row.user_id.cmp(&b.1.row.user_id))
+            .then_with(|| a.1.user_id.cmp(&b.1.user_id))
     });
     let mut best = matching::Best::new(limit);
     for batch in open.chunks(FACTS_BATCH) {
@@ -254,10 +246,10 @@ fn best_candidates(
         }
         let ids: Vec<UserId> = batch
             .iter()
-            .map(|(_, profile)| profile.row.user_id.clone())
+            .map(|(_, mentor)| mentor.user_id.clone())
             .collect();
         let mut facts = accounts::matching_facts(conn, &ids)?;
-        for (_, profile) in batch {
+        for profile in load_profiles(conn, &seeker.user_id, &ids)? {
             let Some(facts) = facts.remove(&profile.row.user_id) else {
                 continue;
             };
@@ -266,24 +258,10 @@ fn best_candidates(
             {
                 continue;
             }
-            let candidate = Candidate {
-                profile: profile.clone(),
-                facts,
-            };
-            best.offer(matching::score(seeker, candidate));
+            best.offer(matching::score(seeker, Candidate { profile, facts }));
         }
     }
-    // The areas read so far were those asked for; the list shows each mentor's own.
-    let mut ranked = best.into_ranked();
-    let ids: Vec<UserId> = ranked
-        .iter()
-        .map(|scored| scored.candidate.profile.row.user_id.clone())
-        .collect();
-    let mut areas = store::areas_of(conn, &ids)?;
-    for scored in &mut ranked {
-        let profile = &mut scored.candidate.profile;
-        profile.areas = areas.remove(&profile.row.user_id).unwrap_or_default();
-    }
+    let ranked = best.into_ranked();
     Ok(ranked)
 }
 

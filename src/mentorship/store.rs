@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use chrono::NaiveDateTime;
-use diesel::dsl::{count_star, sql};
+use diesel::dsl::{count, count_star, sql};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Double, Nullable};
 
@@ -69,38 +69,33 @@ pub fn profiles(
         .load(conn)
 }
 
-/// A mentor who may be suggested: their profile, active mentees, and which of the areas asked
-/// for they cover.
-pub type OpenMentor = (MentorProfileRow, i64, Vec<MentorshipArea>);
-
 /// Mentors taking mentees, with a free slot and at least one of `areas`, except `excluded`: one
-/// query over the area index, a row per shared area.
+/// grouped query over the area index, a few numbers per mentor (what ranking them needs first).
 pub fn open_mentors(
     conn: &mut DbConnection,
     areas: &[MentorshipArea],
     excluded: &[UserId],
 ) -> QueryResult<Vec<OpenMentor>> {
-    let rows: Vec<(MentorProfileRow, i64, MentorshipArea)> = mentor_areas::table
+    let mut open: Vec<OpenMentor> = mentor_areas::table
         .inner_join(mentor_profiles::table)
         .filter(mentor_areas::area.eq_any(areas))
         .filter(mentor_profiles::accepting_mentees.eq(true))
         .filter(mentor_profiles::capacity.gt(0))
         .filter(mentor_profiles::user_id.ne_all(excluded))
-        .order(mentor_profiles::user_id)
+        .group_by((
+            mentor_profiles::user_id,
+            mentor_profiles::years_of_experience,
+            mentor_profiles::capacity,
+        ))
         .select((
-            MentorProfileRow::as_select(),
+            mentor_profiles::user_id,
+            mentor_profiles::years_of_experience,
+            mentor_profiles::capacity,
             sql::<BigInt>(ACTIVE_MENTEES_SQL),
-            mentor_areas::area,
+            count(mentor_areas::area),
         ))
         .load(conn)?;
-    let mut open: Vec<OpenMentor> = Vec::new();
-    for (row, active, area) in rows {
-        match open.last_mut() {
-            Some((last, _, shared)) if last.user_id == row.user_id => shared.push(area),
-            _ => open.push((row, active, vec![area])),
-        }
-    }
-    open.retain(|(row, active, _)| *active < i64::from(row.capacity));
+    open.retain(|mentor| mentor.active_mentees < i64::from(mentor.capacity));
     Ok(open)
 }
 
