@@ -218,12 +218,20 @@ impl Dispatcher {
         }
         let count = claimed.len();
         let deliveries = self.load(claimed).await?;
+        // Outcomes are written as they come, whatever has come since the last write in one
+        // transaction: one commit per push was what bounded a drain on PostgreSQL.
         futures_util::stream::iter(deliveries)
-            .for_each_concurrent(self.config.concurrency, |delivery| async move {
+            .map(|delivery| async move {
                 let push_id = delivery.push_id.clone();
-                if let Err(error) = self.deliver(delivery, shutdown, send_until).await {
-                    // The claim lapses and another round takes the push again.
-                    tracing::warn!(push = %push_id, ?error, "recording a push outcome failed");
+                (push_id, self.deliver(delivery, shutdown, send_until).await)
+            })
+            .buffer_unordered(self.config.concurrency)
+            .ready_chunks(OUTCOMES_PER_WRITE)
+            .for_each(|outcomes| async move {
+                let pushes = outcomes.len();
+                if let Err(error) = self.record(outcomes).await {
+                    // The claims lapse and another round takes these pushes again.
+                    tracing::warn!(pushes, ?error, "recording push outcomes failed");
                 }
             })
             .await;
@@ -272,18 +280,19 @@ impl Dispatcher {
             .await
     }
 
+    /// Sends one push, or finds it must wait, and says what to record.
     async fn deliver(
         &self,
         delivery: Delivery,
         shutdown: &watch::Receiver<bool>,
         send_until: tokio::time::Instant,
-    ) -> AppResult<()> {
+    ) -> Outcome {
         let now = Utc::now();
         if *shutdown.borrow()
             || tokio::time::Instant::now() >= send_until
             || self.held_until().is_some()
         {
-            return self.requeue(&delivery, delivery.attempts, None, now).await;
+            return Outcome::requeued(delivery.attempts, None, now);
         }
         let Some(device) = &delivery.device else {
             let outcome = ended(
@@ -291,12 +300,12 @@ impl Dispatcher {
                 delivery.attempts,
                 Some("device unregistered".into()),
             );
-            return self.finish(&delivery, outcome, None).await;
+            return Outcome::finished(outcome, None);
         };
         if let Some(hours) = &delivery.quiet_hours
             && let Some(end) = quiet_hours_end(hours, &delivery.timezone, now)
         {
-            return self.requeue(&delivery, delivery.attempts, None, end).await;
+            return Outcome::requeued(delivery.attempts, None, end);
         }
         let message = fcm_message(&delivery, device);
         let attempts = delivery.attempts + 1;
@@ -320,13 +329,12 @@ impl Dispatcher {
                     message_name: Some(name),
                     ..ended(PushStatus::Sent, attempts, None)
                 };
-                self.finish(&delivery, outcome, None).await
+                Outcome::finished(outcome, None)
             }
             SendOutcome::DeviceGone { reason } => {
                 tracing::info!(push = %delivery.push_id, %reason, "device unregistered by FCM");
                 let outcome = ended(PushStatus::Dropped, attempts, Some(reason));
-                self.finish(&delivery, outcome, Some(device.id.clone()))
-                    .await
+                Outcome::finished(outcome, Some(device.id.clone()))
             }
             SendOutcome::Retry {
                 after: retry_after,
@@ -335,7 +343,7 @@ impl Dispatcher {
                 if attempts >= self.config.max_attempts as i32 {
                     tracing::warn!(push = %delivery.push_id, %reason, attempts, "push failed for good");
                     let outcome = ended(PushStatus::Failed, attempts, Some(reason));
-                    return self.finish(&delivery, outcome, None).await;
+                    return Outcome::finished(outcome, None);
                 }
                 // FCM's Retry-After is honoured up to the retry cap: it may say anything.
                 let wait = match retry_after {
@@ -347,13 +355,12 @@ impl Dispatcher {
                     ),
                 };
                 tracing::debug!(push = %delivery.push_id, %reason, ?wait, "push will be retried");
-                self.requeue(&delivery, attempts, Some(&reason), after(now, wait))
-                    .await
+                Outcome::requeued(attempts, Some(reason), after(now, wait))
             }
             SendOutcome::Rejected { reason } => {
                 tracing::warn!(push = %delivery.push_id, %reason, "push rejected by FCM");
                 let outcome = ended(PushStatus::Failed, attempts, Some(reason));
-                self.finish(&delivery, outcome, None).await
+                Outcome::finished(outcome, None)
             }
             // Not this message's fault: it keeps its attempts and waits out the outage.
             SendOutcome::Unavailable {
@@ -361,61 +368,83 @@ impl Dispatcher {
                 reason,
             } => {
                 let pause = self.fcm_unavailable(asked, &reason);
-                self.requeue(
-                    &delivery,
-                    delivery.attempts,
-                    Some(&reason),
-                    after(now, pause),
-                )
-                .await
+                Outcome::requeued(delivery.attempts, Some(reason), after(now, pause))
             }
         }
     }
 
-    /// Records how a push ended, forgetting `gone_device` in the same transaction.
-    async fn finish(
-        &self,
-        delivery: &Delivery,
-        outcome: PushOutcome,
-        gone_device: Option<DeviceId>,
-    ) -> AppResult<()> {
-        let (push_id, worker) = (delivery.push_id.clone(), self.worker_id.clone());
+    /// Records these outcomes in one transaction; a push another dispatcher took back in the
+    /// meantime (its claim lapsed) is left as that one records it.
+    async fn record(&self, outcomes: Vec<(PushId, Outcome)>) -> AppResult<()> {
+        let worker = self.worker_id.clone();
         self.db
             .write(move |conn| {
-                store::finish_push(conn, &push_id, &worker, &outcome, Utc::now().naive_utc())?;
-                if let Some(device_id) = gone_device {
-                    store::delete_device(conn, &device_id)?;
+                let now = Utc::now().naive_utc();
+                for (push_id, outcome) in &outcomes {
+                    match outcome {
+                        Outcome::Finished {
+                            outcome,
+                            gone_device,
+                        } => {
+                            store::finish_push(conn, push_id, &worker, outcome, now)?;
+                            if let Some(device_id) = gone_device {
+                                store::delete_device(conn, device_id)?;
+                            }
+                        }
+                        Outcome::Requeued {
+                            attempts,
+                            error,
+                            not_before,
+                        } => {
+                            store::requeue_push(
+                                conn,
+                                push_id,
+                                &worker,
+                                *attempts,
+                                error.as_deref(),
+                                not_before.naive_utc(),
+                            )?;
+                        }
+                    }
                 }
                 Ok(())
             })
             .await
     }
+}
 
-    async fn requeue(
-        &self,
-        delivery: &Delivery,
+/// Most push outcomes written in one transaction.
+const OUTCOMES_PER_WRITE: usize = 64;
+
+/// What one delivery attempt leaves to record.
+enum Outcome {
+    /// The push ended; a device FCM no longer knows is forgotten with it.
+    Finished {
+        outcome: PushOutcome,
+        gone_device: Option<DeviceId>,
+    },
+    /// The push goes back to the queue, due at `not_before`.
+    Requeued {
         attempts: i32,
-        error: Option<&str>,
+        error: Option<String>,
         not_before: DateTime<Utc>,
-    ) -> AppResult<()> {
-        let (push_id, worker, error) = (
-            delivery.push_id.clone(),
-            self.worker_id.clone(),
-            error.map(str::to_owned),
-        );
-        self.db
-            .write(move |conn| {
-                store::requeue_push(
-                    conn,
-                    &push_id,
-                    &worker,
-                    attempts,
-                    error.as_deref(),
-                    not_before.naive_utc(),
-                )?;
-                Ok(())
-            })
-            .await
+    },
+}
+
+impl Outcome {
+    fn finished(outcome: PushOutcome, gone_device: Option<DeviceId>) -> Self {
+        Self::Finished {
+            outcome,
+            gone_device,
+        }
+    }
+
+    fn requeued(attempts: i32, error: Option<String>, not_before: DateTime<Utc>) -> Self {
+        Self::Requeued {
+            attempts,
+            error,
+            not_before,
+        }
     }
 }
 
