@@ -20,6 +20,7 @@ use crate::checkins::resources::SupportResources;
 use crate::config::ServerConfig;
 use crate::db::{Db, DbSetupError};
 use crate::error::{AppError, AppResult, InternalError};
+use crate::graphql::live::LiveLoaders;
 use crate::graphql::operation::OperationSlot;
 use crate::graphql::{self, AppState, RelaisSchema, SharedState};
 use crate::i18n::{self, Locale};
@@ -71,6 +72,7 @@ pub async fn build_state(config: ServerConfig) -> Result<SharedState, StartError
         exports: ExportLimit::default(),
         support,
         metrics: Metrics::new(db.pool_wait().clone()),
+        live: LiveLoaders::new(&db),
         db,
     }))
 }

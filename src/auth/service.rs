@@ -1,5 +1,7 @@
 //! Session rules: issue a token pair, recognise an access token, rotate refresh tokens, sign out.
 
+use std::collections::HashSet;
+
 use chrono::{DateTime, NaiveDateTime, Utc};
 
 use super::model::{
@@ -227,8 +229,14 @@ impl PersonalData for SessionsData {
 
 /// Whether the session is still open (an open websocket checks before each event).
 pub async fn is_live(db: &Db, session_id: &SessionId) -> AppResult<bool> {
-    let session_id = session_id.clone();
-    db.run(move |conn| Ok(store::session_is_live(conn, &session_id)?))
+    Ok(!live_sessions(db, vec![session_id.clone()])
+        .await?
+        .is_empty())
+}
+
+/// Those of these sessions still open.
+pub async fn live_sessions(db: &Db, ids: Vec<SessionId>) -> AppResult<HashSet<SessionId>> {
+    db.run(move |conn| Ok(store::live_sessions(conn, &ids)?.into_iter().collect()))
         .await
 }
 

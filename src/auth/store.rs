@@ -112,14 +112,13 @@ pub fn session_ids_of(conn: &mut DbConnection, user_id: &UserId) -> QueryResult<
         .load(conn)
 }
 
-/// Whether the session is still open.
-pub fn session_is_live(conn: &mut DbConnection, session_id: &SessionId) -> QueryResult<bool> {
-    diesel::select(diesel::dsl::exists(
-        sessions::table
-            .find(session_id)
-            .filter(sessions::revoked_at.is_null()),
-    ))
-    .get_result(conn)
+/// Those of these sessions still open.
+pub fn live_sessions(conn: &mut DbConnection, ids: &[SessionId]) -> QueryResult<Vec<SessionId>> {
+    sessions::table
+        .filter(sessions::id.eq_any(ids))
+        .filter(sessions::revoked_at.is_null())
+        .select(sessions::id)
+        .load(conn)
 }
 
 /// Ends a session: it stops opening the API and its tokens are forgotten.

@@ -10,6 +10,7 @@ use crate::checkins::resources::SupportResources;
 use crate::config::ServerConfig;
 use crate::db::Db;
 use crate::error::AppResult;
+use crate::graphql::live::LiveLoaders;
 use crate::metrics::Metrics;
 use crate::notifications::dispatcher::PushSender;
 use crate::privacy::service::ExportLimit;
@@ -28,6 +29,8 @@ pub struct AppState {
     pub support: SupportResources,
     /// The figures `/metrics` shows.
     pub metrics: Metrics,
+    /// Look-ups the subscriptions share.
+    pub live: Arc<LiveLoaders>,
 }
 
 pub type SharedState = Arc<AppState>;

@@ -616,6 +616,7 @@ impl GroupsSubscription {
         let listener = Listener::start(ctx)?;
         let group_id = GroupId::from(group_id);
         service::ensure_member(listener.db(), listener.viewer(), group_id.clone()).await?;
+        let live = listener.live().clone();
         Ok(listener.stream(
             move |event| match event {
                 Committed::PostAdded {
@@ -624,10 +625,12 @@ impl GroupsSubscription {
                 } if *group == group_id => Some(post_id.clone()),
                 _ => None,
             },
-            |db, user_id, post_id| async move {
-                Ok(service::post_for(&db, &user_id, &post_id)
-                    .await?
-                    .map(PostView))
+            move |_, user_id, post_id| {
+                let live = live.clone();
+                async move {
+                    let post = live.group_posts.load_one((post_id, user_id)).await?;
+                    Ok(post.map(PostView))
+                }
             },
         ))
     }

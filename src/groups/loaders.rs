@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use async_graphql::dataloader::Loader;
 
-use super::model::{Group, Membership};
+use super::model::{Group, Membership, VisiblePost};
 use super::service;
 use crate::db::Db;
 use crate::ids::{GroupId, PostId, UserId};
@@ -67,5 +67,20 @@ impl Loader<PostId> for ReplyCountLoader {
 
     async fn load(&self, ids: &[PostId]) -> Result<HashMap<PostId, i64>, Self::Error> {
         Ok(service::reply_counts(&self.0, ids.to_vec()).await?)
+    }
+}
+
+/// Posts as each viewer may see them, for the subscribers a new post wakes at once.
+pub struct PostsForViewersLoader(pub Db);
+
+impl Loader<(PostId, UserId)> for PostsForViewersLoader {
+    type Value = VisiblePost;
+    type Error = async_graphql::Error;
+
+    async fn load(
+        &self,
+        wanted: &[(PostId, UserId)],
+    ) -> Result<HashMap<(PostId, UserId), VisiblePost>, Self::Error> {
+        Ok(service::posts_for(&self.0, wanted.to_vec()).await?)
     }
 }

@@ -1,6 +1,6 @@
 //! Group rules: who may see, join, post, moderate; every check made against the viewer.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::Utc;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
@@ -694,28 +694,42 @@ pub async fn reply_counts(db: &Db, ids: Vec<PostId>) -> AppResult<HashMap<PostId
         .await
 }
 
-/// A post as `user_id` may see it: `None` unless they are an active member of its group and
-/// have not blocked its (signed) author.
-pub async fn post_for(
+/// Each of these posts as its viewer may see it: only for a viewer who is an active member of the
+/// post's group and has not blocked its (signed) author. A statement per kind of fact, however
+/// many viewers: the subscribers a new post wakes at once read it together.
+pub async fn posts_for(
     db: &Db,
-    user_id: &UserId,
-    post_id: &PostId,
-) -> AppResult<Option<VisiblePost>> {
-    let (user_id, post_id) = (user_id.clone(), post_id.clone());
+    wanted: Vec<(PostId, UserId)>,
+) -> AppResult<HashMap<(PostId, UserId), VisiblePost>> {
     db.run(move |conn| {
-        let post = match readable_post(conn, &post_id, &user_id) {
-            Ok(post) => post,
-            Err(AppError::NotFound) => return Ok(None),
-            Err(other) => return Err(other),
-        };
-        let blocked = store::blocked_by(conn, &user_id)?;
-        if post
-            .signed_by()
-            .is_some_and(|author| blocked.contains(author))
-        {
-            return Ok(None);
+        let mut viewers_of: HashMap<PostId, Vec<UserId>> = HashMap::new();
+        for (post_id, viewer) in wanted {
+            viewers_of.entry(post_id).or_default().push(viewer);
         }
-        Ok(Some(VisiblePost::for_viewer(post, &user_id)))
+        let post_ids: Vec<PostId> = viewers_of.keys().cloned().collect();
+        let mut visible = HashMap::new();
+        for post in store::posts_by_ids(conn, &post_ids)? {
+            let Some(viewers) = viewers_of.remove(&post.id) else {
+                continue;
+            };
+            let members: HashSet<UserId> =
+                store::active_members_among(conn, &post.group_id, &viewers)?
+                    .into_iter()
+                    .collect();
+            let blockers: HashSet<UserId> = match post.signed_by() {
+                Some(author) => store::blockers_among(conn, author, &viewers)?
+                    .into_iter()
+                    .collect(),
+                None => HashSet::new(),
+            };
+            for viewer in viewers {
+                if members.contains(&viewer) && !blockers.contains(&viewer) {
+                    let seen = VisiblePost::for_viewer(post.clone(), &viewer);
+                    visible.insert((post.id.clone(), viewer), seen);
+                }
+            }
+        }
+        Ok(visible)
     })
     .await
 }

@@ -169,6 +169,20 @@ pub fn memberships_of(
         .load(conn)
 }
 
+/// Those of these people who are active members of the group.
+pub fn active_members_among(
+    conn: &mut DbConnection,
+    group_id: &GroupId,
+    user_ids: &[UserId],
+) -> QueryResult<Vec<UserId>> {
+    memberships::table
+        .filter(memberships::group_id.eq(group_id))
+        .filter(memberships::user_id.eq_any(user_ids))
+        .filter(memberships::status.eq(MembershipStatus::Active))
+        .select(memberships::user_id)
+        .load(conn)
+}
+
 pub fn insert_membership(conn: &mut DbConnection, membership: &Membership) -> QueryResult<()> {
     diesel::insert_into(memberships::table)
         .values(membership)
@@ -426,6 +440,19 @@ pub fn blocked_by(conn: &mut DbConnection, blocker: &UserId) -> QueryResult<Vec<
     user_blocks::table
         .filter(user_blocks::blocker_id.eq(blocker))
         .select(user_blocks::blocked_id)
+        .load(conn)
+}
+
+/// Those of these people who blocked `blocked`.
+pub fn blockers_among(
+    conn: &mut DbConnection,
+    blocked: &UserId,
+    user_ids: &[UserId],
+) -> QueryResult<Vec<UserId>> {
+    user_blocks::table
+        .filter(user_blocks::blocked_id.eq(blocked))
+        .filter(user_blocks::blocker_id.eq_any(user_ids))
+        .select(user_blocks::blocker_id)
         .load(conn)
 }
 
