@@ -95,6 +95,7 @@ pub async fn run_all(
     print_row("2. a group's posts(first: 20)", &figures, server);
     let figures = read_scenario(server, tokens, scale, WORKSHOPS_PAGE, json!({})).await;
     print_row("3. workshops(first: 20)", &figures, server);
+    read_sweep(server, world, scale).await;
     let figures = read_scenario(server, tokens, scale, CHECKIN, json!({})).await;
     print_row("4. submitCheckin", &figures, server);
 
@@ -178,6 +179,48 @@ pub async fn run_all(
         delivery.missing
     );
     println!("\n1. {layers}");
+}
+
+/// Connections tried for the reads, to find the one that gives peak throughput.
+const SWEEP: [usize; 4] = [2, 4, 8, 16];
+
+/// Scenarios 1-3 again at each of [`SWEEP`]'s concurrencies (a third of the time each): the
+/// read target is a p99 at the concurrency that gives peak throughput.
+async fn read_sweep(server: &Server, world: &World, scale: Scale) {
+    let reads = [
+        ("1. groups", GROUPS_PAGE, json!({})),
+        ("2. posts", POSTS_PAGE, json!({ "id": world.busy_group })),
+        ("3. workshops", WORKSHOPS_PAGE, json!({})),
+    ];
+    let short = Scale {
+        duration: scale.duration / 3,
+        ..scale
+    };
+    println!("\n| read | connections | requests/s | p50 ms | p99 ms | errors |\n|---|---|---|---|---|---|");
+    for (name, query, variables) in reads {
+        let mut peak: Option<(usize, Figures)> = None;
+        for connections in SWEEP {
+            let tokens = &world.access_tokens[..connections.min(world.access_tokens.len())];
+            let figures = read_scenario(server, tokens, short, query, variables.clone()).await;
+            println!(
+                "| {name} | {connections} | {:.0} | {:.1} | {:.1} | {} |",
+                figures.requests_per_second, figures.p50_ms, figures.p99_ms, figures.errors
+            );
+            if peak
+                .as_ref()
+                .is_none_or(|(_, best)| figures.requests_per_second > best.requests_per_second)
+            {
+                peak = Some((connections, figures));
+            }
+        }
+        if let Some((connections, figures)) = peak {
+            println!(
+                "| {name}: peak | {connections} | {:.0} | {:.1} | {:.1} | |",
+                figures.requests_per_second, figures.p50_ms, figures.p99_ms
+            );
+        }
+    }
+    println!();
 }
 
 /// Open `groupPosts` subscriptions in scenario 8.

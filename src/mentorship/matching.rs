@@ -163,6 +163,39 @@ pub fn rank(seeker: &Seeker, candidates: Vec<Candidate>, limit: usize) -> Vec<Sc
     scored
 }
 
+/// The `limit` best of `open` for `seeker`, reading them (`read`: the candidates a batch of
+/// mentors makes, leaving out whoever may not be suggested) `batch` at a time in the order of
+/// their profile part, and only while someone not read yet could still make the list: the same
+/// list as ranking everyone, at the cost of reading only the first few batches.
+pub fn search<E>(
+    seeker: &Seeker,
+    open: Vec<OpenMentor>,
+    limit: usize,
+    batch: usize,
+    mut read: impl FnMut(&[OpenMentor]) -> Result<Vec<Candidate>, E>,
+) -> Result<Vec<Scored>, E> {
+    let mut open: Vec<(f64, OpenMentor)> = open
+        .into_iter()
+        .map(|mentor| (open_mentor_score(seeker, &mentor), mentor))
+        .collect();
+    open.sort_by(|a, b| {
+        b.0.total_cmp(&a.0)
+            .then_with(|| a.1.user_id.cmp(&b.1.user_id))
+    });
+    let mut best = Best::new(limit);
+    for chunk in open.chunks(batch.max(1)) {
+        let (profile_part, first) = &chunk[0];
+        if !best.could_take(*profile_part, &first.user_id) {
+            break;
+        }
+        let mentors: Vec<OpenMentor> = chunk.iter().map(|(_, mentor)| mentor.clone()).collect();
+        for candidate in read(&mentors)? {
+            best.offer(score(seeker, candidate));
+        }
+    }
+    Ok(best.into_ranked())
+}
+
 /// The best candidates seen so far, at most `limit` in the end. Offers are gathered and sorted
 /// in batches, so that a large `limit` (a round ranks everyone) costs one sort.
 pub struct Best {
@@ -190,16 +223,20 @@ impl Best {
         self.kept.truncate(self.limit);
     }
 
-    /// Whether a mentor whose profile part is `profile_part` could still make the list (equal
-    /// scores included: the mentor id may break the tie their way).
-    pub fn could_take(&mut self, profile_part: f64) -> bool {
+    /// Whether someone not read yet could still make the list, when the best of them by profile
+    /// part is `profile_part` and, among those with that part, the first by id is `first_id`
+    /// (the order a search reads mentors in). An equal score makes the list only with an id
+    /// that breaks the tie its way, and only those with the same profile part can reach it.
+    pub fn could_take(&mut self, profile_part: f64, first_id: &UserId) -> bool {
         if self.kept.len() < self.limit {
             return true;
         }
         self.settle();
-        self.kept
-            .last()
-            .is_none_or(|last| profile_part + FACTS_WEIGHT >= last.score)
+        self.kept.last().is_none_or(|last| {
+            let bound = profile_part + FACTS_WEIGHT;
+            bound > last.score
+                || (bound == last.score && *first_id < last.candidate.profile.row.user_id)
+        })
     }
 
     pub fn into_ranked(mut self) -> Vec<Scored> {
@@ -411,6 +448,110 @@ mod tests {
             // Deterministic: the same market gives the same assignment.
             assert_eq!(stable_assignment(&preferences, rank, &capacity), assignment);
         }
+    }
+
+    /// Reading mentors in batches and stopping early gives the list ranking everyone gives, ties
+    /// included: coarse values make many equal scores, and small batches many stops.
+    #[test]
+    fn a_search_finds_what_ranking_everyone_finds() {
+        use crate::accounts::model::{MatchingFacts, Profession};
+        use crate::mentorship::model::MentorProfileRow;
+        let mut rng = StdRng::seed_from_u64(11);
+        let mut stopped_early = 0;
+        for round in 0..300 {
+            let seeker = Seeker {
+                user_id: UserId::from_client("seeker"),
+                facts: MatchingFacts {
+                    profession: Profession::Nurse,
+                    region: Some("Bretagne".into()),
+                    languages: vec!["fr".into()],
+                    workplace_key: None,
+                },
+                years_of_experience: rng.gen_range(0..10),
+                areas: MentorshipArea::ALL[..rng.gen_range(1..=3)].to_vec(),
+                preferred_profession: None,
+            };
+            let now = chrono::Utc::now().naive_utc();
+            let candidates: Vec<Candidate> = (0..rng.gen_range(0..60))
+                .map(|n| {
+                    let capacity = rng.gen_range(1..=2);
+                    let covered = rng.gen_range(1..=seeker.areas.len());
+                    Candidate {
+                        profile: MentorProfile {
+                            row: MentorProfileRow {
+                                user_id: UserId::from_client(format!("mentor-{round}-{n:02}")),
+                                headline: "Mentor".into(),
+                                years_of_experience: 10 * rng.gen_range(0..3),
+                                capacity,
+                                accepting_mentees: true,
+                                created_at: now,
+                                updated_at: now,
+                            },
+                            areas: seeker.areas[..covered].to_vec(),
+                            active_mentees: rng.gen_range(0..i64::from(capacity)),
+                            own_average_rating: None,
+                        },
+                        facts: MatchingFacts {
+                            profession: if rng.gen_bool(0.5) {
+                                Profession::Nurse
+                            } else {
+                                Profession::Physician
+                            },
+                            region: Some(
+                                if rng.gen_bool(0.5) {
+                                    "Bretagne"
+                                } else {
+                                    "Québec"
+                                }
+                                .into(),
+                            ),
+                            languages: vec![if rng.gen_bool(0.5) { "fr" } else { "en" }.into()],
+                            workplace_key: None,
+                        },
+                    }
+                })
+                .collect();
+            let open: Vec<OpenMentor> = candidates
+                .iter()
+                .map(|candidate| OpenMentor {
+                    user_id: candidate.profile.row.user_id.clone(),
+                    years_of_experience: candidate.profile.row.years_of_experience,
+                    capacity: candidate.profile.row.capacity,
+                    active_mentees: candidate.profile.active_mentees,
+                    shared_areas: candidate.profile.areas.len() as i64,
+                })
+                .collect();
+            let limit = rng.gen_range(1..=10);
+            let batch = rng.gen_range(1..=7);
+            let mut batches_read = 0;
+            let found = search(&seeker, open, limit, batch, |batch| {
+                batches_read += 1;
+                Ok::<_, ()>(
+                    batch
+                        .iter()
+                        .filter_map(|mentor| {
+                            candidates
+                                .iter()
+                                .find(|candidate| candidate.profile.row.user_id == mentor.user_id)
+                                .cloned()
+                        })
+                        .collect(),
+                )
+            })
+            .expect("no read fails");
+            let everyone = rank(&seeker, candidates.clone(), limit);
+            let ids = |list: &[Scored]| -> Vec<UserId> {
+                list.iter()
+                    .map(|scored| scored.candidate.profile.row.user_id.clone())
+                    .collect()
+            };
+            assert_eq!(ids(&found), ids(&everyone), "round {round}");
+            stopped_early += usize::from(batches_read < candidates.len().div_ceil(batch));
+        }
+        assert!(
+            stopped_early > 100,
+            "stopped early in {stopped_early} rounds"
+        );
     }
 
     /// What lets a search stop reading people early: no score exceeds the profile's part plus

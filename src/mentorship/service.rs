@@ -231,24 +231,11 @@ fn best_candidates(
     limit: usize,
 ) -> AppResult<Vec<Scored>> {
     let excluded: Vec<UserId> = excluded.iter().cloned().collect();
-    let mut open: Vec<(f64, OpenMentor)> = store::open_mentors(conn, &seeker.areas, &excluded)?
-        .into_iter()
-        .map(|mentor| (matching::open_mentor_score(seeker, &mentor), mentor))
-        .collect();
-    open.sort_by(|a, b| {
-        b.0.total_cmp(&a.0)
-            .then_with(|| a.1.user_id.cmp(&b.1.user_id))
-    });
-    let mut best = matching::Best::new(limit);
-    for batch in open.chunks(FACTS_BATCH) {
-        if !best.could_take(batch[0].0) {
-            break;
-        }
-        let ids: Vec<UserId> = batch
-            .iter()
-            .map(|(_, mentor)| mentor.user_id.clone())
-            .collect();
+    let open = store::open_mentors(conn, &seeker.areas, &excluded)?;
+    let ranked = matching::search(seeker, open, limit, FACTS_BATCH, |batch| {
+        let ids: Vec<UserId> = batch.iter().map(|mentor| mentor.user_id.clone()).collect();
         let mut facts = accounts::matching_facts(conn, &ids)?;
+        let mut candidates = Vec::with_capacity(ids.len());
         for profile in load_profiles(conn, &seeker.user_id, &ids)? {
             let Some(facts) = facts.remove(&profile.row.user_id) else {
                 continue;
@@ -258,10 +245,10 @@ fn best_candidates(
             {
                 continue;
             }
-            best.offer(matching::score(seeker, Candidate { profile, facts }));
+            candidates.push(Candidate { profile, facts });
         }
-    }
-    let ranked = best.into_ranked();
+        Ok::<_, AppError>(candidates)
+    })?;
     Ok(ranked)
 }
 
