@@ -135,6 +135,9 @@ pub async fn run_all(
 
     let figures = read_scenario(server, tokens, scale, MATCHES, json!({})).await;
     print_row("6. mentorMatches", &figures, server);
+    // One search at a time: what a search costs, without the queue of the others.
+    let figures = read_scenario(server, &tokens[..1], scale, MATCHES, json!({})).await;
+    print_row("6b. mentorMatches, one connection", &figures, server);
 
     let emails = &world.emails;
     let figures = load::run(
