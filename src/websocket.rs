@@ -164,7 +164,7 @@ impl Connection {
                         }
                         _ => header_locale,
                     };
-                    Ok(graphql::request_data(
+                    Ok(graphql::connection_data(
                         &state,
                         auth,
                         client,

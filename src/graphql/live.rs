@@ -12,6 +12,7 @@ use async_graphql::dataloader::{DataLoader, Loader};
 use async_graphql::futures_util::Stream;
 use tokio::sync::broadcast::{self, error::RecvError};
 
+use crate::accounts::loaders::ProfileLoader;
 use crate::auth::Viewer;
 use crate::auth::service as sessions;
 use crate::db::Db;
@@ -31,6 +32,8 @@ const SHARED_BATCH_WINDOW: Duration = Duration::from_millis(2);
 pub struct LiveLoaders {
     sessions: DataLoader<OpenSessionLoader>,
     pub group_posts: DataLoader<PostsForViewersLoader>,
+    /// People, for the fields under the items (a post's `author`, a message's).
+    pub profiles: Arc<DataLoader<ProfileLoader>>,
 }
 
 impl LiveLoaders {
@@ -38,6 +41,7 @@ impl LiveLoaders {
         Arc::new(Self {
             sessions: shared(OpenSessionLoader(db.clone())),
             group_posts: shared(PostsForViewersLoader(db.clone())),
+            profiles: Arc::new(shared(ProfileLoader::new(db.clone()))),
         })
     }
 }

@@ -189,6 +189,22 @@ pub fn request_data(
     data
 }
 
+/// A websocket connection's data: a request's, except that people are looked up through the
+/// loader every connection shares, so that the fields under a subscription's items are read
+/// once for all the subscribers an event wakes, not once per connection.
+pub fn connection_data(
+    state: &SharedState,
+    auth: Auth,
+    client: ClientAddress,
+    locale: Locale,
+    gate: &BatchGate,
+) -> async_graphql::Data {
+    let mut data = request_data(state, auth, client, locale, gate);
+    let profiles = ProfileLoader::joining(state.db.clone(), state.live.profiles.clone());
+    data.insert(loader(profiles, locale, gate));
+    data
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::HashMap;
