@@ -41,7 +41,7 @@ impl LiveLoaders {
         Arc::new(Self {
             sessions: shared(OpenSessionLoader(db.clone())),
             group_posts: shared(PostsForViewersLoader(db.clone())),
-            profiles: Arc::new(shared(ProfileLoader::new(db.clone()))),
+            profiles: Arc::new(shared(ProfileLoader::Database(db.clone()))),
         })
     }
 }

@@ -168,25 +168,8 @@ pub fn request_data(
     locale: Locale,
     gate: &BatchGate,
 ) -> async_graphql::Data {
-    let db = &state.db;
-    let viewer = auth.viewer().ok().map(|viewer| viewer.user_id.clone());
-    let mut data = async_graphql::Data::default();
-    data.insert(auth);
-    data.insert(client);
-    data.insert(locale);
-    data.insert(loader(ProfileLoader::new(db.clone()), locale, gate));
-    data.insert(loader(GroupLoader(db.clone()), locale, gate));
-    data.insert(loader(MemberCountLoader(db.clone()), locale, gate));
-    data.insert(loader(ReplyCountLoader(db.clone()), locale, gate));
-    data.insert(loader(
-        ViewerMembershipLoader {
-            db: db.clone(),
-            viewer,
-        },
-        locale,
-        gate,
-    ));
-    data
+    let people = ProfileLoader::Database(state.db.clone());
+    caller_data(state, auth, client, locale, gate, people)
 }
 
 /// A websocket connection's data: a request's, except that people are looked up through the
@@ -199,9 +182,36 @@ pub fn connection_data(
     locale: Locale,
     gate: &BatchGate,
 ) -> async_graphql::Data {
-    let mut data = request_data(state, auth, client, locale, gate);
-    let profiles = ProfileLoader::joining(state.db.clone(), state.live.profiles.clone());
-    data.insert(loader(profiles, locale, gate));
+    let people = ProfileLoader::Joining(state.live.profiles.clone());
+    caller_data(state, auth, client, locale, gate, people)
+}
+
+fn caller_data(
+    state: &SharedState,
+    auth: Auth,
+    client: ClientAddress,
+    locale: Locale,
+    gate: &BatchGate,
+    people: ProfileLoader,
+) -> async_graphql::Data {
+    let db = &state.db;
+    let viewer = auth.viewer().ok().map(|viewer| viewer.user_id.clone());
+    let mut data = async_graphql::Data::default();
+    data.insert(auth);
+    data.insert(client);
+    data.insert(locale);
+    data.insert(loader(people, locale, gate));
+    data.insert(loader(GroupLoader(db.clone()), locale, gate));
+    data.insert(loader(MemberCountLoader(db.clone()), locale, gate));
+    data.insert(loader(ReplyCountLoader(db.clone()), locale, gate));
+    data.insert(loader(
+        ViewerMembershipLoader {
+            db: db.clone(),
+            viewer,
+        },
+        locale,
+        gate,
+    ));
     data
 }
 

@@ -69,21 +69,7 @@ fn same_text(a: Option<&str>, b: Option<&str>) -> bool {
 /// The part of the score the mentor's profile alone decides (areas, experience, load): the full
 /// score is at most this plus [`FACTS_WEIGHT`], which lets a search stop reading people early.
 pub fn profile_score(seeker: &Seeker, profile: &MentorProfile) -> f64 {
-    let shared = seeker
-        .areas
-        .iter()
-        .filter(|area| profile.areas.contains(area))
-        .count();
-    open_mentor_score(
-        seeker,
-        &OpenMentor {
-            user_id: profile.row.user_id.clone(),
-            years_of_experience: profile.row.years_of_experience,
-            capacity: profile.row.capacity,
-            active_mentees: profile.active_mentees,
-            shared_areas: i64::try_from(shared).unwrap_or(i64::MAX),
-        },
-    )
+    open_mentor_score(seeker, &profile.open_for(&seeker.areas))
 }
 
 /// [`profile_score`] from the few numbers a search reads first about every open mentor.
@@ -163,16 +149,16 @@ pub fn rank(seeker: &Seeker, candidates: Vec<Candidate>, limit: usize) -> Vec<Sc
     scored
 }
 
-/// The `limit` best of `open` for `seeker`, reading them (`read`: the candidates a batch of
-/// mentors makes, leaving out whoever may not be suggested) `batch` at a time in the order of
-/// their profile part, and only while someone not read yet could still make the list: the same
-/// list as ranking everyone, at the cost of reading only the first few batches.
+/// The `limit` best of `open` for `seeker`, reading them (`read`: the candidates these mentors
+/// make, leaving out whoever may not be suggested) `batch` at a time in the order of their
+/// profile part, and only while someone not read yet could still make the list: the same list as
+/// ranking everyone, at the cost of reading only the first few batches.
 pub fn search<E>(
     seeker: &Seeker,
     open: Vec<OpenMentor>,
     limit: usize,
     batch: usize,
-    mut read: impl FnMut(&[OpenMentor]) -> Result<Vec<Candidate>, E>,
+    mut read: impl FnMut(&[UserId]) -> Result<Vec<Candidate>, E>,
 ) -> Result<Vec<Scored>, E> {
     let mut open: Vec<(f64, OpenMentor)> = open
         .into_iter()
@@ -188,8 +174,11 @@ pub fn search<E>(
         if !best.could_take(*profile_part, &first.user_id) {
             break;
         }
-        let mentors: Vec<OpenMentor> = chunk.iter().map(|(_, mentor)| mentor.clone()).collect();
-        for candidate in read(&mentors)? {
+        let ids: Vec<UserId> = chunk
+            .iter()
+            .map(|(_, mentor)| mentor.user_id.clone())
+            .collect();
+        for candidate in read(&ids)? {
             best.offer(score(seeker, candidate));
         }
     }
@@ -513,13 +502,7 @@ mod tests {
                 .collect();
             let open: Vec<OpenMentor> = candidates
                 .iter()
-                .map(|candidate| OpenMentor {
-                    user_id: candidate.profile.row.user_id.clone(),
-                    years_of_experience: candidate.profile.row.years_of_experience,
-                    capacity: candidate.profile.row.capacity,
-                    active_mentees: candidate.profile.active_mentees,
-                    shared_areas: candidate.profile.areas.len() as i64,
-                })
+                .map(|candidate| candidate.profile.open_for(&seeker.areas))
                 .collect();
             let limit = rng.gen_range(1..=10);
             let batch = rng.gen_range(1..=7);
@@ -529,10 +512,10 @@ mod tests {
                 Ok::<_, ()>(
                     batch
                         .iter()
-                        .filter_map(|mentor| {
+                        .filter_map(|id| {
                             candidates
                                 .iter()
-                                .find(|candidate| candidate.profile.row.user_id == mentor.user_id)
+                                .find(|candidate| candidate.profile.row.user_id == *id)
                                 .cloned()
                         })
                         .collect(),

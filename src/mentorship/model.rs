@@ -125,6 +125,21 @@ impl MentorProfile {
     pub fn free_slots(&self) -> i64 {
         free_slots(self.row.capacity, self.active_mentees)
     }
+
+    /// The numbers a search ranks this mentor by, for someone asking for `areas`.
+    pub fn open_for(&self, areas: &[MentorshipArea]) -> OpenMentor {
+        let shared = areas
+            .iter()
+            .filter(|area| self.areas.contains(area))
+            .count();
+        OpenMentor {
+            user_id: self.row.user_id.clone(),
+            years_of_experience: self.row.years_of_experience,
+            capacity: self.row.capacity,
+            active_mentees: self.active_mentees,
+            shared_areas: i64::try_from(shared).unwrap_or(i64::MAX),
+        }
+    }
 }
 
 fn free_slots(capacity: i32, active_mentees: i64) -> i64 {

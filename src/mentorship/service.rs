@@ -232,11 +232,10 @@ fn best_candidates(
 ) -> AppResult<Vec<Scored>> {
     let excluded: Vec<UserId> = excluded.iter().cloned().collect();
     let open = store::open_mentors(conn, &seeker.areas, &excluded)?;
-    let ranked = matching::search(seeker, open, limit, FACTS_BATCH, |batch| {
-        let ids: Vec<UserId> = batch.iter().map(|mentor| mentor.user_id.clone()).collect();
-        let mut facts = accounts::matching_facts(conn, &ids)?;
+    let ranked = matching::search(seeker, open, limit, FACTS_BATCH, |ids| {
+        let mut facts = accounts::matching_facts(conn, ids)?;
         let mut candidates = Vec::with_capacity(ids.len());
-        for profile in load_profiles(conn, &seeker.user_id, &ids)? {
+        for profile in load_profiles(conn, &seeker.user_id, ids)? {
             let Some(facts) = facts.remove(&profile.row.user_id) else {
                 continue;
             };
