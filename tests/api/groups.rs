@@ -1046,8 +1046,8 @@ async fn group_pages_run_a_constant_number_of_statements(mut app: TestApp) {
 }
 
 /// The subscribers a new post wakes read it together (the post, their memberships, their blocks,
-/// their sessions, its author's profile): with thirty members, a post to all thirty subscribed costs fewer statements
-/// more than one to three of them than there are extra subscribers.
+/// their sessions, its author's profile): with thirty members, a post to all thirty subscribed
+/// costs fewer statements more than one to three of them than there are extra subscribers.
 async fn a_new_post_reaches_many_subscribers_in_a_few_statements(mut app: TestApp) {
     // The statement count is the whole pool's: the push dispatchers' polls would add to it.
     app.stop_background().await;
