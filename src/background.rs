@@ -151,8 +151,8 @@ impl Background {
 /// (it runs at most once an hour across instances) and expires stale mentorship requests.
 const HOUSEKEEPING_EVERY: Duration = Duration::from_secs(5 * 60);
 
-/// Forgets the sign-in budgets of addresses gone quiet, runs the retention purge when due, sends
-/// due check-in reminders, follows up support requests nobody took in time, and expires
+/// Forgets the sign-in budgets of addresses gone quiet, runs the retention purge when due,
+/// releases closed wellbeing periods, sends due check-in reminders, follows up support requests nobody took in time, and expires
 /// mentorship requests left unanswered for 14 days.
 async fn housekeep(state: SharedState, mut stop: watch::Receiver<bool>) {
     let mut ticks = tokio::time::interval(HOUSEKEEPING_EVERY);
@@ -167,6 +167,17 @@ async fn housekeep(state: SharedState, mut stop: watch::Receiver<bool>) {
             Ok(Some(purged)) => tracing::info!(?purged, "retention purge"),
             Ok(None) => {}
             Err(error) => tracing::warn!(?error, "retention purge failed"),
+        }
+        let release = crate::checkins::release::release_if_due(
+            &state.db,
+            &state.secret,
+            &state.config.checkins,
+            now,
+        );
+        match release.await {
+            Ok(0) => {}
+            Ok(periods) => tracing::info!(periods, "wellbeing periods released"),
+            Err(error) => tracing::warn!(?error, "releasing wellbeing periods failed"),
         }
         match crate::notifications::reminders::sweep(&state.db, chrono::Utc::now()).await {
             Ok(0) => {}

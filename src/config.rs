@@ -145,9 +145,22 @@ pub struct ServeArgs {
 /// How check-ins are aggregated and where help is listed.
 #[derive(Debug, Clone, Args)]
 pub struct CheckinArgs {
-    /// Fewest distinct people behind a group's weekly figure (never below 3).
+    /// k: fewest people counted in a group's wellbeing release (never below 3).
     #[arg(long, env = "RELAIS_CHECKIN_MIN_RESPONDENTS", default_value_t = 5)]
     pub checkin_min_respondents: usize,
+
+    /// Weeks in one wellbeing period: a group's figure covers this many weeks (1-4).
+    #[arg(long, env = "RELAIS_WELLBEING_PERIOD_WEEKS", default_value_t = 4)]
+    pub wellbeing_period_weeks: u32,
+
+    /// Privacy loss ε of one group's release (its noisy sum and count together).
+    #[arg(long, env = "RELAIS_WELLBEING_EPSILON", default_value_t = 3.5)]
+    pub wellbeing_epsilon: f64,
+
+    /// Widest margin a release may have and be shown, in percent of the instrument's range
+    /// (points of WHO-5's 0-100).
+    #[arg(long, env = "RELAIS_WELLBEING_MAX_MARGIN", default_value_t = 20.0)]
+    pub wellbeing_max_margin: f64,
 
     /// A folder with a JSON file of support services per language (`fr.json`, `en.json`),
     /// replacing `seeds/support_resources/`.
@@ -158,16 +171,28 @@ pub struct CheckinArgs {
 /// Validated check-in settings.
 #[derive(Debug, Clone)]
 pub struct CheckinConfig {
-    /// k: a group's week with fewer people is suppressed.
+    /// k: a release counting fewer people is suppressed.
     pub min_respondents: usize,
+    /// Weeks per wellbeing period.
+    pub period_weeks: u32,
+    /// ε of one release.
+    pub epsilon: f64,
+    /// Widest margin shown, in percent of an instrument's range.
+    pub max_margin: f64,
     pub support_resources: Option<PathBuf>,
 }
 
 impl CheckinConfig {
     /// k may be raised, never set below this.
     pub const MIN_RESPONDENTS_FLOOR: usize = 3;
+    pub const PERIOD_WEEKS_MAX: u32 = 4;
+    /// Beyond this a release would protect next to nothing: refused rather than allowed by typo.
+    pub const EPSILON_MAX: f64 = 10.0;
     pub const DEFAULT: CheckinConfig = CheckinConfig {
         min_respondents: 5,
+        period_weeks: 4,
+        epsilon: 3.5,
+        max_margin: 20.0,
         support_resources: None,
     };
 
@@ -175,8 +200,26 @@ impl CheckinConfig {
         if args.checkin_min_respondents < Self::MIN_RESPONDENTS_FLOOR {
             return Err(ConfigError::MinRespondents);
         }
+        if !(1..=Self::PERIOD_WEEKS_MAX).contains(&args.wellbeing_period_weeks) {
+            return Err(ConfigError::Wellbeing(
+                "RELAIS_WELLBEING_PERIOD_WEEKS must be between 1 and 4",
+            ));
+        }
+        if !(args.wellbeing_epsilon > 0.0 && args.wellbeing_epsilon <= Self::EPSILON_MAX) {
+            return Err(ConfigError::Wellbeing(
+                "RELAIS_WELLBEING_EPSILON must be above 0 and at most 10",
+            ));
+        }
+        if !(args.wellbeing_max_margin > 0.0 && args.wellbeing_max_margin <= 100.0) {
+            return Err(ConfigError::Wellbeing(
+                "RELAIS_WELLBEING_MAX_MARGIN must be above 0 and at most 100",
+            ));
+        }
         Ok(Self {
             min_respondents: args.checkin_min_respondents,
+            period_weeks: args.wellbeing_period_weeks,
+            epsilon: args.wellbeing_epsilon,
+            max_margin: args.wellbeing_max_margin,
             support_resources: args.support_resources,
         })
     }
@@ -426,6 +469,8 @@ pub enum ConfigError {
     Retention(&'static str),
     #[error("RELAIS_CHECKIN_MIN_RESPONDENTS must be at least 3")]
     MinRespondents,
+    #[error("{0}")]
+    Wellbeing(&'static str),
 }
 
 pub const MIN_SECRET_BYTES: usize = 32;

@@ -189,6 +189,18 @@ pub enum Message {
     TooManyOutreach {
         max: i64,
     },
+    /// A check-in would take the person's shares in this period past the limit.
+    SharesPerPeriod {
+        max: usize,
+        weeks: i32,
+    },
+    /// Who counts in a group's wellbeing figure.
+    WellbeingTenure,
+    /// How group wellbeing figures are protected, in plain words.
+    WellbeingPrivacy {
+        min_respondents: usize,
+        weeks: i32,
+    },
 }
 
 impl Message {
@@ -223,6 +235,32 @@ impl Message {
             }
             (Self::TooLong { max }, Fr) => format!("Ne doit pas dépasser {max} caractères."),
             (Self::TooLong { max }, En) => format!("Must be at most {max} characters long."),
+            (Self::SharesPerPeriod { max, weeks }, Fr) => format!(
+                "Vos bilans d'un même questionnaire peuvent compter pour {max} groupes au plus \
+                 par période de {weeks} semaine(s)."
+            ),
+            (Self::SharesPerPeriod { max, weeks }, En) => format!(
+                "Your check-ins on one questionnaire may count for at most {max} groups per \
+                 period of {weeks} week(s)."
+            ),
+            (Self::WellbeingTenure, Fr) => "Ne comptent que les personnes membres actives du \
+                 groupe avant le début de la période, et qui ont partagé leur bilan avec lui."
+                .into(),
+            (Self::WellbeingTenure, En) => "Only people who were active members of the group \
+                 before the period began, and shared their check-in with it, count."
+                .into(),
+            (Self::WellbeingPrivacy { min_respondents, weeks }, Fr) => format!(
+                "Le chiffre d'une équipe couvre {weeks} semaine(s) et n'est publié qu'une fois la \
+                 période close, à partir d'au moins {min_respondents} membres présents avant son \
+                 début, avec un bruit aléatoire tiré une seule fois : personne ne peut en déduire \
+                 la réponse de quelqu'un, et il ne change plus ensuite."
+            ),
+            (Self::WellbeingPrivacy { min_respondents, weeks }, En) => format!(
+                "A team's figure covers {weeks} week(s) and is published once, after the period \
+                 closes, from at least {min_respondents} people who were members before it began, \
+                 with random noise drawn a single time: no one can work out anyone's answer from \
+                 it, and it never changes afterwards."
+            ),
             (Self::TooMany { max }, Fr) => format!("Au plus {max} éléments."),
             (Self::TooMany { max }, En) => format!("At most {max} items."),
             (Self::InvalidEmail, Fr) => "Adresse e-mail invalide.".into(),

@@ -3,12 +3,15 @@
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 
 use super::instruments::{Instrument, WellbeingBand};
-use super::model::{AggregatePoint, CheckinRow, TrendPoint};
+use super::model::{
+    AggregatePoint, CheckinRow, SuppressionReason, TrendPoint, WEEKS_DEFAULT, WEEKS_MAX,
+};
+use super::release::Periods;
 use super::resources::SupportResource;
 use super::service;
 use crate::graphql::ContextExt;
 use crate::graphql::scalars::Date;
-use crate::i18n;
+use crate::i18n::{self, Message};
 use crate::ids::GroupId;
 use crate::pagination::PageRequest;
 
@@ -98,26 +101,57 @@ impl From<TrendPoint> for TrendPointView {
     }
 }
 
+/// A group's figure for one period, released once after the period closed, with noise drawn
+/// once: it reads the same every time.
 #[derive(SimpleObject)]
 #[graphql(name = "AggregatePoint")]
 pub struct AggregatePointView {
+    /// The period's first Monday.
     week_start: Date,
-    /// True when too few people answered, or when showing it would let someone's answers be
-    /// worked out from another group's figure: the figures are then null.
+    /// True when the figures are null: `reason` says why.
     suppressed: bool,
-    respondents: Option<i64>,
+    /// How many people were counted, with noise, rounded; never below the anonymity threshold.
+    respondents: Option<i32>,
+    /// The mean of the counted people's period means, with noise, rounded to a whole point.
     average_score: Option<f64>,
+    /// Weeks the period covers.
+    period_weeks: i32,
+    /// Half-width of a 95 % interval around averageScore, in the instrument's points.
+    margin: Option<f64>,
+    /// Why the figures are null.
+    reason: Option<SuppressionReason>,
 }
 
 impl From<AggregatePoint> for AggregatePointView {
     fn from(point: AggregatePoint) -> Self {
+        let figures = point.figures.ok();
         Self {
             week_start: Date(point.week_start),
-            suppressed: point.figures.is_none(),
-            respondents: point.figures.map(|(respondents, _)| respondents),
-            average_score: point.figures.map(|(_, average)| average),
+            suppressed: figures.is_none(),
+            respondents: figures.map(|figures| figures.respondents),
+            average_score: figures.map(|figures| figures.average_score),
+            period_weeks: point.period_weeks,
+            margin: figures.map(|figures| figures.margin),
+            reason: point.figures.err(),
         }
     }
+}
+
+/// How group wellbeing figures are protected, for the app to explain in plain words.
+#[derive(SimpleObject)]
+pub struct WellbeingPrivacy {
+    /// k: the fewest people counted in a figure that is shown.
+    min_respondents: i32,
+    /// The differential-privacy loss ε of one figure (one group, one instrument, one period).
+    epsilon: f64,
+    /// Weeks one figure covers.
+    period_weeks: i32,
+    /// The widest margin shown, in percent of an instrument's range (points of WHO-5's 0-100).
+    max_margin: f64,
+    /// Who counts: only people who were active members before the period began.
+    tenure_rule: String,
+    /// The guarantee in one sentence, in the viewer's language.
+    summary: String,
 }
 
 /// An instrument as the app renders it, in the viewer's language.
@@ -204,6 +238,25 @@ impl CheckinsQuery {
             .collect()
     }
 
+    /// How group wellbeing figures are protected: the numbers and the guarantee in plain words.
+    async fn wellbeing_privacy(&self, ctx: &Context<'_>) -> WellbeingPrivacy {
+        let config = &ctx.state().config.checkins;
+        let locale = i18n::current();
+        let weeks = Periods::new(config.period_weeks).weeks();
+        WellbeingPrivacy {
+            min_respondents: i32::try_from(config.min_respondents).unwrap_or(i32::MAX),
+            epsilon: config.epsilon,
+            period_weeks: weeks,
+            max_margin: config.max_margin,
+            tenure_rule: Message::WellbeingTenure.render(locale),
+            summary: Message::WellbeingPrivacy {
+                min_respondents: config.min_respondents,
+                weeks,
+            }
+            .render(locale),
+        }
+    }
+
     /// The viewer's own check-ins, newest first.
     #[graphql(complexity = "crate::graphql::page_cost(first, child_complexity)")]
     async fn my_checkins(
@@ -240,8 +293,10 @@ impl CheckinsQuery {
         )
     }
 
-    /// A group's weekly wellbeing, for its active members; a week that could single someone out
-    /// is suppressed.
+    /// A group's wellbeing over the last `weeks` weeks (1-104, default 12), one point per
+    /// period, for its active members only (FORBIDDEN otherwise). Each point is a release made
+    /// once after its period closed; the open period reads as NOT_RELEASED.
+    #[graphql(complexity = "crate::graphql::list_cost(points_in(weeks), child_complexity)")]
     async fn group_wellbeing(
         &self,
         ctx: &Context<'_>,
@@ -256,13 +311,19 @@ impl CheckinsQuery {
             GroupId::from(group_id),
             instrument,
             weeks,
-            state.config.checkins.min_respondents,
+            Periods::new(state.config.checkins.period_weeks),
         )
         .await?
         .into_iter()
         .map(AggregatePointView::from)
         .collect())
     }
+}
+
+/// The most points a span of `weeks` can hold (one more than its weeks when they straddle periods).
+fn points_in(weeks: Option<i32>) -> usize {
+    let weeks = weeks.map_or(WEEKS_DEFAULT, i64::from).clamp(1, WEEKS_MAX);
+    usize::try_from(weeks).unwrap_or(1) + 1
 }
 
 #[derive(Default)]
@@ -287,6 +348,7 @@ impl CheckinsMutation {
                 input.instrument,
                 input.answers,
                 groups,
+                Periods::new(state.config.checkins.period_weeks),
             )
             .await?,
         ))

@@ -4,6 +4,7 @@
 pub mod graphql;
 pub mod instruments;
 pub mod model;
+pub mod release;
 pub mod resources;
 pub mod service;
 mod store;

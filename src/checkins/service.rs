@@ -8,6 +8,7 @@ use serde_json::json;
 
 use super::instruments::Instrument;
 use super::model::*;
+use super::release::Periods;
 use super::store;
 use crate::accounts::service::timezone_of;
 use crate::auth::{Secret, Viewer};
@@ -49,7 +50,9 @@ fn span_start(today: NaiveDate, weeks: Option<i32>) -> AppResult<NaiveDate> {
 }
 
 /// Records a check-in under the viewer's pseudonym on their local day, shared with groups they
-/// are an active member of (FORBIDDEN otherwise, and nothing is stored).
+/// are an active member of (FORBIDDEN otherwise, and nothing is stored). The person's check-ins
+/// on one instrument reach at most [`SHARES_MAX`] groups per wellbeing period: each group is a
+/// release they are counted in.
 pub async fn submit(
     db: &Db,
     secret: &Secret,
@@ -57,6 +60,7 @@ pub async fn submit(
     instrument: Instrument,
     answers: Vec<i32>,
     share_with: Vec<GroupId>,
+    periods: Periods,
 ) -> AppResult<CheckinRow> {
     let scale = instrument.scale();
     let score = instrument.score(&answers).ok_or_else(|| {
@@ -89,12 +93,29 @@ pub async fn submit(
                 return Err(AppError::Forbidden);
             }
         }
+        let today = local_today(conn, &user)?;
+        if !groups.is_empty() {
+            let mut reached: HashSet<GroupId> =
+                store::groups_shared_since(conn, &pseudonym, instrument, periods.start_of(today))?
+                    .into_iter()
+                    .collect();
+            reached.extend(groups.iter().cloned());
+            if reached.len() > SHARES_MAX {
+                return Err(AppError::bad_input(
+                    "shareWithGroupIds",
+                    Message::SharesPerPeriod {
+                        max: SHARES_MAX,
+                        weeks: periods.weeks(),
+                    },
+                ));
+            }
+        }
         let row = CheckinRow {
             id: CheckinId::random(),
             pseudonym,
             instrument,
             score,
-            recorded_on: local_today(conn, &user)?,
+            recorded_on: today,
         };
         store::insert_checkin(conn, &row)?;
         for group in &groups {
@@ -169,53 +190,17 @@ pub async fn trend(
     .await
 }
 
-/// Each person's mean per week, of one group's shared check-ins.
-type Respondents = BTreeMap<NaiveDate, HashMap<String, f64>>;
-
-fn respondents(rows: impl Iterator<Item = (String, NaiveDate, i32)>) -> Respondents {
-    let mut scores: BTreeMap<NaiveDate, HashMap<String, Vec<i32>>> = BTreeMap::new();
-    for (pseudonym, day, score) in rows {
-        scores
-            .entry(week_start(day))
-            .or_default()
-            .entry(pseudonym)
-            .or_default()
-            .push(score);
-    }
-    scores
-        .into_iter()
-        .map(|(week, people)| {
-            let means = people
-                .into_iter()
-                .map(|(person, scores)| {
-                    let mean = f64::from(scores.iter().sum::<i32>()) / scores.len() as f64;
-                    (person, mean)
-                })
-                .collect();
-            (week, means)
-        })
-        .collect()
-}
-
-/// How many people are in one set and not the other.
-fn differing(a: &HashMap<String, f64>, b: &HashMap<String, f64>) -> usize {
-    let a_keys: HashSet<&String> = a.keys().collect();
-    let b_keys: HashSet<&String> = b.keys().collect();
-    a_keys.symmetric_difference(&b_keys).count()
-}
-
-/// A group's weekly wellbeing on `instrument`, for its active members: one point per ISO week,
-/// each person counted once (their mean). A week is suppressed when fewer than `k` people
-/// answered, or when another group's week on the same instrument, with `k` or more people,
-/// differs from it by fewer than `k` people (subtracting one from the other would tell those
-/// few people's scores).
+/// A group's wellbeing on `instrument`, for its active members: one point per period over the
+/// last `weeks` weeks, oldest first, each read from its release (never computed here). A period
+/// not released yet, the open one included, reads as NOT_RELEASED; a released period without a
+/// row for the group had no one to count (TOO_FEW).
 pub async fn group_wellbeing(
     db: &Db,
     viewer: &Viewer,
     group: GroupId,
     instrument: Instrument,
     weeks: Option<i32>,
-    k: usize,
+    periods: Periods,
 ) -> AppResult<Vec<AggregatePoint>> {
     let user = viewer.user_id.clone();
     db.run(move |conn| {
@@ -223,52 +208,29 @@ pub async fn group_wellbeing(
             return Err(AppError::Forbidden);
         }
         let today = local_today(conn, &user)?;
-        let from = span_start(today, weeks)?;
-        let ours = respondents(
-            store::shared_scores(conn, std::slice::from_ref(&group), instrument, from)?
+        let from = periods.start_of(span_start(today, weeks)?);
+        let released: HashMap<NaiveDate, ReleaseRow> =
+            store::releases(conn, &group, instrument, periods.weeks(), from)?
                 .into_iter()
-                .map(|(_, person, day, score)| (person, day, score)),
-        );
-        // Only groups sharing someone with ours can be close enough to difference against it.
-        let people: Vec<String> = ours
-            .values()
-            .flat_map(|week| week.keys().cloned())
-            .collect::<HashSet<_>>()
-            .into_iter()
-            .collect();
-        let others: Vec<GroupId> = store::groups_shared_by(conn, &people, instrument, from)?
-            .into_iter()
-            .filter(|other| other != &group)
-            .collect();
-        let mut rows_of: HashMap<GroupId, Vec<(String, NaiveDate, i32)>> = HashMap::new();
-        for (other, person, day, score) in store::shared_scores(conn, &others, instrument, from)? {
-            rows_of.entry(other).or_default().push((person, day, score));
-        }
-        let theirs: Vec<Respondents> = rows_of
-            .into_values()
-            .map(|rows| respondents(rows.into_iter()))
-            .collect();
+                .map(|row| (row.period_start, row))
+                .collect();
+        let through = store::released_through(conn, periods.weeks())?;
         let mut points = Vec::new();
-        let mut week = from;
-        while week <= week_start(today) {
-            let answered = ours.get(&week);
-            let shown = answered.filter(|people| {
-                people.len() >= k
-                    && !theirs.iter().any(|other| {
-                        other.get(&week).is_some_and(|others| {
-                            let apart = differing(people, others);
-                            others.len() >= k && apart > 0 && apart < k
-                        })
-                    })
+        let mut start = from;
+        while start <= today {
+            points.push(match released.get(&start) {
+                Some(row) => AggregatePoint::released(row),
+                None => AggregatePoint {
+                    week_start: start,
+                    period_weeks: periods.weeks(),
+                    figures: Err(if through.is_some_and(|through| start <= through) {
+                        SuppressionReason::TooFew
+                    } else {
+                        SuppressionReason::NotReleased
+                    }),
+                },
             });
-            points.push(AggregatePoint {
-                week_start: week,
-                figures: shown.map(|people| {
-                    let mean = people.values().sum::<f64>() / people.len() as f64;
-                    (people.len() as i64, mean)
-                }),
-            });
-            week += TimeDelta::weeks(1);
+            start = periods.end(start);
         }
         Ok(points)
     })

@@ -3,11 +3,15 @@
 use chrono::NaiveDate;
 use diesel::prelude::*;
 
+use chrono::NaiveDateTime;
+use diesel::dsl::{max, min};
+
 use super::instruments::Instrument;
-use super::model::CheckinRow;
+use super::model::{CheckinRow, ReleaseRow};
 use crate::db::DbConnection;
-use crate::db::schema::{checkin_shares, checkins};
+use crate::db::schema::{checkin_shares, checkins, wellbeing_periods, wellbeing_releases};
 use crate::ids::{CheckinId, GroupId};
+use crate::on_backend;
 
 pub fn insert_checkin(conn: &mut DbConnection, row: &CheckinRow) -> QueryResult<()> {
     diesel::insert_into(checkins::table)
@@ -68,44 +72,112 @@ pub fn own_scores(
         .load(conn)
 }
 
-/// A check-in shared with a group: the group, the pseudonym, the day, the score.
-pub type SharedScore = (GroupId, String, NaiveDate, i32);
-
-/// What these groups were shared on `instrument` from `from` on.
-pub fn shared_scores(
+/// The groups the person's check-ins on `instrument` made on `from` or later were shared with.
+pub fn groups_shared_since(
     conn: &mut DbConnection,
-    groups: &[GroupId],
-    instrument: Instrument,
-    from: NaiveDate,
-) -> QueryResult<Vec<SharedScore>> {
-    checkin_shares::table
-        .inner_join(checkins::table)
-        .filter(checkin_shares::group_id.eq_any(groups))
-        .filter(checkins::instrument.eq(instrument))
-        .filter(checkins::recorded_on.ge(from))
-        .select((
-            checkin_shares::group_id,
-            checkins::pseudonym,
-            checkins::recorded_on,
-            checkins::score,
-        ))
-        .load(conn)
-}
-
-/// The groups any of these people shared a check-in on `instrument` with, from `from` on.
-pub fn groups_shared_by(
-    conn: &mut DbConnection,
-    pseudonyms: &[String],
+    pseudonym: &str,
     instrument: Instrument,
     from: NaiveDate,
 ) -> QueryResult<Vec<GroupId>> {
     checkin_shares::table
         .inner_join(checkins::table)
-        .filter(checkins::pseudonym.eq_any(pseudonyms))
+        .filter(checkins::pseudonym.eq(pseudonym))
         .filter(checkins::instrument.eq(instrument))
         .filter(checkins::recorded_on.ge(from))
         .select(checkin_shares::group_id)
         .distinct()
+        .load(conn)
+}
+
+/// A check-in shared with a group: the group, the instrument, the pseudonym, the score.
+pub type SharedScore = (GroupId, Instrument, String, i32);
+
+/// Every check-in made on a day in `from..until`, once per group it was shared with.
+pub fn scores_shared_between(
+    conn: &mut DbConnection,
+    from: NaiveDate,
+    until: NaiveDate,
+) -> QueryResult<Vec<SharedScore>> {
+    checkin_shares::table
+        .inner_join(checkins::table)
+        .filter(checkins::recorded_on.ge(from))
+        .filter(checkins::recorded_on.lt(until))
+        .select((
+            checkin_shares::group_id,
+            checkins::instrument,
+            checkins::pseudonym,
+            checkins::score,
+        ))
+        .load(conn)
+}
+
+/// The day of the oldest check-in shared with a group, if any is stored.
+pub fn oldest_shared_day(conn: &mut DbConnection) -> QueryResult<Option<NaiveDate>> {
+    checkin_shares::table
+        .inner_join(checkins::table)
+        .select(min(checkins::recorded_on))
+        .first(conn)
+}
+
+// ------------------------------------------------------------------ releases
+
+/// Marks the period released; false when it already was (by another instance).
+pub fn mark_released(
+    conn: &mut DbConnection,
+    period_weeks: i32,
+    period_start: NaiveDate,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    let marked = on_backend!(conn, |backend| diesel::insert_into(
+        wellbeing_periods::table
+    )
+    .values((
+        wellbeing_periods::period_weeks.eq(period_weeks),
+        wellbeing_periods::period_start.eq(period_start),
+        wellbeing_periods::released_at.eq(now),
+    ))
+    .on_conflict_do_nothing()
+    .execute(backend))?;
+    Ok(marked == 1)
+}
+
+/// The start of the latest period released with periods of this length.
+pub fn released_through(
+    conn: &mut DbConnection,
+    period_weeks: i32,
+) -> QueryResult<Option<NaiveDate>> {
+    wellbeing_periods::table
+        .filter(wellbeing_periods::period_weeks.eq(period_weeks))
+        .select(max(wellbeing_periods::period_start))
+        .first(conn)
+}
+
+pub fn insert_releases(conn: &mut DbConnection, rows: &[ReleaseRow]) -> QueryResult<()> {
+    // Bounded statements: each row binds eight values.
+    for chunk in rows.chunks(500) {
+        on_backend!(conn, |backend| diesel::insert_into(
+            wellbeing_releases::table
+        )
+        .values(chunk)
+        .execute(backend))?;
+    }
+    Ok(())
+}
+
+/// A group's releases on `instrument` with periods of this length, from `from` on.
+pub fn releases(
+    conn: &mut DbConnection,
+    group: &GroupId,
+    instrument: Instrument,
+    period_weeks: i32,
+    from: NaiveDate,
+) -> QueryResult<Vec<ReleaseRow>> {
+    wellbeing_releases::table
+        .filter(wellbeing_releases::group_id.eq(group))
+        .filter(wellbeing_releases::instrument.eq(instrument))
+        .filter(wellbeing_releases::period_weeks.eq(period_weeks))
+        .filter(wellbeing_releases::period_start.ge(from))
+        .select(ReleaseRow::as_select())
         .load(conn)
 }
 

@@ -9,6 +9,8 @@ use super::schema::scheduled_runs;
 
 /// The retention purge (its row comes with the migration that made the table).
 pub const RETENTION_PURGE: &str = "retention_purge";
+/// The wellbeing release job (row from the migration that made the releases).
+pub const WELLBEING_RELEASE: &str = "wellbeing_release";
 
 /// Claims the run `name` at `now` unless it ran less than `every` ago. Of several instances
 /// asking at once exactly one gets true: PostgreSQL re-checks the condition after the first

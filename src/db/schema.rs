@@ -200,6 +200,7 @@ diesel::table! {
         role -> Text,
         status -> Text,
         created_at -> Timestamp,
+        active_since -> Nullable<Timestamp>,
     }
 }
 
@@ -321,6 +322,8 @@ diesel::table! {
         next_queue_number -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        released_rating_average -> Nullable<Double>,
+        released_rating_count -> Integer,
     }
 }
 
@@ -345,6 +348,7 @@ diesel::table! {
         rating -> Integer,
         comment -> Nullable<Text>,
         rated_at -> Timestamp,
+        released -> Bool,
     }
 }
 
@@ -434,6 +438,8 @@ diesel::table! {
         accepting_mentees -> Bool,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        released_rating_average -> Nullable<Double>,
+        released_rating_count -> Integer,
     }
 }
 
@@ -494,6 +500,7 @@ diesel::table! {
         rating -> Integer,
         note -> Nullable<Text>,
         created_at -> Timestamp,
+        released -> Bool,
     }
 }
 
@@ -526,6 +533,27 @@ diesel::table! {
     checkin_shares (checkin_id, group_id) {
         checkin_id -> Text,
         group_id -> Text,
+    }
+}
+
+diesel::table! {
+    wellbeing_releases (group_id, instrument, period_weeks, period_start) {
+        group_id -> Text,
+        instrument -> Text,
+        period_weeks -> Integer,
+        period_start -> Date,
+        suppression -> Nullable<Text>,
+        respondents -> Nullable<Integer>,
+        average_score -> Nullable<Double>,
+        margin -> Nullable<Double>,
+    }
+}
+
+diesel::table! {
+    wellbeing_periods (period_weeks, period_start) {
+        period_weeks -> Integer,
+        period_start -> Date,
+        released_at -> Timestamp,
     }
 }
 

@@ -84,6 +84,8 @@ pub struct Membership {
     pub role: MemberRole,
     pub status: MembershipStatus,
     pub created_at: NaiveDateTime,
+    /// When it became ACTIVE (joining an open group, or approval); `None` while pending.
+    pub active_since: Option<NaiveDateTime>,
 }
 
 impl Membership {

@@ -2,7 +2,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use chrono::Utc;
+use chrono::{NaiveDateTime, Utc};
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
 use super::model::{
@@ -77,6 +77,15 @@ pub fn active_role_in(
     Ok(store::membership(conn, group_id, user_id)?
         .filter(|membership| membership.is_active())
         .map(|membership| membership.is_facilitator()))
+}
+
+/// The active members of each of these groups who have been active since before `since`.
+pub fn members_active_before(
+    conn: &mut DbConnection,
+    group_ids: &[GroupId],
+    since: NaiveDateTime,
+) -> AppResult<Vec<(GroupId, UserId)>> {
+    Ok(store::members_active_before(conn, group_ids, since)?)
 }
 
 /// Whether the viewer may moderate `group_id`: one of its facilitators, or a MODERATOR/ADMIN.
@@ -195,6 +204,7 @@ pub async fn create_group(db: &Db, viewer: &Viewer, form: GroupForm) -> AppResul
                 role: MemberRole::Facilitator,
                 status: MembershipStatus::Active,
                 created_at: now,
+                active_since: Some(now),
             },
         )?;
         Ok(Group { row, professions })
@@ -278,6 +288,7 @@ pub async fn join(db: &Db, viewer: &Viewer, group_id: GroupId) -> AppResult<Memb
         }
         let needs_approval = group.visibility == super::model::GroupVisibility::Private
             || store::was_removed(conn, &group_id, &user_id)?;
+        let now = Utc::now().naive_utc();
         let membership = Membership {
             id: MembershipId::generate(),
             group_id: group_id.clone(),
@@ -288,7 +299,8 @@ pub async fn join(db: &Db, viewer: &Viewer, group_id: GroupId) -> AppResult<Memb
             } else {
                 MembershipStatus::Active
             },
-            created_at: Utc::now().naive_utc(),
+            created_at: now,
+            active_since: (!needs_approval).then_some(now),
         };
         store::insert_membership(conn, &membership)?;
         if needs_approval {
@@ -356,8 +368,10 @@ pub async fn approve(
         let mut membership = store::membership(conn, &group_id, &member)?
             .ok_or_else(|| AppError::bad_input("userId", Message::NotAMember))?;
         if membership.status == MembershipStatus::Pending {
-            store::set_status(conn, &membership.id, MembershipStatus::Active)?;
+            let now = Utc::now().naive_utc();
+            store::activate(conn, &membership.id, now)?;
             membership.status = MembershipStatus::Active;
+            membership.active_since = Some(now);
             let notice = Notice::new(
                 NotificationCategory::GroupActivity,
                 NotificationText::GroupJoinApproved { group: group.name },

@@ -190,15 +190,36 @@ pub fn insert_membership(conn: &mut DbConnection, membership: &Membership) -> Qu
         .map(drop)
 }
 
-pub fn set_status(
-    conn: &mut DbConnection,
-    id: &MembershipId,
-    status: MembershipStatus,
-) -> QueryResult<()> {
+/// A pending membership becomes ACTIVE from `now`.
+pub fn activate(conn: &mut DbConnection, id: &MembershipId, now: NaiveDateTime) -> QueryResult<()> {
     diesel::update(memberships::table.find(id))
-        .set(memberships::status.eq(status))
+        .set((
+            memberships::status.eq(MembershipStatus::Active),
+            memberships::active_since.eq(now),
+        ))
         .execute(conn)
         .map(drop)
+}
+
+/// (group, member) for the active members of these groups active since before `since`.
+pub fn members_active_before(
+    conn: &mut DbConnection,
+    group_ids: &[GroupId],
+    since: NaiveDateTime,
+) -> QueryResult<Vec<(GroupId, UserId)>> {
+    let mut members = Vec::new();
+    // Bounded lists of bound values, whatever the number of groups.
+    for chunk in group_ids.chunks(5_000) {
+        members.extend(
+            memberships::table
+                .filter(memberships::group_id.eq_any(chunk))
+                .filter(memberships::status.eq(MembershipStatus::Active))
+                .filter(memberships::active_since.lt(since))
+                .select((memberships::group_id, memberships::user_id))
+                .load::<(GroupId, UserId)>(conn)?,
+        );
+    }
+    Ok(members)
 }
 
 pub fn set_role(conn: &mut DbConnection, id: &MembershipId, role: MemberRole) -> QueryResult<()> {

@@ -53,8 +53,9 @@ impl MentorProfileView {
         self.0.row.accepting_mentees
     }
 
-    /// The mentor's average rating by their mentees: to the mentor only, once at least three
-    /// rated; null otherwise.
+    /// The mentor's average rating by their mentees: to the mentor only, released once three
+    /// rated and again each time three more rated (so no change shows one mentee's rating);
+    /// null otherwise.
     async fn average_rating(&self) -> Option<f64> {
         self.0.own_average_rating
     }

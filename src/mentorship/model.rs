@@ -24,8 +24,6 @@ pub const EXPIRE_AFTER_DAYS: i64 = 14;
 pub const GOAL_TITLE_MAX: usize = 200;
 pub const GOALS_MAX: i64 = 20;
 pub const NOTE_MAX: usize = 1_000;
-/// A mentor sees their average rating once at least this many mentees rated them.
-pub const RATINGS_MIN: i64 = 3;
 /// Most mentorships `myMentorships` returns (newest first).
 pub const MY_MENTORSHIPS_MAX: usize = 200;
 /// Most matches `mentorMatches` returns.
@@ -117,7 +115,8 @@ pub struct MentorProfile {
     pub row: MentorProfileRow,
     pub areas: Vec<MentorshipArea>,
     pub active_mentees: i64,
-    /// Their average rating by mentees: for themselves only, once enough people rated.
+    /// Their released average rating by mentees: for themselves only, from three raters on,
+    /// moving only once three more rated.
     pub own_average_rating: Option<f64>,
 }
 
@@ -220,6 +219,8 @@ pub struct FeedbackRow {
     pub rating: i32,
     pub note: Option<String>,
     pub created_at: NaiveDateTime,
+    /// Whether the mentor's shown rating includes it (only a mentee's feedback counts there).
+    pub released: bool,
 }
 
 /// A mentorship as one of its two people sees it.

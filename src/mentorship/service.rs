@@ -21,7 +21,7 @@ use crate::i18n::{self, Message, NotificationText};
 use crate::ids::{GoalId, MentorshipId, RoundId, UserId};
 use crate::notifications::model::{Notice, NotificationCategory};
 use crate::notifications::service::{cancel_scheduled, notify};
-use crate::privacy::{Person, PersonColumn, PersonalData, instant};
+use crate::privacy::{Person, PersonColumn, PersonalData, RATINGS_STEP, instant};
 use crate::validate;
 
 /// Roles that run matching rounds.
@@ -81,10 +81,7 @@ fn load_profiles(
     rows.into_iter()
         .map(|(row, active_mentees)| {
             let own_average_rating = if &row.user_id == viewer {
-                match store::mentor_rating(conn, viewer)? {
-                    (Some(average), count) if count >= RATINGS_MIN => Some(average),
-                    _ => None,
-                }
+                store::released_rating(conn, viewer)?
             } else {
                 None
             };
@@ -839,8 +836,17 @@ pub async fn leave_feedback(
                 rating,
                 note,
                 created_at: Utc::now().naive_utc(),
+                released: false,
             },
         )?;
+        // Both people are locked: two mentees' feedback cannot each release a figure that misses
+        // the other's.
+        let mentor = &row.mentor_id;
+        if row.mentee_id == user_id
+            && store::unreleased_mentee_ratings(conn, mentor)? >= RATINGS_STEP
+        {
+            store::release_mentor_rating(conn, mentor)?;
+        }
         card(conn, &user_id, row)
     })
     .await

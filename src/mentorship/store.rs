@@ -117,17 +117,59 @@ pub fn areas_of(
     Ok(areas)
 }
 
-/// The mentor's average rating by their mentees and how many rated.
-pub fn mentor_rating(conn: &mut DbConnection, mentor: &UserId) -> QueryResult<(Option<f64>, i64)> {
+/// The mentor's released average rating by their mentees, if one was released.
+pub fn released_rating(conn: &mut DbConnection, mentor: &UserId) -> QueryResult<Option<f64>> {
+    Ok(mentor_profiles::table
+        .find(mentor)
+        .select(mentor_profiles::released_rating_average)
+        .first::<Option<f64>>(conn)
+        .optional()?
+        .flatten())
+}
+
+/// Feedback by the mentor's mentees about them.
+#[diesel::dsl::auto_type]
+fn mentee_feedback(mentor: UserId) -> _ {
+    let subject: UserId = mentor.clone();
     mentorship_feedback::table
         .inner_join(mentorships::table)
-        .filter(mentorship_feedback::subject_id.eq(mentor))
+        .filter(mentorship_feedback::subject_id.eq(subject))
         .filter(mentorships::mentor_id.eq(mentor))
+}
+
+/// How many mentees' ratings the mentor's released average does not include yet.
+pub fn unreleased_mentee_ratings(conn: &mut DbConnection, mentor: &UserId) -> QueryResult<i64> {
+    mentee_feedback(mentor.clone())
+        .filter(mentorship_feedback::released.eq(false))
+        .count()
+        .get_result(conn)
+}
+
+/// Releases the mentor's average from every mentee rating they have now.
+pub fn release_mentor_rating(conn: &mut DbConnection, mentor: &UserId) -> QueryResult<()> {
+    let (average, count): (Option<f64>, i64) = mentee_feedback(mentor.clone())
         .select((
             sql::<Nullable<Double>>("AVG(CAST(mentorship_feedback.rating AS DOUBLE PRECISION))"),
             count_star(),
         ))
-        .first(conn)
+        .first(conn)?;
+    diesel::update(mentor_profiles::table.find(mentor))
+        .set((
+            mentor_profiles::released_rating_average.eq(average),
+            mentor_profiles::released_rating_count.eq(i32::try_from(count).unwrap_or(i32::MAX)),
+        ))
+        .execute(conn)?;
+    let theirs = mentorships::table
+        .filter(mentorships::mentor_id.eq(mentor.clone()))
+        .select(mentorships::id);
+    diesel::update(
+        mentorship_feedback::table
+            .filter(mentorship_feedback::subject_id.eq(mentor.clone()))
+            .filter(mentorship_feedback::mentorship_id.eq_any(theirs)),
+    )
+    .set(mentorship_feedback::released.eq(true))
+    .execute(conn)
+    .map(drop)
 }
 
 pub fn delete_profile(conn: &mut DbConnection, user_id: &UserId) -> QueryResult<usize> {

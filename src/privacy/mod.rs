@@ -44,6 +44,12 @@ pub fn pseudonym_of(user: &UserId, secret: &Secret) -> String {
     secret.mac_hex(user.as_str().as_bytes())
 }
 
+/// Figures others see from people's ratings are released in steps: one moves only once this many
+/// ratings arrived (or changed) that it does not include yet, and is never shown from fewer, so
+/// that every visible change mixes at least this many people. Erasing a rater leaves the figure
+/// as it was released.
+pub const RATINGS_STEP: i64 = 3;
+
 /// What a domain keeps about people, and how it lets go of one.
 pub trait PersonalData: Sync {
     /// The domain's name.

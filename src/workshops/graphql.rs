@@ -148,17 +148,20 @@ impl WorkshopView {
         })
     }
 
-    /// Null until at least one rating.
+    /// The released average of attendees' ratings: null until three people rated; it moves
+    /// only once three more ratings came (or changed), so no change shows one person's rating.
     async fn average_rating(&self) -> Option<f64> {
         self.0.average_rating
     }
 
+    /// How many ratings the released average counts (0 before the first release).
     async fn rating_count(&self) -> i32 {
         i32::try_from(self.0.ratings).unwrap_or(i32::MAX)
     }
 
-    /// The raters' comments, for the organiser only, once at least three people rated (so that
-    /// none can be tied to one person), in text order and without names; null otherwise.
+    /// The raters' comments, for the organiser only, once at least three attendees who
+    /// registered before the start rated (so that none can be tied to one person), theirs only,
+    /// in text order and without names; null otherwise.
     async fn rating_comments(&self, ctx: &Context<'_>) -> Result<Option<Vec<String>>> {
         Ok(service::comments(ctx.db(), &self.0).await?)
     }

@@ -25,7 +25,7 @@ pub const RADIUS_MAX_KM: f64 = 200.0;
 pub const ATTENDANCE_DAYS_AFTER: i64 = 7;
 /// The organiser reads comments once at least this many people rated, so that none can be tied
 /// to one person of a small workshop.
-pub const COMMENTS_MIN_RATERS: i64 = 3;
+pub const COMMENTS_MIN_RATERS: i64 = crate::privacy::RATINGS_STEP;
 /// Most registrations `myRegistrations` returns (newest workshops first).
 pub const MY_REGISTRATIONS_MAX: usize = 200;
 
@@ -150,6 +150,8 @@ pub struct RatingRow {
     pub rating: i32,
     pub comment: Option<String>,
     pub rated_at: NaiveDateTime,
+    /// Whether the workshop's shown figures include it: a new or changed rating is not yet.
+    pub released: bool,
 }
 
 /// A workshop as one viewer sees it, with what its page shows, read in batches for a whole page.

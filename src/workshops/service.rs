@@ -21,7 +21,7 @@ use crate::ids::{GroupId, UserId, WorkshopId};
 use crate::notifications::model::{Notice, NotificationCategory};
 use crate::notifications::service::{cancel_scheduled, notify};
 use crate::pagination::{CursorKey, Page, PageRequest};
-use crate::privacy::{Person, PersonColumn, PersonalData, instant};
+use crate::privacy::{Person, PersonColumn, PersonalData, RATINGS_STEP, instant};
 use crate::validate;
 
 impl Lockable for WorkshopId {
@@ -854,7 +854,9 @@ fn new_certificate_code() -> String {
 }
 
 /// Rates a workshop after its end: who attended, or was confirmed where attendance was not
-/// taken. A second rating replaces the first.
+/// taken. A second rating replaces the first. The shown figures are released again once
+/// [`RATINGS_STEP`] ratings are not in them (under the workshop's lock, so two raters at once
+/// cannot each release a figure the other is missing from).
 pub async fn rate(
     db: &Db,
     viewer: &Viewer,
@@ -871,6 +873,7 @@ pub async fn rate(
     let comment = validate::optional_text("comment", comment.as_deref(), COMMENT_MAX)?;
     let user_id = viewer.user_id.clone();
     db.write(move |conn| {
+        lock(conn, &id)?;
         let workshop = visible_workshop(conn, &id, &user_id)?;
         let now = Utc::now().naive_utc();
         if workshop.status == WorkshopStatus::Cancelled || now < workshop.ends_at {
@@ -886,27 +889,35 @@ pub async fn rate(
         store::upsert_rating(
             conn,
             &RatingRow {
-                workshop_id: id,
+                workshop_id: id.clone(),
                 user_id,
                 rating,
                 comment,
                 rated_at: now,
+                released: false,
             },
         )?;
+        if store::unreleased_ratings(conn, &id)? >= RATINGS_STEP {
+            store::release_ratings(conn, &id)?;
+        }
         Ok(true)
     })
     .await
 }
 
-/// The comments of a workshop, for its organiser, once at least three people rated; `None`
-/// before (and for anyone else).
+/// The comments of a workshop, for its organiser, from raters who registered before it started,
+/// once at least three of them rated (people an organiser signs up afterwards do not make up
+/// the number); `None` before (and for anyone else).
 pub async fn comments(db: &Db, card: &WorkshopCard) -> AppResult<Option<Vec<String>>> {
-    if !card.viewer_is_organiser || card.ratings < COMMENTS_MIN_RATERS {
+    if !card.viewer_is_organiser {
         return Ok(None);
     }
-    let id = card.row.id.clone();
-    db.run(move |conn| Ok(Some(store::comments(conn, &id)?)))
-        .await
+    let (id, starts_at) = (card.row.id.clone(), card.row.starts_at);
+    db.run(move |conn| {
+        let (raters, comments) = store::comments_of_early_raters(conn, &id, starts_at)?;
+        Ok((raters >= COMMENTS_MIN_RATERS).then_some(comments))
+    })
+    .await
 }
 
 // ------------------------------------------------------------------ training hours

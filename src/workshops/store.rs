@@ -444,36 +444,77 @@ pub fn upsert_rating(conn: &mut DbConnection, rating: &RatingRow) -> QueryResult
     .map(drop)
 }
 
-/// Average rating and number of raters per workshop.
+/// The released average rating and number of raters per workshop, for those with a release.
 pub fn rating_summaries(
     conn: &mut DbConnection,
     ids: &[WorkshopId],
 ) -> QueryResult<HashMap<WorkshopId, (f64, i64)>> {
-    let rows: Vec<(WorkshopId, Option<f64>, i64)> = workshop_ratings::table
-        .filter(workshop_ratings::workshop_id.eq_any(ids))
-        .group_by(workshop_ratings::workshop_id)
+    let rows: Vec<(WorkshopId, Option<f64>, i32)> = workshops::table
+        .filter(workshops::id.eq_any(ids))
+        .filter(workshops::released_rating_count.gt(0))
         .select((
-            workshop_ratings::workshop_id,
-            sql::<Nullable<Double>>("AVG(CAST(rating AS DOUBLE PRECISION))"),
-            count_star(),
+            workshops::id,
+            workshops::released_rating_average,
+            workshops::released_rating_count,
         ))
         .load(conn)?;
     Ok(rows
         .into_iter()
-        .filter_map(|(id, average, count)| average.map(|average| (id, (average, count))))
+        .filter_map(|(id, average, count)| average.map(|average| (id, (average, i64::from(count)))))
         .collect())
 }
 
-/// The comments left on a workshop, in text order (never in the order they came, which could
-/// tell who wrote which).
-pub fn comments(conn: &mut DbConnection, id: &WorkshopId) -> QueryResult<Vec<String>> {
-    let mut comments: Vec<String> = workshop_ratings::table
+/// How many of the workshop's ratings its released figures do not include yet.
+pub fn unreleased_ratings(conn: &mut DbConnection, id: &WorkshopId) -> QueryResult<i64> {
+    workshop_ratings::table
         .filter(workshop_ratings::workshop_id.eq(id))
-        .filter(workshop_ratings::comment.is_not_null())
-        .select(workshop_ratings::comment.assume_not_null())
+        .filter(workshop_ratings::released.eq(false))
+        .count()
+        .get_result(conn)
+}
+
+/// Releases the workshop's figures from every rating it has now.
+pub fn release_ratings(conn: &mut DbConnection, id: &WorkshopId) -> QueryResult<()> {
+    let (average, count): (Option<f64>, i64) = workshop_ratings::table
+        .filter(workshop_ratings::workshop_id.eq(id))
+        .select((
+            sql::<Nullable<Double>>("AVG(CAST(rating AS DOUBLE PRECISION))"),
+            count_star(),
+        ))
+        .first(conn)?;
+    diesel::update(workshops::table.find(id))
+        .set((
+            workshops::released_rating_average.eq(average),
+            workshops::released_rating_count.eq(i32::try_from(count).unwrap_or(i32::MAX)),
+        ))
+        .execute(conn)?;
+    diesel::update(workshop_ratings::table.filter(workshop_ratings::workshop_id.eq(id)))
+        .set(workshop_ratings::released.eq(true))
+        .execute(conn)
+        .map(drop)
+}
+
+/// The comments of the workshop's raters who registered before it started, in text order (never
+/// in the order they came, which could tell who wrote which), and how many such raters there are.
+pub fn comments_of_early_raters(
+    conn: &mut DbConnection,
+    id: &WorkshopId,
+    starts_at: NaiveDateTime,
+) -> QueryResult<(i64, Vec<String>)> {
+    let rows: Vec<Option<String>> = workshop_ratings::table
+        .inner_join(
+            workshop_registrations::table.on(workshop_registrations::workshop_id
+                .eq(workshop_ratings::workshop_id)
+                .and(workshop_registrations::user_id.eq(workshop_ratings::user_id))),
+        )
+        .filter(workshop_ratings::workshop_id.eq(id))
+        .filter(workshop_registrations::created_at.lt(starts_at))
+        .select(workshop_ratings::comment)
         .load(conn)?;
+    let raters = rows.len() as i64;
+    let mut comments: Vec<String> = rows.into_iter().flatten().collect();
     comments.sort();
-    Ok(comments)
+    Ok((raters, comments))
 }
 
 /// A rating the person gave: the workshop's title, the rating, their comment, when.

@@ -438,6 +438,7 @@ fn operation(field: &str, world: &World, persona: Persona) -> Option<(String, Va
             "query($id: ID!) { user(id: $id) { id } }",
             json!({ "id": w.user(Persona::Owner) }),
         ),
+        "Query.wellbeingPrivacy" => ("{ wellbeingPrivacy { __typename } }", json!({})),
         "Query.workshop" => (
             "query($id: ID!) { workshop(id: $id) { id } }",
             json!({ "id": w.workshop }),

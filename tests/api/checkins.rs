@@ -1,12 +1,13 @@
 //! Check-ins: scoring and help, bad answers, storage anonymity, trends across weeks and time
-//! zones, group aggregates with the k threshold and complementary suppression, deletion,
-//! retention.
+//! zones, group releases (the open period hidden, released once and never moved, who counts,
+//! and the attacks that exact figures allowed, run against the noise), deletion, retention.
 
-use chrono::{Datelike, Duration, NaiveDate, Utc};
+use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use relais::checkins::instruments::Instrument;
 use relais::checkins::model::CheckinRow;
-use relais::db::schema::{checkin_shares, checkins};
+use relais::checkins::release::{Noise, Periods, release_closed_periods};
+use relais::db::schema::{checkin_shares, checkins, memberships};
 use relais::ids::{CheckinId, UserId};
 use relais::privacy::pseudonym_of;
 use serde_json::{Value, json};
@@ -19,10 +20,30 @@ on_both_backends!(
     bad_answers_and_foreign_groups_are_refused_and_nothing_is_stored,
     stored_checkins_carry_no_identity_and_no_time_of_day,
     the_trend_averages_iso_weeks_in_the_viewers_time_zone,
-    group_figures_need_k_people_and_resist_differencing,
+    check_ins_reach_a_few_groups_per_period,
     deleting_and_retention_remove_checkins,
     the_weekly_reminder_comes_once_at_the_chosen_slot,
     a_worrying_checkin_changes_nothing_others_can_see,
+);
+
+// Weekly periods, and every release shown however wide its margin, so that the attacks below
+// read a figure every week.
+on_both_backends!(
+    with(|config| {
+        config.checkins.period_weeks = 1;
+        config.checkins.max_margin = 100.0;
+    }) =>
+    the_open_period_is_hidden_and_a_release_never_moves,
+    members_who_joined_during_the_period_do_not_count,
+    group_wellbeing_costs_the_same_whatever_the_group,
+    four_known_accounts_do_not_reveal_the_fifth,
+    three_overlapping_groups_do_not_reveal_the_one_apart,
+    a_person_sharing_different_check_ins_stays_hidden,
+);
+
+on_both_backends!(
+    with(|config| config.checkins.epsilon = 0.5) =>
+    a_loose_figure_is_too_uncertain_to_show,
 );
 
 const SUBMIT: &str = "mutation($input: CheckinInput!) { submitCheckin(input: $input) {
@@ -317,12 +338,15 @@ async fn the_trend_averages_iso_weeks_in_the_viewers_time_zone(app: TestApp) {
     );
 }
 
-const WELLBEING: &str =
-    "query($id: ID!) { groupWellbeing(groupId: $id, instrument: WHO5, weeks: 1) {
-    suppressed respondents averageScore } }";
-
 /// `count` people who join `groups` and share one WHO-5 check-in of raw sum `raw` with them.
-async fn respondents(app: &TestApp, prefix: &str, count: usize, raw: i32, groups: &[&String]) {
+async fn respondents(
+    app: &TestApp,
+    prefix: &str,
+    count: usize,
+    raw: i32,
+    groups: &[&String],
+) -> Vec<Session> {
+    let mut people = Vec::new();
     for n in 0..count {
         let person = app.register(&format!("{prefix}{n}@example.org")).await;
         for group in groups {
@@ -337,65 +361,544 @@ async fn respondents(app: &TestApp, prefix: &str, count: usize, raw: i32, groups
             )
             .await;
         assert!(answer["errors"].is_null(), "{answer}");
+        people.push(person);
     }
+    people
 }
 
-async fn wellbeing(app: &TestApp, who: &Session, group: &str) -> Value {
+/// Everyone now active in `group` counts as a member since three years ago (a test cannot wait
+/// for a period to pass after joining).
+async fn members_since_long_ago(app: &TestApp, group: &str) {
+    let group = group.to_owned();
+    let long_ago = Utc::now().naive_utc() - Duration::days(3 * 365);
+    app.state
+        .db
+        .run(move |conn| {
+            Ok(
+                diesel::update(memberships::table.filter(memberships::group_id.eq(group)))
+                    .set(memberships::active_since.eq(long_ago))
+                    .execute(conn)?,
+            )
+        })
+        .await
+        .unwrap();
+}
+
+/// The release job, run as the scheduler would at `now`.
+async fn release_at(app: &TestApp, now: NaiveDateTime) -> usize {
+    release_closed_periods(
+        &app.state.db,
+        &app.state.secret,
+        &app.state.config.checkins,
+        now,
+    )
+    .await
+    .unwrap()
+}
+
+/// The app's periods.
+fn periods(app: &TestApp) -> Periods {
+    Periods::new(app.state.config.checkins.period_weeks)
+}
+
+/// The start of the period holding today (Paris, the test accounts' zone).
+fn current_period(app: &TestApp) -> NaiveDate {
+    let today = Utc::now()
+        .with_timezone(&chrono_tz::Europe::Paris)
+        .date_naive();
+    periods(app).start_of(today)
+}
+
+const WELLBEING: &str = "query($id: ID!, $weeks: Int) {
+    groupWellbeing(groupId: $id, instrument: WHO5, weeks: $weeks) {
+        weekStart periodWeeks suppressed respondents averageScore margin reason } }";
+
+/// The group's WHO-5 points over `weeks` weeks, as `who` reads them.
+async fn wellbeing(app: &TestApp, who: &Session, group: &str, weeks: i32) -> Vec<Value> {
     let answer = app
-        .gql(Some(&who.access_token), WELLBEING, json!({ "id": group }))
+        .gql(
+            Some(&who.access_token),
+            WELLBEING,
+            json!({ "id": group, "weeks": weeks }),
+        )
         .await;
-    answer["data"]["groupWellbeing"][0].clone()
+    answer["data"]["groupWellbeing"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{answer}"))
+        .clone()
 }
 
-async fn group_figures_need_k_people_and_resist_differencing(app: TestApp) {
+/// The point of the period starting on `start`.
+async fn point(app: &TestApp, who: &Session, group: &str, start: NaiveDate) -> Value {
+    wellbeing(app, who, group, 1)
+        .await
+        .into_iter()
+        .chain(wellbeing(app, who, group, 8).await)
+        .find(|point| point["weekStart"] == start.to_string())
+        .unwrap_or_else(|| panic!("no point for {start}"))
+}
+
+async fn the_open_period_is_hidden_and_a_release_never_moves(app: TestApp) {
     let lead = app.register("lead@example.org").await;
-    let urgences = create_group(&app, &lead, group_input("Urgences", "PUBLIC")).await;
-    // Four people (k - 1): suppressed, no figures.
-    respondents(&app, "a", 4, 3, &[&urgences]).await;
+    let team = create_group(&app, &lead, group_input("Urgences", "PUBLIC")).await;
+    let mut people = respondents(&app, "a", 5, 3, &[&team]).await;
+    members_since_long_ago(&app, &team).await;
+    let start = current_period(&app);
+    // The open period is never shown: reading before and after a sixth person's check-in (or a
+    // second check-in of someone) gives the same nothing.
+    let before = point(&app, &lead, &team, start).await;
     assert_eq!(
-        wellbeing(&app, &lead, &urgences).await,
-        json!({ "suppressed": true, "respondents": null, "averageScore": null })
+        before,
+        json!({ "weekStart": start.to_string(), "periodWeeks": 1, "suppressed": true,
+                "respondents": null, "averageScore": null, "margin": null,
+                "reason": "NOT_RELEASED" })
     );
-    // A fifth (k): shown, exact. Scores 12 four times and 20 once: 13.6.
-    respondents(&app, "b", 1, 5, &[&urgences]).await;
-    assert_eq!(
-        wellbeing(&app, &lead, &urgences).await,
-        json!({ "suppressed": false, "respondents": 5, "averageScore": 13.6 })
-    );
+    people.extend(respondents(&app, "b", 1, 0, &[&team]).await);
+    submit_shared(&app, &people[0], &[5, 5, 5, 5, 5], &team).await;
+    assert_eq!(point(&app, &lead, &team, start).await, before);
     // Non-members see nothing at all.
     let outsider = app.register("out@example.org").await;
     let refused = app
         .gql(
             Some(&outsider.access_token),
             WELLBEING,
-            json!({ "id": urgences }),
+            json!({ "id": team, "weeks": 1 }),
         )
         .await;
     assert_eq!(error_code(&refused), "FORBIDDEN");
 
-    // Two groups whose respondents differ by one person: five people share with both, one more
-    // with the second only. Subtracting the first sum from the second would give that person's
-    // score, so neither is shown: no visible figure is left to combine.
-    let day = create_group(&app, &lead, group_input("Jour", "PUBLIC")).await;
-    let day_and_night = create_group(&app, &lead, group_input("Jour et nuit", "PUBLIC")).await;
-    respondents(&app, "c", 5, 2, &[&day, &day_and_night]).await;
-    respondents(&app, "x", 1, 5, &[&day_and_night]).await;
-    let suppressed = json!({ "suppressed": true, "respondents": null, "averageScore": null });
-    assert_eq!(wellbeing(&app, &lead, &day).await, suppressed);
-    assert_eq!(wellbeing(&app, &lead, &day_and_night).await, suppressed);
-    // The other side of the threshold: four more in the second group make the two differ by k
-    // people; both are shown, and their difference is the average of five people, no one's own.
-    respondents(&app, "y", 4, 1, &[&day_and_night]).await;
+    // The period closes, a day passes in UTC: released, once.
+    let released_at = periods(&app).released_at(start);
     assert_eq!(
-        wellbeing(&app, &lead, &day).await,
-        json!({ "suppressed": false, "respondents": 5, "averageScore": 8.0 })
+        release_at(&app, released_at - Duration::minutes(1)).await,
+        0
     );
+    assert!(release_at(&app, released_at).await >= 1);
+    assert_eq!(release_at(&app, released_at + Duration::days(1)).await, 0);
+    let released = point(&app, &lead, &team, start).await;
+    assert_eq!(released["suppressed"], false, "{released}");
+    assert_eq!(released["reason"], Value::Null);
+    let respondents_shown = released["respondents"].as_i64().unwrap();
+    assert!((5..=8).contains(&respondents_shown), "{released}");
+    let average = released["averageScore"].as_f64().unwrap();
+    assert_eq!(average, average.round(), "a whole point");
+    assert!((0.0..=100.0).contains(&average));
+    let margin = released["margin"].as_f64().unwrap();
+    assert!(margin > 0.0 && margin < 30.0, "{released}");
+
+    // It reads the same every time, and after people delete their check-ins or their account.
+    assert_eq!(point(&app, &people[1], &team, start).await, released);
+    let deleted = app
+        .gql(
+            Some(&people[0].access_token),
+            "mutation { deleteMyCheckins }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(deleted["data"]["deleteMyCheckins"], 2, "{deleted}");
+    assert_eq!(point(&app, &lead, &team, start).await, released);
+    let gone = app
+        .gql(
+            Some(&people[2].access_token),
+            "mutation { deleteAccount(password: \"a long enough password\") }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(gone["data"]["deleteAccount"], true, "{gone}");
+    assert_eq!(point(&app, &lead, &team, start).await, released);
+    // Nor does the retention purge, 800 days on (it ends the sessions too: a newcomer reads).
+    relais::privacy::retention::purge(
+        &app.state.db,
+        &app.state.config.retention,
+        Utc::now().naive_utc() + Duration::days(800),
+    )
+    .await
+    .unwrap();
+    assert!(stored(&app).await.is_empty());
+    let newcomer = app.register("late@example.org").await;
+    join(&app, &newcomer, &team).await;
+    assert_eq!(point(&app, &newcomer, &team, start).await, released);
+}
+
+/// `who` shares a WHO-5 check-in with `group`.
+async fn submit_shared(app: &TestApp, who: &Session, answers: &[i32], group: &str) -> Value {
+    let answer = app
+        .gql(
+            Some(&who.access_token),
+            SUBMIT,
+            json!({ "input": { "instrument": "WHO5", "answers": answers,
+                               "shareWithGroupIds": [group] } }),
+        )
+        .await;
+    assert!(answer["errors"].is_null(), "{answer}");
+    answer
+}
+
+async fn members_who_joined_during_the_period_do_not_count(app: TestApp) {
+    let lead = app.register("lead@example.org").await;
+    let team = create_group(&app, &lead, group_input("Réa", "PUBLIC")).await;
+    let tenured = create_group(&app, &lead, group_input("Bloc", "PUBLIC")).await;
+    // Four long-standing members and one who joins now, all sharing: only four count.
+    respondents(&app, "a", 4, 3, &[&team, &tenured]).await;
+    members_since_long_ago(&app, &team).await;
+    respondents(&app, "new", 1, 3, &[&team]).await;
+    // The other group: five long-standing members.
+    respondents(&app, "b", 1, 4, &[&tenured]).await;
+    members_since_long_ago(&app, &tenured).await;
+    let start = current_period(&app);
+    release_at(&app, periods(&app).released_at(start)).await;
+    let point_of = point(&app, &lead, &team, start).await;
+    assert_eq!(point_of["reason"], "TOO_FEW", "{point_of}");
+    assert_eq!(point_of["respondents"], Value::Null);
+    let other = point(&app, &lead, &tenured, start).await;
+    assert_eq!(other["suppressed"], false, "{other}");
+    // A period without anyone sharing reads TOO_FEW once released, not NOT_RELEASED.
+    let quiet = create_group(&app, &lead, group_input("Calme", "PUBLIC")).await;
+    assert_eq!(point(&app, &lead, &quiet, start).await["reason"], "TOO_FEW");
+}
+
+async fn check_ins_reach_a_few_groups_per_period(app: TestApp) {
+    let ana = app.register("ana@example.org").await;
+    let mut groups = Vec::new();
+    for name in ["Premier", "Deuxième", "Troisième", "Quatrième"] {
+        groups.push(create_group(&app, &ana, group_input(name, "PUBLIC")).await);
+    }
+    submit_shared(&app, &ana, &[3, 3, 3, 3, 3], &groups[0]).await;
+    let two_more = app
+        .gql(
+            Some(&ana.access_token),
+            SUBMIT,
+            json!({ "input": { "instrument": "WHO5", "answers": [3, 3, 3, 3, 3],
+                               "shareWithGroupIds": [groups[1], groups[2], groups[0]] } }),
+        )
+        .await;
+    assert!(two_more["errors"].is_null(), "{two_more}");
+    // A fourth group in the same period: refused, nothing stored.
+    let fourth = app
+        .gql(
+            Some(&ana.access_token),
+            SUBMIT,
+            json!({ "input": { "instrument": "WHO5", "answers": [3, 3, 3, 3, 3],
+                               "shareWithGroupIds": [groups[3]] } }),
+        )
+        .await;
+    assert_eq!(error_code(&fourth), "BAD_USER_INPUT", "{fourth}");
+    assert_eq!(error_field(&fourth), "shareWithGroupIds");
+    assert!(
+        fourth["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("3 groupes au plus")
+    );
+    assert_eq!(stored(&app).await.len(), 2);
+    // Another instrument has a budget of its own; a check-in shared with none is always taken.
+    let pss = app
+        .gql(
+            Some(&ana.access_token),
+            SUBMIT,
+            json!({ "input": { "instrument": "PSS4", "answers": [1, 1, 1, 1],
+                               "shareWithGroupIds": [groups[3]] } }),
+        )
+        .await;
+    assert!(pss["errors"].is_null(), "{pss}");
+    assert!(submit(&app, &ana, "WHO5", &[1, 1, 1, 1, 1]).await["errors"].is_null());
+}
+
+async fn group_wellbeing_costs_the_same_whatever_the_group(mut app: TestApp) {
+    // The statement count is the whole pool's: background work would add to it.
+    app.stop_background().await;
+    let lead = app.register("lead@example.org").await;
+    let small = create_group(&app, &lead, group_input("Petit", "PUBLIC")).await;
+    let large = create_group(&app, &lead, group_input("Grand", "PUBLIC")).await;
+    respondents(&app, "a", 3, 3, &[&small, &large]).await;
+    respondents(&app, "b", 12, 2, &[&large]).await;
+    members_since_long_ago(&app, &large).await;
+    members_since_long_ago(&app, &small).await;
+    release_at(
+        &app,
+        periods(&app).released_at(current_period(&app)) + Duration::weeks(8),
+    )
+    .await;
+    let mut costs = Vec::new();
+    for group in [&small, &large] {
+        let before = app.state.db.statements_run();
+        let points = wellbeing(&app, &lead, group, 104).await;
+        costs.push(app.state.db.statements_run() - before);
+        assert!(points.len() >= 104, "{}", points.len());
+    }
+    assert_eq!(costs[0], costs[1], "{costs:?}");
+    // The session's look-ups, the membership, the time zone, the releases, the last release.
+    assert!(costs[0] <= 7, "{costs:?}");
+}
+
+async fn a_loose_figure_is_too_uncertain_to_show(app: TestApp) {
+    let lead = app.register("lead@example.org").await;
+    let team = create_group(&app, &lead, group_input("Urgences", "PUBLIC")).await;
+    respondents(&app, "a", 6, 3, &[&team]).await;
+    members_since_long_ago(&app, &team).await;
+    let start = current_period(&app);
+    release_at(&app, periods(&app).released_at(start)).await;
+    let shown = point(&app, &lead, &team, start).await;
+    assert_eq!(shown["reason"], "TOO_UNCERTAIN", "{shown}");
+    assert_eq!(shown["averageScore"], Value::Null);
+    // The guarantee, as the app explains it.
+    let privacy = app
+        .gql(
+            Some(&lead.access_token),
+            "{ wellbeingPrivacy { minRespondents epsilon periodWeeks maxMargin tenureRule summary } }",
+            json!({}),
+        )
+        .await;
+    let privacy = &privacy["data"]["wellbeingPrivacy"];
     assert_eq!(
-        wellbeing(&app, &lead, &day_and_night).await,
-        json!({ "suppressed": false, "respondents": 10, "averageScore": 7.6 })
+        (
+            &privacy["minRespondents"],
+            &privacy["epsilon"],
+            &privacy["periodWeeks"],
+            &privacy["maxMargin"]
+        ),
+        (&json!(5), &json!(0.5), &json!(4), &json!(20.0)),
+        "{privacy}"
     );
-    // The group of the first test is apart from both (no one in common): still shown.
-    assert_eq!(wellbeing(&app, &lead, &urgences).await["suppressed"], false);
+    assert!(privacy["summary"].as_str().unwrap().contains("au moins 5"));
+    assert!(
+        privacy["tenureRule"]
+            .as_str()
+            .unwrap()
+            .contains("avant le début")
+    );
+}
+
+/// A WHO-5 score (a multiple of 4) that looks random but is fixed by `week` and `who`.
+fn score(week: usize, who: usize) -> i32 {
+    let mixed = (week * 7919 + who * 104_729 + 17) % 26;
+    4 * mixed as i32
+}
+
+/// One person's weekly check-ins in a constructed attack: for each week, a score per share.
+struct Plan {
+    /// (groups the check-in is shared with, as indexes, and who it is for the score).
+    checkins: Vec<(Vec<usize>, usize)>,
+}
+
+/// Builds `groups` groups led by the attacker, people following `plans`, and for each of the
+/// last `weeks` closed weeks one check-in per planned share, written in one transaction (a test
+/// cannot choose the day it runs on); everyone counts as a member since long before; then
+/// releases them all. The groups, and the first week.
+async fn constructed(
+    app: &TestApp,
+    attacker: &Session,
+    groups: usize,
+    plans: &[Plan],
+    weeks: usize,
+) -> (Vec<String>, NaiveDate) {
+    let mut ids = Vec::new();
+    for n in 0..groups {
+        ids.push(create_group(app, attacker, group_input(&format!("Groupe {n}"), "PUBLIC")).await);
+    }
+    let mut pseudonyms = Vec::new();
+    for (n, plan) in plans.iter().enumerate() {
+        let person = app.register(&format!("p{n}@example.org")).await;
+        let mut joined = std::collections::BTreeSet::new();
+        for (groups, _) in &plan.checkins {
+            joined.extend(groups.iter().copied());
+        }
+        for group in joined {
+            join(app, &person, &ids[group]).await;
+        }
+        pseudonyms.push(pseudonym_of(
+            &UserId::from_client(person.user_id.clone()),
+            &app.state.secret,
+        ));
+    }
+    for group in &ids {
+        members_since_long_ago(app, group).await;
+    }
+    let now = Utc::now().naive_utc();
+    let last = periods(app).last_closed(now);
+    let first = last - Duration::weeks(weeks as i64 - 1);
+    let mut rows = Vec::new();
+    let mut shares = Vec::new();
+    for week in 0..weeks {
+        let day = first + Duration::weeks(week as i64) + Duration::days(2);
+        for (pseudonym, plan) in pseudonyms.iter().zip(plans) {
+            for (groups, who) in &plan.checkins {
+                let id = CheckinId::random();
+                rows.push(CheckinRow {
+                    id: id.clone(),
+                    pseudonym: pseudonym.clone(),
+                    instrument: Instrument::Who5,
+                    score: score(week, *who),
+                    recorded_on: day,
+                });
+                for group in groups {
+                    shares.push((id.clone(), ids[*group].clone()));
+                }
+            }
+        }
+    }
+    app.state
+        .db
+        .write(move |conn| {
+            for row in &rows {
+                diesel::insert_into(checkins::table)
+                    .values(row)
+                    .execute(conn)?;
+            }
+            for (checkin, group) in &shares {
+                diesel::insert_into(checkin_shares::table)
+                    .values((
+                        checkin_shares::checkin_id.eq(checkin),
+                        checkin_shares::group_id.eq(group),
+                    ))
+                    .execute(conn)?;
+            }
+            Ok(())
+        })
+        .await
+        .unwrap();
+    release_at(app, now).await;
+    (ids, first)
+}
+
+/// The published mean of each week from `first` on (the outer list), for each group.
+async fn published(
+    app: &TestApp,
+    who: &Session,
+    groups: &[String],
+    first: NaiveDate,
+    weeks: usize,
+) -> Vec<Vec<f64>> {
+    let mut points = Vec::new();
+    for group in groups {
+        points.push(wellbeing(app, who, group, 104).await);
+    }
+    (0..weeks)
+        .map(|week| {
+            let start = (first + Duration::weeks(week as i64)).to_string();
+            points
+                .iter()
+                .map(|points| {
+                    let point = points
+                        .iter()
+                        .find(|point| point["weekStart"] == start)
+                        .unwrap_or_else(|| panic!("no point for {start}"));
+                    point["averageScore"]
+                        .as_f64()
+                        .unwrap_or_else(|| panic!("{start} shown: {point}"))
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// P(|X| > t) for OpenDP's discrete Laplace of scale `b`: the fraction of an attacker's
+/// estimates that the sum's noise alone puts more than `t` points off (other noise only adds).
+fn predicted_misses(b: f64, t: i64) -> f64 {
+    let q = (-1.0 / b).exp();
+    2.0 * q.powi(t as i32 + 1) / (1.0 + q)
+}
+
+/// Checks that estimates of the target's weekly score miss by more than 10 points at least as
+/// often as the noise scale predicts (less a margin for 200 draws).
+fn assert_misses(app: &TestApp, errors: &[f64]) {
+    assert!(errors.len() >= 200, "{} estimates", errors.len());
+    let scale = Noise::new(app.state.config.checkins.epsilon)
+        .unwrap()
+        .scale();
+    let predicted = predicted_misses(scale, 10);
+    let observed =
+        errors.iter().filter(|error| error.abs() > 10.0).count() as f64 / errors.len() as f64;
+    // With 200 estimates the observed fraction's standard error is about 0.033 (0.024 with 400):
+    // fail only when it is far below.
+    assert!(
+        observed >= predicted - 0.12,
+        "misses by more than 10 points: {observed:.2}, the noise predicts {predicted:.2}"
+    );
+}
+
+const WEEKS: usize = 100;
+
+async fn four_known_accounts_do_not_reveal_the_fifth(app: TestApp) {
+    let attacker = app.register("attacker@example.org").await;
+    // Four accounts the attacker controls (scores known) and a target, each sharing every week
+    // with two groups; twice, apart, for 400 estimates.
+    let mut plans = Vec::new();
+    for set in 0..2 {
+        plans.extend((0..5).map(|who| Plan {
+            checkins: vec![(vec![2 * set, 2 * set + 1], 10 * set + who)],
+        }));
+    }
+    let (groups, first) = constructed(&app, &attacker, 4, &plans, WEEKS).await;
+    let means = published(&app, &attacker, &groups, first, WEEKS).await;
+    let mut errors = Vec::new();
+    for (week, shown) in means.iter().enumerate() {
+        for (group, mean) in shown.iter().enumerate() {
+            let set = group / 2;
+            let known: i32 = (1..5).map(|who| score(week, 10 * set + who)).sum();
+            let estimate = 5.0 * mean - f64::from(known);
+            errors.push(estimate - f64::from(score(week, 10 * set)));
+        }
+    }
+    assert_misses(&app, &errors);
+    // Each release was drawn on its own: the two groups' figures of a week differ at times.
+    assert!(means.iter().any(|shown| shown[0] != shown[1]));
+}
+
+async fn three_overlapping_groups_do_not_reveal_the_one_apart(app: TestApp) {
+    let attacker = app.register("attacker@example.org").await;
+    // Two constructions side by side, 11 people each: A (5), B (5), and G = A ∪ B ∪ {target}.
+    let mut plans = Vec::new();
+    for construction in 0..2 {
+        let (a, b, g) = (3 * construction, 3 * construction + 1, 3 * construction + 2);
+        plans.push(Plan {
+            checkins: vec![(vec![g], 100 + construction)],
+        });
+        for n in 0..5 {
+            plans.push(Plan {
+                checkins: vec![(vec![a, g], 10 * construction + n)],
+            });
+            plans.push(Plan {
+                checkins: vec![(vec![b, g], 10 * construction + 5 + n)],
+            });
+        }
+    }
+    let (groups, first) = constructed(&app, &attacker, 6, &plans, WEEKS).await;
+    let means = published(&app, &attacker, &groups, first, WEEKS).await;
+    let mut errors = Vec::new();
+    for (week, shown) in means.iter().enumerate() {
+        for construction in 0..2 {
+            let [a, b, g] = [0, 1, 2].map(|n| shown[3 * construction + n]);
+            let estimate = 11.0 * g - 5.0 * a - 5.0 * b;
+            errors.push(estimate - f64::from(score(week, 100 + construction)));
+        }
+    }
+    assert_misses(&app, &errors);
+}
+
+async fn a_person_sharing_different_check_ins_stays_hidden(app: TestApp) {
+    let attacker = app.register("attacker@example.org").await;
+    // Two groups with the same five people; the target shares one check-in with each, so that
+    // the two figures differ by the change between the target's two scores. Twice, apart.
+    let mut plans = Vec::new();
+    for pair in [0, 2] {
+        plans.extend((1..5).map(|who| Plan {
+            checkins: vec![(vec![pair, pair + 1], 10 * pair + who)],
+        }));
+        plans.push(Plan {
+            checkins: vec![(vec![pair], 50 + pair), (vec![pair + 1], 51 + pair)],
+        });
+    }
+    let (groups, first) = constructed(&app, &attacker, 4, &plans, WEEKS).await;
+    let means = published(&app, &attacker, &groups, first, WEEKS).await;
+    let mut errors = Vec::new();
+    for (week, shown) in means.iter().enumerate() {
+        for pair in [0, 2] {
+            let change = f64::from(score(week, 50 + pair) - score(week, 51 + pair));
+            errors.push(5.0 * (shown[pair] - shown[pair + 1]) - change);
+        }
+    }
+    assert_misses(&app, &errors);
 }
 
 async fn deleting_and_retention_remove_checkins(app: TestApp) {

@@ -908,22 +908,28 @@ async fn goals_and_feedback_follow_the_mentorship(app: TestApp) {
         hidden["data"]["mentorProfile"]["averageRating"],
         Value::Null
     );
+    let rated_by_a_new_mentee = |n: usize, rating: i32| {
+        let (app, ana, feedback) = (&app, &ana, feedback);
+        async move {
+            let mentee = nurse(app, &format!("m{n}")).await;
+            let id = requested_id(app, &mentee, ana, &["BURNOUT_PREVENTION"]).await;
+            respond(app, ana, &id, true).await;
+            app.gql(
+                Some(&mentee.access_token),
+                "mutation($id: ID!) { completeMentorship(id: $id) { status } }",
+                json!({ "id": id }),
+            )
+            .await;
+            app.gql(
+                Some(&mentee.access_token),
+                feedback,
+                json!({ "id": id, "rating": rating }),
+            )
+            .await;
+        }
+    };
     for (n, rating) in [(1, 3), (2, 4)] {
-        let mentee = nurse(&app, &format!("m{n}")).await;
-        let id = requested_id(&app, &mentee, &ana, &["BURNOUT_PREVENTION"]).await;
-        respond(&app, &ana, &id, true).await;
-        app.gql(
-            Some(&mentee.access_token),
-            "mutation($id: ID!) { completeMentorship(id: $id) { status } }",
-            json!({ "id": id }),
-        )
-        .await;
-        app.gql(
-            Some(&mentee.access_token),
-            feedback,
-            json!({ "id": id, "rating": rating }),
-        )
-        .await;
+        rated_by_a_new_mentee(n, rating).await;
     }
     let shown = app
         .gql(
@@ -936,6 +942,16 @@ async fn goals_and_feedback_follow_the_mentorship(app: TestApp) {
         shown["data"]["mentorProfile"]["averageRating"], 4.0,
         "{shown}"
     );
+    // A fourth rating does not move it: a change shows only once three more mentees rated.
+    rated_by_a_new_mentee(3, 1).await;
+    let unmoved = app
+        .gql(
+            Some(&ana.access_token),
+            average,
+            json!({ "id": ana.user_id }),
+        )
+        .await;
+    assert_eq!(unmoved["data"]["mentorProfile"]["averageRating"], 4.0);
     let to_others = app
         .gql(
             Some(&bob.access_token),

@@ -463,6 +463,22 @@ fn bad_configuration_stops_start_up_with_one_line_naming_the_variable() {
             "relais: RELAIS_CHECKIN_MIN_RESPONDENTS must be at least 3",
         ),
         (
+            vec![("RELAIS_WELLBEING_PERIOD_WEEKS", "5")],
+            "relais: RELAIS_WELLBEING_PERIOD_WEEKS must be between 1 and 4",
+        ),
+        (
+            vec![("RELAIS_WELLBEING_EPSILON", "0")],
+            "relais: RELAIS_WELLBEING_EPSILON must be above 0 and at most 10",
+        ),
+        (
+            vec![("RELAIS_WELLBEING_EPSILON", "NaN")],
+            "relais: RELAIS_WELLBEING_EPSILON must be above 0 and at most 10",
+        ),
+        (
+            vec![("RELAIS_WELLBEING_MAX_MARGIN", "-1")],
+            "relais: RELAIS_WELLBEING_MAX_MARGIN must be above 0 and at most 100",
+        ),
+        (
             vec![("RELAIS_SUPPORT_RESOURCES", without_help.to_str().unwrap())],
             "relais: RELAIS_SUPPORT_RESOURCES:",
         ),

@@ -475,10 +475,9 @@ async fn near_me_lists_the_nearest_first_within_the_radius(app: TestApp) {
     assert_eq!(error_field(&refused), "radiusKm", "{refused}");
 }
 
-/// Moves a workshop `days` into the past (its start and end), as time passing would.
-/// Moves a workshop `by` earlier, as if that much time had passed.
+/// Moves a workshop and its registrations `by` earlier, as if that much time had passed.
 pub async fn age(app: &TestApp, id: &str, by: Duration) {
-    use relais::db::schema::workshops;
+    use relais::db::schema::{workshop_registrations, workshops};
     let id = id.to_owned();
     app.state
         .db
@@ -488,14 +487,48 @@ pub async fn age(app: &TestApp, id: &str, by: Duration) {
                     .filter(workshops::id.eq(&id))
                     .select((workshops::starts_at, workshops::ends_at))
                     .first(conn)?;
-            Ok(
-                diesel::update(workshops::table.filter(workshops::id.eq(&id)))
-                    .set((
-                        workshops::starts_at.eq(starts_at - by),
-                        workshops::ends_at.eq(ends_at - by),
-                    ))
-                    .execute(conn)?,
+            diesel::update(workshops::table.filter(workshops::id.eq(&id)))
+                .set((
+                    workshops::starts_at.eq(starts_at - by),
+                    workshops::ends_at.eq(ends_at - by),
+                ))
+                .execute(conn)?;
+            let registered = workshop_registrations::table
+                .filter(workshop_registrations::workshop_id.eq(&id))
+                .select((
+                    workshop_registrations::id,
+                    workshop_registrations::created_at,
+                ))
+                .load::<(String, chrono::NaiveDateTime)>(conn)?;
+            for (registration, created_at) in registered {
+                diesel::update(workshop_registrations::table.find(registration))
+                    .set(workshop_registrations::created_at.eq(created_at - by))
+                    .execute(conn)?;
+            }
+            Ok(())
+        })
+        .await
+        .unwrap();
+}
+
+/// Dates `user`'s registration to the workshop after its start.
+async fn late_registration(app: &TestApp, workshop: &str, user: &str) {
+    use relais::db::schema::{workshop_registrations, workshops};
+    let (workshop, user) = (workshop.to_owned(), user.to_owned());
+    app.state
+        .db
+        .run(move |conn| {
+            let starts_at: chrono::NaiveDateTime = workshops::table
+                .filter(workshops::id.eq(&workshop))
+                .select(workshops::starts_at)
+                .first(conn)?;
+            Ok(diesel::update(
+                workshop_registrations::table
+                    .filter(workshop_registrations::workshop_id.eq(&workshop))
+                    .filter(workshop_registrations::user_id.eq(&user)),
             )
+            .set(workshop_registrations::created_at.eq(starts_at + Duration::minutes(5)))
+            .execute(conn)?)
         })
         .await
         .unwrap();
@@ -582,18 +615,39 @@ async fn attendance_ratings_and_comments_follow_their_rules(app: TestApp) {
         .await;
     assert_eq!(
         seen["data"]["workshop"],
-        json!({ "averageRating": 4.5, "ratingCount": 2, "ratingComments": null }),
-        "two raters: comments stay hidden"
+        json!({ "averageRating": null, "ratingCount": 0, "ratingComments": null }),
+        "two raters: nothing is shown"
     );
     assert_eq!(rated(3, 3, "Bien").await["data"]["rateWorkshop"], true);
     let seen = app
         .gql(Some(&ana.access_token), view, json!({ "id": id }))
         .await;
     assert_eq!(
-        seen["data"]["workshop"]["ratingComments"],
-        json!(["Apaisant", "Bien", "Très utile"]),
-        "three raters: the organiser reads them, in text order, unsigned"
+        seen["data"]["workshop"],
+        json!({ "averageRating": 4.0, "ratingCount": 3,
+                "ratingComments": ["Apaisant", "Bien", "Très utile"] }),
+        "three raters: released; the organiser reads the comments, in text order, unsigned"
     );
+    // A changed rating is not shown until two more people rate or change theirs: no visible
+    // change is one person's.
+    assert_eq!(rated(3, 1, "Bof").await["data"]["rateWorkshop"], true);
+    let after_change = app
+        .gql(Some(&people[2].access_token), view, json!({ "id": id }))
+        .await;
+    assert_eq!(
+        (
+            &after_change["data"]["workshop"]["averageRating"],
+            &after_change["data"]["workshop"]["ratingCount"]
+        ),
+        (&json!(4.0), &json!(3))
+    );
+    // Comments count only raters who registered before the start: one who (as far as the
+    // records go) signed up afterwards does not make up the three.
+    late_registration(&app, &id, &people[3].user_id).await;
+    let seen = app
+        .gql(Some(&ana.access_token), view, json!({ "id": id }))
+        .await;
+    assert_eq!(seen["data"]["workshop"]["ratingComments"], Value::Null);
     let by_attendee = app
         .gql(Some(&people[0].access_token), view, json!({ "id": id }))
         .await;

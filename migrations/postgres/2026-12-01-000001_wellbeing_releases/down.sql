@@ -1,0 +1,10 @@
+ALTER TABLE mentor_profiles DROP COLUMN released_rating_count;
+ALTER TABLE mentor_profiles DROP COLUMN released_rating_average;
+ALTER TABLE mentorship_feedback DROP COLUMN released;
+ALTER TABLE workshops DROP COLUMN released_rating_count;
+ALTER TABLE workshops DROP COLUMN released_rating_average;
+ALTER TABLE workshop_ratings DROP COLUMN released;
+DELETE FROM scheduled_runs WHERE name = 'wellbeing_release';
+DROP TABLE wellbeing_periods;
+DROP TABLE wellbeing_releases;
+ALTER TABLE memberships DROP COLUMN active_since;
