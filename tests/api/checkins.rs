@@ -34,6 +34,7 @@ on_both_backends!(
         config.checkins.max_margin = 100.0;
     }) =>
     the_open_period_is_hidden_and_a_release_never_moves,
+    instances_releasing_at_once_release_each_period_once,
     members_who_joined_during_the_period_do_not_count,
     group_wellbeing_costs_the_same_whatever_the_group,
     four_known_accounts_do_not_reveal_the_fifth,
@@ -518,6 +519,34 @@ async fn the_open_period_is_hidden_and_a_release_never_moves(app: TestApp) {
     let newcomer = app.register("late@example.org").await;
     join(&app, &newcomer, &team).await;
     assert_eq!(point(&app, &newcomer, &team, start).await, released);
+}
+
+async fn instances_releasing_at_once_release_each_period_once(app: TestApp) {
+    let lead = app.register("lead@example.org").await;
+    let team = create_group(&app, &lead, group_input("Urgences", "PUBLIC")).await;
+    respondents(&app, "a", 5, 3, &[&team]).await;
+    members_since_long_ago(&app, &team).await;
+    let start = current_period(&app);
+    // Three weeks after this one was released: four periods are due, and six runs (instances)
+    // ask at once. Each period is released by one of them.
+    let now = periods(&app).released_at(start) + Duration::weeks(3);
+    let runs = futures_util::future::join_all((0..6).map(|_| release_at(&app, now))).await;
+    assert_eq!(runs.iter().sum::<usize>(), 4, "{runs:?}");
+    let shown = point(&app, &lead, &team, start).await;
+    assert_eq!(shown["suppressed"], false, "{shown}");
+    let rows: i64 = app
+        .state
+        .db
+        .run(|conn| {
+            Ok(relais::db::schema::wellbeing_releases::table
+                .count()
+                .get_result(conn)?)
+        })
+        .await
+        .unwrap();
+    assert_eq!(rows, 1, "one group, one instrument, one period with check-ins");
+    // A run that comes five weeks late catches up the five periods it missed.
+    assert_eq!(release_at(&app, now + Duration::weeks(5)).await, 5);
 }
 
 /// `who` shares a WHO-5 check-in with `group`.
