@@ -83,7 +83,10 @@ async fn fill(db: &Db, secret: &Secret, periods: Periods) -> chrono::NaiveDate {
                 let pseudonym = pseudonym_of(&user_id, &secret);
                 for week in 0..4 {
                     for (instrument, score) in [
-                        (Instrument::Who5, (group * 7 + member * 13 + week * 4) % 26 * 4),
+                        (
+                            Instrument::Who5,
+                            (group * 7 + member * 13 + week * 4) % 26 * 4,
+                        ),
                         (Instrument::Pss4, (group + member * 3 + week) % 17),
                     ] {
                         let id = CheckinId::random();

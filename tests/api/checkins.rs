@@ -544,7 +544,10 @@ async fn instances_releasing_at_once_release_each_period_once(app: TestApp) {
         })
         .await
         .unwrap();
-    assert_eq!(rows, 1, "one group, one instrument, one period with check-ins");
+    assert_eq!(
+        rows, 1,
+        "one group, one instrument, one period with check-ins"
+    );
     // A run that comes five weeks late catches up the five periods it missed.
     assert_eq!(release_at(&app, now + Duration::weeks(5)).await, 5);
 }

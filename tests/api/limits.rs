@@ -60,6 +60,12 @@ async fn the_costliest_requests_the_limits_accept_run_a_few_hundred_statements(m
             format!("a{index}: myGroups {{ posts(first: 100) {{ edges {{ node {{ replies(first: 100) {{ edges {{ node {{ id }} }} }} }} }} }} }} ")
         })
         .collect();
+    // A group's wellbeing under thirty aliases: each costs by the points its span holds.
+    let wellbeing: String = (0..30)
+        .map(|index| {
+            format!("w{index}: groupWellbeing(groupId: $id, instrument: WHO5, weeks: $posts) {{ weekStart averageScore margin reason }} ")
+        })
+        .collect();
     let cases = [
         format!("query($id: ID!, $posts: Int, $replies: Int) {{ group(id: $id) {{ {nested} }} }}"),
         format!("query($id: ID!, $posts: Int, $replies: Int) {{ {aliased_groups} }}"),
@@ -68,6 +74,7 @@ async fn the_costliest_requests_the_limits_accept_run_a_few_hundred_statements(m
             members(first: 5) { edges { node { user { displayName } } } } } } } }"
             .to_owned(),
         format!("{{ {sixty} }}"),
+        format!("query($id: ID!, $posts: Int) {{ {wellbeing} }}"),
     ];
     let (mut accepted, mut most) = (0, 0);
     for query in &cases {
