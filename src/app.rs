@@ -335,7 +335,7 @@ where
                     AppError::Forbidden | AppError::Denied(_) => StatusCode::FORBIDDEN,
                     AppError::NotFound => StatusCode::NOT_FOUND,
                     AppError::BadInput { .. } => StatusCode::BAD_REQUEST,
-                    AppError::Conflict(_) => StatusCode::CONFLICT,
+                    AppError::Conflict(_) | AppError::ConflictWith { .. } => StatusCode::CONFLICT,
                     AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
                     AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
                 };

@@ -267,6 +267,11 @@ pub struct RetentionArgs {
     /// Days a closed or withdrawn support request is kept with its conversation.
     #[arg(long, env = "RELAIS_RETENTION_SUPPORT_DAYS", default_value_t = 90)]
     pub retention_support_days: u32,
+
+    /// Days an outreach suggestion is kept, whatever became of it (at least 7: the weekly limits
+    /// count a week of them).
+    #[arg(long, env = "RELAIS_RETENTION_OUTREACH_DAYS", default_value_t = 30)]
+    pub retention_outreach_days: u32,
 }
 
 /// Validated retention periods.
@@ -278,6 +283,7 @@ pub struct Retention {
     pub idle_devices: TimeDelta,
     pub checkins: TimeDelta,
     pub support: TimeDelta,
+    pub outreach: TimeDelta,
 }
 
 impl Retention {
@@ -288,7 +294,10 @@ impl Retention {
         idle_devices: TimeDelta::days(270),
         checkins: TimeDelta::days(730),
         support: TimeDelta::days(90),
+        outreach: TimeDelta::days(30),
     };
+    /// The outreach limits count a week of suggestions: they must be kept that long.
+    const OUTREACH_DAYS_MIN: u32 = 7;
 
     pub fn from_args(args: &RetentionArgs) -> Result<Self, ConfigError> {
         let days = |value: u32, name: &'static str| match value {
@@ -317,6 +326,11 @@ impl Retention {
                 "RELAIS_RETENTION_CHECKINS_DAYS",
             )?,
             support: days(args.retention_support_days, "RELAIS_RETENTION_SUPPORT_DAYS")?,
+            outreach: if args.retention_outreach_days < Self::OUTREACH_DAYS_MIN {
+                return Err(ConfigError::OutreachRetention);
+            } else {
+                TimeDelta::days(i64::from(args.retention_outreach_days))
+            },
         })
     }
 }
@@ -471,6 +485,8 @@ pub enum ConfigError {
     MinRespondents,
     #[error("{0}")]
     Wellbeing(&'static str),
+    #[error("RELAIS_RETENTION_OUTREACH_DAYS must be at least 7")]
+    OutreachRetention,
 }
 
 pub const MIN_SECRET_BYTES: usize = 32;

@@ -21,6 +21,12 @@ pub enum AppError {
         message: Message,
     },
     Conflict(Message),
+    /// CONFLICT with what it conflicts with, named in `extensions` (`openRequestId`: the id).
+    ConflictWith {
+        message: Message,
+        name: &'static str,
+        id: String,
+    },
     /// Too much, too fast: the client may try again after `retry_after`.
     RateLimited {
         retry_after: std::time::Duration,
@@ -86,7 +92,7 @@ impl AppError {
             Self::Forbidden | Self::Denied(_) => "FORBIDDEN",
             Self::NotFound => "NOT_FOUND",
             Self::BadInput { .. } => "BAD_USER_INPUT",
-            Self::Conflict(_) => "CONFLICT",
+            Self::Conflict(_) | Self::ConflictWith { .. } => "CONFLICT",
             Self::RateLimited { .. } => "RATE_LIMITED",
             Self::Internal(_) => "INTERNAL",
         }
@@ -97,7 +103,8 @@ impl AppError {
             Self::Unauthenticated(message)
             | Self::Denied(message)
             | Self::BadInput { message, .. }
-            | Self::Conflict(message) => message.clone(),
+            | Self::Conflict(message)
+            | Self::ConflictWith { message, .. } => message.clone(),
             Self::Forbidden => Message::Forbidden,
             Self::NotFound => Message::NotFound,
             Self::RateLimited { .. } => Message::RateLimited,
@@ -129,6 +136,7 @@ impl From<AppError> for async_graphql::Error {
             extensions.set("code", error.code());
             match &error {
                 AppError::BadInput { field, .. } => extensions.set("field", *field),
+                AppError::ConflictWith { name, id, .. } => extensions.set(*name, id.as_str()),
                 AppError::RateLimited { retry_after } => {
                     // Whole seconds, rounded up: retrying earlier would be refused again.
                     let seconds = retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0);

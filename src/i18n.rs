@@ -189,6 +189,11 @@ pub enum Message {
     TooManyOutreach {
         max: i64,
     },
+    /// The person already has an open support request.
+    SupportRequestOpen,
+    TooManySupportRequests {
+        max: i64,
+    },
     /// A check-in would take the person's shares in this period past the limit.
     SharesPerPeriod {
         max: usize,
@@ -235,6 +240,18 @@ impl Message {
             }
             (Self::TooLong { max }, Fr) => format!("Ne doit pas dépasser {max} caractères."),
             (Self::TooLong { max }, En) => format!("Must be at most {max} characters long."),
+            (Self::SupportRequestOpen, Fr) => "Votre demande de soutien est déjà ouverte : un \
+                 pair va vous répondre."
+                .into(),
+            (Self::SupportRequestOpen, En) => {
+                "Your support request is already open: a peer will answer you.".into()
+            }
+            (Self::TooManySupportRequests { max }, Fr) => {
+                format!("Au plus {max} demandes de soutien par jour.")
+            }
+            (Self::TooManySupportRequests { max }, En) => {
+                format!("At most {max} support requests a day.")
+            }
             (Self::SharesPerPeriod { max, weeks }, Fr) => format!(
                 "Vos bilans d'un même questionnaire peuvent compter pour {max} groupes au plus \
                  par période de {weeks} semaine(s)."

@@ -582,6 +582,7 @@ diesel::table! {
         taken_at -> Nullable<Timestamp>,
         closed_at -> Nullable<Timestamp>,
         followed_up_at -> Nullable<Timestamp>,
+        hidden_from_id -> Nullable<Text>,
     }
 }
 
@@ -589,7 +590,7 @@ diesel::table! {
     outreach_offers (id) {
         id -> Text,
         colleague_id -> Text,
-        asker_id -> Text,
+        asker_id -> Nullable<Text>,
         signed -> Bool,
         note -> Nullable<Text>,
         status -> Text,

@@ -77,11 +77,11 @@ impl OutreachOfferView {
         self.0.note.as_deref()
     }
 
-    /// Null unless the colleague chose to sign.
+    /// Null unless the colleague chose to sign (and once they erased their account).
     async fn signed_by(&self, ctx: &Context<'_>) -> Result<Option<UserView>> {
-        match self.0.signed {
-            true => user_view(ctx, &self.0.asker_id).await,
-            false => Ok(None),
+        match (self.0.signed, &self.0.asker_id) {
+            (true, Some(asker)) => user_view(ctx, asker).await,
+            _ => Ok(None),
         }
     }
 

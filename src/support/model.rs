@@ -7,6 +7,8 @@ use crate::db::schema::{outreach_offers, support_requests};
 use crate::ids::{ConversationId, OutreachId, SupportRequestId, UserId};
 use crate::text_enum;
 
+/// Support requests one person may open in a day (and one open at a time).
+pub const REQUESTS_PER_DAY: i64 = 3;
 /// Longest note a requester may add.
 pub const NOTE_MAX: usize = 500;
 /// Most requests `mySupportRequests` and `openSupportRequests` return (newest first).
@@ -45,6 +47,8 @@ pub struct SupportRequestRow {
     pub closed_at: Option<NaiveDateTime>,
     /// When the request, left waiting, was followed up (once).
     pub followed_up_at: Option<NaiveDateTime>,
+    /// Who suggested the outreach that opened it: it is never shown, told or offered to them.
+    pub hidden_from_id: Option<UserId>,
 }
 
 /// A request as one person sees it.
@@ -73,7 +77,8 @@ text_enum! {
 pub struct OutreachRow {
     pub id: OutreachId,
     pub colleague_id: UserId,
-    pub asker_id: UserId,
+    /// `None` once the asker erased their account: the colleague keeps the suggestion.
+    pub asker_id: Option<UserId>,
     pub signed: bool,
     pub note: Option<String>,
     pub status: OutreachStatus,

@@ -15,7 +15,7 @@ use crate::checkins::instruments::WellbeingBand;
 use crate::checkins::resources::SupportResources;
 use crate::config::Retention;
 use crate::conversations::service as conversations;
-use crate::db::atomic::lock_in_order;
+use crate::db::atomic::{lock, lock_in_order};
 use crate::db::{Db, DbConnection};
 use crate::error::{AppError, AppResult};
 use crate::groups::service::blocked_either_way;
@@ -57,22 +57,41 @@ pub async fn set_available(db: &Db, viewer: &Viewer, available: bool) -> AppResu
     .await
 }
 
-/// Supporters who would take a request in `language` now: granted, not paused, not `except`.
+/// Whether the request must stay out of `supporter`'s sight: the requester blocked them or they
+/// blocked the requester, or the request came from their own outreach suggestion. Such a
+/// supporter is never told of it, never shown it, and cannot take it.
+fn kept_from(
+    conn: &mut DbConnection,
+    row: &SupportRequestRow,
+    supporter: &UserId,
+) -> AppResult<bool> {
+    Ok(row.hidden_from_id.as_ref() == Some(supporter)
+        || blocked_either_way(conn, &row.requester_id)?.contains(supporter))
+}
+
+/// Supporters who would take the request now: granted, speaking its language, not paused, not
+/// the requester, and not kept from it ([`kept_from`]).
 fn available_supporters(
     conn: &mut DbConnection,
-    language: &str,
-    except: &UserId,
+    row: &SupportRequestRow,
 ) -> AppResult<Vec<UserId>> {
-    let speaking = holders_speaking(conn, Role::PeerSupporter, language)?;
+    let speaking = holders_speaking(conn, Role::PeerSupporter, &row.language)?;
     let paused = store::paused(conn, &speaking)?;
+    let blocked = blocked_either_way(conn, &row.requester_id)?;
     Ok(speaking
         .into_iter()
-        .filter(|user| user != except && !paused.contains(user))
+        .filter(|user| {
+            user != &row.requester_id
+                && !paused.contains(user)
+                && !blocked.contains(user)
+                && row.hidden_from_id.as_ref() != Some(user)
+        })
         .collect())
 }
 
 /// Asks for a peer supporter: every available one speaking the language hears of it (a
-/// neutral push, nothing of the note).
+/// neutral push, nothing of the note). One open request per person (CONFLICT naming it) and
+/// [`REQUESTS_PER_DAY`] a day; a refused call sends nothing.
 pub async fn request(
     db: &Db,
     viewer: &Viewer,
@@ -87,21 +106,37 @@ pub async fn request(
     let requester = viewer.user_id.clone();
     let fallback = viewer.locale.as_str().to_owned();
     db.write(move |conn| {
-        let row = open_request(conn, &requester, note, language, fallback)?;
+        let row = open_request(conn, &requester, note, language, fallback, None)?;
         card(conn, &requester, row)
     })
     .await
 }
 
 /// Opens a request of `requester` and tells the available supporters, inside the caller's
-/// transaction; the language defaults to the requester's first, else `fallback`.
+/// transaction; the language defaults to the requester's first, else `fallback`. The
+/// requester's lock makes the one-open-request rule and the daily count one atomic step.
 fn open_request(
     conn: &mut DbConnection,
     requester: &UserId,
     note: Option<String>,
     language: Option<String>,
     fallback: String,
+    hidden_from: Option<UserId>,
 ) -> AppResult<SupportRequestRow> {
+    lock(conn, requester)?;
+    if let Some(open) = store::open_request_of(conn, requester)? {
+        return Err(AppError::ConflictWith {
+            message: Message::SupportRequestOpen,
+            name: "openRequestId",
+            id: open.to_string(),
+        });
+    }
+    let now = Utc::now().naive_utc();
+    if store::requested_since(conn, requester, now - TimeDelta::days(1))? >= REQUESTS_PER_DAY {
+        return Err(AppError::Conflict(Message::TooManySupportRequests {
+            max: REQUESTS_PER_DAY,
+        }));
+    }
     let language = match language {
         Some(language) => language,
         None => languages_of(conn, requester)?
@@ -117,13 +152,14 @@ fn open_request(
         note,
         language,
         conversation_id: None,
-        created_at: Utc::now().naive_utc(),
+        created_at: now,
         taken_at: None,
         closed_at: None,
         followed_up_at: None,
+        hidden_from_id: hidden_from,
     };
     store::insert_request(conn, &row)?;
-    for supporter in available_supporters(conn, &row.language, requester)? {
+    for supporter in available_supporters(conn, &row)? {
         tell(
             conn,
             &supporter,
@@ -181,7 +217,8 @@ fn card(
 }
 
 /// Takes an open request: one guarded update, so of two supporters accepting at once one gets
-/// it and the other a CONFLICT. The requester is told and the conversation opens.
+/// it and the other a CONFLICT. The requester is told and the conversation opens. A supporter
+/// kept from the request ([`kept_from`]) is answered as for a request that does not exist.
 pub async fn accept(
     db: &Db,
     viewer: &Viewer,
@@ -193,6 +230,9 @@ pub async fn accept(
             return Err(AppError::Forbidden);
         }
         let row = store::request(conn, &id)?.ok_or(AppError::NotFound)?;
+        if row.requester_id != supporter && kept_from(conn, &row, &supporter)? {
+            return Err(AppError::NotFound);
+        }
         match row.status {
             SupportRequestStatus::Open => {}
             // Supporters heard of it: telling them it went is no news to anyone.
@@ -293,7 +333,8 @@ pub async fn open_requests(db: &Db, viewer: &Viewer) -> AppResult<Vec<SupportReq
             return Err(AppError::Forbidden);
         }
         let languages = languages_of(conn, &user)?;
-        let rows = store::open_in(conn, &languages, &user, LIST_MAX as i64)?;
+        let blocked: Vec<UserId> = blocked_either_way(conn, &user)?.into_iter().collect();
+        let rows = store::open_in(conn, &languages, &user, &blocked, LIST_MAX as i64)?;
         cards(conn, &user, rows)
     })
     .await
@@ -339,7 +380,7 @@ pub async fn follow_up_waiting(
                     return Ok(false);
                 }
                 tell(conn, &row.requester_id, &row.id, text)?;
-                for supporter in available_supporters(conn, &row.language, &row.requester_id)? {
+                for supporter in available_supporters(conn, &row)? {
                     tell(
                         conn,
                         &supporter,
@@ -392,7 +433,7 @@ pub async fn request_outreach(
         let row = OutreachRow {
             id: OutreachId::generate(),
             colleague_id: colleague.clone(),
-            asker_id: asker.clone(),
+            asker_id: Some(asker.clone()),
             signed: sign,
             note,
             status: if deliver {
@@ -452,7 +493,14 @@ pub async fn respond_to_outreach(
             }
             return Ok(None);
         }
-        let request = open_request(conn, &colleague, None, None, fallback)?;
+        let request = open_request(
+            conn,
+            &colleague,
+            None,
+            None,
+            fallback,
+            offer.asker_id.clone(),
+        )?;
         if !store::answer_outreach(conn, &id, OutreachStatus::Accepted, Some(&request.id), now)? {
             return Err(refused);
         }
@@ -489,6 +537,10 @@ impl PersonalData for SupportData {
             PersonColumn {
                 table: "outreach_offers",
                 column: "colleague_id",
+            },
+            PersonColumn {
+                table: "support_requests",
+                column: "hidden_from_id",
             },
             PersonColumn {
                 table: "outreach_offers",
@@ -529,7 +581,7 @@ impl PersonalData for SupportData {
             .collect();
         let made = offers
             .iter()
-            .filter(|offer| offer.asker_id == person.id)
+            .filter(|offer| offer.asker_id.as_ref() == Some(&person.id))
             .count();
         Ok(json!({ "requests": requests, "outreachReceived": received, "outreachSuggested": made }))
     }
@@ -563,12 +615,15 @@ impl PersonalData for SupportData {
         for conversation in threads.into_values().flatten() {
             conversations::delete(conn, &conversation)?;
         }
-        store::delete_outreach_of(conn, &person.id)?;
+        // Suggestions they received go; those they made stay with the colleague, without them.
+        store::delete_outreach_to(conn, &person.id)?;
+        store::forget_asker(conn, &person.id)?;
         store::delete_availability(conn, &person.id)?;
         Ok(())
     }
 
-    /// Requests closed or withdrawn more than 90 days ago go, with their conversations.
+    /// Requests closed or withdrawn more than 90 days ago go, with their conversations; outreach
+    /// suggestions go 30 days after they were made, whatever became of them.
     fn purge(
         &self,
         conn: &mut DbConnection,
@@ -584,9 +639,15 @@ impl PersonalData for SupportData {
         {
             conversations::delete(conn, &conversation)?;
         }
-        Ok(vec![Purged {
-            kind: "ended support requests",
-            rows,
-        }])
+        Ok(vec![
+            Purged {
+                kind: "ended support requests",
+                rows,
+            },
+            Purged {
+                kind: "outreach suggestions",
+                rows: store::delete_outreach_before(conn, now - retention.outreach)?,
+            },
+        ])
     }
 }

@@ -125,17 +125,25 @@ pub fn involving(
         .load(conn)
 }
 
-/// Open requests in these languages, not the person's own, oldest first (who waited longest).
+/// Open requests in these languages that `supporter` may see, oldest first (who waited
+/// longest): not their own, not of people in `blocked`, not opened from their own suggestion.
 pub fn open_in(
     conn: &mut DbConnection,
     languages: &[String],
-    except: &UserId,
+    supporter: &UserId,
+    blocked: &[UserId],
     limit: i64,
 ) -> QueryResult<Vec<SupportRequestRow>> {
     support_requests::table
         .filter(support_requests::status.eq(SupportRequestStatus::Open))
         .filter(support_requests::language.eq_any(languages))
-        .filter(support_requests::requester_id.ne(except))
+        .filter(support_requests::requester_id.ne(supporter))
+        .filter(support_requests::requester_id.ne_all(blocked))
+        .filter(
+            support_requests::hidden_from_id
+                .is_null()
+                .or(support_requests::hidden_from_id.ne(supporter)),
+        )
         .order(support_requests::created_at)
         .limit(limit)
         .select(SupportRequestRow::as_select())
@@ -295,13 +303,50 @@ pub fn outreach_involving(conn: &mut DbConnection, user: &UserId) -> QueryResult
         .load(conn)
 }
 
-pub fn delete_outreach_of(conn: &mut DbConnection, user: &UserId) -> QueryResult<usize> {
-    diesel::delete(
-        outreach_offers::table.filter(
-            outreach_offers::colleague_id
-                .eq(user)
-                .or(outreach_offers::asker_id.eq(user)),
-        ),
-    )
-    .execute(conn)
+/// Deletes the suggestions made to the person.
+pub fn delete_outreach_to(conn: &mut DbConnection, user: &UserId) -> QueryResult<usize> {
+    diesel::delete(outreach_offers::table.filter(outreach_offers::colleague_id.eq(user)))
+        .execute(conn)
+}
+
+/// Leaves the suggestions the person made without them.
+pub fn forget_asker(conn: &mut DbConnection, user: &UserId) -> QueryResult<usize> {
+    diesel::update(outreach_offers::table.filter(outreach_offers::asker_id.eq(user)))
+        .set(outreach_offers::asker_id.eq(None::<UserId>))
+        .execute(conn)
+}
+
+/// Deletes suggestions made before `before`, whatever became of them.
+pub fn delete_outreach_before(
+    conn: &mut DbConnection,
+    before: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::delete(outreach_offers::table.filter(outreach_offers::created_at.lt(before)))
+        .execute(conn)
+}
+
+/// The person's open request, if they have one.
+pub fn open_request_of(
+    conn: &mut DbConnection,
+    requester: &UserId,
+) -> QueryResult<Option<SupportRequestId>> {
+    support_requests::table
+        .filter(support_requests::requester_id.eq(requester))
+        .filter(support_requests::status.eq(SupportRequestStatus::Open))
+        .select(support_requests::id)
+        .first(conn)
+        .optional()
+}
+
+/// How many requests the person opened since `since`.
+pub fn requested_since(
+    conn: &mut DbConnection,
+    requester: &UserId,
+    since: NaiveDateTime,
+) -> QueryResult<i64> {
+    support_requests::table
+        .filter(support_requests::requester_id.eq(requester))
+        .filter(support_requests::created_at.ge(since))
+        .count()
+        .get_result(conn)
 }

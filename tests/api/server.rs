@@ -463,6 +463,10 @@ fn bad_configuration_stops_start_up_with_one_line_naming_the_variable() {
             "relais: RELAIS_CHECKIN_MIN_RESPONDENTS must be at least 3",
         ),
         (
+            vec![("RELAIS_RETENTION_OUTREACH_DAYS", "6")],
+            "relais: RELAIS_RETENTION_OUTREACH_DAYS must be at least 7",
+        ),
+        (
             vec![("RELAIS_WELLBEING_PERIOD_WEEKS", "5")],
             "relais: RELAIS_WELLBEING_PERIOD_WEEKS must be between 1 and 4",
         ),

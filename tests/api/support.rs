@@ -19,7 +19,247 @@ on_both_backends!(
     a_request_left_waiting_brings_resources_and_one_reminder,
     a_reported_conversation_shows_moderators_the_message_and_nobody,
     one_person_reporting_a_conversation_twice_at_once_files_one_report,
+    blocked_supporters_never_hear_of_see_or_take_a_request,
+    the_outreach_asker_never_learns_the_answer,
+    the_askers_erasure_changes_nothing_the_colleague_sees,
+    one_open_request_at_a_time_and_a_few_a_day,
 );
+
+async fn block(app: &TestApp, who: &Session, whom: &Session) {
+    let answer = app
+        .gql(
+            Some(&who.access_token),
+            "mutation($id: ID!) { blockUser(userId: $id) }",
+            json!({ "id": whom.user_id }),
+        )
+        .await;
+    assert!(answer["errors"].is_null(), "{answer}");
+}
+
+/// The ids of the open requests `who` is shown.
+async fn open_ids(app: &TestApp, who: &Session) -> Vec<String> {
+    let answer = app
+        .gql(
+            Some(&who.access_token),
+            "{ openSupportRequests { id } }",
+            json!({}),
+        )
+        .await;
+    answer["data"]["openSupportRequests"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{answer}"))
+        .iter()
+        .map(|request| request["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// How many SUPPORT_REQUESTED notices `who` received.
+async fn told_of_requests(app: &TestApp, who: &Session) -> usize {
+    received_kinds(app, &who.user_id)
+        .await
+        .into_iter()
+        .filter(|kind| kind == "SUPPORT_REQUESTED")
+        .count()
+}
+
+async fn blocked_supporters_never_hear_of_see_or_take_a_request(app: TestApp) {
+    let blocked_by_her = supporter(&app, "blocked@example.org").await;
+    let blocking_her = supporter(&app, "blocking@example.org").await;
+    let free = supporter(&app, "free@example.org").await;
+    let ana = app.register("ana@example.org").await;
+    block(&app, &ana, &blocked_by_her).await;
+    block(&app, &blocking_her, &ana).await;
+    let id = requested(&app, &ana, "Besoin de parler.").await;
+    for kept in [&blocked_by_her, &blocking_her] {
+        assert_eq!(told_of_requests(&app, kept).await, 0);
+        assert!(open_ids(&app, kept).await.is_empty());
+        let taken = accept(&app, kept, &id).await;
+        assert_eq!(error_code(&taken), "NOT_FOUND", "{taken}");
+        // Exactly as for a request that does not exist.
+        let unknown = accept(&app, kept, "0190a5b2-0000-7000-8000-000000000000").await;
+        assert_eq!(
+            taken["errors"][0]["message"],
+            unknown["errors"][0]["message"]
+        );
+    }
+    assert_eq!(told_of_requests(&app, &free).await, 1);
+    assert_eq!(open_ids(&app, &free).await, [id.clone()]);
+    // The follow-up reminder skips them too.
+    let later = Utc::now().naive_utc() + Duration::hours(2);
+    relais::support::service::follow_up_waiting(
+        &app.state.db,
+        &app.state.support,
+        Duration::minutes(30),
+        later,
+    )
+    .await
+    .unwrap();
+    assert_eq!(told_of_requests(&app, &free).await, 2);
+    for kept in [&blocked_by_her, &blocking_her] {
+        assert_eq!(told_of_requests(&app, kept).await, 0);
+    }
+}
+
+/// `asker` suggests outreach to `colleague`, who accepts: the id of the request it opens.
+async fn accepted_outreach(app: &TestApp, asker: &Session, colleague: &Session) -> String {
+    suggest(app, asker, colleague, false).await;
+    let offered = offers(app, colleague).await;
+    let accepted = app
+        .gql(
+            Some(&colleague.access_token),
+            "mutation($id: ID!) { respondToOutreach(id: $id, accept: true) { id } }",
+            json!({ "id": offered[0]["id"] }),
+        )
+        .await;
+    accepted["data"]["respondToOutreach"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{accepted}"))
+        .to_owned()
+}
+
+async fn the_outreach_asker_never_learns_the_answer(app: TestApp) {
+    // The asker is a peer supporter themselves: still never told, shown or let take it.
+    let asker = supporter(&app, "asker@example.org").await;
+    let other = supporter(&app, "other@example.org").await;
+    let lea = app.register("lea@example.org").await;
+    let before = app
+        .gql(
+            Some(&asker.access_token),
+            "{ notifications(first: 20) { edges { node { kind } } } mySupportRequests { id } }",
+            json!({}),
+        )
+        .await;
+    let id = accepted_outreach(&app, &asker, &lea).await;
+    assert_eq!(told_of_requests(&app, &asker).await, 0);
+    assert!(open_ids(&app, &asker).await.is_empty());
+    let taken = accept(&app, &asker, &id).await;
+    assert_eq!(error_code(&taken), "NOT_FOUND", "{taken}");
+    let after = app
+        .gql(
+            Some(&asker.access_token),
+            "{ notifications(first: 20) { edges { node { kind } } } mySupportRequests { id } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(after, before, "nothing the asker can look at moved");
+    // Another supporter hears of it and takes it as any request.
+    assert_eq!(told_of_requests(&app, &other).await, 1);
+    assert_eq!(
+        accept(&app, &other, &id).await["data"]["acceptSupportRequest"]["status"],
+        "TAKEN"
+    );
+}
+
+async fn the_askers_erasure_changes_nothing_the_colleague_sees(app: TestApp) {
+    let asker = app.register("asker@example.org").await;
+    let lea = app.register("lea@example.org").await;
+    suggest(&app, &asker, &lea, false).await;
+    let offered = offers(&app, &lea).await;
+    let export = |who: Session| {
+        let app = &app;
+        async move {
+            app.gql(Some(&who.access_token), "{ exportMyData }", json!({}))
+                .await["data"]["exportMyData"]["support"]["outreachReceived"]
+                .clone()
+        }
+    };
+    let exported = export(lea.clone()).await;
+    assert_eq!(exported.as_array().map(Vec::len), Some(1), "{exported}");
+    let gone = app
+        .gql(
+            Some(&asker.access_token),
+            "mutation { deleteAccount(password: \"a long enough password\") }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(gone["data"]["deleteAccount"], true, "{gone}");
+    assert_eq!(offers(&app, &lea).await, offered);
+    assert_eq!(export(lea.clone()).await, exported);
+    // She can still accept it: her own request, asked of nobody.
+    let accepted = app
+        .gql(
+            Some(&lea.access_token),
+            "mutation($id: ID!) { respondToOutreach(id: $id, accept: true) { status } }",
+            json!({ "id": offered[0]["id"] }),
+        )
+        .await;
+    assert_eq!(
+        accepted["data"]["respondToOutreach"]["status"], "OPEN",
+        "{accepted}"
+    );
+    // Suggestions go after their retention, whatever became of them.
+    relais::privacy::retention::purge(
+        &app.state.db,
+        &app.state.config.retention,
+        Utc::now().naive_utc() + Duration::days(31),
+    )
+    .await
+    .unwrap();
+    let left: i64 = app
+        .state
+        .db
+        .run(|conn| {
+            use diesel::prelude::*;
+            Ok(relais::db::schema::outreach_offers::table
+                .count()
+                .get_result(conn)?)
+        })
+        .await
+        .unwrap();
+    assert_eq!(left, 0);
+}
+
+async fn one_open_request_at_a_time_and_a_few_a_day(app: TestApp) {
+    let sam = supporter(&app, "sam@example.org").await;
+    let ana = app.register("ana@example.org").await;
+    let first = requested(&app, &ana, "Besoin de parler.").await;
+    let second = app
+        .gql(
+            Some(&ana.access_token),
+            REQUEST,
+            json!({ "note": "Encore" }),
+        )
+        .await;
+    assert_eq!(error_code(&second), "CONFLICT", "{second}");
+    assert_eq!(second["errors"][0]["extensions"]["openRequestId"], first);
+    assert_eq!(
+        told_of_requests(&app, &sam).await,
+        1,
+        "a refused call sends nothing"
+    );
+    // Withdrawn, another may follow; the fourth of the day is refused.
+    let close = "mutation($id: ID!) { closeSupportRequest(id: $id) { status } }";
+    app.gql(Some(&ana.access_token), close, json!({ "id": first }))
+        .await;
+    for _ in 0..2 {
+        let id = requested(&app, &ana, "Besoin de parler.").await;
+        app.gql(Some(&ana.access_token), close, json!({ "id": id }))
+            .await;
+    }
+    let fourth = app
+        .gql(
+            Some(&ana.access_token),
+            REQUEST,
+            json!({ "note": "Encore" }),
+        )
+        .await;
+    assert_eq!(error_code(&fourth), "CONFLICT", "{fourth}");
+    assert_eq!(told_of_requests(&app, &sam).await, 3);
+    // Twice at once: one request.
+    let bob = app.register("bob@example.org").await;
+    let answers = join_all(
+        (0..4).map(|_| app.gql(Some(&bob.access_token), REQUEST, json!({ "note": "Vite" }))),
+    )
+    .await;
+    let opened = answers
+        .iter()
+        .filter(|answer| answer["errors"].is_null())
+        .count();
+    assert_eq!(opened, 1, "{answers:?}");
+    for answer in answers.iter().filter(|answer| !answer["errors"].is_null()) {
+        assert_eq!(error_code(answer), "CONFLICT", "{answer}");
+    }
+}
 
 const OUTREACH: &str = "mutation($id: ID!, $note: String, $sign: Boolean) {
     requestOutreach(userId: $id, note: $note, sign: $sign) }";
@@ -508,7 +748,8 @@ async fn a_request_left_waiting_brings_resources_and_one_reminder(app: TestApp) 
         .count();
     assert_eq!(reminded, 2, "told, then reminded once");
     // A request taken in time is never followed up.
-    let taken = requested(&app, &ana, "Encore moi.").await;
+    let bob = app.register("bob@example.org").await;
+    let taken = requested(&app, &bob, "Moi aussi.").await;
     accept(&app, &sam, &taken).await;
     assert_eq!(
         follow_up(Utc::now().naive_utc() + wait * 2).await,
