@@ -83,7 +83,7 @@ async fn blocked_supporters_never_hear_of_see_or_take_a_request(app: TestApp) {
         );
     }
     assert_eq!(told_of_requests(&app, &free).await, 1);
-    assert_eq!(open_ids(&app, &free).await, [id.clone()]);
+    assert_eq!(open_ids(&app, &free).await, vec![id]);
     // The follow-up reminder skips them too.
     let later = Utc::now().naive_utc() + Duration::hours(2);
     relais::support::service::follow_up_waiting(
