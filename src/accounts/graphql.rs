@@ -69,7 +69,8 @@ pub struct ViewerView {
     pub roles: Vec<Role>,
     pub locale: String,
     pub timezone: String,
-    /// Private to the viewer: nobody is matched with someone of their own workplace.
+    /// Private to the viewer, who alone sees it. Matching keeps apart only workplaces an
+    /// identity provider verified.
     pub workplace: Option<String>,
 }
 

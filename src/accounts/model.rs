@@ -75,7 +75,7 @@ pub struct Profile {
 pub struct Account {
     pub profile: Profile,
     pub roles: Vec<Role>,
-    /// Private: used to keep people of one workplace apart in matching, never shown to others.
+    /// Private, self-declared, shown to its owner only; matching uses verified workplaces only.
     pub workplace: Option<String>,
 }
 
@@ -107,7 +107,6 @@ pub struct ProfileChanges {
     pub locale: Option<String>,
     pub timezone: Option<String>,
     pub workplace: Option<Option<String>>,
-    pub workplace_key: Option<Option<String>>,
     pub updated_at: Option<NaiveDateTime>,
 }
 
@@ -152,5 +151,7 @@ pub struct MatchingFacts {
     pub profession: Profession,
     pub region: Option<String>,
     pub languages: Vec<String>,
-    pub workplace_key: Option<String>,
+    /// A workplace an identity provider vouched for, as `provider:its workplace id`; never the
+    /// free-text `workplace`, which anyone may type.
+    pub verified_workplace: Option<String>,
 }

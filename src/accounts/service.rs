@@ -180,11 +180,6 @@ fn load_account(conn: &mut DbConnection, user_id: &UserId) -> AppResult<Account>
     })
 }
 
-/// How workplaces compare: "CHU de Nantes" and "chu de nantes " are one workplace.
-fn workplace_key(workplace: &str) -> String {
-    validate::normalized(workplace).to_lowercase()
-}
-
 /// What matching weighs about these people, inside another domain's transaction (unknown ids
 /// are left out). Large id lists are read in chunks the databases' parameter limits allow.
 pub fn matching_facts(
@@ -195,12 +190,12 @@ pub fn matching_facts(
     let mut facts = HashMap::with_capacity(ids.len());
     for chunk in ids.chunks(CHUNK) {
         let mut languages = store::languages_by_user(conn, chunk)?;
-        for (id, profession, region, workplace_key) in store::matching_rows(conn, chunk)? {
+        for (id, profession, region, verified_workplace) in store::matching_rows(conn, chunk)? {
             let facts_of = MatchingFacts {
                 profession,
                 region,
                 languages: languages.remove(&id).unwrap_or_default(),
-                workplace_key,
+                verified_workplace,
             };
             facts.insert(id, facts_of);
         }
@@ -252,9 +247,6 @@ pub async fn update_profile(db: &Db, viewer: &Viewer, form: ProfileForm) -> AppR
         profession: form.profession,
         region: patch_text("region", form.region, REGION_MAX)?,
         bio: patch_text("bio", form.bio, BIO_MAX)?,
-        workplace_key: workplace
-            .as_ref()
-            .map(|workplace| workplace.as_deref().map(workplace_key)),
         workplace,
         locale: form
             .locale

@@ -81,7 +81,7 @@ pub fn users_by_ids(conn: &mut DbConnection, ids: &[UserId]) -> QueryResult<Vec<
         .load(conn)
 }
 
-/// A person's profession, region and workplace key.
+/// A person's profession, region and verified workplace.
 pub type MatchingRow = (UserId, Profession, Option<String>, Option<String>);
 
 pub fn matching_rows(conn: &mut DbConnection, ids: &[UserId]) -> QueryResult<Vec<MatchingRow>> {
@@ -91,7 +91,7 @@ pub fn matching_rows(conn: &mut DbConnection, ids: &[UserId]) -> QueryResult<Vec
             users::id,
             users::profession,
             users::region,
-            users::workplace_key,
+            users::verified_workplace,
         ))
         .load(conn)
 }

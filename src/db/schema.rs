@@ -15,7 +15,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         workplace -> Nullable<Text>,
-        workplace_key -> Nullable<Text>,
+        verified_workplace -> Nullable<Text>,
     }
 }
 

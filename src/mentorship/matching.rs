@@ -358,10 +358,12 @@ pub fn blocking_pairs(
     blocking
 }
 
-/// Whether two people work at the same place: they are never matched.
+/// Whether two people work at the same place, as verified in the same way: they are never
+/// matched. A self-declared workplace plays no part, so that typing one never changes whom a
+/// person is shown.
 pub fn same_workplace(seeker: &MatchingFacts, candidate: &MatchingFacts) -> bool {
     matches!(
-        (&seeker.workplace_key, &candidate.workplace_key),
+        (&seeker.verified_workplace, &candidate.verified_workplace),
         (Some(a), Some(b)) if a == b
     )
 }
@@ -454,7 +456,7 @@ mod tests {
                     profession: Profession::Nurse,
                     region: Some("Bretagne".into()),
                     languages: vec!["fr".into()],
-                    workplace_key: None,
+                    verified_workplace: None,
                 },
                 years_of_experience: rng.gen_range(0..10),
                 areas: MentorshipArea::ALL[..rng.gen_range(1..=3)].to_vec(),
@@ -495,7 +497,7 @@ mod tests {
                                 .into(),
                             ),
                             languages: vec![if rng.gen_bool(0.5) { "fr" } else { "en" }.into()],
-                            workplace_key: None,
+                            verified_workplace: None,
                         },
                     }
                 })
@@ -553,7 +555,7 @@ mod tests {
                     .to_string(),
             ),
             languages: vec![["fr", "en"].choose(rng).expect("languages").to_string()],
-            workplace_key: None,
+            verified_workplace: None,
         };
         let areas = |rng: &mut StdRng| {
             let count = rng.gen_range(1..=5);

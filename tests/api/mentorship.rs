@@ -15,6 +15,7 @@ use crate::helpers::{Session, TestApp, error_code, error_field, error_message, r
 on_both_backends!(
     profiles_are_validated_and_a_pause_declines_open_requests,
     matches_are_ranked_explained_and_exclude_who_they_must,
+    a_typed_workplace_changes_nobody_one_is_shown,
     the_lifecycle_follows_its_rules_and_names_refused_transitions,
     concurrent_accepts_never_exceed_the_last_slot,
     unanswered_requests_bring_a_reminder_then_expire_once,
@@ -249,6 +250,45 @@ async fn matches(app: &TestApp, who: &Session, input: Value) -> Vec<(String, f64
         .collect()
 }
 
+/// Records the workplace an identity provider vouched for, as its sign-in does.
+async fn verify_workplace(app: &TestApp, who: &Session, workplace: &str) {
+    use relais::db::schema::users;
+    let (id, workplace) = (who.user_id.clone(), workplace.to_owned());
+    app.state
+        .db
+        .run(move |conn| {
+            Ok(diesel::update(users::table.filter(users::id.eq(id)))
+                .set(users::verified_workplace.eq(workplace))
+                .execute(conn)?)
+        })
+        .await
+        .unwrap();
+}
+
+async fn a_typed_workplace_changes_nobody_one_is_shown(app: TestApp) {
+    let mentee = nurse(&app, "lea").await;
+    let update = "mutation($w: String) { updateProfile(input: { workplace: $w }) { workplace } }";
+    let guessed = nurse_mentor(&app, "guessed", &["BURNOUT_PREVENTION"], 15, 3).await;
+    app.gql(
+        Some(&guessed.access_token),
+        update,
+        json!({ "w": "Clinique du Parc" }),
+    )
+    .await;
+    nurse_mentor(&app, "elsewhere", &["BURNOUT_PREVENTION"], 15, 3).await;
+    let input = json!({ "areas": ["BURNOUT_PREVENTION"] });
+    let before = matches(&app, &mentee, input.clone()).await;
+    assert_eq!(before.len(), 2, "{before:?}");
+    // Testing a guess: typing the mentor's workplace as one's own shows the same mentors.
+    for guess in ["Clinique du Parc", " clinique DU PARC ", "CHU de Nantes"] {
+        let typed = app
+            .gql(Some(&mentee.access_token), update, json!({ "w": guess }))
+            .await;
+        assert!(typed["errors"].is_null(), "{typed}");
+        assert_eq!(matches(&app, &mentee, input.clone()).await, before);
+    }
+}
+
 async fn matches_are_ranked_explained_and_exclude_who_they_must(app: TestApp) {
     let mentee = nurse(&app, "lea").await;
     let update = "mutation($w: String) { updateProfile(input: { workplace: $w }) { workplace } }";
@@ -278,15 +318,13 @@ async fn matches_are_ranked_explained_and_exclude_who_they_must(app: TestApp) {
         3,
     )
     .await;
-    // Never suggested: no shared area, her own workplace, a block, a full mentor, English only.
+    // Never suggested: no shared area, her own workplace (as a provider verified it for both),
+    // a block, a full mentor, English only.
     nurse_mentor(&app, "unrelated", &["RESEARCH"], 15, 3).await;
     let colleague = nurse_mentor(&app, "colleague", &["BURNOUT_PREVENTION"], 15, 3).await;
-    app.gql(
-        Some(&colleague.access_token),
-        update,
-        json!({ "w": " chu de RENNES " }),
-    )
-    .await;
+    for who in [&mentee, &colleague] {
+        verify_workplace(&app, who, "pro-sante-connect:CHU-RENNES").await;
+    }
     let blocked = nurse_mentor(&app, "blocked", &["BURNOUT_PREVENTION"], 15, 3).await;
     app.gql(
         Some(&blocked.access_token),

@@ -1,0 +1,1 @@
+ALTER TABLE users RENAME COLUMN verified_workplace TO workplace_key;
