@@ -333,7 +333,7 @@ where
                 let status = match &error {
                     AppError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
                     AppError::Forbidden | AppError::Denied(_) => StatusCode::FORBIDDEN,
-                    AppError::NotFound => StatusCode::NOT_FOUND,
+                    AppError::NotFound | AppError::NotFoundIn(_) => StatusCode::NOT_FOUND,
                     AppError::BadInput { .. } => StatusCode::BAD_REQUEST,
                     AppError::Conflict(_) | AppError::ConflictWith { .. } => StatusCode::CONFLICT,
                     AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,

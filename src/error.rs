@@ -16,6 +16,8 @@ pub enum AppError {
     /// FORBIDDEN with a reason the person may be told (their own sanction, say).
     Denied(Message),
     NotFound,
+    /// NOT_FOUND for an id the client gave in `field` (`groupId`): nothing the caller may see.
+    NotFoundIn(&'static str),
     BadInput {
         field: &'static str,
         message: Message,
@@ -90,7 +92,7 @@ impl AppError {
         match self {
             Self::Unauthenticated(_) => "UNAUTHENTICATED",
             Self::Forbidden | Self::Denied(_) => "FORBIDDEN",
-            Self::NotFound => "NOT_FOUND",
+            Self::NotFound | Self::NotFoundIn(_) => "NOT_FOUND",
             Self::BadInput { .. } => "BAD_USER_INPUT",
             Self::Conflict(_) | Self::ConflictWith { .. } => "CONFLICT",
             Self::RateLimited { .. } => "RATE_LIMITED",
@@ -106,7 +108,7 @@ impl AppError {
             | Self::Conflict(message)
             | Self::ConflictWith { message, .. } => message.clone(),
             Self::Forbidden => Message::Forbidden,
-            Self::NotFound => Message::NotFound,
+            Self::NotFound | Self::NotFoundIn(_) => Message::NotFound,
             Self::RateLimited { .. } => Message::RateLimited,
             Self::Internal(_) => Message::Internal,
         }
@@ -135,7 +137,9 @@ impl From<AppError> for async_graphql::Error {
         graphql_error = graphql_error.extend_with(|_, extensions| {
             extensions.set("code", error.code());
             match &error {
-                AppError::BadInput { field, .. } => extensions.set("field", *field),
+                AppError::BadInput { field, .. } | AppError::NotFoundIn(field) => {
+                    extensions.set("field", *field)
+                }
                 AppError::ConflictWith { name, id, .. } => extensions.set(*name, id.as_str()),
                 AppError::RateLimited { retry_after } => {
                     // Whole seconds, rounded up: retrying earlier would be refused again.

@@ -567,6 +567,10 @@ pub enum NotificationText {
     WorkshopCancelled {
         title: String,
     },
+    /// The person's registration ended with their membership of the workshop's group.
+    WorkshopRegistrationEnded {
+        title: String,
+    },
     NewMessage {
         name: String,
     },
@@ -635,6 +639,7 @@ impl NotificationText {
             Self::WorkshopSeat { .. } => "WORKSHOP_SEAT",
             Self::WorkshopChanged { .. } => "WORKSHOP_CHANGED",
             Self::WorkshopCancelled { .. } => "WORKSHOP_CANCELLED",
+            Self::WorkshopRegistrationEnded { .. } => "WORKSHOP_REGISTRATION_ENDED",
             Self::NewMessage { .. } => "NEW_MESSAGE",
             Self::MentorshipRequested { .. } => "MENTORSHIP_REQUESTED",
             Self::MentorshipWaiting { .. } => "MENTORSHIP_WAITING",
@@ -753,6 +758,15 @@ impl NotificationText {
             (Self::WorkshopCancelled { title }, En) => (
                 format!("Cancelled: {title}"),
                 "This workshop is cancelled.".into(),
+            ),
+            (Self::WorkshopRegistrationEnded { title }, Fr) => (
+                format!("Inscription terminée : {title}"),
+                "Vous ne faites plus partie du groupe de cet atelier : votre inscription a pris fin."
+                    .into(),
+            ),
+            (Self::WorkshopRegistrationEnded { title }, En) => (
+                format!("Registration ended: {title}"),
+                "You are no longer in this workshop's group: your registration has ended.".into(),
             ),
             (Self::NewMessage { name }, Fr) => {
                 ("Nouveau message".into(), format!("{name} vous a écrit."))

@@ -21,6 +21,10 @@ use crate::ids::{GroupId, PostId, ReportId};
 use crate::pagination::PageRequest;
 use crate::reports::{ReportCategory, ReportStatus};
 
+/// What ends in other domains when a membership ends.
+const MEMBERSHIP_ENDED: &[service::MembershipEnded] =
+    &[crate::workshops::service::end_group_registrations];
+
 pub async fn group_view(ctx: &Context<'_>, id: &GroupId) -> Result<Option<PeerGroupView>> {
     let loader = ctx.data_unchecked::<DataLoader<GroupLoader>>();
     Ok(loader.load_one(id.clone()).await?.map(PeerGroupView))
@@ -486,8 +490,10 @@ impl GroupsMutation {
         ))
     }
 
+    /// Leaves a group, or withdraws a request to join. Registrations to the group's workshops
+    /// still ahead end with the membership.
     async fn leave_group(&self, ctx: &Context<'_>, group_id: ID) -> Result<bool> {
-        Ok(service::leave(ctx.db(), ctx.viewer()?, group_id.into()).await?)
+        Ok(service::leave(ctx.db(), ctx.viewer()?, group_id.into(), MEMBERSHIP_ENDED).await?)
     }
 
     /// Accepts a pending request. Facilitators only.
@@ -516,6 +522,7 @@ impl GroupsMutation {
             group_id.into(),
             user_id.into(),
             reason,
+            MEMBERSHIP_ENDED,
         )
         .await?)
     }

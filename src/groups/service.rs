@@ -6,9 +6,10 @@ use chrono::{NaiveDateTime, Utc};
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
 use super::model::{
-    BODY_MAX, DESCRIPTION_MAX, Group, GroupForm, GroupRow, GroupSearch, MemberRole, Membership,
-    MembershipStatus, ModerationAction, ModerationKind, NAME_MAX, NAME_MIN, PostForm, PostRow,
-    REGION_MAX, Report, ReportRow, SEARCH_MAX, TOPIC_MAX, TOPIC_MIN, VisiblePost,
+    BODY_MAX, DESCRIPTION_MAX, Group, GroupForm, GroupRow, GroupSearch, GroupVisibility,
+    MemberRole, Membership, MembershipStatus, ModerationAction, ModerationKind, NAME_MAX, NAME_MIN,
+    PostForm, PostRow, REGION_MAX, Report, ReportRow, SEARCH_MAX, TOPIC_MAX, TOPIC_MIN,
+    VisiblePost,
 };
 use super::store;
 use crate::auth::Viewer;
@@ -65,6 +66,15 @@ fn active_membership(
 /// active member of.
 pub fn active_group_ids(conn: &mut DbConnection, user_id: &UserId) -> AppResult<Vec<GroupId>> {
     Ok(store::active_group_ids(conn, user_id)?)
+}
+
+/// For other domains, inside their transaction: the group's visibility, `None` when there is no
+/// such group.
+pub fn visibility_of(
+    conn: &mut DbConnection,
+    group_id: &GroupId,
+) -> AppResult<Option<GroupVisibility>> {
+    Ok(store::group(conn, group_id)?.map(|group| group.visibility))
 }
 
 /// For other domains, inside their transaction: whether `user_id` is an active member of the
@@ -320,8 +330,19 @@ pub async fn join(db: &Db, viewer: &Viewer, group_id: GroupId) -> AppResult<Memb
     .await
 }
 
-/// Leaves a group (or withdraws a request), under [`hand_over_if_last`]'s rule.
-pub async fn leave(db: &Db, viewer: &Viewer, group_id: GroupId) -> AppResult<bool> {
+/// Another domain's part in a membership ending (leaving, removal), run in the same
+/// transaction once the membership is gone: what the group gave ends with it. The GraphQL face
+/// hands these in, so that groups depend on none of the domains built on them.
+pub type MembershipEnded = fn(&mut DbConnection, &GroupId, &UserId) -> AppResult<()>;
+
+/// Leaves a group (or withdraws a request), under [`hand_over_if_last`]'s rule; `ended` runs
+/// for the membership that went.
+pub async fn leave(
+    db: &Db,
+    viewer: &Viewer,
+    group_id: GroupId,
+    ended: &'static [MembershipEnded],
+) -> AppResult<bool> {
     let user_id = viewer.user_id.clone();
     db.write(move |conn| {
         locked_group(conn, &group_id)?;
@@ -329,7 +350,11 @@ pub async fn leave(db: &Db, viewer: &Viewer, group_id: GroupId) -> AppResult<boo
             return Ok(false);
         };
         hand_over_if_last(conn, &membership)?;
-        Ok(store::delete_membership(conn, &membership.id)? == 1)
+        let left = store::delete_membership(conn, &membership.id)? == 1;
+        for end in ended {
+            end(conn, &group_id, &user_id)?;
+        }
+        Ok(left)
     })
     .await
 }
@@ -385,13 +410,14 @@ pub async fn approve(
 }
 
 /// Removes a member or declines a request (facilitators, MODERATORs, ADMINs). A removed member
-/// needs approval to join again.
+/// needs approval to join again; `ended` runs for the membership that went.
 pub async fn remove_member(
     db: &Db,
     viewer: &Viewer,
     group_id: GroupId,
     member: UserId,
     reason: Option<String>,
+    ended: &'static [MembershipEnded],
 ) -> AppResult<bool> {
     let reason = valid_reason(reason.as_deref())?;
     let actor = viewer.user_id.clone();
@@ -407,6 +433,9 @@ pub async fn remove_member(
             .ok_or_else(|| AppError::bad_input("userId", Message::NotAMember))?;
         hand_over_if_last(conn, &membership)?;
         expel(conn, &membership)?;
+        for end in ended {
+            end(conn, &group_id, &member)?;
+        }
         let details = ActionDetails {
             target: Some(member),
             reason,

@@ -1,7 +1,7 @@
 //! Workshop rules: who schedules, validation, a fair waitlist kept under the workshop's lock,
 //! reminders through the notifications service, attendance, ratings, calendars and certificates.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDateTime, TimeDelta, Utc};
 use serde_json::json;
@@ -15,6 +15,7 @@ use crate::auth::secret::Secret;
 use crate::db::atomic::{Lockable, lock, lock_in_order};
 use crate::db::{Db, DbConnection};
 use crate::error::{AppError, AppResult};
+use crate::groups::model::GroupVisibility;
 use crate::groups::service as groups;
 use crate::i18n::{Message, NotificationText};
 use crate::ids::{GroupId, UserId, WorkshopId};
@@ -174,17 +175,30 @@ fn organised_workshop(
     Ok(row)
 }
 
+/// Who may schedule a workshop: organisers (and admins) for everyone or for a public group;
+/// a group's facilitators for their group. A group that does not exist, or a private one the
+/// caller does not facilitate, is NOT_FOUND on `groupId`, whatever their roles: as for an id
+/// that does not exist.
 fn may_schedule(
     conn: &mut DbConnection,
     viewer: &UserId,
     group_id: Option<&GroupId>,
 ) -> AppResult<()> {
-    if has_any_role(conn, viewer, &SCHEDULER_ROLES)? {
+    let organiser = has_any_role(conn, viewer, &SCHEDULER_ROLES)?;
+    let Some(group_id) = group_id else {
+        return if organiser {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden)
+        };
+    };
+    if groups::active_role_in(conn, group_id, viewer)? == Some(true) {
         return Ok(());
     }
-    match group_id {
-        Some(group_id) if groups::active_role_in(conn, group_id, viewer)? == Some(true) => Ok(()),
-        _ => Err(AppError::Forbidden),
+    match groups::visibility_of(conn, group_id)? {
+        Some(GroupVisibility::Public) if organiser => Ok(()),
+        Some(GroupVisibility::Public) => Err(AppError::Forbidden),
+        Some(GroupVisibility::Private) | None => Err(AppError::NotFoundIn("groupId")),
     }
 }
 
@@ -201,6 +215,7 @@ fn cards(
     let counts = store::counts(conn, &ids)?;
     let ratings = store::rating_summaries(conn, &ids)?;
     let viewer_rows = store::registrations_of(conn, viewer, &ids)?;
+    let member_of = groups_of_any(conn, viewer, &rows)?;
     let mut registrations: HashMap<WorkshopId, Registration> = with_positions(conn, viewer_rows)?
         .into_iter()
         .map(|registration| (registration.row.workshop_id.clone(), registration))
@@ -212,9 +227,13 @@ fn cards(
             let rating = ratings.get(&row.id).copied();
             let registration = registrations.remove(&row.id);
             let organiser = row.organiser_id.as_ref() == Some(viewer);
+            // A group's workshop shows its link to its members only, whatever they registered.
             let confirmed_attendee = registration.as_ref().is_some_and(|registration| {
                 registration.row.status == RegistrationStatus::Confirmed
-            });
+            }) && row
+                .group_id
+                .as_ref()
+                .is_none_or(|group| member_of.contains(group));
             WorkshopCard {
                 confirmed,
                 waitlisted,
@@ -228,6 +247,18 @@ fn cards(
             }
         })
         .collect())
+}
+
+/// The groups `user` is an active member of, read only when one of `rows` belongs to a group.
+fn groups_of_any(
+    conn: &mut DbConnection,
+    user: &UserId,
+    rows: &[WorkshopRow],
+) -> AppResult<HashSet<GroupId>> {
+    if rows.iter().all(|row| row.group_id.is_none()) {
+        return Ok(HashSet::new());
+    }
+    Ok(groups::active_group_ids(conn, user)?.into_iter().collect())
 }
 
 fn card(conn: &mut DbConnection, viewer: &UserId, row: WorkshopRow) -> AppResult<WorkshopCard> {
@@ -795,6 +826,39 @@ pub async fn cancel_registration(
     .await
 }
 
+/// A person's membership of a group ended (they left, or were removed): their registrations to
+/// the group's workshops still ahead end (seats go to the people waiting, reminders are
+/// withdrawn) and they are told, without by whom. Runs in the group's transaction, taking the
+/// workshops' locks after the group's, in id order.
+pub fn end_group_registrations(
+    conn: &mut DbConnection,
+    group: &GroupId,
+    user: &UserId,
+) -> AppResult<()> {
+    let now = Utc::now().naive_utc();
+    for workshop in store::upcoming_registered_in_group(conn, group, user, now)? {
+        lock(conn, &workshop.id)?;
+        let Some(registration) = store::registration(conn, &workshop.id, user)?
+            .filter(|row| row.status != RegistrationStatus::Cancelled)
+        else {
+            continue;
+        };
+        store::set_status(conn, &registration.id, RegistrationStatus::Cancelled, now)?;
+        withdraw_reminders(conn, &workshop.id, user)?;
+        if workshop.status == WorkshopStatus::Scheduled {
+            fill_free_seats(conn, &workshop, now)?;
+        }
+        let notice = workshop_notice(
+            &workshop,
+            NotificationText::WorkshopRegistrationEnded {
+                title: workshop.title.clone(),
+            },
+        );
+        notify(conn, user, notice)?;
+    }
+    Ok(())
+}
+
 // ------------------------------------------------------------------ attendance and ratings
 
 /// Records whether a confirmed person came: the organiser, from the start until 7 days after
@@ -1081,15 +1145,19 @@ pub async fn feed(db: &Db, secret: &Secret, token: &str) -> AppResult<Vec<Calend
     db.run(move |conn| {
         let owner = store::feed_owner(conn, &token_hash)?.ok_or(AppError::NotFound)?;
         let since = Utc::now().naive_utc() - TimeDelta::days(FEED_DAYS_BACK);
-        Ok(
-            store::confirmed_workshops_of(conn, &owner, since, FEED_EVENTS_MAX)?
-                .into_iter()
-                .map(|workshop| CalendarEntry {
-                    workshop,
-                    with_link: true,
-                })
-                .collect(),
-        )
+        let workshops = store::confirmed_workshops_of(conn, &owner, since, FEED_EVENTS_MAX)?;
+        let member_of = groups_of_any(conn, &owner, &workshops)?;
+        Ok(workshops
+            .into_iter()
+            .map(|workshop| CalendarEntry {
+                // A group's workshop keeps its link for the group's members only.
+                with_link: workshop
+                    .group_id
+                    .as_ref()
+                    .is_none_or(|group| member_of.contains(group)),
+                workshop,
+            })
+            .collect())
     })
     .await
 }

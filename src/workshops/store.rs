@@ -345,6 +345,25 @@ pub fn registrations_page(
 }
 
 /// Confirmed and waitlisted registrations of a workshop, in line order.
+/// The group's workshops not started by `now` in which `user` holds a seat or a place in line,
+/// in id order (the order their locks are taken in).
+pub fn upcoming_registered_in_group(
+    conn: &mut DbConnection,
+    group: &GroupId,
+    user: &UserId,
+    now: NaiveDateTime,
+) -> QueryResult<Vec<WorkshopRow>> {
+    workshops::table
+        .inner_join(workshop_registrations::table)
+        .filter(workshops::group_id.eq(group))
+        .filter(workshops::starts_at.gt(now))
+        .filter(workshop_registrations::user_id.eq(user))
+        .filter(workshop_registrations::status.ne(RegistrationStatus::Cancelled))
+        .order(workshops::id)
+        .select(WorkshopRow::as_select())
+        .load(conn)
+}
+
 pub fn active_registrations(
     conn: &mut DbConnection,
     workshop_id: &WorkshopId,

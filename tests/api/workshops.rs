@@ -25,7 +25,172 @@ on_both_backends!(
     a_workshop_calendar_file_parses_back_and_shows_the_link_to_insiders_only,
     the_personal_feed_lists_confirmed_workshops_until_rotated,
     certificates_are_for_attendees_and_verified_by_code,
+    leaving_a_group_ends_what_its_workshops_gave,
+    a_workshop_for_a_group_one_cannot_see_is_not_found,
 );
+
+/// What `who` can reach of their group workshop: their registrations' links, the feed, the .ics.
+async fn reachable(app: &TestApp, who: &Session, id: &str) -> (Value, String, u16) {
+    let registrations = app
+        .gql(
+            Some(&who.access_token),
+            "{ myRegistrations { status workshop { onlineUrl materials } } }",
+            json!({}),
+        )
+        .await;
+    let (_, feed) = get(app, &feed_url(app, who).await, None).await;
+    let (ics, _) = get(
+        app,
+        &format!("/workshops/{id}/calendar.ics"),
+        Some(&who.access_token),
+    )
+    .await;
+    (registrations["data"]["myRegistrations"].clone(), feed, ics)
+}
+
+async fn leaving_a_group_ends_what_its_workshops_gave(app: TestApp) {
+    let lead = app.register("lead@example.org").await;
+    let group = create_group(&app, &lead, group_input("Urgences de nuit", "PUBLIC")).await;
+    let mut input = workshop_input("Débrief de garde", 1);
+    input["groupId"] = json!(group);
+    let ahead = scheduled_id(&app, &lead, input.clone()).await;
+    let mut past_input = workshop_input("Débrief passé", 5);
+    past_input["groupId"] = json!(group);
+    let past = scheduled_id(&app, &lead, past_input).await;
+    let [ana, bob, cy] = [
+        app.register("ana@example.org").await,
+        app.register("bob@example.org").await,
+        app.register("cy@example.org").await,
+    ];
+    for who in [&ana, &bob, &cy] {
+        join(&app, who, &group).await;
+    }
+    assert_eq!(
+        register(&app, &ana, &ahead).await["data"]["registerForWorkshop"]["status"],
+        "CONFIRMED"
+    );
+    assert_eq!(
+        register(&app, &bob, &ahead).await["data"]["registerForWorkshop"]["status"],
+        "WAITLISTED"
+    );
+    register(&app, &ana, &past).await;
+    age(&app, &past, Duration::days(3)).await; // it took place yesterday
+    let (before, feed, ics) = reachable(&app, &ana, &ahead).await;
+    assert!(before.to_string().contains("visio.example.org"), "{before}");
+    assert!(feed.contains("visio.example.org") && ics == 200);
+
+    // Ana leaves: her seat goes to Bob, she is told without by whom, and the links are gone.
+    let left = app
+        .gql(
+            Some(&ana.access_token),
+            "mutation($id: ID!) { leaveGroup(groupId: $id) }",
+            json!({ "id": group }),
+        )
+        .await;
+    assert_eq!(left["data"]["leaveGroup"], true, "{left}");
+    let seen = workshop(&app, &bob, &ahead).await;
+    assert_eq!(seen["viewerRegistration"]["status"], "CONFIRMED", "{seen}");
+    assert_eq!(seen["confirmedCount"], 1);
+    assert!(
+        received_kinds(&app, &bob.user_id)
+            .await
+            .contains(&"WORKSHOP_SEAT".to_owned())
+    );
+    let inbox = app
+        .gql(
+            Some(&ana.access_token),
+            "{ notifications(first: 5) { edges { node { kind title body } } } }",
+            json!({}),
+        )
+        .await;
+    let notice = &inbox["data"]["notifications"]["edges"][0]["node"];
+    assert_eq!(notice["kind"], "WORKSHOP_REGISTRATION_ENDED", "{inbox}");
+    assert!(!inbox.to_string().contains("lead"), "{inbox}");
+    let (after, feed, ics) = reachable(&app, &ana, &ahead).await;
+    assert!(!after.to_string().contains("visio.example.org"), "{after}");
+    assert!(!after.to_string().contains("coussin"), "{after}");
+    assert!(!feed.contains("visio.example.org"), "{feed}");
+    assert_eq!(ics, 404);
+    let reminders_left = reminders(&app, &ahead, &ana.user_id).await;
+    assert!(reminders_left.is_empty(), "{reminders_left:?}");
+
+    // Removed by a facilitator: the same.
+    let removed = app
+        .gql(
+            Some(&lead.access_token),
+            "mutation($g: ID!, $u: ID!) { removeMember(groupId: $g, userId: $u) }",
+            json!({ "g": group, "u": bob.user_id }),
+        )
+        .await;
+    assert_eq!(removed["data"]["removeMember"], true, "{removed}");
+    assert_eq!(workshop(&app, &lead, &ahead).await["confirmedCount"], 0);
+    assert!(
+        received_kinds(&app, &bob.user_id)
+            .await
+            .contains(&"WORKSHOP_REGISTRATION_ENDED".to_owned())
+    );
+    assert!(
+        !reachable(&app, &bob, &ahead)
+            .await
+            .0
+            .to_string()
+            .contains("visio")
+    );
+    // Cy, who stayed, keeps everything.
+    register(&app, &cy, &ahead).await;
+    assert!(
+        reachable(&app, &cy, &ahead)
+            .await
+            .0
+            .to_string()
+            .contains("visio")
+    );
+}
+
+async fn a_workshop_for_a_group_one_cannot_see_is_not_found(app: TestApp) {
+    let ana = organiser(&app, "ana@example.org").await;
+    let admin = app.register("admin@example.org").await;
+    grant_role(&app.state.db, "admin@example.org", Role::Admin)
+        .await
+        .unwrap();
+    let lead = app.register("lead@example.org").await;
+    let private = create_group(&app, &lead, group_input("Cercle fermé", "PRIVATE")).await;
+    let public = create_group(&app, &lead, group_input("Cercle ouvert", "PUBLIC")).await;
+    for (who, group) in [
+        (&ana, "0190a5b2-0000-7000-8000-000000000000".to_owned()),
+        (&admin, "0190a5b2-0000-7000-8000-000000000000".to_owned()),
+        (&ana, private.clone()),
+        (&admin, private.clone()),
+    ] {
+        let mut input = workshop_input("Débrief", 5);
+        input["groupId"] = json!(group);
+        let refused = schedule(&app, who, input).await;
+        assert_eq!(error_code(&refused), "NOT_FOUND", "{refused}");
+        assert_eq!(error_field(&refused), "groupId");
+    }
+    // Its facilitator may; an organiser may for a public group.
+    let mut input = workshop_input("Débrief", 5);
+    input["groupId"] = json!(private);
+    assert!(schedule(&app, &lead, input).await["errors"].is_null());
+    let mut input = workshop_input("Débrief public", 5);
+    input["groupId"] = json!(public);
+    assert!(schedule(&app, &ana, input).await["errors"].is_null());
+    let stored = app
+        .gql(
+            Some(&lead.access_token),
+            "{ workshops(first: 10) { edges { node { title } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        stored["data"]["workshops"]["edges"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2,
+        "{stored}"
+    );
+}
 
 const SCHEDULE: &str = "mutation($input: ScheduleWorkshopInput!) { scheduleWorkshop(input: $input) {
     id title capacity confirmedCount waitlistCount status onlineUrl materials organiser { displayName } } }";
