@@ -317,7 +317,11 @@ pub fn erase_reports_of(conn: &mut DbConnection, user_id: &UserId) -> QueryResul
     diesel::update(
         conversation_reports::table.filter(conversation_reports::resolved_by.eq(user_id)),
     )
-    .set(conversation_reports::resolved_by.eq(None::<UserId>))
+    // The resolution is the moderator's own words: it goes with them.
+    .set((
+        conversation_reports::resolved_by.eq(None::<UserId>),
+        conversation_reports::resolution.eq(None::<String>),
+    ))
     .execute(conn)
     .map(drop)
 }

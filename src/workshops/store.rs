@@ -141,9 +141,13 @@ pub fn organised_by(conn: &mut DbConnection, user_id: &UserId) -> QueryResult<Ve
         .load(conn)
 }
 
+/// Leaves the person's workshops without them, and without the cancellation reasons they wrote.
 pub fn forget_organiser(conn: &mut DbConnection, user_id: &UserId) -> QueryResult<usize> {
     diesel::update(workshops::table.filter(workshops::organiser_id.eq(user_id)))
-        .set(workshops::organiser_id.eq(None::<UserId>))
+        .set((
+            workshops::organiser_id.eq(None::<UserId>),
+            workshops::cancel_reason.eq(None::<String>),
+        ))
         .execute(conn)
 }
 

@@ -761,7 +761,7 @@ async fn the_export_holds_the_persons_data_and_names_nobody_else(app: TestApp) {
 }
 
 /// Every `table.column` of text whose value contains `needle`, from the catalogue's own list.
-async fn text_found(app: &TestApp, needle: &'static str) -> Vec<String> {
+pub async fn text_found(app: &TestApp, needle: &'static str) -> Vec<String> {
     app.state
         .db
         .run(move |conn| {

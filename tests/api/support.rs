@@ -23,7 +23,76 @@ on_both_backends!(
     the_outreach_asker_never_learns_the_answer,
     the_askers_erasure_changes_nothing_the_colleague_sees,
     one_open_request_at_a_time_and_a_few_a_day,
+    the_words_of_a_moderator_or_organiser_go_with_them,
 );
+
+async fn the_words_of_a_moderator_or_organiser_go_with_them(app: TestApp) {
+    let (ana, _, conversation, [_, his]) = support_conversation(&app).await;
+    let modo = moderator(&app).await;
+    let filed = app
+        .gql(
+            Some(&ana.access_token),
+            REPORT,
+            json!({ "id": conversation, "message": his, "reason": "Blessant",
+                    "category": "HARASSMENT" }),
+        )
+        .await;
+    assert_eq!(filed["data"]["reportConversation"], true, "{filed}");
+    let queue = app.gql(Some(&modo.access_token), QUEUE, json!({})).await;
+    let report = queue["data"]["openConversationReports"]["edges"][0]["node"]["id"].clone();
+    let resolved = app
+        .gql(
+            Some(&modo.access_token),
+            "mutation($id: ID!) { resolveConversationReport(id: $id,
+                resolution: \"Mots du modérateur\", closeConversation: false) { status } }",
+            json!({ "id": report }),
+        )
+        .await;
+    assert_eq!(
+        resolved["data"]["resolveConversationReport"]["status"], "RESOLVED",
+        "{resolved}"
+    );
+    // An organiser cancels a workshop with a reason of her own.
+    let organiser = app.register("org@example.org").await;
+    grant_role(&app.state.db, "org@example.org", Role::Organiser)
+        .await
+        .unwrap();
+    let workshop = crate::workshops::scheduled_id(
+        &app,
+        &organiser,
+        crate::workshops::workshop_input("Souffle", 5),
+    )
+    .await;
+    let cancelled = app
+        .gql(
+            Some(&organiser.access_token),
+            "mutation($id: ID!) { cancelWorkshop(id: $id, reason: \"Raison de l'organisatrice\") { status } }",
+            json!({ "id": workshop }),
+        )
+        .await;
+    assert_eq!(
+        cancelled["data"]["cancelWorkshop"]["status"], "CANCELLED",
+        "{cancelled}"
+    );
+    for (who, words) in [
+        (&modo, "Mots du modérateur"),
+        (&organiser, "Raison de l'organisatrice"),
+    ] {
+        assert!(!crate::privacy::text_found(&app, words).await.is_empty());
+        let gone = app
+            .gql(
+                Some(&who.access_token),
+                "mutation { deleteAccount(password: \"a long enough password\") }",
+                json!({}),
+            )
+            .await;
+        assert_eq!(gone["data"]["deleteAccount"], true, "{gone}");
+        assert_eq!(
+            crate::privacy::text_found(&app, words).await,
+            Vec::<String>::new()
+        );
+    }
+}
 
 async fn block(app: &TestApp, who: &Session, whom: &Session) {
     let answer = app
