@@ -81,6 +81,30 @@ pub fn optional_text(
     }
 }
 
+/// An https URL a person gave (a workshop's online link), in its normalised form. Whitespace and
+/// control characters are refused anywhere in it, not dropped as URL parsers drop tabs and line
+/// breaks: what is stored is exactly what was checked, and nothing typed can add a line to a
+/// calendar file or a header.
+pub fn https_url(field: &'static str, value: &str, max: usize) -> AppResult<String> {
+    if value
+        .chars()
+        .any(|c| c.is_whitespace() || c.is_control() || is_invisible(c))
+    {
+        return Err(AppError::bad_input(field, Message::HttpsUrl));
+    }
+    let url = url::Url::parse(value)
+        .ok()
+        .filter(|url| {
+            url.scheme() == "https" && url.host_str().is_some_and(|host| !host.is_empty())
+        })
+        .ok_or_else(|| AppError::bad_input(field, Message::HttpsUrl))?;
+    let normal = url.to_string();
+    if normal.chars().count() > max {
+        return Err(AppError::bad_input(field, Message::TooLong { max }));
+    }
+    Ok(normal)
+}
+
 /// A BCP 47 primary language subtag (`fr`, `en`, `wo`…), lower-cased.
 pub fn language(field: &'static str, value: &str) -> AppResult<String> {
     let tag = value.trim().to_ascii_lowercase();

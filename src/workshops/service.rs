@@ -48,7 +48,10 @@ fn valid_form(mut form: WorkshopForm, now: DateTime<Utc>) -> AppResult<WorkshopF
     form.location = validate::optional_text("location", form.location.as_deref(), LOCATION_MAX)?;
     form.materials =
         validate::optional_text("materials", form.materials.as_deref(), MATERIALS_MAX)?;
-    form.online_url = validate::optional_text("onlineUrl", form.online_url.as_deref(), URL_MAX)?;
+    form.online_url = match form.online_url.as_deref() {
+        None | Some("") => None,
+        Some(url) => Some(validate::https_url("onlineUrl", url, URL_MAX)?),
+    };
     if form.starts_at <= now {
         return Err(AppError::bad_input("startsAt", Message::MustBeInFuture));
     }
@@ -75,14 +78,8 @@ fn valid_form(mut form: WorkshopForm, now: DateTime<Utc>) -> AppResult<WorkshopF
     if form.format.meets_in_person() && form.location.is_none() {
         return Err(AppError::bad_input("location", Message::RequiredForFormat));
     }
-    match &form.online_url {
-        None if form.format.meets_online() => {
-            return Err(AppError::bad_input("onlineUrl", Message::RequiredForFormat));
-        }
-        Some(url) if !is_https_url(url) => {
-            return Err(AppError::bad_input("onlineUrl", Message::HttpsUrl));
-        }
-        _ => {}
+    if form.online_url.is_none() && form.format.meets_online() {
+        return Err(AppError::bad_input("onlineUrl", Message::RequiredForFormat));
     }
     match (form.latitude, form.longitude) {
         (None, None) => {}
@@ -99,12 +96,6 @@ fn valid_form(mut form: WorkshopForm, now: DateTime<Utc>) -> AppResult<WorkshopF
         (Some(_), None) => return Err(AppError::bad_input("longitude", Message::BothOrNeither)),
     }
     Ok(form)
-}
-
-fn is_https_url(text: &str) -> bool {
-    reqwest::Url::parse(text).is_ok_and(|url| {
-        url.scheme() == "https" && url.host_str().is_some_and(|host| !host.is_empty())
-    })
 }
 
 fn check_coordinates(latitude: f64, longitude: f64) -> AppResult<()> {

@@ -27,7 +27,85 @@ on_both_backends!(
     certificates_are_for_attendees_and_verified_by_code,
     leaving_a_group_ends_what_its_workshops_gave,
     a_workshop_for_a_group_one_cannot_see_is_not_found,
+    nothing_typed_adds_a_line_to_a_calendar,
 );
+
+/// The document's lines, folded lines joined back (RFC 5545 §3.1).
+fn unfolded_lines(document: &str) -> Vec<String> {
+    document
+        .replace("\r\n ", "")
+        .replace("\r\n\t", "")
+        .split("\r\n")
+        .map(str::to_owned)
+        .collect()
+}
+
+async fn nothing_typed_adds_a_line_to_a_calendar(app: TestApp) {
+    let ana = organiser(&app, "ana@example.org").await;
+    // URLs: whitespace or control characters anywhere are refused, not dropped.
+    for url in [
+        "https://visio.example.org/a\r\nATTENDEE:mailto:evil@example.org",
+        "https://visio.example.org/a\nX-INJECTED:1",
+        "https://visio.example.org/a\tb",
+        " https://visio.example.org/a",
+        "https://visio.example.org/a b",
+        "https://visio.example.org/\u{200B}a",
+        "http://visio.example.org/a",
+        "javascript:alert(1)",
+    ] {
+        let mut input = workshop_input("Souffle", 5);
+        input["onlineUrl"] = json!(url);
+        let refused = schedule(&app, &ana, input).await;
+        assert_eq!(error_code(&refused), "BAD_USER_INPUT", "{url:?}: {refused}");
+        assert!(
+            ["onlineUrl", "input"].contains(&error_field(&refused)),
+            "{url:?}: {refused}"
+        );
+    }
+    // Stored in its normalised form.
+    let mut input = workshop_input("Souffle", 5);
+    input["onlineUrl"] = json!("HTTPS://Visio.EXAMPLE.org/Salle?x=1");
+    let stored = schedule(&app, &ana, input).await;
+    assert_eq!(
+        stored["data"]["scheduleWorkshop"]["onlineUrl"], "https://visio.example.org/Salle?x=1",
+        "{stored}"
+    );
+    // Line breaks and folding tricks in every text that reaches a calendar stay inside values.
+    let trick = "Pause\nATTENDEE:mailto:evil@example.org\n X-INJECTED:1\n\tX-TAB:1";
+    let mut input = workshop_input("Souffle", 5);
+    for field in ["description", "location", "materials"] {
+        input[field] = json!(format!("{field} {trick}"));
+    }
+    input["title"] = json!("Souffle; ATTENDEE:mailto:evil@example.org, X-INJECTED:1");
+    let id = scheduled_id(&app, &ana, input).await;
+    let bob = app.register("bob@example.org").await;
+    register(&app, &bob, &id).await;
+    let (_, single) = get(
+        &app,
+        &format!("/workshops/{id}/calendar.ics"),
+        Some(&bob.access_token),
+    )
+    .await;
+    let (_, feed) = get(&app, &feed_url(&app, &bob).await, None).await;
+    for document in [&single, &feed] {
+        let lines = unfolded_lines(document);
+        for line in &lines {
+            for injected in ["ATTENDEE", "X-INJECTED", "X-TAB"] {
+                assert!(!line.starts_with(injected), "{line:?} in {document}");
+            }
+        }
+        let parsed = events(document);
+        assert_eq!(parsed.len(), 1, "{document}");
+        use icalendar::Component;
+        assert!(parsed[0].property_value("ATTENDEE").is_none());
+        assert!(
+            parsed[0]
+                .get_description()
+                .is_some_and(|text| text.contains("X-INJECTED")),
+            "the trick stays text: {document}"
+        );
+    }
+}
 
 /// What `who` can reach of their group workshop: their registrations' links, the feed, the .ics.
 async fn reachable(app: &TestApp, who: &Session, id: &str) -> (Value, String, u16) {
