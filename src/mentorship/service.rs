@@ -866,6 +866,8 @@ pub async fn set_seeking(
     };
     let user_id = viewer.user_id.clone();
     db.write(move |conn| {
+        // A double tap replaces the areas one after the other, never both at once.
+        lock(conn, &user_id)?;
         store::replace_seeking(conn, &user_id, &areas, Utc::now().naive_utc())?;
         Ok(areas)
     })

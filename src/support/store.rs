@@ -7,6 +7,7 @@ use super::model::{OutreachRow, OutreachStatus, SupportRequestRow, SupportReques
 use crate::db::DbConnection;
 use crate::db::schema::{outreach_offers, support_requests, supporter_availability};
 use crate::ids::{ConversationId, OutreachId, SupportRequestId, UserId};
+use crate::on_backend;
 
 pub fn set_available(
     conn: &mut DbConnection,
@@ -14,22 +15,23 @@ pub fn set_available(
     available: bool,
     now: NaiveDateTime,
 ) -> QueryResult<()> {
-    let updated = diesel::update(supporter_availability::table.find(user_id))
-        .set((
-            supporter_availability::available.eq(available),
-            supporter_availability::updated_at.eq(now),
-        ))
-        .execute(conn)?;
-    if updated == 0 {
-        diesel::insert_into(supporter_availability::table)
-            .values((
-                supporter_availability::user_id.eq(user_id),
-                supporter_availability::available.eq(available),
-                supporter_availability::updated_at.eq(now),
-            ))
-            .execute(conn)?;
-    }
-    Ok(())
+    // One statement: a double tap cannot insert the row twice.
+    on_backend!(conn, |backend| diesel::insert_into(
+        supporter_availability::table
+    )
+    .values((
+        supporter_availability::user_id.eq(user_id),
+        supporter_availability::available.eq(available),
+        supporter_availability::updated_at.eq(now),
+    ))
+    .on_conflict(supporter_availability::user_id)
+    .do_update()
+    .set((
+        supporter_availability::available.eq(available),
+        supporter_availability::updated_at.eq(now),
+    ))
+    .execute(backend))
+    .map(drop)
 }
 
 /// Those of `ids` who paused.

@@ -863,6 +863,8 @@ pub async fn record_attendance(
 ) -> AppResult<(Registration, WorkshopCard)> {
     let organiser = viewer.user_id.clone();
     db.write(move |conn| {
+        // Under the workshop's lock, two taps at once read and keep one certificate code.
+        lock(conn, &id)?;
         let workshop = organised_workshop(conn, &id, &organiser)?;
         let now = Utc::now().naive_utc();
         let window_ends = workshop.ends_at + TimeDelta::days(ATTENDANCE_DAYS_AFTER);

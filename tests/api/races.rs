@@ -14,7 +14,83 @@ on_both_backends!(
     facilitators_leaving_or_stepping_down_at_once_leave_the_group_led,
     a_report_resolved_twice_at_once_is_resolved_and_logged_once,
     concurrent_writes_of_one_row_get_what_a_single_request_gets,
+    double_taps_on_settings_and_attendance_end_as_one_success,
 );
+
+async fn double_taps_on_settings_and_attendance_end_as_one_success(app: TestApp) {
+    let sam = app.register("sam@example.org").await;
+    grant_role(&app.state.db, "sam@example.org", Role::PeerSupporter)
+        .await
+        .unwrap();
+    for available in [false, true] {
+        let answers = at_once(
+            &app,
+            Some(&sam),
+            6,
+            "mutation($a: Boolean!) { setSupporterAvailability(available: $a) }",
+            json!({ "a": available }),
+        )
+        .await;
+        assert_eq!(outcomes(&answers), (6, vec![]), "{answers:?}");
+    }
+    let answers = at_once(
+        &app,
+        Some(&sam),
+        6,
+        "mutation { setMentorshipSeeking(areas: [BURNOUT_PREVENTION, RESEARCH]) }",
+        json!({}),
+    )
+    .await;
+    assert_eq!(outcomes(&answers), (6, vec![]), "{answers:?}");
+    let kept = app
+        .gql(
+            Some(&sam.access_token),
+            "{ myMentorshipSeeking }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        kept["data"]["myMentorshipSeeking"],
+        json!(["BURNOUT_PREVENTION", "RESEARCH"]),
+        "{kept}"
+    );
+
+    // Attendance recorded six times at once: one certificate code, which stays.
+    let ana = crate::workshops::organiser(&app, "ana@example.org").await;
+    let id =
+        crate::workshops::scheduled_id(&app, &ana, crate::workshops::workshop_input("Souffle", 5))
+            .await;
+    crate::workshops::register(&app, &sam, &id).await;
+    crate::workshops::age(&app, &id, chrono::Duration::days(3)).await;
+    let record = "mutation($w: ID!, $u: ID!) { recordAttendance(workshopId: $w, userId: $u, attended: true) { attended } }";
+    let variables = json!({ "w": id, "u": sam.user_id });
+    let answers = at_once(&app, Some(&ana), 6, record, variables.clone()).await;
+    assert_eq!(outcomes(&answers), (6, vec![]), "{answers:?}");
+    let code = || async {
+        let hours = app
+            .gql(
+                Some(&sam.access_token),
+                "query($from: DateTime!, $to: DateTime!) { myAttendedWorkshops(from: $from, to: $to) { records { verificationCode } } }",
+                json!({ "from": (chrono::Utc::now() - chrono::Duration::days(30)).to_rfc3339(),
+                        "to": chrono::Utc::now().to_rfc3339() }),
+            )
+            .await;
+        hours["data"]["myAttendedWorkshops"]["records"][0]["verificationCode"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{hours}"))
+            .to_owned()
+    };
+    let first = code().await;
+    let verified = app
+        .http
+        .get(format!("{}/certificates/{first}", app.base_url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(verified.status(), 200);
+    at_once(&app, Some(&ana), 6, record, variables).await;
+    assert_eq!(code().await, first, "a code once issued stays");
+}
 
 /// The same operation `times` times at once, by `who`.
 async fn at_once(
