@@ -180,6 +180,18 @@ fn load_account(conn: &mut DbConnection, user_id: &UserId) -> AppResult<Account>
     })
 }
 
+/// Locks the person's own account for a write of theirs (a check-in, a message, a post), first in
+/// its transaction: an erasure of the account, which takes the same lock first, then runs
+/// wholly before the write (and the write is refused: the account is gone) or wholly after it
+/// (and erases what it wrote). UNAUTHENTICATED once the account is gone.
+pub fn lock_own_account(conn: &mut DbConnection, user_id: &UserId) -> AppResult<()> {
+    if lock(conn, user_id)? {
+        Ok(())
+    } else {
+        Err(sessions::session_invalid())
+    }
+}
+
 /// What matching weighs about these people, inside another domain's transaction (unknown ids
 /// are left out). Large id lists are read in chunks the databases' parameter limits allow.
 pub fn matching_facts(

@@ -10,7 +10,7 @@ use super::instruments::Instrument;
 use super::model::*;
 use super::release::Periods;
 use super::store;
-use crate::accounts::service::timezone_of;
+use crate::accounts::service::{lock_own_account, timezone_of};
 use crate::auth::{Secret, Viewer};
 use crate::config::Retention;
 use crate::db::{Db, DbConnection};
@@ -88,6 +88,7 @@ pub async fn submit(
     let user = viewer.user_id.clone();
     let pseudonym = pseudonym_of(&user, secret);
     db.write(move |conn| {
+        lock_own_account(conn, &user)?;
         for group in &groups {
             if active_role_in(conn, group, &user)?.is_none() {
                 return Err(AppError::Forbidden);

@@ -10,7 +10,7 @@ use serde_json::json;
 
 use super::model::*;
 use super::store;
-use crate::accounts::service::display_names;
+use crate::accounts::service::{display_names, lock_own_account};
 use crate::auth::Viewer;
 use crate::db::events::{Committed, after_commit};
 use crate::db::{Db, DbConnection};
@@ -169,6 +169,7 @@ pub async fn send(
     let body = validate::text("body", &body, 1, MESSAGE_MAX)?;
     let author = viewer.user_id.clone();
     db.write(move |conn| {
+        lock_own_account(conn, &author)?;
         let conversation = view(conn, &author, &id)?;
         if !conversation.row.open {
             return Err(AppError::Conflict(Message::ConversationClosed));

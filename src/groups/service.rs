@@ -12,6 +12,7 @@ use super::model::{
     VisiblePost,
 };
 use super::store;
+use crate::accounts::service as accounts;
 use crate::auth::Viewer;
 use crate::db::atomic::lock;
 use crate::db::events::{Committed, after_commit};
@@ -789,6 +790,7 @@ pub async fn create_post(db: &Db, viewer: &Viewer, form: PostForm) -> AppResult<
     let body = validate::text("body", &form.body, 1, BODY_MAX)?;
     let author = viewer.user_id.clone();
     db.write(move |conn| {
+        accounts::lock_own_account(conn, &author)?;
         let group = existing_group(conn, &form.group_id)?;
         active_membership(conn, &form.group_id, &author)?;
         if store::is_suspended(conn, &form.group_id, &author)? {
@@ -1099,7 +1101,7 @@ pub async fn block(db: &Db, viewer: &Viewer, blocked: UserId) -> AppResult<bool>
         return Err(AppError::bad_input("userId", Message::CannotTargetSelf));
     }
     db.write(move |conn| {
-        if crate::accounts::service::exists(conn, &blocked)? {
+        if accounts::exists(conn, &blocked)? {
             Ok(store::insert_block(
                 conn,
                 &blocker,

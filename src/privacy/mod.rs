@@ -125,6 +125,9 @@ pub fn registry() -> [&'static dyn PersonalData; 9] {
 
 /// Erases everything the registry covers about `user`, inside the caller's transaction.
 pub fn erase_person(conn: &mut DbConnection, person: &Person) -> AppResult<()> {
+    // The person's own writes take this lock first too: each lands wholly before the erasure
+    // (and is erased) or is refused after it.
+    crate::accounts::service::lock_own_account(conn, &person.id)?;
     for domain in registry() {
         domain.erase(conn, person)?;
     }

@@ -15,7 +15,79 @@ on_both_backends!(
     a_report_resolved_twice_at_once_is_resolved_and_logged_once,
     concurrent_writes_of_one_row_get_what_a_single_request_gets,
     double_taps_on_settings_and_attendance_end_as_one_success,
+    writes_racing_an_erasure_land_before_it_or_are_refused,
 );
+
+async fn writes_racing_an_erasure_land_before_it_or_are_refused(app: TestApp) {
+    use diesel::prelude::*;
+    use relais::db::schema::{checkins, posts};
+    let lead = app.register("lead@example.org").await;
+    let group = create_group(&app, &lead, group_input("Course", "PUBLIC")).await;
+    for round in 0..8 {
+        let email = format!("ana{round}@example.org");
+        let first = app.register(&email).await;
+        join(&app, &first, &group).await;
+        // A second device: a session of its own.
+        let login = app
+            .gql(
+                None,
+                "mutation($e: String!) { login(email: $e, password: \"a long enough password\") { accessToken } }",
+                json!({ "e": email }),
+            )
+            .await;
+        let second = login["data"]["login"]["accessToken"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{login}"))
+            .to_owned();
+        let erase = app.gql(
+            Some(&first.access_token),
+            "mutation { deleteAccount(password: \"a long enough password\") }",
+            json!({}),
+        );
+        let checkin = app.gql(
+            Some(&second),
+            "mutation($g: ID!) { submitCheckin(input: { instrument: WHO5, answers: [1, 1, 1, 1, 1],
+                shareWithGroupIds: [$g] }) { id } }",
+            json!({ "g": group }),
+        );
+        let post = app.gql(
+            Some(&second),
+            "mutation($g: ID!) { createPost(input: { groupId: $g, body: \"Encore là\" }) { id } }",
+            json!({ "g": group }),
+        );
+        let (erased, checkin, post) = futures_util::join!(erase, checkin, post);
+        assert_eq!(erased["data"]["deleteAccount"], true, "{erased}");
+        for answer in [&checkin, &post] {
+            if !answer["errors"].is_null() {
+                assert_eq!(error_code(answer), "UNAUTHENTICATED", "{answer}");
+            }
+        }
+        // Whatever landed first was erased with the rest.
+        let user = first.user_id.clone();
+        let pseudonym = relais::privacy::pseudonym_of(
+            &relais::ids::UserId::from_client(user.clone()),
+            &app.state.secret,
+        );
+        let left: (i64, i64) = app
+            .state
+            .db
+            .run(move |conn| {
+                Ok((
+                    checkins::table
+                        .filter(checkins::pseudonym.eq(pseudonym))
+                        .count()
+                        .get_result(conn)?,
+                    posts::table
+                        .filter(posts::author_id.eq(user))
+                        .count()
+                        .get_result(conn)?,
+                ))
+            })
+            .await
+            .unwrap();
+        assert_eq!(left, (0, 0), "round {round}");
+    }
+}
 
 async fn double_taps_on_settings_and_attendance_end_as_one_success(app: TestApp) {
     let sam = app.register("sam@example.org").await;
