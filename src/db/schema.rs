@@ -100,6 +100,7 @@ diesel::table! {
         checkin_reminder_weekday -> Integer,
         checkin_reminder_time -> Text,
         outreach -> Bool,
+        group_workshop_titles -> Bool,
     }
 }
 

@@ -272,6 +272,9 @@ impl Dispatcher {
                             timezone: recipient
                                 .map(|recipient| recipient.timezone.clone())
                                 .unwrap_or_default(),
+                            group_workshop_titles: recipient
+                                .and_then(|recipient| recipient.group_workshop_titles)
+                                .unwrap_or(false),
                             notification,
                         }
                     })

@@ -49,6 +49,9 @@ pub struct PreferencesView {
     pub checkin_reminder_time: String,
     /// Whether colleagues may suggest that a peer supporter reach out to the viewer.
     pub outreach: bool,
+    /// Whether pushes about a group's workshops show their title on the lock screen (off by
+    /// default: a title can tell what the group is about).
+    pub group_workshop_titles: bool,
     /// Local time HH:MM in the viewer's time zone; no push between start and end.
     pub quiet_hours_start: Option<String>,
     pub quiet_hours_end: Option<String>,
@@ -67,6 +70,7 @@ impl From<Preferences> for PreferencesView {
                 .number_from_monday() as i32,
             checkin_reminder_time: time_of_day(preferences.checkin_reminder_slot.time),
             outreach: preferences.outreach,
+            group_workshop_titles: preferences.group_workshop_titles,
             quiet_hours_start: preferences
                 .quiet_hours
                 .map(|hours| time_of_day(hours.start)),
@@ -88,6 +92,8 @@ pub struct PreferencesInput {
     pub checkin_reminder_time: Option<String>,
     /// False: nobody can suggest an outreach to the viewer (askers are not told).
     pub outreach: Option<bool>,
+    /// True: pushes about a group's workshops show their title.
+    pub group_workshop_titles: Option<bool>,
     /// HH:MM; null turns quiet hours off (with the end).
     pub quiet_hours_start: MaybeUndefined<String>,
     pub quiet_hours_end: MaybeUndefined<String>,
@@ -225,6 +231,7 @@ impl NotificationsMutation {
             checkin_reminder_weekday: input.checkin_reminder_weekday,
             checkin_reminder_time: input.checkin_reminder_time,
             outreach: input.outreach,
+            group_workshop_titles: input.group_workshop_titles,
             quiet_hours_start: change(input.quiet_hours_start),
             quiet_hours_end: change(input.quiet_hours_end),
         };

@@ -133,11 +133,13 @@ pub struct Preferences {
     pub checkin_reminder_slot: ReminderSlot,
     /// Whether colleagues may suggest that a peer supporter reach out.
     pub outreach: bool,
+    /// Whether pushes about a group's workshops may show their title.
+    pub group_workshop_titles: bool,
     pub quiet_hours: Option<QuietHours>,
 }
 
 impl Default for Preferences {
-    /// Everything on, no quiet hours.
+    /// Everything on but group workshop titles on the lock screen, no quiet hours.
     fn default() -> Self {
         Self {
             group_activity: true,
@@ -146,6 +148,7 @@ impl Default for Preferences {
             checkin_reminder: true,
             checkin_reminder_slot: ReminderSlot::DEFAULT,
             outreach: true,
+            group_workshop_titles: false,
             quiet_hours: None,
         }
     }
@@ -174,6 +177,7 @@ pub struct PreferencesForm {
     pub checkin_reminder_weekday: Option<i32>,
     pub checkin_reminder_time: Option<String>,
     pub outreach: Option<bool>,
+    pub group_workshop_titles: Option<bool>,
     pub quiet_hours_start: Option<Option<String>>,
     pub quiet_hours_end: Option<Option<String>>,
 }
@@ -192,6 +196,7 @@ pub struct PreferencesRow {
     pub checkin_reminder_weekday: i32,
     pub checkin_reminder_time: String,
     pub outreach: bool,
+    pub group_workshop_titles: bool,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -271,6 +276,8 @@ pub struct Delivery {
     pub locale: String,
     pub timezone: String,
     pub quiet_hours: Option<QuietHours>,
+    /// Whether the recipient lets pushes show a group workshop's title.
+    pub group_workshop_titles: bool,
 }
 
 /// How a claimed push ended.
@@ -290,6 +297,7 @@ pub struct RecipientSettings {
     pub timezone: String,
     pub quiet_hours_start: Option<String>,
     pub quiet_hours_end: Option<String>,
+    pub group_workshop_titles: Option<bool>,
 }
 
 /// How many pushes stand in each state, and how late the oldest due one is.

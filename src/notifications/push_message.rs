@@ -14,15 +14,20 @@ const APNS_COLLAPSE_ID_MAX: usize = 64;
 /// How long FCM keeps a push for a phone that is off.
 const TIME_TO_LIVE: &str = "86400s";
 
-/// A collapse id within APNs' limit: the key itself, or its SHA-256 when too long.
-fn collapse_id(key: &str) -> String {
-    if key.len() <= APNS_COLLAPSE_ID_MAX {
-        return key.to_owned();
-    }
+/// The key's SHA-256, in hex (64 characters, within APNs' limit).
+fn digest(key: &str) -> String {
     Sha256::digest(key.as_bytes())
         .iter()
         .map(|byte| format!("{byte:02x}"))
         .collect()
+}
+
+/// A collapse id within APNs' limit: the key itself, or its digest when too long.
+fn collapse_id(key: &str) -> String {
+    if key.len() <= APNS_COLLAPSE_ID_MAX {
+        return key.to_owned();
+    }
+    digest(key)
 }
 
 /// The part of a push FCM limits to 4 KiB: its `notification` (title, body) and its `data` (the
@@ -43,19 +48,33 @@ pub fn visible_payload<'a>(
     json!({ "notification": { "title": title, "body": body }, "data": data })
 }
 
-/// The `messages:send` body for `delivery` to `device`.
+/// Whether the push must show nothing of its subject: a sensitive category, or a group's workshop
+/// whose recipient did not let pushes show its title.
+fn discreet(delivery: &Delivery) -> bool {
+    let notification = &delivery.notification;
+    notification.category.is_sensitive()
+        || (notification.category == NotificationCategory::Workshop
+            && !delivery.group_workshop_titles
+            && delivery.data.iter().any(|(name, _)| name == "groupId"))
+}
+
+/// The `messages:send` body for `delivery` to `device`. A discreet push carries a neutral line
+/// and the notification's id alone: no category, kind or ids that would name what it is about
+/// (support, outreach, a group); the app fetches the notification to know.
 pub fn fcm_message(delivery: &Delivery, device: &Device) -> Value {
     let notification = &delivery.notification;
-    let (title, body) = if notification.category.is_sensitive() {
-        neutral_push(Locale::parse(&delivery.locale).unwrap_or_default())
+    let discreet = discreet(delivery);
+    let mut payload = if discreet {
+        let (title, body) = neutral_push(Locale::parse(&delivery.locale).unwrap_or_default());
+        json!({ "notification": { "title": title, "body": body },
+                "data": { "notificationId": notification.id.as_str() } })
     } else {
-        (notification.title.clone(), notification.body.clone())
+        let data = delivery
+            .data
+            .iter()
+            .map(|(name, value)| (name.as_str(), value.as_str()));
+        visible_payload(notification, &notification.title, &notification.body, data)
     };
-    let data = delivery
-        .data
-        .iter()
-        .map(|(name, value)| (name.as_str(), value.as_str()));
-    let mut payload = visible_payload(notification, &title, &body, data);
 
     // Reminders can wait for a phone's next wake-up; people's messages should not.
     let urgent = notification.schedule_key.is_none()
@@ -64,7 +83,12 @@ pub fn fcm_message(delivery: &Delivery, device: &Device) -> Value {
         json!({ "priority": if urgent { "high" } else { "normal" }, "ttl": TIME_TO_LIVE });
     let mut apns_headers = json!({ "apns-priority": if urgent { "10" } else { "5" } });
     if let Some(key) = &notification.schedule_key {
-        let collapse = collapse_id(key);
+        // A discreet push's key is hashed whatever its length: the key names its subject.
+        let collapse = if discreet {
+            digest(key)
+        } else {
+            collapse_id(key)
+        };
         android["collapse_key"] = json!(collapse);
         apns_headers["apns-collapse-id"] = json!(collapse);
     }
@@ -76,7 +100,8 @@ pub fn fcm_message(delivery: &Delivery, device: &Device) -> Value {
             "android": android,
             "apns": {
                 "headers": apns_headers,
-                "payload": { "aps": { "sound": "default", "thread-id": notification.category.as_str() } }
+                "payload": { "aps": { "sound": "default",
+                    "thread-id": if discreet { "relais" } else { notification.category.as_str() } } }
             }
         }
     })

@@ -191,6 +191,7 @@ impl PersonalData for NotificationsData {
                 "workshop": preferences.workshop,
                 "checkinReminder": preferences.checkin_reminder,
                 "outreach": preferences.outreach,
+                "groupWorkshopTitles": preferences.group_workshop_titles,
                 "checkinReminderWeekday": preferences.checkin_reminder_slot.weekday.number_from_monday(),
                 "checkinReminderTime": time_of_day(preferences.checkin_reminder_slot.time),
                 "quietHoursStart": preferences.quiet_hours.map(|hours| time_of_day(hours.start)),
@@ -381,6 +382,7 @@ fn preferences_of(row: Option<PreferencesRow>) -> Preferences {
         workshop: row.workshop,
         checkin_reminder: row.checkin_reminder,
         outreach: row.outreach,
+        group_workshop_titles: row.group_workshop_titles,
         checkin_reminder_slot: stored_slot.map_or(ReminderSlot::DEFAULT, |(weekday, time)| {
             ReminderSlot { weekday, time }
         }),
@@ -450,6 +452,9 @@ pub async fn update_preferences(
             checkin_reminder_weekday: i32::from(slot.weekday.number_from_monday() as u8),
             checkin_reminder_time: time_of_day(slot.time),
             outreach: form.outreach.unwrap_or(current.outreach),
+            group_workshop_titles: form
+                .group_workshop_titles
+                .unwrap_or(current.group_workshop_titles),
         };
         store::save_preferences(conn, &row)?;
         // A new slot, or reminders turned on or off, moves the next reminder at once.

@@ -462,6 +462,7 @@ pub fn recipients(
             users::timezone,
             notification_preferences::quiet_hours_start.nullable(),
             notification_preferences::quiet_hours_end.nullable(),
+            notification_preferences::group_workshop_titles.nullable(),
         ))
         .load(conn)
 }

@@ -325,9 +325,15 @@ fn withdraw_reminders(
     Ok(())
 }
 
+/// A notice about the workshop; a group's workshop says so (`groupId`), so that its pushes hide
+/// the title unless the person allows it.
 fn workshop_notice(workshop: &WorkshopRow, text: NotificationText) -> Notice {
-    Notice::new(NotificationCategory::Workshop, text)
-        .with_data("workshopId", workshop.id.to_string())
+    let notice = Notice::new(NotificationCategory::Workshop, text)
+        .with_data("workshopId", workshop.id.to_string());
+    match &workshop.group_id {
+        Some(group) => notice.with_data("groupId", group.to_string()),
+        None => notice,
+    }
 }
 
 /// Confirms people from the front of the waitlist while seats are free; each is told and gets

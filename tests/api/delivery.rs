@@ -280,8 +280,74 @@ async fn sensitive_categories_push_a_neutral_line(backend: Backend) {
         message["notification"],
         json!({ "title": "Relais", "body": "Vous avez une nouvelle notification." })
     );
-    assert_eq!(message["data"]["groupId"], "group-42");
-    assert!(!message.to_string().contains("a private name"));
+    // Nothing names the subject: the notification's id alone, a neutral thread.
+    let keys: Vec<&String> = message["data"].as_object().unwrap().keys().collect();
+    assert_eq!(keys, ["notificationId"], "{message}");
+    assert_eq!(message["apns"]["payload"]["aps"]["thread-id"], "relais");
+    for hidden in ["a private name", "group-42", "GROUP_ACTIVITY", "WELCOME"] {
+        assert!(!message.to_string().contains(hidden), "{hidden}: {message}");
+    }
+
+    // A support request's push says nothing of support either.
+    let user_id = UserId::from_client(user.user_id.clone());
+    app.state
+        .db
+        .write(move |conn| {
+            let notice = Notice::new(
+                NotificationCategory::PeerSupport,
+                NotificationText::SupportRequested,
+            )
+            .with_data("supportRequestId", "request-7");
+            notifications_service::notify(conn, &user_id, notice)?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+    settled(&app).await;
+    let message = fcm.delivered()[1]["message"].to_string();
+    for hidden in ["SUPPORT", "support", "request-7", "PEER"] {
+        assert!(!message.contains(hidden), "{hidden}: {message}");
+    }
+
+    // A group workshop's reminder hides its title unless the person allows it.
+    let reminder = |allowed: bool| {
+        let (app, user_id) = (&app, UserId::from_client(user.user_id.clone()));
+        let token = user.access_token.clone();
+        async move {
+            app.gql(
+                Some(&token),
+                "mutation($on: Boolean) { updateNotificationPreferences(input: { groupWorkshopTitles: $on }) { groupWorkshopTitles } }",
+                json!({ "on": allowed }),
+            )
+            .await;
+            app.state
+                .db
+                .write(move |conn| {
+                    let notice = Notice::new(
+                        NotificationCategory::Workshop,
+                        NotificationText::WorkshopSeat {
+                            title: "Groupe de parole addictions".into(),
+                        },
+                    )
+                    .with_data("workshopId", "workshop-1")
+                    .with_data("groupId", "group-1");
+                    notifications_service::notify(conn, &user_id, notice)?;
+                    Ok(())
+                })
+                .await
+                .unwrap();
+            settled(app).await;
+        }
+    };
+    reminder(false).await;
+    let hidden = fcm.delivered()[2]["message"].to_string();
+    assert!(
+        !hidden.contains("addictions") && !hidden.contains("group-1"),
+        "{hidden}"
+    );
+    reminder(true).await;
+    let shown = fcm.delivered()[3]["message"].to_string();
+    assert!(shown.contains("addictions"), "{shown}");
 }
 
 async fn unregistered_or_invalid_tokens_drop_the_device(backend: Backend) {
