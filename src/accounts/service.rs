@@ -180,6 +180,15 @@ fn load_account(conn: &mut DbConnection, user_id: &UserId) -> AppResult<Account>
     })
 }
 
+/// The language the person reads Relais in, inside another domain's transaction (French for an
+/// unknown person).
+pub fn locale_of(conn: &mut DbConnection, user_id: &UserId) -> AppResult<Locale> {
+    Ok(store::locale(conn, user_id)?
+        .as_deref()
+        .and_then(Locale::parse)
+        .unwrap_or_default())
+}
+
 /// Locks the person's own account for a write of theirs (a check-in, a message, a post), first in
 /// its transaction: an erasure of the account, which takes the same lock first, then runs
 /// wholly before the write (and the write is refused: the account is gone) or wholly after it

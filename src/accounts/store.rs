@@ -81,6 +81,14 @@ pub fn users_by_ids(conn: &mut DbConnection, ids: &[UserId]) -> QueryResult<Vec<
         .load(conn)
 }
 
+pub fn locale(conn: &mut DbConnection, user_id: &UserId) -> QueryResult<Option<String>> {
+    users::table
+        .find(user_id)
+        .select(users::locale)
+        .first(conn)
+        .optional()
+}
+
 /// A person's profession, region and verified workplace.
 pub type MatchingRow = (UserId, Profession, Option<String>, Option<String>);
 

@@ -10,7 +10,7 @@ use super::matching::{self, Candidate, Scored, Seeker};
 use super::model::*;
 use super::store;
 use crate::accounts::model::{Profession, Role};
-use crate::accounts::service::{self as accounts, display_names, has_any_role};
+use crate::accounts::service::{self as accounts, display_names, has_any_role, locale_of};
 use crate::auth::Viewer;
 use crate::conversations::service as conversations;
 use crate::db::atomic::{lock, lock_in_order};
@@ -901,60 +901,68 @@ pub struct RoundOutcome {
 /// Assigns opted-in mentees to mentors with free slots by deferred acceptance (stable, within
 /// capacities, languages, workplaces and blocks). A dry run only says what it would do; a real
 /// one creates the requests and tells both sides. ORGANISER or ADMIN.
+///
+/// The plan is made in a read, outside any write transaction; each proposal is then applied in
+/// a short transaction of its own that locks just its two people, in id order, and checks again
+/// what the plan assumed: a mentor answering a request meanwhile waits a moment at most, never
+/// deadlocks, and a proposal the world has overtaken is skipped (its mentee reported unmatched).
 pub async fn run_round(db: &Db, viewer: &Viewer, dry_run: bool) -> AppResult<RoundOutcome> {
     let organiser = viewer.user_id.clone();
-    let plan = move |conn: &mut DbConnection| -> AppResult<RoundOutcome> {
-        if !has_any_role(conn, &organiser, &ROUND_ROLES)? {
-            return Err(AppError::Forbidden);
-        }
-        let proposals = plan_round(conn)?;
-        if dry_run {
-            return Ok(proposals);
-        }
-        let round_id = RoundId::generate();
-        let now = Utc::now().naive_utc();
-        let message = Message::RoundProposal.render(i18n::current());
-        let mut made = Vec::new();
-        let mut unmatched = proposals.unmatched;
-        for proposal in proposals.proposals {
-            lock_pair(conn, &proposal.mentee, &proposal.mentor)?;
-            let areas = store::seeking_of(conn, &proposal.mentee)?;
-            let inserted = insert_request(
-                conn,
-                &proposal.mentee,
-                &proposal.mentor,
-                &areas,
-                message.clone(),
-                Some(&round_id),
-                now,
-            );
-            match inserted {
-                Ok(row) => {
-                    let name = name_of(conn, &proposal.mentor)?;
-                    tell(
-                        conn,
-                        &proposal.mentee,
-                        &row.id,
-                        NotificationText::RoundMentorFound { name },
-                    )?;
-                    made.push(proposal);
-                }
-                // Changed since the plan (a slot taken, a request made meanwhile): skipped.
-                Err(AppError::Conflict(_) | AppError::NotFound) => unmatched.push(proposal.mentee),
-                Err(other) => return Err(other),
+    let planned = db
+        .run(move |conn| {
+            if !has_any_role(conn, &organiser, &ROUND_ROLES)? {
+                return Err(AppError::Forbidden);
             }
-        }
-        Ok(RoundOutcome {
-            round_id: Some(round_id),
-            proposals: made,
-            unmatched,
+            plan_round(conn)
         })
-    };
+        .await?;
     if dry_run {
-        db.run(plan).await
-    } else {
-        db.write(plan).await
+        return Ok(planned);
     }
+    let round_id = RoundId::generate();
+    let mut made = Vec::new();
+    let mut unmatched = planned.unmatched;
+    for proposal in planned.proposals {
+        let (applied, round) = (proposal.clone(), round_id.clone());
+        let outcome = db
+            .write(move |conn| apply_proposal(conn, &applied, &round))
+            .await;
+        match outcome {
+            Ok(()) => made.push(proposal),
+            // Changed since the plan (a slot taken, a request made meanwhile): skipped.
+            Err(AppError::Conflict(_) | AppError::NotFound) => unmatched.push(proposal.mentee),
+            Err(other) => return Err(other),
+        }
+    }
+    unmatched.sort();
+    Ok(RoundOutcome {
+        round_id: Some(round_id),
+        proposals: made,
+        unmatched,
+    })
+}
+
+/// Makes one proposal of a round a request, worded in the mentor's language, and tells both.
+fn apply_proposal(conn: &mut DbConnection, proposal: &Proposal, round: &RoundId) -> AppResult<()> {
+    lock_pair(conn, &proposal.mentee, &proposal.mentor)?;
+    let areas = store::seeking_of(conn, &proposal.mentee)?;
+    let message = Message::RoundProposal.render(locale_of(conn, &proposal.mentor)?);
+    let row = insert_request(
+        conn,
+        &proposal.mentee,
+        &proposal.mentor,
+        &areas,
+        message,
+        Some(round),
+        Utc::now().naive_utc(),
+    )?;
+    let name = name_of(conn, &proposal.mentor)?;
+    tell(
+        conn,
+        &proposal.mentee,
+        &row.id,
+        NotificationText::RoundMentorFound { name },
+    )
 }
 
 /// The stable assignment of the current opt-ins, without writing anything.
@@ -975,7 +983,12 @@ fn plan_round(conn: &mut DbConnection) -> AppResult<RoundOutcome> {
         let has_mentor = open
             .iter()
             .any(|row| row.mentee_id == mentee && row.status == MentorshipStatus::Active);
-        if has_mentor {
+        let requests = open
+            .iter()
+            .filter(|row| row.mentee_id == mentee && row.status == MentorshipStatus::Requested)
+            .count();
+        // Someone who could not take another request holds no mentor's slot in the plan.
+        if has_mentor || requests as i64 >= OPEN_REQUESTS_MAX {
             continue;
         }
         let seeker = seeker(conn, &mentee, areas, None)?;
@@ -1006,6 +1019,13 @@ fn plan_round(conn: &mut DbConnection) -> AppResult<RoundOutcome> {
             unmatched.push(mentee);
         } else {
             preferences.insert(mentee, choices);
+        }
+    }
+    // Requests mentors have not answered yet will take slots too if accepted.
+    let mentors: Vec<UserId> = capacity.keys().cloned().collect();
+    for (mentor, requested) in store::requests_awaiting(conn, &mentors)? {
+        if let Some(free) = capacity.get_mut(&mentor) {
+            *free = free.saturating_sub(usize::try_from(requested).unwrap_or(usize::MAX));
         }
     }
     let mentor_rank = |mentor: &UserId, mentee: &UserId| {

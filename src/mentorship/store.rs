@@ -263,6 +263,25 @@ pub fn involving(
         .load(conn)
 }
 
+/// How many requests each of these mentors has not answered yet.
+pub fn requests_awaiting(
+    conn: &mut DbConnection,
+    mentors: &[UserId],
+) -> QueryResult<Vec<(UserId, i64)>> {
+    let mut counts = Vec::new();
+    for chunk in mentors.chunks(5_000) {
+        counts.extend(
+            mentorships::table
+                .filter(mentorships::mentor_id.eq_any(chunk))
+                .filter(mentorships::status.eq(MentorshipStatus::Requested))
+                .group_by(mentorships::mentor_id)
+                .select((mentorships::mentor_id, count_star()))
+                .load::<(UserId, i64)>(conn)?,
+        );
+    }
+    Ok(counts)
+}
+
 /// The person's mentorships, newest first, filtered by side and status, at most `limit`.
 pub fn mentorships_of(
     conn: &mut DbConnection,

@@ -16,6 +16,7 @@ on_both_backends!(
     profiles_are_validated_and_a_pause_declines_open_requests,
     matches_are_ranked_explained_and_exclude_who_they_must,
     a_typed_workplace_changes_nobody_one_is_shown,
+    a_round_counts_waiting_requests_and_speaks_each_mentors_language,
     the_lifecycle_follows_its_rules_and_names_refused_transitions,
     concurrent_accepts_never_exceed_the_last_slot,
     unanswered_requests_bring_a_reminder_then_expire_once,
@@ -1000,6 +1001,87 @@ async fn goals_and_feedback_follow_the_mentorship(app: TestApp) {
     assert_eq!(
         to_others["data"]["mentorProfile"]["averageRating"],
         Value::Null
+    );
+}
+
+async fn a_round_counts_waiting_requests_and_speaks_each_mentors_language(app: TestApp) {
+    let organiser = app.register("org@example.org").await;
+    grant_role(&app.state.db, "org@example.org", Role::Organiser)
+        .await
+        .unwrap();
+    // An English-reading mentor with two slots and one request waiting for an answer.
+    let mentor_en = app
+        .register_with(json!({
+            "email": "jo@example.org", "password": "a long enough password",
+            "displayName": "jo", "profession": "NURSE", "languages": ["fr", "en"],
+            "region": "Bretagne", "locale": "en",
+        }))
+        .await;
+    mentor(
+        &app,
+        &mentor_en,
+        profile_input(&["NEW_GRADUATE_TRANSITION"], 10, 2),
+    )
+    .await;
+    let waiting = nurse(&app, "waiting").await;
+    let pending = requested_id(&app, &waiting, &mentor_en, &["NEW_GRADUATE_TRANSITION"]).await;
+    // A seeker who already has three requests out cannot take another: left out of the plan.
+    let busy = nurse(&app, "busy").await;
+    for n in 0..3 {
+        let other = nurse_mentor(&app, &format!("other{n}"), &["RESEARCH"], 5, 1).await;
+        requested_id(&app, &busy, &other, &["RESEARCH"]).await;
+    }
+    let seek = "mutation($areas: [MentorshipArea!]!) { setMentorshipSeeking(areas: $areas) }";
+    let mut seekers = vec![busy.clone()];
+    for n in 0..2 {
+        seekers.push(nurse(&app, &format!("new{n}")).await);
+    }
+    for seeker in &seekers {
+        app.gql(
+            Some(&seeker.access_token),
+            seek,
+            json!({ "areas": ["NEW_GRADUATE_TRANSITION"] }),
+        )
+        .await;
+    }
+    let run = "mutation($dry: Boolean!) { runMatchingRound(dryRun: $dry) {
+        proposals { mentee { id } mentor { id } } unmatched { id } } }";
+    let dry = app
+        .gql(Some(&organiser.access_token), run, json!({ "dry": true }))
+        .await;
+    let round = &dry["data"]["runMatchingRound"];
+    // One free slot once the waiting request is counted: one proposal, one unmatched.
+    assert_eq!(round["proposals"].as_array().unwrap().len(), 1, "{dry}");
+    assert_eq!(round["unmatched"].as_array().unwrap().len(), 1, "{dry}");
+    assert!(!dry.to_string().contains(&busy.user_id), "{dry}");
+    // The real round while the mentor answers the waiting request: both go through.
+    let (real, answered) = futures_util::join!(
+        app.gql(Some(&organiser.access_token), run, json!({ "dry": false })),
+        app.gql(
+            Some(&mentor_en.access_token),
+            RESPOND,
+            json!({ "id": pending, "accept": true })
+        )
+    );
+    assert!(real["errors"].is_null(), "{real}");
+    assert!(answered["errors"].is_null(), "{answered}");
+    let made = app
+        .gql(
+            Some(&mentor_en.access_token),
+            "{ myMentorships { status fromMatchingRound message } }",
+            json!({}),
+        )
+        .await;
+    let from_round: Vec<&Value> = made["data"]["myMentorships"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|row| row["fromMatchingRound"] == true)
+        .collect();
+    assert_eq!(from_round.len(), 1, "{made}");
+    assert_eq!(
+        from_round[0]["message"],
+        "Suggested by the mentorship programme from your areas, languages and availability."
     );
 }
 
