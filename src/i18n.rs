@@ -138,6 +138,8 @@ pub enum Message {
     DeviceRaced,
     ErasedPost,
     ErasedAccount,
+    /// Another person, where a text must not name them (a person's export).
+    Someone,
     MustBeInFuture,
     EndBeforeStart,
     LongerThanHours {
@@ -410,6 +412,8 @@ impl Message {
             (Self::ErasedPost, En) => "Message deleted".into(),
             (Self::ErasedAccount, Fr) => "Compte supprimé".into(),
             (Self::ErasedAccount, En) => "Deleted account".into(),
+            (Self::Someone, Fr) => "Quelqu'un".into(),
+            (Self::Someone, En) => "Someone".into(),
             (Self::MustBeInFuture, Fr) => "Doit être dans le futur.".into(),
             (Self::MustBeInFuture, En) => "Must be in the future.".into(),
             (Self::EndBeforeStart, Fr) => "La fin doit venir après le début.".into(),
@@ -535,12 +539,11 @@ impl Message {
     }
 }
 
-/// The texts of a notification: one variant per kind, with what the text mentions.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The texts of a notification: one variant per kind, with what the text mentions besides the
+/// person it is about (stored apart, by id, and named when read).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum NotificationText {
-    Welcome {
-        name: String,
-    },
+    Welcome,
     TestPush,
     GroupJoinRequest {
         group: String,
@@ -571,48 +574,24 @@ pub enum NotificationText {
     WorkshopRegistrationEnded {
         title: String,
     },
-    NewMessage {
-        name: String,
-    },
-    MentorshipRequested {
-        name: String,
-    },
-    MentorshipWaiting {
-        name: String,
-    },
-    MentorshipAccepted {
-        name: String,
-    },
-    MentorshipDeclined {
-        name: String,
-    },
-    MentorshipWithdrawn {
-        name: String,
-    },
+    NewMessage,
+    MentorshipRequested,
+    MentorshipWaiting,
+    MentorshipAccepted,
+    MentorshipDeclined,
+    MentorshipWithdrawn,
+    /// How many other mentors are free for the mentee now (named in the app, not here).
     MentorshipExpired {
-        name: String,
-        suggestions: Vec<String>,
+        suggested: usize,
     },
-    MentorshipEnded {
-        name: String,
-    },
-    MentorshipCompleted {
-        name: String,
-    },
-    MentorPaused {
-        name: String,
-    },
-    RoundMentorFound {
-        name: String,
-    },
-    RoundMenteeFound {
-        name: String,
-    },
+    MentorshipEnded,
+    MentorshipCompleted,
+    MentorPaused,
+    RoundMentorFound,
+    RoundMenteeFound,
     CheckinReminder,
     SupportRequested,
-    SupportTaken {
-        name: String,
-    },
+    SupportTaken,
     SupportClosed,
     /// A moderator closed a conversation after a report (which, and by whom, is not said).
     ConversationClosedByModeration,
@@ -629,7 +608,7 @@ impl NotificationText {
     /// The stable name stored with the notification.
     pub fn kind(&self) -> &'static str {
         match self {
-            Self::Welcome { .. } => "WELCOME",
+            Self::Welcome => "WELCOME",
             Self::TestPush => "TEST_PUSH",
             Self::GroupJoinRequest { .. } => "GROUP_JOIN_REQUEST",
             Self::GroupJoinApproved { .. } => "GROUP_JOIN_APPROVED",
@@ -640,21 +619,21 @@ impl NotificationText {
             Self::WorkshopChanged { .. } => "WORKSHOP_CHANGED",
             Self::WorkshopCancelled { .. } => "WORKSHOP_CANCELLED",
             Self::WorkshopRegistrationEnded { .. } => "WORKSHOP_REGISTRATION_ENDED",
-            Self::NewMessage { .. } => "NEW_MESSAGE",
-            Self::MentorshipRequested { .. } => "MENTORSHIP_REQUESTED",
-            Self::MentorshipWaiting { .. } => "MENTORSHIP_WAITING",
-            Self::MentorshipAccepted { .. } => "MENTORSHIP_ACCEPTED",
-            Self::MentorshipDeclined { .. } => "MENTORSHIP_DECLINED",
-            Self::MentorshipWithdrawn { .. } => "MENTORSHIP_WITHDRAWN",
+            Self::NewMessage => "NEW_MESSAGE",
+            Self::MentorshipRequested => "MENTORSHIP_REQUESTED",
+            Self::MentorshipWaiting => "MENTORSHIP_WAITING",
+            Self::MentorshipAccepted => "MENTORSHIP_ACCEPTED",
+            Self::MentorshipDeclined => "MENTORSHIP_DECLINED",
+            Self::MentorshipWithdrawn => "MENTORSHIP_WITHDRAWN",
             Self::MentorshipExpired { .. } => "MENTORSHIP_EXPIRED",
-            Self::MentorshipEnded { .. } => "MENTORSHIP_ENDED",
-            Self::MentorshipCompleted { .. } => "MENTORSHIP_COMPLETED",
-            Self::MentorPaused { .. } => "MENTOR_PAUSED",
-            Self::RoundMentorFound { .. } => "ROUND_MENTOR_FOUND",
-            Self::RoundMenteeFound { .. } => "ROUND_MENTEE_FOUND",
+            Self::MentorshipEnded => "MENTORSHIP_ENDED",
+            Self::MentorshipCompleted => "MENTORSHIP_COMPLETED",
+            Self::MentorPaused => "MENTOR_PAUSED",
+            Self::RoundMentorFound => "ROUND_MENTOR_FOUND",
+            Self::RoundMenteeFound => "ROUND_MENTEE_FOUND",
             Self::CheckinReminder => "CHECKIN_REMINDER",
             Self::SupportRequested => "SUPPORT_REQUESTED",
-            Self::SupportTaken { .. } => "SUPPORT_TAKEN",
+            Self::SupportTaken => "SUPPORT_TAKEN",
             Self::SupportClosed => "SUPPORT_CLOSED",
             Self::ConversationClosedByModeration => "CONVERSATION_CLOSED_BY_MODERATION",
             Self::OutreachOffered => "OUTREACH_OFFERED",
@@ -662,16 +641,17 @@ impl NotificationText {
         }
     }
 
-    /// Title and body in `locale`.
-    pub fn render(&self, locale: Locale) -> (String, String) {
+    /// Title and body in `locale`; `name` is the person the notification is about (its
+    /// `about`), as the reader is shown them when reading.
+    pub fn render(&self, locale: Locale, name: &str) -> (String, String) {
         use Locale::{En, Fr};
         match (self, locale) {
-            (Self::Welcome { name }, Fr) => (
+            (Self::Welcome, Fr) => (
                 format!("Bienvenue sur Relais, {name}"),
                 "Rejoignez un groupe de pairs, trouvez un mentor ou prenez un moment pour vous."
                     .into(),
             ),
-            (Self::Welcome { name }, En) => (
+            (Self::Welcome, En) => (
                 format!("Welcome to Relais, {name}"),
                 "Join a peer group, find a mentor or take a moment for yourself.".into(),
             ),
@@ -768,113 +748,113 @@ impl NotificationText {
                 format!("Registration ended: {title}"),
                 "You are no longer in this workshop's group: your registration has ended.".into(),
             ),
-            (Self::NewMessage { name }, Fr) => {
+            (Self::NewMessage, Fr) => {
                 ("Nouveau message".into(), format!("{name} vous a écrit."))
             }
-            (Self::NewMessage { name }, En) => {
+            (Self::NewMessage, En) => {
                 ("New message".into(), format!("{name} wrote to you."))
             }
-            (Self::MentorshipRequested { name }, Fr) => (
+            (Self::MentorshipRequested, Fr) => (
                 "Nouvelle demande de mentorat".into(),
                 format!("{name} aimerait être accompagné·e par vous."),
             ),
-            (Self::MentorshipRequested { name }, En) => (
+            (Self::MentorshipRequested, En) => (
                 "New mentorship request".into(),
                 format!("{name} would like you as a mentor."),
             ),
-            (Self::MentorshipWaiting { name }, Fr) => (
+            (Self::MentorshipWaiting, Fr) => (
                 "Une demande vous attend".into(),
                 format!("{name} attend votre réponse depuis 5 jours."),
             ),
-            (Self::MentorshipWaiting { name }, En) => (
+            (Self::MentorshipWaiting, En) => (
                 "A request is waiting".into(),
                 format!("{name} has been waiting 5 days for your answer."),
             ),
-            (Self::MentorshipAccepted { name }, Fr) => (
+            (Self::MentorshipAccepted, Fr) => (
                 "Demande acceptée".into(),
                 format!("{name} a accepté de vous accompagner."),
             ),
-            (Self::MentorshipAccepted { name }, En) => (
+            (Self::MentorshipAccepted, En) => (
                 "Request accepted".into(),
                 format!("{name} agreed to mentor you."),
             ),
-            (Self::MentorshipDeclined { name }, Fr) => (
+            (Self::MentorshipDeclined, Fr) => (
                 "Demande déclinée".into(),
                 format!("{name} ne peut pas vous accompagner : d'autres mentors le peuvent."),
             ),
-            (Self::MentorshipDeclined { name }, En) => (
+            (Self::MentorshipDeclined, En) => (
                 "Request declined".into(),
                 format!("{name} cannot mentor you: other mentors can."),
             ),
-            (Self::MentorshipWithdrawn { name }, Fr) => (
+            (Self::MentorshipWithdrawn, Fr) => (
                 "Demande retirée".into(),
                 format!("{name} a retiré sa demande de mentorat."),
             ),
-            (Self::MentorshipWithdrawn { name }, En) => (
+            (Self::MentorshipWithdrawn, En) => (
                 "Request withdrawn".into(),
                 format!("{name} withdrew their mentorship request."),
             ),
-            (Self::MentorshipExpired { name, suggestions }, Fr) => (
+            (Self::MentorshipExpired { suggested }, Fr) => (
                 "Demande sans réponse".into(),
-                match suggestions.is_empty() {
-                    true => format!(
+                match suggested {
+                    0 => format!(
                         "{name} n'a pas répondu en 14 jours. Relancez une recherche de mentor."
                     ),
-                    false => format!(
-                        "{name} n'a pas répondu en 14 jours. Disponibles pour vous : {}.",
-                        suggestions.join(", ")
+                    _ => format!(
+                        "{name} n'a pas répondu en 14 jours. D'autres mentors sont disponibles \
+                         pour vous : retrouvez-les dans Mentorat."
                     ),
                 },
             ),
-            (Self::MentorshipExpired { name, suggestions }, En) => (
+            (Self::MentorshipExpired { suggested }, En) => (
                 "No answer".into(),
-                match suggestions.is_empty() {
-                    true => format!("{name} did not answer in 14 days. Search for a mentor again."),
-                    false => format!(
-                        "{name} did not answer in 14 days. Available for you: {}.",
-                        suggestions.join(", ")
+                match suggested {
+                    0 => format!("{name} did not answer in 14 days. Search for a mentor again."),
+                    _ => format!(
+                        "{name} did not answer in 14 days. Other mentors are available for you: \
+                         find them under Mentorship."
                     ),
                 },
             ),
-            (Self::MentorshipEnded { name }, Fr) => (
+            (Self::MentorshipEnded, Fr) => (
                 "Mentorat arrêté".into(),
                 format!("{name} a mis fin au mentorat."),
             ),
-            (Self::MentorshipEnded { name }, En) => (
+            (Self::MentorshipEnded, En) => (
                 "Mentorship ended".into(),
                 format!("{name} ended the mentorship."),
             ),
-            (Self::MentorshipCompleted { name }, Fr) => (
+            (Self::MentorshipCompleted, Fr) => (
                 "Mentorat terminé".into(),
                 format!(
                     "{name} a marqué votre mentorat comme terminé. Laissez un avis si vous le souhaitez."
                 ),
             ),
-            (Self::MentorshipCompleted { name }, En) => (
+            (Self::MentorshipCompleted, En) => (
                 "Mentorship completed".into(),
                 format!("{name} marked your mentorship as completed. Leave feedback if you wish."),
             ),
-            (Self::MentorPaused { name }, Fr) => (
+            (Self::MentorPaused, Fr) => (
                 "Mentor en pause".into(),
                 format!(
                     "{name} fait une pause : votre demande est close, d'autres mentors peuvent vous accompagner."
                 ),
             ),
-            (Self::MentorPaused { name }, En) => (
+            (Self::MentorPaused, En) => (
                 "Mentor on a break".into(),
                 format!(
                     "{name} is taking a break: your request is closed; other mentors can help."
                 ),
             ),
-            (Self::RoundMentorFound { name }, Fr) => (
+            (Self::RoundMentorFound, Fr) => (
                 "Un mentor vous est proposé".into(),
                 format!("Le programme de mentorat vous propose {name}."),
             ),
-            (Self::RoundMentorFound { name }, En) => (
+            (Self::RoundMentorFound, En) => (
                 "A mentor for you".into(),
                 format!("The mentorship programme suggests {name}."),
             ),
-            (Self::RoundMenteeFound { name }, Fr) => (
+            (Self::RoundMenteeFound, Fr) => (
                 "Une personne à accompagner".into(),
                 format!("Le programme de mentorat vous propose d'accompagner {name}."),
             ),
@@ -886,11 +866,11 @@ impl NotificationText {
                 "A request for support".into(),
                 "A colleague would like to talk to a peer.".into(),
             ),
-            (Self::SupportTaken { name }, Fr) => (
+            (Self::SupportTaken, Fr) => (
                 "Un pair vous répond".into(),
                 format!("{name} est là pour vous : la conversation est ouverte."),
             ),
-            (Self::SupportTaken { name }, En) => (
+            (Self::SupportTaken, En) => (
                 "A peer is here".into(),
                 format!("{name} is here for you: the conversation is open."),
             ),
@@ -943,7 +923,7 @@ impl NotificationText {
                 "A moment for you?".into(),
                 "Thirty seconds to check in with yourself, whenever suits you.".into(),
             ),
-            (Self::RoundMenteeFound { name }, En) => (
+            (Self::RoundMenteeFound, En) => (
                 "Someone to mentor".into(),
                 format!("The mentorship programme suggests you mentor {name}."),
             ),

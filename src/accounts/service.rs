@@ -116,12 +116,8 @@ pub async fn register(
         notifications::notify(
             conn,
             &user.id,
-            Notice::new(
-                NotificationCategory::System,
-                NotificationText::Welcome {
-                    name: user.display_name.clone(),
-                },
-            ),
+            Notice::new(NotificationCategory::System, NotificationText::Welcome)
+                .about(Some(&user.id)),
         )?;
         sessions::start_session(conn, &secret, &user.id, now)
     })

@@ -10,7 +10,7 @@ use serde_json::json;
 
 use super::model::*;
 use super::store;
-use crate::accounts::service::{display_names, lock_own_account};
+use crate::accounts::service::lock_own_account;
 use crate::auth::Viewer;
 use crate::db::events::{Committed, after_commit};
 use crate::db::{Db, DbConnection};
@@ -184,15 +184,11 @@ pub async fn send(
         };
         store::insert_message(conn, &message)?;
         store::set_read_up_to(conn, &id, &author, now)?;
-        let mut name = display_names(conn, std::slice::from_ref(&author))?;
-        let name = name.remove(&author).unwrap_or_default();
         for (_, member, _) in store::members(conn, std::slice::from_ref(&id))? {
             if member != author {
-                let notice = Notice::new(
-                    conversation.row.category,
-                    NotificationText::NewMessage { name: name.clone() },
-                )
-                .with_data("conversationId", id.to_string());
+                let notice = Notice::new(conversation.row.category, NotificationText::NewMessage)
+                    .with_data("conversationId", id.to_string())
+                    .about(Some(&author));
                 notify(conn, &member, notice)?;
             }
         }

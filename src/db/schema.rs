@@ -117,11 +117,11 @@ diesel::table! {
         user_id -> Text,
         category -> Text,
         kind -> Text,
-        title -> Text,
-        body -> Text,
         created_at -> Timestamp,
         read_at -> Nullable<Timestamp>,
         schedule_key -> Nullable<Text>,
+        about_id -> Nullable<Text>,
+        params -> Text,
     }
 }
 

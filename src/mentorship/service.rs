@@ -10,14 +10,14 @@ use super::matching::{self, Candidate, Scored, Seeker};
 use super::model::*;
 use super::store;
 use crate::accounts::model::{Profession, Role};
-use crate::accounts::service::{self as accounts, display_names, has_any_role, locale_of};
+use crate::accounts::service::{self as accounts, has_any_role, locale_of};
 use crate::auth::Viewer;
 use crate::conversations::service as conversations;
 use crate::db::atomic::{lock, lock_in_order};
 use crate::db::{Db, DbConnection};
 use crate::error::{AppError, AppResult};
 use crate::groups::service::blocked_either_way;
-use crate::i18n::{self, Message, NotificationText};
+use crate::i18n::{Message, NotificationText};
 use crate::ids::{GoalId, MentorshipId, RoundId, UserId};
 use crate::notifications::model::{Notice, NotificationCategory};
 use crate::notifications::service::{cancel_scheduled, notify};
@@ -128,7 +128,7 @@ pub async fn save_profile(
         store::save_profile(conn, &row)?;
         store::replace_areas(conn, &user_id, &areas)?;
         if row.on_break() {
-            let name = name_of(conn, &user_id)?;
+            let about = user_id.clone();
             for open in store::involving(conn, &user_id, &[MentorshipStatus::Requested])? {
                 if open.mentor_id != user_id {
                     continue;
@@ -145,7 +145,8 @@ pub async fn save_profile(
                     conn,
                     &mentee,
                     &declined.id,
-                    NotificationText::MentorPaused { name: name.clone() },
+                    NotificationText::MentorPaused,
+                    Some(&about),
                 )?;
             }
         }
@@ -307,20 +308,18 @@ fn lock_pair(conn: &mut DbConnection, a: &UserId, b: &UserId) -> AppResult<()> {
     Ok(lock_in_order(conn, [a, b])?)
 }
 
-fn name_of(conn: &mut DbConnection, user: &UserId) -> AppResult<String> {
-    Ok(display_names(conn, std::slice::from_ref(user))?
-        .remove(user)
-        .unwrap_or_default())
-}
-
+/// Tells `user` about the mentorship; `about` is the person the text names (rendered when read,
+/// so that an erased person's name leaves with them), `None` once they are gone.
 fn tell(
     conn: &mut DbConnection,
     user: &UserId,
     mentorship: &MentorshipId,
     text: NotificationText,
+    about: Option<&UserId>,
 ) -> AppResult<()> {
     let notice = Notice::new(NotificationCategory::Mentorship, text)
-        .with_data("mentorshipId", mentorship.to_string());
+        .with_data("mentorshipId", mentorship.to_string())
+        .about(about);
     notify(conn, user, notice).map(drop)
 }
 
@@ -478,15 +477,15 @@ fn insert_request(
     };
     store::insert_mentorship(conn, &row, areas)?;
     // The mentor hears of it now, and again after five days without an answer.
-    let name = name_of(conn, mentee)?;
+    let about = mentee.clone();
     let text = match round {
-        None => NotificationText::MentorshipRequested { name: name.clone() },
-        Some(_) => NotificationText::RoundMenteeFound { name: name.clone() },
+        None => NotificationText::MentorshipRequested,
+        Some(_) => NotificationText::RoundMenteeFound,
     };
-    tell(conn, mentor, &row.id, text)?;
+    tell(conn, mentor, &row.id, text, Some(&about))?;
     let reminder = Notice::new(
         NotificationCategory::Mentorship,
-        NotificationText::MentorshipWaiting { name },
+        NotificationText::MentorshipWaiting,
     )
     .with_data("mentorshipId", row.id.to_string())
     .scheduled(
@@ -540,7 +539,7 @@ pub async fn respond(
         }
         let now = Utc::now().naive_utc();
         let mentee = row.mentee_id.clone();
-        let name = name_of(conn, &mentor)?;
+        let about = mentor.clone();
         if !accept {
             let reason = reason.unwrap_or(DeclineReason::Other);
             let declined = move_to(conn, row, MentorshipStatus::Declined, Some(reason), now)?;
@@ -548,7 +547,8 @@ pub async fn respond(
                 conn,
                 &mentee,
                 &declined.id,
-                NotificationText::MentorshipDeclined { name },
+                NotificationText::MentorshipDeclined,
+                Some(&about),
             )?;
             return card(conn, &mentor, declined);
         }
@@ -569,7 +569,8 @@ pub async fn respond(
             conn,
             &mentee,
             &accepted.id,
-            NotificationText::MentorshipAccepted { name },
+            NotificationText::MentorshipAccepted,
+            Some(&about),
         )?;
         let areas = store::areas_of_mentorships(conn, std::slice::from_ref(&accepted.id))?
             .remove(&accepted.id)
@@ -594,7 +595,7 @@ fn withdraw_overlapping(
         .collect();
     let ids: Vec<MentorshipId> = open.iter().map(|row| row.id.clone()).collect();
     let areas_of = store::areas_of_mentorships(conn, &ids)?;
-    let name = name_of(conn, mentee)?;
+    let about = mentee.clone();
     for row in open {
         let overlaps = areas_of
             .get(&row.id)
@@ -606,7 +607,8 @@ fn withdraw_overlapping(
                 conn,
                 &mentor,
                 &withdrawn.id,
-                NotificationText::MentorshipWithdrawn { name: name.clone() },
+                NotificationText::MentorshipWithdrawn,
+                Some(&about),
             )?;
         }
     }
@@ -624,7 +626,7 @@ pub async fn cancel(db: &Db, viewer: &Viewer, id: MentorshipId) -> AppResult<Men
         }
         let was = row.status;
         let other = row.other_than(&user_id).clone();
-        let name = name_of(conn, &user_id)?;
+        let about = user_id.clone();
         let cancelled = move_to(
             conn,
             row,
@@ -633,10 +635,10 @@ pub async fn cancel(db: &Db, viewer: &Viewer, id: MentorshipId) -> AppResult<Men
             Utc::now().naive_utc(),
         )?;
         let text = match was {
-            MentorshipStatus::Requested => NotificationText::MentorshipWithdrawn { name },
-            _ => NotificationText::MentorshipEnded { name },
+            MentorshipStatus::Requested => NotificationText::MentorshipWithdrawn,
+            _ => NotificationText::MentorshipEnded,
         };
-        tell(conn, &other, &cancelled.id, text)?;
+        tell(conn, &other, &cancelled.id, text, Some(&about))?;
         card(conn, &user_id, cancelled)
     })
     .await
@@ -648,7 +650,7 @@ pub async fn complete(db: &Db, viewer: &Viewer, id: MentorshipId) -> AppResult<M
     db.write(move |conn| {
         let row = own_mentorship(conn, &id, &user_id)?;
         let other = row.other_than(&user_id).clone();
-        let name = name_of(conn, &user_id)?;
+        let about = user_id.clone();
         let completed = move_to(
             conn,
             row,
@@ -660,7 +662,8 @@ pub async fn complete(db: &Db, viewer: &Viewer, id: MentorshipId) -> AppResult<M
             conn,
             &other,
             &completed.id,
-            NotificationText::MentorshipCompleted { name },
+            NotificationText::MentorshipCompleted,
+            Some(&about),
         )?;
         card(conn, &user_id, completed)
     })
@@ -731,21 +734,15 @@ fn expire(conn: &mut DbConnection, row: MentorshipRow, now: NaiveDateTime) -> Ap
         profession: None,
     };
     let suggested = ranked_for(conn, &mentee, search, SUGGESTIONS_ON_EXPIRY, Some(&mentor))?;
-    let suggested_ids: Vec<UserId> = suggested
-        .iter()
-        .map(|scored| scored.candidate.profile.row.user_id.clone())
-        .collect();
-    let mut names = display_names(conn, &suggested_ids)?;
-    let suggestions = suggested_ids
-        .iter()
-        .filter_map(|id| names.remove(id))
-        .collect();
-    let name = name_of(conn, &mentor)?;
+    // The mentors themselves are named in the app (mentorMatches), never stored in the text.
     tell(
         conn,
         &mentee,
         &expired.id,
-        NotificationText::MentorshipExpired { name, suggestions },
+        NotificationText::MentorshipExpired {
+            suggested: suggested.len(),
+        },
+        Some(&mentor),
     )
 }
 
@@ -956,12 +953,12 @@ fn apply_proposal(conn: &mut DbConnection, proposal: &Proposal, round: &RoundId)
         Some(round),
         Utc::now().naive_utc(),
     )?;
-    let name = name_of(conn, &proposal.mentor)?;
     tell(
         conn,
         &proposal.mentee,
         &row.id,
-        NotificationText::RoundMentorFound { name },
+        NotificationText::RoundMentorFound,
+        Some(&proposal.mentor),
     )
 }
 
@@ -1163,21 +1160,21 @@ impl PersonalData for MentorshipData {
         let user = &person.id;
         let now = Utc::now().naive_utc();
         let rows = store::involving(conn, user, MentorshipStatus::ALL)?;
-        let name = i18n::Message::ErasedAccount.render(i18n::current());
         for row in &rows {
             let text = match row.status {
                 MentorshipStatus::Requested if &row.mentee_id == user => {
-                    NotificationText::MentorshipWithdrawn { name: name.clone() }
+                    NotificationText::MentorshipWithdrawn
                 }
                 MentorshipStatus::Requested | MentorshipStatus::Active => {
-                    NotificationText::MentorshipEnded { name: name.clone() }
+                    NotificationText::MentorshipEnded
                 }
                 _ => continue,
             };
             if row.status == MentorshipStatus::Requested {
                 cancel_scheduled(conn, &waiting_key(&row.id))?;
             }
-            tell(conn, row.other_than(user), &row.id, text)?;
+            // Read as the erased account's neutral label: nobody to name.
+            tell(conn, row.other_than(user), &row.id, text, None)?;
         }
         let ids: Vec<MentorshipId> = rows.iter().map(|row| row.id.clone()).collect();
         for conversation in store::conversations_of_mentorships(conn, &ids)? {

@@ -14,14 +14,17 @@ use tokio::sync::broadcast::{self, error::RecvError};
 use tokio::sync::watch;
 
 use super::fcm::{FcmClient, SendOutcome, ServiceAccount};
-use super::model::{Delivery, OutboxStats, PushOutcome, PushStatus, RecipientSettings};
+use super::model::{
+    Delivery, NotificationRow, OutboxStats, PushOutcome, PushStatus, RecipientSettings,
+};
 use super::push_message::{fcm_message, retry_delay};
-use super::service::{quiet_hours_end, stored_quiet_hours};
+use super::service::{quiet_hours_end, render_all, stored_quiet_hours};
 use super::store;
 use crate::config::PushConfig;
 use crate::db::Db;
 use crate::db::events::Committed;
 use crate::error::{AppError, AppResult, InternalError};
+use crate::i18n::Locale;
 use crate::ids::{DeviceId, PushId, UserId};
 
 /// Where pushes go: FCM, or (without a service account) the log.
@@ -49,7 +52,7 @@ impl PushSender {
             Self::Fcm(client) => client.send(message).await,
             Self::Log => {
                 tracing::info!(push = %delivery.push_id, category = delivery.notification.category.as_str(), "push (log sink)");
-                tracing::debug!(title = %delivery.notification.title, "push (log sink) text");
+                tracing::debug!(title = %delivery.title, "push (log sink) text");
                 SendOutcome::Sent {
                     name: format!("log/{}", delivery.push_id),
                 }
@@ -251,33 +254,47 @@ impl Dispatcher {
                         .into_iter()
                         .map(|recipient| (recipient.user_id.clone(), recipient))
                         .collect();
+                // Rendered now, in each recipient's language, naming people as they are now.
+                let notifications: Vec<NotificationRow> =
+                    rows.iter().map(|row| row.2.clone()).collect();
+                let texts = render_all(conn, &notifications, |row| {
+                    recipients
+                        .get(&row.user_id)
+                        .and_then(|recipient| Locale::parse(&recipient.locale))
+                        .unwrap_or_default()
+                })?;
                 Ok(rows
                     .into_iter()
-                    .map(|(push_id, attempts, notification, device)| {
-                        let recipient = recipients.get(&notification.user_id);
-                        Delivery {
-                            push_id,
-                            attempts,
-                            device,
-                            data: data.remove(&notification.id).unwrap_or_default(),
-                            quiet_hours: recipient.and_then(|recipient| {
-                                stored_quiet_hours(
-                                    recipient.quiet_hours_start.as_deref(),
-                                    recipient.quiet_hours_end.as_deref(),
-                                )
-                            }),
-                            locale: recipient
-                                .map(|recipient| recipient.locale.clone())
-                                .unwrap_or_default(),
-                            timezone: recipient
-                                .map(|recipient| recipient.timezone.clone())
-                                .unwrap_or_default(),
-                            group_workshop_titles: recipient
-                                .and_then(|recipient| recipient.group_workshop_titles)
-                                .unwrap_or(false),
-                            notification,
-                        }
-                    })
+                    .zip(texts)
+                    .map(
+                        |((push_id, attempts, notification, device), (title, body))| {
+                            let recipient = recipients.get(&notification.user_id);
+                            Delivery {
+                                title,
+                                body,
+                                push_id,
+                                attempts,
+                                device,
+                                data: data.remove(&notification.id).unwrap_or_default(),
+                                quiet_hours: recipient.and_then(|recipient| {
+                                    stored_quiet_hours(
+                                        recipient.quiet_hours_start.as_deref(),
+                                        recipient.quiet_hours_end.as_deref(),
+                                    )
+                                }),
+                                locale: recipient
+                                    .map(|recipient| recipient.locale.clone())
+                                    .unwrap_or_default(),
+                                timezone: recipient
+                                    .map(|recipient| recipient.timezone.clone())
+                                    .unwrap_or_default(),
+                                group_workshop_titles: recipient
+                                    .and_then(|recipient| recipient.group_workshop_titles)
+                                    .unwrap_or(false),
+                                notification,
+                            }
+                        },
+                    )
                     .collect())
             })
             .await

@@ -135,8 +135,8 @@ impl From<NotificationItem> for NotificationView {
             id: item.row.id.into(),
             category: item.row.category,
             kind: item.row.kind,
-            title: item.row.title,
-            body: item.row.body,
+            title: item.title,
+            body: item.body,
             created_at: item.row.created_at.into(),
             read_at: item.row.read_at.map(DateTime::from),
             data: item

@@ -4,7 +4,7 @@ use chrono::{DateTime, NaiveDateTime, NaiveTime, Utc};
 use diesel::prelude::*;
 
 use crate::db::schema::{devices, notification_preferences, notifications, push_outbox};
-use crate::i18n::NotificationText;
+use crate::i18n::{Locale, NotificationText, neutral_push};
 use crate::ids::{DeviceId, NotificationId, PushId, UserId};
 use crate::text_enum;
 
@@ -206,11 +206,25 @@ pub struct NotificationRow {
     pub user_id: UserId,
     pub category: NotificationCategory,
     pub kind: String,
-    pub title: String,
-    pub body: String,
     pub created_at: NaiveDateTime,
     pub read_at: Option<NaiveDateTime>,
     pub schedule_key: Option<String>,
+    /// The person the text names; `None` when it names nobody, or once they erased their account.
+    pub about_id: Option<UserId>,
+    /// The text's parameters ([`NotificationText`], serialised): never a person's name.
+    pub params: String,
+}
+
+impl NotificationRow {
+    /// Title and body in `locale`, the person it is about shown as `about` (their display name,
+    /// or the neutral label of an erased account). A text this version cannot read shows as the
+    /// neutral line of a discreet push.
+    pub fn render(&self, locale: Locale, about: &str) -> (String, String) {
+        match serde_json::from_str::<NotificationText>(&self.params) {
+            Ok(text) => text.render(locale, about),
+            Err(_) => neutral_push(locale),
+        }
+    }
 }
 
 /// What domain code asks to tell someone.
@@ -222,6 +236,8 @@ pub struct Notice {
     pub data: Vec<(&'static str, String)>,
     /// Push no earlier than this (reminders); `None`: now.
     pub not_before: Option<DateTime<Utc>>,
+    /// The person the text names, rendered when read.
+    pub about: Option<UserId>,
     /// Names the push so it can be cancelled (`workshop:{id}:reminder:1h`) and so that pushes of
     /// the same thing collapse on the phone.
     pub schedule_key: Option<String>,
@@ -233,6 +249,7 @@ impl Notice {
             category,
             text,
             data: Vec::new(),
+            about: None,
             not_before: None,
             schedule_key: None,
         }
@@ -240,6 +257,12 @@ impl Notice {
 
     pub fn with_data(mut self, name: &'static str, value: impl Into<String>) -> Self {
         self.data.push((name, value.into()));
+        self
+    }
+
+    /// The person the text names (`None`: nobody, or someone already gone).
+    pub fn about(mut self, person: Option<&UserId>) -> Self {
+        self.about = person.cloned();
         self
     }
 
@@ -278,6 +301,9 @@ pub struct Delivery {
     pub quiet_hours: Option<QuietHours>,
     /// Whether the recipient lets pushes show a group workshop's title.
     pub group_workshop_titles: bool,
+    /// The notification's text, rendered at send time in the recipient's language.
+    pub title: String,
+    pub body: String,
 }
 
 /// How a claimed push ended.

@@ -73,7 +73,7 @@ pub fn fcm_message(delivery: &Delivery, device: &Device) -> Value {
             .data
             .iter()
             .map(|(name, value)| (name.as_str(), value.as_str()));
-        visible_payload(notification, &notification.title, &notification.body, data)
+        visible_payload(notification, &delivery.title, &delivery.body, data)
     };
 
     // Reminders can wait for a phone's next wake-up; people's messages should not.

@@ -1,5 +1,7 @@
 //! The notifications service every domain calls, and the viewer's devices, preferences and inbox.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, NaiveDateTime, NaiveTime, TimeDelta, Utc};
 
 use super::model::{
@@ -15,16 +17,46 @@ use crate::db::atomic::lock;
 use crate::db::events::{Committed, after_commit};
 use crate::db::{Db, DbConnection};
 use crate::error::{AppError, AppResult, InternalError};
-use crate::i18n::{Locale, Message, NotificationText};
+use crate::i18n::{self, Locale, Message, NotificationText};
 use crate::ids::{DeviceId, NotificationId, PushId, UserId};
 use crate::pagination::{Page, PageRequest};
 use crate::privacy::{Person, PersonColumn, PersonalData, Purged, instant};
 
-/// A notification with the ids the app needs to open it.
+/// A notification with its text, rendered for its reader, and the ids the app needs to open it.
 #[derive(Debug, Clone)]
 pub struct NotificationItem {
     pub row: NotificationRow,
+    pub title: String,
+    pub body: String,
     pub data: Vec<(String, String)>,
+}
+
+/// Titles and bodies of these notifications in `locale`, each naming its person as they are now:
+/// their display name, or the erased account's label once gone. One query for all.
+pub fn render_all(
+    conn: &mut DbConnection,
+    rows: &[NotificationRow],
+    locale: impl Fn(&NotificationRow) -> Locale,
+) -> AppResult<Vec<(String, String)>> {
+    let people: Vec<UserId> = rows.iter().filter_map(|row| row.about_id.clone()).collect();
+    let names = if people.is_empty() {
+        HashMap::new()
+    } else {
+        store::display_names(conn, &people)?
+    };
+    Ok(rows
+        .iter()
+        .map(|row| {
+            let locale = locale(row);
+            let erased = Message::ErasedAccount.render(locale);
+            let about = row
+                .about_id
+                .as_ref()
+                .and_then(|id| names.get(id))
+                .map_or(erased.as_str(), String::as_str);
+            row.render(locale, about)
+        })
+        .collect())
 }
 
 // ------------------------------------------------------------------ notify
@@ -44,23 +76,26 @@ pub struct Notified {
 /// neutral line).
 pub fn notify(conn: &mut DbConnection, user_id: &UserId, notice: Notice) -> AppResult<Notified> {
     let locale = store::recipient_locale(conn, user_id)?.ok_or(AppError::NotFound)?;
-    let (title, body) = notice
-        .text
-        .render(Locale::parse(&locale).unwrap_or_default());
     let now = Utc::now();
     let due = notice.not_before.unwrap_or(now).max(now);
+    let params = serde_json::to_string(&notice.text)
+        .map_err(|error| AppError::internal(InternalError::Other(error.to_string())))?;
     let row = NotificationRow {
         id: NotificationId::generate(),
         user_id: user_id.clone(),
         category: notice.category,
         kind: notice.text.kind().to_owned(),
-        title,
-        body,
         created_at: due.naive_utc(),
         read_at: None,
         schedule_key: notice.schedule_key.clone(),
+        about_id: notice.about.clone(),
+        params,
     };
-    check_payload_size(&row, &notice.data)?;
+    let locale = Locale::parse(&locale).unwrap_or_default();
+    let (title, body) = render_all(conn, std::slice::from_ref(&row), |_| locale)?
+        .pop()
+        .unwrap_or_default();
+    check_payload_size(&row, &title, &body, &notice.data)?;
     store::insert_notification(conn, &row)?;
     for (name, value) in &notice.data {
         store::insert_data(conn, &row.id, name, value)?;
@@ -101,11 +136,14 @@ pub fn notify(conn: &mut DbConnection, user_id: &UserId, notice: Notice) -> AppR
     })
 }
 
-fn check_payload_size(row: &NotificationRow, data: &[(&'static str, String)]) -> AppResult<()> {
+fn check_payload_size(
+    row: &NotificationRow,
+    title: &str,
+    body: &str,
+    data: &[(&'static str, String)],
+) -> AppResult<()> {
     let data = data.iter().map(|(name, value)| (*name, value.as_str()));
-    let size = visible_payload(row, &row.title, &row.body, data)
-        .to_string()
-        .len();
+    let size = visible_payload(row, title, body, data).to_string().len();
     if size > MAX_PUSH_PAYLOAD_BYTES {
         return Err(AppError::internal(InternalError::Other(format!(
             "push payload of {size} bytes exceeds FCM's {MAX_PUSH_PAYLOAD_BYTES}"
@@ -147,6 +185,10 @@ impl PersonalData for NotificationsData {
                 column: "user_id",
             },
             PersonColumn {
+                table: "notifications",
+                column: "about_id",
+            },
+            PersonColumn {
                 table: "push_outbox",
                 column: "user_id",
             },
@@ -170,14 +212,25 @@ impl PersonalData for NotificationsData {
             })
             .collect();
         let preferences = load_preferences(conn, user)?;
+        // Rendered naming nobody else: another person reads as "someone", never by their name.
+        let locale = i18n::current();
+        let someone = Message::Someone.render(locale);
+        let own_name = store::display_names(conn, std::slice::from_ref(user))?
+            .remove(user)
+            .unwrap_or_default();
         let notifications: Vec<serde_json::Value> = store::all_notifications_of(conn, user)?
             .into_iter()
             .map(|row| {
+                let about = match &row.about_id {
+                    Some(about) if about == user => own_name.as_str(),
+                    _ => someone.as_str(),
+                };
+                let (title, body) = row.render(locale, about);
                 serde_json::json!({
                     "category": row.category.as_str(),
                     "kind": row.kind,
-                    "title": row.title,
-                    "body": row.body,
+                    "title": title,
+                    "body": body,
                     "at": instant(row.created_at),
                     "readAt": row.read_at.map(instant),
                 })
@@ -204,6 +257,8 @@ impl PersonalData for NotificationsData {
     fn erase(&self, conn: &mut DbConnection, person: &Person) -> AppResult<()> {
         let user = &person.id;
         store::delete_reminder(conn, user)?;
+        // Others' notifications about them stay, naming nobody: read as the erased label.
+        store::forget_about(conn, user)?;
         Ok(store::delete_person(conn, user)?)
     }
 
@@ -466,16 +521,22 @@ pub async fn update_preferences(
 
 // ------------------------------------------------------------------ inbox
 
+/// The notifications with their data, rendered in the reader's language.
 fn with_data(
     conn: &mut DbConnection,
     rows: Vec<NotificationRow>,
+    locale: Locale,
 ) -> AppResult<Vec<NotificationItem>> {
     let ids: Vec<NotificationId> = rows.iter().map(|row| row.id.clone()).collect();
     let mut data = store::data_of(conn, &ids)?;
+    let texts = render_all(conn, &rows, |_| locale)?;
     Ok(rows
         .into_iter()
-        .map(|row| NotificationItem {
+        .zip(texts)
+        .map(|(row, (title, body))| NotificationItem {
             data: data.remove(&row.id).unwrap_or_default(),
+            title,
+            body,
             row,
         })
         .collect())
@@ -490,6 +551,8 @@ pub async fn inbox(
 ) -> AppResult<Page<NotificationItem>> {
     let user_id = viewer.user_id.clone();
     let after: Option<NotificationId> = page.after()?;
+    // Read here: the database work runs on another thread, outside the request's locale.
+    let locale = i18n::current();
     db.run(move |conn| {
         let rows = store::inbox_page(
             conn,
@@ -499,7 +562,7 @@ pub async fn inbox(
             page.fetch_limit(),
             Utc::now().naive_utc(),
         )?;
-        Page::from_overfetch(rows, &page).try_map_items(|rows| with_data(conn, rows))
+        Page::from_overfetch(rows, &page).try_map_items(|rows| with_data(conn, rows, locale))
     })
     .await
 }
@@ -511,12 +574,13 @@ pub async fn notification(
     id: &NotificationId,
 ) -> AppResult<Option<NotificationItem>> {
     let (user_id, id) = (user_id.clone(), id.clone());
+    let locale = i18n::current();
     db.run(move |conn| {
         let rows: Vec<NotificationRow> =
             store::visible_notification(conn, &user_id, &id, Utc::now().naive_utc())?
                 .into_iter()
                 .collect();
-        Ok(with_data(conn, rows)?.pop())
+        Ok(with_data(conn, rows, locale)?.pop())
     })
     .await
 }

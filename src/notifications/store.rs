@@ -448,6 +448,26 @@ pub fn claimed_rows(
         .load(conn)
 }
 
+/// Others' notifications stop naming the person.
+pub fn forget_about(conn: &mut DbConnection, user_id: &UserId) -> QueryResult<usize> {
+    diesel::update(notifications::table.filter(notifications::about_id.eq(user_id)))
+        .set(notifications::about_id.eq(None::<UserId>))
+        .execute(conn)
+}
+
+/// The display names of these people (those still here).
+pub fn display_names(
+    conn: &mut DbConnection,
+    ids: &[UserId],
+) -> QueryResult<HashMap<UserId, String>> {
+    Ok(users::table
+        .filter(users::id.eq_any(ids))
+        .select((users::id, users::display_name))
+        .load::<(UserId, String)>(conn)?
+        .into_iter()
+        .collect())
+}
+
 /// Locale, time zone and quiet hours of each recipient.
 pub fn recipients(
     conn: &mut DbConnection,

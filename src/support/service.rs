@@ -9,7 +9,7 @@ use serde_json::json;
 use super::model::*;
 use super::store;
 use crate::accounts::model::Role;
-use crate::accounts::service::{display_names, has_any_role, holders_speaking, languages_of};
+use crate::accounts::service::{has_any_role, holders_speaking, languages_of};
 use crate::auth::Viewer;
 use crate::checkins::instruments::WellbeingBand;
 use crate::checkins::resources::SupportResources;
@@ -255,15 +255,13 @@ pub async fn accept(
             // Somebody else was first: the conversation just made goes with this transaction.
             return Err(AppError::Conflict(Message::RequestTaken));
         }
-        let name = display_names(conn, std::slice::from_ref(&supporter))?
-            .remove(&supporter)
-            .unwrap_or_default();
-        tell(
-            conn,
-            &row.requester_id,
-            &id,
-            NotificationText::SupportTaken { name },
-        )?;
+        let notice = Notice::new(
+            NotificationCategory::PeerSupport,
+            NotificationText::SupportTaken,
+        )
+        .with_data("supportRequestId", id.to_string())
+        .about(Some(&supporter));
+        notify(conn, &row.requester_id, notice)?;
         let taken = store::request(conn, &id)?.ok_or(AppError::NotFound)?;
         card(conn, &supporter, taken)
     })

@@ -264,8 +264,8 @@ async fn sensitive_categories_push_a_neutral_line(backend: Backend) {
         .write(move |conn| {
             let notice = Notice::new(
                 NotificationCategory::GroupActivity,
-                NotificationText::Welcome {
-                    name: "a private name".into(),
+                NotificationText::GroupJoinRequest {
+                    group: "a private name".into(),
                 },
             )
             .with_data("groupId", "group-42");
@@ -284,7 +284,7 @@ async fn sensitive_categories_push_a_neutral_line(backend: Backend) {
     let keys: Vec<&String> = message["data"].as_object().unwrap().keys().collect();
     assert_eq!(keys, ["notificationId"], "{message}");
     assert_eq!(message["apns"]["payload"]["aps"]["thread-id"], "relais");
-    for hidden in ["a private name", "group-42", "GROUP_ACTIVITY", "WELCOME"] {
+    for hidden in ["a private name", "group-42", "GROUP_ACTIVITY", "GROUP_JOIN"] {
         assert!(!message.to_string().contains(hidden), "{hidden}: {message}");
     }
 

@@ -24,7 +24,68 @@ on_both_backends!(
     the_askers_erasure_changes_nothing_the_colleague_sees,
     one_open_request_at_a_time_and_a_few_a_day,
     the_words_of_a_moderator_or_organiser_go_with_them,
+    an_erased_persons_name_leaves_every_inbox,
 );
+
+async fn an_erased_persons_name_leaves_every_inbox(app: TestApp) {
+    let samir = supporter(&app, "samir@example.org").await;
+    let ana = app.register("ana@example.org").await;
+    let id = requested(&app, &ana, "Besoin de parler.").await;
+    let taken = accept(&app, &samir, &id).await;
+    let conversation = taken["data"]["acceptSupportRequest"]["conversation"]["id"].clone();
+    let sent = app
+        .gql(
+            Some(&samir.access_token),
+            "mutation($id: ID!) { sendMessage(conversationId: $id, body: \"Bonjour\") { id } }",
+            json!({ "id": conversation }),
+        )
+        .await;
+    assert!(sent["errors"].is_null(), "{sent}");
+    let inbox = || async {
+        app.gql(
+            Some(&ana.access_token),
+            "{ notifications(first: 10) { edges { node { kind title body } } } }",
+            json!({}),
+        )
+        .await["data"]["notifications"]
+            .to_string()
+    };
+    let export = || async {
+        app.gql(Some(&ana.access_token), "{ exportMyData }", json!({}))
+            .await["data"]["exportMyData"]["notifications"]
+            .to_string()
+    };
+    let before = inbox().await;
+    assert!(before.contains("samir vous a écrit"), "{before}");
+    // Her export holds her notifications and names nobody else, before as after.
+    let exported = export().await;
+    assert!(
+        exported.contains("NEW_MESSAGE") && !exported.contains("samir"),
+        "{exported}"
+    );
+    assert!(exported.contains("Quelqu'un vous a écrit"), "{exported}");
+    assert!(
+        exported.contains("Bienvenue sur Relais, ana"),
+        "her own name stays hers"
+    );
+    let gone = app
+        .gql(
+            Some(&samir.access_token),
+            "mutation { deleteAccount(password: \"a long enough password\") }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(gone["data"]["deleteAccount"], true, "{gone}");
+    let after = inbox().await;
+    assert!(!after.contains("samir"), "{after}");
+    assert!(after.contains("Compte supprimé vous a écrit"), "{after}");
+    assert!(!export().await.contains("samir"));
+    // Nor does any row keep the name or the id.
+    assert_eq!(
+        crate::privacy::text_found(&app, "samir").await,
+        Vec::<String>::new()
+    );
+}
 
 async fn the_words_of_a_moderator_or_organiser_go_with_them(app: TestApp) {
     let (ana, _, conversation, [_, his]) = support_conversation(&app).await;
