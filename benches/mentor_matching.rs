@@ -33,12 +33,10 @@ const REGIONS: [&str; 6] = [
 ];
 const LANGUAGES: [&str; 4] = ["fr", "en", "ar", "es"];
 
+mod common;
+
 fn main() {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
-    runtime.block_on(run());
+    common::run(run());
 }
 
 /// Inserts `count` people with a mentor profile each (the first is the searching mentee, without
@@ -105,8 +103,7 @@ async fn fill(db: &Db, count: usize) -> Vec<UserId> {
 
 async fn run() {
     let dir = tempfile::tempdir().expect("temporary directory");
-    let database_url = std::env::var("BENCH_DATABASE_URL")
-        .unwrap_or_else(|_| format!("sqlite://{}", dir.path().join("bench.db").display()));
+    let database_url = common::database_url(&dir);
     let db = Db::connect(&database_url).await.expect("database");
     let started = Instant::now();
     let people = fill(&db, MENTORS).await;

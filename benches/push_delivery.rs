@@ -29,19 +29,16 @@ const USERS: usize = 100;
 const NOTIFICATIONS_PER_USER: usize = 100;
 const PRODUCERS: usize = 4;
 
+mod common;
+
 fn main() {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
-    runtime.block_on(run());
+    common::run(run());
 }
 
 async fn run() {
     let fcm = fake_fcm::FakeFcm::start().await;
     let dir = tempfile::tempdir().expect("temporary directory");
-    let database_url = std::env::var("BENCH_DATABASE_URL")
-        .unwrap_or_else(|_| format!("sqlite://{}", dir.path().join("bench.db").display()));
+    let database_url = common::database_url(&dir);
     let workers = std::env::var("BENCH_WORKERS")
         .ok()
         .and_then(|value| value.parse().ok())

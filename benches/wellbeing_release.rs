@@ -21,12 +21,10 @@ use relais::privacy::pseudonym_of;
 const GROUPS: usize = 1_000;
 const MEMBERS: usize = 12;
 
+mod common;
+
 fn main() {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
-    runtime.block_on(run());
+    common::run(run());
 }
 
 /// Groups, members and a period of check-ins, straight through diesel (registering 12,000
@@ -117,8 +115,7 @@ async fn fill(db: &Db, secret: &Secret, periods: Periods) -> chrono::NaiveDate {
 
 async fn run() {
     let dir = tempfile::tempdir().expect("temporary directory");
-    let database_url = std::env::var("BENCH_DATABASE_URL")
-        .unwrap_or_else(|_| format!("sqlite://{}", dir.path().join("bench.db").display()));
+    let database_url = common::database_url(&dir);
     let db = Db::connect(&database_url).await.expect("database");
     let secret = Secret::new(b"a bench secret of at least thirty-two bytes".to_vec());
     let config = CheckinConfig::DEFAULT;
