@@ -60,6 +60,12 @@ pub async fn scope<F: Future>(locale: Locale, future: F) -> F::Output {
     REQUEST_LOCALE.scope(locale, future).await
 }
 
+/// Runs `job` (synchronous, on another thread) with `locale` as the language of every message
+/// it renders: database work keeps its request's language.
+pub fn within<T>(locale: Locale, job: impl FnOnce() -> T) -> T {
+    REQUEST_LOCALE.sync_scope(locale, job)
+}
+
 /// The locale of the request being served (French outside any request).
 pub fn current() -> Locale {
     REQUEST_LOCALE

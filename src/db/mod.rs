@@ -211,8 +211,10 @@ where
     F: FnOnce() -> AppResult<T> + Send + 'static,
     T: Send + 'static,
 {
+    // The job runs in its request's span and language, as the request's own code does.
     let span = tracing::Span::current();
-    tokio::task::spawn_blocking(move || span.in_scope(job))
+    let locale = crate::i18n::current();
+    tokio::task::spawn_blocking(move || span.in_scope(|| crate::i18n::within(locale, job)))
         .await
         .map_err(|cause| AppError::Internal(InternalError::Blocking(cause)))?
 }

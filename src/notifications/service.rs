@@ -521,14 +521,14 @@ pub async fn update_preferences(
 
 // ------------------------------------------------------------------ inbox
 
-/// The notifications with their data, rendered in the reader's language.
+/// The notifications with their data, rendered in the reader's language (the request's).
 fn with_data(
     conn: &mut DbConnection,
     rows: Vec<NotificationRow>,
-    locale: Locale,
 ) -> AppResult<Vec<NotificationItem>> {
     let ids: Vec<NotificationId> = rows.iter().map(|row| row.id.clone()).collect();
     let mut data = store::data_of(conn, &ids)?;
+    let locale = i18n::current();
     let texts = render_all(conn, &rows, |_| locale)?;
     Ok(rows
         .into_iter()
@@ -551,8 +551,6 @@ pub async fn inbox(
 ) -> AppResult<Page<NotificationItem>> {
     let user_id = viewer.user_id.clone();
     let after: Option<NotificationId> = page.after()?;
-    // Read here: the database work runs on another thread, outside the request's locale.
-    let locale = i18n::current();
     db.run(move |conn| {
         let rows = store::inbox_page(
             conn,
@@ -562,7 +560,7 @@ pub async fn inbox(
             page.fetch_limit(),
             Utc::now().naive_utc(),
         )?;
-        Page::from_overfetch(rows, &page).try_map_items(|rows| with_data(conn, rows, locale))
+        Page::from_overfetch(rows, &page).try_map_items(|rows| with_data(conn, rows))
     })
     .await
 }
@@ -574,13 +572,12 @@ pub async fn notification(
     id: &NotificationId,
 ) -> AppResult<Option<NotificationItem>> {
     let (user_id, id) = (user_id.clone(), id.clone());
-    let locale = i18n::current();
     db.run(move |conn| {
         let rows: Vec<NotificationRow> =
             store::visible_notification(conn, &user_id, &id, Utc::now().naive_utc())?
                 .into_iter()
                 .collect();
-        Ok(with_data(conn, rows, locale)?.pop())
+        Ok(with_data(conn, rows)?.pop())
     })
     .await
 }

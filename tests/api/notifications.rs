@@ -286,6 +286,15 @@ async fn inbox_pages_marks_read_and_counts(app: TestApp) {
         node["title"], "Welcome to Relais, Jo",
         "rendered in the recipient's locale"
     );
+    // Her export too: database work keeps the request's language.
+    let exported = app
+        .gql(Some(&english.access_token), "{ exportMyData }", json!({}))
+        .await;
+    assert_eq!(
+        exported["data"]["exportMyData"]["notifications"]["notifications"][0]["title"],
+        "Welcome to Relais, Jo",
+        "{exported}"
+    );
 
     notify_many(&app, &ana.user_id, 24, NotificationCategory::System).await;
     let first = app.gql(token, INBOX, json!({})).await;
