@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use chrono::{Datelike, NaiveDate, NaiveDateTime, TimeDelta, Utc};
+use chrono::{NaiveDate, NaiveDateTime, TimeDelta, Utc};
 use serde_json::json;
 
 use super::instruments::Instrument;
@@ -21,9 +21,9 @@ use crate::ids::{CheckinId, GroupId, UserId};
 use crate::pagination::{CursorKey, Page, PageRequest};
 use crate::privacy::{Person, PersonColumn, PersonalData, Purged, pseudonym_of};
 
-/// The Monday of `day`'s ISO week.
+/// The Monday of `day`'s ISO week: its one-week period.
 pub fn week_start(day: NaiveDate) -> NaiveDate {
-    day - TimeDelta::days(i64::from(day.weekday().num_days_from_monday()))
+    Periods::new(1).start_of(day)
 }
 
 /// The person's today, in their time zone.

@@ -1,7 +1,7 @@
 //! Support request rules: who may ask and take, one supporter per request whoever accepts at
 //! once, a private conversation between the two, and what each person may see.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{NaiveDateTime, TimeDelta, Utc};
 use serde_json::json;
@@ -33,15 +33,19 @@ fn is_supporter(conn: &mut DbConnection, user: &UserId) -> AppResult<bool> {
     has_any_role(conn, user, &[Role::PeerSupporter])
 }
 
+/// A notice about the request.
+fn notice(id: &SupportRequestId, text: NotificationText) -> Notice {
+    Notice::new(NotificationCategory::PeerSupport, text)
+        .with_data("supportRequestId", id.to_string())
+}
+
 fn tell(
     conn: &mut DbConnection,
     user: &UserId,
     id: &SupportRequestId,
     text: NotificationText,
 ) -> AppResult<()> {
-    let notice = Notice::new(NotificationCategory::PeerSupport, text)
-        .with_data("supportRequestId", id.to_string());
-    notify(conn, user, notice).map(drop)
+    notify(conn, user, notice(id, text)).map(drop)
 }
 
 /// Pauses or resumes the viewer as a peer supporter (PEER_SUPPORTER only).
@@ -65,8 +69,13 @@ fn kept_from(
     row: &SupportRequestRow,
     supporter: &UserId,
 ) -> AppResult<bool> {
-    Ok(row.hidden_from_id.as_ref() == Some(supporter)
-        || blocked_either_way(conn, &row.requester_id)?.contains(supporter))
+    let blocked = blocked_either_way(conn, &row.requester_id)?;
+    Ok(kept_apart(row, &blocked, supporter))
+}
+
+/// [`kept_from`], given who is blocked either way with the requester.
+fn kept_apart(row: &SupportRequestRow, blocked: &HashSet<UserId>, supporter: &UserId) -> bool {
+    row.hidden_from_id.as_ref() == Some(supporter) || blocked.contains(supporter)
 }
 
 /// Supporters who would take the request now: granted, speaking its language, not paused, not
@@ -81,10 +90,7 @@ fn available_supporters(
     Ok(speaking
         .into_iter()
         .filter(|user| {
-            user != &row.requester_id
-                && !paused.contains(user)
-                && !blocked.contains(user)
-                && row.hidden_from_id.as_ref() != Some(user)
+            user != &row.requester_id && !paused.contains(user) && !kept_apart(row, &blocked, user)
         })
         .collect())
 }
@@ -255,13 +261,8 @@ pub async fn accept(
             // Somebody else was first: the conversation just made goes with this transaction.
             return Err(AppError::Conflict(Message::RequestTaken));
         }
-        let notice = Notice::new(
-            NotificationCategory::PeerSupport,
-            NotificationText::SupportTaken,
-        )
-        .with_data("supportRequestId", id.to_string())
-        .about(Some(&supporter));
-        notify(conn, &row.requester_id, notice)?;
+        let taken = notice(&id, NotificationText::SupportTaken).about(Some(&supporter));
+        notify(conn, &row.requester_id, taken)?;
         let taken = store::request(conn, &id)?.ok_or(AppError::NotFound)?;
         card(conn, &supporter, taken)
     })
