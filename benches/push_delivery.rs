@@ -8,8 +8,8 @@
 use std::time::{Duration, Instant};
 
 use relais::accounts::model::{Profession, RegistrationForm};
-use relais::auth::password::HashCost;
 use relais::auth::{ClientAddress, Viewer};
+use relais::config::HashCost;
 use relais::config::{
     CheckinConfig, DatabaseUrl, Environment, PushConfig, Retention, SecretSource, ServerConfig,
 };

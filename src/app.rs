@@ -1,29 +1,30 @@
 //! The HTTP face: routes, middleware and the per-request GraphQL context. Used by `relais serve`
 //! and by the integration tests, so both run the same application.
 
-use std::net::{IpAddr, TcpListener};
+use std::net::TcpListener;
 use std::sync::Arc;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::Server;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::StatusCode;
-use actix_web::http::header::{self, HeaderMap};
+use actix_web::http::header;
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, middleware, web};
 use serde_json::json;
 use tracing_actix_web::{DefaultRootSpanBuilder, RootSpanBuilder, TracingLogger};
 
 use crate::auth::password::PasswordHasher;
 use crate::auth::throttle::{AccountLockout, SignInThrottle};
-use crate::auth::{Auth, ClientAddress, PasswordGate, Secret, service as sessions};
+use crate::auth::{PasswordGate, Secret};
 use crate::checkins::resources::SupportResources;
 use crate::config::ServerConfig;
 use crate::db::{Db, DbSetupError};
-use crate::error::{AppError, AppResult, InternalError};
+use crate::error::{AppError, InternalError};
 use crate::graphql::live::LiveLoaders;
 use crate::graphql::operation::OperationSlot;
 use crate::graphql::{self, AppState, RelaisSchema, SharedState};
-use crate::i18n::{self, Locale};
+use crate::http::{Credentials, answer, caller, client_address, credentials, request_error};
+use crate::i18n;
 use crate::metrics::Metrics;
 use crate::notifications::dispatcher::{self, PushSender};
 use crate::privacy::service::{self as privacy, ExportLimit};
@@ -86,6 +87,9 @@ pub fn serve(state: SharedState, listener: TcpListener) -> std::io::Result<Serve
             .wrap(edges::cors(&state.config))
             .wrap(middleware::from_fn(edges::security_headers))
             .wrap(TracingLogger::<RequestSpan>::new())
+            .app_data(web::Data::new(edges::Hsts {
+                max_age_seconds: state.config.hsts_seconds,
+            }))
             .app_data(web::Data::new(state.clone()))
             .app_data(web::Data::new(schema.clone()))
             .app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
@@ -129,109 +133,6 @@ impl RootSpanBuilder for RequestSpan {
     ) {
         DefaultRootSpanBuilder::on_request_end(span, outcome);
     }
-}
-
-/// What the `Authorization` header holds: nothing, a bearer token, or something unusable.
-enum Credentials<'a> {
-    None,
-    Bearer(&'a str),
-    Malformed,
-}
-
-fn credentials(value: Option<&str>) -> Credentials<'_> {
-    match value.map(str::trim) {
-        None | Some("") => Credentials::None,
-        Some(value) => match value.split_once(' ') {
-            Some((scheme, token))
-                if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() =>
-            {
-                Credentials::Bearer(token.trim())
-            }
-            _ => Credentials::Malformed,
-        },
-    }
-}
-
-/// Who is calling, from an `Authorization` value.
-pub(crate) async fn authenticate(state: &AppState, authorization: Option<&str>) -> AppResult<Auth> {
-    Ok(match credentials(authorization) {
-        Credentials::None => Auth::Anonymous,
-        Credentials::Malformed => Auth::Rejected,
-        Credentials::Bearer(token) => {
-            match sessions::authenticate(&state.db, &state.secret, token).await? {
-                Some(viewer) => Auth::SignedIn(viewer),
-                None => Auth::Rejected,
-            }
-        }
-    })
-}
-
-/// Who is calling, by address: the peer, unless it is a trusted reverse proxy; then the nearest
-/// address in `X-Forwarded-For` that is not one of the trusted proxies (the entry the outermost
-/// trusted proxy added; anything further left is the client's own claim).
-pub(crate) fn client_address(request: &HttpRequest, trusted: &[IpAddr]) -> ClientAddress {
-    let peer = request
-        .peer_addr()
-        .map_or(IpAddr::from(std::net::Ipv4Addr::UNSPECIFIED), |addr| {
-            addr.ip()
-        });
-    if !trusted.contains(&peer) {
-        return ClientAddress(peer);
-    }
-    let forwarded: Vec<&str> = request
-        .headers()
-        .get_all("x-forwarded-for")
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(','))
-        .collect();
-    for entry in forwarded.iter().rev() {
-        match entry.trim().parse::<IpAddr>() {
-            Ok(addr) if trusted.contains(&addr) => continue,
-            Ok(addr) => return ClientAddress(addr),
-            Err(_) => break,
-        }
-    }
-    ClientAddress(peer)
-}
-
-/// The language of messages: the viewer's, else the client's `Accept-Language`, else French.
-pub(crate) fn request_locale(auth: &Auth, headers: &HeaderMap) -> Locale {
-    match auth {
-        Auth::SignedIn(viewer) => viewer.locale,
-        _ => headers
-            .get(header::ACCEPT_LANGUAGE)
-            .and_then(|value| value.to_str().ok())
-            .and_then(Locale::from_accept_language)
-            .unwrap_or_default(),
-    }
-}
-
-/// Who calls with `request`'s `Authorization` header, and in which language to answer them; when
-/// the database cannot tell, the 503 answer to send instead.
-async fn caller(state: &AppState, request: &HttpRequest) -> Result<(Auth, Locale), HttpResponse> {
-    let headers = request.headers();
-    let authorization = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|value| value.to_str().ok());
-    match authenticate(state, authorization).await {
-        Ok(auth) => {
-            let locale = request_locale(&auth, headers);
-            Ok((auth, locale))
-        }
-        Err(error) => {
-            let locale = request_locale(&Auth::Anonymous, headers);
-            Err(i18n::scope(locale, async {
-                request_error(StatusCode::SERVICE_UNAVAILABLE, error)
-            })
-            .await)
-        }
-    }
-}
-
-/// A GraphQL-shaped error answer for requests that never reached the executor.
-fn request_error(status: StatusCode, error: AppError) -> HttpResponse {
-    let error = async_graphql::Error::from(error).into_server_error(async_graphql::Pos::default());
-    HttpResponse::build(status).json(json!({ "errors": [error] }))
 }
 
 async fn graphql_request(
@@ -307,41 +208,6 @@ async fn export_my_data(request: HttpRequest, state: web::Data<SharedState>) -> 
                 "attachment; filename=\"relais-export.json\"",
             ))
             .json(document))
-    })
-    .await
-}
-
-/// Serves a request outside GraphQL: finds who calls and their language, runs `handle`, and
-/// turns its error into a GraphQL-shaped answer with the matching HTTP status.
-pub(crate) async fn answer<F, Fut>(
-    state: &SharedState,
-    request: &HttpRequest,
-    handle: F,
-) -> HttpResponse
-where
-    F: FnOnce(SharedState, Auth, Locale) -> Fut,
-    Fut: std::future::Future<Output = AppResult<HttpResponse>>,
-{
-    let (auth, locale) = match caller(state, request).await {
-        Ok(caller) => caller,
-        Err(unavailable) => return unavailable,
-    };
-    i18n::scope(locale, async move {
-        match handle(state.clone(), auth, locale).await {
-            Ok(response) => response,
-            Err(error) => {
-                let status = match &error {
-                    AppError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
-                    AppError::Forbidden | AppError::Denied(_) => StatusCode::FORBIDDEN,
-                    AppError::NotFound | AppError::NotFoundIn(_) => StatusCode::NOT_FOUND,
-                    AppError::BadInput { .. } => StatusCode::BAD_REQUEST,
-                    AppError::Conflict(_) | AppError::ConflictWith { .. } => StatusCode::CONFLICT,
-                    AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
-                    AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-                };
-                request_error(status, error)
-            }
-        }
     })
     .await
 }

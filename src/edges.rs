@@ -11,7 +11,6 @@ use actix_web::middleware::{Condition, Next};
 use actix_web::{Error, web};
 
 use crate::config::ServerConfig;
-use crate::graphql::SharedState;
 
 /// The policy of every response but GraphiQL's: nothing may be loaded, framed or submitted. A
 /// page that needs more (the certificate's inline style) sets its own.
@@ -22,6 +21,11 @@ pub const CONTENT_SECURITY_POLICY: &str =
 pub const PAGE_WITH_STYLE_POLICY: &str = "default-src 'none'; style-src 'unsafe-inline'; \
      frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
+/// How long browsers must keep to https (`Strict-Transport-Security`), when the deployer asks.
+pub struct Hsts {
+    pub max_age_seconds: Option<u64>,
+}
+
 /// Adds the security headers a handler did not set itself. GraphiQL (`GET /graphql` and its
 /// files, in development) gets no content security policy: it runs its own scripts and styles.
 pub async fn security_headers(
@@ -31,8 +35,8 @@ pub async fn security_headers(
     let graphiql = request.method() == Method::GET
         && (request.path() == "/graphql" || request.path().starts_with("/graphiql/"));
     let hsts = request
-        .app_data::<web::Data<SharedState>>()
-        .and_then(|state| state.config.hsts_seconds);
+        .app_data::<web::Data<Hsts>>()
+        .and_then(|hsts| hsts.max_age_seconds);
     let mut response = next.call(request).await?;
     let headers = response.headers_mut();
     let mut add = |name: HeaderName, value: HeaderValue| {

@@ -62,8 +62,11 @@ pub const CODES: [&str; 8] = [
     "CONFLICT",
     "RATE_LIMITED",
     "INTERNAL",
-    crate::graphql::error_codes::PERSISTED_QUERY_NOT_FOUND,
+    PERSISTED_QUERY_NOT_FOUND,
 ];
+
+/// What Apollo clients look for to send a persisted query's text after its hash alone.
+pub const PERSISTED_QUERY_NOT_FOUND: &str = "PERSISTED_QUERY_NOT_FOUND";
 
 /// `code` as one of [`CODES`]; INTERNAL for anything else.
 pub fn known_code(code: &str) -> &'static str {

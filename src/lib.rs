@@ -17,6 +17,7 @@ pub mod error;
 pub mod graphiql;
 pub mod graphql;
 pub mod groups;
+pub mod http;
 pub mod i18n;
 pub mod ids;
 pub mod mentorship;

@@ -1,14 +1,9 @@
 //! What every report to the moderators shares, whatever it is about (a post, a conversation):
 //! why it was filed, where it stands, its place in a queue where someone who may need help comes
-//! first, and who may work the queues.
+//! first. Who may work the queues is the accounts' to say (`accounts::service::is_moderator`).
 
 use std::fmt::Display;
 
-use crate::accounts::model::Role;
-use crate::accounts::service::has_any_role;
-use crate::db::DbConnection;
-use crate::error::{AppError, AppResult};
-use crate::ids::UserId;
 use crate::pagination::CursorKey;
 use crate::text_enum;
 
@@ -41,22 +36,6 @@ text_enum! {
     pub enum ReportStatus {
         Open => "OPEN",
         Resolved => "RESOLVED",
-    }
-}
-
-const MODERATOR_ROLES: [Role; 2] = [Role::Moderator, Role::Admin];
-
-/// Whether the person is a MODERATOR or an ADMIN, inside the caller's transaction.
-pub fn is_moderator(conn: &mut DbConnection, user_id: &UserId) -> AppResult<bool> {
-    has_any_role(conn, user_id, &MODERATOR_ROLES)
-}
-
-/// FORBIDDEN unless the person is a MODERATOR or an ADMIN.
-pub fn ensure_moderator(conn: &mut DbConnection, user_id: &UserId) -> AppResult<()> {
-    if is_moderator(conn, user_id)? {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden)
     }
 }
 

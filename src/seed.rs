@@ -10,9 +10,10 @@ use serde::Deserialize;
 
 use crate::accounts::model::{Profession, RegistrationForm, Role};
 use crate::accounts::service as accounts;
-use crate::auth::password::{HashCost, PasswordHasher};
+use crate::auth::password::PasswordHasher;
 use crate::auth::throttle::{AccountLockout, SignInThrottle};
 use crate::auth::{ClientAddress, PasswordGate, Secret, Viewer};
+use crate::config::HashCost;
 use crate::db::Db;
 use crate::error::AppError;
 use crate::groups::model::{GroupForm, GroupVisibility, PostForm};

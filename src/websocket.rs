@@ -22,10 +22,10 @@ use serde_json::{Value, json};
 use tokio::sync::{broadcast, mpsc, oneshot};
 use tracing::Instrument;
 
-use crate::app::{authenticate, client_address, request_locale};
 use crate::auth::{Auth, ClientAddress, Viewer};
 use crate::db::events::Committed;
 use crate::graphql::{self, RelaisSchema, SharedState};
+use crate::http::{authenticate, client_address, request_locale};
 use crate::i18n::{self, Locale, Message as Text};
 use crate::ids::SessionId;
 

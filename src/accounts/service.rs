@@ -426,3 +426,19 @@ pub async fn grant_role(db: &Db, email: &str, role: Role) -> AppResult<bool> {
     })
     .await
 }
+
+const MODERATOR_ROLES: [Role; 2] = [Role::Moderator, Role::Admin];
+
+/// Whether the person is a MODERATOR or an ADMIN, inside the caller's transaction.
+pub fn is_moderator(conn: &mut DbConnection, user_id: &UserId) -> AppResult<bool> {
+    has_any_role(conn, user_id, &MODERATOR_ROLES)
+}
+
+/// FORBIDDEN unless the person is a MODERATOR or an ADMIN.
+pub fn ensure_moderator(conn: &mut DbConnection, user_id: &UserId) -> AppResult<()> {
+    if is_moderator(conn, user_id)? {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
+}

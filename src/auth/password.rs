@@ -18,27 +18,12 @@ use rand::rngs::OsRng;
 use secrecy::{ExposeSecret, SecretString};
 use tokio::sync::{OnceCell, Semaphore};
 
+use crate::config::HashCost;
 use crate::db::blocking;
 use crate::error::{AppError, AppResult, InternalError};
 
 pub const MIN_LENGTH: usize = 10;
 pub const MAX_LENGTH: usize = 256;
-
-/// How much work one hash costs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct HashCost {
-    pub memory_kib: u32,
-    pub passes: u32,
-}
-
-impl HashCost {
-    /// OWASP's recommendation for argon2id: 19 MiB, 2 passes, 1 lane. The only cost the `relais`
-    /// binary uses; the test suite builds its servers with a cheaper one.
-    pub const OWASP: HashCost = HashCost {
-        memory_kib: 19 * 1024,
-        passes: 2,
-    };
-}
 
 /// Hashes and verifies passwords, a few at a time.
 pub struct PasswordHasher {

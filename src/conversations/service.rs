@@ -10,7 +10,7 @@ use serde_json::json;
 
 use super::model::*;
 use super::store;
-use crate::accounts::service::lock_own_account;
+use crate::accounts::service::{ensure_moderator, lock_own_account};
 use crate::auth::Viewer;
 use crate::db::events::{Committed, after_commit};
 use crate::db::{Db, DbConnection};
@@ -21,7 +21,7 @@ use crate::notifications::model::{Notice, NotificationCategory};
 use crate::notifications::service::notify;
 use crate::pagination::{Page, PageRequest};
 use crate::privacy::{Person, PersonColumn, PersonalData, instant};
-use crate::reports::{QueuePosition, REASON_MAX, ReportCategory, ReportStatus, ensure_moderator};
+use crate::reports::{QueuePosition, REASON_MAX, ReportCategory, ReportStatus};
 use crate::validate;
 
 // ------------------------------------------------------------------ for other domains

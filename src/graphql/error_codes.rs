@@ -9,6 +9,8 @@ use async_graphql::extensions::{
 use async_graphql::futures_util::stream::{BoxStream, StreamExt};
 use async_graphql::{ErrorExtensionValues, Response};
 
+use crate::error::PERSISTED_QUERY_NOT_FOUND;
+
 pub struct ErrorCodes;
 
 impl ExtensionFactory for ErrorCodes {
@@ -16,9 +18,6 @@ impl ExtensionFactory for ErrorCodes {
         Arc::new(ErrorCodes)
     }
 }
-
-/// What Apollo clients look for to send a persisted query's text after its hash alone.
-pub const PERSISTED_QUERY_NOT_FOUND: &str = "PERSISTED_QUERY_NOT_FOUND";
 
 /// Errors without a code come from the request itself, so they are the client's to fix; an
 /// unknown persisted query gets the code Apollo clients expect.

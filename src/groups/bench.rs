@@ -7,10 +7,10 @@ use serde_json::{Value, json};
 
 use super::model::GroupSearch;
 use super::service;
-use crate::app::answer;
 use crate::db::Db;
 use crate::error::AppResult;
 use crate::graphql::SharedState;
+use crate::http::answer;
 use crate::ids::UserId;
 use crate::pagination::PageRequest;
 

@@ -12,7 +12,7 @@ use super::model::{
     VisiblePost,
 };
 use super::store;
-use crate::accounts::service as accounts;
+use crate::accounts::service::{self as accounts, ensure_moderator, is_moderator};
 use crate::auth::Viewer;
 use crate::db::atomic::lock;
 use crate::db::events::{Committed, after_commit};
@@ -24,9 +24,7 @@ use crate::notifications::model::{Notice, NotificationCategory};
 use crate::notifications::service::notify;
 use crate::pagination::{Page, PageRequest};
 use crate::privacy::{Person, PersonColumn, PersonalData, instant};
-use crate::reports::{
-    QueuePosition, REASON_MAX, ReportCategory, ReportStatus, ensure_moderator, is_moderator,
-};
+use crate::reports::{QueuePosition, REASON_MAX, ReportCategory, ReportStatus};
 use crate::validate;
 
 /// Most groups `myGroups` returns.

@@ -6,8 +6,8 @@ use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::documents;
 use super::service;
-use crate::app::answer;
 use crate::graphql::SharedState;
+use crate::http::answer;
 use crate::ids::WorkshopId;
 
 pub fn routes(config: &mut web::ServiceConfig) {

@@ -7,7 +7,7 @@ use actix_web::dev::ServerHandle;
 use diesel::Connection;
 use diesel::connection::SimpleConnection;
 use relais::app;
-use relais::auth::password::HashCost;
+use relais::config::HashCost;
 use relais::config::{
     CheckinConfig, DatabaseUrl, Environment, PushConfig, Retention, SecretSource, ServerConfig,
 };
