@@ -115,7 +115,7 @@ async fn run() {
     let viewer = Viewer {
         user_id: people[0].clone(),
         session_id: SessionId::generate(),
-        locale: Locale::Fr,
+        locale: Locale::default(),
         access_expires_at: Utc::now(),
     };
     let mut rng = StdRng::seed_from_u64(11);

@@ -88,14 +88,14 @@ async fn run() {
             &state.passwords,
             ClientAddress(std::net::Ipv4Addr::LOCALHOST.into()),
             form,
-            Locale::Fr,
+            Locale::default(),
         )
         .await
         .expect("register");
         let viewer = Viewer {
             user_id: tokens.user_id.clone(),
             session_id: SessionId::generate(),
-            locale: Locale::Fr,
+            locale: Locale::default(),
             access_expires_at: chrono::Utc::now(),
         };
         notifications::register_device(

@@ -44,6 +44,8 @@ pub enum StartError {
     Push(String),
     #[error("password hashing parameters refused by argon2")]
     Hashing,
+    #[error("translations: {0}")]
+    Translations(String),
     #[error("RELAIS_SUPPORT_RESOURCES: {0}")]
     Resources(String),
     #[error("RELAIS_ADDR: cannot listen on {addr}: {cause}")]
@@ -52,6 +54,7 @@ pub enum StartError {
 
 /// Resolves the secret and the push sender, opens the database (applying migrations).
 pub async fn build_state(config: ServerConfig) -> Result<SharedState, StartError> {
+    i18n::check().map_err(StartError::Translations)?;
     let push = PushSender::from_config(&config.push).map_err(StartError::Push)?;
     let secret = Secret::resolve(&config.secret, config.is_production())?;
     let support = SupportResources::load(config.checkins.support_resources.as_deref())

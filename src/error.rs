@@ -2,7 +2,7 @@
 
 use async_graphql::ErrorExtensions;
 
-use crate::i18n::{self, Message};
+use crate::i18n::{self, Localized, Message};
 
 /// What went wrong, as the client is told it.
 ///

@@ -164,7 +164,7 @@ fn as_viewer(user_id: &UserId) -> Viewer {
     Viewer {
         user_id: user_id.clone(),
         session_id: SessionId::generate(),
-        locale: Locale::Fr,
+        locale: Locale::default(),
         access_expires_at: chrono::Utc::now(),
     }
 }
@@ -201,19 +201,20 @@ pub async fn demo(db: &Db) -> Result<Vec<String>, SeedError> {
             timezone: None,
             locale: Some(account.locale),
         };
-        let user_id = match accounts::register(db, &secret, &gate, seeder, form, Locale::Fr).await {
-            Ok(tokens) => {
-                report.push(format!("created account {}", account.email));
-                tokens.user_id
-            }
-            Err(AppError::Conflict(_)) => {
-                report.push(format!("kept account {}", account.email));
-                accounts::id_by_email(db, &account.email)
-                    .await?
-                    .ok_or_else(|| SeedError(format!("account {} vanished", account.email)))?
-            }
-            Err(error) => return Err(error.into()),
-        };
+        let user_id =
+            match accounts::register(db, &secret, &gate, seeder, form, Locale::default()).await {
+                Ok(tokens) => {
+                    report.push(format!("created account {}", account.email));
+                    tokens.user_id
+                }
+                Err(AppError::Conflict(_)) => {
+                    report.push(format!("kept account {}", account.email));
+                    accounts::id_by_email(db, &account.email)
+                        .await?
+                        .ok_or_else(|| SeedError(format!("account {} vanished", account.email)))?
+                }
+                Err(error) => return Err(error.into()),
+            };
         for role in &account.roles {
             let role =
                 Role::parse(role).ok_or_else(|| SeedError(format!("unknown role {role}")))?;

@@ -26,7 +26,7 @@ use crate::auth::{Auth, ClientAddress, Viewer};
 use crate::db::events::Committed;
 use crate::graphql::{self, RelaisSchema, SharedState};
 use crate::http::{authenticate, client_address, request_locale};
-use crate::i18n::{self, Locale, Message as Text};
+use crate::i18n::{self, Locale, Localized, Message as Text};
 use crate::ids::SessionId;
 
 /// How long a client has to send `connection_init`.

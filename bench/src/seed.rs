@@ -66,7 +66,7 @@ fn viewer(user_id: &UserId) -> Viewer {
     Viewer {
         user_id: user_id.clone(),
         session_id: SessionId::generate(),
-        locale: Locale::Fr,
+        locale: Locale::default(),
         access_expires_at: Utc::now(),
     }
 }
@@ -98,7 +98,7 @@ async fn people(
                 timezone: None,
                 locale: Some("fr".into()),
             };
-            let tokens = accounts::register(db, secret, gate, client, form, Locale::Fr)
+            let tokens = accounts::register(db, secret, gate, client, form, Locale::default())
                 .await
                 .expect("registered");
             (

@@ -10,7 +10,7 @@ use crate::auth::model::IssuedTokens;
 use crate::auth::service as sessions;
 use crate::graphql::ContextExt;
 use crate::graphql::scalars::DateTime;
-use crate::i18n;
+use crate::i18n::{self, Localized};
 use crate::ids::UserId;
 use secrecy::ExposeSecret;
 

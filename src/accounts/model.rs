@@ -5,6 +5,7 @@ use diesel::prelude::*;
 use secrecy::SecretString;
 
 use crate::db::schema::users;
+use crate::i18n::{FluentArgs, Locale, Localized};
 use crate::ids::UserId;
 use crate::text_enum;
 
@@ -25,6 +26,19 @@ text_enum! {
         Student => "STUDENT",
         Administrative => "ADMINISTRATIVE",
         Other => "OTHER",
+    }
+}
+
+/// A profession as people say it (its label).
+impl Localized for Profession {
+    fn fluent_id(&self) -> String {
+        "profession-label".to_owned()
+    }
+
+    fn fluent_args(&self, _: Locale) -> FluentArgs<'_> {
+        let mut args = FluentArgs::new();
+        args.set("profession", self.as_str());
+        args
     }
 }
 

@@ -11,7 +11,7 @@ use super::resources::SupportResource;
 use super::service;
 use crate::graphql::ContextExt;
 use crate::graphql::scalars::Date;
-use crate::i18n::{self, Message};
+use crate::i18n::{self, Localized, Message};
 use crate::ids::GroupId;
 use crate::pagination::PageRequest;
 

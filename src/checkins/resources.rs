@@ -1,7 +1,10 @@
 //! Where to find help: support services, one file per language (`fr.json`, `en.json`), from
 //! `seeds/support_resources/` or a folder the deployer names (`RELAIS_SUPPORT_RESOURCES`), read
-//! once at start-up and checked there.
+//! once at start-up and checked there. A deployer's folder has a file for every language the app
+//! speaks; the built-in services of a language without a built-in file are French ones (they are
+//! the services of France, whatever the language).
 
+use std::collections::HashMap;
 use std::path::Path;
 
 use serde::Deserialize;
@@ -9,11 +12,17 @@ use serde::Deserialize;
 use super::instruments::WellbeingBand;
 use crate::i18n::Locale;
 
-/// The built-in files, by language.
-fn default_file(locale: Locale) -> &'static str {
-    match locale {
-        Locale::Fr => include_str!("../../seeds/support_resources/fr.json"),
-        Locale::En => include_str!("../../seeds/support_resources/en.json"),
+/// The built-in file of a language.
+fn default_file(locale: Locale) -> (&'static str, &'static str) {
+    match locale.as_str() {
+        "en" => (
+            include_str!("../../seeds/support_resources/en.json"),
+            "seeds/support_resources/en.json",
+        ),
+        _ => (
+            include_str!("../../seeds/support_resources/fr.json"),
+            "seeds/support_resources/fr.json",
+        ),
     }
 }
 
@@ -37,8 +46,7 @@ struct ResourceFile {
 /// The support services of each language.
 #[derive(Debug)]
 pub struct SupportResources {
-    fr: Vec<SupportResource>,
-    en: Vec<SupportResource>,
+    by_language: HashMap<&'static str, Vec<SupportResource>>,
 }
 
 impl SupportResources {
@@ -54,10 +62,10 @@ impl SupportResources {
                         .map_err(|cause| format!("{}: {cause}", path.display()))?;
                     (text, path.display().to_string())
                 }
-                None => (
-                    default_file(locale).to_owned(),
-                    format!("seeds/support_resources/{name}"),
-                ),
+                None => {
+                    let (text, origin) = default_file(locale);
+                    (text.to_owned(), origin.to_owned())
+                }
             };
             let file: ResourceFile =
                 serde_json::from_str(&text).map_err(|cause| format!("{origin}: {cause}"))?;
@@ -81,17 +89,16 @@ impl SupportResources {
             }
             Ok(file.resources)
         };
-        Ok(Self {
-            fr: read(Locale::Fr)?,
-            en: read(Locale::En)?,
-        })
+        let by_language = Locale::all()
+            .map(|locale| Ok((locale.as_str(), read(locale)?)))
+            .collect::<Result<_, String>>()?;
+        Ok(Self { by_language })
     }
 
     fn all(&self, locale: Locale) -> &[SupportResource] {
-        match locale {
-            Locale::Fr => &self.fr,
-            Locale::En => &self.en,
-        }
+        self.by_language
+            .get(locale.as_str())
+            .map_or(&[], Vec::as_slice)
     }
 
     /// The services offered for `band` in `locale`.
@@ -111,7 +118,7 @@ mod tests {
     #[test]
     fn the_defaults_offer_help_for_low_and_at_risk_in_every_language() {
         let resources = SupportResources::load(None).expect("the defaults load");
-        let at_risk = resources.for_band(Locale::Fr, WellbeingBand::AtRisk);
+        let at_risk = resources.for_band(Locale::default(), WellbeingBand::AtRisk);
         let names: Vec<&str> = at_risk.iter().map(|found| found.name.as_str()).collect();
         assert!(
             names.iter().any(|name| name.starts_with("3114")),
@@ -123,7 +130,7 @@ mod tests {
         );
         assert!(
             !resources
-                .for_band(Locale::En, WellbeingBand::Low)
+                .for_band(Locale::parse("en").expect("English"), WellbeingBand::Low)
                 .is_empty()
         );
     }

@@ -18,7 +18,7 @@ use async_graphql::{
     ErrorExtensionValues, Pos, Response, ServerError, ServerResult, Value, Variables,
 };
 
-use crate::i18n::{self, Message};
+use crate::i18n::{self, Localized, Message};
 use crate::validate;
 
 /// Deepest query accepted, introspection aside: the contract's deepest useful path is well under

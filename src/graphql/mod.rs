@@ -241,9 +241,9 @@ mod tests {
     #[tokio::test]
     async fn loader_batches_run_in_the_requests_locale() -> async_graphql::Result<()> {
         let gate = BatchGate::default();
-        let english = loader(LocaleProbe, Locale::En, &gate);
+        let english = loader(LocaleProbe, Locale::parse("en").expect("English"), &gate);
         assert_eq!(english.load_one(1).await?, Some("en"));
-        let french = loader(LocaleProbe, Locale::Fr, &gate);
+        let french = loader(LocaleProbe, Locale::default(), &gate);
         assert_eq!(french.load_one(1).await?, Some("fr"));
         Ok(())
     }

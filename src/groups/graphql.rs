@@ -16,7 +16,7 @@ use crate::db::events::Committed;
 use crate::graphql::ContextExt;
 use crate::graphql::live::Listener;
 use crate::graphql::scalars::DateTime;
-use crate::i18n::{self, Message};
+use crate::i18n::{self, Localized, Message};
 use crate::ids::{GroupId, PostId, ReportId};
 use crate::pagination::PageRequest;
 use crate::reports::{ReportCategory, ReportStatus};

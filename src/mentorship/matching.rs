@@ -14,7 +14,7 @@ use std::cmp::Ordering;
 use std::collections::{HashMap, VecDeque};
 
 use crate::accounts::model::{MatchingFacts, Profession};
-use crate::i18n::{Locale, MatchReason};
+use crate::i18n::{self, FluentArgs, Locale, Localized};
 use crate::ids::UserId;
 
 use super::model::{MentorProfile, MentorshipArea, OpenMentor};
@@ -231,6 +231,48 @@ impl Best {
     pub fn into_ranked(mut self) -> Vec<Scored> {
         self.settle();
         self.kept
+    }
+}
+
+/// A reason a mentor was suggested.
+#[derive(Debug, Clone, PartialEq)]
+pub enum MatchReason {
+    AreasInCommon(Vec<MentorshipArea>),
+    SameProfession(Profession),
+    Speaks(String),
+    SameRegion(String),
+    Experience(i32),
+    FreeSlots(i64),
+}
+
+impl Localized for MatchReason {
+    fn fluent_id(&self) -> String {
+        match self {
+            Self::AreasInCommon(_) => "match-areas-in-common",
+            Self::SameProfession(_) => "match-same-profession",
+            Self::Speaks(_) => "match-speaks",
+            Self::SameRegion(_) => "match-same-region",
+            Self::Experience(_) => "match-experience",
+            Self::FreeSlots(_) => "match-free-slots",
+        }
+        .to_owned()
+    }
+
+    fn fluent_args(&self, locale: Locale) -> FluentArgs<'_> {
+        let mut args = FluentArgs::new();
+        match self {
+            Self::AreasInCommon(areas) => {
+                let names: Vec<String> = areas.iter().map(|area| area.render(locale)).collect();
+                args.set("count", areas.len());
+                args.set("areas", names.join(", "));
+            }
+            Self::SameProfession(profession) => args.set("profession", profession.render(locale)),
+            Self::Speaks(language) => args.set("language", i18n::language_name(language, locale)),
+            Self::SameRegion(region) => args.set("region", region.as_str()),
+            Self::Experience(years) => args.set("years", *years),
+            Self::FreeSlots(slots) => args.set("slots", *slots),
+        }
+        args
     }
 }
 

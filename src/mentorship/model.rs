@@ -5,6 +5,7 @@ use diesel::prelude::*;
 
 use crate::conversations::model::Conversation;
 use crate::db::schema::{mentor_profiles, mentorship_feedback, mentorship_goals, mentorships};
+use crate::i18n::{FluentArgs, Locale, Localized};
 use crate::ids::{ConversationId, GoalId, MentorshipId, RoundId, UserId};
 use crate::text_enum;
 
@@ -42,6 +43,19 @@ text_enum! {
         NewGraduateTransition => "NEW_GRADUATE_TRANSITION",
         Research => "RESEARCH",
         GriefAndLoss => "GRIEF_AND_LOSS",
+    }
+}
+
+/// An area as people say it (its label).
+impl Localized for MentorshipArea {
+    fn fluent_id(&self) -> String {
+        "area-label".to_owned()
+    }
+
+    fn fluent_args(&self, _: Locale) -> FluentArgs<'_> {
+        let mut args = FluentArgs::new();
+        args.set("area", self.as_str());
+        args
     }
 }
 

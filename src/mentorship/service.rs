@@ -17,7 +17,7 @@ use crate::db::atomic::{lock, lock_in_order};
 use crate::db::{Db, DbConnection};
 use crate::error::{AppError, AppResult};
 use crate::groups::service::blocked_either_way;
-use crate::i18n::{Message, NotificationText};
+use crate::i18n::{Localized, Message, NotificationText};
 use crate::ids::{GoalId, MentorshipId, RoundId, UserId};
 use crate::notifications::model::{Notice, NotificationCategory};
 use crate::notifications::service::{cancel_scheduled, notify};

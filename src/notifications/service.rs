@@ -17,7 +17,7 @@ use crate::db::atomic::lock;
 use crate::db::events::{Committed, after_commit};
 use crate::db::{Db, DbConnection};
 use crate::error::{AppError, AppResult, InternalError};
-use crate::i18n::{self, Locale, Message, NotificationText};
+use crate::i18n::{self, Locale, Localized, Message, NotificationText};
 use crate::ids::{DeviceId, NotificationId, PushId, UserId};
 use crate::pagination::{Page, PageRequest};
 use crate::privacy::{Person, PersonColumn, PersonalData, Purged, instant};

@@ -363,10 +363,11 @@ pub async fn follow_up_waiting(
             })
             .collect()
     };
-    let text = NotificationText::SupportStillWaiting {
-        fr: listed(Locale::Fr),
-        en: listed(Locale::En),
-    };
+    let text = NotificationText::SupportStillWaiting(
+        Locale::all()
+            .map(|locale| (locale.as_str().to_owned(), listed(locale)))
+            .collect(),
+    );
     let waiting = db
         .run(move |conn| Ok(store::waiting_since(conn, now - wait, FOLLOW_UP_BATCH)?))
         .await?;

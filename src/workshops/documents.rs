@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use super::model::{WorkshopRow, WorkshopStatus};
 use super::service::{CalendarEntry, Certificate};
-use crate::i18n::{DocumentText, Locale, Message};
+use crate::i18n::{DocumentText, Locale, Localized, Message};
 
 /// How often a subscribed calendar should fetch the feed again.
 const FEED_REFRESH_HOURS: i64 = 1;

@@ -1292,7 +1292,7 @@ async fn certificates_are_for_attendees_and_verified_by_code(app: TestApp) {
     assert!(page.contains("Certificate of attendance"), "{page}");
     assert!(page.contains("Bob &lt;Infirmier&gt;"), "{page}");
     assert!(page.contains("Souffle &amp; &lt;respiration&gt;"), "{page}");
-    assert!(page.contains("lasting 2 hour(s)"), "{page}");
+    assert!(page.contains("lasting 2 hours"), "{page}");
     assert!(page.contains(&format!("http://relais.test/certificates/{code}")));
     assert!(!page.contains("<Infirmier>"));
     // Nobody else has one: not the absent, not the organiser, not a caller without a token.

@@ -1,0 +1,58 @@
+# Accounts, sign-in and preferences.
+
+## Messages
+
+sign-in-required = Please sign in to continue.
+session-invalid = Your session has expired or is no longer valid: please sign in again.
+wrong-credentials = Incorrect email address or password.
+invalid-email = Invalid email address.
+email-taken = An account already exists with this email address.
+invalid-language = "{ $value }" is not a language code (fr, en…).
+invalid-timezone = "{ $value }" is not an IANA time zone (Europe/Paris…).
+invalid-locale = "{ $value }" is not an app language (fr or en).
+invalid-time-of-day = "{ $value }" is not a time HH:MM (22:00…).
+quiet-hours-need-both = Give both the start and the end of quiet hours, or neither.
+quiet-hours-empty = Quiet hours must start and end at different times.
+wrong-password = Incorrect password.
+erased-account = Deleted account
+someone = Someone
+
+## Notifications (.title, .body)
+
+notification-welcome =
+    .title = Welcome to Relais, { $name }
+    .body = Join a peer group, find a mentor or take a moment for yourself.
+
+## Labels
+
+# A profession as people say it; $profession is the API's name (NURSE…).
+profession-label = { $profession ->
+        [NURSE] nurse
+        [PHYSICIAN] physician
+        [CARE_AIDE] care aide
+        [MIDWIFE] midwife
+        [PHARMACIST] pharmacist
+        [PSYCHOLOGIST] psychologist
+        [PHYSIOTHERAPIST] physiotherapist
+        [OCCUPATIONAL_THERAPIST] occupational therapist
+        [SOCIAL_WORKER] social worker
+        [PARAMEDIC] paramedic
+        [DENTIST] dentist
+        [STUDENT] student
+        [ADMINISTRATIVE] administrative staff
+       *[other] other profession
+    }
+# A language's name for a language tag ($tag: fr, en…); an unnamed tag is shown as it is.
+language-name = { $code ->
+        [fr] French
+        [en] English
+        [ar] Arabic
+        [es] Spanish
+        [de] German
+        [it] Italian
+        [pt] Portuguese
+        [nl] Dutch
+        [wo] Wolof
+        [ht] Haitian Creole
+       *[other] { $tag }
+    }

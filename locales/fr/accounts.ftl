@@ -1,0 +1,58 @@
+# Comptes, connexion et préférences.
+
+## Messages
+
+sign-in-required = Connectez-vous pour continuer.
+session-invalid = Votre session a expiré ou n'est plus valide : reconnectez-vous.
+wrong-credentials = Adresse e-mail ou mot de passe incorrect.
+invalid-email = Adresse e-mail invalide.
+email-taken = Un compte existe déjà avec cette adresse e-mail.
+invalid-language = « { $value } » n'est pas un code de langue (fr, en…).
+invalid-timezone = « { $value } » n'est pas un fuseau horaire IANA (Europe/Paris…).
+invalid-locale = « { $value } » n'est pas une langue de l'application (fr ou en).
+invalid-time-of-day = « { $value } » n'est pas une heure HH:MM (22:00…).
+quiet-hours-need-both = Indiquez le début et la fin des heures calmes, ou aucun des deux.
+quiet-hours-empty = Le début et la fin des heures calmes doivent différer.
+wrong-password = Mot de passe incorrect.
+erased-account = Compte supprimé
+someone = Quelqu'un
+
+## Notifications (.title, .body)
+
+notification-welcome =
+    .title = Bienvenue sur Relais, { $name }
+    .body = Rejoignez un groupe de pairs, trouvez un mentor ou prenez un moment pour vous.
+
+## Labels
+
+# A profession as people say it; $profession is the API's name (NURSE…).
+profession-label = { $profession ->
+        [NURSE] infirmier·e
+        [PHYSICIAN] médecin
+        [CARE_AIDE] aide-soignant·e
+        [MIDWIFE] sage-femme
+        [PHARMACIST] pharmacien·ne
+        [PSYCHOLOGIST] psychologue
+        [PHYSIOTHERAPIST] kinésithérapeute
+        [OCCUPATIONAL_THERAPIST] ergothérapeute
+        [SOCIAL_WORKER] assistant·e social·e
+        [PARAMEDIC] ambulancier·e
+        [DENTIST] chirurgien·ne-dentiste
+        [STUDENT] étudiant·e
+        [ADMINISTRATIVE] personnel administratif
+       *[other] autre profession
+    }
+# A language's name for a language tag ($tag: fr, en…); an unnamed tag is shown as it is.
+language-name = { $code ->
+        [fr] français
+        [en] anglais
+        [ar] arabe
+        [es] espagnol
+        [de] allemand
+        [it] italien
+        [pt] portugais
+        [nl] néerlandais
+        [wo] wolof
+        [ht] créole haïtien
+       *[other] { $tag }
+    }
