@@ -1,0 +1,130 @@
+//! Finding a mentor: who is left out, the seeker's facts, and the ranked candidates read in batches.
+
+use super::*;
+
+/// What `mentorMatches` asks for.
+#[derive(Debug, Clone)]
+pub struct MatchSearch {
+    pub areas: Vec<MentorshipArea>,
+    pub language: Option<String>,
+    pub profession: Option<Profession>,
+}
+
+/// Never suggested to `user`: themselves, people they block or who block them, and mentors they
+/// already have an open or active mentorship with.
+pub(super) fn excluded_for(conn: &mut DbConnection, user: &UserId) -> AppResult<HashSet<UserId>> {
+    let mut excluded = blocked_either_way(conn, user)?;
+    excluded.insert(user.clone());
+    let open = [MentorshipStatus::Requested, MentorshipStatus::Active];
+    for mentorship in store::involving(conn, user, &open)? {
+        excluded.insert(mentorship.other_than(user).clone());
+    }
+    Ok(excluded)
+}
+
+pub(super) fn seeker(
+    conn: &mut DbConnection,
+    user: &UserId,
+    areas: Vec<MentorshipArea>,
+    preferred_profession: Option<Profession>,
+) -> AppResult<Seeker> {
+    let facts = accounts::matching_facts(conn, std::slice::from_ref(user))?
+        .remove(user)
+        .ok_or(AppError::NotFound)?;
+    let years_of_experience = store::profiles(conn, std::slice::from_ref(user))?
+        .pop()
+        .map_or(0, |(row, _)| row.years_of_experience);
+    Ok(Seeker {
+        user_id: user.clone(),
+        facts,
+        years_of_experience,
+        areas,
+        preferred_profession,
+    })
+}
+
+/// How many people's facts a search reads at a time.
+const FACTS_BATCH: usize = 200;
+
+/// Mentors `seeker` may be matched with (free, not excluded, not of their workplace, speaking
+/// `language` when given), best first, at most `limit`. Mentors are read in the order of what
+/// their profile alone scores, and the facts about people only until no one left could still
+/// make the list.
+pub(super) fn best_candidates(
+    conn: &mut DbConnection,
+    seeker: &Seeker,
+    language: Option<&str>,
+    excluded: &HashSet<UserId>,
+    limit: usize,
+) -> AppResult<Vec<Scored>> {
+    let excluded: Vec<UserId> = excluded.iter().cloned().collect();
+    let open = store::open_mentors(conn, &seeker.areas, &excluded)?;
+    let ranked = matching::search(seeker, open, limit, FACTS_BATCH, |ids| {
+        let mut facts = accounts::matching_facts(conn, ids)?;
+        let mut candidates = Vec::with_capacity(ids.len());
+        for profile in load_profiles(conn, &seeker.user_id, ids)? {
+            let Some(facts) = facts.remove(&profile.row.user_id) else {
+                continue;
+            };
+            if matching::same_workplace(&seeker.facts, &facts)
+                || !matching::speaks(&facts, language)
+            {
+                continue;
+            }
+            candidates.push(Candidate { profile, facts });
+        }
+        Ok::<_, AppError>(candidates)
+    })?;
+    Ok(ranked)
+}
+
+pub(super) fn ranked_for(
+    conn: &mut DbConnection,
+    user: &UserId,
+    search: MatchSearch,
+    limit: usize,
+    also_excluded: Option<&UserId>,
+) -> AppResult<Vec<Scored>> {
+    let mut excluded = excluded_for(conn, user)?;
+    excluded.extend(also_excluded.cloned());
+    let seeker = seeker(conn, user, search.areas, search.profession)?;
+    best_candidates(conn, &seeker, search.language.as_deref(), &excluded, limit)
+}
+
+/// The best mentors for the viewer, best first, each with its score and reasons.
+pub async fn matches(
+    db: &Db,
+    viewer: &Viewer,
+    search: MatchSearch,
+    first: Option<i32>,
+) -> AppResult<Vec<Scored>> {
+    let areas = valid_areas("areas", search.areas, PROFILE_AREAS_MAX)?;
+    let language = search
+        .language
+        .as_deref()
+        .map(|language| validate::language("language", language))
+        .transpose()?;
+    let limit = match first {
+        None => MATCHES_DEFAULT,
+        Some(first) => match usize::try_from(first) {
+            Ok(first) if (1..=MATCHES_MAX).contains(&first) => first,
+            _ => {
+                return Err(AppError::bad_input(
+                    "first",
+                    Message::NumberBetween {
+                        min: 1,
+                        max: MATCHES_MAX as i64,
+                    },
+                ));
+            }
+        },
+    };
+    let search = MatchSearch {
+        areas,
+        language,
+        profession: search.profession,
+    };
+    let user_id = viewer.user_id.clone();
+    db.run(move |conn| ranked_for(conn, &user_id, search, limit, None))
+        .await
+}

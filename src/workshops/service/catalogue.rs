@@ -1,0 +1,222 @@
+//! Reading workshops: one, a search (by date, place, nearest first), the registrations of one and the viewer's own.
+
+use super::*;
+
+pub async fn workshop(db: &Db, viewer: &Viewer, id: WorkshopId) -> AppResult<Option<WorkshopCard>> {
+    let user_id = viewer.user_id.clone();
+    db.run(move |conn| match visible_workshop(conn, &id, &user_id) {
+        Ok(row) => card(conn, &user_id, row).map(Some),
+        Err(AppError::NotFound) => Ok(None),
+        Err(other) => Err(other),
+    })
+    .await
+}
+
+/// The titles of the person's workshops still ahead.
+pub async fn upcoming_titles(db: &Db, organiser: &UserId) -> AppResult<Vec<String>> {
+    let organiser = organiser.clone();
+    db.run(move |conn| {
+        let now = Utc::now().naive_utc();
+        Ok(store::upcoming_organised_by(conn, &organiser, now)?
+            .into_iter()
+            .map(|row| row.title)
+            .collect())
+    })
+    .await
+}
+
+/// Where a page of workshops resumes: after this start (in start order) or distance (near me),
+/// then id.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WorkshopCursor {
+    rank: i64,
+    id: WorkshopId,
+}
+
+impl CursorKey for WorkshopCursor {
+    fn from_cursor(key: &str) -> Option<Self> {
+        let (rank, id) = key.split_once('/')?;
+        Some(Self {
+            rank: rank.parse().ok()?,
+            id: WorkshopId::from_cursor(id)?,
+        })
+    }
+}
+
+impl WorkshopCard {
+    /// This card's cursor in its list: by distance in metres when searched near a point, else by
+    /// start time in microseconds.
+    pub fn cursor(&self) -> String {
+        let rank = match self.distance_km {
+            Some(km) => (km * 1_000.0).round() as i64,
+            None => self.row.starts_at.and_utc().timestamp_micros(),
+        };
+        format!("{rank}/{}", self.row.id)
+    }
+}
+
+/// Scheduled workshops from `from` (default now), filtered; nearest first within the radius of a
+/// "near me" search, else in start order. Group workshops only to the group's members.
+pub async fn search(
+    db: &Db,
+    viewer: &Viewer,
+    search: WorkshopSearch,
+    page: PageRequest,
+) -> AppResult<Page<WorkshopCard>> {
+    let after: Option<WorkshopCursor> = page.after()?;
+    let near = search.near.map(valid_near).transpose()?;
+    let language = search
+        .language
+        .as_deref()
+        .map(|language| validate::language("language", language))
+        .transpose()?;
+    let search = WorkshopSearch {
+        near,
+        language,
+        ..search
+    };
+    let user_id = viewer.user_id.clone();
+    db.run(move |conn| {
+        let from = search.from.unwrap_or_else(Utc::now).naive_utc();
+        let member_of = groups::active_group_ids(conn, &user_id)?;
+        let (rows, distances) = match search.near {
+            None => {
+                let after = after.map(|cursor| {
+                    let starts_at = DateTime::from_timestamp_micros(cursor.rank)
+                        .unwrap_or_default()
+                        .naive_utc();
+                    (starts_at, cursor.id)
+                });
+                let rows =
+                    store::search(conn, &search, from, &member_of, after, page.fetch_limit())?;
+                (rows, HashMap::new())
+            }
+            Some(near) => {
+                let boxed =
+                    store::search(conn, &search, from, &member_of, None, NEAR_CANDIDATES_MAX)?;
+                nearest(boxed, near, after.as_ref(), page.fetch_limit())
+            }
+        };
+        let page_rows = Page::from_overfetch(rows, &page);
+        let has_next_page = page_rows.has_next_page;
+        let items = cards(conn, &user_id, page_rows.items, &distances)?;
+        Ok(Page {
+            items,
+            has_next_page,
+        })
+    })
+    .await
+}
+
+/// The workshops within the radius, nearest first (then by id), after the cursor.
+fn nearest(
+    rows: Vec<WorkshopRow>,
+    near: Near,
+    after: Option<&WorkshopCursor>,
+    limit: i64,
+) -> (Vec<WorkshopRow>, HashMap<WorkshopId, f64>) {
+    let mut ranked: Vec<(i64, f64, WorkshopRow)> = rows
+        .into_iter()
+        .filter_map(|row| {
+            let point = (row.latitude?, row.longitude?);
+            let km = distance_km((near.latitude, near.longitude), point);
+            (km <= near.radius_km).then(|| ((km * 1_000.0).round() as i64, km, row))
+        })
+        .filter(|(metres, _, row)| {
+            after.is_none_or(|cursor| (*metres, &row.id) > (cursor.rank, &cursor.id))
+        })
+        .collect();
+    ranked.sort_by(|a, b| (a.0, &a.2.id).cmp(&(b.0, &b.2.id)));
+    ranked.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+    let distances = ranked
+        .iter()
+        .map(|(_, km, row)| (row.id.clone(), *km))
+        .collect();
+    (
+        ranked.into_iter().map(|(_, _, row)| row).collect(),
+        distances,
+    )
+}
+
+/// A registration's place in its workshop's line: the cursor of the organiser's list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QueuePlace(pub i64);
+
+impl CursorKey for QueuePlace {
+    fn from_cursor(key: &str) -> Option<Self> {
+        key.parse().ok().map(Self)
+    }
+}
+
+/// A workshop's registrations in line order (confirmed and waitlisted, or one status), for its
+/// organiser only.
+pub async fn registrations(
+    db: &Db,
+    viewer: &Viewer,
+    card: &WorkshopCard,
+    status: Option<RegistrationStatus>,
+    page: PageRequest,
+) -> AppResult<Page<Registration>> {
+    if card.row.organiser_id.as_ref() != Some(&viewer.user_id) {
+        return Err(AppError::Forbidden);
+    }
+    let after: Option<QueuePlace> = page.after()?;
+    let id = card.row.id.clone();
+    db.run(move |conn| {
+        let rows = store::registrations_page(
+            conn,
+            &id,
+            status,
+            after.map(|place| place.0),
+            page.fetch_limit(),
+        )?;
+        let page = Page::from_overfetch(rows, &page);
+        let has_next_page = page.has_next_page;
+        Ok(Page {
+            items: with_positions(conn, page.items)?,
+            has_next_page,
+        })
+    })
+    .await
+}
+
+/// The viewer's registrations, latest workshops first, each with its workshop (whose card
+/// carries the viewer's registration).
+pub async fn my_registrations(
+    db: &Db,
+    viewer: &Viewer,
+) -> AppResult<Vec<(Registration, WorkshopCard)>> {
+    let user_id = viewer.user_id.clone();
+    db.run(move |conn| {
+        let ids: Vec<WorkshopId> =
+            store::all_registrations_of(conn, &user_id, MY_REGISTRATIONS_MAX as i64)?
+                .into_iter()
+                .map(|row| row.workshop_id)
+                .collect();
+        let workshops = store::workshops_by_id(conn, &ids)?;
+        let mut cards: HashMap<WorkshopId, WorkshopCard> =
+            cards(conn, &user_id, workshops, &HashMap::new())?
+                .into_iter()
+                .map(|card| (card.row.id.clone(), card))
+                .collect();
+        Ok(ids
+            .iter()
+            .filter_map(|id| {
+                let card = cards.remove(id)?;
+                Some((card.viewer.clone()?, card))
+            })
+            .collect())
+    })
+    .await
+}
+
+/// The workshop's card for the viewer with the viewer's own registration on it.
+pub(super) fn own_registration(
+    conn: &mut DbConnection,
+    viewer: &UserId,
+    workshop: WorkshopRow,
+) -> AppResult<(Registration, WorkshopCard)> {
+    let card = card(conn, viewer, workshop)?;
+    let registration = card.viewer.clone().ok_or(AppError::NotFound)?;
+    Ok((registration, card))
+}
