@@ -75,7 +75,7 @@ pub async fn build_state(config: ServerConfig) -> Result<SharedState, StartError
         workers: Arc::default(),
         exports: ExportLimit::default(),
         support,
-        metrics: Metrics::new(db.pool_wait().clone()),
+        metrics: Metrics::new(db.pool_wait().clone(), db.statements().clone()),
         live: LiveLoaders::new(&db),
         db,
     }))
@@ -270,35 +270,16 @@ async fn metrics(request: HttpRequest, state: web::Data<SharedState>) -> HttpRes
         Ok(stats) => stats,
         Err(_) => return HttpResponse::ServiceUnavailable().finish(),
     };
-    let mut text = String::from(
-        "# HELP relais_push_outbox Pushes in the outbox by state.\n# TYPE relais_push_outbox gauge\n",
-    );
-    for (status, count) in &stats.by_status {
-        text.push_str(&format!(
-            "relais_push_outbox{{status=\"{}\"}} {count}\n",
-            status.as_str()
-        ));
-    }
-    text.push_str(&format!(
-        "# HELP relais_push_outbox_lag_seconds Age of the oldest due push.\n\
-         # TYPE relais_push_outbox_lag_seconds gauge\nrelais_push_outbox_lag_seconds {}\n",
-        stats.oldest_due_seconds
-    ));
-    text.push_str(&format!(
-        "# HELP relais_db_statements_total SQL statements run by this process.\n\
-         # TYPE relais_db_statements_total counter\nrelais_db_statements_total {}\n",
-        state.db.statements_run()
-    ));
     let (connections, idle) = state.db.pool_connections();
-    text.push_str(&format!(
-        "# HELP relais_db_pool_connections Pooled database connections by state.\n\
-         # TYPE relais_db_pool_connections gauge\n\
-         relais_db_pool_connections{{state=\"idle\"}} {idle}\n\
-         relais_db_pool_connections{{state=\"busy\"}} {}\n",
-        connections.saturating_sub(idle)
-    ));
-    text.push_str(&state.metrics.render());
+    state.metrics.pool_counted(connections, idle);
+    state.metrics.outbox_counted(
+        stats
+            .by_status
+            .iter()
+            .map(|(status, count)| (status.as_str(), *count)),
+        stats.oldest_due_seconds,
+    );
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4")
-        .body(text)
+        .body(state.metrics.render())
 }

@@ -1,9 +1,11 @@
-//! The process's figures for `/metrics`, in Prometheus' text format: GraphQL requests by
-//! operation name and outcome with their latency, the pool's connections and how long requests
-//! waited for one, open subscriptions; the outbox figures come from the database when scraped.
+//! The process's figures for `/metrics`, in Prometheus' text format, all in one registry:
+//! GraphQL requests by operation name and outcome with their latency, SQL statements, the pool's
+//! connections and how long requests waited for one, open subscriptions, and the push outbox
+//! (read from the database when scraped, then set as gauges).
 
 use std::collections::HashSet;
 use std::sync::Mutex;
+use std::sync::atomic::AtomicU64;
 use std::time::Duration;
 
 use prometheus_client::encoding::EncodeLabelSet;
@@ -33,17 +35,31 @@ struct OperationLabel {
     operation: String,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct StatusLabel {
+    status: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct StateLabel {
+    state: &'static str,
+}
+
 pub struct Metrics {
     registry: Registry,
     requests: Family<RequestLabels, Counter>,
     latency: Family<OperationLabel, Histogram>,
     subscriptions: Gauge,
+    outbox: Family<StatusLabel, Gauge>,
+    outbox_lag: Gauge<f64, AtomicU64>,
+    pool_connections: Family<StateLabel, Gauge>,
     operations: Mutex<HashSet<String>>,
 }
 
 impl Metrics {
-    /// The figures, registered with the pool's own (its wait histogram lives with the pool).
-    pub fn new(pool_wait: Histogram) -> Self {
+    /// The figures, registered with the database's own (its statement counter and pool wait
+    /// histogram live with the pool).
+    pub fn new(pool_wait: Histogram, statements: Counter) -> Self {
         let mut registry = Registry::with_prefix("relais");
         let requests = Family::<RequestLabels, Counter>::default();
         registry.register(
@@ -70,11 +86,37 @@ impl Metrics {
             "Time spent waiting for a pooled database connection",
             pool_wait,
         );
+        registry.register(
+            "db_statements",
+            "SQL statements run by this process",
+            statements,
+        );
+        let pool_connections = Family::<StateLabel, Gauge>::default();
+        registry.register(
+            "db_pool_connections",
+            "Pooled database connections by state",
+            pool_connections.clone(),
+        );
+        let outbox = Family::<StatusLabel, Gauge>::default();
+        registry.register(
+            "push_outbox",
+            "Pushes in the outbox by state",
+            outbox.clone(),
+        );
+        let outbox_lag = Gauge::<f64, AtomicU64>::default();
+        registry.register(
+            "push_outbox_lag_seconds",
+            "Age of the oldest due push",
+            outbox_lag.clone(),
+        );
         Self {
             registry,
             requests,
             latency,
             subscriptions,
+            outbox,
+            outbox_lag,
+            pool_connections,
             operations: Mutex::default(),
         }
     }
@@ -126,6 +168,34 @@ impl Metrics {
     /// Subscriptions opened (positive) or ended (negative).
     pub fn subscriptions_changed(&self, by: i64) {
         self.subscriptions.inc_by(by);
+    }
+
+    /// The outbox as counted now: pushes by state (states without any are left out), and the
+    /// age of the oldest due one.
+    pub fn outbox_counted<'a>(
+        &self,
+        by_status: impl IntoIterator<Item = (&'a str, i64)>,
+        oldest_due_seconds: f64,
+    ) {
+        self.outbox.clear();
+        for (status, count) in by_status {
+            self.outbox
+                .get_or_create(&StatusLabel {
+                    status: status.to_owned(),
+                })
+                .set(count);
+        }
+        self.outbox_lag.set(oldest_due_seconds);
+    }
+
+    /// The pool as it stands now: `connections` open, `idle` of them idle.
+    pub fn pool_counted(&self, connections: u32, idle: u32) {
+        let busy = connections.saturating_sub(idle);
+        for (state, count) in [("idle", idle), ("busy", busy)] {
+            self.pool_connections
+                .get_or_create(&StateLabel { state })
+                .set(i64::from(count));
+        }
     }
 
     /// Everything registered, in the text format.

@@ -12,6 +12,8 @@ mod fanout;
 #[allow(dead_code)]
 #[path = "../../tests/api/fake_fcm.rs"]
 mod fake_fcm;
+#[path = "../../tests/api/process.rs"]
+mod process;
 mod load;
 mod push;
 mod scenarios;
@@ -90,9 +92,9 @@ fn main() -> std::process::ExitCode {
         let sqlite = format!("sqlite://{}", dir.join("bench.db").display());
         run_on("SQLite", &sqlite, scale, args.concurrency).await;
         if let Some(url) = &args.postgres {
-            let (schema_url, schema) = server::fresh_schema(url);
+            let (schema_url, schema) = process::fresh_schema(url, "relais_bench");
             run_on("PostgreSQL", &schema_url, scale, args.concurrency).await;
-            server::drop_schema(url, &schema);
+            process::drop_schema(url, &schema);
         }
         let _ = std::fs::remove_dir_all(&dir);
     });

@@ -1,13 +1,11 @@
 //! The connection enum over both backends and the r2d2 manager that picks one from the URL.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
-
 use diesel::connection::{InstrumentationEvent, SimpleConnection};
 use diesel::pg::PgConnection;
 use diesel::r2d2::{ManageConnection, R2D2Connection};
 use diesel::sqlite::SqliteConnection;
 use diesel::{Connection, ConnectionError};
+use prometheus_client::metrics::counter::Counter;
 
 use super::DbSetupError;
 
@@ -42,7 +40,7 @@ pub struct ConnectionManager {
     /// What the driver receives: the file path for SQLite, the whole URL for PostgreSQL.
     target: String,
     /// Statements run by every connection of this manager.
-    statements: Arc<AtomicU64>,
+    statements: Counter,
 }
 
 impl ConnectionManager {
@@ -54,13 +52,13 @@ impl ConnectionManager {
             Ok(Self {
                 backend: Backend::Sqlite,
                 target: path.to_owned(),
-                statements: Arc::default(),
+                statements: Counter::default(),
             })
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             Ok(Self {
                 backend: Backend::Postgres,
                 target: url.to_owned(),
-                statements: Arc::default(),
+                statements: Counter::default(),
             })
         } else {
             Err(DbSetupError::UnsupportedScheme(redact(url)))
@@ -72,7 +70,7 @@ impl ConnectionManager {
     }
 
     /// The counter of statements run through this manager's connections.
-    pub fn statements(&self) -> Arc<AtomicU64> {
+    pub fn statements(&self) -> Counter {
         self.statements.clone()
     }
 
@@ -94,7 +92,7 @@ impl ConnectionManager {
         let statements = self.statements.clone();
         conn.set_instrumentation(move |event: InstrumentationEvent<'_>| {
             if let InstrumentationEvent::StartQuery { .. } = event {
-                statements.fetch_add(1, Ordering::Relaxed);
+                statements.inc();
             }
         });
         Ok(conn)

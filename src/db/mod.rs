@@ -10,8 +10,6 @@ pub mod schedule;
 pub mod schema;
 mod sql_types;
 
-use std::sync::Arc;
-use std::sync::atomic::AtomicU64;
 use std::time::Duration;
 
 use diesel::connection::{AnsiTransactionManager, TransactionManager};
@@ -21,6 +19,7 @@ use diesel::{Connection, RunQueryDsl};
 pub use connection::{Backend, ConnectionManager, DbConnection, redact};
 use events::EventBus;
 use fanout::Fanout;
+use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::histogram::Histogram;
 pub use sql_types::text_enum;
 
@@ -47,7 +46,7 @@ pub struct Db {
     events: EventBus,
     /// How this instance shares its events with the others (PostgreSQL only).
     fanout: Option<Fanout>,
-    statements: Arc<AtomicU64>,
+    statements: Counter,
     /// How long each checkout waited for a connection.
     pool_wait: Histogram,
 }
@@ -123,7 +122,12 @@ impl Db {
     /// SQL statements run through this pool so far (for metrics, and for tests that check a page
     /// costs a constant number of queries).
     pub fn statements_run(&self) -> u64 {
-        self.statements.load(std::sync::atomic::Ordering::Relaxed)
+        self.statements.get()
+    }
+
+    /// The counter behind [`Db::statements_run`] (registered with the metrics).
+    pub fn statements(&self) -> &Counter {
+        &self.statements
     }
 
     /// Changes committed through this pool, as they commit.

@@ -1,15 +1,16 @@
 //! `kill -9` under write load, with the real binary: whatever the server acknowledged is there
 //! after a restart, and no multi-row change is half-written.
 
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use diesel::prelude::*;
 use relais::db::schema::{group_professions, memberships, peer_groups};
-use serde_json::{Value, json};
+use serde_json::json;
 
-use crate::helpers::{eventually, fresh_postgres_schema, session_of};
+use crate::helpers::{fresh_postgres_schema, session_of};
+use crate::process::{GraphqlClient, RelaisProcess};
 
 /// The same secret across restarts, so that sessions stay valid.
 const SECRET: &str = "a secret for the crash test, long enough to key HMAC";
@@ -17,81 +18,19 @@ const PROFESSIONS: [&str; 3] = ["NURSE", "MIDWIFE", "PHARMACIST"];
 const WRITERS: usize = 8;
 const KILLS: usize = 3;
 
-/// A `relais serve` process of this test.
-struct Server {
-    child: Child,
-    client: Client,
-}
-
-/// How requests reach the server; cloned into each writer.
-#[derive(Clone)]
-struct Client {
-    base_url: String,
-    http: reqwest::Client,
-}
-
-impl Server {
-    async fn start(database_url: &str) -> Server {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|listener| listener.local_addr())
-            .expect("a free port")
-            .port();
-        let child = Command::new(env!("CARGO_BIN_EXE_relais"))
-            .env_clear()
-            .env("DATABASE_URL", database_url)
-            .env("RELAIS_ADDR", format!("127.0.0.1:{port}"))
-            .env("RELAIS_SECRET", SECRET)
-            .env("RELAIS_AUTH_RATE_PER_MINUTE", "10000")
-            .env("RELAIS_HTTP_WORKERS", "2")
-            .env("RUST_LOG", "error")
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("relais starts");
-        let client = Client {
-            base_url: format!("http://127.0.0.1:{port}"),
-            http: reqwest::Client::new(),
-        };
-        eventually(60, || async {
-            let health = client
-                .http
-                .get(format!("{}/health", client.base_url))
-                .send()
-                .await
-                .ok()?;
-            health.status().is_success().then_some(())
-        })
-        .await;
-        Server { child, client }
-    }
-
-    /// Sends SIGKILL: no shutdown, no flush, nothing the process could finish.
-    fn kill(&mut self) {
-        self.child.kill().expect("SIGKILL sent");
-        self.child.wait().expect("the process is gone");
-    }
-}
-
-impl Client {
-    /// The answer, or `None` when the request did not end in an answer (the server died).
-    async fn gql(&self, token: Option<&str>, query: &str, variables: Value) -> Option<Value> {
-        let mut request = self
-            .http
-            .post(format!("{}/graphql", self.base_url))
-            .timeout(Duration::from_secs(30))
-            .json(&json!({ "query": query, "variables": variables }));
-        if let Some(token) = token {
-            request = request.bearer_auth(token);
-        }
-        request.send().await.ok()?.json().await.ok()
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _already_gone = self.child.kill();
-        let _reaped = self.child.wait();
-    }
+/// A `relais serve` of this test, on `database_url`.
+async fn start(database_url: &str) -> RelaisProcess {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_relais"));
+    command
+        .env_clear()
+        .env("DATABASE_URL", database_url)
+        .env("RELAIS_SECRET", SECRET)
+        .env("RELAIS_AUTH_RATE_PER_MINUTE", "10000")
+        .env("RELAIS_HTTP_WORKERS", "2")
+        .env("RUST_LOG", "error")
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit());
+    RelaisProcess::start(command, reqwest::Client::new()).await
 }
 
 const CREATE_GROUP: &str =
@@ -100,7 +39,7 @@ const CREATE_GROUP: &str =
 /// Creates groups (a group, its professions and its first facilitator: one transaction) until
 /// the server stops answering; returns the ids it acknowledged.
 async fn write_until_killed(
-    server: Client,
+    server: GraphqlClient,
     token: String,
     writer: usize,
     round: usize,
@@ -110,7 +49,7 @@ async fn write_until_killed(
         let input = json!({ "name": format!("Crash {round}-{writer}-{index}"), "description": "", "topic": "entraide",
                             "visibility": "PUBLIC", "language": "fr", "professions": PROFESSIONS });
         let Some(answer) = server
-            .gql(Some(&token), CREATE_GROUP, json!({ "input": input }))
+            .post(Some(&token), CREATE_GROUP, json!({ "input": input }))
             .await
         else {
             break;
@@ -149,15 +88,15 @@ async fn groups_as_stored(database_url: &str) -> Vec<(String, i64, i64)> {
 }
 
 async fn killed_under_write_load(database_url: String) {
-    let mut server = Server::start(&database_url).await;
+    let mut server = start(&database_url).await;
     let register = "mutation($input: RegisterInput!) { register(input: $input) { accessToken refreshToken viewer { user { id } } } }";
     let mut tokens = Vec::new();
     for writer in 0..WRITERS {
         let input = json!({ "email": format!("writer{writer}@example.org"), "password": "a long enough password",
                             "displayName": format!("writer{writer}"), "profession": "NURSE" });
         let answer = server
-            .client
-            .gql(None, register, json!({ "input": input }))
+            .client()
+            .post(None, register, json!({ "input": input }))
             .await
             .expect("registered");
         tokens.push(session_of(&answer["data"]["register"]).access_token);
@@ -170,7 +109,7 @@ async fn killed_under_write_load(database_url: String) {
             .enumerate()
             .map(|(writer, token)| {
                 let (client, token, acknowledged) =
-                    (server.client.clone(), token.clone(), acknowledged.clone());
+                    (server.client(), token.clone(), acknowledged.clone());
                 tokio::spawn(async move {
                     let ids = write_until_killed(client, token, writer, round).await;
                     acknowledged.lock().unwrap().extend(ids);
@@ -183,7 +122,7 @@ async fn killed_under_write_load(database_url: String) {
         for writer in writers {
             writer.await.unwrap();
         }
-        server = Server::start(&database_url).await;
+        server = start(&database_url).await;
     }
 
     let stored = groups_as_stored(&database_url).await;
@@ -209,8 +148,8 @@ async fn killed_under_write_load(database_url: String) {
     // The restarted server serves what it had acknowledged.
     let first = &acknowledged[0];
     let answer = server
-        .client
-        .gql(
+        .client()
+        .post(
             Some(&tokens[0]),
             "query($id: ID!) { group(id: $id) { id memberCount } }",
             json!({ "id": first }),

@@ -4,8 +4,6 @@ use std::net::TcpListener;
 use std::sync::Arc;
 
 use actix_web::dev::ServerHandle;
-use diesel::Connection;
-use diesel::connection::SimpleConnection;
 use relais::app;
 use relais::config::HashCost;
 use relais::config::{
@@ -136,21 +134,11 @@ pub async fn fresh_postgres_schema() -> Option<(String, String)> {
     let base = std::env::var("TEST_POSTGRES_URL")
         .ok()
         .filter(|url| !url.is_empty())?;
-    let schema = format!("relais_test_{}", uuid::Uuid::now_v7().simple());
-    let create = format!("CREATE SCHEMA {schema}");
-    let admin_url = base.clone();
-    tokio::task::spawn_blocking(move || {
-        let mut conn =
-            diesel::PgConnection::establish(&admin_url).expect("TEST_POSTGRES_URL reachable");
-        conn.batch_execute(&create).expect("test schema created");
-    })
-    .await
-    .unwrap();
-    let separator = if base.contains('?') { '&' } else { '?' };
-    Some((
-        format!("{base}{separator}options=-c%20search_path%3D{schema}"),
-        schema,
-    ))
+    Some(
+        tokio::task::spawn_blocking(move || crate::process::fresh_schema(&base, "relais_test"))
+            .await
+            .expect("the schema task ends"),
+    )
 }
 
 /// Drops a test's schema; waits at most a few seconds for locks, and leaves it on failure.
@@ -158,14 +146,9 @@ pub fn drop_postgres_schema(schema: &str) {
     let Ok(base) = std::env::var("TEST_POSTGRES_URL") else {
         return;
     };
-    let statement = format!("SET lock_timeout = '5s'; DROP SCHEMA IF EXISTS {schema} CASCADE");
-    let dropped = std::thread::spawn(move || {
-        diesel::PgConnection::establish(&base)
-            .ok()
-            .map(|mut conn| conn.batch_execute(&statement).is_ok())
-    })
-    .join();
-    if !matches!(dropped, Ok(Some(true))) {
+    let owned = schema.to_owned();
+    let dropped = std::thread::spawn(move || crate::process::drop_schema(&base, &owned)).join();
+    if !matches!(dropped, Ok(true)) {
         eprintln!("test schema {schema} left in place");
     }
 }

@@ -54,6 +54,9 @@ mod mentorship;
 mod migrations;
 mod notifications;
 mod privacy;
+// Shared with the load benchmark (bench/), which uses the parts the tests do not.
+#[allow(dead_code)]
+mod process;
 mod races;
 mod retention;
 mod server;
