@@ -5,11 +5,6 @@
 //! `__type`), which production turns off and GraphiQL needs deeper than any query of the API, is
 //! left out of it.
 
-use std::sync::Arc;
-
-use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextRequest,
-};
 use async_graphql::parser::Positioned;
 use async_graphql::parser::types::{
     DocumentOperations, ExecutableDocument, Selection, SelectionSet,
@@ -28,14 +23,6 @@ pub const MAX_DEPTH: usize = 12;
 pub const MAX_ALIASES: usize = 30;
 /// Most errors one answer lists; the rest are counted in a last one.
 pub const MAX_ERRORS: usize = 20;
-
-pub struct RequestLimits;
-
-impl ExtensionFactory for RequestLimits {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(RequestLimits)
-    }
-}
 
 fn bad_input(message: Message, field: &str, pos: Option<Pos>) -> ServerError {
     let mut error = ServerError::new(message.render(i18n::current()), pos);
@@ -140,7 +127,11 @@ fn check_depth<'a>(
     Ok(())
 }
 
-fn check_document(document: &ExecutableDocument, variables: &Variables) -> ServerResult<()> {
+/// Depth, aliases and control characters of a parsed request.
+pub(super) fn check_document(
+    document: &ExecutableDocument,
+    variables: &Variables,
+) -> ServerResult<()> {
     let roots: Vec<&Positioned<SelectionSet>> = match &document.operations {
         DocumentOperations::Single(operation) => vec![&operation.node.selection_set],
         DocumentOperations::Multiple(operations) => operations
@@ -177,7 +168,7 @@ fn check_document(document: &ExecutableDocument, variables: &Variables) -> Serve
 }
 
 /// Keeps the first [`MAX_ERRORS`] errors and says how many more there were.
-fn cap_errors(mut response: Response) -> Response {
+pub(super) fn cap_errors(mut response: Response) -> Response {
     if response.errors.len() > MAX_ERRORS {
         let omitted = response.errors.len() - MAX_ERRORS;
         response.errors.truncate(MAX_ERRORS);
@@ -191,23 +182,4 @@ fn cap_errors(mut response: Response) -> Response {
         response.errors.push(last);
     }
     response
-}
-
-#[async_graphql::async_trait::async_trait]
-impl Extension for RequestLimits {
-    async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
-        cap_errors(next.run(ctx).await)
-    }
-
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        let document = next.run(ctx, query, variables).await?;
-        check_document(&document, variables)?;
-        Ok(document)
-    }
 }

@@ -7,6 +7,7 @@ pub mod error_codes;
 mod limits;
 pub mod live;
 pub mod operation;
+mod pipeline;
 pub mod scalars;
 
 use async_graphql::dataloader::DataLoader;
@@ -117,9 +118,7 @@ fn builder() -> async_graphql::SchemaBuilder<QueryRoot, MutationRoot, Subscripti
     .extension(ApolloPersistedQueries::new(LruCacheStorage::new(
         PERSISTED_QUERIES_KEPT,
     )))
-    .extension(error_codes::ErrorCodes)
-    .extension(limits::RequestLimits)
-    .extension(operation::OperationName)
+    .extension(pipeline::RequestPipeline)
 }
 
 /// The schema the server runs. Production hides introspection and field suggestions.

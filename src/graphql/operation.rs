@@ -3,9 +3,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use async_graphql::ServerResult;
-use async_graphql::Variables;
-use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery};
+use async_graphql::extensions::ExtensionContext;
 use async_graphql::parser::types::{DocumentOperations, ExecutableDocument};
 
 /// Where the handler finds the operation name after the request ran; put in the request's data.
@@ -44,30 +42,12 @@ fn operation_name<'a>(
     }
 }
 
-pub struct OperationName;
-
-impl ExtensionFactory for OperationName {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(OperationName)
-    }
-}
-
-#[async_graphql::async_trait::async_trait]
-impl Extension for OperationName {
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        let document = next.run(ctx, query, variables).await?;
-        if let Some(slot) = ctx.data_opt::<OperationSlot>() {
-            let chosen = slot.name();
-            if let Some(name) = operation_name(&document, chosen.as_deref()) {
-                slot.set(name);
-            }
+/// Puts the name of the operation `document` runs in the request's [`OperationSlot`].
+pub(super) fn record(ctx: &ExtensionContext<'_>, document: &ExecutableDocument) {
+    if let Some(slot) = ctx.data_opt::<OperationSlot>() {
+        let chosen = slot.name();
+        if let Some(name) = operation_name(document, chosen.as_deref()) {
+            slot.set(name);
         }
-        Ok(document)
     }
 }

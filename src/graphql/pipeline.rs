@@ -1,0 +1,54 @@
+//! The request's own steps around async-graphql's: every error given a code, limits checked on
+//! the parsed document, too many errors capped, the operation's name recorded. One extension
+//! holds them all because async-graphql runs every field of every answer through each
+//! extension's `resolve`; what each step does lives in its own module.
+
+use std::sync::Arc;
+
+use async_graphql::extensions::{
+    Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextRequest, NextSubscribe,
+};
+use async_graphql::futures_util::stream::{BoxStream, StreamExt};
+use async_graphql::parser::types::ExecutableDocument;
+use async_graphql::{Response, ServerResult, Variables};
+
+use super::{error_codes, limits, operation};
+
+pub struct RequestPipeline;
+
+impl ExtensionFactory for RequestPipeline {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(RequestPipeline)
+    }
+}
+
+#[async_graphql::async_trait::async_trait]
+impl Extension for RequestPipeline {
+    async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
+        error_codes::fill_missing_codes(limits::cap_errors(next.run(ctx).await))
+    }
+
+    fn subscribe<'s>(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        stream: BoxStream<'s, Response>,
+        next: NextSubscribe<'_>,
+    ) -> BoxStream<'s, Response> {
+        next.run(ctx, stream)
+            .map(error_codes::fill_missing_codes)
+            .boxed()
+    }
+
+    async fn parse_query(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        query: &str,
+        variables: &Variables,
+        next: NextParseQuery<'_>,
+    ) -> ServerResult<ExecutableDocument> {
+        let document = next.run(ctx, query, variables).await?;
+        operation::record(ctx, &document);
+        limits::check_document(&document, variables)?;
+        Ok(document)
+    }
+}
