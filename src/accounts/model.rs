@@ -5,7 +5,7 @@ use diesel::prelude::*;
 use secrecy::SecretString;
 
 use crate::db::schema::users;
-use crate::i18n::{FluentArgs, Locale, Localized};
+use crate::i18n::Label;
 use crate::ids::UserId;
 use crate::text_enum;
 
@@ -29,16 +29,13 @@ text_enum! {
     }
 }
 
-/// A profession as people say it (its label).
-impl Localized for Profession {
-    fn fluent_id(&self) -> String {
-        "profession-label".to_owned()
-    }
-
-    fn fluent_args(&self, _: Locale) -> FluentArgs<'_> {
-        let mut args = FluentArgs::new();
-        args.set("profession", self.as_str());
-        args
+impl Profession {
+    /// A profession as people say it.
+    pub fn label(self) -> Label {
+        Label {
+            of: "profession",
+            value: self.as_str(),
+        }
     }
 }
 

@@ -96,6 +96,25 @@ pub trait Localized {
     }
 }
 
+/// The label of an API enum value as people say it (`NURSE` → "infirmier·e"): the Fluent
+/// message `<of>-label`, which selects on `$<of>` by the value's API name.
+pub struct Label {
+    pub of: &'static str,
+    pub value: &'static str,
+}
+
+impl Localized for Label {
+    fn fluent_id(&self) -> String {
+        format!("{}-label", self.of)
+    }
+
+    fn fluent_args(&self, _: Locale) -> FluentArgs<'_> {
+        let mut args = FluentArgs::new();
+        args.set(self.of, self.value);
+        args
+    }
+}
+
 /// Checks every translation file once, at start-up: each parses, and no id is defined twice.
 pub fn check() -> Result<(), String> {
     bundles::problems().map_or(Ok(()), Err)

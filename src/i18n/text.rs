@@ -460,21 +460,12 @@ mod tests {
     fn every_text_resolves_in_every_language_with_its_arguments() {
         for locale in Locale::all() {
             let language = locale.as_str();
-            for message in examples_of_message() {
-                strict(
-                    language,
-                    &message.fluent_id(),
-                    None,
-                    &message.fluent_args(locale),
-                );
-            }
-            for document in DocumentText::iter() {
-                strict(
-                    language,
-                    &document.fluent_id(),
-                    None,
-                    &document.fluent_args(locale),
-                );
+            let messages = examples_of_message().into_iter();
+            let texts = messages
+                .map(|message| Box::new(message) as Box<dyn Localized>)
+                .chain(DocumentText::iter().map(|document| Box::new(document) as _));
+            for text in texts {
+                strict(language, &text.fluent_id(), None, &text.fluent_args(locale));
             }
             for notification in NotificationText::iter() {
                 let id = format!(

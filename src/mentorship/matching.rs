@@ -262,11 +262,16 @@ impl Localized for MatchReason {
         let mut args = FluentArgs::new();
         match self {
             Self::AreasInCommon(areas) => {
-                let names: Vec<String> = areas.iter().map(|area| area.render(locale)).collect();
+                let names: Vec<String> = areas
+                    .iter()
+                    .map(|area| area.label().render(locale))
+                    .collect();
                 args.set("count", areas.len());
                 args.set("areas", names.join(", "));
             }
-            Self::SameProfession(profession) => args.set("profession", profession.render(locale)),
+            Self::SameProfession(profession) => {
+                args.set("profession", profession.label().render(locale))
+            }
             Self::Speaks(language) => args.set("language", i18n::language_name(language, locale)),
             Self::SameRegion(region) => args.set("region", region.as_str()),
             Self::Experience(years) => args.set("years", *years),
@@ -425,6 +430,52 @@ mod tests {
     use rand::{Rng, SeedableRng};
 
     use super::*;
+
+    #[test]
+    fn every_reason_and_label_reads_in_every_language() {
+        for locale in Locale::all() {
+            let labels = Profession::ALL
+                .iter()
+                .map(|profession| profession.label())
+                .chain(MentorshipArea::ALL.iter().map(|area| area.label()));
+            for label in labels {
+                let text = label.render(locale);
+                assert!(!text.is_empty() && !text.ends_with("-label"), "{text}");
+            }
+            let reasons = [
+                MatchReason::AreasInCommon(vec![MentorshipArea::Leadership]),
+                MatchReason::AreasInCommon(MentorshipArea::ALL[..2].to_vec()),
+                MatchReason::SameProfession(Profession::Midwife),
+                MatchReason::Speaks("ar".into()),
+                MatchReason::SameRegion("Bretagne".into()),
+                MatchReason::Experience(1),
+                MatchReason::Experience(12),
+                MatchReason::FreeSlots(1),
+                MatchReason::FreeSlots(2),
+            ];
+            for reason in &reasons {
+                let text = reason.render(locale);
+                assert!(!text.starts_with("match-"), "{locale:?}: {text}");
+            }
+        }
+        let french = Locale::default();
+        assert_eq!(
+            MatchReason::AreasInCommon(MentorshipArea::ALL[..2].to_vec()).render(french),
+            "2 domaines en commun : prévention de l'épuisement, gestion du stress"
+        );
+        assert_eq!(
+            MatchReason::SameProfession(Profession::CareAide).render(french),
+            "Même profession : aide-soignant·e"
+        );
+        assert_eq!(
+            MatchReason::Experience(1).render(french),
+            "1 an d'expérience"
+        );
+        assert_eq!(
+            MatchReason::Speaks("ar".into()).render(french),
+            "Parle arabe"
+        );
+    }
 
     fn ids(prefix: &str, count: usize) -> Vec<UserId> {
         (0..count)

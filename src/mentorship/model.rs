@@ -5,7 +5,7 @@ use diesel::prelude::*;
 
 use crate::conversations::model::Conversation;
 use crate::db::schema::{mentor_profiles, mentorship_feedback, mentorship_goals, mentorships};
-use crate::i18n::{FluentArgs, Locale, Localized};
+use crate::i18n::Label;
 use crate::ids::{ConversationId, GoalId, MentorshipId, RoundId, UserId};
 use crate::text_enum;
 
@@ -46,16 +46,13 @@ text_enum! {
     }
 }
 
-/// An area as people say it (its label).
-impl Localized for MentorshipArea {
-    fn fluent_id(&self) -> String {
-        "area-label".to_owned()
-    }
-
-    fn fluent_args(&self, _: Locale) -> FluentArgs<'_> {
-        let mut args = FluentArgs::new();
-        args.set("area", self.as_str());
-        args
+impl MentorshipArea {
+    /// An area as people say it.
+    pub fn label(self) -> Label {
+        Label {
+            of: "area",
+            value: self.as_str(),
+        }
     }
 }
 
