@@ -141,13 +141,15 @@ mod tests {
         let write = |name: &str, text: &str| {
             std::fs::write(dir.path().join(name), text).expect("written");
         };
+        for locale in Locale::all() {
+            write(
+                &format!("{}.json", locale.as_str()),
+                r#"{"resources": [{"name": "A", "description": "B", "bands": ["LOW", "AT_RISK"]}]}"#,
+            );
+        }
         write(
             "fr.json",
             r#"{"resources": [{"name": "A", "description": "B", "bands": ["LOW"]}]}"#,
-        );
-        write(
-            "en.json",
-            r#"{"resources": [{"name": "A", "description": "B", "bands": ["LOW", "AT_RISK"]}]}"#,
         );
         let refused = SupportResources::load(Some(dir.path())).expect_err("refused");
         assert!(
