@@ -12,9 +12,11 @@ mod fanout;
 #[allow(dead_code)]
 #[path = "../../tests/api/fake_fcm.rs"]
 mod fake_fcm;
+mod load;
+// Starting relais and making PostgreSQL schemas, shared with the tests (the crash test kills).
+#[allow(dead_code)]
 #[path = "../../tests/api/process.rs"]
 mod process;
-mod load;
 mod push;
 mod scenarios;
 mod seed;

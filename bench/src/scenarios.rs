@@ -199,7 +199,9 @@ async fn read_sweep(server: &Server, world: &World, scale: Scale) {
         duration: scale.duration / 3,
         ..scale
     };
-    println!("\n| read | connections | requests/s | p50 ms | p99 ms | errors |\n|---|---|---|---|---|---|");
+    println!(
+        "\n| read | connections | requests/s | p50 ms | p99 ms | errors |\n|---|---|---|---|---|---|"
+    );
     for (name, query, variables) in reads {
         let mut peak: Option<(usize, Figures)> = None;
         for connections in SWEEP {

@@ -6,10 +6,10 @@ use futures_util::StreamExt;
 use relais::accounts::model::{Profession, RegistrationForm, Role};
 use relais::accounts::service as accounts;
 use relais::auth::password::PasswordHasher;
-use relais::config::HashCost;
 use relais::auth::throttle::{AccountLockout, SignInThrottle};
 use relais::auth::{ClientAddress, PasswordGate, Secret, Viewer};
 use relais::checkins::instruments::Instrument;
+use relais::config::HashCost;
 use relais::db::Db;
 use relais::groups::model::{GroupForm, GroupVisibility, PostForm};
 use relais::groups::service as groups;
@@ -265,6 +265,9 @@ pub async fn seed(database_url: &str, scale: Scale) -> World {
                     Instrument::BurnoutSingleItem,
                     vec![1 + (index % 5) as i32],
                     Vec::new(),
+                    relais::checkins::release::Periods::new(
+                        relais::config::CheckinConfig::DEFAULT.period_weeks,
+                    ),
                 )
                 .await
                 .expect("a check-in");
