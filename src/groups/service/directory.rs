@@ -1,4 +1,5 @@
-//! Creating and finding groups: a new group with its first facilitator, search, a person's groups, member counts.
+//! Creating and finding groups: a new group with its first facilitator, search, a person's groups,
+//! member counts.
 
 use super::*;
 

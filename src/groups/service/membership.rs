@@ -1,4 +1,5 @@
-//! Membership: joining (at once or on approval), leaving and being removed with what other domains gave ending too, roles and the hand-over of the last facilitator, the member lists.
+//! Membership: joining (at once or on approval), leaving and being removed with what other domains
+//! gave ending too, roles and the hand-over of the last facilitator, the member lists.
 
 use super::*;
 

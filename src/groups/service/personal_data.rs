@@ -1,4 +1,5 @@
-//! What groups hold about a person: its export, and its erasure after the groups they lead are handed over.
+//! What groups hold about a person: its export, and its erasure after the groups they lead are
+//! handed over.
 
 use super::*;
 

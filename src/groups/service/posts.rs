@@ -1,4 +1,5 @@
-//! Posts and replies: who may read and write them, anonymity kept, deletion and the removal of an author's posting rights.
+//! Posts and replies: who may read and write them, anonymity kept, deletion and the removal of an
+//! author's posting rights.
 
 use super::*;
 

@@ -1,4 +1,5 @@
-//! The request lifecycle under the two people's locks: request, answer, withdraw, end, complete; reminders, and expiry so that nobody waits for ever.
+//! The request lifecycle under the two people's locks: request, answer, withdraw, end, complete;
+//! reminders, and expiry so that nobody waits for ever.
 
 use super::*;
 

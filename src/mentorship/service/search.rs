@@ -1,4 +1,5 @@
-//! Finding a mentor: who is left out, the seeker's facts, and the ranked candidates read in batches.
+//! Finding a mentor: who is left out, the seeker's facts, and the ranked candidates read in
+//! batches.
 
 use super::*;
 

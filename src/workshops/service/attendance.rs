@@ -1,4 +1,5 @@
-//! After a workshop: attendance recorded by its organiser, ratings released in steps, comments, and a person's training hours.
+//! After a workshop: attendance recorded by its organiser, ratings released in steps, comments, and
+//! a person's training hours.
 
 use super::*;
 

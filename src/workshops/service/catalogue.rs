@@ -1,4 +1,5 @@
-//! Reading workshops: one, a search (by date, place, nearest first), the registrations of one and the viewer's own.
+//! Reading workshops: one, a search (by date, place, nearest first), the registrations of one and
+//! the viewer's own.
 
 use super::*;
 

@@ -1,4 +1,6 @@
-//! Registration and the waitlist: a seat or a place in the queue under the workshop's lock, cancellation giving the seat to the next in line, and registrations that end with a group membership.
+//! Registration and the waitlist: a seat or a place in the queue under the workshop's lock,
+//! cancellation giving the seat to the next in line, and registrations that end with a group
+//! membership.
 
 use super::*;
 
