@@ -11,7 +11,8 @@ use relais::accounts::model::{Profession, RegistrationForm};
 use relais::auth::{ClientAddress, Viewer};
 use relais::config::HashCost;
 use relais::config::{
-    CheckinConfig, DatabaseUrl, Environment, PushConfig, Retention, SecretSource, ServerConfig,
+    CheckinConfig, DatabaseUrl, Environment, MailConfig, PushConfig, Retention, SecretSource,
+    ServerConfig,
 };
 use relais::i18n::{Locale, NotificationText};
 use relais::ids::{SessionId, UserId};
@@ -63,6 +64,7 @@ async fn run() {
             poll_interval: Duration::from_millis(20),
             ..PushConfig::DEFAULT
         },
+        mail: MailConfig::folder(std::env::temp_dir().join("relais-bench-mail")),
         retention: Retention::DEFAULT,
         checkins: CheckinConfig::DEFAULT,
         support_wait: ServerConfig::SUPPORT_WAIT_DEFAULT,

@@ -25,6 +25,7 @@ use crate::graphql::operation::OperationSlot;
 use crate::graphql::{self, AppState, RelaisSchema, SharedState};
 use crate::http::{Credentials, answer, caller, client_address, credentials, request_error};
 use crate::i18n;
+use crate::mail::transport::MailSender;
 use crate::metrics::Metrics;
 use crate::notifications::dispatcher::{self, PushSender};
 use crate::privacy::service::{self as privacy, ExportLimit};
@@ -42,6 +43,8 @@ pub enum StartError {
     Config(#[from] crate::config::ConfigError),
     #[error("FCM_SERVICE_ACCOUNT: {0}")]
     Push(String),
+    #[error("{0}")]
+    Mail(String),
     #[error("password hashing parameters refused by argon2")]
     Hashing,
     #[error("translations: {0}")]
@@ -56,6 +59,7 @@ pub enum StartError {
 pub async fn build_state(config: ServerConfig) -> Result<SharedState, StartError> {
     i18n::check().map_err(StartError::Translations)?;
     let push = PushSender::from_config(&config.push).map_err(StartError::Push)?;
+    let mail = MailSender::from_config(&config.mail).map_err(StartError::Mail)?;
     let secret = Secret::resolve(&config.secret, config.is_production())?;
     let support = SupportResources::load(config.checkins.support_resources.as_deref())
         .map_err(StartError::Resources)?;
@@ -71,6 +75,7 @@ pub async fn build_state(config: ServerConfig) -> Result<SharedState, StartError
         secret,
         config,
         push,
+        mail,
         passwords,
         workers: Arc::default(),
         exports: ExportLimit::default(),

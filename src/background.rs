@@ -12,6 +12,7 @@ use tokio::task::JoinHandle;
 
 use crate::db::Backend;
 use crate::graphql::SharedState;
+use crate::mail::dispatcher::MailDispatcher;
 use crate::notifications::dispatcher::Dispatcher;
 use crate::privacy::retention;
 
@@ -100,8 +101,8 @@ pub struct Background {
 }
 
 impl Background {
-    /// Starts `workers` push dispatchers (one at most on SQLite, whose writes serialise anyway)
-    /// and the housekeeping.
+    /// Starts `workers` push dispatchers (one at most on SQLite, whose writes serialise anyway),
+    /// one mail dispatcher and the housekeeping.
     pub fn start(state: &SharedState, workers: usize) -> Self {
         let (shutdown, stop) = watch::channel(false);
         let workers = match state.db.backend() {
@@ -122,6 +123,22 @@ impl Background {
                 )
             })
             .collect();
+        let mailer = state.clone();
+        tasks.push(supervise(
+            "mail dispatcher",
+            stop.clone(),
+            None,
+            move |stop| {
+                MailDispatcher::new(
+                    mailer.db.clone(),
+                    mailer.mail.clone(),
+                    mailer.secret.clone(),
+                    mailer.config.public_url.clone(),
+                    mailer.config.mail.retry_base,
+                )
+                .run(stop)
+            },
+        ));
         if state.db.backend() == Backend::Postgres {
             let db = state.db.clone();
             tasks.push(supervise("event relay", stop.clone(), None, move |stop| {

@@ -129,6 +129,9 @@ pub struct ServeArgs {
     pub push: PushArgs,
 
     #[command(flatten)]
+    pub mail: MailArgs,
+
+    #[command(flatten)]
     pub retention: RetentionArgs,
 
     #[command(flatten)]
@@ -138,6 +141,151 @@ pub struct ServeArgs {
     /// support resources and supporters are reminded (once).
     #[arg(long, env = "RELAIS_SUPPORT_WAIT_MINUTES", default_value_t = 30)]
     pub support_wait_minutes: u32,
+}
+
+/// Where mails go.
+#[derive(Debug, Clone, Args)]
+pub struct MailArgs {
+    /// `smtp://[user[:password]@]host[:port]` (STARTTLS required; port 587 by default) or
+    /// `smtps://…` (TLS from the start; 465). Unset: mails are written as `.eml` files
+    /// (development only).
+    #[arg(long, env = "RELAIS_SMTP_URL", hide_env_values = true, value_parser = secret_text)]
+    pub smtp_url: Option<SecretString>,
+
+    /// A file holding the SMTP password, instead of the URL.
+    #[arg(long, env = "RELAIS_SMTP_PASSWORD_FILE")]
+    pub smtp_password_file: Option<PathBuf>,
+
+    /// The sender of every mail.
+    #[arg(long, env = "RELAIS_MAIL_FROM", default_value = MailConfig::DEFAULT_FROM)]
+    pub mail_from: String,
+
+    /// Without SMTP, the folder `.eml` files are written to (default: `<database file>.mail/`
+    /// on SQLite, `./relais-mail/` on PostgreSQL).
+    #[arg(long, env = "RELAIS_MAIL_DIR")]
+    pub mail_dir: Option<PathBuf>,
+}
+
+/// How mails leave.
+#[derive(Debug, Clone)]
+pub enum MailTransportConfig {
+    /// An SMTP relay. `tls`: STARTTLS (`smtp://`) or TLS from the start (`smtps://`); a loopback
+    /// relay outside production may go without (the tests' server).
+    Smtp {
+        host: String,
+        port: u16,
+        implicit_tls: bool,
+        require_tls: bool,
+        user: Option<String>,
+        password: Option<SecretString>,
+    },
+    /// Development: one `.eml` file per mail in this folder.
+    Folder(PathBuf),
+}
+
+/// Validated mail settings.
+#[derive(Debug, Clone)]
+pub struct MailConfig {
+    pub transport: MailTransportConfig,
+    /// `Name <address>`, checked.
+    pub from: String,
+    /// The first wait after a refusal or an unreachable relay; it doubles up to 30 minutes.
+    pub retry_base: Duration,
+}
+
+impl MailConfig {
+    pub const DEFAULT_FROM: &str = "Relais <no-reply@relais.invalid>";
+    pub const RETRY_BASE: Duration = Duration::from_secs(30);
+
+    /// Development's transport: `.eml` files in `folder`, from the default sender.
+    pub fn folder(folder: PathBuf) -> Self {
+        Self {
+            transport: MailTransportConfig::Folder(folder),
+            from: Self::DEFAULT_FROM.into(),
+            retry_base: Self::RETRY_BASE,
+        }
+    }
+
+    fn from_args(
+        args: MailArgs,
+        database_url: &DatabaseUrl,
+        production: bool,
+    ) -> Result<Self, ConfigError> {
+        if args.mail_from.parse::<lettre::message::Mailbox>().is_err() {
+            return Err(ConfigError::Mail(format!(
+                "RELAIS_MAIL_FROM: `{}` is not a mailbox such as Relais <no-reply@example.org>",
+                args.mail_from
+            )));
+        }
+        let password = match &args.smtp_password_file {
+            Some(path) => Some(SecretString::from(
+                std::fs::read_to_string(path)
+                    .map_err(|cause| {
+                        ConfigError::Mail(format!(
+                            "RELAIS_SMTP_PASSWORD_FILE: {}: {cause}",
+                            path.display()
+                        ))
+                    })?
+                    .trim_end()
+                    .to_owned(),
+            )),
+            None => None,
+        };
+        let transport = match &args.smtp_url {
+            Some(url) => smtp_transport(url.expose_secret(), password, production)?,
+            None if production => {
+                return Err(ConfigError::Mail(
+                    "RELAIS_SMTP_URL must be set when RELAIS_ENV=production".into(),
+                ));
+            }
+            None => {
+                MailTransportConfig::Folder(match (args.mail_dir, database_url.sqlite_path()) {
+                    (Some(dir), _) => dir,
+                    (None, Some(database)) => PathBuf::from(format!("{}.mail", database.display())),
+                    (None, None) => PathBuf::from("relais-mail"),
+                })
+            }
+        };
+        Ok(Self {
+            transport,
+            from: args.mail_from,
+            retry_base: Self::RETRY_BASE,
+        })
+    }
+}
+
+fn smtp_transport(
+    given: &str,
+    password_file: Option<SecretString>,
+    production: bool,
+) -> Result<MailTransportConfig, ConfigError> {
+    let refused = || ConfigError::Mail("RELAIS_SMTP_URL is not smtp://host or smtps://host".into());
+    let url = url::Url::parse(given).map_err(|_| refused())?;
+    let implicit_tls = match url.scheme() {
+        "smtp" => false,
+        "smtps" => true,
+        _ => return Err(refused()),
+    };
+    let host = url
+        .host_str()
+        .filter(|host| !host.is_empty())
+        .ok_or_else(refused)?;
+    let loopback = match url.host() {
+        Some(url::Host::Ipv4(address)) => address.is_loopback(),
+        Some(url::Host::Ipv6(address)) => address.is_loopback(),
+        Some(url::Host::Domain(name)) => name == "localhost",
+        None => false,
+    };
+    let user = (!url.username().is_empty()).then(|| url.username().to_owned());
+    let password = password_file.or_else(|| url.password().map(SecretString::from));
+    Ok(MailTransportConfig::Smtp {
+        host: host.trim_matches(['[', ']']).to_owned(),
+        port: url.port().unwrap_or(if implicit_tls { 465 } else { 587 }),
+        implicit_tls,
+        require_tls: production || !loopback,
+        user,
+        password,
+    })
 }
 
 /// How check-ins are aggregated and where help is listed.
@@ -485,6 +633,8 @@ pub enum ConfigError {
     Wellbeing(&'static str),
     #[error("RELAIS_RETENTION_OUTREACH_DAYS must be at least 7")]
     OutreachRetention,
+    #[error("{0}")]
+    Mail(String),
 }
 
 pub const MIN_SECRET_BYTES: usize = 32;
@@ -520,6 +670,7 @@ pub struct ServerConfig {
     /// Not configurable from outside: the binary always hashes at OWASP's cost.
     pub password_cost: HashCost,
     pub push: PushConfig,
+    pub mail: MailConfig,
     pub retention: Retention,
     pub checkins: CheckinConfig,
     /// How long a support request waits before it is followed up.
@@ -572,6 +723,7 @@ impl ServerConfig {
                     .map_err(|_| ConfigError::TrustedProxy(text.to_owned()))
             })
             .collect::<Result<_, _>>()?;
+        let mail = MailConfig::from_args(args.mail, &database_url, production)?;
         Ok(Self {
             addr,
             database_url,
@@ -596,6 +748,7 @@ impl ServerConfig {
             metrics_token: args.metrics_token,
             password_cost: HashCost::OWASP,
             push: PushConfig::from_args(args.push)?,
+            mail,
             retention: Retention::from_args(&args.retention)?,
             checkins: CheckinConfig::from_args(args.checkins)?,
             support_wait: match args.support_wait_minutes {

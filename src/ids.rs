@@ -117,6 +117,10 @@ id_type! {
     SupportRequestId;
     /// A colleague's suggestion that a peer reach out to someone.
     OutreachId;
+    /// One mail, waiting in the outbox or done.
+    MailId;
+    /// A one-time token sent by mail.
+    EmailTokenId;
 }
 
 impl CheckinId {

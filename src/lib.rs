@@ -20,6 +20,7 @@ pub mod groups;
 pub mod http;
 pub mod i18n;
 pub mod ids;
+pub mod mail;
 pub mod mentorship;
 pub mod metrics;
 pub mod notifications;

@@ -215,6 +215,7 @@ pub async fn demo(db: &Db) -> Result<Vec<String>, SeedError> {
                 }
                 Err(error) => return Err(error.into()),
             };
+        accounts::set_address_confirmed(db, &user_id).await?;
         for role in &account.roles {
             let role =
                 Role::parse(role).ok_or_else(|| SeedError(format!("unknown role {role}")))?;

@@ -9,13 +9,14 @@ invalid-email = Invalid email address.
 email-taken = An account already exists with this email address.
 invalid-language = "{ $value }" is not a language code (fr, en…).
 invalid-timezone = "{ $value }" is not an IANA time zone (Europe/Paris…).
-invalid-locale = "{ $value }" is not an app language (fr or en).
+invalid-locale = "{ $value }" is not an app language ({ $languages }).
 invalid-time-of-day = "{ $value }" is not a time HH:MM (22:00…).
 quiet-hours-need-both = Give both the start and the end of quiet hours, or neither.
 quiet-hours-empty = Quiet hours must start and end at different times.
 wrong-password = Incorrect password.
 erased-account = Deleted account
 someone = Someone
+invalid-token = This link or code is no longer valid: ask for a new one.
 
 ## Notifications (.title, .body)
 
@@ -56,3 +57,18 @@ language-name = { $code ->
         [ht] Haitian Creole
        *[other] { $tag }
     }
+
+## Mails (.subject, .body: plain text, each blank line a paragraph)
+
+mail-confirm-address =
+    .subject = Confirm your email address
+    .body =
+        Hello { $name },
+
+        To confirm this address is yours, open this link with the Relais app:
+
+        { $link }
+
+        Or type this code in the app: { $code }
+
+        If you did not create a Relais account, ignore this message: nothing will happen.

@@ -9,13 +9,14 @@ invalid-email = Adresse e-mail invalide.
 email-taken = Un compte existe déjà avec cette adresse e-mail.
 invalid-language = « { $value } » n'est pas un code de langue (fr, en…).
 invalid-timezone = « { $value } » n'est pas un fuseau horaire IANA (Europe/Paris…).
-invalid-locale = « { $value } » n'est pas une langue de l'application (fr ou en).
+invalid-locale = « { $value } » n'est pas une langue de l'application ({ $languages }).
 invalid-time-of-day = « { $value } » n'est pas une heure HH:MM (22:00…).
 quiet-hours-need-both = Indiquez le début et la fin des heures calmes, ou aucun des deux.
 quiet-hours-empty = Le début et la fin des heures calmes doivent différer.
 wrong-password = Mot de passe incorrect.
 erased-account = Compte supprimé
 someone = Quelqu'un
+invalid-token = Ce lien ou ce code n'est plus valable : demandez-en un nouveau.
 
 ## Notifications (.title, .body)
 
@@ -56,3 +57,18 @@ language-name = { $code ->
         [ht] créole haïtien
        *[other] { $tag }
     }
+
+## Mails (.subject, .body: plain text, each blank line a paragraph)
+
+mail-confirm-address =
+    .subject = Confirmez votre adresse e-mail
+    .body =
+        Bonjour { $name },
+
+        Pour confirmer que cette adresse est la vôtre, ouvrez ce lien avec l'application Relais :
+
+        { $link }
+
+        Ou saisissez ce code dans l'application : { $code }
+
+        Si vous n'avez pas créé de compte Relais, ignorez ce message : rien ne se passera.

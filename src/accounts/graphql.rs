@@ -72,6 +72,8 @@ pub struct ViewerView {
     /// Private to the viewer, who alone sees it. Matching keeps apart only workplaces an
     /// identity provider verified.
     pub workplace: Option<String>,
+    /// Whether the viewer confirmed their address with the code mailed to it.
+    pub email_verified: bool,
 }
 
 #[async_graphql::ComplexObject]
@@ -91,6 +93,7 @@ impl From<Account> for ViewerView {
             timezone: account.profile.user.timezone.clone(),
             roles: account.roles,
             workplace: account.workplace,
+            email_verified: account.email_verified,
             user: account.profile.into(),
         }
     }
@@ -236,6 +239,24 @@ impl AccountsMutation {
     async fn logout(&self, ctx: &Context<'_>) -> Result<bool> {
         sessions::sign_out(ctx.db(), ctx.viewer()?).await?;
         Ok(true)
+    }
+
+    /// Confirms the viewer's address with the code (or the link's token) mailed to it. A code
+    /// that is not the viewer's, used, expired or unknown is BAD_USER_INPUT on `token`.
+    async fn confirm_email(&self, ctx: &Context<'_>, token: String) -> Result<ViewerView> {
+        let state = ctx.state();
+        Ok(
+            service::confirm_email(&state.db, &state.secret, ctx.viewer()?, &token)
+                .await?
+                .into(),
+        )
+    }
+
+    /// Mails the viewer a new confirmation code; false when the address is already confirmed.
+    /// At most 3 an hour (registration's included): RATE_LIMITED after.
+    async fn resend_email_confirmation(&self, ctx: &Context<'_>) -> Result<bool> {
+        let state = ctx.state();
+        Ok(service::resend_email_confirmation(&state.db, &state.secret, ctx.viewer()?).await?)
     }
 
     async fn update_profile(

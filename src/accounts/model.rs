@@ -4,9 +4,9 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use secrecy::SecretString;
 
-use crate::db::schema::users;
+use crate::db::schema::{email_tokens, users};
 use crate::i18n::Label;
-use crate::ids::UserId;
+use crate::ids::{EmailTokenId, UserId};
 use crate::text_enum;
 
 text_enum! {
@@ -50,6 +50,26 @@ text_enum! {
     }
 }
 
+text_enum! {
+    /// What a one-time token sent by mail proves when it comes back.
+    pub enum EmailTokenPurpose {
+        ConfirmAddress => "CONFIRM_ADDRESS",
+    }
+}
+
+/// A one-time token's row: its digest only.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = email_tokens)]
+pub struct NewEmailToken {
+    pub id: EmailTokenId,
+    pub user_id: UserId,
+    pub purpose: EmailTokenPurpose,
+    pub token_hash: String,
+    pub new_email: Option<String>,
+    pub expires_at: NaiveDateTime,
+    pub created_at: NaiveDateTime,
+}
+
 /// Bounds on what a person may write about themselves.
 pub const DISPLAY_NAME_MAX: usize = 80;
 pub const BIO_MAX: usize = 1_000;
@@ -88,6 +108,8 @@ pub struct Account {
     pub roles: Vec<Role>,
     /// Private, self-declared, shown to its owner only; matching uses verified workplaces only.
     pub workplace: Option<String>,
+    /// Whether the person proved the address is theirs.
+    pub email_verified: bool,
 }
 
 #[derive(Debug, Insertable)]

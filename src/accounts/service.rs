@@ -2,13 +2,13 @@
 
 use std::collections::HashMap;
 
-use chrono::Utc;
+use chrono::{NaiveDateTime, TimeDelta, Utc};
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
 use super::model::{
-    Account, BIO_MAX, DEFAULT_TIMEZONE, DISPLAY_NAME_MAX, EMAIL_MAX, LANGUAGES_MAX, MatchingFacts,
-    NewUser, Patch, Profile, ProfileChanges, ProfileForm, REGION_MAX, RegistrationForm, Role,
-    WORKPLACE_MAX,
+    Account, BIO_MAX, DEFAULT_TIMEZONE, DISPLAY_NAME_MAX, EMAIL_MAX, EmailTokenPurpose,
+    LANGUAGES_MAX, MatchingFacts, NewEmailToken, NewUser, Patch, Profile, ProfileChanges,
+    ProfileForm, REGION_MAX, RegistrationForm, Role, WORKPLACE_MAX,
 };
 use super::store;
 use crate::auth::model::IssuedTokens;
@@ -17,7 +17,9 @@ use crate::db::atomic::lock;
 use crate::db::{Db, DbConnection};
 use crate::error::{AppError, AppResult};
 use crate::i18n::{Locale, Message, NotificationText};
-use crate::ids::UserId;
+use crate::ids::{EmailTokenId, UserId};
+use crate::mail::model::MailKind;
+use crate::mail::service as mail;
 use crate::notifications::model::{Notice, NotificationCategory};
 use crate::notifications::service as notifications;
 use crate::privacy::{Person, PersonColumn, PersonalData, instant};
@@ -113,6 +115,7 @@ pub async fn register(
             other => other.into(),
         })?;
         store::replace_languages(conn, &user.id, &languages)?;
+        send_confirmation(conn, &secret, &user.id, &user.email, now.naive_utc())?;
         notifications::notify(
             conn,
             &user.id,
@@ -168,11 +171,12 @@ fn load_account(conn: &mut DbConnection, user_id: &UserId) -> AppResult<Account>
         .pop()
         .ok_or(AppError::NotFound)?;
     let roles = store::roles(conn, user_id)?;
-    let workplace = store::workplace(conn, user_id)?;
+    let (workplace, email_verified_at) = store::private_fields(conn, user_id)?;
     Ok(Account {
         profile,
         roles,
         workplace,
+        email_verified: email_verified_at.is_some(),
     })
 }
 
@@ -342,6 +346,11 @@ impl PersonalData for AccountsData {
                 table: "user_roles",
                 column: "user_id",
             },
+            // Digests only, gone with the account (cascade).
+            PersonColumn {
+                table: "email_tokens",
+                column: "user_id",
+            },
         ]
     }
 
@@ -359,6 +368,7 @@ impl PersonalData for AccountsData {
             "locale": person.locale,
             "timezone": person.timezone,
             "workplace": account.workplace,
+            "emailVerified": account.email_verified,
             "createdAt": instant(person.created_at),
             "roles": account.roles.iter().map(|role| role.as_str()).collect::<Vec<_>>(),
         }))
@@ -421,6 +431,123 @@ pub async fn grant_role(db: &Db, email: &str, role: Role) -> AppResult<bool> {
             conn,
             &user_id,
             role,
+            Utc::now().naive_utc(),
+        )?)
+    })
+    .await
+}
+
+// ------------------------------------------------------------------ addresses
+
+/// How long an address confirmation stays usable.
+const CONFIRMATION_VALID: TimeDelta = TimeDelta::hours(48);
+/// Confirmations one person may be sent in an hour (registration's included).
+pub const CONFIRMATIONS_PER_HOUR: usize = 3;
+
+/// Sends the person a confirmation of `address`, inside the caller's transaction: a one-time
+/// token (only its digest stored) and the mail that carries it.
+fn send_confirmation(
+    conn: &mut DbConnection,
+    secret: &Secret,
+    user_id: &UserId,
+    address: &str,
+    now: NaiveDateTime,
+) -> AppResult<()> {
+    let id = EmailTokenId::generate();
+    let token = mail::token_for(secret, &id);
+    store::insert_email_token(
+        conn,
+        &NewEmailToken {
+            id: id.clone(),
+            user_id: user_id.clone(),
+            purpose: EmailTokenPurpose::ConfirmAddress,
+            token_hash: mail::token_digest(secret, &token),
+            new_email: None,
+            expires_at: now + CONFIRMATION_VALID,
+            created_at: now,
+        },
+    )?;
+    mail::queue(
+        conn,
+        user_id,
+        address,
+        MailKind::ConfirmAddress { token: id },
+    )?;
+    Ok(())
+}
+
+/// Confirms the viewer's address with the token their mail carried. A token that is not theirs,
+/// used, expired or unknown is BAD_USER_INPUT on `token`, the same for each.
+pub async fn confirm_email(
+    db: &Db,
+    secret: &Secret,
+    viewer: &Viewer,
+    token: &str,
+) -> AppResult<Account> {
+    let digest = mail::token_digest(secret, token.trim());
+    let user_id = viewer.user_id.clone();
+    db.write(move |conn| {
+        let now = Utc::now().naive_utc();
+        let used = store::use_email_token(
+            conn,
+            &digest,
+            EmailTokenPurpose::ConfirmAddress,
+            &user_id,
+            now,
+        )?;
+        if used.is_none() {
+            return Err(AppError::bad_input("token", Message::InvalidToken));
+        }
+        store::set_email_verified(conn, &user_id, now)?;
+        load_account(conn, &user_id)
+    })
+    .await
+}
+
+/// Sends the viewer a new confirmation; false when their address is already confirmed. At most
+/// [`CONFIRMATIONS_PER_HOUR`] an hour: RATE_LIMITED after, saying when the next may go.
+pub async fn resend_email_confirmation(
+    db: &Db,
+    secret: &Secret,
+    viewer: &Viewer,
+) -> AppResult<bool> {
+    let user_id = viewer.user_id.clone();
+    let secret = secret.clone();
+    db.write(move |conn| {
+        lock_own_account(conn, &user_id)?;
+        let now = Utc::now().naive_utc();
+        let (_, verified_at) = store::private_fields(conn, &user_id)?;
+        if verified_at.is_some() {
+            return Ok(false);
+        }
+        let hour = TimeDelta::hours(1);
+        let recent = store::email_tokens_since(
+            conn,
+            &user_id,
+            EmailTokenPurpose::ConfirmAddress,
+            now - hour,
+        )?;
+        if recent.len() >= CONFIRMATIONS_PER_HOUR {
+            let next = recent[0] + hour;
+            return Err(AppError::RateLimited {
+                retry_after: (next - now).to_std().unwrap_or_default(),
+            });
+        }
+        let address = store::email_of(conn, &user_id)?.ok_or(AppError::NotFound)?;
+        send_confirmation(conn, &secret, &user_id, &address, now)?;
+        Ok(true)
+    })
+    .await
+}
+
+/// Marks the person's address as confirmed without a mail: for the operator's tools (the demo
+/// seed), whose addresses are nobody's.
+pub async fn set_address_confirmed(db: &Db, user_id: &UserId) -> AppResult<()> {
+    let user_id = user_id.clone();
+    db.write(move |conn| {
+        Ok(store::set_email_verified(
+            conn,
+            &user_id,
             Utc::now().naive_utc(),
         )?)
     })

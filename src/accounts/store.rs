@@ -5,9 +5,11 @@ use std::collections::HashMap;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::model::{NewUser, Profession, ProfileChanges, Role, UserRow};
+use super::model::{
+    EmailTokenPurpose, NewEmailToken, NewUser, Profession, ProfileChanges, Role, UserRow,
+};
 use crate::db::DbConnection;
-use crate::db::schema::{user_languages, user_roles, users};
+use crate::db::schema::{email_tokens, user_languages, user_roles, users};
 use crate::ids::UserId;
 use crate::on_backend;
 
@@ -104,10 +106,15 @@ pub fn matching_rows(conn: &mut DbConnection, ids: &[UserId]) -> QueryResult<Vec
         .load(conn)
 }
 
-pub fn workplace(conn: &mut DbConnection, user_id: &UserId) -> QueryResult<Option<String>> {
+/// What only the person sees of their account: their workplace, and when they confirmed their
+/// address.
+pub fn private_fields(
+    conn: &mut DbConnection,
+    user_id: &UserId,
+) -> QueryResult<(Option<String>, Option<NaiveDateTime>)> {
     users::table
         .find(user_id)
-        .select(users::workplace)
+        .select((users::workplace, users::email_verified_at))
         .first(conn)
 }
 
@@ -198,4 +205,82 @@ pub fn delete_user(conn: &mut DbConnection, user_id: &UserId) -> QueryResult<usi
         .execute(conn)?;
     diesel::delete(user_roles::table.filter(user_roles::user_id.eq(user_id))).execute(conn)?;
     diesel::delete(users::table.find(user_id)).execute(conn)
+}
+
+pub fn insert_email_token(conn: &mut DbConnection, token: &NewEmailToken) -> QueryResult<()> {
+    diesel::insert_into(email_tokens::table)
+        .values(token)
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Uses `owner`'s token whose digest is `token_hash` for `purpose`, once: a guarded update that
+/// only one of two concurrent uses wins. Returns the person and the address it confirms.
+pub fn use_email_token(
+    conn: &mut DbConnection,
+    token_hash: &str,
+    purpose: EmailTokenPurpose,
+    owner: &UserId,
+    now: NaiveDateTime,
+) -> QueryResult<Option<(UserId, Option<String>)>> {
+    let found: Option<(String, UserId, Option<String>)> = email_tokens::table
+        .filter(email_tokens::token_hash.eq(token_hash))
+        .filter(email_tokens::purpose.eq(purpose))
+        .filter(email_tokens::user_id.eq(owner))
+        .filter(email_tokens::used_at.is_null())
+        .filter(email_tokens::expires_at.gt(now))
+        .select((
+            email_tokens::id,
+            email_tokens::user_id,
+            email_tokens::new_email,
+        ))
+        .first(conn)
+        .optional()?;
+    let Some((id, user_id, new_email)) = found else {
+        return Ok(None);
+    };
+    let used = diesel::update(
+        email_tokens::table
+            .find(&id)
+            .filter(email_tokens::used_at.is_null()),
+    )
+    .set(email_tokens::used_at.eq(now))
+    .execute(conn)?;
+    Ok((used == 1).then_some((user_id, new_email)))
+}
+
+/// Tokens for `purpose` the person was sent since `since`.
+pub fn email_tokens_since(
+    conn: &mut DbConnection,
+    user_id: &UserId,
+    purpose: EmailTokenPurpose,
+    since: NaiveDateTime,
+) -> QueryResult<Vec<NaiveDateTime>> {
+    email_tokens::table
+        .filter(email_tokens::user_id.eq(user_id))
+        .filter(email_tokens::purpose.eq(purpose))
+        .filter(email_tokens::created_at.gt(since))
+        .order(email_tokens::created_at.asc())
+        .select(email_tokens::created_at)
+        .load(conn)
+}
+
+pub fn set_email_verified(
+    conn: &mut DbConnection,
+    user_id: &UserId,
+    at: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::update(users::table.find(user_id))
+        .set(users::email_verified_at.eq(at))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// The person's address.
+pub fn email_of(conn: &mut DbConnection, user_id: &UserId) -> QueryResult<Option<String>> {
+    users::table
+        .find(user_id)
+        .select(users::email)
+        .first(conn)
+        .optional()
 }

@@ -111,3 +111,67 @@ macro_rules! on_backend {
 }
 
 pub use on_backend;
+
+/// An outbox: a table of rows with `status`, `not_before`, `claimed_by` and `claim_expires_at`
+/// (pushes, mails), whose due rows dispatchers claim for a lease.
+pub trait Outbox {
+    /// Its table (a constant of ours, never user input).
+    const TABLE: &'static str;
+}
+
+#[derive(QueryableByName)]
+struct ClaimedRow {
+    #[diesel(sql_type = Text)]
+    id: String,
+}
+
+/// Claims up to `limit` due rows of outbox `O` for `worker` until `lease_until`: pending, due,
+/// and not claimed or claimed by someone whose lease ran out (a dispatcher that died mid-batch).
+/// Returns their ids, oldest due first.
+///
+/// PostgreSQL skips rows another dispatcher is claiming (`FOR UPDATE SKIP LOCKED`), so several
+/// instances never take the same row; SQLite runs it in an immediate transaction.
+pub fn claim_due<O: Outbox>(
+    conn: &mut DbConnection,
+    worker: &str,
+    now: chrono::NaiveDateTime,
+    lease_until: chrono::NaiveDateTime,
+    limit: i64,
+) -> QueryResult<Vec<String>> {
+    use diesel::sql_types::{BigInt, Timestamp};
+    let table = O::TABLE;
+    let claimed = match conn {
+        DbConnection::Postgres(pg) => diesel::sql_query(format!(
+            "UPDATE {table} SET claimed_by = $1, claim_expires_at = $2
+             WHERE id IN (
+                 SELECT id FROM {table}
+                 WHERE status = 'PENDING' AND not_before <= $3
+                   AND (claim_expires_at IS NULL OR claim_expires_at <= $3)
+                 ORDER BY not_before
+                 LIMIT $4
+                 FOR UPDATE SKIP LOCKED)
+             RETURNING id"
+        ))
+        .bind::<Text, _>(worker)
+        .bind::<Timestamp, _>(lease_until)
+        .bind::<Timestamp, _>(now)
+        .bind::<BigInt, _>(limit)
+        .load::<ClaimedRow>(pg)?,
+        DbConnection::Sqlite(sqlite) => diesel::sql_query(format!(
+            "UPDATE {table} SET claimed_by = ?1, claim_expires_at = ?2
+             WHERE id IN (
+                 SELECT id FROM {table}
+                 WHERE status = 'PENDING' AND not_before <= ?3
+                   AND (claim_expires_at IS NULL OR claim_expires_at <= ?3)
+                 ORDER BY not_before
+                 LIMIT ?4)
+             RETURNING id"
+        ))
+        .bind::<Text, _>(worker)
+        .bind::<Timestamp, _>(lease_until)
+        .bind::<Timestamp, _>(now)
+        .bind::<BigInt, _>(limit)
+        .load::<ClaimedRow>(sqlite)?,
+    };
+    Ok(claimed.into_iter().map(|row| row.id).collect())
+}

@@ -21,6 +21,8 @@ pub enum Committed {
     },
     /// Pushes were queued: the dispatcher may have work.
     PushQueued,
+    /// Mails were queued: the mail dispatcher may have work.
+    MailQueued,
     PostAdded {
         group_id: GroupId,
         post_id: PostId,

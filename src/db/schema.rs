@@ -16,6 +16,38 @@ diesel::table! {
         updated_at -> Timestamp,
         workplace -> Nullable<Text>,
         verified_workplace -> Nullable<Text>,
+        email_verified_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    mail_outbox (id) {
+        id -> Text,
+        user_id -> Text,
+        to_address -> Text,
+        kind -> Text,
+        params -> Text,
+        status -> Text,
+        attempts -> Integer,
+        not_before -> Timestamp,
+        claimed_by -> Nullable<Text>,
+        claim_expires_at -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        finished_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    email_tokens (id) {
+        id -> Text,
+        user_id -> Text,
+        purpose -> Text,
+        token_hash -> Text,
+        new_email -> Nullable<Text>,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
     }
 }
 
@@ -68,8 +100,13 @@ diesel::joinable!(user_roles -> users (user_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(session_tokens -> sessions (session_id));
 
+diesel::joinable!(mail_outbox -> users (user_id));
+diesel::joinable!(email_tokens -> users (user_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     users,
+    mail_outbox,
+    email_tokens,
     user_languages,
     user_roles,
     sessions,

@@ -11,6 +11,7 @@ use crate::config::ServerConfig;
 use crate::db::Db;
 use crate::error::AppResult;
 use crate::graphql::live::LiveLoaders;
+use crate::mail::transport::MailSender;
 use crate::metrics::Metrics;
 use crate::notifications::dispatcher::PushSender;
 use crate::privacy::service::ExportLimit;
@@ -21,6 +22,7 @@ pub struct AppState {
     pub secret: Secret,
     pub config: ServerConfig,
     pub push: PushSender,
+    pub mail: MailSender,
     pub passwords: PasswordGate,
     /// Push dispatchers expected and running in this process.
     pub workers: Arc<WorkerHealth>,

@@ -13,7 +13,7 @@ mod text;
 use std::future::Future;
 
 pub use fluent_bundle::{FluentArgs, FluentValue};
-pub use text::{DocumentText, Message, NotificationText, neutral_push};
+pub use text::{DocumentText, MailText, Message, NotificationText, neutral_push};
 
 /// The language used when a person's is unknown, and for any text another language lacks.
 pub const DEFAULT_LANGUAGE: &str = "fr";

@@ -133,6 +133,8 @@ pub enum Message {
     TooManyOutreach {
         max: i64,
     },
+    /// A token from a mail that is unknown, used, expired or someone else's.
+    InvalidToken,
     /// The person already has an open support request.
     SupportRequestOpen,
     TooManySupportRequests {
@@ -425,6 +427,36 @@ impl Localized for DocumentText {
     }
 }
 
+/// The texts of mails: a subject and a plain-text body (the HTML part is made from it).
+#[derive(Debug, Clone, PartialEq, strum::IntoStaticStr)]
+#[strum(serialize_all = "kebab-case")]
+#[cfg_attr(test, derive(strum::EnumIter))]
+pub enum MailText {
+    /// Confirm an address: a link into the app and the code it carries, for typing.
+    ConfirmAddress {
+        name: String,
+        code: String,
+        link: String,
+    },
+}
+
+impl MailText {
+    /// Subject and body in `locale`.
+    pub fn render(&self, locale: Locale) -> (String, String) {
+        let id = format!("mail-{}", <&'static str>::from(self));
+        let mut args = FluentArgs::new();
+        match self {
+            Self::ConfirmAddress { name, code, link } => {
+                args.set("name", name.as_str());
+                args.set("code", code.as_str());
+                args.set("link", link.as_str());
+            }
+        }
+        let part = |attribute| bundles::format(locale, &id, Some(attribute), &args);
+        (part("subject"), part("body"))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use strum::IntoEnumIterator;
@@ -536,6 +568,18 @@ mod tests {
             ("en".to_owned(), vec!["3114".to_owned()]),
         ]));
         assert!(waiting.render(fr, "").1.ends_with(": 3114 ; SAMU (15)."));
+        let (subject, body) = MailText::ConfirmAddress {
+            name: "Camille".into(),
+            code: "c0de".into(),
+            link: "https://relais.test/app/confirm-email?token=c0de".into(),
+        }
+        .render(en);
+        assert_eq!(subject, "Confirm your email address");
+        assert!(
+            body.starts_with("Hello Camille,\n\n")
+                && body.contains("\n\nhttps://relais.test/app/confirm-email?token=c0de\n\n"),
+            "{body:?}"
+        );
         // A stored notice keeps its shape: the services by language, as before.
         assert_eq!(
             serde_json::to_string(&waiting).expect("serialises"),

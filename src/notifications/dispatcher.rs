@@ -207,7 +207,7 @@ impl Dispatcher {
             .db
             .write(move |conn| {
                 let now = Utc::now();
-                Ok(store::claim_due(
+                Ok(store::claim_due_pushes(
                     conn,
                     &worker,
                     now.naive_utc(),

@@ -5,7 +5,7 @@ pub mod dispatcher;
 pub mod fcm;
 pub mod graphql;
 pub mod model;
-mod push_message;
+pub mod push_message;
 pub mod reminders;
 pub mod service;
 mod store;

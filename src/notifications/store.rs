@@ -4,13 +4,13 @@ use std::collections::HashMap;
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Text, Timestamp};
 
 use super::model::{
     Device, NewPush, NotificationRow, Platform, PreferencesRow, PushOutcome, PushStatus,
     RecipientSettings,
 };
 use crate::db::DbConnection;
+use crate::db::atomic::{Outbox, claim_due};
 use crate::db::schema::{
     checkin_reminders, devices, notification_data, notification_preferences, notifications,
     push_outbox, users,
@@ -372,58 +372,20 @@ pub fn cancel_pending(
     .execute(conn)
 }
 
-#[derive(QueryableByName)]
-struct ClaimedPush {
-    #[diesel(sql_type = Text)]
-    id: PushId,
+impl Outbox for PushId {
+    const TABLE: &'static str = "push_outbox";
 }
 
-/// Claims up to `limit` due pushes for `worker` until `lease_until`: pending, due, and not
-/// claimed or claimed by someone whose lease ran out (a dispatcher that died mid-batch).
-///
-/// PostgreSQL skips rows another dispatcher is claiming (`FOR UPDATE SKIP LOCKED`), so several
-/// instances never take the same row; SQLite runs it in an immediate transaction.
-pub fn claim_due(
+/// Claims up to `limit` due pushes for `worker` until `lease_until` ([`claim_due`]'s rules).
+pub fn claim_due_pushes(
     conn: &mut DbConnection,
     worker: &str,
     now: NaiveDateTime,
     lease_until: NaiveDateTime,
     limit: i64,
 ) -> QueryResult<Vec<PushId>> {
-    let claimed = match conn {
-        DbConnection::Postgres(pg) => diesel::sql_query(
-            "UPDATE push_outbox SET claimed_by = $1, claim_expires_at = $2
-             WHERE id IN (
-                 SELECT id FROM push_outbox
-                 WHERE status = 'PENDING' AND not_before <= $3
-                   AND (claim_expires_at IS NULL OR claim_expires_at <= $3)
-                 ORDER BY not_before
-                 LIMIT $4
-                 FOR UPDATE SKIP LOCKED)
-             RETURNING id",
-        )
-        .bind::<Text, _>(worker)
-        .bind::<Timestamp, _>(lease_until)
-        .bind::<Timestamp, _>(now)
-        .bind::<BigInt, _>(limit)
-        .load::<ClaimedPush>(pg)?,
-        DbConnection::Sqlite(sqlite) => diesel::sql_query(
-            "UPDATE push_outbox SET claimed_by = ?1, claim_expires_at = ?2
-             WHERE id IN (
-                 SELECT id FROM push_outbox
-                 WHERE status = 'PENDING' AND not_before <= ?3
-                   AND (claim_expires_at IS NULL OR claim_expires_at <= ?3)
-                 ORDER BY not_before
-                 LIMIT ?4)
-             RETURNING id",
-        )
-        .bind::<Text, _>(worker)
-        .bind::<Timestamp, _>(lease_until)
-        .bind::<Timestamp, _>(now)
-        .bind::<BigInt, _>(limit)
-        .load::<ClaimedPush>(sqlite)?,
-    };
-    Ok(claimed.into_iter().map(|row| row.id).collect())
+    let claimed = claim_due::<PushId>(conn, worker, now, lease_until, limit)?;
+    Ok(claimed.into_iter().map(PushId::from_client).collect())
 }
 
 /// What a claimed push needs: its row, notification and device (if still there).

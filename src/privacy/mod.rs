@@ -107,7 +107,7 @@ pub fn instant(at: NaiveDateTime) -> String {
 }
 
 /// Every domain holding personal data, in the order erasure runs: the account itself last.
-pub fn registry() -> [&'static dyn PersonalData; 9] {
+pub fn registry() -> [&'static dyn PersonalData; 10] {
     [
         &crate::checkins::service::CHECKINS_DATA,
         // Before notifications: cancelling a person's workshops or mentorships tells the others.
@@ -118,6 +118,7 @@ pub fn registry() -> [&'static dyn PersonalData; 9] {
         &crate::conversations::service::CONVERSATIONS_DATA,
         &crate::groups::service::GROUPS_DATA,
         &crate::notifications::service::NOTIFICATIONS_DATA,
+        &crate::mail::service::MAIL_DATA,
         &crate::auth::service::SESSIONS_DATA,
         &crate::accounts::service::ACCOUNTS_DATA,
     ]

@@ -384,6 +384,11 @@ fn operation(field: &str, world: &World, persona: Persona) -> Option<(String, Va
             json!({ "id": w.conversation }),
         ),
         "Query.exportMyData" => ("{ exportMyData }", json!({})),
+        "Mutation.confirmEmail" => (
+            "mutation($token: String!) { confirmEmail(token: $token) { emailVerified } }",
+            json!({ "token": "0".repeat(32) }),
+        ),
+        "Mutation.resendEmailConfirmation" => ("mutation { resendEmailConfirmation }", json!({})),
         "Query.group" => (
             "query($id: ID!) { group(id: $id) { id } }",
             json!({ "id": w.group }),

@@ -7,7 +7,8 @@ use actix_web::dev::ServerHandle;
 use relais::app;
 use relais::config::HashCost;
 use relais::config::{
-    CheckinConfig, DatabaseUrl, Environment, PushConfig, Retention, SecretSource, ServerConfig,
+    CheckinConfig, DatabaseUrl, Environment, MailConfig, PushConfig, Retention, SecretSource,
+    ServerConfig,
 };
 use relais::graphql::SharedState;
 use serde_json::{Value, json};
@@ -200,6 +201,9 @@ pub fn test_config(database_url: &str, environment: Environment, push: PushConfi
         metrics_token: Some(TEST_METRICS_TOKEN.into()),
         password_cost: TEST_HASH_COST,
         push,
+        mail: MailConfig::folder(
+            std::env::temp_dir().join(format!("relais-mail-{}", uuid::Uuid::now_v7())),
+        ),
         retention: Retention::DEFAULT,
         checkins: CheckinConfig::DEFAULT,
         support_wait: ServerConfig::SUPPORT_WAIT_DEFAULT,

@@ -431,8 +431,24 @@ fn bad_configuration_stops_start_up_with_one_line_naming_the_variable() {
             vec![
                 ("RELAIS_ENV", "production"),
                 ("RELAIS_SECRET_FILE", "/nonexistent/relais.secret"),
+                ("RELAIS_SMTP_URL", "smtp://mail.example.org"),
             ],
             "relais: RELAIS_SECRET_FILE: /nonexistent/relais.secret:",
+        ),
+        (
+            vec![
+                ("RELAIS_ENV", "production"),
+                ("RELAIS_SECRET", "a secret of at least thirty-two bytes"),
+            ],
+            "relais: RELAIS_SMTP_URL must be set when RELAIS_ENV=production",
+        ),
+        (
+            vec![("RELAIS_SMTP_URL", "http://mail.example.org")],
+            "relais: RELAIS_SMTP_URL is not smtp://host or smtps://host",
+        ),
+        (
+            vec![("RELAIS_MAIL_FROM", "not a mailbox")],
+            "relais: RELAIS_MAIL_FROM: `not a mailbox` is not a mailbox",
         ),
         (
             vec![("RELAIS_TRUSTED_PROXIES", "10.0.0.1,proxy.example")],

@@ -1,0 +1,216 @@
+//! The mail dispatcher: claims due mails for a lease, writes each in its recipient's language,
+//! sends it, and records how it ended. A mail ends SENT or FAILED (refused for good, or after
+//! [`MAX_ATTEMPTS`] refusals for now); while the relay cannot be reached at all, no mail spends
+//! an attempt: the outbox waits, so an outage of any length loses nothing.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+
+use chrono::{TimeDelta, Utc};
+use tokio::sync::broadcast::{self, error::RecvError};
+use tokio::sync::watch;
+
+use super::model::{MailKind, MailStatus, Outgoing};
+use super::service::token_for;
+use super::store;
+use super::transport::{Letter, MailSender, SendOutcome};
+use crate::auth::Secret;
+use crate::db::Db;
+use crate::db::events::Committed;
+use crate::error::{AppError, AppResult, InternalError};
+use crate::i18n::{Locale, MailText};
+use crate::ids::MailId;
+use crate::notifications::push_message::retry_delay;
+
+/// Mails claimed at once.
+const BATCH: i64 = 20;
+/// How long a claim lasts: a batch's sends (20 s each at most) end well within it.
+const LEASE: TimeDelta = TimeDelta::minutes(10);
+/// Refusals for now (4xx) before a mail is given up.
+pub const MAX_ATTEMPTS: i32 = 8;
+const RETRY_CAP: Duration = Duration::from_secs(30 * 60);
+/// How often an idle dispatcher looks for mails it was not told about (retries come due).
+const POLL: Duration = Duration::from_secs(2);
+
+pub struct MailDispatcher {
+    db: Db,
+    sender: MailSender,
+    secret: Secret,
+    public_url: String,
+    retry_base: Duration,
+    worker_id: String,
+    /// Rounds in a row that found the relay unreachable.
+    unreachable: AtomicU32,
+}
+
+/// How one mail ended this round.
+enum Outcome {
+    Finished(MailStatus, i32, Option<String>),
+    Requeued(i32, String, Duration),
+}
+
+impl MailDispatcher {
+    pub fn new(
+        db: Db,
+        sender: MailSender,
+        secret: Secret,
+        public_url: String,
+        retry_base: Duration,
+    ) -> Self {
+        Self {
+            db,
+            sender,
+            secret,
+            public_url,
+            retry_base,
+            worker_id: format!("mailer-{}", uuid::Uuid::now_v7()),
+            unreachable: AtomicU32::new(0),
+        }
+    }
+
+    /// Runs until `shutdown` turns true.
+    pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
+        let mut queued = self.db.events().subscribe();
+        while !*shutdown.borrow() {
+            match self.run_once().await {
+                Ok(claimed) if claimed > 0 => continue,
+                Ok(_) => {}
+                Err(AppError::Internal(InternalError::Blocking(cause))) if cause.is_cancelled() => {
+                    break;
+                }
+                Err(error) => {
+                    tracing::warn!(worker = %self.worker_id, ?error, "mail dispatch failed")
+                }
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(POLL) => {}
+                _ = shutdown.changed() => {}
+                _ = next_mail_queued(&mut queued) => {}
+            }
+        }
+    }
+
+    /// Claims one batch of due mails and sends it; returns how many were claimed.
+    pub async fn run_once(&self) -> AppResult<usize> {
+        let worker = self.worker_id.clone();
+        let claimed = self
+            .db
+            .write(move |conn| {
+                let now = Utc::now().naive_utc();
+                Ok(store::claim(conn, &worker, now, now + LEASE, BATCH)?)
+            })
+            .await?;
+        if claimed.is_empty() {
+            return Ok(0);
+        }
+        let count = claimed.len();
+        let worker = self.worker_id.clone();
+        let mails = self
+            .db
+            .run(move |conn| Ok(store::claimed(conn, &claimed, &worker)?))
+            .await?;
+        for mail in mails {
+            let id = mail.id.clone();
+            let outcome = self.deliver(mail).await;
+            self.record(id, outcome).await?;
+        }
+        Ok(count)
+    }
+
+    /// The mail's text, in its recipient's language, naming them as they are named now.
+    fn letter(&self, mail: &Outgoing, kind: &MailKind) -> Letter {
+        let locale = Locale::parse(&mail.locale).unwrap_or_default();
+        let text = match kind {
+            MailKind::ConfirmAddress { token } => {
+                let code = token_for(&self.secret, token);
+                MailText::ConfirmAddress {
+                    name: mail.name.clone(),
+                    link: format!("{}/app/confirm-email?token={code}", self.public_url),
+                    code,
+                }
+            }
+        };
+        let (subject, text) = text.render(locale);
+        Letter {
+            to: mail.to_address.clone(),
+            subject,
+            text,
+        }
+    }
+
+    async fn deliver(&self, mail: Outgoing) -> Outcome {
+        let Some(kind) = &mail.kind else {
+            return Outcome::Finished(MailStatus::Failed, mail.attempts, Some("unreadable".into()));
+        };
+        if matches!(kind, MailKind::ConfirmAddress { .. }) && mail.address_confirmed {
+            return Outcome::Finished(MailStatus::Cancelled, mail.attempts, None);
+        }
+        let letter = self.letter(&mail, kind);
+        let attempts = mail.attempts + 1;
+        match self.sender.send(letter).await {
+            SendOutcome::Sent(_) => {
+                self.unreachable.store(0, Ordering::Relaxed);
+                Outcome::Finished(MailStatus::Sent, attempts, None)
+            }
+            SendOutcome::Rejected(reason) => {
+                tracing::warn!(mail = %mail.id, %reason, "mail refused by the relay");
+                Outcome::Finished(MailStatus::Failed, attempts, Some(reason))
+            }
+            SendOutcome::Retry(reason) if attempts >= MAX_ATTEMPTS => {
+                tracing::warn!(mail = %mail.id, %reason, attempts, "mail given up");
+                Outcome::Finished(MailStatus::Failed, attempts, Some(reason))
+            }
+            SendOutcome::Retry(reason) => {
+                let wait = retry_delay(attempts as u32, self.retry_base, RETRY_CAP);
+                Outcome::Requeued(attempts, reason, wait)
+            }
+            SendOutcome::Unavailable(reason) => {
+                let rounds = self.unreachable.fetch_add(1, Ordering::Relaxed) + 1;
+                if rounds == 1 {
+                    tracing::warn!(%reason, "mail relay unreachable: mails wait");
+                }
+                Outcome::Requeued(
+                    mail.attempts,
+                    reason,
+                    retry_delay(rounds, self.retry_base, RETRY_CAP),
+                )
+            }
+        }
+    }
+
+    async fn record(&self, id: MailId, outcome: Outcome) -> AppResult<()> {
+        let worker = self.worker_id.clone();
+        self.db
+            .write(move |conn| {
+                let now = Utc::now().naive_utc();
+                match &outcome {
+                    Outcome::Finished(status, attempts, error) => store::finish(
+                        conn,
+                        &id,
+                        &worker,
+                        *status,
+                        *attempts,
+                        error.as_deref(),
+                        now,
+                    )?,
+                    Outcome::Requeued(attempts, error, wait) => {
+                        let due = now + TimeDelta::from_std(*wait).unwrap_or(TimeDelta::MAX);
+                        store::requeue(conn, &id, &worker, *attempts, Some(error), due)?
+                    }
+                };
+                Ok(())
+            })
+            .await
+    }
+}
+
+/// Returns when mails were queued (or news may have been missed); never if the bus closed.
+async fn next_mail_queued(events: &mut broadcast::Receiver<Committed>) {
+    loop {
+        match events.recv().await {
+            Ok(Committed::MailQueued) | Err(RecvError::Lagged(_)) => return,
+            Ok(_) => continue,
+            Err(RecvError::Closed) => std::future::pending().await,
+        }
+    }
+}

@@ -1,0 +1,294 @@
+//! Mail: the outbox and its dispatcher through a real SMTP conversation and through `.eml` files,
+//! address confirmation, and what a rolled-back change or an SMTP outage does to mails.
+
+use std::path::Path;
+use std::time::Duration;
+
+use diesel::prelude::*;
+use relais::config::{MailConfig, MailTransportConfig};
+use relais::db::schema::mail_outbox;
+use relais::mail::model::MailKind;
+use serde_json::json;
+
+use crate::fake_smtp::FakeSmtp;
+use crate::helpers::{Backend, TestApp, error_code, error_field, eventually, spawn_app_configured};
+
+const VIEWER: &str = "{ me { email emailVerified } }";
+const CONFIRM: &str = "mutation($token: String!) { confirmEmail(token: $token) { emailVerified } }";
+const RESEND: &str = "mutation { resendEmailConfirmation }";
+
+/// The `.eml` files the development transport wrote, parsed.
+fn folder_mails(folder: &Path) -> Vec<mail_parser::Message<'static>> {
+    let Ok(entries) = std::fs::read_dir(folder) else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(Result::ok)
+        .filter(|entry| entry.path().extension().is_some_and(|ext| ext == "eml"))
+        .filter_map(|entry| std::fs::read(entry.path()).ok())
+        .filter_map(|bytes| {
+            mail_parser::MessageParser::default()
+                .parse(&bytes)
+                .map(|message| message.into_owned())
+        })
+        .collect()
+}
+
+fn mail_folder(app: &TestApp) -> std::path::PathBuf {
+    match &app.state.config.mail.transport {
+        MailTransportConfig::Folder(folder) => folder.clone(),
+        MailTransportConfig::Smtp { .. } => panic!("a test server writes mails to a folder"),
+    }
+}
+
+/// The code a confirmation mail to `address` carries, once it has been written.
+async fn code_mailed_to(app: &TestApp, address: &str, nth: usize) -> String {
+    let folder = mail_folder(app);
+    eventually(20, || {
+        let folder = folder.clone();
+        async move {
+            let mut codes: Vec<(i64, String)> = folder_mails(&folder)
+                .into_iter()
+                .filter(|mail| {
+                    mail.to()
+                        .and_then(|to| to.first())
+                        .and_then(|to| to.address())
+                        .is_some_and(|to| to == address)
+                })
+                .filter_map(|mail| {
+                    let text = mail.body_text(0)?.into_owned();
+                    let date = mail.date().map_or(0, |date| date.to_timestamp());
+                    Some((date, code_in(&text)?))
+                })
+                .collect();
+            codes.sort();
+            codes.get(nth).map(|(_, code)| code.clone())
+        }
+    })
+    .await
+}
+
+fn code_in(text: &str) -> Option<String> {
+    let start = text.find("token=")? + "token=".len();
+    Some(text[start..start + 32].to_owned())
+}
+
+on_both_backends!(
+    registration_mails_a_code_that_confirms_the_address_once,
+    confirmations_are_resent_at_most_three_an_hour,
+    a_rolled_back_change_sends_no_mail,
+);
+
+async fn registration_mails_a_code_that_confirms_the_address_once(app: TestApp) {
+    let camille = app.register("camille@example.org").await;
+    let bob = app.register("bob@example.org").await;
+    let answer = app
+        .gql(Some(&camille.access_token), VIEWER, json!({}))
+        .await;
+    assert_eq!(answer["data"]["me"]["emailVerified"], false, "{answer}");
+
+    let code = code_mailed_to(&app, "camille@example.org", 0).await;
+    let mail = folder_mails(&mail_folder(&app))
+        .into_iter()
+        .find(|mail| mail.body_text(0).is_some_and(|text| text.contains(&code)))
+        .expect("the mail");
+    assert_eq!(mail.subject(), Some("Confirmez votre adresse e-mail"));
+    let html = mail.body_html(0).expect("an HTML part").into_owned();
+    assert!(html.contains(&code), "{html}");
+    assert!(!html.contains("<img"), "no tracking pixel: {html}");
+
+    // Bob cannot use Camille's code, and trying does not use it up.
+    let stolen = app
+        .gql(Some(&bob.access_token), CONFIRM, json!({ "token": code }))
+        .await;
+    assert_eq!(error_code(&stolen), "BAD_USER_INPUT", "{stolen}");
+    assert_eq!(error_field(&stolen), "token");
+
+    let confirmed = app
+        .gql(
+            Some(&camille.access_token),
+            CONFIRM,
+            json!({ "token": code }),
+        )
+        .await;
+    assert_eq!(
+        confirmed["data"]["confirmEmail"]["emailVerified"], true,
+        "{confirmed}"
+    );
+    let again = app
+        .gql(
+            Some(&camille.access_token),
+            CONFIRM,
+            json!({ "token": code }),
+        )
+        .await;
+    assert_eq!(error_code(&again), "BAD_USER_INPUT", "{again}");
+    let unknown = app
+        .gql(
+            Some(&bob.access_token),
+            CONFIRM,
+            json!({ "token": "0".repeat(32) }),
+        )
+        .await;
+    assert_eq!(error_code(&unknown), "BAD_USER_INPUT", "{unknown}");
+    let anonymous = app.gql(None, CONFIRM, json!({ "token": code })).await;
+    assert_eq!(error_code(&anonymous), "UNAUTHENTICATED", "{anonymous}");
+    let answer = app
+        .gql(Some(&camille.access_token), VIEWER, json!({}))
+        .await;
+    assert_eq!(answer["data"]["me"]["emailVerified"], true, "{answer}");
+}
+
+async fn confirmations_are_resent_at_most_three_an_hour(app: TestApp) {
+    let camille = app.register("camille@example.org").await;
+    for _ in 0..2 {
+        let answer = app
+            .gql(Some(&camille.access_token), RESEND, json!({}))
+            .await;
+        assert_eq!(answer["data"]["resendEmailConfirmation"], true, "{answer}");
+    }
+    let refused = app
+        .gql(Some(&camille.access_token), RESEND, json!({}))
+        .await;
+    assert_eq!(error_code(&refused), "RATE_LIMITED", "{refused}");
+    // Any of the three codes confirms; after that, nothing more is sent.
+    let code = code_mailed_to(&app, "camille@example.org", 2).await;
+    let confirmed = app
+        .gql(
+            Some(&camille.access_token),
+            CONFIRM,
+            json!({ "token": code }),
+        )
+        .await;
+    assert_eq!(
+        confirmed["data"]["confirmEmail"]["emailVerified"], true,
+        "{confirmed}"
+    );
+    let answer = app
+        .gql(Some(&camille.access_token), RESEND, json!({}))
+        .await;
+    assert_eq!(answer["data"]["resendEmailConfirmation"], false, "{answer}");
+}
+
+async fn a_rolled_back_change_sends_no_mail(app: TestApp) {
+    let camille = app.register("camille@example.org").await;
+    code_mailed_to(&app, "camille@example.org", 0).await;
+    let user_id = relais::ids::UserId::from_client(camille.user_id.clone());
+    let queued = app
+        .state
+        .db
+        .write(move |conn| {
+            relais::mail::service::queue(
+                conn,
+                &user_id,
+                "camille@example.org",
+                MailKind::ConfirmAddress {
+                    token: relais::ids::EmailTokenId::generate(),
+                },
+            )?;
+            Err::<(), _>(relais::error::AppError::Forbidden)
+        })
+        .await;
+    assert!(queued.is_err());
+    let rows: i64 = app
+        .state
+        .db
+        .run(|conn| Ok(mail_outbox::table.count().get_result(conn)?))
+        .await
+        .unwrap();
+    assert_eq!(rows, 1, "only the registration's mail");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(folder_mails(&mail_folder(&app)).len(), 1);
+}
+
+/// A server that mails through `smtp`, with retries short enough for a test.
+async fn app_mailing_through(backend: Backend, smtp: &FakeSmtp) -> Option<TestApp> {
+    let port = smtp.addr.port();
+    spawn_app_configured(backend, move |config| {
+        config.mail = MailConfig {
+            transport: MailTransportConfig::Smtp {
+                host: "127.0.0.1".into(),
+                port,
+                implicit_tls: false,
+                require_tls: false,
+                user: None,
+                password: None,
+            },
+            from: "Relais <no-reply@relais.test>".into(),
+            retry_base: Duration::from_millis(200),
+        };
+    })
+    .await
+}
+
+async fn mails_go_through_smtp_and_wait_out_an_outage(backend: Backend) {
+    let mut smtp = FakeSmtp::start().await;
+    let Some(app) = app_mailing_through(backend, &smtp).await else {
+        eprintln!("TEST_POSTGRES_URL unset: PostgreSQL run skipped");
+        return;
+    };
+    app.register_with(
+        json!({ "email": "camille@example.org", "password": "a long enough password",
+                             "displayName": "Camille", "profession": "NURSE", "locale": "en" }),
+    )
+    .await;
+    let first = eventually(20, || async { smtp.received().into_iter().next() }).await;
+    assert_eq!(first.to, ["<camille@example.org>"]);
+    assert_eq!(first.from, "<no-reply@relais.test>");
+    let parsed = mail_parser::MessageParser::default()
+        .parse(&first.data)
+        .expect("a parsable message");
+    assert_eq!(parsed.subject(), Some("Confirm your email address"));
+    let text = parsed.body_text(0).expect("a text part");
+    assert!(text.starts_with("Hello Camille,"), "{text}");
+    assert!(code_in(&text).is_some(), "{text}");
+    assert!(parsed.body_html(0).is_some(), "an HTML alternative");
+
+    // The relay goes down: mails wait, spending no attempt, and all arrive once it is back.
+    smtp.take_down();
+    for n in 0..3 {
+        app.register(&format!("during-outage-{n}@example.org"))
+            .await;
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let waiting: Vec<(String, i32)> = app
+        .state
+        .db
+        .run(|conn| {
+            Ok(mail_outbox::table
+                .filter(mail_outbox::status.eq("PENDING"))
+                .select((mail_outbox::to_address, mail_outbox::attempts))
+                .load(conn)?)
+        })
+        .await
+        .unwrap();
+    assert_eq!(waiting.len(), 3, "{waiting:?}");
+    assert!(
+        waiting.iter().all(|(_, attempts)| *attempts == 0),
+        "{waiting:?}"
+    );
+    smtp.bring_back().await;
+    eventually(30, || async { (smtp.received().len() == 4).then_some(()) }).await;
+    let sent: i64 = app
+        .state
+        .db
+        .run(|conn| {
+            Ok(mail_outbox::table
+                .filter(mail_outbox::status.eq("SENT"))
+                .count()
+                .get_result(conn)?)
+        })
+        .await
+        .unwrap();
+    assert_eq!(sent, 4);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mails_go_through_smtp_and_wait_out_an_outage_sqlite() {
+    mails_go_through_smtp_and_wait_out_an_outage(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mails_go_through_smtp_and_wait_out_an_outage_postgres() {
+    mails_go_through_smtp_and_wait_out_an_outage(Backend::Postgres).await;
+}
