@@ -72,3 +72,25 @@ mail-confirm-address =
         Or type this code in the app: { $code }
 
         If you did not create a Relais account, ignore this message: nothing will happen.
+
+mail-password-changed =
+    .subject = Your Relais password changed
+    .body =
+        Hello { $name },
+
+        The password of your Relais account was just changed, and your other devices were signed out.
+
+        If this was not you, choose a new password at once with "Forgot password" in the app.
+
+mail-reset-password =
+    .subject = Choose a new password
+    .body =
+        Hello { $name },
+
+        To choose a new password, open this link with the Relais app within 30 minutes:
+
+        { $link }
+
+        Or type this code in the app: { $code }
+
+        If you did not ask for this, ignore this message: your password stays as it is.

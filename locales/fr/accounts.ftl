@@ -72,3 +72,25 @@ mail-confirm-address =
         Ou saisissez ce code dans l'application : { $code }
 
         Si vous n'avez pas créé de compte Relais, ignorez ce message : rien ne se passera.
+
+mail-password-changed =
+    .subject = Votre mot de passe Relais a changé
+    .body =
+        Bonjour { $name },
+
+        Le mot de passe de votre compte Relais vient d'être changé, et vos autres appareils ont été déconnectés.
+
+        Si ce n'était pas vous, choisissez tout de suite un nouveau mot de passe avec « Mot de passe oublié » dans l'application.
+
+mail-reset-password =
+    .subject = Choisir un nouveau mot de passe
+    .body =
+        Bonjour { $name },
+
+        Pour choisir un nouveau mot de passe, ouvrez ce lien avec l'application Relais dans les 30 minutes :
+
+        { $link }
+
+        Ou saisissez ce code dans l'application : { $code }
+
+        Si vous n'avez rien demandé, ignorez ce message : votre mot de passe ne change pas.

@@ -223,6 +223,61 @@ impl AccountsMutation {
         auth_payload(ctx, tokens).await
     }
 
+    /// Changes the viewer's password (same rules as registration); every other session ends and
+    /// a notice is mailed. A wrong current password is BAD_USER_INPUT on `currentPassword`.
+    async fn change_password(
+        &self,
+        ctx: &Context<'_>,
+        current_password: String,
+        new_password: String,
+    ) -> Result<bool> {
+        let state = ctx.state();
+        Ok(service::change_password(
+            &state.db,
+            &state.passwords,
+            ctx.client(),
+            ctx.viewer()?,
+            current_password.into(),
+            new_password.into(),
+        )
+        .await?)
+    }
+
+    /// Mails a link to choose a new password, valid 30 minutes, when an account has this
+    /// address. Always true, in the same time either way: the answer says nothing of accounts.
+    async fn request_password_reset(&self, ctx: &Context<'_>, email: String) -> Result<bool> {
+        let state = ctx.state();
+        Ok(service::request_password_reset(
+            &state.db,
+            &state.secret,
+            &state.passwords,
+            ctx.client(),
+            &email,
+        )
+        .await?)
+    }
+
+    /// Sets a new password with the mailed code and signs in; every other session ends. A used,
+    /// expired or unknown code is BAD_USER_INPUT on `token`.
+    async fn reset_password(
+        &self,
+        ctx: &Context<'_>,
+        token: String,
+        new_password: String,
+    ) -> Result<AuthPayload> {
+        let state = ctx.state();
+        let tokens = service::reset_password(
+            &state.db,
+            &state.secret,
+            &state.passwords,
+            ctx.client(),
+            &token,
+            new_password.into(),
+        )
+        .await?;
+        auth_payload(ctx, tokens).await
+    }
+
     /// Rotates the refresh token: the old one stops working.
     async fn refresh_session(
         &self,

@@ -54,6 +54,7 @@ text_enum! {
     /// What a one-time token sent by mail proves when it comes back.
     pub enum EmailTokenPurpose {
         ConfirmAddress => "CONFIRM_ADDRESS",
+        ResetPassword => "RESET_PASSWORD",
     }
 }
 

@@ -39,11 +39,11 @@ fn valid_email(email: &str) -> AppResult<String> {
     Ok(email.to_owned())
 }
 
-fn valid_password(password: &SecretString) -> AppResult<()> {
+fn valid_password(field: &'static str, password: &SecretString) -> AppResult<()> {
     let length = password.expose_secret().chars().count();
     if !(password::MIN_LENGTH..=password::MAX_LENGTH).contains(&length) {
         return Err(AppError::bad_input(
-            "password",
+            field,
             Message::LengthBetween {
                 min: password::MIN_LENGTH,
                 max: password::MAX_LENGTH,
@@ -74,7 +74,7 @@ pub async fn register(
     fallback_locale: Locale,
 ) -> AppResult<IssuedTokens> {
     let email = valid_email(&form.email)?;
-    valid_password(&form.password)?;
+    valid_password("password", &form.password)?;
     let display_name = validate::name("displayName", &form.display_name, 1, DISPLAY_NAME_MAX)?;
     let locale = match &form.locale {
         Some(value) => valid_locale(value)?,
@@ -492,7 +492,7 @@ pub async fn confirm_email(
             conn,
             &digest,
             EmailTokenPurpose::ConfirmAddress,
-            &user_id,
+            Some(&user_id),
             now,
         )?;
         if used.is_none() {
@@ -536,6 +536,142 @@ pub async fn resend_email_confirmation(
         let address = store::email_of(conn, &user_id)?.ok_or(AppError::NotFound)?;
         send_confirmation(conn, &secret, &user_id, &address, now)?;
         Ok(true)
+    })
+    .await
+}
+
+// ------------------------------------------------------------------ passwords
+
+/// How long a password reset link stays usable.
+const RESET_VALID: TimeDelta = TimeDelta::minutes(30);
+/// The least time `requestPasswordReset` takes, whether the address has an account or not: the
+/// work it does for an account (a token, a queued mail) always ends well within it.
+pub const RESET_REQUEST_TIME: std::time::Duration = std::time::Duration::from_millis(400);
+
+/// Changes the viewer's password after checking the current one (a wrong one is BAD_USER_INPUT
+/// on `currentPassword`, counted as a failed sign-in); every other session ends and the person
+/// is mailed a notice.
+pub async fn change_password(
+    db: &Db,
+    gate: &PasswordGate,
+    client: ClientAddress,
+    viewer: &Viewer,
+    current: SecretString,
+    new: SecretString,
+) -> AppResult<bool> {
+    valid_password("newPassword", &new)?;
+    gate.admit(client)?;
+    let user_id = viewer.user_id.clone();
+    let phc = password_hash(db, &user_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if !gate
+        .check(user_id.as_str(), client, current, Some(phc))
+        .await?
+    {
+        return Err(AppError::bad_input(
+            "currentPassword",
+            Message::WrongPassword,
+        ));
+    }
+    let hash = gate.hash(client, new).await?;
+    let session_id = viewer.session_id.clone();
+    db.write(move |conn| {
+        lock_own_account(conn, &user_id)?;
+        let now = Utc::now().naive_utc();
+        store::set_password_hash(conn, &user_id, &hash, now)?;
+        sessions::end_other_sessions(conn, &user_id, Some(&session_id))?;
+        let address = store::email_of(conn, &user_id)?.ok_or(AppError::NotFound)?;
+        mail::queue(conn, &user_id, &address, MailKind::PasswordChanged)?;
+        Ok(true)
+    })
+    .await
+}
+
+/// Mails a reset link to `email` when an account has it. Answers the same, in the same time
+/// ([`RESET_REQUEST_TIME`] at least), whether it does or not, so that nobody learns which
+/// addresses have an account; counts against the sign-in budget of the caller's address and of
+/// the account's address.
+pub async fn request_password_reset(
+    db: &Db,
+    secret: &Secret,
+    gate: &PasswordGate,
+    client: ClientAddress,
+    email: &str,
+) -> AppResult<bool> {
+    let started = tokio::time::Instant::now();
+    gate.admit(client)?;
+    let email_normalized = normalize_email(email);
+    gate.lockout
+        .begin_attempt(&email_normalized, client.0)
+        .await?;
+    let secret = secret.clone();
+    let outcome = db
+        .write(move |conn| {
+            let Some(user_id) = store::find_id_by_email(conn, &email_normalized)? else {
+                return Ok(());
+            };
+            let address = store::email_of(conn, &user_id)?.ok_or(AppError::NotFound)?;
+            let now = Utc::now().naive_utc();
+            let id = EmailTokenId::generate();
+            let token = mail::token_for(&secret, &id);
+            store::insert_email_token(
+                conn,
+                &NewEmailToken {
+                    id: id.clone(),
+                    user_id: user_id.clone(),
+                    purpose: EmailTokenPurpose::ResetPassword,
+                    token_hash: mail::token_digest(&secret, &token),
+                    new_email: None,
+                    expires_at: now + RESET_VALID,
+                    created_at: now,
+                },
+            )?;
+            mail::queue(
+                conn,
+                &user_id,
+                &address,
+                MailKind::ResetPassword { token: id },
+            )?;
+            Ok(())
+        })
+        .await;
+    tokio::time::sleep_until(started + RESET_REQUEST_TIME).await;
+    outcome.map(|()| true)
+}
+
+/// Sets a new password with a reset token (used once, within 30 minutes; otherwise
+/// BAD_USER_INPUT on `token`), ends every session of the account, mails a notice, and signs in.
+pub async fn reset_password(
+    db: &Db,
+    secret: &Secret,
+    gate: &PasswordGate,
+    client: ClientAddress,
+    token: &str,
+    new: SecretString,
+) -> AppResult<IssuedTokens> {
+    valid_password("newPassword", &new)?;
+    let hash = gate.hash(client, new).await?;
+    let digest = mail::token_digest(secret, token.trim());
+    let secret = secret.clone();
+    db.write(move |conn| {
+        let now = Utc::now();
+        let used = store::use_email_token(
+            conn,
+            &digest,
+            EmailTokenPurpose::ResetPassword,
+            None,
+            now.naive_utc(),
+        )?;
+        let Some((user_id, _)) = used else {
+            return Err(AppError::bad_input("token", Message::InvalidToken));
+        };
+        lock_own_account(conn, &user_id)?;
+        store::set_password_hash(conn, &user_id, &hash, now.naive_utc())?;
+        sessions::end_other_sessions(conn, &user_id, None)?;
+        let address = store::email_of(conn, &user_id)?.ok_or(AppError::NotFound)?;
+        mail::queue(conn, &user_id, &address, MailKind::PasswordChanged)?;
+        sessions::start_session(conn, &secret, &user_id, now)
     })
     .await
 }

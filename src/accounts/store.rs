@@ -214,19 +214,19 @@ pub fn insert_email_token(conn: &mut DbConnection, token: &NewEmailToken) -> Que
         .map(|_| ())
 }
 
-/// Uses `owner`'s token whose digest is `token_hash` for `purpose`, once: a guarded update that
-/// only one of two concurrent uses wins. Returns the person and the address it confirms.
+/// Uses the token whose digest is `token_hash` for `purpose` (and `owner`'s, when given), once:
+/// a guarded update that only one of two concurrent uses wins. Returns the person it belongs to
+/// and the address it confirms.
 pub fn use_email_token(
     conn: &mut DbConnection,
     token_hash: &str,
     purpose: EmailTokenPurpose,
-    owner: &UserId,
+    owner: Option<&UserId>,
     now: NaiveDateTime,
 ) -> QueryResult<Option<(UserId, Option<String>)>> {
     let found: Option<(String, UserId, Option<String>)> = email_tokens::table
         .filter(email_tokens::token_hash.eq(token_hash))
         .filter(email_tokens::purpose.eq(purpose))
-        .filter(email_tokens::user_id.eq(owner))
         .filter(email_tokens::used_at.is_null())
         .filter(email_tokens::expires_at.gt(now))
         .select((
@@ -236,7 +236,9 @@ pub fn use_email_token(
         ))
         .first(conn)
         .optional()?;
-    let Some((id, user_id, new_email)) = found else {
+    let Some((id, user_id, new_email)) =
+        found.filter(|(_, user_id, _)| owner.is_none_or(|owner| owner == user_id))
+    else {
         return Ok(None);
     };
     let used = diesel::update(
@@ -283,4 +285,19 @@ pub fn email_of(conn: &mut DbConnection, user_id: &UserId) -> QueryResult<Option
         .select(users::email)
         .first(conn)
         .optional()
+}
+
+pub fn set_password_hash(
+    conn: &mut DbConnection,
+    user_id: &UserId,
+    password_hash: &str,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::update(users::table.find(user_id))
+        .set((
+            users::password_hash.eq(password_hash),
+            users::updated_at.eq(now),
+        ))
+        .execute(conn)
+        .map(|_| ())
 }

@@ -151,6 +151,22 @@ pub async fn sign_out(db: &Db, viewer: &Viewer) -> AppResult<()> {
         .await
 }
 
+/// Ends every session of `user_id` but `keep`, inside the caller's transaction (a password
+/// changed or reset): their tokens stop working and their websockets close once it commits.
+pub fn end_other_sessions(
+    conn: &mut DbConnection,
+    user_id: &UserId,
+    keep: Option<&SessionId>,
+) -> AppResult<()> {
+    let now = Utc::now();
+    for session_id in store::session_ids_of(conn, user_id)? {
+        if Some(&session_id) != keep {
+            end_session(conn, &session_id, now)?;
+        }
+    }
+    Ok(())
+}
+
 /// Revokes a session inside the caller's transaction; once committed, whatever still runs on
 /// its behalf (an open websocket) is told to stop.
 fn end_session(

@@ -438,6 +438,14 @@ pub enum MailText {
         code: String,
         link: String,
     },
+    /// The password changed: a notice, with what to do if it was not them.
+    PasswordChanged { name: String },
+    /// Choose a new password: a link into the app and its code.
+    ResetPassword {
+        name: String,
+        code: String,
+        link: String,
+    },
 }
 
 impl MailText {
@@ -446,11 +454,13 @@ impl MailText {
         let id = format!("mail-{}", <&'static str>::from(self));
         let mut args = FluentArgs::new();
         match self {
-            Self::ConfirmAddress { name, code, link } => {
+            Self::ConfirmAddress { name, code, link }
+            | Self::ResetPassword { name, code, link } => {
                 args.set("name", name.as_str());
                 args.set("code", code.as_str());
                 args.set("link", link.as_str());
             }
+            Self::PasswordChanged { name } => args.set("name", name.as_str()),
         }
         let part = |attribute| bundles::format(locale, &id, Some(attribute), &args);
         (part("subject"), part("body"))

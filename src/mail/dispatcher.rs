@@ -129,6 +129,17 @@ impl MailDispatcher {
                     code,
                 }
             }
+            MailKind::PasswordChanged => MailText::PasswordChanged {
+                name: mail.name.clone(),
+            },
+            MailKind::ResetPassword { token } => {
+                let code = token_for(&self.secret, token);
+                MailText::ResetPassword {
+                    name: mail.name.clone(),
+                    link: format!("{}/app/reset-password?token={code}", self.public_url),
+                    code,
+                }
+            }
         };
         let (subject, text) = text.render(locale);
         Letter {

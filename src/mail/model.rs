@@ -24,6 +24,10 @@ text_enum! {
 pub enum MailKind {
     /// Confirm the address given at registration (or asked again).
     ConfirmAddress { token: EmailTokenId },
+    /// The password was changed (or reset): if it was not them, they should act.
+    PasswordChanged,
+    /// A link to choose a new password, valid 30 minutes.
+    ResetPassword { token: EmailTokenId },
 }
 
 impl MailKind {
@@ -31,6 +35,8 @@ impl MailKind {
     pub fn name(&self) -> &'static str {
         match self {
             Self::ConfirmAddress { .. } => "CONFIRM_ADDRESS",
+            Self::PasswordChanged => "PASSWORD_CHANGED",
+            Self::ResetPassword { .. } => "RESET_PASSWORD",
         }
     }
 }

@@ -389,6 +389,19 @@ fn operation(field: &str, world: &World, persona: Persona) -> Option<(String, Va
             json!({ "token": "0".repeat(32) }),
         ),
         "Mutation.resendEmailConfirmation" => ("mutation { resendEmailConfirmation }", json!({})),
+        // The same password again: the persona keeps signing in with it in the other rows.
+        "Mutation.changePassword" => (
+            "mutation($p: String!) { changePassword(currentPassword: $p, newPassword: $p) }",
+            json!({ "p": PASSWORD }),
+        ),
+        "Mutation.requestPasswordReset" => (
+            "mutation($e: String!) { requestPasswordReset(email: $e) }",
+            json!({ "e": email("owner", tag) }),
+        ),
+        "Mutation.resetPassword" => (
+            "mutation($t: String!, $p: String!) { resetPassword(token: $t, newPassword: $p) { accessToken } }",
+            json!({ "t": "0".repeat(32), "p": PASSWORD }),
+        ),
         "Query.group" => (
             "query($id: ID!) { group(id: $id) { id } }",
             json!({ "id": w.group }),

@@ -18,7 +18,7 @@ const CONFIRM: &str = "mutation($token: String!) { confirmEmail(token: $token) {
 const RESEND: &str = "mutation { resendEmailConfirmation }";
 
 /// The `.eml` files the development transport wrote, parsed.
-fn folder_mails(folder: &Path) -> Vec<mail_parser::Message<'static>> {
+pub fn folder_mails(folder: &Path) -> Vec<mail_parser::Message<'static>> {
     let Ok(entries) = std::fs::read_dir(folder) else {
         return Vec::new();
     };
@@ -34,7 +34,7 @@ fn folder_mails(folder: &Path) -> Vec<mail_parser::Message<'static>> {
         .collect()
 }
 
-fn mail_folder(app: &TestApp) -> std::path::PathBuf {
+pub fn mail_folder(app: &TestApp) -> std::path::PathBuf {
     match &app.state.config.mail.transport {
         MailTransportConfig::Folder(folder) => folder.clone(),
         MailTransportConfig::Smtp { .. } => panic!("a test server writes mails to a folder"),
@@ -43,6 +43,11 @@ fn mail_folder(app: &TestApp) -> std::path::PathBuf {
 
 /// The code a confirmation mail to `address` carries, once it has been written.
 async fn code_mailed_to(app: &TestApp, address: &str, nth: usize) -> String {
+    code_in_mail_to(app, address, "confirm-email", nth).await
+}
+
+/// The code of the `nth` mail to `address` whose link goes to `/app/<path>`.
+pub async fn code_in_mail_to(app: &TestApp, address: &str, path: &str, nth: usize) -> String {
     let folder = mail_folder(app);
     eventually(20, || {
         let folder = folder.clone();
@@ -57,6 +62,9 @@ async fn code_mailed_to(app: &TestApp, address: &str, nth: usize) -> String {
                 })
                 .filter_map(|mail| {
                     let text = mail.body_text(0)?.into_owned();
+                    if !text.contains(&format!("/app/{path}?")) {
+                        return None;
+                    }
                     let date = mail.date().map_or(0, |date| date.to_timestamp());
                     Some((date, code_in(&text)?))
                 })

@@ -55,6 +55,7 @@ mod mail;
 mod mentorship;
 mod migrations;
 mod notifications;
+mod passwords;
 mod privacy;
 // Shared with the load benchmark (bench/), which uses the parts the tests do not.
 #[allow(dead_code)]
