@@ -176,6 +176,48 @@ async fn sockets_close_when_their_session_ends(app: TestApp) {
     )
     .await;
     assert_eq!(close_code(&mut socket, 5).await, 4401);
+
+    // A password changed from another device, then reset by mail.
+    let dan = app.register("dan@example.org").await;
+    let mut socket = signed_in_socket(&app, &dan).await;
+    let laptop = app
+        .gql(
+            None,
+            "mutation { login(email: \"dan@example.org\", password: \"a long enough password\") { accessToken } }",
+            json!({}),
+        )
+        .await;
+    let laptop = laptop["data"]["login"]["accessToken"]
+        .as_str()
+        .expect("signed in");
+    app.gql(
+        Some(laptop),
+        "mutation { changePassword(currentPassword: \"a long enough password\", newPassword: \"another long password\") }",
+        json!({}),
+    )
+    .await;
+    assert_eq!(close_code(&mut socket, 5).await, 4401);
+    // The laptop's session, which made the change, lives on until the reset.
+    let laptop = crate::helpers::Session {
+        access_token: laptop.to_owned(),
+        refresh_token: String::new(),
+        user_id: dan.user_id.clone(),
+    };
+    let mut socket = signed_in_socket(&app, &laptop).await;
+    app.gql(
+        None,
+        "mutation { requestPasswordReset(email: \"dan@example.org\") }",
+        json!({}),
+    )
+    .await;
+    let code = crate::mail::code_in_mail_to(&app, "dan@example.org", "reset-password", 0).await;
+    app.gql(
+        None,
+        "mutation($t: String!) { resetPassword(token: $t, newPassword: \"a third long password\") { accessToken } }",
+        json!({ "t": code }),
+    )
+    .await;
+    assert_eq!(close_code(&mut socket, 5).await, 4401);
 }
 
 async fn a_socket_closes_when_its_access_token_expires(app: TestApp) {
