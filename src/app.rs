@@ -23,7 +23,9 @@ use crate::error::{AppError, InternalError};
 use crate::graphql::live::LiveLoaders;
 use crate::graphql::operation::OperationSlot;
 use crate::graphql::{self, AppState, RelaisSchema, SharedState};
-use crate::http::{Credentials, answer, caller, client_address, credentials, request_error};
+use crate::http::{
+    Credentials, UserAgent, answer, caller, client_address, credentials, request_error,
+};
 use crate::i18n;
 use crate::mail::transport::MailSender;
 use crate::metrics::Metrics;
@@ -172,6 +174,9 @@ async fn graphql_request(
             slot.set(chosen);
         }
         graphql_request.data.insert(slot.clone());
+        if let Some(agent) = UserAgent::of(&request) {
+            graphql_request.data.insert(agent);
+        }
         let started = std::time::Instant::now();
         let response = gate.drive(schema.execute(graphql_request)).await;
         let operation = state.metrics.operation_label(slot.name().as_deref());

@@ -36,6 +36,20 @@ pub fn credentials(value: Option<&str>) -> Credentials<'_> {
     }
 }
 
+/// The caller's `User-Agent`, which names the device a new session is on.
+#[derive(Debug, Clone)]
+pub struct UserAgent(pub String);
+
+impl UserAgent {
+    pub fn of(request: &HttpRequest) -> Option<Self> {
+        request
+            .headers()
+            .get(header::USER_AGENT)
+            .and_then(|value| value.to_str().ok())
+            .map(|agent| Self(agent.to_owned()))
+    }
+}
+
 /// Who is calling, from an `Authorization` value.
 pub async fn authenticate(state: &AppState, authorization: Option<&str>) -> AppResult<Auth> {
     Ok(match credentials(authorization) {

@@ -10,8 +10,9 @@ use crate::auth::model::IssuedTokens;
 use crate::auth::service as sessions;
 use crate::graphql::ContextExt;
 use crate::graphql::scalars::DateTime;
+use crate::http::UserAgent;
 use crate::i18n::{self, Localized};
-use crate::ids::UserId;
+use crate::ids::{SessionId, UserId};
 use secrecy::ExposeSecret;
 
 /// Public face of a person: what other members may see.
@@ -143,7 +144,10 @@ fn patch(value: MaybeUndefined<String>) -> Patch<String> {
 }
 
 /// Turns freshly issued tokens into the payload, with the account they open.
+/// The answer to a sign-in or a refresh; the session is noted as used, from this device.
 async fn auth_payload(ctx: &Context<'_>, tokens: IssuedTokens) -> Result<AuthPayload> {
+    let device = ctx.data_opt::<UserAgent>().map(|agent| agent.0.clone());
+    sessions::session_used(ctx.db(), &tokens.session_id, device).await?;
     let account = service::account(ctx.db(), &tokens.user_id).await?;
     Ok(AuthPayload {
         access_token: tokens.access_token.expose_secret().to_owned(),
@@ -153,11 +157,40 @@ async fn auth_payload(ctx: &Context<'_>, tokens: IssuedTokens) -> Result<AuthPay
     })
 }
 
+/// One signed-in session (a device or browser).
+#[derive(SimpleObject)]
+#[graphql(name = "Session")]
+pub struct SessionView {
+    pub id: ID,
+    pub created_at: DateTime,
+    pub last_used_at: Option<DateTime>,
+    /// A label for the device, from the app's user agent.
+    pub device: Option<String>,
+    /// True for the session making this request.
+    pub current: bool,
+}
+
 #[derive(Default)]
 pub struct AccountsQuery;
 
 #[Object]
 impl AccountsQuery {
+    /// The viewer's open sessions, the most recently used first.
+    async fn my_sessions(&self, ctx: &Context<'_>) -> Result<Vec<SessionView>> {
+        let viewer = ctx.viewer()?;
+        let sessions = sessions::my_sessions(ctx.db(), viewer).await?;
+        Ok(sessions
+            .into_iter()
+            .map(|session| SessionView {
+                current: session.id == viewer.session_id,
+                id: ID(session.id.to_string()),
+                created_at: session.created_at.and_utc().into(),
+                last_used_at: session.last_used_at.map(|at| at.and_utc().into()),
+                device: session.device,
+            })
+            .collect())
+    }
+
     /// The signed-in person, or null.
     async fn me(&self, ctx: &Context<'_>) -> Result<Option<ViewerView>> {
         let Some(viewer) = ctx.auth().optional_viewer()? else {
@@ -276,6 +309,13 @@ impl AccountsMutation {
         )
         .await?;
         auth_payload(ctx, tokens).await
+    }
+
+    /// Ends one of the viewer's sessions (another device's, or this one): its tokens stop working
+    /// and its websockets close. Another person's, or an unknown one, is NOT_FOUND.
+    async fn revoke_session(&self, ctx: &Context<'_>, id: ID) -> Result<bool> {
+        let id = SessionId::from_client(id.to_string());
+        Ok(sessions::revoke_session(ctx.db(), ctx.viewer()?, id).await?)
     }
 
     /// Rotates the refresh token: the old one stops working.

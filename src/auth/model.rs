@@ -44,7 +44,20 @@ pub struct RefreshTokenState {
 #[derive(Debug, Clone)]
 pub struct IssuedTokens {
     pub user_id: UserId,
+    pub session_id: SessionId,
     pub access_token: SecretString,
     pub access_token_expires_at: DateTime<Utc>,
     pub refresh_token: SecretString,
 }
+
+/// One of a person's open sessions, as they see it.
+#[derive(Debug, Clone, Queryable)]
+pub struct SessionSummary {
+    pub id: SessionId,
+    pub created_at: NaiveDateTime,
+    pub last_used_at: Option<NaiveDateTime>,
+    pub device: Option<String>,
+}
+
+/// Longest device label kept.
+pub const DEVICE_LABEL_MAX: usize = 120;

@@ -5,7 +5,8 @@ use std::collections::HashSet;
 use chrono::{DateTime, NaiveDateTime, Utc};
 
 use super::model::{
-    ACCESS_TOKEN_LIFETIME, IssuedTokens, NewSessionToken, REFRESH_TOKEN_LIFETIME, TokenKind,
+    ACCESS_TOKEN_LIFETIME, DEVICE_LABEL_MAX, IssuedTokens, NewSessionToken, REFRESH_TOKEN_LIFETIME,
+    SessionSummary, TokenKind,
 };
 use super::secret::{Secret, new_token};
 use super::store;
@@ -76,6 +77,7 @@ fn issue_tokens(
     )?;
     Ok(IssuedTokens {
         user_id: user_id.clone(),
+        session_id: session_id.clone(),
         access_token: access_token.into(),
         access_token_expires_at,
         refresh_token: refresh_token.into(),
@@ -142,6 +144,64 @@ pub async fn refresh(db: &Db, secret: &Secret, refresh_token: &str) -> AppResult
         Exchange::Rotated(tokens) => Ok(tokens),
         Exchange::Replayed => Err(session_invalid()),
     }
+}
+
+/// Notes that a session was just used to sign in or refresh, from `device` (the app's user
+/// agent), so that its owner can tell their sessions apart.
+pub async fn session_used(
+    db: &Db,
+    session_id: &SessionId,
+    device: Option<String>,
+) -> AppResult<()> {
+    let session_id = session_id.clone();
+    let device = device
+        .map(|label| label_of(&label))
+        .filter(|label| !label.is_empty());
+    db.write(move |conn| {
+        store::session_used(conn, &session_id, Utc::now().naive_utc(), device.as_deref())?;
+        Ok(())
+    })
+    .await
+}
+
+/// A user agent as a short label: printable characters only, at most [`DEVICE_LABEL_MAX`].
+fn label_of(user_agent: &str) -> String {
+    user_agent
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(DEVICE_LABEL_MAX)
+        .collect::<String>()
+        .trim()
+        .to_owned()
+}
+
+/// The viewer's open sessions, the most recently used first.
+pub async fn my_sessions(db: &Db, viewer: &Viewer) -> AppResult<Vec<SessionSummary>> {
+    let user_id = viewer.user_id.clone();
+    db.run(move |conn| {
+        Ok(store::open_sessions(
+            conn,
+            &user_id,
+            Utc::now().naive_utc(),
+        )?)
+    })
+    .await
+}
+
+/// Ends one of the viewer's own sessions (another device's, or this one); its tokens stop
+/// working and its websockets close. Anyone else's, or an unknown one, is NOT_FOUND on `id`.
+pub async fn revoke_session(db: &Db, viewer: &Viewer, id: SessionId) -> AppResult<bool> {
+    let user_id = viewer.user_id.clone();
+    db.write(move |conn| {
+        let now = Utc::now();
+        let open = store::open_sessions(conn, &user_id, now.naive_utc())?;
+        if !open.iter().any(|session| session.id == id) {
+            return Err(AppError::NotFoundIn("id"));
+        }
+        end_session(conn, &id, now)?;
+        Ok(true)
+    })
+    .await
 }
 
 /// Ends the viewer's current session.

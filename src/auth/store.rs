@@ -3,7 +3,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::model::{NewSessionToken, RefreshTokenState, TokenKind};
+use super::model::{NewSessionToken, RefreshTokenState, SessionSummary, TokenKind};
 use crate::db::DbConnection;
 use crate::db::schema::{session_tokens, sessions, sign_in_attempts, users};
 use crate::ids::{SessionId, UserId};
@@ -36,6 +36,49 @@ pub fn extend_session(
         .set(sessions::expires_at.eq(expires_at))
         .execute(conn)
         .map(drop)
+}
+
+pub fn session_used(
+    conn: &mut DbConnection,
+    id: &SessionId,
+    at: NaiveDateTime,
+    device: Option<&str>,
+) -> QueryResult<()> {
+    let session = sessions::table.find(id);
+    match device {
+        Some(device) => diesel::update(session)
+            .set((sessions::last_used_at.eq(at), sessions::device.eq(device)))
+            .execute(conn),
+        None => diesel::update(session)
+            .set(sessions::last_used_at.eq(at))
+            .execute(conn),
+    }
+    .map(drop)
+}
+
+/// A person's sessions neither revoked nor expired at `now`, the most recently used first (a
+/// session never refreshed counts from its start).
+pub fn open_sessions(
+    conn: &mut DbConnection,
+    user_id: &UserId,
+    now: NaiveDateTime,
+) -> QueryResult<Vec<SessionSummary>> {
+    let mut open: Vec<SessionSummary> = sessions::table
+        .filter(sessions::user_id.eq(user_id))
+        .filter(sessions::revoked_at.is_null())
+        .filter(sessions::expires_at.gt(now))
+        .select((
+            sessions::id,
+            sessions::created_at,
+            sessions::last_used_at,
+            sessions::device,
+        ))
+        .load(conn)?;
+    open.sort_by(|a, b| {
+        let used = |session: &SessionSummary| session.last_used_at.unwrap_or(session.created_at);
+        used(b).cmp(&used(a)).then_with(|| b.id.cmp(&a.id))
+    });
+    Ok(open)
 }
 
 pub fn insert_token(conn: &mut DbConnection, token: &NewSessionToken<'_>) -> QueryResult<()> {

@@ -74,6 +74,8 @@ diesel::table! {
         created_at -> Timestamp,
         revoked_at -> Nullable<Timestamp>,
         expires_at -> Timestamp,
+        last_used_at -> Nullable<Timestamp>,
+        device -> Nullable<Text>,
     }
 }
 

@@ -40,7 +40,73 @@ on_both_backends!(
     restart_keeps_accounts_and_sessions,
     repeated_failed_sign_ins_are_throttled,
     users_see_each_others_public_profile_only_when_signed_in,
+    sessions_are_listed_with_their_device_and_revoked_one_by_one,
 );
+
+const SESSIONS: &str = "{ mySessions { id device current createdAt lastUsedAt } }";
+const REVOKE: &str = "mutation($id: ID!) { revokeSession(id: $id) }";
+
+async fn sessions_are_listed_with_their_device_and_revoked_one_by_one(app: TestApp) {
+    let laptop = app.register("camille@example.org").await;
+    let bob = app.register("bob@example.org").await;
+    let answer = app
+        .post_graphql(
+            json!({ "query": LOGIN, "variables": { "email": "camille@example.org", "password": "a long enough password" } }),
+            &[("user-agent", "Relais/1.4 (iPhone;\tiOS 18.1)")],
+        )
+        .await
+        .json::<Value>()
+        .await
+        .unwrap();
+    let phone = answer["data"]["login"]["accessToken"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let listed = app.gql(Some(&phone), SESSIONS, json!({})).await;
+    let sessions = listed["data"]["mySessions"]
+        .as_array()
+        .expect("a list")
+        .clone();
+    assert_eq!(sessions.len(), 2, "{listed}");
+    assert_eq!(
+        sessions[0]["current"], true,
+        "the most recently used first: {listed}"
+    );
+    assert_eq!(
+        sessions[0]["device"], "Relais/1.4 (iPhone;iOS 18.1)",
+        "control characters dropped"
+    );
+    assert!(sessions[0]["lastUsedAt"].is_string());
+    assert_eq!(sessions[1]["current"], false);
+    let laptop_session = sessions[1]["id"].as_str().unwrap().to_owned();
+
+    // Nobody else's session can be named, and an unknown one reads the same.
+    let bobs = app.gql(Some(&bob.access_token), SESSIONS, json!({})).await;
+    let bobs = bobs["data"]["mySessions"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for id in [bobs.as_str(), "00000000-0000-7000-8000-000000000000"] {
+        let refused = app.gql(Some(&phone), REVOKE, json!({ "id": id })).await;
+        assert_eq!(error_code(&refused), "NOT_FOUND", "{refused}");
+    }
+    let still = app.gql(Some(&bob.access_token), ME, json!({})).await;
+    assert!(!still["data"]["me"].is_null());
+
+    let revoked = app
+        .gql(Some(&phone), REVOKE, json!({ "id": laptop_session }))
+        .await;
+    assert_eq!(revoked["data"]["revokeSession"], true, "{revoked}");
+    let gone = app.gql(Some(&laptop.access_token), ME, json!({})).await;
+    assert_eq!(error_code(&gone), "UNAUTHENTICATED", "{gone}");
+    let listed = app.gql(Some(&phone), SESSIONS, json!({})).await;
+    assert_eq!(
+        listed["data"]["mySessions"].as_array().map(Vec::len),
+        Some(1),
+        "{listed}"
+    );
+}
 
 async fn register_then_me(app: TestApp) {
     let answer = app

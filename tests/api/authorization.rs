@@ -94,6 +94,8 @@ struct World {
     outreach_offer: String,
     notification: String,
     device_token: String,
+    /// A second session of the owner's (another device), for revokeSession.
+    owner_other_session: String,
 }
 
 /// The id of the report filed on a post or a conversation (moderators' queues hold every
@@ -334,7 +336,36 @@ impl World {
             .unwrap_or_else(|| panic!("{notifications}"))
             .to_owned();
 
+        let other_device = app
+            .gql(
+                None,
+                "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken } }",
+                json!({ "e": email("owner", tag), "p": PASSWORD }),
+            )
+            .await;
+        let other_device = other_device["data"]["login"]["accessToken"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let sessions = app
+            .gql(
+                Some(&other_device),
+                "{ mySessions { id current } }",
+                json!({}),
+            )
+            .await;
+        let sessions = &sessions["data"];
+        let owner_other_session = sessions["mySessions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|session| session["current"] == true)
+            .and_then(|session| session["id"].as_str())
+            .unwrap()
+            .to_owned();
+
         World {
+            owner_other_session,
             tag: tag.to_owned(),
             people,
             mentor,
@@ -389,6 +420,11 @@ fn operation(field: &str, world: &World, persona: Persona) -> Option<(String, Va
             json!({ "token": "0".repeat(32) }),
         ),
         "Mutation.resendEmailConfirmation" => ("mutation { resendEmailConfirmation }", json!({})),
+        "Query.mySessions" => ("{ mySessions { id current } }", json!({})),
+        "Mutation.revokeSession" => (
+            "mutation($id: ID!) { revokeSession(id: $id) }",
+            json!({ "id": w.owner_other_session }),
+        ),
         // The same password again: the persona keeps signing in with it in the other rows.
         "Mutation.changePassword" => (
             "mutation($p: String!) { changePassword(currentPassword: $p, newPassword: $p) }",

@@ -600,6 +600,7 @@ fn debug_output_never_shows_a_secret_a_password_or_a_token() {
     };
     let tokens = IssuedTokens {
         user_id: relais::ids::UserId::generate(),
+        session_id: relais::ids::SessionId::generate(),
         access_token: "access-token-in-clear".into(),
         access_token_expires_at: chrono::Utc::now(),
         refresh_token: "refresh-token-in-clear".into(),

@@ -177,6 +177,36 @@ async fn sockets_close_when_their_session_ends(app: TestApp) {
     .await;
     assert_eq!(close_code(&mut socket, 5).await, 4401);
 
+    // Revoked from another device.
+    let eve = app.register("eve@example.org").await;
+    let mut socket = signed_in_socket(&app, &eve).await;
+    let other = app
+        .gql(
+            None,
+            "mutation { login(email: \"eve@example.org\", password: \"a long enough password\") { accessToken } }",
+            json!({}),
+        )
+        .await;
+    let other = other["data"]["login"]["accessToken"]
+        .as_str()
+        .expect("signed in");
+    let listed = app
+        .gql(Some(other), "{ mySessions { id current } }", json!({}))
+        .await;
+    let first = listed["data"]["mySessions"]
+        .as_array()
+        .and_then(|sessions| sessions.iter().find(|session| session["current"] == false))
+        .and_then(|session| session["id"].as_str())
+        .expect("the first session")
+        .to_owned();
+    app.gql(
+        Some(other),
+        "mutation($id: ID!) { revokeSession(id: $id) }",
+        json!({ "id": first }),
+    )
+    .await;
+    assert_eq!(close_code(&mut socket, 5).await, 4401);
+
     // A password changed from another device, then reset by mail.
     let dan = app.register("dan@example.org").await;
     let mut socket = signed_in_socket(&app, &dan).await;

@@ -1,0 +1,2 @@
+ALTER TABLE sessions DROP COLUMN device;
+ALTER TABLE sessions DROP COLUMN last_used_at;
