@@ -157,6 +157,8 @@ async fn auth_payload(ctx: &Context<'_>, tokens: IssuedTokens) -> Result<AuthPay
     })
 }
 
+crate::connection_type!(UserConnection, UserEdge, UserView);
+
 /// One signed-in session (a device or browser).
 #[derive(SimpleObject)]
 #[graphql(name = "Session")]

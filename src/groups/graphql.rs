@@ -10,7 +10,7 @@ use super::model::{
     ModerationAction, ModerationKind, PostForm, Report, VisiblePost,
 };
 use super::service;
-use crate::accounts::graphql::{UserView, user_view};
+use crate::accounts::graphql::{UserConnection, UserView, user_view};
 use crate::accounts::model::Profession;
 use crate::db::events::Committed;
 use crate::graphql::ContextExt;
@@ -382,6 +382,23 @@ pub struct GroupsQuery;
 
 #[Object]
 impl GroupsQuery {
+    /// The people the viewer blocked, by id, so that the app can offer "Blocked accounts".
+    #[graphql(complexity = "crate::graphql::page_cost(first, child_complexity)")]
+    async fn blocked_users(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<UserConnection> {
+        let page = PageRequest::new(first, after.as_deref())?;
+        let blocked = service::blocked_users(ctx.db(), ctx.viewer()?, page).await?;
+        Ok(UserConnection::new(
+            blocked,
+            |profile| profile.user.id.to_string(),
+            UserView::from,
+        ))
+    }
+
     /// Public and private groups (private ones are discoverable), newest first.
     #[graphql(complexity = "crate::graphql::page_cost(first, child_complexity)")]
     async fn groups(

@@ -464,6 +464,25 @@ pub fn blocked_by(conn: &mut DbConnection, blocker: &UserId) -> QueryResult<Vec<
         .load(conn)
 }
 
+/// A page of the people `blocker` blocked, by id, after `after`.
+pub fn blocked_page(
+    conn: &mut DbConnection,
+    blocker: &UserId,
+    after: Option<&UserId>,
+    limit: i64,
+) -> QueryResult<Vec<UserId>> {
+    let mut query = user_blocks::table
+        .filter(user_blocks::blocker_id.eq(blocker))
+        .select(user_blocks::blocked_id)
+        .order(user_blocks::blocked_id)
+        .limit(limit)
+        .into_boxed();
+    if let Some(after) = after {
+        query = query.filter(user_blocks::blocked_id.gt(after));
+    }
+    query.load(conn)
+}
+
 /// Those of these people who blocked `blocked`.
 pub fn blockers_among(
     conn: &mut DbConnection,

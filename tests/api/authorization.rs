@@ -421,6 +421,7 @@ fn operation(field: &str, world: &World, persona: Persona) -> Option<(String, Va
         ),
         "Mutation.resendEmailConfirmation" => ("mutation { resendEmailConfirmation }", json!({})),
         "Query.mySessions" => ("{ mySessions { id current } }", json!({})),
+        "Query.blockedUsers" => ("{ blockedUsers(first: 5) { __typename } }", json!({})),
         "Mutation.revokeSession" => (
             "mutation($id: ID!) { revokeSession(id: $id) }",
             json!({ "id": w.owner_other_session }),

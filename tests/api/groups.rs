@@ -114,6 +114,7 @@ async fn inbox_kinds(app: &TestApp, who: &Session) -> Vec<String> {
 }
 
 on_both_backends!(
+    blocked_people_are_listed_for_unblocking,
     groups_are_validated_and_names_unique,
     discovery_filters_searches_and_pages,
     join_approve_remove_cycle,
@@ -1620,4 +1621,96 @@ async fn a_moderator_removing_the_last_facilitator_hands_the_group_over(app: Tes
         .await;
     assert_eq!(error_code(&answer), "CONFLICT");
     assert_eq!(roles_in(&app, &fac, &alone).await, ["fac FACILITATOR"]);
+}
+
+async fn blocked_people_are_listed_for_unblocking(app: TestApp) {
+    const BLOCK: &str = "mutation($id: ID!) { blockUser(userId: $id) }";
+    const UNBLOCK: &str = "mutation($id: ID!) { unblockUser(userId: $id) }";
+    const BLOCKED: &str = "query($after: String) { blockedUsers(first: 2, after: $after) {
+        edges { cursor node { id displayName } } pageInfo { hasNextPage endCursor } } }";
+    let camille = app.register("camille@example.org").await;
+    let others = [
+        app.register("ana@example.org").await,
+        app.register("bea@example.org").await,
+        app.register("cle@example.org").await,
+    ];
+    for other in &others {
+        app.gql(
+            Some(&camille.access_token),
+            BLOCK,
+            json!({ "id": other.user_id }),
+        )
+        .await;
+    }
+    // Being blocked shows nothing to the blocked person.
+    let theirs = app
+        .gql(
+            Some(&others[0].access_token),
+            BLOCKED,
+            json!({ "after": null }),
+        )
+        .await;
+    assert_eq!(
+        theirs["data"]["blockedUsers"]["edges"],
+        json!([]),
+        "{theirs}"
+    );
+
+    let first = app
+        .gql(
+            Some(&camille.access_token),
+            BLOCKED,
+            json!({ "after": null }),
+        )
+        .await;
+    let page = &first["data"]["blockedUsers"];
+    assert_eq!(page["edges"].as_array().map(Vec::len), Some(2), "{first}");
+    assert_eq!(page["pageInfo"]["hasNextPage"], true);
+    let second = app
+        .gql(
+            Some(&camille.access_token),
+            BLOCKED,
+            json!({ "after": page["pageInfo"]["endCursor"] }),
+        )
+        .await;
+    let mut names: Vec<String> = page["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .chain(second["data"]["blockedUsers"]["edges"].as_array().unwrap())
+        .map(|edge| edge["node"]["displayName"].as_str().unwrap().to_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["ana", "bea", "cle"]);
+    assert_eq!(
+        second["data"]["blockedUsers"]["pageInfo"]["hasNextPage"],
+        false
+    );
+
+    app.gql(
+        Some(&camille.access_token),
+        UNBLOCK,
+        json!({ "id": others[1].user_id }),
+    )
+    .await;
+    let after = app
+        .gql(
+            Some(&camille.access_token),
+            "{ blockedUsers { edges { node { displayName } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        after["data"]["blockedUsers"]["edges"],
+        json!([{ "node": { "displayName": "ana" } }, { "node": { "displayName": "cle" } }]),
+        "{after}"
+    );
+    let bad = app
+        .gql(
+            Some(&camille.access_token),
+            BLOCKED,
+            json!({ "after": "not a cursor" }),
+        )
+        .await;
+    assert_eq!(error_code(&bad), "BAD_USER_INPUT", "{bad}");
 }

@@ -37,3 +37,35 @@ pub async fn unblock(db: &Db, viewer: &Viewer, blocked: UserId) -> AppResult<boo
     db.write(move |conn| Ok(store::delete_block(conn, &blocker, &blocked)? > 0))
         .await
 }
+
+/// A page of the people the viewer blocked, by id, with their public profiles, so that the app
+/// can offer to unblock them.
+pub async fn blocked_users(
+    db: &Db,
+    viewer: &Viewer,
+    page: PageRequest,
+) -> AppResult<Page<crate::accounts::model::Profile>> {
+    let blocker = viewer.user_id.clone();
+    let after: Option<UserId> = page.after()?;
+    let ids = db
+        .run(move |conn| {
+            let rows = store::blocked_page(conn, &blocker, after.as_ref(), page.fetch_limit())?;
+            Ok(Page::from_overfetch(rows, &page))
+        })
+        .await?;
+    let mut profiles: HashMap<UserId, crate::accounts::model::Profile> =
+        accounts::profiles(db, ids.items.clone())
+            .await?
+            .into_iter()
+            .map(|profile| (profile.user.id.clone(), profile))
+            .collect();
+    // An account erased meanwhile takes its block with it; one racing that is left out.
+    Ok(Page {
+        items: ids
+            .items
+            .iter()
+            .filter_map(|id| profiles.remove(id))
+            .collect(),
+        has_next_page: ids.has_next_page,
+    })
+}

@@ -41,7 +41,7 @@ mod moderation;
 mod personal_data;
 mod posts;
 
-pub use blocks::{block, blocked_either_way, unblock};
+pub use blocks::{block, blocked_either_way, blocked_users, unblock};
 pub use directory::{create_group, groups, member_counts, memberships_of, my_groups, search};
 use membership::hand_over_if_last;
 pub use membership::{
