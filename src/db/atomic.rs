@@ -175,3 +175,42 @@ pub fn claim_due<O: Outbox>(
     };
     Ok(claimed.into_iter().map(|row| row.id).collect())
 }
+
+/// Puts a row of outbox `O` that `worker` claimed back in the queue, due at `not_before`, with its
+/// attempts and last error; false when the claim lapsed and another dispatcher took the row.
+pub fn requeue_claimed<O: Outbox>(
+    conn: &mut DbConnection,
+    id: &str,
+    worker: &str,
+    attempts: i32,
+    error: Option<&str>,
+    not_before: chrono::NaiveDateTime,
+) -> QueryResult<bool> {
+    use diesel::sql_types::{Integer, Nullable, Timestamp};
+    let table = O::TABLE;
+    let updated = match conn {
+        DbConnection::Postgres(pg) => diesel::sql_query(format!(
+            "UPDATE {table} SET attempts = $1, last_error = $2, not_before = $3,
+                 claimed_by = NULL, claim_expires_at = NULL
+             WHERE id = $4 AND claimed_by = $5"
+        ))
+        .bind::<Integer, _>(attempts)
+        .bind::<Nullable<Text>, _>(error)
+        .bind::<Timestamp, _>(not_before)
+        .bind::<Text, _>(id)
+        .bind::<Text, _>(worker)
+        .execute(pg)?,
+        DbConnection::Sqlite(sqlite) => diesel::sql_query(format!(
+            "UPDATE {table} SET attempts = ?1, last_error = ?2, not_before = ?3,
+                 claimed_by = NULL, claim_expires_at = NULL
+             WHERE id = ?4 AND claimed_by = ?5"
+        ))
+        .bind::<Integer, _>(attempts)
+        .bind::<Nullable<Text>, _>(error)
+        .bind::<Timestamp, _>(not_before)
+        .bind::<Text, _>(id)
+        .bind::<Text, _>(worker)
+        .execute(sqlite)?,
+    };
+    Ok(updated == 1)
+}

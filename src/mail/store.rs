@@ -5,7 +5,7 @@ use diesel::prelude::*;
 
 use super::model::{MailKind, MailStatus, NewMail, Outgoing};
 use crate::db::DbConnection;
-use crate::db::atomic::{Outbox, claim_due};
+use crate::db::atomic::{Outbox, claim_due, requeue_claimed};
 use crate::db::schema::{mail_outbox, users};
 use crate::ids::{MailId, UserId};
 
@@ -113,20 +113,7 @@ pub fn requeue(
     error: Option<&str>,
     not_before: NaiveDateTime,
 ) -> QueryResult<bool> {
-    diesel::update(
-        mail_outbox::table
-            .find(id)
-            .filter(mail_outbox::claimed_by.eq(worker)),
-    )
-    .set((
-        mail_outbox::attempts.eq(attempts),
-        mail_outbox::last_error.eq(error),
-        mail_outbox::not_before.eq(not_before),
-        mail_outbox::claimed_by.eq(None::<String>),
-        mail_outbox::claim_expires_at.eq(None::<NaiveDateTime>),
-    ))
-    .execute(conn)
-    .map(|updated| updated == 1)
+    requeue_claimed::<MailId>(conn, id.as_str(), worker, attempts, error, not_before)
 }
 
 /// A person's mails, newest first: (kind, status, created at).

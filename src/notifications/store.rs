@@ -10,7 +10,7 @@ use super::model::{
     RecipientSettings,
 };
 use crate::db::DbConnection;
-use crate::db::atomic::{Outbox, claim_due};
+use crate::db::atomic::{Outbox, claim_due, requeue_claimed};
 use crate::db::schema::{
     checkin_reminders, devices, notification_data, notification_preferences, notifications,
     push_outbox, users,
@@ -485,20 +485,7 @@ pub fn requeue_push(
     error: Option<&str>,
     not_before: NaiveDateTime,
 ) -> QueryResult<bool> {
-    diesel::update(
-        push_outbox::table
-            .find(id)
-            .filter(push_outbox::claimed_by.eq(worker)),
-    )
-    .set((
-        push_outbox::attempts.eq(attempts),
-        push_outbox::last_error.eq(error),
-        push_outbox::not_before.eq(not_before),
-        push_outbox::claimed_by.eq(None::<String>),
-        push_outbox::claim_expires_at.eq(None::<NaiveDateTime>),
-    ))
-    .execute(conn)
-    .map(|updated| updated == 1)
+    requeue_claimed::<PushId>(conn, id.as_str(), worker, attempts, error, not_before)
 }
 
 pub fn push_counts(conn: &mut DbConnection) -> QueryResult<Vec<(PushStatus, i64)>> {
