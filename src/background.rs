@@ -101,8 +101,8 @@ pub struct Background {
 }
 
 impl Background {
-    /// Starts `workers` push dispatchers (one at most on SQLite, whose writes serialise anyway),
-    /// one mail dispatcher and the housekeeping.
+    /// Starts `workers` push dispatchers and the configured mail dispatchers (one of each at
+    /// most on SQLite, whose writes serialise anyway), and the housekeeping.
     pub fn start(state: &SharedState, workers: usize) -> Self {
         let (shutdown, stop) = watch::channel(false);
         let workers = match state.db.backend() {
@@ -123,22 +123,28 @@ impl Background {
                 )
             })
             .collect();
-        let mailer = state.clone();
-        tasks.push(supervise(
-            "mail dispatcher",
-            stop.clone(),
-            None,
-            move |stop| {
-                MailDispatcher::new(
-                    mailer.db.clone(),
-                    mailer.mail.clone(),
-                    mailer.secret.clone(),
-                    mailer.config.public_url.clone(),
-                    mailer.config.mail.retry_base,
-                )
-                .run(stop)
-            },
-        ));
+        let mailers = match state.db.backend() {
+            Backend::Sqlite => state.config.mail.workers.min(1),
+            Backend::Postgres => state.config.mail.workers,
+        };
+        for _ in 0..mailers {
+            let mailer = state.clone();
+            tasks.push(supervise(
+                "mail dispatcher",
+                stop.clone(),
+                None,
+                move |stop| {
+                    MailDispatcher::new(
+                        mailer.db.clone(),
+                        mailer.mail.clone(),
+                        mailer.secret.clone(),
+                        mailer.config.public_url.clone(),
+                        mailer.config.mail.retry_base,
+                    )
+                    .run(stop)
+                },
+            ));
+        }
         if state.db.backend() == Backend::Postgres {
             let db = state.db.clone();
             tasks.push(supervise("event relay", stop.clone(), None, move |stop| {

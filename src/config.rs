@@ -164,6 +164,10 @@ pub struct MailArgs {
     /// on SQLite, `./relais-mail/` on PostgreSQL).
     #[arg(long, env = "RELAIS_MAIL_DIR")]
     pub mail_dir: Option<PathBuf>,
+
+    /// Mail dispatchers in this process (`0`: none; SQLite runs one at most).
+    #[arg(long, env = "RELAIS_MAIL_WORKERS", default_value_t = 1)]
+    pub mail_workers: usize,
 }
 
 /// How mails leave.
@@ -191,6 +195,8 @@ pub struct MailConfig {
     pub from: String,
     /// The first wait after a refusal or an unreachable relay; it doubles up to 30 minutes.
     pub retry_base: Duration,
+    /// Mail dispatchers this process runs.
+    pub workers: usize,
 }
 
 impl MailConfig {
@@ -203,6 +209,7 @@ impl MailConfig {
             transport: MailTransportConfig::Folder(folder),
             from: Self::DEFAULT_FROM.into(),
             retry_base: Self::RETRY_BASE,
+            workers: 1,
         }
     }
 
@@ -250,6 +257,7 @@ impl MailConfig {
             transport,
             from: args.mail_from,
             retry_base: Self::RETRY_BASE,
+            workers: args.mail_workers,
         })
     }
 }

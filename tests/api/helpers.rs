@@ -201,9 +201,14 @@ pub fn test_config(database_url: &str, environment: Environment, push: PushConfi
         metrics_token: Some(TEST_METRICS_TOKEN.into()),
         password_cost: TEST_HASH_COST,
         push,
-        mail: MailConfig::folder(
-            std::env::temp_dir().join(format!("relais-mail-{}", uuid::Uuid::now_v7())),
-        ),
+        // No mail dispatcher unless a test asks (like pushes): the tests that read mails send
+        // them with `mail::deliver_mails`, and statement counts see no background work.
+        mail: MailConfig {
+            workers: 0,
+            ..MailConfig::folder(
+                std::env::temp_dir().join(format!("relais-mail-{}", uuid::Uuid::now_v7())),
+            )
+        },
         retention: Retention::DEFAULT,
         checkins: CheckinConfig::DEFAULT,
         support_wait: ServerConfig::SUPPORT_WAIT_DEFAULT,

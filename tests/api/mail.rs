@@ -34,6 +34,25 @@ pub fn folder_mails(folder: &Path) -> Vec<mail_parser::Message<'static>> {
         .collect()
 }
 
+/// Sends every mail due now, as a dispatcher would (test servers run none unless asked).
+pub async fn deliver_mails(app: &TestApp) {
+    let state = &app.state;
+    let dispatcher = relais::mail::dispatcher::MailDispatcher::new(
+        state.db.clone(),
+        state.mail.clone(),
+        state.secret.clone(),
+        state.config.public_url.clone(),
+        state.config.mail.retry_base,
+    );
+    while dispatcher.run_once().await.expect("mails sent") > 0 {}
+}
+
+/// The mails written so far, once those due are sent.
+pub async fn mails_written(app: &TestApp) -> Vec<mail_parser::Message<'static>> {
+    deliver_mails(app).await;
+    folder_mails(&mail_folder(app))
+}
+
 pub fn mail_folder(app: &TestApp) -> std::path::PathBuf {
     match &app.state.config.mail.transport {
         MailTransportConfig::Folder(folder) => folder.clone(),
@@ -48,30 +67,27 @@ async fn code_mailed_to(app: &TestApp, address: &str, nth: usize) -> String {
 
 /// The code of the `nth` mail to `address` whose link goes to `/app/<path>`.
 pub async fn code_in_mail_to(app: &TestApp, address: &str, path: &str, nth: usize) -> String {
-    let folder = mail_folder(app);
-    eventually(20, || {
-        let folder = folder.clone();
-        async move {
-            let mut codes: Vec<(i64, String)> = folder_mails(&folder)
-                .into_iter()
-                .filter(|mail| {
-                    mail.to()
-                        .and_then(|to| to.first())
-                        .and_then(|to| to.address())
-                        .is_some_and(|to| to == address)
-                })
-                .filter_map(|mail| {
-                    let text = mail.body_text(0)?.into_owned();
-                    if !text.contains(&format!("/app/{path}?")) {
-                        return None;
-                    }
-                    let date = mail.date().map_or(0, |date| date.to_timestamp());
-                    Some((date, code_in(&text)?))
-                })
-                .collect();
-            codes.sort();
-            codes.get(nth).map(|(_, code)| code.clone())
-        }
+    eventually(20, || async move {
+        let mut codes: Vec<(i64, String)> = mails_written(app)
+            .await
+            .into_iter()
+            .filter(|mail| {
+                mail.to()
+                    .and_then(|to| to.first())
+                    .and_then(|to| to.address())
+                    .is_some_and(|to| to == address)
+            })
+            .filter_map(|mail| {
+                let text = mail.body_text(0)?.into_owned();
+                if !text.contains(&format!("/app/{path}?")) {
+                    return None;
+                }
+                let date = mail.date().map_or(0, |date| date.to_timestamp());
+                Some((date, code_in(&text)?))
+            })
+            .collect();
+        codes.sort();
+        codes.get(nth).map(|(_, code)| code.clone())
     })
     .await
 }
@@ -96,7 +112,8 @@ async fn registration_mails_a_code_that_confirms_the_address_once(app: TestApp) 
     assert_eq!(answer["data"]["me"]["emailVerified"], false, "{answer}");
 
     let code = code_mailed_to(&app, "camille@example.org", 0).await;
-    let mail = folder_mails(&mail_folder(&app))
+    let mail = mails_written(&app)
+        .await
         .into_iter()
         .find(|mail| mail.body_text(0).is_some_and(|text| text.contains(&code)))
         .expect("the mail");
@@ -205,8 +222,7 @@ async fn a_rolled_back_change_sends_no_mail(app: TestApp) {
         .await
         .unwrap();
     assert_eq!(rows, 1, "only the registration's mail");
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    assert_eq!(folder_mails(&mail_folder(&app)).len(), 1);
+    assert_eq!(mails_written(&app).await.len(), 1);
 }
 
 /// A server that mails through `smtp`, with retries short enough for a test.
@@ -224,6 +240,7 @@ async fn app_mailing_through(backend: Backend, smtp: &FakeSmtp) -> Option<TestAp
             },
             from: "Relais <no-reply@relais.test>".into(),
             retry_base: Duration::from_millis(200),
+            workers: 1,
         };
     })
     .await
