@@ -27,6 +27,10 @@ async fn start(database_url: &str) -> RelaisProcess {
         .env("RELAIS_SECRET", SECRET)
         .env("RELAIS_AUTH_RATE_PER_MINUTE", "10000")
         .env("RELAIS_HTTP_WORKERS", "2")
+        .env(
+            "RELAIS_MAIL_DIR",
+            std::env::temp_dir().join("relais-crash-test-mail"),
+        )
         .env("RUST_LOG", "error")
         .stdout(Stdio::null())
         .stderr(Stdio::inherit());
