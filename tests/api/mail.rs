@@ -101,7 +101,33 @@ on_both_backends!(
     registration_mails_a_code_that_confirms_the_address_once,
     confirmations_are_resent_at_most_three_an_hour,
     a_rolled_back_change_sends_no_mail,
+    a_confirmation_code_used_six_times_at_once_confirms_once,
 );
+
+async fn a_confirmation_code_used_six_times_at_once_confirms_once(app: TestApp) {
+    let camille = app.register("camille@example.org").await;
+    let code = code_mailed_to(&app, "camille@example.org", 0).await;
+    let uses = (0..6).map(|_| {
+        let (app, token, code) = (&app, camille.access_token.clone(), code.clone());
+        async move {
+            app.gql(Some(&token), CONFIRM, json!({ "token": code }))
+                .await
+        }
+    });
+    let answers = futures_util::future::join_all(uses).await;
+    let confirmed = answers
+        .iter()
+        .filter(|answer| answer["data"]["confirmEmail"]["emailVerified"] == true)
+        .count();
+    assert_eq!(confirmed, 1, "{answers:?}");
+    assert!(
+        answers
+            .iter()
+            .filter(|answer| answer["errors"].is_array())
+            .all(|answer| error_field(answer) == "token"),
+        "{answers:?}"
+    );
+}
 
 async fn registration_mails_a_code_that_confirms_the_address_once(app: TestApp) {
     let camille = app.register("camille@example.org").await;
