@@ -116,6 +116,7 @@ async fn run() {
         user_id: people[0].clone(),
         session_id: SessionId::generate(),
         locale: Locale::default(),
+        address_confirmed: true,
         access_expires_at: Utc::now(),
     };
     let mut rng = StdRng::seed_from_u64(11);

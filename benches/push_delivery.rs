@@ -11,8 +11,8 @@ use relais::accounts::model::{Profession, RegistrationForm};
 use relais::auth::{ClientAddress, Viewer};
 use relais::config::HashCost;
 use relais::config::{
-    CheckinConfig, DatabaseUrl, Environment, MailConfig, PushConfig, Retention, SecretSource,
-    ServerConfig,
+    CheckinConfig, ConsentVersions, DatabaseUrl, Environment, MailConfig, PushConfig, Retention,
+    SecretSource, ServerConfig,
 };
 use relais::i18n::{Locale, NotificationText};
 use relais::ids::{SessionId, UserId};
@@ -66,6 +66,7 @@ async fn run() {
         },
         mail: MailConfig::folder(std::env::temp_dir().join("relais-bench-mail")),
         retention: Retention::DEFAULT,
+        consents: ConsentVersions::default(),
         checkins: CheckinConfig::DEFAULT,
         support_wait: ServerConfig::SUPPORT_WAIT_DEFAULT,
     };
@@ -98,6 +99,7 @@ async fn run() {
             user_id: tokens.user_id.clone(),
             session_id: SessionId::generate(),
             locale: Locale::default(),
+            address_confirmed: true,
             access_expires_at: chrono::Utc::now(),
         };
         notifications::register_device(

@@ -137,6 +137,9 @@ pub struct ServeArgs {
     #[command(flatten)]
     pub checkins: CheckinArgs,
 
+    #[command(flatten)]
+    pub consents: ConsentArgs,
+
     /// Minutes a support request may wait for a supporter before the requester is given the
     /// support resources and supporters are reminded (once).
     #[arg(long, env = "RELAIS_SUPPORT_WAIT_MINUTES", default_value_t = 30)]
@@ -294,6 +297,59 @@ fn smtp_transport(
         user,
         password,
     })
+}
+
+/// The texts people agree to, by version: a new version asks everyone again.
+#[derive(Debug, Clone, Args)]
+pub struct ConsentArgs {
+    /// The version of the terms of use the app shows.
+    #[arg(long, env = "RELAIS_TERMS_VERSION", default_value = "1")]
+    pub terms_version: String,
+
+    /// The version of the notice on health data (check-ins) the app shows.
+    #[arg(long, env = "RELAIS_HEALTH_DATA_NOTICE_VERSION", default_value = "1")]
+    pub health_data_notice_version: String,
+}
+
+/// The current version of each text people agree to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConsentVersions {
+    pub terms: String,
+    pub health_data: String,
+}
+
+impl ConsentVersions {
+    /// Longest version name accepted.
+    pub const MAX_LENGTH: usize = 64;
+
+    pub fn from_args(args: ConsentArgs) -> Result<Self, ConfigError> {
+        let version = |name: &'static str, given: String| {
+            let version = given.trim();
+            if version.is_empty()
+                || version.chars().count() > Self::MAX_LENGTH
+                || version.chars().any(char::is_control)
+            {
+                return Err(ConfigError::ConsentVersion(name));
+            }
+            Ok(version.to_owned())
+        };
+        Ok(Self {
+            terms: version("RELAIS_TERMS_VERSION", args.terms_version)?,
+            health_data: version(
+                "RELAIS_HEALTH_DATA_NOTICE_VERSION",
+                args.health_data_notice_version,
+            )?,
+        })
+    }
+}
+
+impl Default for ConsentVersions {
+    fn default() -> Self {
+        Self {
+            terms: "1".into(),
+            health_data: "1".into(),
+        }
+    }
 }
 
 /// How check-ins are aggregated and where help is listed.
@@ -643,6 +699,8 @@ pub enum ConfigError {
     OutreachRetention,
     #[error("{0}")]
     Mail(String),
+    #[error("{0} must be 1 to 64 printable characters")]
+    ConsentVersion(&'static str),
 }
 
 pub const MIN_SECRET_BYTES: usize = 32;
@@ -681,6 +739,7 @@ pub struct ServerConfig {
     pub mail: MailConfig,
     pub retention: Retention,
     pub checkins: CheckinConfig,
+    pub consents: ConsentVersions,
     /// How long a support request waits before it is followed up.
     pub support_wait: TimeDelta,
 }
@@ -759,6 +818,7 @@ impl ServerConfig {
             mail,
             retention: Retention::from_args(&args.retention)?,
             checkins: CheckinConfig::from_args(args.checkins)?,
+            consents: ConsentVersions::from_args(args.consents)?,
             support_wait: match args.support_wait_minutes {
                 0 => return Err(ConfigError::Retention("RELAIS_SUPPORT_WAIT_MINUTES")),
                 minutes => TimeDelta::minutes(i64::from(minutes)),

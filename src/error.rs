@@ -15,6 +15,9 @@ pub enum AppError {
     Forbidden,
     /// FORBIDDEN with a reason the person may be told (their own sanction, say).
     Denied(Message),
+    /// FORBIDDEN until the person does something first, named in `extensions.reason` so that
+    /// the app can lead them to it.
+    Unmet(Prerequisite),
     NotFound,
     /// NOT_FOUND for an id the client gave in `field` (`groupId`): nothing the caller may see.
     NotFoundIn(&'static str),
@@ -34,6 +37,32 @@ pub enum AppError {
         retry_after: std::time::Duration,
     },
     Internal(InternalError),
+}
+
+/// What a person must do before some features open to them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Prerequisite {
+    /// Agree to the current text of a consent (`HEALTH_DATA` before a check-in).
+    Consent,
+    /// Confirm their address with the code mailed to it.
+    ConfirmedAddress,
+}
+
+impl Prerequisite {
+    /// What `extensions.reason` says.
+    pub fn reason(self) -> &'static str {
+        match self {
+            Self::Consent => "CONSENT_REQUIRED",
+            Self::ConfirmedAddress => "EMAIL_NOT_VERIFIED",
+        }
+    }
+
+    fn message(self) -> Message {
+        match self {
+            Self::Consent => Message::ConsentRequired,
+            Self::ConfirmedAddress => Message::EmailNotVerified,
+        }
+    }
 }
 
 /// A failure the client can do nothing about; logged, never shown.
@@ -94,7 +123,7 @@ impl AppError {
     pub fn code(&self) -> &'static str {
         match self {
             Self::Unauthenticated(_) => "UNAUTHENTICATED",
-            Self::Forbidden | Self::Denied(_) => "FORBIDDEN",
+            Self::Forbidden | Self::Denied(_) | Self::Unmet(_) => "FORBIDDEN",
             Self::NotFound | Self::NotFoundIn(_) => "NOT_FOUND",
             Self::BadInput { .. } => "BAD_USER_INPUT",
             Self::Conflict(_) | Self::ConflictWith { .. } => "CONFLICT",
@@ -111,6 +140,7 @@ impl AppError {
             | Self::Conflict(message)
             | Self::ConflictWith { message, .. } => message.clone(),
             Self::Forbidden => Message::Forbidden,
+            Self::Unmet(prerequisite) => prerequisite.message(),
             Self::NotFound | Self::NotFoundIn(_) => Message::NotFound,
             Self::RateLimited { .. } => Message::RateLimited,
             Self::Internal(_) => Message::Internal,
@@ -144,6 +174,7 @@ impl From<AppError> for async_graphql::Error {
                     extensions.set("field", *field)
                 }
                 AppError::ConflictWith { name, id, .. } => extensions.set(*name, id.as_str()),
+                AppError::Unmet(prerequisite) => extensions.set("reason", prerequisite.reason()),
                 AppError::RateLimited { retry_after } => {
                     // Whole seconds, rounded up: retrying earlier would be refused again.
                     let seconds = retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0);

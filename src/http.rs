@@ -152,7 +152,9 @@ where
             Err(error) => {
                 let status = match &error {
                     AppError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
-                    AppError::Forbidden | AppError::Denied(_) => StatusCode::FORBIDDEN,
+                    AppError::Forbidden | AppError::Denied(_) | AppError::Unmet(_) => {
+                        StatusCode::FORBIDDEN
+                    }
                     AppError::NotFound | AppError::NotFoundIn(_) => StatusCode::NOT_FOUND,
                     AppError::BadInput { .. } => StatusCode::BAD_REQUEST,
                     AppError::Conflict(_) | AppError::ConflictWith { .. } => StatusCode::CONFLICT,

@@ -165,6 +165,7 @@ fn as_viewer(user_id: &UserId) -> Viewer {
         user_id: user_id.clone(),
         session_id: SessionId::generate(),
         locale: Locale::default(),
+        address_confirmed: true,
         access_expires_at: chrono::Utc::now(),
     }
 }

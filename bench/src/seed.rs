@@ -3,13 +3,14 @@
 
 use chrono::{TimeDelta, Utc};
 use futures_util::StreamExt;
-use relais::accounts::model::{Profession, RegistrationForm, Role};
+use relais::accounts::model::{ConsentPurpose, Profession, RegistrationForm, Role};
 use relais::accounts::service as accounts;
 use relais::auth::password::PasswordHasher;
 use relais::auth::throttle::{AccountLockout, SignInThrottle};
 use relais::auth::{ClientAddress, PasswordGate, Secret, Viewer};
 use relais::checkins::instruments::Instrument;
-use relais::config::HashCost;
+use relais::checkins::model::CheckinForm;
+use relais::config::{ConsentVersions, HashCost};
 use relais::db::Db;
 use relais::groups::model::{GroupForm, GroupVisibility, PostForm};
 use relais::groups::service as groups;
@@ -67,6 +68,7 @@ fn viewer(user_id: &UserId) -> Viewer {
         user_id: user_id.clone(),
         session_id: SessionId::generate(),
         locale: Locale::default(),
+        address_confirmed: true,
         access_expires_at: Utc::now(),
     }
 }
@@ -101,6 +103,20 @@ async fn people(
             let tokens = accounts::register(db, secret, gate, client, form, Locale::default())
                 .await
                 .expect("registered");
+            // As the app leaves people after onboarding: address confirmed, check-ins agreed to.
+            accounts::set_address_confirmed(db, &tokens.user_id)
+                .await
+                .expect("address confirmed");
+            let versions = ConsentVersions::default();
+            accounts::give_consent(
+                db,
+                &viewer(&tokens.user_id),
+                &versions,
+                ConsentPurpose::HealthData,
+                &versions.health_data,
+            )
+            .await
+            .expect("consent given");
             (
                 tokens.user_id,
                 tokens.access_token.expose_secret().to_owned(),
@@ -262,12 +278,15 @@ pub async fn seed(database_url: &str, scale: Scale) -> World {
                     db,
                     secret,
                     &viewer(&users[index % users.len()]),
-                    Instrument::BurnoutSingleItem,
-                    vec![1 + (index % 5) as i32],
-                    Vec::new(),
+                    CheckinForm {
+                        instrument: Instrument::BurnoutSingleItem,
+                        answers: vec![1 + (index % 5) as i32],
+                        share_with: Vec::new(),
+                    },
                     relais::checkins::release::Periods::new(
                         relais::config::CheckinConfig::DEFAULT.period_weeks,
                     ),
+                    &ConsentVersions::default(),
                 )
                 .await
                 .expect("a check-in");

@@ -17,6 +17,9 @@ wrong-password = Incorrect password.
 erased-account = Deleted account
 someone = Someone
 invalid-token = This link or code is no longer valid: ask for a new one.
+consent-required = This feature needs your agreement to the processing of health data: give it in the app first.
+email-not-verified = Confirm your email address first, with the code sent to it.
+not-current-version = This is not the current version of that text (current: { $current }).
 
 ## Notifications (.title, .body)
 
@@ -94,3 +97,25 @@ mail-reset-password =
         Or type this code in the app: { $code }
 
         If you did not ask for this, ignore this message: your password stays as it is.
+
+mail-confirm-new-address =
+    .subject = Confirm your new email address
+    .body =
+        Hello { $name },
+
+        To use this address for your Relais account, open this link with the Relais app:
+
+        { $link }
+
+        Or type this code in the app: { $code }
+
+        If you did not ask for this, ignore this message: nothing will change.
+
+mail-address-change-requested =
+    .subject = A change of your Relais email address was requested
+    .body =
+        Hello { $name },
+
+        Someone signed in to your Relais account asked to use { $new_address } instead of this address. Nothing changes until the new address is confirmed.
+
+        If it was not you, change your password at once in the app: your other devices will be signed out.

@@ -17,6 +17,9 @@ wrong-password = Mot de passe incorrect.
 erased-account = Compte supprimé
 someone = Quelqu'un
 invalid-token = Ce lien ou ce code n'est plus valable : demandez-en un nouveau.
+consent-required = Cette fonction demande votre accord au traitement de données de santé : donnez-le dans l'application d'abord.
+email-not-verified = Confirmez d'abord votre adresse e-mail avec le code qui vous a été envoyé.
+not-current-version = Ce n'est pas la version en vigueur de ce texte (en vigueur : { $current }).
 
 ## Notifications (.title, .body)
 
@@ -94,3 +97,25 @@ mail-reset-password =
         Ou saisissez ce code dans l'application : { $code }
 
         Si vous n'avez rien demandé, ignorez ce message : votre mot de passe ne change pas.
+
+mail-confirm-new-address =
+    .subject = Confirmez votre nouvelle adresse e-mail
+    .body =
+        Bonjour { $name },
+
+        Pour utiliser cette adresse avec votre compte Relais, ouvrez ce lien avec l'application Relais :
+
+        { $link }
+
+        Ou saisissez ce code dans l'application : { $code }
+
+        Si vous n'avez rien demandé, ignorez ce message : rien ne changera.
+
+mail-address-change-requested =
+    .subject = Un changement de votre adresse e-mail Relais a été demandé
+    .body =
+        Bonjour { $name },
+
+        Depuis votre compte Relais, quelqu'un a demandé à utiliser { $new_address } à la place de cette adresse. Rien ne change tant que la nouvelle adresse n'est pas confirmée.
+
+        Si ce n'était pas vous, changez tout de suite votre mot de passe dans l'application : vos autres appareils seront déconnectés.

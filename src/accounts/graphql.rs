@@ -4,7 +4,10 @@ use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result, SimpleObject};
 
 use super::loaders::ProfileLoader;
-use super::model::{Account, Patch, Profession, Profile, ProfileForm, RegistrationForm, Role};
+use super::model::{
+    Account, Consent, ConsentPurpose, Patch, Profession, Profile, ProfileForm, RegistrationForm,
+    Role,
+};
 use super::service;
 use crate::auth::model::IssuedTokens;
 use crate::auth::service as sessions;
@@ -77,8 +80,43 @@ pub struct ViewerView {
     pub email_verified: bool,
 }
 
+/// A consent the viewer gave: to which version of the text, when.
+#[derive(SimpleObject)]
+#[graphql(name = "Consent")]
+pub struct ConsentView {
+    pub purpose: ConsentPurpose,
+    pub version: String,
+    pub given_at: DateTime,
+}
+
+impl From<Consent> for ConsentView {
+    fn from(consent: Consent) -> Self {
+        Self {
+            purpose: consent.purpose,
+            version: consent.version,
+            given_at: consent.given_at.and_utc().into(),
+        }
+    }
+}
+
 #[async_graphql::ComplexObject]
 impl ViewerView {
+    /// The consents the viewer gave, current or to an older text.
+    async fn consents(&self, ctx: &Context<'_>) -> Result<Vec<ConsentView>> {
+        let consents = service::consents(ctx.db(), &UserId::from(self.user.id.clone())).await?;
+        Ok(consents.into_iter().map(ConsentView::from).collect())
+    }
+
+    /// Consents the app must ask for before the features that need them: never given, or given
+    /// to an older version of the text (`HEALTH_DATA` before a check-in).
+    async fn consents_needed(&self, ctx: &Context<'_>) -> Result<Vec<ConsentPurpose>> {
+        let consents = service::consents(ctx.db(), &UserId::from(self.user.id.clone())).await?;
+        Ok(service::consents_needed(
+            &consents,
+            &ctx.state().config.consents,
+        ))
+    }
+
     /// Secret URL of the viewer's personal calendar feed (ICS) of confirmed workshops.
     async fn calendar_feed_url(&self, ctx: &Context<'_>) -> Result<String> {
         let user_id = UserId::from(self.user.id.clone());
@@ -347,6 +385,71 @@ impl AccountsMutation {
                 .await?
                 .into(),
         )
+    }
+
+    /// Asks to move the viewer's account to `newEmail`, after checking their password (a wrong
+    /// one is BAD_USER_INPUT on `password`): a code goes to the new address (confirm it with
+    /// `confirmEmail`), a notice to the current one, and the address changes only on
+    /// confirmation. True whether or not another account has that address; it is refused
+    /// (CONFLICT) only at confirmation. At most 3 an hour: RATE_LIMITED after.
+    async fn request_email_change(
+        &self,
+        ctx: &Context<'_>,
+        new_email: String,
+        password: String,
+    ) -> Result<bool> {
+        let state = ctx.state();
+        Ok(service::request_email_change(
+            &state.db,
+            &state.secret,
+            &state.passwords,
+            ctx.client(),
+            ctx.viewer()?,
+            &new_email,
+            password.into(),
+        )
+        .await?)
+    }
+
+    /// Records the viewer's agreement to the current version of a text (`version` as the app
+    /// showed it; another than the current one is BAD_USER_INPUT on `version`).
+    async fn give_consent(
+        &self,
+        ctx: &Context<'_>,
+        purpose: ConsentPurpose,
+        version: String,
+    ) -> Result<ViewerView> {
+        let state = ctx.state();
+        Ok(service::give_consent(
+            &state.db,
+            ctx.viewer()?,
+            &state.config.consents,
+            purpose,
+            &version,
+        )
+        .await?
+        .into())
+    }
+
+    /// Withdraws a consent. Withdrawing `HEALTH_DATA` deletes every check-in of the viewer at
+    /// once (the app says so before they confirm); check-ins need it given again.
+    async fn withdraw_consent(
+        &self,
+        ctx: &Context<'_>,
+        purpose: ConsentPurpose,
+    ) -> Result<ViewerView> {
+        let state = ctx.state();
+        let viewer = ctx.viewer()?;
+        let account = match purpose {
+            // What was processed under it goes with it: the check-ins domain does both at once.
+            ConsentPurpose::HealthData => {
+                crate::checkins::service::withdraw_consent(&state.db, &state.secret, viewer)
+                    .await?;
+                service::account(&state.db, &viewer.user_id).await?
+            }
+            ConsentPurpose::Terms => service::withdraw_consent(&state.db, viewer, purpose).await?,
+        };
+        Ok(account.into())
     }
 
     /// Mails the viewer a new confirmation code; false when the address is already confirmed.

@@ -4,7 +4,8 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use secrecy::SecretString;
 
-use crate::db::schema::{email_tokens, users};
+use crate::config::ConsentVersions;
+use crate::db::schema::{consents, email_tokens, users};
 use crate::i18n::Label;
 use crate::ids::{EmailTokenId, UserId};
 use crate::text_enum;
@@ -55,7 +56,39 @@ text_enum! {
     pub enum EmailTokenPurpose {
         ConfirmAddress => "CONFIRM_ADDRESS",
         ResetPassword => "RESET_PASSWORD",
+        /// The person may use the token's `new_email` as their address.
+        ChangeAddress => "CHANGE_ADDRESS",
     }
+}
+
+text_enum! {
+    /// What a person may agree to.
+    pub enum ConsentPurpose {
+        /// The terms of use.
+        Terms => "TERMS",
+        /// Processing of wellbeing check-ins (health data, GDPR Art. 9).
+        HealthData => "HEALTH_DATA",
+    }
+}
+
+impl ConsentPurpose {
+    /// The version of the text people agree to now.
+    pub fn current_version(self, versions: &ConsentVersions) -> &str {
+        match self {
+            Self::Terms => &versions.terms,
+            Self::HealthData => &versions.health_data,
+        }
+    }
+}
+
+/// A consent given: to which version of the text, when.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = consents)]
+pub struct Consent {
+    pub user_id: UserId,
+    pub purpose: ConsentPurpose,
+    pub version: String,
+    pub given_at: NaiveDateTime,
 }
 
 /// A one-time token's row: its digest only.

@@ -6,10 +6,11 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::model::{
-    EmailTokenPurpose, NewEmailToken, NewUser, Profession, ProfileChanges, Role, UserRow,
+    Consent, ConsentPurpose, EmailTokenPurpose, NewEmailToken, NewUser, Profession, ProfileChanges,
+    Role, UserRow,
 };
 use crate::db::DbConnection;
-use crate::db::schema::{email_tokens, user_languages, user_roles, users};
+use crate::db::schema::{consents, email_tokens, user_languages, user_roles, users};
 use crate::ids::UserId;
 use crate::on_backend;
 
@@ -214,30 +215,38 @@ pub fn insert_email_token(conn: &mut DbConnection, token: &NewEmailToken) -> Que
         .map(|_| ())
 }
 
-/// Uses the token whose digest is `token_hash` for `purpose` (and `owner`'s, when given), once:
-/// a guarded update that only one of two concurrent uses wins. Returns the person it belongs to
-/// and the address it confirms.
+/// A one-time token just used: whose it was, what for, and the address it confirms.
+#[derive(Debug, Clone)]
+pub struct UsedToken {
+    pub user_id: UserId,
+    pub purpose: EmailTokenPurpose,
+    pub new_email: Option<String>,
+}
+
+/// Uses the token whose digest is `token_hash` for one of `purposes` (and `owner`'s, when
+/// given), once: a guarded update that only one of two concurrent uses wins.
 pub fn use_email_token(
     conn: &mut DbConnection,
     token_hash: &str,
-    purpose: EmailTokenPurpose,
+    purposes: &[EmailTokenPurpose],
     owner: Option<&UserId>,
     now: NaiveDateTime,
-) -> QueryResult<Option<(UserId, Option<String>)>> {
-    let found: Option<(String, UserId, Option<String>)> = email_tokens::table
+) -> QueryResult<Option<UsedToken>> {
+    let found: Option<(String, UserId, EmailTokenPurpose, Option<String>)> = email_tokens::table
         .filter(email_tokens::token_hash.eq(token_hash))
-        .filter(email_tokens::purpose.eq(purpose))
+        .filter(email_tokens::purpose.eq_any(purposes))
         .filter(email_tokens::used_at.is_null())
         .filter(email_tokens::expires_at.gt(now))
         .select((
             email_tokens::id,
             email_tokens::user_id,
+            email_tokens::purpose,
             email_tokens::new_email,
         ))
         .first(conn)
         .optional()?;
-    let Some((id, user_id, new_email)) =
-        found.filter(|(_, user_id, _)| owner.is_none_or(|owner| owner == user_id))
+    let Some((id, user_id, purpose, new_email)) =
+        found.filter(|(_, user_id, _, _)| owner.is_none_or(|owner| owner == user_id))
     else {
         return Ok(None);
     };
@@ -248,7 +257,46 @@ pub fn use_email_token(
     )
     .set(email_tokens::used_at.eq(now))
     .execute(conn)?;
-    Ok((used == 1).then_some((user_id, new_email)))
+    Ok((used == 1).then_some(UsedToken {
+        user_id,
+        purpose,
+        new_email,
+    }))
+}
+
+/// Ends every token the person holds that is not used yet: what was mailed to an address they
+/// no longer have.
+pub fn expire_email_tokens(
+    conn: &mut DbConnection,
+    user_id: &UserId,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(
+        email_tokens::table
+            .filter(email_tokens::user_id.eq(user_id))
+            .filter(email_tokens::used_at.is_null()),
+    )
+    .set(email_tokens::used_at.eq(now))
+    .execute(conn)
+}
+
+/// Gives the person a new, confirmed address (a unique violation when another account has it).
+pub fn set_email(
+    conn: &mut DbConnection,
+    user_id: &UserId,
+    email: &str,
+    email_normalized: &str,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::update(users::table.find(user_id))
+        .set((
+            users::email.eq(email),
+            users::email_normalized.eq(email_normalized),
+            users::email_verified_at.eq(now),
+            users::updated_at.eq(now),
+        ))
+        .execute(conn)
+        .map(drop)
 }
 
 /// Tokens for `purpose` the person was sent since `since`.
@@ -278,6 +326,18 @@ pub fn set_email_verified(
         .map(|_| ())
 }
 
+/// The account with this (normalised) address, and the address as they typed it.
+pub fn find_address(
+    conn: &mut DbConnection,
+    email_normalized: &str,
+) -> QueryResult<Option<(UserId, String)>> {
+    users::table
+        .filter(users::email_normalized.eq(email_normalized))
+        .select((users::id, users::email))
+        .first(conn)
+        .optional()
+}
+
 /// The person's address.
 pub fn email_of(conn: &mut DbConnection, user_id: &UserId) -> QueryResult<Option<String>> {
     users::table
@@ -300,4 +360,52 @@ pub fn set_password_hash(
         ))
         .execute(conn)
         .map(|_| ())
+}
+
+// ------------------------------------------------------------------ consents
+
+pub fn consents_of(conn: &mut DbConnection, user_id: &UserId) -> QueryResult<Vec<Consent>> {
+    consents::table
+        .filter(consents::user_id.eq(user_id))
+        .order(consents::purpose.asc())
+        .select(Consent::as_select())
+        .load(conn)
+}
+
+/// The version of the text the person agreed to for `purpose`, if they did.
+pub fn consent_version(
+    conn: &mut DbConnection,
+    user_id: &UserId,
+    purpose: ConsentPurpose,
+) -> QueryResult<Option<String>> {
+    consents::table
+        .find((user_id, purpose))
+        .select(consents::version)
+        .first(conn)
+        .optional()
+}
+
+/// Records a consent, replacing the person's earlier one for the same purpose.
+pub fn save_consent(conn: &mut DbConnection, consent: &Consent) -> QueryResult<()> {
+    on_backend!(conn, |backend| diesel::insert_into(consents::table)
+        .values(consent)
+        .on_conflict((consents::user_id, consents::purpose))
+        .do_update()
+        .set((
+            consents::version.eq(&consent.version),
+            consents::given_at.eq(consent.given_at),
+        ))
+        .execute(backend))
+    .map(drop)
+}
+
+/// Removes the person's consent for `purpose`; false when there was none.
+pub fn delete_consent(
+    conn: &mut DbConnection,
+    user_id: &UserId,
+    purpose: ConsentPurpose,
+) -> QueryResult<bool> {
+    diesel::delete(consents::table.find((user_id, purpose)))
+        .execute(conn)
+        .map(|deleted| deleted > 0)
 }

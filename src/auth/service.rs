@@ -96,14 +96,13 @@ pub async fn authenticate(db: &Db, secret: &Secret, token: &str) -> AppResult<Op
             )?)
         })
         .await?;
-    Ok(
-        found.map(|(user_id, session_id, locale, expires_at)| Viewer {
-            user_id,
-            session_id,
-            locale: Locale::parse(&locale).unwrap_or_default(),
-            access_expires_at: expires_at.and_utc(),
-        }),
-    )
+    Ok(found.map(|access| Viewer {
+        user_id: access.user_id,
+        session_id: access.session_id,
+        locale: Locale::parse(&access.locale).unwrap_or_default(),
+        address_confirmed: access.address_confirmed,
+        access_expires_at: access.expires_at.and_utc(),
+    }))
 }
 
 /// What became of a presented refresh token.

@@ -88,13 +88,23 @@ pub fn insert_token(conn: &mut DbConnection, token: &NewSessionToken<'_>) -> Que
         .map(drop)
 }
 
-/// The live session an access token opens: its user, session, the user's locale and when the
-/// token expires.
+/// What a live access token opens: its user and session, the user's locale, whether their
+/// address is confirmed, and when the token expires.
+#[derive(Debug, Queryable)]
+pub struct Access {
+    pub user_id: UserId,
+    pub session_id: SessionId,
+    pub locale: String,
+    pub address_confirmed: bool,
+    pub expires_at: NaiveDateTime,
+}
+
+/// The live session an access token opens.
 pub fn find_access(
     conn: &mut DbConnection,
     token_hash: &str,
     now: NaiveDateTime,
-) -> QueryResult<Option<(UserId, SessionId, String, NaiveDateTime)>> {
+) -> QueryResult<Option<Access>> {
     session_tokens::table
         .inner_join(sessions::table.inner_join(users::table))
         .filter(session_tokens::token_hash.eq(token_hash))
@@ -105,6 +115,7 @@ pub fn find_access(
             users::id,
             sessions::id,
             users::locale,
+            users::email_verified_at.is_not_null(),
             session_tokens::expires_at,
         ))
         .first(conn)

@@ -10,6 +10,9 @@ pub struct Viewer {
     pub user_id: UserId,
     pub session_id: SessionId,
     pub locale: Locale,
+    /// Whether they confirmed their address: some features wait for it (see
+    /// `graphql::confirmed_address`).
+    pub address_confirmed: bool,
     /// When the access token the viewer called with stops opening the API.
     pub access_expires_at: chrono::DateTime<chrono::Utc>,
 }

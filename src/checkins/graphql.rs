@@ -4,7 +4,8 @@ use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 
 use super::instruments::{Instrument, WellbeingBand};
 use super::model::{
-    AggregatePoint, CheckinRow, SuppressionReason, TrendPoint, WEEKS_DEFAULT, WEEKS_MAX,
+    AggregatePoint, CheckinForm, CheckinRow, SuppressionReason, TrendPoint, WEEKS_DEFAULT,
+    WEEKS_MAX,
 };
 use super::release::Periods;
 use super::resources::SupportResource;
@@ -334,21 +335,24 @@ impl CheckinsMutation {
     /// Records an anonymous check-in; its result stays with the viewer.
     async fn submit_checkin(&self, ctx: &Context<'_>, input: CheckinInput) -> Result<CheckinView> {
         let state = ctx.state();
-        let groups = input
-            .share_with_group_ids
-            .unwrap_or_default()
-            .into_iter()
-            .map(GroupId::from)
-            .collect();
+        let form = CheckinForm {
+            instrument: input.instrument,
+            answers: input.answers,
+            share_with: input
+                .share_with_group_ids
+                .unwrap_or_default()
+                .into_iter()
+                .map(GroupId::from)
+                .collect(),
+        };
         Ok(CheckinView(
             service::submit(
                 &state.db,
                 &state.secret,
                 ctx.viewer()?,
-                input.instrument,
-                input.answers,
-                groups,
+                form,
                 Periods::new(state.config.checkins.period_weeks),
+                &state.config.consents,
             )
             .await?,
         ))

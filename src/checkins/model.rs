@@ -112,3 +112,12 @@ impl AggregatePoint {
         }
     }
 }
+
+/// A check-in as the person submits it.
+#[derive(Debug, Clone)]
+pub struct CheckinForm {
+    pub instrument: Instrument,
+    pub answers: Vec<i32>,
+    /// Groups to count it in, each at most once.
+    pub share_with: Vec<GroupId>,
+}

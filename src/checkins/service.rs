@@ -10,8 +10,10 @@ use super::instruments::Instrument;
 use super::model::*;
 use super::release::Periods;
 use super::store;
-use crate::accounts::service::{lock_own_account, timezone_of};
+use crate::accounts::model::ConsentPurpose;
+use crate::accounts::service::{self as accounts, lock_own_account, timezone_of};
 use crate::auth::{Secret, Viewer};
+use crate::config::ConsentVersions;
 use crate::config::Retention;
 use crate::db::{Db, DbConnection};
 use crate::error::{AppError, AppResult};
@@ -52,16 +54,21 @@ fn span_start(today: NaiveDate, weeks: Option<i32>) -> AppResult<NaiveDate> {
 /// Records a check-in under the viewer's pseudonym on their local day, shared with groups they
 /// are an active member of (FORBIDDEN otherwise, and nothing is stored). The person's check-ins
 /// on one instrument reach at most [`SHARES_MAX`] groups per wellbeing period: each group is a
-/// release they are counted in.
+/// release they are counted in. Only with the person's consent to the current health-data
+/// notice (FORBIDDEN, reason CONSENT_REQUIRED, without).
 pub async fn submit(
     db: &Db,
     secret: &Secret,
     viewer: &Viewer,
-    instrument: Instrument,
-    answers: Vec<i32>,
-    share_with: Vec<GroupId>,
+    form: CheckinForm,
     periods: Periods,
+    consents: &ConsentVersions,
 ) -> AppResult<CheckinRow> {
+    let CheckinForm {
+        instrument,
+        answers,
+        share_with,
+    } = form;
     let scale = instrument.scale();
     let score = instrument.score(&answers).ok_or_else(|| {
         AppError::bad_input(
@@ -87,8 +94,10 @@ pub async fn submit(
     }
     let user = viewer.user_id.clone();
     let pseudonym = pseudonym_of(&user, secret);
+    let consents = consents.clone();
     db.write(move |conn| {
         lock_own_account(conn, &user)?;
+        accounts::require_consent(conn, &user, ConsentPurpose::HealthData, &consents)?;
         for group in &groups {
             if active_role_in(conn, group, &user)?.is_none() {
                 return Err(AppError::Forbidden);
@@ -243,6 +252,21 @@ pub async fn delete_mine(db: &Db, secret: &Secret, viewer: &Viewer) -> AppResult
     let pseudonym = pseudonym_of(&viewer.user_id, secret);
     db.write(move |conn| Ok(store::delete_of(conn, &pseudonym)? as i64))
         .await
+}
+
+/// Withdraws the viewer's consent to the processing of their check-ins, and deletes every one
+/// of them with it, in one transaction: a check-in submitted meanwhile (which takes the same
+/// account lock) either came before and is deleted, or comes after and is refused. Releases
+/// published before stay: they are noised figures about a group, not anyone's data.
+pub async fn withdraw_consent(db: &Db, secret: &Secret, viewer: &Viewer) -> AppResult<()> {
+    let user = viewer.user_id.clone();
+    let pseudonym = pseudonym_of(&user, secret);
+    db.write(move |conn| {
+        accounts::revoke_consent(conn, &user, ConsentPurpose::HealthData)?;
+        store::delete_of(conn, &pseudonym)?;
+        Ok(())
+    })
+    .await
 }
 
 // ------------------------------------------------------------------ personal data

@@ -52,6 +52,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    consents (user_id, purpose) {
+        user_id -> Text,
+        purpose -> Text,
+        version -> Text,
+        given_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     user_languages (user_id, language) {
         user_id -> Text,
         position -> Integer,
@@ -104,11 +113,13 @@ diesel::joinable!(session_tokens -> sessions (session_id));
 
 diesel::joinable!(mail_outbox -> users (user_id));
 diesel::joinable!(email_tokens -> users (user_id));
+diesel::joinable!(consents -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     mail_outbox,
     email_tokens,
+    consents,
     user_languages,
     user_roles,
     sessions,

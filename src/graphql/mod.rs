@@ -1,6 +1,7 @@
 //! The GraphQL schema: each domain's roots merged, limits, and the SDL export.
 
 pub mod batching;
+pub mod confirmed_address;
 pub mod connection;
 pub mod context;
 pub mod error_codes;

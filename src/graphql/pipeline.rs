@@ -1,7 +1,8 @@
-//! The request's own steps around async-graphql's: every error given a code, limits checked on
-//! the parsed document, too many errors capped, the operation's name recorded. One extension
-//! holds them all because async-graphql runs every field of every answer through each
-//! extension's `resolve`; what each step does lives in its own module.
+//! The request's own steps around async-graphql's: every error given a code, limits and an
+//! unconfirmed address's restrictions checked on the parsed document, too many errors capped,
+//! the operation's name recorded. One extension holds them all because async-graphql runs every
+//! field of every answer through each extension's `resolve`; what each step does lives in its
+//! own module.
 
 use std::sync::Arc;
 
@@ -12,7 +13,8 @@ use async_graphql::futures_util::stream::{BoxStream, StreamExt};
 use async_graphql::parser::types::ExecutableDocument;
 use async_graphql::{Response, ServerResult, Variables};
 
-use super::{error_codes, limits, operation};
+use super::{confirmed_address, error_codes, limits, operation};
+use crate::auth::Auth;
 
 pub struct RequestPipeline;
 
@@ -49,6 +51,7 @@ impl Extension for RequestPipeline {
         let document = next.run(ctx, query, variables).await?;
         operation::record(ctx, &document);
         limits::check_document(&document, variables)?;
+        confirmed_address::check(&document, ctx.data_opt::<Auth>())?;
         Ok(document)
     }
 }

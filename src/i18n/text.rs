@@ -135,6 +135,14 @@ pub enum Message {
     },
     /// A token from a mail that is unknown, used, expired or someone else's.
     InvalidToken,
+    /// A feature needs a consent the person has not given (or gave to an older text).
+    ConsentRequired,
+    /// A feature needs the person's address confirmed first.
+    EmailNotVerified,
+    /// `giveConsent` names a version that is not the current text's.
+    NotCurrentVersion {
+        current: String,
+    },
     /// The person already has an open support request.
     SupportRequestOpen,
     TooManySupportRequests {
@@ -181,6 +189,7 @@ impl Localized for Message {
             Self::InvalidLanguage { value }
             | Self::InvalidTimezone { value }
             | Self::InvalidTimeOfDay { value } => args.set("value", value.as_str()),
+            Self::NotCurrentVersion { current } => args.set("current", current.as_str()),
             Self::InvalidLocale { value } => {
                 args.set("value", value.as_str());
                 args.set("languages", Locale::listed());
@@ -446,6 +455,14 @@ pub enum MailText {
         code: String,
         link: String,
     },
+    /// Confirm a new address for the account: a link into the app and its code.
+    ConfirmNewAddress {
+        name: String,
+        code: String,
+        link: String,
+    },
+    /// A move of the account to another address was asked for: a notice to the current one.
+    AddressChangeRequested { name: String, new_address: String },
 }
 
 impl MailText {
@@ -455,12 +472,17 @@ impl MailText {
         let mut args = FluentArgs::new();
         match self {
             Self::ConfirmAddress { name, code, link }
-            | Self::ResetPassword { name, code, link } => {
+            | Self::ResetPassword { name, code, link }
+            | Self::ConfirmNewAddress { name, code, link } => {
                 args.set("name", name.as_str());
                 args.set("code", code.as_str());
                 args.set("link", link.as_str());
             }
             Self::PasswordChanged { name } => args.set("name", name.as_str()),
+            Self::AddressChangeRequested { name, new_address } => {
+                args.set("name", name.as_str());
+                args.set("new_address", new_address.as_str());
+            }
         }
         let part = |attribute| bundles::format(locale, &id, Some(attribute), &args);
         (part("subject"), part("body"))

@@ -19,7 +19,7 @@ use crate::db::Db;
 use crate::db::events::Committed;
 use crate::error::{AppError, AppResult, InternalError};
 use crate::i18n::{Locale, MailText};
-use crate::ids::MailId;
+use crate::ids::{EmailTokenId, MailId};
 use crate::notifications::push_message::retry_delay;
 
 /// Mails claimed at once.
@@ -120,26 +120,33 @@ impl MailDispatcher {
     /// The mail's text, in its recipient's language, naming them as they are named now.
     fn letter(&self, mail: &Outgoing, kind: &MailKind) -> Letter {
         let locale = Locale::parse(&mail.locale).unwrap_or_default();
+        let name = mail.name.clone();
+        // A token's link opens the app on the screen that takes it; the code is for typing.
+        let link = |token: &EmailTokenId, screen: &str| {
+            let code = token_for(&self.secret, token);
+            (
+                format!("{}/app/{screen}?token={code}", self.public_url),
+                code,
+            )
+        };
         let text = match kind {
             MailKind::ConfirmAddress { token } => {
-                let code = token_for(&self.secret, token);
-                MailText::ConfirmAddress {
-                    name: mail.name.clone(),
-                    link: format!("{}/app/confirm-email?token={code}", self.public_url),
-                    code,
-                }
+                let (link, code) = link(token, "confirm-email");
+                MailText::ConfirmAddress { name, code, link }
             }
-            MailKind::PasswordChanged => MailText::PasswordChanged {
-                name: mail.name.clone(),
-            },
+            MailKind::ConfirmNewAddress { token } => {
+                let (link, code) = link(token, "confirm-email");
+                MailText::ConfirmNewAddress { name, code, link }
+            }
             MailKind::ResetPassword { token } => {
-                let code = token_for(&self.secret, token);
-                MailText::ResetPassword {
-                    name: mail.name.clone(),
-                    link: format!("{}/app/reset-password?token={code}", self.public_url),
-                    code,
-                }
+                let (link, code) = link(token, "reset-password");
+                MailText::ResetPassword { name, code, link }
             }
+            MailKind::PasswordChanged => MailText::PasswordChanged { name },
+            MailKind::AddressChangeRequested { new_address } => MailText::AddressChangeRequested {
+                name,
+                new_address: new_address.clone(),
+            },
         };
         let (subject, text) = text.render(locale);
         Letter {

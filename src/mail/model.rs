@@ -28,6 +28,11 @@ pub enum MailKind {
     PasswordChanged,
     /// A link to choose a new password, valid 30 minutes.
     ResetPassword { token: EmailTokenId },
+    /// Confirm a new address for the account (sent to that address).
+    ConfirmNewAddress { token: EmailTokenId },
+    /// Someone signed in as the person asked to move the account to `new_address` (sent to
+    /// the current one): if it was not them, they should act.
+    AddressChangeRequested { new_address: String },
 }
 
 impl MailKind {
@@ -37,6 +42,8 @@ impl MailKind {
             Self::ConfirmAddress { .. } => "CONFIRM_ADDRESS",
             Self::PasswordChanged => "PASSWORD_CHANGED",
             Self::ResetPassword { .. } => "RESET_PASSWORD",
+            Self::ConfirmNewAddress { .. } => "CONFIRM_NEW_ADDRESS",
+            Self::AddressChangeRequested { .. } => "ADDRESS_CHANGE_REQUESTED",
         }
     }
 }

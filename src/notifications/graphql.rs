@@ -9,10 +9,12 @@ use super::model::{
     Device, NotificationCategory, Platform, Preferences, PreferencesForm, time_of_day,
 };
 use super::service::{self, NotificationItem};
+use crate::auth::service as sessions;
 use crate::db::events::Committed;
 use crate::graphql::ContextExt;
 use crate::graphql::live::Listener;
 use crate::graphql::scalars::DateTime;
+use crate::http::UserAgent;
 use crate::ids::NotificationId;
 use crate::pagination::PageRequest;
 
@@ -206,11 +208,16 @@ impl NotificationsMutation {
         token: String,
         platform: Platform,
     ) -> Result<DeviceView> {
-        Ok(
-            service::register_device(ctx.db(), ctx.viewer()?, token, platform)
-                .await?
-                .into(),
-        )
+        let viewer = ctx.viewer()?;
+        let device = service::register_device(ctx.db(), viewer, token, platform).await?;
+        // The session is now in use on this device; an app that sends no user agent is at least
+        // known by its platform in the viewer's list of sessions.
+        let label = ctx
+            .data_opt::<UserAgent>()
+            .map(|agent| agent.0.clone())
+            .unwrap_or_else(|| platform.device_label().to_owned());
+        sessions::session_used(ctx.db(), &viewer.session_id, Some(label)).await?;
+        Ok(device.into())
     }
 
     /// Stops push to this token; false when the viewer has no device with it.

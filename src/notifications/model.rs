@@ -25,6 +25,17 @@ text_enum! {
     }
 }
 
+impl Platform {
+    /// How a session on this platform is listed when its app gave no user agent.
+    pub fn device_label(self) -> &'static str {
+        match self {
+            Self::Android => "Android",
+            Self::Ios => "iOS",
+            Self::Web => "Web",
+        }
+    }
+}
+
 text_enum! {
     /// What a notification is about; each but SYSTEM can be turned off.
     pub enum NotificationCategory {

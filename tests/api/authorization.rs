@@ -420,6 +420,20 @@ fn operation(field: &str, world: &World, persona: Persona) -> Option<(String, Va
             json!({ "token": "0".repeat(32) }),
         ),
         "Mutation.resendEmailConfirmation" => ("mutation { resendEmailConfirmation }", json!({})),
+        // Never confirmed: the persona keeps its address.
+        "Mutation.requestEmailChange" => (
+            "mutation($p: String!) { requestEmailChange(newEmail: \"moving@example.org\", password: $p) }",
+            json!({ "p": PASSWORD }),
+        ),
+        "Mutation.giveConsent" => (
+            "mutation { giveConsent(purpose: TERMS, version: \"1\") { consentsNeeded } }",
+            json!({}),
+        ),
+        // TERMS: the persona's check-ins (HEALTH_DATA) stay for the other rows.
+        "Mutation.withdrawConsent" => (
+            "mutation { withdrawConsent(purpose: TERMS) { consentsNeeded } }",
+            json!({}),
+        ),
         "Query.mySessions" => ("{ mySessions { id current } }", json!({})),
         "Query.blockedUsers" => ("{ blockedUsers(first: 5) { __typename } }", json!({})),
         "Mutation.revokeSession" => (

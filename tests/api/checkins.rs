@@ -50,7 +50,7 @@ on_both_backends!(
 const SUBMIT: &str = "mutation($input: CheckinInput!) { submitCheckin(input: $input) {
     id instrument score maxScore band recordedOn offerPeerSupport resources { name phone } } }";
 
-async fn submit(app: &TestApp, who: &Session, instrument: &str, answers: &[i32]) -> Value {
+pub async fn submit(app: &TestApp, who: &Session, instrument: &str, answers: &[i32]) -> Value {
     app.gql(
         Some(&who.access_token),
         SUBMIT,
@@ -59,7 +59,7 @@ async fn submit(app: &TestApp, who: &Session, instrument: &str, answers: &[i32])
     .await
 }
 
-async fn stored(app: &TestApp) -> Vec<CheckinRow> {
+pub async fn stored(app: &TestApp) -> Vec<CheckinRow> {
     app.state
         .db
         .run(|conn| Ok(checkins::table.select(CheckinRow::as_select()).load(conn)?))

@@ -7,8 +7,8 @@ use actix_web::dev::ServerHandle;
 use relais::app;
 use relais::config::HashCost;
 use relais::config::{
-    CheckinConfig, DatabaseUrl, Environment, MailConfig, PushConfig, Retention, SecretSource,
-    ServerConfig,
+    CheckinConfig, ConsentVersions, DatabaseUrl, Environment, MailConfig, PushConfig, Retention,
+    SecretSource, ServerConfig,
 };
 use relais::graphql::SharedState;
 use serde_json::{Value, json};
@@ -211,6 +211,7 @@ pub fn test_config(database_url: &str, environment: Environment, push: PushConfi
         },
         retention: Retention::DEFAULT,
         checkins: CheckinConfig::DEFAULT,
+        consents: ConsentVersions::default(),
         support_wait: ServerConfig::SUPPORT_WAIT_DEFAULT,
     }
 }
@@ -269,18 +270,43 @@ impl TestApp {
         response.json().await.expect("JSON answer")
     }
 
-    /// Registers `email` with sensible defaults and returns its session.
+    /// Registers `email` with sensible defaults, as the app leaves a person after onboarding:
+    /// address confirmed, the current texts agreed to.
     pub async fn register(&self, email: &str) -> Session {
-        self.register_with(json!({
-            "email": email,
-            "password": "a long enough password",
-            "displayName": email.split('@').next().unwrap(),
-            "profession": "NURSE",
-        }))
-        .await
+        self.register_with(default_registration(email)).await
     }
 
     pub async fn register_with(&self, input: Value) -> Session {
+        let session = self.register_unconfirmed_with(input).await;
+        let user_id = relais::ids::UserId::from_client(session.user_id.clone());
+        relais::accounts::service::set_address_confirmed(&self.state.db, &user_id)
+            .await
+            .expect("address confirmed");
+        let versions = &self.state.config.consents;
+        let agreed = self
+            .gql(
+                Some(&session.access_token),
+                "mutation($terms: String!, $health: String!) {
+                    terms: giveConsent(purpose: TERMS, version: $terms) { consentsNeeded }
+                    health: giveConsent(purpose: HEALTH_DATA, version: $health) { consentsNeeded } }",
+                json!({ "terms": versions.terms, "health": versions.health_data }),
+            )
+            .await;
+        assert_eq!(
+            agreed["data"]["health"]["consentsNeeded"],
+            json!([]),
+            "{agreed}"
+        );
+        session
+    }
+
+    /// Registers `email` and stops there: an address to confirm, no consent given.
+    pub async fn register_unconfirmed(&self, email: &str) -> Session {
+        self.register_unconfirmed_with(default_registration(email))
+            .await
+    }
+
+    pub async fn register_unconfirmed_with(&self, input: Value) -> Session {
         let answer = self
             .gql(
                 None,
@@ -291,6 +317,15 @@ impl TestApp {
             .await;
         session_of(&answer["data"]["register"])
     }
+}
+
+fn default_registration(email: &str) -> Value {
+    json!({
+        "email": email,
+        "password": "a long enough password",
+        "displayName": email.split('@').next().unwrap(),
+        "profession": "NURSE",
+    })
 }
 
 /// The session in an `AuthPayload`.

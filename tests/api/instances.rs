@@ -1,17 +1,19 @@
 //! Several instances on one PostgreSQL database, as behind a load balancer: sessions, the
 //! subscriptions of one instance fed by writes on another, session ends reaching every socket,
-//! one outbox for all dispatchers, scheduled work done once, one account lockout. PostgreSQL only: SQLite serves one
-//! instance.
+//! one outbox for all push dispatchers and one for all mail dispatchers, scheduled work done
+//! once, one account lockout. PostgreSQL only: SQLite serves one instance.
 
 use futures_util::future::join_all;
 use serde_json::json;
 
 use crate::accounts::{behind_a_proxy, login_from};
 use crate::delivery::{app_with_fcm, delivered_notifications, notify_many, settled};
+use crate::fake_smtp::FakeSmtp;
 use crate::groups::{create_group, group_input};
 use crate::helpers::{
-    Backend, TestApp, error_code, push_config_for, spawn_app_configured, spawn_app_on,
+    Backend, TestApp, error_code, eventually, push_config_for, spawn_app_configured, spawn_app_on,
 };
+use crate::mail::mailing_through;
 use crate::sockets::{
     close_code, conversation_socket, notify_until_delivered, signed_in_socket, subscribed_socket,
     until_delivered,
@@ -129,6 +131,38 @@ async fn dispatchers_of_two_instances_share_one_outbox() {
     assert_eq!(rows.len(), 200);
     assert_eq!(fcm.sends(), 200, "no push was sent twice");
     assert_eq!(delivered_notifications(&fcm), (200, 200));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mail_dispatchers_of_two_instances_send_each_mail_once() {
+    let smtp = FakeSmtp::start().await;
+    let mail = mailing_through(&smtp, 2);
+    let Some(one) =
+        spawn_app_configured(Backend::Postgres, |config| config.mail = mail.clone()).await
+    else {
+        return eprintln!("TEST_POSTGRES_URL unset: skipped");
+    };
+    let two = spawn_app_on(one.database_url.clone(), |config| config.mail = mail).await;
+    // Twenty registrations, half on each instance, each mailing a confirmation; four
+    // dispatchers on two instances share the outbox.
+    let addresses: Vec<String> = (0..20).map(|n| format!("nurse-{n}@example.org")).collect();
+    join_all(addresses.iter().enumerate().map(|(n, address)| {
+        let app = if n % 2 == 0 { &one } else { &two };
+        app.register_unconfirmed(address)
+    }))
+    .await;
+    eventually(30, || async { (smtp.received().len() >= 20).then_some(()) }).await;
+    // Any mail sent twice would show up by now.
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let mut recipients: Vec<String> = smtp
+        .received()
+        .into_iter()
+        .flat_map(|mail| mail.to)
+        .collect();
+    recipients.sort();
+    let mut expected: Vec<String> = addresses.iter().map(|a| format!("<{a}>")).collect();
+    expected.sort();
+    assert_eq!(recipients, expected, "each mail once");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -61,7 +61,7 @@ pub fn mail_folder(app: &TestApp) -> std::path::PathBuf {
 }
 
 /// The code a confirmation mail to `address` carries, once it has been written.
-async fn code_mailed_to(app: &TestApp, address: &str, nth: usize) -> String {
+pub async fn code_mailed_to(app: &TestApp, address: &str, nth: usize) -> String {
     code_in_mail_to(app, address, "confirm-email", nth).await
 }
 
@@ -105,7 +105,7 @@ on_both_backends!(
 );
 
 async fn a_confirmation_code_used_six_times_at_once_confirms_once(app: TestApp) {
-    let camille = app.register("camille@example.org").await;
+    let camille = app.register_unconfirmed("camille@example.org").await;
     let code = code_mailed_to(&app, "camille@example.org", 0).await;
     let uses = (0..6).map(|_| {
         let (app, token, code) = (&app, camille.access_token.clone(), code.clone());
@@ -130,8 +130,8 @@ async fn a_confirmation_code_used_six_times_at_once_confirms_once(app: TestApp) 
 }
 
 async fn registration_mails_a_code_that_confirms_the_address_once(app: TestApp) {
-    let camille = app.register("camille@example.org").await;
-    let bob = app.register("bob@example.org").await;
+    let camille = app.register_unconfirmed("camille@example.org").await;
+    let bob = app.register_unconfirmed("bob@example.org").await;
     let answer = app
         .gql(Some(&camille.access_token), VIEWER, json!({}))
         .await;
@@ -191,7 +191,7 @@ async fn registration_mails_a_code_that_confirms_the_address_once(app: TestApp) 
 }
 
 async fn confirmations_are_resent_at_most_three_an_hour(app: TestApp) {
-    let camille = app.register("camille@example.org").await;
+    let camille = app.register_unconfirmed("camille@example.org").await;
     for _ in 0..2 {
         let answer = app
             .gql(Some(&camille.access_token), RESEND, json!({}))
@@ -222,7 +222,7 @@ async fn confirmations_are_resent_at_most_three_an_hour(app: TestApp) {
 }
 
 async fn a_rolled_back_change_sends_no_mail(app: TestApp) {
-    let camille = app.register("camille@example.org").await;
+    let camille = app.register_unconfirmed("camille@example.org").await;
     code_mailed_to(&app, "camille@example.org", 0).await;
     let user_id = relais::ids::UserId::from_client(camille.user_id.clone());
     let queued = app
@@ -251,25 +251,27 @@ async fn a_rolled_back_change_sends_no_mail(app: TestApp) {
     assert_eq!(mails_written(&app).await.len(), 1);
 }
 
-/// A server that mails through `smtp`, with retries short enough for a test.
+/// Mail settings for sending through `smtp` with `workers` dispatchers, with retries short
+/// enough for a test.
+pub fn mailing_through(smtp: &FakeSmtp, workers: usize) -> MailConfig {
+    MailConfig {
+        transport: MailTransportConfig::Smtp {
+            host: "127.0.0.1".into(),
+            port: smtp.addr.port(),
+            implicit_tls: false,
+            require_tls: false,
+            user: None,
+            password: None,
+        },
+        from: "Relais <no-reply@relais.test>".into(),
+        retry_base: Duration::from_millis(200),
+        workers,
+    }
+}
+
 async fn app_mailing_through(backend: Backend, smtp: &FakeSmtp) -> Option<TestApp> {
-    let port = smtp.addr.port();
-    spawn_app_configured(backend, move |config| {
-        config.mail = MailConfig {
-            transport: MailTransportConfig::Smtp {
-                host: "127.0.0.1".into(),
-                port,
-                implicit_tls: false,
-                require_tls: false,
-                user: None,
-                password: None,
-            },
-            from: "Relais <no-reply@relais.test>".into(),
-            retry_base: Duration::from_millis(200),
-            workers: 1,
-        };
-    })
-    .await
+    let mail = mailing_through(smtp, 1);
+    spawn_app_configured(backend, move |config| config.mail = mail).await
 }
 
 async fn mails_go_through_smtp_and_wait_out_an_outage(backend: Backend) {
@@ -278,7 +280,7 @@ async fn mails_go_through_smtp_and_wait_out_an_outage(backend: Backend) {
         eprintln!("TEST_POSTGRES_URL unset: PostgreSQL run skipped");
         return;
     };
-    app.register_with(
+    app.register_unconfirmed_with(
         json!({ "email": "camille@example.org", "password": "a long enough password",
                              "displayName": "Camille", "profession": "NURSE", "locale": "en" }),
     )
@@ -298,7 +300,7 @@ async fn mails_go_through_smtp_and_wait_out_an_outage(backend: Backend) {
     // The relay goes down: mails wait, spending no attempt, and all arrive once it is back.
     smtp.take_down();
     for n in 0..3 {
-        app.register(&format!("during-outage-{n}@example.org"))
+        app.register_unconfirmed(&format!("during-outage-{n}@example.org"))
             .await;
     }
     tokio::time::sleep(Duration::from_secs(2)).await;

@@ -41,8 +41,10 @@ macro_rules! on_both_backends {
 }
 
 mod accounts;
+mod addresses;
 mod authorization;
 mod checkins;
+mod consents;
 mod crash;
 mod delivery;
 mod fake_fcm;

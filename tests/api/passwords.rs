@@ -20,7 +20,7 @@ const RESET: &str = "mutation($token: String!, $new: String!) {
     resetPassword(token: $token, newPassword: $new) { accessToken viewer { email } } }";
 const ME: &str = "{ me { email } }";
 
-async fn login(app: &TestApp, email: &str, password: &str) -> Option<String> {
+pub async fn login(app: &TestApp, email: &str, password: &str) -> Option<String> {
     let answer = app
         .gql(None, LOGIN, json!({ "email": email, "password": password }))
         .await;

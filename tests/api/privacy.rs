@@ -9,7 +9,7 @@ use relais::accounts::model::Role;
 use relais::accounts::service::grant_role;
 use relais::db::DbConnection;
 use relais::privacy::registry;
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::groups::{create_group, group_input, join, post_id};
 use crate::helpers::{Session, TestApp, error_code};
@@ -605,6 +605,17 @@ async fn the_export_holds_the_persons_data_and_names_nobody_else(app: TestApp) {
     assert_eq!(document["version"], 1);
     assert_eq!(document["accounts"]["email"], "ana@example.org");
     assert_eq!(document["accounts"]["roles"], json!(["ORGANISER"]));
+    let consents: Vec<&Value> = document["accounts"]["consents"]
+        .as_array()
+        .expect("the consents")
+        .iter()
+        .map(|consent| &consent["purpose"])
+        .collect();
+    assert_eq!(
+        consents,
+        [&json!("HEALTH_DATA"), &json!("TERMS")],
+        "{document}"
+    );
     assert_eq!(document["notifications"]["devices"][0]["platform"], "IOS");
     assert_eq!(
         document["notifications"]["preferences"]["mentorship"],
