@@ -11,8 +11,8 @@ use relais::accounts::model::{Profession, RegistrationForm};
 use relais::auth::{ClientAddress, Viewer};
 use relais::config::HashCost;
 use relais::config::{
-    CheckinConfig, ConsentVersions, DatabaseUrl, Environment, MailConfig, PushConfig, Retention,
-    SecretSource, ServerConfig,
+    CheckinConfig, ConsentVersions, DatabaseUrl, Environment, IdentityConfig, MailConfig,
+    PushConfig, Retention, SecretSource, ServerConfig,
 };
 use relais::i18n::{Locale, NotificationText};
 use relais::ids::{SessionId, UserId};
@@ -69,6 +69,8 @@ async fn run() {
         consents: ConsentVersions::default(),
         checkins: CheckinConfig::DEFAULT,
         support_wait: ServerConfig::SUPPORT_WAIT_DEFAULT,
+        identity: IdentityConfig::default(),
+        supporters_must_be_verified: false,
     };
     let state = app::build_state(config).await.expect("app state");
     let backend = state.db.backend().name();

@@ -27,6 +27,7 @@ use crate::http::{
     Credentials, UserAgent, answer, caller, client_address, credentials, request_error,
 };
 use crate::i18n;
+use crate::identities::oidc::Providers;
 use crate::mail::transport::MailSender;
 use crate::metrics::Metrics;
 use crate::notifications::dispatcher::{self, PushSender};
@@ -51,6 +52,8 @@ pub enum StartError {
     Hashing,
     #[error("translations: {0}")]
     Translations(String),
+    #[error("identity providers: {0}")]
+    Identity(String),
     #[error("RELAIS_SUPPORT_RESOURCES: {0}")]
     Resources(String),
     #[error("RELAIS_ADDR: cannot listen on {addr}: {cause}")]
@@ -67,6 +70,8 @@ pub async fn build_state(config: ServerConfig) -> Result<SharedState, StartError
         .map_err(StartError::Resources)?;
     let hasher = PasswordHasher::new(config.password_cost, PasswordHasher::default_concurrency())
         .map_err(|_| StartError::Hashing)?;
+    let identities =
+        Providers::new(&config.identity, &config.public_url).map_err(StartError::Identity)?;
     let db = Db::connect(config.database_url.as_str()).await?;
     let passwords = PasswordGate {
         hasher,
@@ -84,6 +89,7 @@ pub async fn build_state(config: ServerConfig) -> Result<SharedState, StartError
         support,
         metrics: Metrics::new(db.pool_wait().clone(), db.statements().clone()),
         live: LiveLoaders::new(&db),
+        identities,
         db,
     }))
 }
@@ -112,6 +118,7 @@ pub fn serve(state: SharedState, listener: TcpListener) -> std::io::Result<Serve
             )
             .route("/me/export", web::get().to(export_my_data))
             .configure(crate::workshops::http::routes)
+            .configure(crate::identities::http::routes)
             .route("/health", web::get().to(health))
             .route("/metrics", web::get().to(metrics));
         // The load benchmark's floor: the GraphQL groups page without GraphQL.

@@ -211,6 +211,7 @@ async fn housekeep(state: SharedState, mut stop: watch::Receiver<bool>) {
             &state.db,
             &state.support,
             state.config.support_wait,
+            state.config.supporters_must_be_verified,
             now,
         );
         match support.await {

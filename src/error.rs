@@ -46,6 +46,8 @@ pub enum Prerequisite {
     Consent,
     /// Confirm their address with the code mailed to it.
     ConfirmedAddress,
+    /// Sign in once with a provider that verifies professions (Pro Santé Connect).
+    VerifiedProfession,
 }
 
 impl Prerequisite {
@@ -54,6 +56,7 @@ impl Prerequisite {
         match self {
             Self::Consent => "CONSENT_REQUIRED",
             Self::ConfirmedAddress => "EMAIL_NOT_VERIFIED",
+            Self::VerifiedProfession => "VERIFIED_PROFESSION_REQUIRED",
         }
     }
 
@@ -61,6 +64,7 @@ impl Prerequisite {
         match self {
             Self::Consent => Message::ConsentRequired,
             Self::ConfirmedAddress => Message::EmailNotVerified,
+            Self::VerifiedProfession => Message::VerifiedProfessionRequired,
         }
     }
 }

@@ -19,6 +19,7 @@ pub mod graphql;
 pub mod groups;
 pub mod http;
 pub mod i18n;
+pub mod identities;
 pub mod ids;
 pub mod mail;
 pub mod mentorship;

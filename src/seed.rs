@@ -246,6 +246,7 @@ pub async fn demo(db: &Db) -> Result<Vec<String>, SeedError> {
                 .iter()
                 .map(|name| profession(name))
                 .collect::<Result<_, _>>()?,
+            verified_only: false,
         };
         let created = match groups::create_group(db, &facilitator, form).await {
             Ok(created) => created,

@@ -156,6 +156,7 @@ pub async fn seed(database_url: &str, scale: Scale) -> World {
             language: "fr".into(),
             region: Some("Bretagne".into()),
             professions: vec![PROFESSIONS[index % PROFESSIONS.len()]],
+            verified_only: false,
         };
         let facilitator = viewer(&users[index % users.len()]);
         let group = groups::create_group(&db, &facilitator, form)

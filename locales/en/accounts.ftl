@@ -20,6 +20,11 @@ invalid-token = This link or code is no longer valid: ask for a new one.
 consent-required = This feature needs your agreement to the processing of health data: give it in the app first.
 email-not-verified = Confirm your email address first, with the code sent to it.
 not-current-version = This is not the current version of that text (current: { $current }).
+verified-profession-required = For verified professionals only: sign in once with Pro Santé Connect (or your institution's identity provider).
+sign-in-unknown = This sign-in is unknown, used or expired ({ $code }): go back to the Relais app and start again.
+redirect-not-allowed = This return address is not a Relais app's.
+profession-verified = Your profession was verified by an identity provider: it is updated each time you sign in with it.
+last-way-in = This is your only way to sign in: set a password first ("Forgot password").
 
 ## Notifications (.title, .body)
 

@@ -20,6 +20,11 @@ invalid-token = Ce lien ou ce code n'est plus valable : demandez-en un nouveau.
 consent-required = Cette fonction demande votre accord au traitement de données de santé : donnez-le dans l'application d'abord.
 email-not-verified = Confirmez d'abord votre adresse e-mail avec le code qui vous a été envoyé.
 not-current-version = Ce n'est pas la version en vigueur de ce texte (en vigueur : { $current }).
+verified-profession-required = Réservé aux professionnels vérifiés : connectez-vous une fois avec Pro Santé Connect (ou le fournisseur d'identité de votre établissement).
+sign-in-unknown = Cette connexion est inconnue, déjà utilisée ou expirée ({ $code }) : revenez à l'application Relais et recommencez.
+redirect-not-allowed = Cette adresse de retour n'est pas celle d'une application Relais.
+profession-verified = Votre profession a été vérifiée par un fournisseur d'identité : elle se met à jour à chaque connexion avec lui.
+last-way-in = C'est votre seul moyen de connexion : définissez d'abord un mot de passe (« Mot de passe oublié »).
 
 ## Notifications (.title, .body)
 

@@ -28,6 +28,8 @@ pub struct UserView {
     pub languages: Vec<String>,
     pub region: Option<String>,
     pub bio: Option<String>,
+    /// True when a provider that verifies professions vouched for this person's profession.
+    pub verified_professional: bool,
 }
 
 impl UserView {
@@ -41,6 +43,7 @@ impl UserView {
             languages: Vec::new(),
             region: None,
             bio: None,
+            verified_professional: false,
         }
     }
 }
@@ -60,6 +63,7 @@ impl From<Profile> for UserView {
             languages: profile.languages,
             region: profile.user.region,
             bio: profile.user.bio,
+            verified_professional: profile.user.profession_verified_by.is_some(),
         }
     }
 }
@@ -101,6 +105,14 @@ impl From<Consent> for ConsentView {
 
 #[async_graphql::ComplexObject]
 impl ViewerView {
+    /// The providers linked to the viewer's account.
+    async fn identities(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<Vec<crate::identities::graphql::ExternalIdentityView>> {
+        crate::identities::graphql::identities_of(ctx, &UserId::from(self.user.id.clone())).await
+    }
+
     /// The consents the viewer gave, current or to an older text.
     async fn consents(&self, ctx: &Context<'_>) -> Result<Vec<ConsentView>> {
         let consents = service::consents(ctx.db(), &UserId::from(self.user.id.clone())).await?;
@@ -183,7 +195,7 @@ fn patch(value: MaybeUndefined<String>) -> Patch<String> {
 
 /// Turns freshly issued tokens into the payload, with the account they open.
 /// The answer to a sign-in or a refresh; the session is noted as used, from this device.
-async fn auth_payload(ctx: &Context<'_>, tokens: IssuedTokens) -> Result<AuthPayload> {
+pub async fn auth_payload(ctx: &Context<'_>, tokens: IssuedTokens) -> Result<AuthPayload> {
     let device = ctx.data_opt::<UserAgent>().map(|agent| agent.0.clone());
     sessions::session_used(ctx.db(), &tokens.session_id, device).await?;
     let account = service::account(ctx.db(), &tokens.user_id).await?;

@@ -113,6 +113,10 @@ pub const EMAIL_MAX: usize = 254;
 pub const LANGUAGES_MAX: usize = 10;
 pub const DEFAULT_TIMEZONE: &str = "Europe/Paris";
 
+/// The password hash of an account made through an identity provider, which has no password:
+/// no hash matches it, and the queries that read hashes leave it out.
+pub const NO_PASSWORD: &str = "";
+
 /// A user row without its secrets.
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = users)]
@@ -126,6 +130,8 @@ pub struct UserRow {
     pub locale: String,
     pub timezone: String,
     pub created_at: NaiveDateTime,
+    /// The provider that vouched for the profession, if one did.
+    pub profession_verified_by: Option<String>,
 }
 
 /// A person as others may see them, with their languages.

@@ -6,8 +6,8 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::model::{
-    Consent, ConsentPurpose, EmailTokenPurpose, NewEmailToken, NewUser, Profession, ProfileChanges,
-    Role, UserRow,
+    Consent, ConsentPurpose, EmailTokenPurpose, NO_PASSWORD, NewEmailToken, NewUser, Profession,
+    ProfileChanges, Role, UserRow,
 };
 use crate::db::DbConnection;
 use crate::db::schema::{consents, email_tokens, user_languages, user_roles, users};
@@ -49,6 +49,7 @@ pub fn find_credentials(
 ) -> QueryResult<Option<(UserId, String)>> {
     users::table
         .filter(users::email_normalized.eq(email_normalized))
+        .filter(users::password_hash.ne(NO_PASSWORD))
         .select((users::id, users::password_hash))
         .first(conn)
         .optional()
@@ -69,9 +70,11 @@ pub fn user_exists(conn: &mut DbConnection, user_id: &UserId) -> QueryResult<boo
     diesel::select(diesel::dsl::exists(users::table.find(user_id))).get_result(conn)
 }
 
+/// The account's password hash; none for an account without a password.
 pub fn password_hash(conn: &mut DbConnection, user_id: &UserId) -> QueryResult<Option<String>> {
     users::table
         .find(user_id)
+        .filter(users::password_hash.ne(NO_PASSWORD))
         .select(users::password_hash)
         .first(conn)
         .optional()
@@ -408,4 +411,53 @@ pub fn delete_consent(
     diesel::delete(consents::table.find((user_id, purpose)))
         .execute(conn)
         .map(|deleted| deleted > 0)
+}
+
+// ------------------------------------------------------------------ verified by a provider
+
+/// Sets (or clears) the profession a provider vouched for, and which provider did.
+pub fn set_verified_profession(
+    conn: &mut DbConnection,
+    user_id: &UserId,
+    verified: Option<(Profession, &str)>,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    let user = users::table.find(user_id);
+    match verified {
+        Some((profession, provider)) => diesel::update(user)
+            .set((
+                users::profession.eq(profession),
+                users::profession_verified_by.eq(provider),
+                users::updated_at.eq(now),
+            ))
+            .execute(conn),
+        None => diesel::update(user)
+            .set(users::profession_verified_by.eq(None::<String>))
+            .execute(conn),
+    }
+    .map(drop)
+}
+
+/// The person's profession when a provider vouched for it, with that provider.
+pub fn verified_profession(
+    conn: &mut DbConnection,
+    user_id: &UserId,
+) -> QueryResult<Option<(Profession, String)>> {
+    Ok(users::table
+        .find(user_id)
+        .select((users::profession, users::profession_verified_by))
+        .first::<(Profession, Option<String>)>(conn)
+        .optional()?
+        .and_then(|(profession, provider)| provider.map(|provider| (profession, provider))))
+}
+
+pub fn set_verified_workplace(
+    conn: &mut DbConnection,
+    user_id: &UserId,
+    workplace: Option<&str>,
+) -> QueryResult<()> {
+    diesel::update(users::table.find(user_id))
+        .set(users::verified_workplace.eq(workplace))
+        .execute(conn)
+        .map(drop)
 }

@@ -17,6 +17,38 @@ diesel::table! {
         workplace -> Nullable<Text>,
         verified_workplace -> Nullable<Text>,
         email_verified_at -> Nullable<Timestamp>,
+        profession_verified_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    external_identities (provider, subject) {
+        provider -> Text,
+        subject -> Text,
+        user_id -> Text,
+        linked_at -> Timestamp,
+        last_sign_in_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    sign_in_flows (state_hash) {
+        state_hash -> Text,
+        provider -> Text,
+        redirect_uri -> Text,
+        pkce_verifier -> Text,
+        nonce -> Text,
+        link_user_id -> Nullable<Text>,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    external_sign_in_codes (code_hash) {
+        code_hash -> Text,
+        user_id -> Text,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
     }
 }
 
@@ -114,12 +146,17 @@ diesel::joinable!(session_tokens -> sessions (session_id));
 diesel::joinable!(mail_outbox -> users (user_id));
 diesel::joinable!(email_tokens -> users (user_id));
 diesel::joinable!(consents -> users (user_id));
+diesel::joinable!(external_identities -> users (user_id));
+diesel::joinable!(external_sign_in_codes -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     mail_outbox,
     email_tokens,
     consents,
+    external_identities,
+    sign_in_flows,
+    external_sign_in_codes,
     user_languages,
     user_roles,
     sessions,
@@ -233,6 +270,7 @@ diesel::table! {
         region -> Nullable<Text>,
         created_by -> Nullable<Text>,
         created_at -> Timestamp,
+        verified_only -> Bool,
     }
 }
 

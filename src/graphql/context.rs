@@ -11,6 +11,7 @@ use crate::config::ServerConfig;
 use crate::db::Db;
 use crate::error::AppResult;
 use crate::graphql::live::LiveLoaders;
+use crate::identities::oidc::Providers;
 use crate::mail::transport::MailSender;
 use crate::metrics::Metrics;
 use crate::notifications::dispatcher::PushSender;
@@ -33,6 +34,8 @@ pub struct AppState {
     pub metrics: Metrics,
     /// Look-ups the subscriptions share.
     pub live: Arc<LiveLoaders>,
+    /// The identity providers people may sign in with.
+    pub identities: Providers,
 }
 
 pub type SharedState = Arc<AppState>;

@@ -29,6 +29,7 @@ use crate::groups::loaders::{
     GroupLoader, MemberCountLoader, ReplyCountLoader, ViewerMembershipLoader,
 };
 use crate::i18n::{self, Locale};
+use crate::identities::graphql::{IdentitiesMutation, IdentitiesQuery};
 use crate::mentorship::graphql::{MentorshipMutation, MentorshipQuery};
 use crate::notifications::graphql::{
     NotificationsMutation, NotificationsQuery, NotificationsSubscription,
@@ -45,6 +46,7 @@ use tracing::Instrument;
 #[graphql(name = "Query")]
 pub struct QueryRoot(
     AccountsQuery,
+    IdentitiesQuery,
     NotificationsQuery,
     GroupsQuery,
     WorkshopsQuery,
@@ -59,6 +61,7 @@ pub struct QueryRoot(
 #[graphql(name = "Mutation")]
 pub struct MutationRoot(
     AccountsMutation,
+    IdentitiesMutation,
     NotificationsMutation,
     GroupsMutation,
     WorkshopsMutation,

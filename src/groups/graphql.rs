@@ -52,6 +52,11 @@ impl PeerGroupView {
         &self.0.row.topic
     }
 
+    /// Only members with a verified profession may join.
+    async fn verified_only(&self) -> bool {
+        self.0.row.verified_only
+    }
+
     async fn visibility(&self) -> GroupVisibility {
         self.0.row.visibility
     }
@@ -364,6 +369,8 @@ pub struct CreateGroupInput {
     pub language: String,
     pub region: Option<String>,
     pub professions: Option<Vec<Profession>>,
+    /// Only members with a verified profession may join (default false).
+    pub verified_only: Option<bool>,
 }
 
 #[derive(InputObject)]
@@ -494,6 +501,7 @@ impl GroupsMutation {
             language: input.language,
             region: input.region,
             professions: input.professions.unwrap_or_default(),
+            verified_only: input.verified_only.unwrap_or(false),
         };
         Ok(PeerGroupView(
             service::create_group(ctx.db(), ctx.viewer()?, form).await?,

@@ -66,6 +66,8 @@ pub struct GroupRow {
     pub region: Option<String>,
     pub created_by: Option<UserId>,
     pub created_at: NaiveDateTime,
+    /// Only people whose profession a provider verified may join.
+    pub verified_only: bool,
 }
 
 /// A group with the professions it is meant for (empty: all).
@@ -222,6 +224,7 @@ pub struct GroupForm {
     pub language: String,
     pub region: Option<String>,
     pub professions: Vec<Profession>,
+    pub verified_only: bool,
 }
 
 /// Discovery filters.

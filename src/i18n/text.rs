@@ -139,6 +139,18 @@ pub enum Message {
     ConsentRequired,
     /// A feature needs the person's address confirmed first.
     EmailNotVerified,
+    /// A feature needs a profession verified by an identity provider.
+    VerifiedProfessionRequired,
+    /// A provider sent someone back for a sign-in that is unknown, used or expired.
+    SignInUnknown {
+        code: &'static str,
+    },
+    /// A redirect URI that is not one of `RELAIS_APP_REDIRECT_URIS`.
+    RedirectNotAllowed,
+    /// The profession was verified by an identity provider, which alone changes it.
+    ProfessionVerified,
+    /// Unlinking the provider would leave the account with no way to sign in.
+    LastWayIn,
     /// `giveConsent` names a version that is not the current text's.
     NotCurrentVersion {
         current: String,
@@ -190,6 +202,7 @@ impl Localized for Message {
             | Self::InvalidTimezone { value }
             | Self::InvalidTimeOfDay { value } => args.set("value", value.as_str()),
             Self::NotCurrentVersion { current } => args.set("current", current.as_str()),
+            Self::SignInUnknown { code } => args.set("code", *code),
             Self::InvalidLocale { value } => {
                 args.set("value", value.as_str());
                 args.set("languages", Locale::listed());

@@ -107,7 +107,7 @@ pub fn instant(at: NaiveDateTime) -> String {
 }
 
 /// Every domain holding personal data, in the order erasure runs: the account itself last.
-pub fn registry() -> [&'static dyn PersonalData; 10] {
+pub fn registry() -> [&'static dyn PersonalData; 11] {
     [
         &crate::checkins::service::CHECKINS_DATA,
         // Before notifications: cancelling a person's workshops or mentorships tells the others.
@@ -120,6 +120,7 @@ pub fn registry() -> [&'static dyn PersonalData; 10] {
         &crate::notifications::service::NOTIFICATIONS_DATA,
         &crate::mail::service::MAIL_DATA,
         &crate::auth::service::SESSIONS_DATA,
+        &crate::identities::service::IDENTITIES_DATA,
         &crate::accounts::service::ACCOUNTS_DATA,
     ]
 }

@@ -118,11 +118,15 @@ impl SupportQuery {
     /// Open requests a peer supporter may take. PEER_SUPPORTER only.
     #[graphql(complexity = "crate::graphql::list_cost(LIST_MAX, child_complexity)")]
     async fn open_support_requests(&self, ctx: &Context<'_>) -> Result<Vec<SupportRequestView>> {
-        Ok(service::open_requests(ctx.db(), ctx.viewer()?)
-            .await?
-            .into_iter()
-            .map(SupportRequestView)
-            .collect())
+        Ok(service::open_requests(
+            ctx.db(),
+            ctx.viewer()?,
+            ctx.state().config.supporters_must_be_verified,
+        )
+        .await?
+        .into_iter()
+        .map(SupportRequestView)
+        .collect())
     }
 }
 
@@ -145,7 +149,14 @@ impl SupportMutation {
         language: Option<String>,
     ) -> Result<SupportRequestView> {
         Ok(SupportRequestView(
-            service::request(ctx.db(), ctx.viewer()?, note, language).await?,
+            service::request(
+                ctx.db(),
+                ctx.viewer()?,
+                note,
+                language,
+                ctx.state().config.supporters_must_be_verified,
+            )
+            .await?,
         ))
     }
 
@@ -156,7 +167,13 @@ impl SupportMutation {
         id: ID,
     ) -> Result<SupportRequestView> {
         Ok(SupportRequestView(
-            service::accept(ctx.db(), ctx.viewer()?, SupportRequestId::from(id)).await?,
+            service::accept(
+                ctx.db(),
+                ctx.viewer()?,
+                SupportRequestId::from(id),
+                ctx.state().config.supporters_must_be_verified,
+            )
+            .await?,
         ))
     }
 
@@ -191,11 +208,15 @@ impl SupportMutation {
         id: ID,
         accept: bool,
     ) -> Result<Option<SupportRequestView>> {
-        Ok(
-            service::respond_to_outreach(ctx.db(), ctx.viewer()?, OutreachId::from(id), accept)
-                .await?
-                .map(SupportRequestView),
+        Ok(service::respond_to_outreach(
+            ctx.db(),
+            ctx.viewer()?,
+            OutreachId::from(id),
+            accept,
+            ctx.state().config.supporters_must_be_verified,
         )
+        .await?
+        .map(SupportRequestView))
     }
 
     /// Either side ends it: WITHDRAWN while open, CLOSED once taken.

@@ -9,7 +9,9 @@ use serde_json::json;
 use super::model::*;
 use super::store;
 use crate::accounts::model::Role;
-use crate::accounts::service::{has_any_role, holders_speaking, languages_of};
+use crate::accounts::service::{
+    has_any_role, has_verified_profession, holders_speaking, languages_of,
+};
 use crate::auth::Viewer;
 use crate::checkins::instruments::WellbeingBand;
 use crate::checkins::resources::SupportResources;
@@ -17,7 +19,7 @@ use crate::config::Retention;
 use crate::conversations::service as conversations;
 use crate::db::atomic::{lock, lock_in_order};
 use crate::db::{Db, DbConnection};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, Prerequisite};
 use crate::groups::service::blocked_either_way;
 use crate::i18n::Locale;
 use crate::i18n::{Message, NotificationText};
@@ -31,6 +33,19 @@ use crate::validate;
 
 fn is_supporter(conn: &mut DbConnection, user: &UserId) -> AppResult<bool> {
     has_any_role(conn, user, &[Role::PeerSupporter])
+}
+
+/// FORBIDDEN unless the person is a PEER_SUPPORTER, and, when `verified_only`
+/// (`RELAIS_SUPPORTERS_MUST_BE_VERIFIED`), one whose profession a provider verified (FORBIDDEN
+/// with reason VERIFIED_PROFESSION_REQUIRED otherwise).
+fn ensure_supporter(conn: &mut DbConnection, user: &UserId, verified_only: bool) -> AppResult<()> {
+    if !is_supporter(conn, user)? {
+        return Err(AppError::Forbidden);
+    }
+    if verified_only && !has_verified_profession(conn, user)? {
+        return Err(AppError::Unmet(Prerequisite::VerifiedProfession));
+    }
+    Ok(())
 }
 
 /// A notice about the request.
@@ -78,13 +93,23 @@ fn kept_apart(row: &SupportRequestRow, blocked: &HashSet<UserId>, supporter: &Us
     row.hidden_from_id.as_ref() == Some(supporter) || blocked.contains(supporter)
 }
 
-/// Supporters who would take the request now: granted, speaking its language, not paused, not
-/// the requester, and not kept from it ([`kept_from`]).
+/// Supporters who would take the request now: granted (and verified, when `verified_only`),
+/// speaking its language, not paused, not the requester, and not kept from it ([`kept_from`]).
 fn available_supporters(
     conn: &mut DbConnection,
     row: &SupportRequestRow,
+    verified_only: bool,
 ) -> AppResult<Vec<UserId>> {
-    let speaking = holders_speaking(conn, Role::PeerSupporter, &row.language)?;
+    let mut speaking = holders_speaking(conn, Role::PeerSupporter, &row.language)?;
+    if verified_only {
+        let mut verified = Vec::with_capacity(speaking.len());
+        for supporter in speaking {
+            if has_verified_profession(conn, &supporter)? {
+                verified.push(supporter);
+            }
+        }
+        speaking = verified;
+    }
     let paused = store::paused(conn, &speaking)?;
     let blocked = blocked_either_way(conn, &row.requester_id)?;
     Ok(speaking
@@ -103,6 +128,7 @@ pub async fn request(
     viewer: &Viewer,
     note: Option<String>,
     language: Option<String>,
+    verified_only: bool,
 ) -> AppResult<SupportRequestCard> {
     let note = validate::optional_text("note", note.as_deref(), NOTE_MAX)?;
     let language = language
@@ -112,7 +138,15 @@ pub async fn request(
     let requester = viewer.user_id.clone();
     let fallback = viewer.locale.as_str().to_owned();
     db.write(move |conn| {
-        let row = open_request(conn, &requester, note, language, fallback, None)?;
+        let row = open_request(
+            conn,
+            &requester,
+            note,
+            language,
+            fallback,
+            None,
+            verified_only,
+        )?;
         card(conn, &requester, row)
     })
     .await
@@ -128,6 +162,7 @@ fn open_request(
     language: Option<String>,
     fallback: String,
     hidden_from: Option<UserId>,
+    verified_only: bool,
 ) -> AppResult<SupportRequestRow> {
     lock(conn, requester)?;
     if let Some(open) = store::open_request_of(conn, requester)? {
@@ -165,7 +200,7 @@ fn open_request(
         hidden_from_id: hidden_from,
     };
     store::insert_request(conn, &row)?;
-    for supporter in available_supporters(conn, &row)? {
+    for supporter in available_supporters(conn, &row, verified_only)? {
         tell(
             conn,
             &supporter,
@@ -229,12 +264,11 @@ pub async fn accept(
     db: &Db,
     viewer: &Viewer,
     id: SupportRequestId,
+    verified_only: bool,
 ) -> AppResult<SupportRequestCard> {
     let supporter = viewer.user_id.clone();
     db.write(move |conn| {
-        if !is_supporter(conn, &supporter)? {
-            return Err(AppError::Forbidden);
-        }
+        ensure_supporter(conn, &supporter, verified_only)?;
         let row = store::request(conn, &id)?.ok_or(AppError::NotFound)?;
         if row.requester_id != supporter && kept_from(conn, &row, &supporter)? {
             return Err(AppError::NotFound);
@@ -325,12 +359,14 @@ pub async fn mine(db: &Db, viewer: &Viewer) -> AppResult<Vec<SupportRequestCard>
 
 /// Open requests the viewer may take, in the languages they speak, who waited longest first.
 /// PEER_SUPPORTER only.
-pub async fn open_requests(db: &Db, viewer: &Viewer) -> AppResult<Vec<SupportRequestCard>> {
+pub async fn open_requests(
+    db: &Db,
+    viewer: &Viewer,
+    verified_only: bool,
+) -> AppResult<Vec<SupportRequestCard>> {
     let user = viewer.user_id.clone();
     db.run(move |conn| {
-        if !is_supporter(conn, &user)? {
-            return Err(AppError::Forbidden);
-        }
+        ensure_supporter(conn, &user, verified_only)?;
         let languages = languages_of(conn, &user)?;
         let blocked: Vec<UserId> = blocked_either_way(conn, &user)?.into_iter().collect();
         let rows = store::open_in(conn, &languages, &user, &blocked, LIST_MAX as i64)?;
@@ -351,6 +387,7 @@ pub async fn follow_up_waiting(
     db: &Db,
     resources: &SupportResources,
     wait: TimeDelta,
+    verified_only: bool,
     now: NaiveDateTime,
 ) -> AppResult<usize> {
     let listed = |locale| -> Vec<String> {
@@ -380,7 +417,7 @@ pub async fn follow_up_waiting(
                     return Ok(false);
                 }
                 tell(conn, &row.requester_id, &row.id, text)?;
-                for supporter in available_supporters(conn, &row)? {
+                for supporter in available_supporters(conn, &row, verified_only)? {
                     tell(
                         conn,
                         &supporter,
@@ -473,6 +510,7 @@ pub async fn respond_to_outreach(
     viewer: &Viewer,
     id: OutreachId,
     accept: bool,
+    verified_only: bool,
 ) -> AppResult<Option<SupportRequestCard>> {
     let colleague = viewer.user_id.clone();
     let fallback = viewer.locale.as_str().to_owned();
@@ -500,6 +538,7 @@ pub async fn respond_to_outreach(
             None,
             fallback,
             offer.asker_id.clone(),
+            verified_only,
         )?;
         if !store::answer_outreach(conn, &id, OutreachStatus::Accepted, Some(&request.id), now)? {
             return Err(refused);

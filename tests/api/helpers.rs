@@ -7,8 +7,8 @@ use actix_web::dev::ServerHandle;
 use relais::app;
 use relais::config::HashCost;
 use relais::config::{
-    CheckinConfig, ConsentVersions, DatabaseUrl, Environment, MailConfig, PushConfig, Retention,
-    SecretSource, ServerConfig,
+    CheckinConfig, ConsentVersions, DatabaseUrl, Environment, IdentityConfig, MailConfig,
+    PushConfig, Retention, SecretSource, ServerConfig,
 };
 use relais::graphql::SharedState;
 use serde_json::{Value, json};
@@ -213,6 +213,8 @@ pub fn test_config(database_url: &str, environment: Environment, push: PushConfi
         checkins: CheckinConfig::DEFAULT,
         consents: ConsentVersions::default(),
         support_wait: ServerConfig::SUPPORT_WAIT_DEFAULT,
+        identity: IdentityConfig::default(),
+        supporters_must_be_verified: false,
     }
 }
 

@@ -190,6 +190,7 @@ async fn scheduled_work_runs_once_across_instances() {
             &app.state.db,
             &app.state.support,
             app.state.config.support_wait,
+            false,
             later,
         )
         .await

@@ -220,6 +220,7 @@ async fn blocked_supporters_never_hear_of_see_or_take_a_request(app: TestApp) {
         &app.state.db,
         &app.state.support,
         Duration::minutes(30),
+        false,
         later,
     )
     .await
@@ -841,7 +842,7 @@ async fn a_request_left_waiting_brings_resources_and_one_reminder(app: TestApp) 
     let follow_up = |at: chrono::NaiveDateTime| {
         let app = &app;
         async move {
-            follow_up_waiting(&app.state.db, &app.state.support, wait, at)
+            follow_up_waiting(&app.state.db, &app.state.support, wait, false, at)
                 .await
                 .unwrap()
         }

@@ -7,8 +7,9 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
 use super::model::{
     Account, BIO_MAX, Consent, ConsentPurpose, DEFAULT_TIMEZONE, DISPLAY_NAME_MAX, EMAIL_MAX,
-    EmailTokenPurpose, LANGUAGES_MAX, MatchingFacts, NewEmailToken, NewUser, Patch, Profile,
-    ProfileChanges, ProfileForm, REGION_MAX, RegistrationForm, Role, WORKPLACE_MAX,
+    EmailTokenPurpose, LANGUAGES_MAX, MatchingFacts, NO_PASSWORD, NewEmailToken, NewUser, Patch,
+    Profession, Profile, ProfileChanges, ProfileForm, REGION_MAX, RegistrationForm, Role,
+    WORKPLACE_MAX,
 };
 use super::store;
 use crate::auth::model::IssuedTokens;
@@ -44,7 +45,7 @@ pub use consents::{
 pub use passwords::{RESET_REQUEST_TIME, change_password, request_password_reset, reset_password};
 pub use personal_data::{ACCOUNTS_DATA, AccountsData};
 pub use profiles::update_profile;
-pub use registration::{login, register};
+pub use registration::{ExternalPerson, create_external_account, login, register};
 
 use addresses::send_confirmation;
 use passwords::check_own_password;
@@ -250,6 +251,57 @@ pub async fn grant_role(db: &Db, email: &str, role: Role) -> AppResult<bool> {
         )?)
     })
     .await
+}
+
+/// Records what a provider said of the person's profession, inside the caller's transaction:
+/// when it verifies professions, the profession becomes the one it gave (verified by it), or,
+/// when it gave none, a verification of its own is withdrawn.
+pub fn provider_vouched(
+    conn: &mut DbConnection,
+    user_id: &UserId,
+    provider: &str,
+    profession: Option<Profession>,
+) -> AppResult<()> {
+    let now = Utc::now().naive_utc();
+    match profession {
+        Some(profession) => {
+            store::set_verified_profession(conn, user_id, Some((profession, provider)), now)?
+        }
+        None => withdraw_verification(conn, user_id, provider)?,
+    }
+    Ok(())
+}
+
+/// Withdraws the verification of the person's profession if `provider` gave it (an unlinked or
+/// silent provider), inside the caller's transaction.
+pub fn withdraw_verification(
+    conn: &mut DbConnection,
+    user_id: &UserId,
+    provider: &str,
+) -> AppResult<()> {
+    if store::verified_profession(conn, user_id)?.is_some_and(|(_, by)| by == provider) {
+        store::set_verified_profession(conn, user_id, None, Utc::now().naive_utc())?;
+    }
+    Ok(())
+}
+
+/// Whether a provider vouched for the person's profession, inside the caller's transaction.
+pub fn has_verified_profession(conn: &mut DbConnection, user_id: &UserId) -> AppResult<bool> {
+    Ok(store::verified_profession(conn, user_id)?.is_some())
+}
+
+/// Sets the workplace a provider vouched for (matching keeps apart only people verified alike).
+pub fn set_verified_workplace(
+    conn: &mut DbConnection,
+    user_id: &UserId,
+    workplace: Option<&str>,
+) -> AppResult<()> {
+    Ok(store::set_verified_workplace(conn, user_id, workplace)?)
+}
+
+/// Whether the account has a password to sign in with, inside the caller's transaction.
+pub fn has_password(conn: &mut DbConnection, user_id: &UserId) -> AppResult<bool> {
+    Ok(store::password_hash(conn, user_id)?.is_some())
 }
 
 const MODERATOR_ROLES: [Role; 2] = [Role::Moderator, Role::Admin];

@@ -36,6 +36,18 @@ pub async fn update_profile(db: &Db, viewer: &Viewer, form: ProfileForm) -> AppR
     db.write(move |conn| {
         // Concurrent updates of one profile take turns: languages are replaced as a whole.
         lock(conn, &user_id)?;
+        // A profession a provider vouched for is the provider's: it changes at the next sign-in.
+        if let (Some(new), Some((verified, _))) = (
+            changes.profession,
+            store::verified_profession(conn, &user_id)?,
+        ) {
+            if new != verified {
+                return Err(AppError::bad_input(
+                    "profession",
+                    Message::ProfessionVerified,
+                ));
+            }
+        }
         store::update_profile(conn, &user_id, &changes)?;
         if changes.timezone.is_some() {
             // The weekly check-in reminder keeps its local weekday and time.

@@ -46,23 +46,85 @@ pub async fn register(
     };
     let secret = secret.clone();
     db.write(move |conn| {
-        store::insert_user(conn, &user).map_err(|cause| match cause {
-            DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
-                AppError::Conflict(Message::EmailTaken)
-            }
-            other => other.into(),
-        })?;
-        store::replace_languages(conn, &user.id, &languages)?;
-        send_confirmation(conn, &secret, &user.id, &user.email, now.naive_utc())?;
-        notifications::notify(
-            conn,
-            &user.id,
-            Notice::new(NotificationCategory::System, NotificationText::Welcome)
-                .about(Some(&user.id)),
-        )?;
+        create_account(conn, &secret, &user, &languages, false)?;
         sessions::start_session(conn, &secret, &user.id, now)
     })
     .await
+}
+
+/// Creates an account inside the caller's transaction (CONFLICT when its address is taken):
+/// its languages, a welcome, and a confirmation mail unless `address_confirmed` already.
+fn create_account(
+    conn: &mut DbConnection,
+    secret: &Secret,
+    user: &NewUser,
+    languages: &[String],
+    address_confirmed: bool,
+) -> AppResult<()> {
+    store::insert_user(conn, user).map_err(|cause| match cause {
+        DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
+            AppError::Conflict(Message::EmailTaken)
+        }
+        other => other.into(),
+    })?;
+    store::replace_languages(conn, &user.id, languages)?;
+    if address_confirmed {
+        store::set_email_verified(conn, &user.id, user.created_at)?;
+    } else {
+        send_confirmation(conn, secret, &user.id, &user.email, user.created_at)?;
+    }
+    notifications::notify(
+        conn,
+        &user.id,
+        Notice::new(NotificationCategory::System, NotificationText::Welcome).about(Some(&user.id)),
+    )?;
+    Ok(())
+}
+
+/// What an identity provider says of a person signing in with it for the first time.
+#[derive(Debug, Clone)]
+pub struct ExternalPerson {
+    pub email: String,
+    /// Whether the provider vouches for the address.
+    pub email_verified: bool,
+    pub display_name: Option<String>,
+    pub profession: Option<Profession>,
+    pub locale: Locale,
+}
+
+/// Creates an account for a person a provider vouched for, inside the caller's transaction:
+/// no password (they sign in with the provider), the provider's address (confirmed when it
+/// says so; CONFLICT when an account has it: linking happens only from a signed-in session,
+/// never by matching addresses), a display name from the provider's (editable).
+pub fn create_external_account(
+    conn: &mut DbConnection,
+    secret: &Secret,
+    person: ExternalPerson,
+) -> AppResult<UserId> {
+    let email = valid_email("email", &person.email)?;
+    let display_name = person
+        .display_name
+        .as_deref()
+        .and_then(|name| validate::name("displayName", name, 1, DISPLAY_NAME_MAX).ok())
+        .unwrap_or_else(|| email.split('@').next().unwrap_or_default().to_owned());
+    let now = Utc::now().naive_utc();
+    let user = NewUser {
+        id: UserId::generate(),
+        email_normalized: normalize_email(&email),
+        email,
+        password_hash: NO_PASSWORD.to_owned(),
+        display_name,
+        profession: person.profession.unwrap_or(Profession::Other),
+        region: None,
+        bio: None,
+        locale: person.locale.as_str().to_owned(),
+        timezone: DEFAULT_TIMEZONE.to_owned(),
+        created_at: now,
+        updated_at: now,
+    };
+    let languages = [person.locale.as_str().to_owned()];
+    create_account(conn, secret, &user, &languages, person.email_verified)?;
+    Ok(user.id)
 }
 
 /// Signs in with email and password. A failure takes as long whether or not the email exists,

@@ -38,6 +38,7 @@ pub async fn create_group(db: &Db, viewer: &Viewer, form: GroupForm) -> AppResul
         region,
         created_by: Some(viewer.user_id.clone()),
         created_at: now,
+        verified_only: form.verified_only,
     };
     let creator = viewer.user_id.clone();
     db.write(move |conn| {

@@ -12,6 +12,9 @@ pub async fn join(db: &Db, viewer: &Viewer, group_id: GroupId) -> AppResult<Memb
         if store::membership(conn, &group_id, &user_id)?.is_some() {
             return Err(AppError::Conflict(Message::AlreadyMember));
         }
+        if group.verified_only && !accounts::has_verified_profession(conn, &user_id)? {
+            return Err(AppError::Unmet(Prerequisite::VerifiedProfession));
+        }
         let needs_approval = group.visibility == GroupVisibility::Private
             || store::was_removed(conn, &group_id, &user_id)?;
         let now = Utc::now().naive_utc();

@@ -19,7 +19,7 @@ use crate::auth::Viewer;
 use crate::db::atomic::lock;
 use crate::db::events::{Committed, after_commit};
 use crate::db::{Db, DbConnection};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, Prerequisite};
 use crate::i18n::{Message, NotificationText};
 use crate::ids::{GroupId, MembershipId, ModerationActionId, PostId, ReportId, UserId};
 use crate::notifications::model::{Notice, NotificationCategory};

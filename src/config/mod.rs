@@ -7,7 +7,11 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use chrono::TimeDelta;
+
+mod providers;
+
 use clap::{Args, ValueEnum};
+pub use providers::{IdentityConfig, ProfessionSource, ProviderConfig, check_issuer};
 use secrecy::{ExposeSecret, SecretString};
 
 /// The deployment environment: production hides the developer conveniences.
@@ -139,6 +143,23 @@ pub struct ServeArgs {
 
     #[command(flatten)]
     pub consents: ConsentArgs,
+
+    /// A TOML file of the OpenID Connect providers people may sign in with.
+    #[arg(long, env = "RELAIS_OIDC_PROVIDERS")]
+    pub oidc_providers: Option<PathBuf>,
+
+    /// The app's URIs a provider's sign-in may return to, comma-separated
+    /// (`fr.relais.app:/auth`).
+    #[arg(long, env = "RELAIS_APP_REDIRECT_URIS", value_delimiter = ',')]
+    pub app_redirect_uris: Vec<String>,
+
+    /// Only peer supporters whose profession a provider verified see and take support requests.
+    #[arg(
+        long,
+        env = "RELAIS_SUPPORTERS_MUST_BE_VERIFIED",
+        default_value_t = false
+    )]
+    pub supporters_must_be_verified: bool,
 
     /// Minutes a support request may wait for a supporter before the requester is given the
     /// support resources and supporters are reminded (once).
@@ -701,6 +722,8 @@ pub enum ConfigError {
     Mail(String),
     #[error("{0} must be 1 to 64 printable characters")]
     ConsentVersion(&'static str),
+    #[error("{0}")]
+    Identity(String),
 }
 
 pub const MIN_SECRET_BYTES: usize = 32;
@@ -740,6 +763,8 @@ pub struct ServerConfig {
     pub retention: Retention,
     pub checkins: CheckinConfig,
     pub consents: ConsentVersions,
+    pub identity: IdentityConfig,
+    pub supporters_must_be_verified: bool,
     /// How long a support request waits before it is followed up.
     pub support_wait: TimeDelta,
 }
@@ -819,6 +844,12 @@ impl ServerConfig {
             retention: Retention::from_args(&args.retention)?,
             checkins: CheckinConfig::from_args(args.checkins)?,
             consents: ConsentVersions::from_args(args.consents)?,
+            identity: IdentityConfig::load(
+                args.oidc_providers.as_deref(),
+                &args.app_redirect_uris,
+                production,
+            )?,
+            supporters_must_be_verified: args.supporters_must_be_verified,
             support_wait: match args.support_wait_minutes {
                 0 => return Err(ConfigError::Retention("RELAIS_SUPPORT_WAIT_MINUTES")),
                 minutes => TimeDelta::minutes(i64::from(minutes)),
