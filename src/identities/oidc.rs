@@ -200,10 +200,10 @@ impl Provider {
         &self,
         http: &reqwest::Client,
     ) -> Result<CoreProviderMetadata, SignInFailure> {
-        if let Some((metadata, read_at)) = &*self.discovered.read().await {
-            if read_at.elapsed() < DISCOVERY_KEPT {
-                return Ok(metadata.clone());
-            }
+        if let Some((metadata, read_at)) = &*self.discovered.read().await
+            && read_at.elapsed() < DISCOVERY_KEPT
+        {
+            return Ok(metadata.clone());
         }
         let issuer =
             IssuerUrl::new(self.config.issuer.clone()).map_err(|_| SignInFailure::Misconfigured)?;

@@ -425,6 +425,19 @@ fn operation(field: &str, world: &World, persona: Persona) -> Option<(String, Va
             "mutation($p: String!) { requestEmailChange(newEmail: \"moving@example.org\", password: $p) }",
             json!({ "p": PASSWORD }),
         ),
+        "Query.signInProviders" => ("{ signInProviders { id } }", json!({})),
+        "Mutation.completeExternalSignIn" => (
+            "mutation($c: String!) { completeExternalSignIn(code: $c) { accessToken } }",
+            json!({ "c": "0".repeat(43) }),
+        ),
+        "Mutation.startIdentityLink" => (
+            "mutation { startIdentityLink(provider: \"nowhere\", redirectUri: \"fr.relais.app:/auth\") }",
+            json!({}),
+        ),
+        "Mutation.unlinkExternalIdentity" => (
+            "mutation { unlinkExternalIdentity(provider: \"nowhere\") { email } }",
+            json!({}),
+        ),
         "Mutation.giveConsent" => (
             "mutation { giveConsent(purpose: TERMS, version: \"1\") { consentsNeeded } }",
             json!({}),

@@ -40,13 +40,12 @@ pub async fn update_profile(db: &Db, viewer: &Viewer, form: ProfileForm) -> AppR
         if let (Some(new), Some((verified, _))) = (
             changes.profession,
             store::verified_profession(conn, &user_id)?,
-        ) {
-            if new != verified {
-                return Err(AppError::bad_input(
-                    "profession",
-                    Message::ProfessionVerified,
-                ));
-            }
+        ) && new != verified
+        {
+            return Err(AppError::bad_input(
+                "profession",
+                Message::ProfessionVerified,
+            ));
         }
         store::update_profile(conn, &user_id, &changes)?;
         if changes.timezone.is_some() {
