@@ -6,8 +6,8 @@ use async_graphql::{Context, ID, InputObject, Object, Result, Subscription};
 
 use super::loaders::{GroupLoader, MemberCountLoader, ReplyCountLoader, ViewerMembershipLoader};
 use super::model::{
-    Group, GroupForm, GroupSearch, GroupVisibility, MemberRole, Membership, MembershipStatus,
-    ModerationAction, ModerationKind, PostForm, Report, VisiblePost,
+    Group, GroupChanges, GroupForm, GroupSearch, GroupVisibility, MemberRole, Membership,
+    MembershipStatus, ModerationAction, ModerationKind, PostForm, Report, VisiblePost,
 };
 use super::service;
 use crate::accounts::graphql::{UserConnection, UserView, user_view};
@@ -373,6 +373,20 @@ pub struct CreateGroupInput {
     pub verified_only: Option<bool>,
 }
 
+/// A group's settings to change; absent fields stay as they are.
+#[derive(InputObject)]
+pub struct UpdateGroupInput {
+    pub id: ID,
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub topic: Option<String>,
+    pub visibility: Option<GroupVisibility>,
+    /// Replaces the professions the group is meant for (empty: all).
+    pub professions: Option<Vec<Profession>>,
+    /// Only members with a verified profession may join from now on.
+    pub verified_only: Option<bool>,
+}
+
 #[derive(InputObject)]
 pub struct CreatePostInput {
     pub group_id: ID,
@@ -487,6 +501,27 @@ pub struct GroupsMutation;
 
 #[Object]
 impl GroupsMutation {
+    /// Changes a group's settings: facilitators only (FORBIDDEN otherwise), the same rules as
+    /// at creation (a taken name is CONFLICT). Nobody is notified.
+    async fn update_group(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateGroupInput,
+    ) -> Result<PeerGroupView> {
+        let changes = GroupChanges {
+            name: input.name,
+            description: input.description,
+            topic: input.topic,
+            visibility: input.visibility,
+            professions: input.professions,
+            verified_only: input.verified_only,
+        };
+        Ok(PeerGroupView(
+            service::update_group(ctx.db(), ctx.viewer()?, GroupId::from(input.id), changes)
+                .await?,
+        ))
+    }
+
     /// Creates a group; the viewer becomes its facilitator.
     async fn create_group(
         &self,

@@ -227,6 +227,17 @@ pub struct GroupForm {
     pub verified_only: bool,
 }
 
+/// A group's settings to change; `None` leaves one as it is.
+#[derive(Debug, Clone, Default)]
+pub struct GroupChanges {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub topic: Option<String>,
+    pub visibility: Option<GroupVisibility>,
+    pub professions: Option<Vec<Profession>>,
+    pub verified_only: Option<bool>,
+}
+
 /// Discovery filters.
 #[derive(Debug, Clone, Default)]
 pub struct GroupSearch {

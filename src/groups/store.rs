@@ -29,6 +29,36 @@ pub fn insert_group(conn: &mut DbConnection, group: &GroupRow) -> QueryResult<()
         .map(drop)
 }
 
+/// Writes a group's changed settings (a unique violation when its new name is taken).
+pub fn update_group(conn: &mut DbConnection, group: &GroupRow) -> QueryResult<()> {
+    diesel::update(peer_groups::table.find(&group.id))
+        .set((
+            peer_groups::name.eq(&group.name),
+            peer_groups::name_normalized.eq(&group.name_normalized),
+            peer_groups::description.eq(&group.description),
+            peer_groups::topic.eq(&group.topic),
+            peer_groups::search_text.eq(&group.search_text),
+            peer_groups::visibility.eq(group.visibility),
+            peer_groups::verified_only.eq(group.verified_only),
+        ))
+        .execute(conn)
+        .map(drop)
+}
+
+/// Replaces the professions a group is meant for.
+pub fn replace_professions(
+    conn: &mut DbConnection,
+    group_id: &GroupId,
+    professions: &[Profession],
+) -> QueryResult<()> {
+    diesel::delete(group_professions::table.filter(group_professions::group_id.eq(group_id)))
+        .execute(conn)?;
+    for profession in professions {
+        insert_profession(conn, group_id, *profession)?;
+    }
+    Ok(())
+}
+
 pub fn insert_profession(
     conn: &mut DbConnection,
     group_id: &GroupId,

@@ -563,6 +563,11 @@ fn operation(field: &str, world: &World, persona: Persona) -> Option<(String, Va
             "mutation($id: ID!) { completeMentorship(id: $id) { id } }",
             json!({ "id": w.mentorship }),
         ),
+        // Changes nothing: the group stays as the other rows expect it.
+        "Mutation.updateGroup" => (
+            "mutation($g: ID!) { updateGroup(input: { id: $g, verifiedOnly: false }) { id } }",
+            json!({ "g": w.group }),
+        ),
         "Mutation.createGroup" => (
             "mutation($input: CreateGroupInput!) { createGroup(input: $input) { id } }",
             json!({ "input": group_input(&format!("Nouveau {me} {tag}"), "PUBLIC") }),

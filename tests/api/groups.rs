@@ -116,6 +116,7 @@ async fn inbox_kinds(app: &TestApp, who: &Session) -> Vec<String> {
 on_both_backends!(
     blocked_people_are_listed_for_unblocking,
     groups_are_validated_and_names_unique,
+    facilitators_change_a_group_and_nobody_is_told,
     discovery_filters_searches_and_pages,
     join_approve_remove_cycle,
     the_last_facilitator_hands_over_before_leaving,
@@ -134,6 +135,82 @@ on_both_backends!(
     a_blocked_persons_replies_do_not_notify_the_blocker,
     a_moderator_removing_the_last_facilitator_hands_the_group_over,
 );
+
+const UPDATE_GROUP: &str = "mutation($input: UpdateGroupInput!) { updateGroup(input: $input) {
+    name description topic visibility professions verifiedOnly } }";
+
+async fn facilitators_change_a_group_and_nobody_is_told(app: TestApp) {
+    let ana = app.register("ana@example.org").await;
+    let bob = app.register("bob@example.org").await;
+    let eve = app.register("eve@example.org").await;
+    let group = create_group(&app, &ana, group_input("Nuits en réa", "PUBLIC")).await;
+    create_group(&app, &ana, group_input("Jours en réa", "PUBLIC")).await;
+    join(&app, &bob, &group).await;
+    let unread = "{ unreadNotificationCount }";
+    let bob_before = app.gql(Some(&bob.access_token), unread, json!({})).await;
+    let update = |who: &Session, input: Value| {
+        let token = who.access_token.clone();
+        let app = &app;
+        async move {
+            app.gql(Some(&token), UPDATE_GROUP, json!({ "input": input }))
+                .await
+        }
+    };
+
+    // Only a facilitator; a made-up group is NOT_FOUND.
+    let member = update(&bob, json!({ "id": group, "topic": "sleep" })).await;
+    assert_eq!(error_code(&member), "FORBIDDEN", "{member}");
+    let outsider = update(&eve, json!({ "id": group, "topic": "sleep" })).await;
+    assert_eq!(error_code(&outsider), "FORBIDDEN", "{outsider}");
+    let unknown = update(
+        &ana,
+        json!({ "id": uuid::Uuid::now_v7().to_string(), "topic": "sleep" }),
+    )
+    .await;
+    assert_eq!(error_code(&unknown), "NOT_FOUND", "{unknown}");
+    // Bad values change nothing.
+    let blank = update(&ana, json!({ "id": group, "name": " ", "topic": "sleep" })).await;
+    assert_eq!(error_field(&blank), "name", "{blank}");
+    let taken = update(
+        &ana,
+        json!({ "id": group, "name": "JOURS EN RÉA", "topic": "sleep" }),
+    )
+    .await;
+    assert_eq!(error_code(&taken), "CONFLICT", "{taken}");
+
+    let changed = update(
+        &ana,
+        json!({ "id": group, "name": "Nuits blanches", "topic": "sleep", "visibility": "PRIVATE",
+                "professions": ["NURSE", "NURSE"], "verifiedOnly": true }),
+    )
+    .await;
+    assert_eq!(
+        changed["data"]["updateGroup"],
+        json!({ "name": "Nuits blanches", "description": "Un espace pour souffler.",
+                "topic": "sleep", "visibility": "PRIVATE", "professions": ["NURSE"],
+                "verifiedOnly": true }),
+        "{changed}"
+    );
+    // Search knows the new name; Bob is still a member, and was told nothing.
+    let found = app
+        .gql(
+            Some(&eve.access_token),
+            "{ groups(filter: { search: \"blanches\" }, first: 5) { edges { node { name } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        found["data"]["groups"]["edges"][0]["node"]["name"], "Nuits blanches",
+        "{found}"
+    );
+    assert!(
+        roles_in(&app, &bob, &group)
+            .await
+            .contains(&"bob MEMBER".to_owned())
+    );
+    let bob_after = app.gql(Some(&bob.access_token), unread, json!({})).await;
+    assert_eq!(bob_after, bob_before);
+}
 
 async fn groups_are_validated_and_names_unique(app: TestApp) {
     let ana = app.register("ana@example.org").await;

@@ -22,6 +22,7 @@ CREATE TABLE sign_in_flows (
     link_user_id TEXT REFERENCES users (id) ON DELETE CASCADE,
     expires_at TIMESTAMP NOT NULL
 );
+CREATE INDEX sign_in_flows_link_user_id ON sign_in_flows (link_user_id);
 
 -- The one-time code the app exchanges for a session after a provider's sign-in (its digest).
 CREATE TABLE external_sign_in_codes (

@@ -1,7 +1,8 @@
-//! Creating and finding groups: a new group with its first facilitator, search, a person's groups,
-//! member counts.
+//! Creating, changing and finding groups: a new group with its first facilitator, its settings,
+//! search, a person's groups, member counts.
 
 use super::*;
+use crate::accounts::model::Profession;
 
 fn with_professions(conn: &mut DbConnection, rows: Vec<GroupRow>) -> AppResult<Vec<Group>> {
     let ids: Vec<GroupId> = rows.iter().map(|row| row.id.clone()).collect();
@@ -16,20 +17,52 @@ fn with_professions(conn: &mut DbConnection, rows: Vec<GroupRow>) -> AppResult<V
 }
 
 /// Creates a group; its creator becomes its first facilitator.
-pub async fn create_group(db: &Db, viewer: &Viewer, form: GroupForm) -> AppResult<Group> {
-    let name = validate::name("name", &form.name, NAME_MIN, NAME_MAX)?;
-    let description = validate::text("description", &form.description, 0, DESCRIPTION_MAX)?;
-    let topic = validate::text("topic", &form.topic, TOPIC_MIN, TOPIC_MAX)?;
-    let language = validate::language("language", &form.language)?;
-    let region = validate::optional_text("region", form.region.as_deref(), REGION_MAX)?;
-    let mut professions = form.professions;
+fn valid_name(name: &str) -> AppResult<String> {
+    validate::name("name", name, NAME_MIN, NAME_MAX)
+}
+
+fn valid_description(description: &str) -> AppResult<String> {
+    validate::text("description", description, 0, DESCRIPTION_MAX)
+}
+
+fn valid_topic(topic: &str) -> AppResult<String> {
+    validate::text("topic", topic, TOPIC_MIN, TOPIC_MAX)
+}
+
+/// Each profession once, in a stable order.
+fn distinct(mut professions: Vec<Profession>) -> Vec<Profession> {
     professions.sort_by_key(|profession| profession.as_str());
     professions.dedup();
+    professions
+}
+
+/// What search matches and names sort on, from the group's texts.
+fn index_texts(row: &mut GroupRow) {
+    row.name_normalized = row.name.to_lowercase();
+    row.search_text = format!("{}\n{}\n{}", row.name, row.description, row.topic).to_lowercase();
+}
+
+fn name_taken(cause: DieselError) -> AppError {
+    match cause {
+        DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
+            AppError::Conflict(Message::GroupNameTaken)
+        }
+        other => other.into(),
+    }
+}
+
+pub async fn create_group(db: &Db, viewer: &Viewer, form: GroupForm) -> AppResult<Group> {
+    let name = valid_name(&form.name)?;
+    let description = valid_description(&form.description)?;
+    let topic = valid_topic(&form.topic)?;
+    let language = validate::language("language", &form.language)?;
+    let region = validate::optional_text("region", form.region.as_deref(), REGION_MAX)?;
+    let professions = distinct(form.professions);
     let now = Utc::now().naive_utc();
-    let row = GroupRow {
+    let mut row = GroupRow {
         id: GroupId::generate(),
-        name_normalized: name.to_lowercase(),
-        search_text: format!("{name}\n{description}\n{topic}").to_lowercase(),
+        name_normalized: String::new(),
+        search_text: String::new(),
         name,
         description,
         topic,
@@ -40,14 +73,10 @@ pub async fn create_group(db: &Db, viewer: &Viewer, form: GroupForm) -> AppResul
         created_at: now,
         verified_only: form.verified_only,
     };
+    index_texts(&mut row);
     let creator = viewer.user_id.clone();
     db.write(move |conn| {
-        store::insert_group(conn, &row).map_err(|cause| match cause {
-            DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
-                AppError::Conflict(Message::GroupNameTaken)
-            }
-            other => other.into(),
-        })?;
+        store::insert_group(conn, &row).map_err(name_taken)?;
         for profession in &professions {
             store::insert_profession(conn, &row.id, *profession)?;
         }
@@ -64,6 +93,57 @@ pub async fn create_group(db: &Db, viewer: &Viewer, form: GroupForm) -> AppResul
             },
         )?;
         Ok(Group { row, professions })
+    })
+    .await
+}
+
+/// Changes a group's settings; facilitators only (FORBIDDEN otherwise; NOT_FOUND for no such
+/// group). Absent fields stay as they are; the same rules as at creation (a taken name is
+/// CONFLICT). Nobody is notified. Members stay members whatever changes: making a group
+/// verified-only or private applies to who joins from now on.
+pub async fn update_group(
+    db: &Db,
+    viewer: &Viewer,
+    group_id: GroupId,
+    changes: GroupChanges,
+) -> AppResult<Group> {
+    let name = changes.name.as_deref().map(valid_name).transpose()?;
+    let description = changes
+        .description
+        .as_deref()
+        .map(valid_description)
+        .transpose()?;
+    let topic = changes.topic.as_deref().map(valid_topic).transpose()?;
+    let professions = changes.professions.map(distinct);
+    let user_id = viewer.user_id.clone();
+    db.write(move |conn| {
+        let mut row = locked_group(conn, &group_id)?;
+        if active_role_in(conn, &group_id, &user_id)? != Some(true) {
+            return Err(AppError::Forbidden);
+        }
+        if let Some(name) = name {
+            row.name = name;
+        }
+        if let Some(description) = description {
+            row.description = description;
+        }
+        if let Some(topic) = topic {
+            row.topic = topic;
+        }
+        if let Some(visibility) = changes.visibility {
+            row.visibility = visibility;
+        }
+        if let Some(verified_only) = changes.verified_only {
+            row.verified_only = verified_only;
+        }
+        index_texts(&mut row);
+        store::update_group(conn, &row).map_err(name_taken)?;
+        if let Some(professions) = &professions {
+            store::replace_professions(conn, &group_id, professions)?;
+        }
+        Ok(with_professions(conn, vec![row])?
+            .pop()
+            .ok_or(AppError::NotFound)?)
     })
     .await
 }

@@ -8,10 +8,10 @@ use chrono::{NaiveDateTime, Utc};
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
 use super::model::{
-    BODY_MAX, DESCRIPTION_MAX, Group, GroupForm, GroupRow, GroupSearch, GroupVisibility,
-    MemberRole, Membership, MembershipStatus, ModerationAction, ModerationKind, NAME_MAX, NAME_MIN,
-    PostForm, PostRow, REGION_MAX, Report, ReportRow, SEARCH_MAX, TOPIC_MAX, TOPIC_MIN,
-    VisiblePost,
+    BODY_MAX, DESCRIPTION_MAX, Group, GroupChanges, GroupForm, GroupRow, GroupSearch,
+    GroupVisibility, MemberRole, Membership, MembershipStatus, ModerationAction, ModerationKind,
+    NAME_MAX, NAME_MIN, PostForm, PostRow, REGION_MAX, Report, ReportRow, SEARCH_MAX, TOPIC_MAX,
+    TOPIC_MIN, VisiblePost,
 };
 use super::store;
 use crate::accounts::service::{self as accounts, ensure_moderator, is_moderator};
@@ -42,7 +42,9 @@ mod personal_data;
 mod posts;
 
 pub use blocks::{block, blocked_either_way, blocked_users, unblock};
-pub use directory::{create_group, groups, member_counts, memberships_of, my_groups, search};
+pub use directory::{
+    create_group, groups, member_counts, memberships_of, my_groups, search, update_group,
+};
 use membership::hand_over_if_last;
 pub use membership::{
     MembershipEnded, approve, join, leave, members, pending_requests, remove_member,
