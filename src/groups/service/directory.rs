@@ -141,9 +141,9 @@ pub async fn update_group(
         if let Some(professions) = &professions {
             store::replace_professions(conn, &group_id, professions)?;
         }
-        Ok(with_professions(conn, vec![row])?
+        with_professions(conn, vec![row])?
             .pop()
-            .ok_or(AppError::NotFound)?)
+            .ok_or(AppError::NotFound)
     })
     .await
 }
