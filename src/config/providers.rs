@@ -212,3 +212,102 @@ pub fn check_issuer(id: &str, issuer: &str, production: bool) -> Result<(), Stri
         )),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A providers file in a temporary folder, with its secret beside it.
+    fn load(toml: &str, production: bool) -> Result<IdentityConfig, ConfigError> {
+        let dir = tempfile::tempdir().expect("a folder");
+        std::fs::write(dir.path().join("client.secret"), "s3cret\n").expect("the secret");
+        let file = dir.path().join("providers.toml");
+        std::fs::write(&file, toml).expect("the file");
+        IdentityConfig::load(Some(&file), &["fr.relais.app:/auth".into()], production)
+    }
+
+    #[test]
+    fn the_pro_sante_connect_preset_fills_in_issuer_scopes_and_profession() {
+        let config = load(
+            r#"
+            [[provider]]
+            id = "psc"
+            name = "Pro Santé Connect"
+            preset = "pro-sante-connect"
+            client_id = "relais"
+            client_secret_file = "client.secret"
+            verifies_profession = true
+
+            [[provider]]
+            id = "chu"
+            name = "CHU"
+            issuer = "https://sso.chu.example/realms/staff/"
+            client_id = "relais"
+            client_secret_file = "client.secret"
+            profession_claim = "profession"
+            workplace_claim = "site"
+            "#,
+            true,
+        )
+        .expect("a valid file");
+        let psc = &config.providers[0];
+        assert_eq!(psc.issuer, PRO_SANTE_CONNECT_ISSUER);
+        assert_eq!(psc.scopes, ["scope_all"]);
+        assert_eq!(psc.profession, ProfessionSource::ProSanteConnect);
+        assert_eq!(
+            secrecy::ExposeSecret::expose_secret(&psc.client_secret),
+            "s3cret"
+        );
+        let chu = &config.providers[1];
+        assert_eq!(chu.issuer, "https://sso.chu.example/realms/staff");
+        assert_eq!(chu.scopes, ["profile", "email"]);
+        assert_eq!(chu.profession, ProfessionSource::Claim("profession".into()));
+        assert!(!chu.verifies_profession);
+    }
+
+    #[test]
+    fn bad_files_are_refused_naming_the_provider() {
+        let entry = |extra: &str| {
+            format!(
+                "[[provider]]\nid = \"x\"\nname = \"X\"\nclient_id = \"c\"\nclient_secret_file = \"client.secret\"\n{extra}"
+            )
+        };
+        for (toml, production) in [
+            (entry("issuer = \"http://sso.example\""), false),
+            (entry("issuer = \"http://127.0.0.1:9000\""), true),
+            (entry("preset = \"someone-else\""), false),
+            (
+                entry("issuer = \"https://sso.example\"\nverifies_profession = true"),
+                false,
+            ),
+            (
+                entry("issuer = \"https://sso.example\"\ncolour = \"blue\""),
+                false,
+            ),
+            (
+                format!(
+                    "{}\n{}",
+                    entry("issuer = \"https://a.example\""),
+                    entry("issuer = \"https://b.example\"")
+                ),
+                false,
+            ),
+        ] {
+            assert!(load(&toml, production).is_err(), "accepted: {toml}");
+        }
+        assert!(load(&entry("issuer = \"http://127.0.0.1:9000\""), false).is_ok());
+    }
+
+    #[test]
+    fn providers_need_somewhere_to_return_to() {
+        let dir = tempfile::tempdir().expect("a folder");
+        std::fs::write(dir.path().join("client.secret"), "s").expect("the secret");
+        let file = dir.path().join("providers.toml");
+        std::fs::write(
+            &file,
+            "[[provider]]\nid = \"x\"\nname = \"X\"\nissuer = \"https://a.example\"\nclient_id = \"c\"\nclient_secret_file = \"client.secret\"\n",
+        )
+        .expect("the file");
+        assert!(IdentityConfig::load(Some(&file), &[], false).is_err());
+    }
+}

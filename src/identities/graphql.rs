@@ -75,13 +75,15 @@ pub struct IdentitiesMutation;
 #[Object]
 impl IdentitiesMutation {
     /// Exchanges the one-time code the provider callback handed to the app (valid 60 seconds,
-    /// once) for a session; any other code is BAD_USER_INPUT on `code`.
+    /// once) for a session; any other code is BAD_USER_INPUT on `code`. Counts as a sign-in
+    /// call against the caller's address budget.
     async fn complete_external_sign_in(
         &self,
         ctx: &Context<'_>,
         code: String,
     ) -> Result<AuthPayload> {
         let state = ctx.state();
+        state.passwords.admit(ctx.client())?;
         let tokens = service::complete(&state.db, &state.secret, &code).await?;
         auth_payload(ctx, tokens).await
     }
@@ -89,7 +91,8 @@ impl IdentitiesMutation {
     /// The URL the app opens to link a provider to the signed-in account; the provider sends
     /// the person back to `redirectUri` with `?linked=` (or `?error=`). An unknown provider is
     /// NOT_FOUND on `provider`, a redirect URI that is not one of the app's BAD_USER_INPUT on
-    /// `redirectUri`.
+    /// `redirectUri`; when the provider cannot be reached, the URL is the app's own with
+    /// `?error=provider_unavailable`.
     async fn start_identity_link(
         &self,
         ctx: &Context<'_>,

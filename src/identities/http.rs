@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use super::service::{self, Callback, Outcome};
 use crate::graphql::SharedState;
-use crate::http::answer;
+use crate::http::{answer, client_address};
 use crate::i18n::{Localized, Message};
 
 pub fn routes(config: &mut web::ServiceConfig) {
@@ -51,7 +51,7 @@ pub fn with_param(uri: &str, name: &str, value: &str) -> String {
 
 /// `GET /auth/{provider}/start?redirect_uri=…`: to the provider, or back to the app with
 /// `?error=` when it cannot be reached; 404 for an unknown provider, 400 for a redirect URI that
-/// is not one of the app's.
+/// is not one of the app's, 429 past the caller's sign-in budget.
 async fn start(
     request: HttpRequest,
     path: web::Path<String>,
@@ -60,7 +60,10 @@ async fn start(
 ) -> HttpResponse {
     let provider = path.into_inner();
     let redirect_uri = query.into_inner().redirect_uri.unwrap_or_default();
+    let client = client_address(&request, &state.config.trusted_proxies);
     answer(&state, &request, |state, _, _| async move {
+        // Each start writes a row and may ask the provider: it counts as a sign-in call.
+        state.passwords.admit(client)?;
         let started = service::start(
             &state.db,
             &state.secret,

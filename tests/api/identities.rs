@@ -197,6 +197,20 @@ async fn a_first_sign_in_makes_a_verified_account_and_the_next_finds_it(
     assert_eq!(viewer["user"]["profession"], "NURSE");
     assert_eq!(viewer["user"]["verifiedProfessional"], true);
     assert_eq!(viewer["identities"][0]["provider"], "hopital");
+    // Her workplace is the provider's word, keyed by provider, for mentorship matching.
+    let user_id = relais::ids::UserId::from_client(session.user_id.clone());
+    let workplace: Option<String> = app
+        .state
+        .db
+        .run(move |conn| {
+            Ok(users::table
+                .find(&user_id)
+                .select(users::verified_workplace)
+                .first(conn)?)
+        })
+        .await
+        .unwrap();
+    assert_eq!(workplace.as_deref(), Some("hopital:CHU Nantes"));
 
     // The profession is the provider's; the rest of the profile is hers to change.
     let locked = app
