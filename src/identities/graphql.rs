@@ -100,13 +100,13 @@ impl IdentitiesMutation {
         redirect_uri: String,
     ) -> Result<String> {
         let state = ctx.state();
-        let started = service::start_link(
+        let started = service::start(
             &state.db,
             &state.secret,
             &state.identities,
-            ctx.viewer()?,
             &provider,
             &redirect_uri,
+            Some(ctx.viewer()?),
         )
         .await?;
         Ok(started.unwrap_or_else(|failure| {

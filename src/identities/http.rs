@@ -70,6 +70,7 @@ async fn start(
             &state.identities,
             &provider,
             &redirect_uri,
+            None,
         )
         .await?;
         Ok(match started {

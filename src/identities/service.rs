@@ -10,7 +10,7 @@ use serde_json::json;
 use super::model::{
     CODE_VALID, ExternalIdentity, FLOW_VALID, NewSignInCode, SignInFailure, SignInFlow,
 };
-use super::oidc::{Authorization, Proven, Provider, Providers};
+use super::oidc::{Proven, Provider, Providers};
 use super::professions::{profession_in, text_claim};
 use super::store;
 use crate::accounts::service::{self as accounts, ExternalPerson};
@@ -36,89 +36,45 @@ fn digest(secret: &Secret, purpose: &str, value: &str) -> String {
     secret.mac_hex(format!("{purpose}:{value}").as_bytes())
 }
 
-/// What an unknown provider or a redirect URI outside the list amount to.
-fn check_request(providers: &Providers, provider: &str, redirect_uri: &str) -> AppResult<()> {
-    if providers.get(provider).is_none() {
-        return Err(AppError::NotFoundIn("provider"));
-    }
-    if !providers.allows_redirect(redirect_uri) {
-        return Err(AppError::bad_input(
-            "redirectUri",
-            Message::RedirectNotAllowed,
-        ));
-    }
-    Ok(())
-}
-
-/// Starts a sign-in: the provider's authorization URL to send the person to, with a flow
-/// recorded for their return. NOT_FOUND for an unknown provider, BAD_USER_INPUT for a redirect
-/// URI outside `RELAIS_APP_REDIRECT_URIS`; a provider that cannot be reached fails the sign-in.
+/// Starts a sign-in, or with `linking` the link of a provider to that signed-in account: the
+/// provider's authorization URL to send the person to, with a flow recorded for their return.
+/// NOT_FOUND on `provider` for an unknown one, BAD_USER_INPUT on `redirectUri` for a URI outside
+/// `RELAIS_APP_REDIRECT_URIS`; a provider that cannot be reached fails the sign-in.
 pub async fn start(
     db: &Db,
     secret: &Secret,
     providers: &Providers,
     provider_id: &str,
     redirect_uri: &str,
+    linking: Option<&Viewer>,
 ) -> AppResult<Result<String, SignInFailure>> {
-    check_request(providers, provider_id, redirect_uri)?;
     let Some(provider) = providers.get(provider_id) else {
         return Err(AppError::NotFoundIn("provider"));
     };
+    if !providers.allows_redirect(redirect_uri) {
+        return Err(AppError::bad_input(
+            "redirectUri",
+            Message::RedirectNotAllowed,
+        ));
+    }
     let authorization = match providers.authorize(provider).await {
         Ok(authorization) => authorization,
         Err(failure) => return Ok(Err(failure)),
     };
-    let flow = flow_for(secret, provider_id, redirect_uri, &authorization, None);
-    db.write(move |conn| Ok(store::insert_flow(conn, &flow)?))
-        .await?;
-    Ok(Ok(authorization.url))
-}
-
-fn flow_for(
-    secret: &Secret,
-    provider: &str,
-    redirect_uri: &str,
-    authorization: &Authorization,
-    link_user_id: Option<UserId>,
-) -> SignInFlow {
-    SignInFlow {
+    let link_user_id = linking.map(|viewer| viewer.user_id.clone());
+    let flow = SignInFlow {
         state_hash: digest(secret, "sign-in-state", &authorization.state),
-        provider: provider.to_owned(),
+        provider: provider_id.to_owned(),
         redirect_uri: redirect_uri.to_owned(),
-        pkce_verifier: authorization.pkce_verifier.clone(),
-        nonce: authorization.nonce.clone(),
+        pkce_verifier: authorization.pkce_verifier,
+        nonce: authorization.nonce,
         link_user_id,
         expires_at: (Utc::now() + FLOW_VALID).naive_utc(),
-    }
-}
-
-/// Starts linking a provider to the viewer's account: the URL the app opens, which leads to the
-/// provider and back to `redirect_uri` with `?linked=`. Same refusals as [`start`].
-pub async fn start_link(
-    db: &Db,
-    secret: &Secret,
-    providers: &Providers,
-    viewer: &Viewer,
-    provider_id: &str,
-    redirect_uri: &str,
-) -> AppResult<Result<String, SignInFailure>> {
-    check_request(providers, provider_id, redirect_uri)?;
-    let Some(provider) = providers.get(provider_id) else {
-        return Err(AppError::NotFoundIn("provider"));
     };
-    let authorization = match providers.authorize(provider).await {
-        Ok(authorization) => authorization,
-        Err(failure) => return Ok(Err(failure)),
-    };
-    let flow = flow_for(
-        secret,
-        provider_id,
-        redirect_uri,
-        &authorization,
-        Some(viewer.user_id.clone()),
-    );
     db.write(move |conn| {
-        accounts::lock_own_account(conn, flow.link_user_id.as_ref().ok_or(AppError::NotFound)?)?;
+        if let Some(user_id) = &flow.link_user_id {
+            accounts::lock_own_account(conn, user_id)?;
+        }
         Ok(store::insert_flow(conn, &flow)?)
     })
     .await?;

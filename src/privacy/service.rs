@@ -8,10 +8,9 @@ use secrecy::SecretString;
 
 use super::{Person, erase_person, export_person};
 use crate::accounts::service as accounts;
-use crate::auth::{ClientAddress, PasswordGate, Secret, Viewer, service as sessions};
+use crate::auth::{ClientAddress, PasswordGate, Secret, Viewer};
 use crate::db::Db;
 use crate::error::{AppError, AppResult};
-use crate::i18n::Message;
 use crate::ids::UserId;
 
 /// Erases the viewer's account and everything every domain holds about them, in one
@@ -25,18 +24,8 @@ pub async fn delete_account(
     viewer: &Viewer,
     password: SecretString,
 ) -> AppResult<()> {
-    let user_id = viewer.user_id.clone();
-    gate.admit(client)?;
-    let phc = accounts::password_hash(db, &user_id)
-        .await?
-        .ok_or_else(sessions::session_invalid)?;
-    if !gate
-        .check(user_id.as_str(), client, password, Some(phc))
-        .await?
-    {
-        return Err(AppError::bad_input("password", Message::WrongPassword));
-    }
-    let person = Person::new(user_id, secret);
+    accounts::check_own_password(db, gate, client, viewer, password, "password").await?;
+    let person = Person::new(viewer.user_id.clone(), secret);
     db.write(move |conn| erase_person(conn, &person)).await
 }
 

@@ -261,6 +261,20 @@ async fn a_first_sign_in_makes_a_verified_account_and_the_next_finds_it(
         )
         .await;
     assert!(login["data"].is_null(), "no password signs in: {login}");
+    // Without a password, what asks for one is refused as a wrong one would be.
+    for (document, field) in [
+        (
+            "mutation { changePassword(currentPassword: \"\", newPassword: \"a long enough password\") }",
+            "currentPassword",
+        ),
+        ("mutation { deleteAccount(password: \"\") }", "password"),
+    ] {
+        let refused = app
+            .gql(Some(&session.access_token), document, json!({}))
+            .await;
+        assert_eq!(error_code(&refused), "BAD_USER_INPUT", "{refused}");
+        assert_eq!(error_field(&refused), field, "{refused}");
+    }
 
     // Her export names the provider; erasing her removes it.
     let export = app

@@ -42,13 +42,14 @@ pub use addresses::{
 pub use consents::{
     consents, consents_needed, give_consent, require_consent, revoke_consent, withdraw_consent,
 };
-pub use passwords::{RESET_REQUEST_TIME, change_password, request_password_reset, reset_password};
+pub use passwords::{
+    RESET_REQUEST_TIME, change_password, check_own_password, request_password_reset, reset_password,
+};
 pub use personal_data::{ACCOUNTS_DATA, AccountsData};
 pub use profiles::update_profile;
 pub use registration::{ExternalPerson, create_external_account, login, register};
 
 use addresses::send_confirmation;
-use passwords::check_own_password;
 
 /// The form an email is compared and stored under: trimmed, lower-cased.
 fn normalize_email(email: &str) -> String {

@@ -39,9 +39,9 @@ pub async fn change_password(
 }
 
 /// Checks the viewer's own password before a change to their account, through the password gate
-/// (a failure counts against the caller's address and the account); a wrong one is
-/// BAD_USER_INPUT on `field`.
-pub(super) async fn check_own_password(
+/// (a failure counts against the caller's address and the account); a wrong one, or any for an
+/// account without a password (made through a provider), is BAD_USER_INPUT on `field`.
+pub async fn check_own_password(
     db: &Db,
     gate: &PasswordGate,
     client: ClientAddress,
@@ -50,11 +50,9 @@ pub(super) async fn check_own_password(
     field: &'static str,
 ) -> AppResult<()> {
     gate.admit(client)?;
-    let phc = password_hash(db, &viewer.user_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let phc = password_hash(db, &viewer.user_id).await?;
     if gate
-        .check(viewer.user_id.as_str(), client, password, Some(phc))
+        .check(viewer.user_id.as_str(), client, password, phc)
         .await?
     {
         Ok(())
