@@ -54,7 +54,7 @@ impl UserAgent {
 pub async fn authenticate(state: &AppState, authorization: Option<&str>) -> AppResult<Auth> {
     Ok(match credentials(authorization) {
         Credentials::None => Auth::Anonymous,
-        Credentials::Malformed => Auth::Rejected,
+        Credentials::Malformed => Auth::Malformed,
         Credentials::Bearer(token) => {
             match sessions::authenticate(&state.db, &state.secret, token).await? {
                 Some(viewer) => Auth::SignedIn(viewer),

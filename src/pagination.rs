@@ -62,6 +62,8 @@ impl PageRequest {
 pub struct Page<T> {
     pub items: Vec<T>,
     pub has_next_page: bool,
+    /// Whether items come before this page: it starts after a cursor.
+    pub has_previous_page: bool,
 }
 
 impl<T> Page<T> {
@@ -72,6 +74,7 @@ impl<T> Page<T> {
         Self {
             items: rows,
             has_next_page,
+            has_previous_page: request.after.is_some(),
         }
     }
 
@@ -83,6 +86,7 @@ impl<T> Page<T> {
         Ok(Page {
             items: complete(self.items)?,
             has_next_page: self.has_next_page,
+            has_previous_page: self.has_previous_page,
         })
     }
 
@@ -90,6 +94,7 @@ impl<T> Page<T> {
         Page {
             items: self.items.into_iter().map(f).collect(),
             has_next_page: self.has_next_page,
+            has_previous_page: self.has_previous_page,
         }
     }
 }

@@ -4,6 +4,7 @@
 
 sign-in-required = Please sign in to continue.
 session-invalid = Your session has expired or is no longer valid: please sign in again.
+authorization-malformed = Unreadable Authorization header: "Bearer <token>" expected.
 wrong-credentials = Incorrect email address or password.
 invalid-email = Invalid email address.
 email-taken = An account already exists with this email address.

@@ -4,6 +4,7 @@
 
 sign-in-required = Connectez-vous pour continuer.
 session-invalid = Votre session a expiré ou n'est plus valide : reconnectez-vous.
+authorization-malformed = En-tête Authorization illisible : « Bearer <jeton> » attendu.
 wrong-credentials = Adresse e-mail ou mot de passe incorrect.
 invalid-email = Adresse e-mail invalide.
 email-taken = Un compte existe déjà avec cette adresse e-mail.

@@ -25,6 +25,9 @@ pub enum Auth {
     /// A token that opens nothing: every field that looks at the viewer answers UNAUTHENTICATED,
     /// so the app knows to refresh or sign in again.
     Rejected,
+    /// An `Authorization` header that is not `Bearer <token>`: said as such, so that a client's
+    /// mistake is not taken for an expired session.
+    Malformed,
     SignedIn(Viewer),
 }
 
@@ -35,6 +38,7 @@ impl Auth {
             Auth::SignedIn(viewer) => Ok(viewer),
             Auth::Anonymous => Err(AppError::Unauthenticated(Message::SignInRequired)),
             Auth::Rejected => Err(AppError::Unauthenticated(Message::SessionInvalid)),
+            Auth::Malformed => Err(AppError::Unauthenticated(Message::AuthorizationMalformed)),
         }
     }
 

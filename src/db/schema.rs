@@ -164,6 +164,14 @@ diesel::allow_tables_to_appear_in_same_query!(
 );
 
 diesel::table! {
+    group_mutes (user_id, group_id) {
+        user_id -> Text,
+        group_id -> Text,
+        until -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     devices (id) {
         id -> Text,
         user_id -> Text,
@@ -251,6 +259,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     users,
     checkin_reminders,
     devices,
+    group_mutes,
     notification_preferences,
     notifications,
     notification_data,

@@ -6,6 +6,9 @@ use async_graphql::SimpleObject;
 pub struct PageInfo {
     pub has_next_page: bool,
     pub end_cursor: Option<String>,
+    /// True when the page starts after a cursor (pages go forward only).
+    pub has_previous_page: bool,
+    pub start_cursor: Option<String>,
 }
 
 /// Declares `$connection` and `$edge` over the GraphQL type `$node`, with a constructor from a
@@ -43,6 +46,8 @@ macro_rules! connection_type {
                     page_info: $crate::graphql::connection::PageInfo {
                         has_next_page: page.has_next_page,
                         end_cursor: edges.last().map(|edge| edge.cursor.clone()),
+                        has_previous_page: page.has_previous_page,
+                        start_cursor: edges.first().map(|edge| edge.cursor.clone()),
                     },
                     edges,
                 }

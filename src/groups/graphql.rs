@@ -501,6 +501,29 @@ pub struct GroupsMutation;
 
 #[Object]
 impl GroupsMutation {
+    /// Mutes the group's pushes for the viewer until `until` (default: until unmuted); its
+    /// activity still reaches the inbox. Active members only (FORBIDDEN otherwise); an `until`
+    /// already past is BAD_USER_INPUT.
+    async fn mute_group(
+        &self,
+        ctx: &Context<'_>,
+        group_id: ID,
+        until: Option<DateTime>,
+    ) -> Result<bool> {
+        Ok(service::mute(
+            ctx.db(),
+            ctx.viewer()?,
+            GroupId::from(group_id),
+            until.map(|until| until.0.naive_utc()),
+        )
+        .await?)
+    }
+
+    /// Pushes for the group again; false when it was not muted. Active members only.
+    async fn unmute_group(&self, ctx: &Context<'_>, group_id: ID) -> Result<bool> {
+        Ok(service::unmute(ctx.db(), ctx.viewer()?, GroupId::from(group_id)).await?)
+    }
+
     /// Changes a group's settings: facilitators only (FORBIDDEN otherwise), the same rules as
     /// at creation (a taken name is CONFLICT). Nobody is notified.
     async fn update_group(

@@ -14,6 +14,8 @@ use super::{Locale, Localized, bundles};
 pub enum Message {
     SignInRequired,
     SessionInvalid,
+    /// The `Authorization` header is not `Bearer <token>`.
+    AuthorizationMalformed,
     WrongCredentials,
     Forbidden,
     NotFound,

@@ -254,6 +254,13 @@ impl NotificationsMutation {
         Ok(i32::try_from(changed).unwrap_or(i32::MAX))
     }
 
+    /// Marks all of the viewer's notifications read (the inbox's "mark all read"); returns how
+    /// many were unread.
+    async fn mark_all_notifications_read(&self, ctx: &Context<'_>) -> Result<i32> {
+        let changed = service::mark_all_read(ctx.db(), ctx.viewer()?).await?;
+        Ok(i32::try_from(changed).unwrap_or(i32::MAX))
+    }
+
     /// Sends the viewer a test notification (and push to each device); returns how many devices.
     async fn send_test_notification(&self, ctx: &Context<'_>) -> Result<i32> {
         let devices = service::send_test(ctx.db(), ctx.viewer()?).await?;

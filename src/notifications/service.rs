@@ -18,7 +18,7 @@ use crate::db::events::{Committed, after_commit};
 use crate::db::{Db, DbConnection};
 use crate::error::{AppError, AppResult, InternalError};
 use crate::i18n::{self, Locale, Localized, Message, NotificationText};
-use crate::ids::{DeviceId, NotificationId, PushId, UserId};
+use crate::ids::{DeviceId, GroupId, NotificationId, PushId, UserId};
 use crate::pagination::{Page, PageRequest};
 use crate::privacy::{Person, PersonColumn, PersonalData, Purged, instant};
 
@@ -74,6 +74,44 @@ pub struct Notified {
 /// caller's transaction takes it all back. Pushes carrying more than FCM's 4 KiB are refused here,
 /// not at send time (measured with the in-app text, which a sensitive push replaces by a shorter
 /// neutral line).
+/// Whether the notice is about a group the person muted (no push; the inbox still has it).
+fn muted_group(
+    conn: &mut DbConnection,
+    user_id: &UserId,
+    notice: &Notice,
+    now: NaiveDateTime,
+) -> AppResult<bool> {
+    match notice.data.iter().find(|(name, _)| *name == "groupId") {
+        Some((_, group)) => Ok(store::group_muted(
+            conn,
+            user_id,
+            &GroupId::from_client(group.clone()),
+            now,
+        )?),
+        None => Ok(false),
+    }
+}
+
+/// Mutes a group's pushes for the person, inside the caller's transaction (who may mute is the
+/// groups domain's rule).
+pub fn mute_group(
+    conn: &mut DbConnection,
+    user_id: &UserId,
+    group_id: &GroupId,
+    until: Option<NaiveDateTime>,
+) -> AppResult<()> {
+    Ok(store::mute_group(conn, user_id, group_id, until)?)
+}
+
+/// Unmutes a group, inside the caller's transaction; false when it was not muted.
+pub fn unmute_group(
+    conn: &mut DbConnection,
+    user_id: &UserId,
+    group_id: &GroupId,
+) -> AppResult<bool> {
+    Ok(store::unmute_group(conn, user_id, group_id)?)
+}
+
 pub fn notify(conn: &mut DbConnection, user_id: &UserId, notice: Notice) -> AppResult<Notified> {
     let locale = store::recipient_locale(conn, user_id)?.ok_or(AppError::NotFound)?;
     let now = Utc::now();
@@ -102,7 +140,9 @@ pub fn notify(conn: &mut DbConnection, user_id: &UserId, notice: Notice) -> AppR
     }
 
     let mut pushes = 0;
-    if load_preferences(conn, user_id)?.allows(notice.category) {
+    if load_preferences(conn, user_id)?.allows(notice.category)
+        && !muted_group(conn, user_id, &notice, now.naive_utc())?
+    {
         for device in store::user_devices(conn, user_id)? {
             store::insert_push(
                 conn,
@@ -196,6 +236,10 @@ impl PersonalData for NotificationsData {
                 table: "checkin_reminders",
                 column: "user_id",
             },
+            PersonColumn {
+                table: "group_mutes",
+                column: "user_id",
+            },
         ]
     }
 
@@ -251,12 +295,20 @@ impl PersonalData for NotificationsData {
                 "quietHoursEnd": preferences.quiet_hours.map(|hours| time_of_day(hours.end)),
             },
             "notifications": notifications,
+            "mutedGroups": store::group_mutes_of(conn, user)?
+                .into_iter()
+                .map(|(group, until)| serde_json::json!({
+                    "groupId": group.to_string(),
+                    "until": until.map(instant),
+                }))
+                .collect::<Vec<_>>(),
         }))
     }
 
     fn erase(&self, conn: &mut DbConnection, person: &Person) -> AppResult<()> {
         let user = &person.id;
         store::delete_reminder(conn, user)?;
+        store::delete_group_mutes_of(conn, user)?;
         // Others' notifications about them stay, naming nobody: read as the erased label.
         store::forget_about(conn, user)?;
         Ok(store::delete_person(conn, user)?)
@@ -604,6 +656,19 @@ pub async fn mark_read(db: &Db, viewer: &Viewer, ids: Vec<NotificationId>) -> Ap
             conn,
             &user_id,
             &ids,
+            Utc::now().naive_utc(),
+        )?)
+    })
+    .await
+}
+
+/// Marks all of the viewer's notifications read; returns how many were unread.
+pub async fn mark_all_read(db: &Db, viewer: &Viewer) -> AppResult<usize> {
+    let user_id = viewer.user_id.clone();
+    db.write(move |conn| {
+        Ok(store::mark_all_read(
+            conn,
+            &user_id,
             Utc::now().naive_utc(),
         )?)
     })

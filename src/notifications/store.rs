@@ -12,10 +12,10 @@ use super::model::{
 use crate::db::DbConnection;
 use crate::db::atomic::{Outbox, claim_due, requeue_claimed};
 use crate::db::schema::{
-    checkin_reminders, devices, notification_data, notification_preferences, notifications,
-    push_outbox, users,
+    checkin_reminders, devices, group_mutes, notification_data, notification_preferences,
+    notifications, push_outbox, users,
 };
-use crate::ids::{DeviceId, NotificationId, PushId, UserId};
+use crate::ids::{DeviceId, GroupId, NotificationId, PushId, UserId};
 use crate::on_backend;
 
 // ------------------------------------------------------------------ devices
@@ -330,6 +330,22 @@ pub fn mark_read(
     .execute(conn)
 }
 
+/// Marks every notification the person can see read (scheduled ones still ahead stay unread).
+pub fn mark_all_read(
+    conn: &mut DbConnection,
+    user_id: &UserId,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(
+        notifications::table
+            .filter(notifications::user_id.eq(user_id))
+            .filter(notifications::created_at.le(now))
+            .filter(notifications::read_at.is_null()),
+    )
+    .set(notifications::read_at.eq(now))
+    .execute(conn)
+}
+
 /// Deletes scheduled notifications under `key` that nobody has seen yet (with their pushes).
 pub fn delete_future_notifications(
     conn: &mut DbConnection,
@@ -548,4 +564,70 @@ pub fn all_notifications_of(
         .order(notifications::id)
         .select(NotificationRow::as_select())
         .load(conn)
+}
+
+// ------------------------------------------------------------------ muted groups
+
+/// Mutes a group's pushes for the person until `until` (none: until unmuted), replacing an
+/// earlier mute.
+pub fn mute_group(
+    conn: &mut DbConnection,
+    user_id: &UserId,
+    group_id: &GroupId,
+    until: Option<NaiveDateTime>,
+) -> QueryResult<()> {
+    on_backend!(conn, |backend| diesel::insert_into(group_mutes::table)
+        .values((
+            group_mutes::user_id.eq(user_id),
+            group_mutes::group_id.eq(group_id),
+            group_mutes::until.eq(until),
+        ))
+        .on_conflict((group_mutes::user_id, group_mutes::group_id))
+        .do_update()
+        .set(group_mutes::until.eq(until))
+        .execute(backend))
+    .map(drop)
+}
+
+/// Unmutes a group; false when it was not muted.
+pub fn unmute_group(
+    conn: &mut DbConnection,
+    user_id: &UserId,
+    group_id: &GroupId,
+) -> QueryResult<bool> {
+    diesel::delete(group_mutes::table.find((user_id, group_id)))
+        .execute(conn)
+        .map(|deleted| deleted > 0)
+}
+
+/// Whether the person has the group muted at `now`.
+pub fn group_muted(
+    conn: &mut DbConnection,
+    user_id: &UserId,
+    group_id: &GroupId,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        group_mutes::table
+            .filter(group_mutes::user_id.eq(user_id))
+            .filter(group_mutes::group_id.eq(group_id))
+            .filter(group_mutes::until.is_null().or(group_mutes::until.gt(now))),
+    ))
+    .get_result(conn)
+}
+
+/// The person's muted groups with when each mute ends.
+pub fn group_mutes_of(
+    conn: &mut DbConnection,
+    user_id: &UserId,
+) -> QueryResult<Vec<(GroupId, Option<NaiveDateTime>)>> {
+    group_mutes::table
+        .filter(group_mutes::user_id.eq(user_id))
+        .order(group_mutes::group_id.asc())
+        .select((group_mutes::group_id, group_mutes::until))
+        .load(conn)
+}
+
+pub fn delete_group_mutes_of(conn: &mut DbConnection, user_id: &UserId) -> QueryResult<usize> {
+    diesel::delete(group_mutes::table.filter(group_mutes::user_id.eq(user_id))).execute(conn)
 }

@@ -354,12 +354,21 @@ async fn logout_revokes_the_session(app: TestApp) {
 
 async fn expired_or_unknown_tokens_are_unauthenticated(app: TestApp) {
     let session = app.register("eli@example.org").await;
-    for bad in ["Bearer not-a-real-token", "Basic abc", "Bearer"] {
+    // An unknown token reads as an ended session; a header that is no bearer token says so.
+    for (bad, says) in [
+        ("Bearer not-a-real-token", "expired"),
+        ("Basic abc", "Bearer"),
+        ("Bearer", "Bearer"),
+    ] {
         let response = app
-            .post_graphql(json!({ "query": ME }), &[("authorization", bad)])
+            .post_graphql(
+                json!({ "query": ME }),
+                &[("authorization", bad), ("accept-language", "en")],
+            )
             .await;
         let answer: serde_json::Value = response.json().await.unwrap();
         assert_eq!(error_code(&answer), "UNAUTHENTICATED", "{bad}");
+        assert!(error_message(&answer).contains(says), "{bad}: {answer}");
     }
     // Register and login still work with a stale token in the header.
     let answer = app

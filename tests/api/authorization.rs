@@ -425,6 +425,15 @@ fn operation(field: &str, world: &World, persona: Persona) -> Option<(String, Va
             "mutation($p: String!) { requestEmailChange(newEmail: \"moving@example.org\", password: $p) }",
             json!({ "p": PASSWORD }),
         ),
+        "Mutation.muteGroup" => (
+            "mutation($g: ID!) { muteGroup(groupId: $g) }",
+            json!({ "g": w.group }),
+        ),
+        "Mutation.unmuteGroup" => (
+            "mutation($g: ID!) { unmuteGroup(groupId: $g) }",
+            json!({ "g": w.group }),
+        ),
+        "Mutation.markAllNotificationsRead" => ("mutation { markAllNotificationsRead }", json!({})),
         "Query.signInProviders" => ("{ signInProviders { id } }", json!({})),
         "Mutation.completeExternalSignIn" => (
             "mutation($c: String!) { completeExternalSignIn(code: $c) { accessToken } }",

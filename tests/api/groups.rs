@@ -117,6 +117,7 @@ on_both_backends!(
     blocked_people_are_listed_for_unblocking,
     groups_are_validated_and_names_unique,
     facilitators_change_a_group_and_nobody_is_told,
+    a_muted_group_reaches_the_inbox_without_pushes,
     discovery_filters_searches_and_pages,
     join_approve_remove_cycle,
     the_last_facilitator_hands_over_before_leaving,
@@ -135,6 +136,84 @@ on_both_backends!(
     a_blocked_persons_replies_do_not_notify_the_blocker,
     a_moderator_removing_the_last_facilitator_hands_the_group_over,
 );
+
+/// Pushes queued for `who`.
+async fn pushes_for(app: &TestApp, who: &Session) -> i64 {
+    use diesel::prelude::*;
+    use relais::db::schema::push_outbox;
+    let user_id = who.user_id.clone();
+    app.state
+        .db
+        .run(move |conn| {
+            Ok(push_outbox::table
+                .filter(push_outbox::user_id.eq(user_id))
+                .count()
+                .get_result(conn)?)
+        })
+        .await
+        .unwrap()
+}
+
+async fn a_muted_group_reaches_the_inbox_without_pushes(app: TestApp) {
+    let ana = app.register("ana@example.org").await;
+    let bob = app.register("bob@example.org").await;
+    let eve = app.register("eve@example.org").await;
+    let group = create_group(&app, &ana, group_input("Nuits en réa", "PUBLIC")).await;
+    join(&app, &bob, &group).await;
+    app.gql(
+        Some(&bob.access_token),
+        "mutation { registerDevice(token: \"bob-phone\", platform: ANDROID) { id } }",
+        json!({}),
+    )
+    .await;
+    let question = post_id(&app, &bob, &group, "Quelqu'un debout ?", None, false).await;
+    let mute = "mutation($g: ID!, $until: DateTime) { muteGroup(groupId: $g, until: $until) }";
+    let unmute = "mutation($g: ID!) { unmuteGroup(groupId: $g) }";
+
+    // Outsiders and the past are refused.
+    let outsider = app
+        .gql(Some(&eve.access_token), mute, json!({ "g": group }))
+        .await;
+    assert_eq!(error_code(&outsider), "FORBIDDEN", "{outsider}");
+    let past = app
+        .gql(
+            Some(&bob.access_token),
+            mute,
+            json!({ "g": group, "until": "2020-01-01T00:00:00Z" }),
+        )
+        .await;
+    assert_eq!(error_field(&past), "until", "{past}");
+
+    let unread = "{ unreadNotificationCount }";
+    let count = |answer: Value| answer["data"]["unreadNotificationCount"].as_i64().unwrap();
+    post(&app, &ana, &group, "Moi", Some(&question), false).await;
+    let pushes = pushes_for(&app, &bob).await;
+    assert_eq!(pushes, 1, "a reply pushes");
+    let inbox = count(app.gql(Some(&bob.access_token), unread, json!({})).await);
+
+    let muted = app
+        .gql(Some(&bob.access_token), mute, json!({ "g": group }))
+        .await;
+    assert_eq!(muted["data"]["muteGroup"], true, "{muted}");
+    post(&app, &ana, &group, "Moi aussi", Some(&question), false).await;
+    assert_eq!(pushes_for(&app, &bob).await, pushes, "muted: no push");
+    assert_eq!(
+        count(app.gql(Some(&bob.access_token), unread, json!({})).await),
+        inbox + 1,
+        "the inbox still has it"
+    );
+
+    let unmuted = app
+        .gql(Some(&bob.access_token), unmute, json!({ "g": group }))
+        .await;
+    assert_eq!(unmuted["data"]["unmuteGroup"], true, "{unmuted}");
+    post(&app, &ana, &group, "Et moi", Some(&question), false).await;
+    assert_eq!(pushes_for(&app, &bob).await, pushes + 1);
+    let again = app
+        .gql(Some(&bob.access_token), unmute, json!({ "g": group }))
+        .await;
+    assert_eq!(again["data"]["unmuteGroup"], false);
+}
 
 const UPDATE_GROUP: &str = "mutation($input: UpdateGroupInput!) { updateGroup(input: $input) {
     name description topic visibility professions verifiedOnly } }";

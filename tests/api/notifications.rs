@@ -24,7 +24,7 @@ const UPDATE_PREFERENCES: &str = "mutation($input: NotificationPreferencesInput!
 const INBOX: &str = "query($first: Int, $after: String, $unread: Boolean) {
     notifications(first: $first, after: $after, unreadOnly: $unread) {
         edges { cursor node { id category kind title body createdAt readAt data { name value } } }
-        pageInfo { hasNextPage endCursor } }
+        pageInfo { hasNextPage endCursor hasPreviousPage startCursor } }
     unreadNotificationCount }";
 
 /// Writes `count` notifications to `user` through the service, as domain code does.
@@ -301,6 +301,8 @@ async fn inbox_pages_marks_read_and_counts(app: TestApp) {
     let page = &first["data"]["notifications"];
     assert_eq!(page["edges"].as_array().unwrap().len(), 20);
     assert_eq!(page["pageInfo"]["hasNextPage"], true);
+    assert_eq!(page["pageInfo"]["hasPreviousPage"], false);
+    assert_eq!(page["pageInfo"]["startCursor"], page["edges"][0]["cursor"]);
     assert_eq!(first["data"]["unreadNotificationCount"], 25);
     // Newest first: the last one written leads.
     assert_eq!(
@@ -317,6 +319,8 @@ async fn inbox_pages_marks_read_and_counts(app: TestApp) {
     let rest = &second["data"]["notifications"];
     assert_eq!(rest["edges"].as_array().unwrap().len(), 5);
     assert_eq!(rest["pageInfo"]["hasNextPage"], false);
+    assert_eq!(rest["pageInfo"]["hasPreviousPage"], true);
+    assert_eq!(rest["pageInfo"]["startCursor"], rest["edges"][0]["cursor"]);
     assert_eq!(rest["edges"][4]["node"]["kind"], "WELCOME");
     let mut seen: Vec<Value> = page["edges"]
         .as_array()
@@ -382,6 +386,23 @@ async fn inbox_pages_marks_read_and_counts(app: TestApp) {
     }
     let anonymous = app.gql(None, INBOX, json!({})).await;
     assert_eq!(error_code(&anonymous), "UNAUTHENTICATED");
+
+    // "Mark all read": the 22 left, Bob's untouched, then nothing more.
+    let all = "mutation { markAllNotificationsRead }";
+    let bob_unread = "{ unreadNotificationCount }";
+    let bob_before = app
+        .gql(Some(&bob.access_token), bob_unread, json!({}))
+        .await;
+    let marked = app.gql(token, all, json!({})).await;
+    assert_eq!(marked["data"]["markAllNotificationsRead"], 22, "{marked}");
+    let after = app.gql(token, INBOX, json!({ "first": 1 })).await;
+    assert_eq!(after["data"]["unreadNotificationCount"], 0);
+    let again = app.gql(token, all, json!({})).await;
+    assert_eq!(again["data"]["markAllNotificationsRead"], 0);
+    let bob_after = app
+        .gql(Some(&bob.access_token), bob_unread, json!({}))
+        .await;
+    assert_eq!(bob_after, bob_before);
 }
 
 async fn notify_rolls_back_with_its_caller(app: TestApp) {

@@ -60,12 +60,5 @@ pub async fn blocked_users(
             .map(|profile| (profile.user.id.clone(), profile))
             .collect();
     // An account erased meanwhile takes its block with it; one racing that is left out.
-    Ok(Page {
-        items: ids
-            .items
-            .iter()
-            .filter_map(|id| profiles.remove(id))
-            .collect(),
-        has_next_page: ids.has_next_page,
-    })
+    ids.try_map_items(|ids| Ok(ids.iter().filter_map(|id| profiles.remove(id)).collect()))
 }

@@ -269,3 +269,34 @@ pub async fn pending_requests(
     })
     .await
 }
+
+/// Mutes the group's pushes for the viewer until `until` (none: until unmuted); its activity
+/// still reaches their inbox. Active members only (FORBIDDEN otherwise); an `until` already
+/// past is BAD_USER_INPUT.
+pub async fn mute(
+    db: &Db,
+    viewer: &Viewer,
+    group_id: GroupId,
+    until: Option<NaiveDateTime>,
+) -> AppResult<bool> {
+    if until.is_some_and(|until| until <= Utc::now().naive_utc()) {
+        return Err(AppError::bad_input("until", Message::MustBeInFuture));
+    }
+    let user_id = viewer.user_id.clone();
+    db.write(move |conn| {
+        active_membership(conn, &group_id, &user_id)?;
+        crate::notifications::service::mute_group(conn, &user_id, &group_id, until)?;
+        Ok(true)
+    })
+    .await
+}
+
+/// Unmutes the group for the viewer; false when it was not muted. FORBIDDEN unless a member.
+pub async fn unmute(db: &Db, viewer: &Viewer, group_id: GroupId) -> AppResult<bool> {
+    let user_id = viewer.user_id.clone();
+    db.write(move |conn| {
+        active_membership(conn, &group_id, &user_id)?;
+        crate::notifications::service::unmute_group(conn, &user_id, &group_id)
+    })
+    .await
+}

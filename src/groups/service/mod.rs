@@ -47,8 +47,8 @@ pub use directory::{
 };
 use membership::hand_over_if_last;
 pub use membership::{
-    MembershipEnded, approve, join, leave, members, pending_requests, remove_member,
-    set_member_role,
+    MembershipEnded, approve, join, leave, members, mute, pending_requests, remove_member,
+    set_member_role, unmute,
 };
 pub use moderation::{moderation_log, open_reports, report_post, resolve_report};
 pub use personal_data::{GROUPS_DATA, GroupsData};

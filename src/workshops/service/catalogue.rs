@@ -98,13 +98,8 @@ pub async fn search(
                 nearest(boxed, near, after.as_ref(), page.fetch_limit())
             }
         };
-        let page_rows = Page::from_overfetch(rows, &page);
-        let has_next_page = page_rows.has_next_page;
-        let items = cards(conn, &user_id, page_rows.items, &distances)?;
-        Ok(Page {
-            items,
-            has_next_page,
-        })
+        Page::from_overfetch(rows, &page)
+            .try_map_items(|rows| cards(conn, &user_id, rows, &distances))
     })
     .await
 }
@@ -171,12 +166,7 @@ pub async fn registrations(
             after.map(|place| place.0),
             page.fetch_limit(),
         )?;
-        let page = Page::from_overfetch(rows, &page);
-        let has_next_page = page.has_next_page;
-        Ok(Page {
-            items: with_positions(conn, page.items)?,
-            has_next_page,
-        })
+        Page::from_overfetch(rows, &page).try_map_items(|rows| with_positions(conn, rows))
     })
     .await
 }
