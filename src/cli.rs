@@ -52,7 +52,7 @@ enum Command {
     GrantRole {
         #[arg(long)]
         email: String,
-        /// ORGANISER, MODERATOR or ADMIN.
+        /// ORGANISER, MODERATOR, ADMIN or PEER_SUPPORTER.
         #[arg(long, value_parser = parse_role)]
         role: Role,
         #[command(flatten)]
@@ -61,8 +61,10 @@ enum Command {
 }
 
 fn parse_role(value: &str) -> Result<Role, String> {
-    Role::parse(&value.to_ascii_uppercase())
-        .ok_or_else(|| "expected ORGANISER, MODERATOR or ADMIN".to_owned())
+    Role::parse(&value.to_ascii_uppercase()).ok_or_else(|| {
+        let roles: Vec<&str> = Role::ALL.iter().map(|role| role.as_str()).collect();
+        format!("expected one of {}", roles.join(", "))
+    })
 }
 
 /// Why a command failed; printed as one line.

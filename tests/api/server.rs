@@ -558,11 +558,17 @@ async fn grant_role_and_migrate_run_from_the_command_line() {
         stderr.trim(),
         "relais: no account with email nobody@example.org"
     );
-    let (status, _, _) = run_relais(
+    let (status, _, stderr) = run_relais(
         &env,
         &["grant-role", "--email", "lea@example.org", "--role", "KING"],
     );
     assert!(!status.success());
+    assert!(
+        stderr.contains("ORGANISER, MODERATOR, ADMIN, PEER_SUPPORTER"),
+        "{stderr}"
+    );
+    let (_, help, _) = run_relais(&[], &["grant-role", "--help"]);
+    assert!(help.contains("PEER_SUPPORTER"), "{help}");
     let me = app
         .gql(Some(&session.access_token), "{ me { roles } }", json!({}))
         .await;
