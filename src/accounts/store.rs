@@ -451,6 +451,15 @@ pub fn verified_profession(
         .and_then(|(profession, provider)| provider.map(|provider| (profession, provider))))
 }
 
+/// The ones among these people whose profession a provider vouched for.
+pub fn verified_among(conn: &mut DbConnection, ids: &[UserId]) -> QueryResult<Vec<UserId>> {
+    users::table
+        .filter(users::id.eq_any(ids))
+        .filter(users::profession_verified_by.is_not_null())
+        .select(users::id)
+        .load(conn)
+}
+
 pub fn set_verified_workplace(
     conn: &mut DbConnection,
     user_id: &UserId,

@@ -324,11 +324,15 @@ fn smtp_transport(
 #[derive(Debug, Clone, Args)]
 pub struct ConsentArgs {
     /// The version of the terms of use the app shows.
-    #[arg(long, env = "RELAIS_TERMS_VERSION", default_value = "1")]
+    #[arg(long, env = "RELAIS_TERMS_VERSION", default_value = ConsentVersions::FIRST)]
     pub terms_version: String,
 
     /// The version of the notice on health data (check-ins) the app shows.
-    #[arg(long, env = "RELAIS_HEALTH_DATA_NOTICE_VERSION", default_value = "1")]
+    #[arg(
+        long,
+        env = "RELAIS_HEALTH_DATA_NOTICE_VERSION",
+        default_value = ConsentVersions::FIRST
+    )]
     pub health_data_notice_version: String,
 }
 
@@ -340,6 +344,8 @@ pub struct ConsentVersions {
 }
 
 impl ConsentVersions {
+    /// The version of every text until a deployment names another.
+    pub const FIRST: &str = "1";
     /// Longest version name accepted.
     pub const MAX_LENGTH: usize = 64;
 
@@ -367,8 +373,8 @@ impl ConsentVersions {
 impl Default for ConsentVersions {
     fn default() -> Self {
         Self {
-            terms: "1".into(),
-            health_data: "1".into(),
+            terms: Self::FIRST.into(),
+            health_data: Self::FIRST.into(),
         }
     }
 }

@@ -10,7 +10,7 @@ use super::model::*;
 use super::store;
 use crate::accounts::model::Role;
 use crate::accounts::service::{
-    has_any_role, has_verified_profession, holders_speaking, languages_of,
+    has_any_role, has_verified_profession, holders_speaking, languages_of, verified_among,
 };
 use crate::auth::Viewer;
 use crate::checkins::instruments::WellbeingBand;
@@ -31,15 +31,11 @@ use crate::notifications::service::notify;
 use crate::privacy::{Person, PersonColumn, PersonalData, Purged, instant};
 use crate::validate;
 
-fn is_supporter(conn: &mut DbConnection, user: &UserId) -> AppResult<bool> {
-    has_any_role(conn, user, &[Role::PeerSupporter])
-}
-
 /// FORBIDDEN unless the person is a PEER_SUPPORTER, and, when `verified_only`
 /// (`RELAIS_SUPPORTERS_MUST_BE_VERIFIED`), one whose profession a provider verified (FORBIDDEN
 /// with reason VERIFIED_PROFESSION_REQUIRED otherwise).
 fn ensure_supporter(conn: &mut DbConnection, user: &UserId, verified_only: bool) -> AppResult<()> {
-    if !is_supporter(conn, user)? {
+    if !has_any_role(conn, user, &[Role::PeerSupporter])? {
         return Err(AppError::Forbidden);
     }
     if verified_only && !has_verified_profession(conn, user)? {
@@ -67,9 +63,7 @@ fn tell(
 pub async fn set_available(db: &Db, viewer: &Viewer, available: bool) -> AppResult<bool> {
     let user = viewer.user_id.clone();
     db.write(move |conn| {
-        if !is_supporter(conn, &user)? {
-            return Err(AppError::Forbidden);
-        }
+        ensure_supporter(conn, &user, false)?;
         store::set_available(conn, &user, available, Utc::now().naive_utc())?;
         Ok(available)
     })
@@ -102,13 +96,8 @@ fn available_supporters(
 ) -> AppResult<Vec<UserId>> {
     let mut speaking = holders_speaking(conn, Role::PeerSupporter, &row.language)?;
     if verified_only {
-        let mut verified = Vec::with_capacity(speaking.len());
-        for supporter in speaking {
-            if has_verified_profession(conn, &supporter)? {
-                verified.push(supporter);
-            }
-        }
-        speaking = verified;
+        let verified = verified_among(conn, &speaking)?;
+        speaking.retain(|supporter| verified.contains(supporter));
     }
     let paused = store::paused(conn, &speaking)?;
     let blocked = blocked_either_way(conn, &row.requester_id)?;

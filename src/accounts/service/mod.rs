@@ -291,6 +291,15 @@ pub fn has_verified_profession(conn: &mut DbConnection, user_id: &UserId) -> App
     Ok(store::verified_profession(conn, user_id)?.is_some())
 }
 
+/// Which of these people have a profession a provider vouched for, in one query, inside the
+/// caller's transaction.
+pub fn verified_among(
+    conn: &mut DbConnection,
+    ids: &[UserId],
+) -> AppResult<std::collections::HashSet<UserId>> {
+    Ok(store::verified_among(conn, ids)?.into_iter().collect())
+}
+
 /// Sets the workplace a provider vouched for (matching keeps apart only people verified alike).
 pub fn set_verified_workplace(
     conn: &mut DbConnection,
