@@ -13,6 +13,7 @@ use actix_web::{App, HttpRequest, HttpResponse, HttpServer, middleware, web};
 use serde_json::json;
 use tracing_actix_web::{DefaultRootSpanBuilder, RootSpanBuilder, TracingLogger};
 
+use crate::accounts::service as accounts;
 use crate::auth::password::PasswordHasher;
 use crate::auth::throttle::{AccountLockout, SignInThrottle};
 use crate::auth::{PasswordGate, Secret};
@@ -23,6 +24,7 @@ use crate::error::{AppError, InternalError};
 use crate::graphql::live::LiveLoaders;
 use crate::graphql::operation::OperationSlot;
 use crate::graphql::{self, AppState, RelaisSchema, SharedState};
+use crate::groups::service as groups;
 use crate::http::{
     Credentials, UserAgent, answer, caller, client_address, credentials, request_error,
 };
@@ -54,6 +56,8 @@ pub enum StartError {
     Translations(String),
     #[error("identity providers: {0}")]
     Identity(String),
+    #[error("filling search keys: {0:?}")]
+    Indexing(AppError),
     #[error("RELAIS_SUPPORT_RESOURCES: {0}")]
     Resources(String),
     #[error("RELAIS_ADDR: cannot listen on {addr}: {cause}")]
@@ -73,6 +77,16 @@ pub async fn build_state(config: ServerConfig) -> Result<SharedState, StartError
     let identities =
         Providers::new(&config.identity, &config.public_url).map_err(StartError::Identity)?;
     let db = Db::connect(config.database_url.as_str()).await?;
+    // Search keys a migration emptied (their folding changed) are made again before serving.
+    let names = accounts::fill_name_keys(&db)
+        .await
+        .map_err(StartError::Indexing)?;
+    let groups = groups::fill_search_texts(&db)
+        .await
+        .map_err(StartError::Indexing)?;
+    if names + groups > 0 {
+        tracing::info!(names, groups, "search keys filled");
+    }
     let passwords = PasswordGate {
         hasher,
         throttle: SignInThrottle::new(config.auth_rate_per_minute),

@@ -57,6 +57,12 @@ impl PageRequest {
     }
 }
 
+/// How many items a list without further pages returns: its first `first` (default 20, at most
+/// 100, as a page's), so that it costs what a page of that size costs.
+pub fn list_size(first: Option<i32>) -> AppResult<usize> {
+    Ok(PageRequest::new(first, None)?.size)
+}
+
 /// One page of items in order.
 #[derive(Debug, Clone)]
 pub struct Page<T> {

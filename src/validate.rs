@@ -53,6 +53,16 @@ pub fn normalized(value: &str) -> String {
     value.nfc().collect()
 }
 
+/// What search compares: `value` without case or accents ("Premières" and "premieres" are the
+/// same key), in whatever Unicode form it came.
+pub fn search_key(value: &str) -> String {
+    let bare: String = value
+        .nfd()
+        .filter(|character| !unicode_normalization::char::is_combining_mark(*character))
+        .collect();
+    bare.to_lowercase()
+}
+
 /// `value` trimmed and NFC-normalised, between `min` and `max` characters.
 pub fn text(field: &'static str, value: &str, min: usize, max: usize) -> AppResult<String> {
     let normal = normalized(value);

@@ -15,8 +15,9 @@ number-between = Must be between { $min } and { $max }.
 cannot-target-self = You cannot do this to yourself.
 control-characters = Control characters are not accepted (only newline and tab are).
 invisible-characters = Invisible and direction-changing characters are not accepted in a name.
-too-deep = Query nested too deep: at most { $max } levels.
-too-many-aliases = Request too wide: at most { $max } aliases per operation.
+too-deep = Query nested too deep: { $cost } levels, at most { $max } allowed (depth limit).
+too-complex = Request too costly: it costs { $cost }, at most { $max } allowed (complexity limit). Ask for smaller pages (`first`) or split it.
+too-many-aliases = Request too wide: { $cost } aliases, at most { $max } allowed per request (alias limit).
 errors-omitted = { $count ->
         [one] { $count } more error omitted
        *[other] { $count } more errors omitted

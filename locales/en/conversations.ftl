@@ -14,3 +14,4 @@ notification-new-message =
 notification-conversation-closed-by-moderation =
     .title = Conversation closed
     .body = The moderation team closed one of your conversations; it can still be read.
+edit-window-passed = A message can be changed for { $minutes } minutes after it is sent.

@@ -27,3 +27,4 @@ notification-post-reply =
 notification-post-removed-posting-suspended =
     .title = Post removed in { $group }
     .body = A moderator removed one of your anonymous posts. You remain a member of the group but can no longer post in it.
+too-many-groups = You are in, or waiting to join, { $max } groups already: leave one first.

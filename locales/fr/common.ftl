@@ -15,8 +15,9 @@ number-between = Doit être entre { $min } et { $max }.
 cannot-target-self = Impossible de vous viser vous-même.
 control-characters = Caractères de contrôle refusés (seuls le retour à la ligne et la tabulation sont acceptés).
 invisible-characters = Les caractères invisibles ou d'inversion de sens sont refusés dans un nom.
-too-deep = Requête trop imbriquée : au plus { $max } niveaux.
-too-many-aliases = Requête trop large : au plus { $max } alias par opération.
+too-deep = Requête trop imbriquée : { $cost } niveaux, au plus { $max } permis (limite de profondeur).
+too-complex = Requête trop coûteuse : elle coûte { $cost }, au plus { $max } permis (limite de complexité). Demandez des pages plus petites (`first`) ou scindez-la.
+too-many-aliases = Requête trop large : { $cost } alias, au plus { $max } permis par requête (limite d’alias).
 errors-omitted = { $count ->
         [one] { $count } autre erreur omise
        *[other] { $count } autres erreurs omises

@@ -14,3 +14,4 @@ notification-new-message =
 notification-conversation-closed-by-moderation =
     .title = Conversation close
     .body = L'équipe de modération a clos une de vos conversations ; elle reste lisible.
+edit-window-passed = Un message peut être modifié pendant { $minutes } minutes après son envoi.

@@ -27,3 +27,4 @@ notification-post-reply =
 notification-post-removed-posting-suspended =
     .title = Publication retirée dans { $group }
     .body = Un modérateur a retiré l'une de vos publications anonymes. Vous restez membre du groupe mais ne pouvez plus y publier.
+too-many-groups = Vous êtes déjà dans { $max } groupes, ou en attente d’y entrer : quittez-en un d’abord.

@@ -13,12 +13,44 @@ use crate::db::DbConnection;
 use crate::db::schema::{consents, email_tokens, user_languages, user_roles, users};
 use crate::ids::UserId;
 use crate::on_backend;
+use crate::validate;
 
+/// The search key of a display name, never empty: empty marks a row still to fill (a name made
+/// only of accents would otherwise be filled again at every start).
+fn name_key(display_name: &str) -> String {
+    Some(validate::search_key(display_name))
+        .filter(|key| !key.is_empty())
+        .unwrap_or_else(|| " ".to_owned())
+}
+
+/// Inserts a user with the search key of their name.
 pub fn insert_user(conn: &mut DbConnection, user: &NewUser) -> QueryResult<()> {
+    let name_key = name_key(&user.display_name);
     diesel::insert_into(users::table)
-        .values(user)
+        .values((user, users::name_key.eq(name_key)))
         .execute(conn)
         .map(drop)
+}
+
+/// Fills the name keys a migration left empty, a batch at a time; how many it filled.
+pub fn fill_name_keys(conn: &mut DbConnection) -> QueryResult<usize> {
+    let mut filled = 0;
+    loop {
+        let batch: Vec<(UserId, String)> = users::table
+            .filter(users::name_key.eq(""))
+            .select((users::id, users::display_name))
+            .limit(500)
+            .load(conn)?;
+        if batch.is_empty() {
+            return Ok(filled);
+        }
+        for (id, name) in batch {
+            diesel::update(users::table.find(id))
+                .set(users::name_key.eq(name_key(&name)))
+                .execute(conn)?;
+            filled += 1;
+        }
+    }
 }
 
 /// Replaces the person's languages, keeping the given order.
@@ -197,8 +229,12 @@ pub fn update_profile(
     user_id: &UserId,
     changes: &ProfileChanges,
 ) -> QueryResult<()> {
+    let name_key = changes
+        .display_name
+        .as_deref()
+        .map(|name| users::name_key.eq(name_key(name)));
     diesel::update(users::table.find(user_id))
-        .set(changes)
+        .set((changes, name_key))
         .execute(conn)
         .map(drop)
 }

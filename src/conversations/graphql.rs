@@ -18,6 +18,7 @@ use crate::reports::{ReportCategory, ReportStatus};
 pub struct ConversationView(pub Conversation);
 
 crate::connection_type!(MessageConnection, MessageEdge, MessageView);
+crate::connection_type!(ConversationConnection, ConversationEdge, ConversationView);
 
 #[Object(name = "Conversation")]
 impl ConversationView {
@@ -33,6 +34,26 @@ impl ConversationView {
     /// Messages of the other person the viewer has not read yet.
     async fn unread_count(&self) -> i64 {
         self.0.unread
+    }
+
+    /// The newest message, either person's; null before the first.
+    async fn last_message(&self) -> Option<MessageView> {
+        self.0.last_message.clone().map(MessageView)
+    }
+
+    /// The other person of the two (once a conversation exists, each sees the other); shown as
+    /// an erased account once they erased theirs.
+    async fn other_participant(&self, ctx: &Context<'_>) -> Result<UserView> {
+        let person = match &self.0.other {
+            Some(other) => user_view(ctx, other).await?,
+            None => None,
+        };
+        Ok(person.unwrap_or_else(UserView::erased))
+    }
+
+    /// Its newest message's time, or when it started: what `myConversations` orders by.
+    async fn last_activity_at(&self) -> DateTime {
+        self.0.row.last_activity_at.into()
     }
 
     /// Up to when the other person has read (read receipts); null before they read anything.
@@ -82,6 +103,11 @@ impl MessageView {
 
     async fn created_at(&self) -> DateTime {
         self.0.created_at.into()
+    }
+
+    /// When its author last changed the body (within 15 minutes of sending); null if never.
+    async fn edited_at(&self) -> Option<DateTime> {
+        self.0.edited_at.map(DateTime::from)
     }
 }
 
@@ -170,6 +196,25 @@ impl ConversationsQuery {
         )
     }
 
+    /// The viewer's conversations (mentorships and support requests, open or closed), latest
+    /// activity first; each with its last message, unread count and other participant, in a
+    /// fixed number of queries whatever the page's size.
+    #[graphql(complexity = "crate::graphql::page_cost(first, child_complexity)")]
+    async fn my_conversations(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<ConversationConnection> {
+        let page = PageRequest::new(first, after.as_deref())?;
+        let found = service::my_conversations(ctx.db(), ctx.viewer()?, page).await?;
+        Ok(ConversationConnection::new(
+            found,
+            service::activity_cursor,
+            ConversationView,
+        ))
+    }
+
     /// Open reports of conversations, AT_RISK first. MODERATORs and ADMINs only.
     #[graphql(complexity = "crate::graphql::page_cost(first, child_complexity)")]
     async fn open_conversation_reports(
@@ -202,6 +247,16 @@ impl ConversationsMutation {
     ) -> Result<MessageView> {
         Ok(MessageView(
             service::send(ctx.db(), ctx.viewer()?, conversation_id.into(), body).await?,
+        ))
+    }
+
+    /// Changes one of the viewer's own messages, 1 to 4,000 characters, within 15 minutes of
+    /// sending it and while the conversation is open (CONFLICT otherwise; FORBIDDEN for the other
+    /// person's message, NOT_FOUND outside the viewer's conversations). Sets `editedAt`; nobody
+    /// is notified.
+    async fn edit_message(&self, ctx: &Context<'_>, id: ID, body: String) -> Result<MessageView> {
+        Ok(MessageView(
+            service::edit(ctx.db(), ctx.viewer()?, MessageId::from(id), body).await?,
         ))
     }
 

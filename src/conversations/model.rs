@@ -20,6 +20,8 @@ pub struct ConversationRow {
     pub category: NotificationCategory,
     pub created_at: NaiveDateTime,
     pub closed_at: Option<NaiveDateTime>,
+    /// Its newest message's time, or its start: what a person's conversations are ordered by.
+    pub last_activity_at: NaiveDateTime,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -30,12 +32,21 @@ pub struct MessageRow {
     pub author_id: UserId,
     pub body: String,
     pub created_at: NaiveDateTime,
+    /// When its author last changed the body.
+    pub edited_at: Option<NaiveDateTime>,
 }
+
+/// How long after sending its author may still change a message.
+pub const EDIT_WINDOW_MINUTES: i64 = 15;
 
 /// A conversation as one of its two people sees it.
 #[derive(Debug, Clone)]
 pub struct Conversation {
     pub row: ConversationRow,
+    /// The other person; none once they erased their account.
+    pub other: Option<UserId>,
+    /// Its newest message, if any.
+    pub last_message: Option<MessageRow>,
     /// Messages of the other person newer than what the viewer has read.
     pub unread: i64,
     /// Up to when the other person has read (read receipts).

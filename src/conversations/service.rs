@@ -19,7 +19,7 @@ use crate::i18n::{Message, NotificationText};
 use crate::ids::{ConversationId, ConversationReportId, MessageId, UserId};
 use crate::notifications::model::{Notice, NotificationCategory};
 use crate::notifications::service::notify;
-use crate::pagination::{Page, PageRequest};
+use crate::pagination::{CursorKey, Page, PageRequest};
 use crate::privacy::{Person, PersonColumn, PersonalData, instant};
 use crate::reports::{QueuePosition, REASON_MAX, ReportCategory, ReportStatus};
 use crate::validate;
@@ -40,6 +40,7 @@ pub fn start(
         category,
         created_at: now,
         closed_at: None,
+        last_activity_at: now,
     };
     store::insert_conversation(conn, &row)?;
     for person in people {
@@ -66,23 +67,30 @@ pub fn views(
     viewer: &UserId,
     ids: &[ConversationId],
 ) -> AppResult<HashMap<ConversationId, Conversation>> {
-    // What the other person of each has read up to, and which are the viewer's.
-    let mut others_read: HashMap<ConversationId, Option<NaiveDateTime>> = HashMap::new();
+    // Who the other person of each is and what they have read up to, and which are the viewer's.
+    let mut others: HashMap<ConversationId, (UserId, Option<NaiveDateTime>)> = HashMap::new();
     let mut mine = Vec::new();
     for (id, member, last_read) in store::members(conn, ids)? {
         if &member == viewer {
             mine.push(id);
         } else {
-            others_read.insert(id, last_read);
+            others.insert(id, (member, last_read));
         }
     }
     let unread = store::unread_counts(conn, viewer, &mine)?;
+    let mut last_messages: HashMap<ConversationId, MessageRow> = store::last_messages(conn, &mine)?
+        .into_iter()
+        .map(|message| (message.conversation_id.clone(), message))
+        .collect();
     Ok(store::conversations_by_id(conn, &mine)?
         .into_iter()
         .map(|row| {
+            let other = others.remove(&row.id);
             let conversation = Conversation {
                 unread: unread.get(&row.id).copied().unwrap_or(0),
-                other_read_up_to: others_read.get(&row.id).copied().flatten(),
+                other_read_up_to: other.as_ref().and_then(|(_, read)| *read),
+                other: other.map(|(person, _)| person),
+                last_message: last_messages.remove(&row.id),
                 row,
             };
             (conversation.row.id.clone(), conversation)
@@ -109,6 +117,57 @@ pub async fn conversation(
         Ok(conversation) => Ok(Some(conversation)),
         Err(AppError::NotFound) => Ok(None),
         Err(other) => Err(other),
+    })
+    .await
+}
+
+/// Where a page of the viewer's conversations starts: after this activity time and id.
+pub struct ActivityCursor(NaiveDateTime, ConversationId);
+
+impl CursorKey for ActivityCursor {
+    fn from_cursor(key: &str) -> Option<Self> {
+        let (micros, id) = key.split_once('/')?;
+        let at = chrono::DateTime::from_timestamp_micros(micros.parse().ok()?)?.naive_utc();
+        Some(Self(at, ConversationId::from_cursor(id)?))
+    }
+}
+
+/// The cursor that follows `conversation` in `myConversations`.
+pub fn activity_cursor(conversation: &Conversation) -> String {
+    format!(
+        "{}/{}",
+        conversation
+            .row
+            .last_activity_at
+            .and_utc()
+            .timestamp_micros(),
+        conversation.row.id
+    )
+}
+
+/// The viewer's conversations (mentorships and support requests, open or closed), latest
+/// activity first, each as [`views`] makes it: a fixed number of queries whatever the page.
+pub async fn my_conversations(
+    db: &Db,
+    viewer: &Viewer,
+    page: PageRequest,
+) -> AppResult<Page<Conversation>> {
+    let after = page
+        .after::<ActivityCursor>()?
+        .map(|ActivityCursor(at, id)| (at, id));
+    let user_id = viewer.user_id.clone();
+    db.run(move |conn| {
+        let rows =
+            store::conversations_page_of(conn, &user_id, after.as_ref(), page.fetch_limit())?;
+        let page = Page::from_overfetch(rows, &page);
+        let ids: Vec<ConversationId> = page.items.iter().map(|(id, _)| id.clone()).collect();
+        let mut found = views(conn, &user_id, &ids)?;
+        page.try_map_items(|rows| {
+            Ok(rows
+                .into_iter()
+                .filter_map(|(id, _)| found.remove(&id))
+                .collect())
+        })
     })
     .await
 }
@@ -181,8 +240,10 @@ pub async fn send(
             author_id: author.clone(),
             body,
             created_at: now,
+            edited_at: None,
         };
         store::insert_message(conn, &message)?;
+        store::touch(conn, &id, now)?;
         store::set_read_up_to(conn, &id, &author, now)?;
         for (_, member, _) in store::members(conn, std::slice::from_ref(&id))? {
             if member != author {
@@ -196,6 +257,36 @@ pub async fn send(
             conversation_id: id.clone(),
             message_id: message.id.clone(),
         });
+        Ok(message)
+    })
+    .await
+}
+
+/// Changes the body of one of the viewer's own messages (1 to 4,000 characters) within
+/// [`EDIT_WINDOW_MINUTES`] of sending it, while the conversation is open; marks it edited and
+/// tells nobody. NOT_FOUND outside the viewer's conversations, FORBIDDEN for the other person's
+/// message, CONFLICT once the window passed or the conversation closed.
+pub async fn edit(db: &Db, viewer: &Viewer, id: MessageId, body: String) -> AppResult<MessageRow> {
+    let body = validate::text("body", &body, 1, MESSAGE_MAX)?;
+    let author = viewer.user_id.clone();
+    db.write(move |conn| {
+        let mut message = store::message(conn, &id)?.ok_or(AppError::NotFound)?;
+        let conversation = view(conn, &author, &message.conversation_id)?;
+        if message.author_id != author {
+            return Err(AppError::Forbidden);
+        }
+        if !conversation.row.open {
+            return Err(AppError::Conflict(Message::ConversationClosed));
+        }
+        let now = Utc::now().naive_utc();
+        if now - message.created_at > chrono::Duration::minutes(EDIT_WINDOW_MINUTES) {
+            return Err(AppError::Conflict(Message::EditWindowPassed {
+                minutes: EDIT_WINDOW_MINUTES,
+            }));
+        }
+        store::edit_message(conn, &message.id, &body, now)?;
+        message.body = body;
+        message.edited_at = Some(now);
         Ok(message)
     })
     .await

@@ -130,6 +130,73 @@ pub fn unread_counts(
     Ok(rows.into_iter().collect())
 }
 
+/// The newest message of each of these conversations that has one (one query for all; ids are
+/// time-ordered).
+pub fn last_messages(
+    conn: &mut DbConnection,
+    ids: &[ConversationId],
+) -> QueryResult<Vec<MessageRow>> {
+    let newest = diesel::alias!(messages as newest);
+    let newest_ids = newest
+        .filter(newest.field(messages::conversation_id).eq_any(ids))
+        .group_by(newest.field(messages::conversation_id))
+        .select(diesel::dsl::max(newest.field(messages::id)));
+    messages::table
+        .filter(messages::id.nullable().eq_any(newest_ids))
+        .select(MessageRow::as_select())
+        .load(conn)
+}
+
+/// One page of `user_id`'s conversations, latest activity first, after `after` (activity, id).
+pub fn conversations_page_of(
+    conn: &mut DbConnection,
+    user_id: &UserId,
+    after: Option<&(NaiveDateTime, ConversationId)>,
+    limit: i64,
+) -> QueryResult<Vec<(ConversationId, NaiveDateTime)>> {
+    let mut query = conversations::table
+        .inner_join(conversation_members::table)
+        .filter(conversation_members::user_id.eq(user_id))
+        .order((
+            conversations::last_activity_at.desc(),
+            conversations::id.desc(),
+        ))
+        .limit(limit)
+        .select((conversations::id, conversations::last_activity_at))
+        .into_boxed();
+    if let Some((at, id)) = after {
+        query = query.filter(
+            conversations::last_activity_at
+                .lt(*at)
+                .or(conversations::last_activity_at
+                    .eq(*at)
+                    .and(conversations::id.lt(id.clone()))),
+        );
+    }
+    query.load(conn)
+}
+
+/// Moves a conversation's latest activity to `at`.
+pub fn touch(conn: &mut DbConnection, id: &ConversationId, at: NaiveDateTime) -> QueryResult<()> {
+    diesel::update(conversations::table.find(id))
+        .set(conversations::last_activity_at.eq(at))
+        .execute(conn)
+        .map(drop)
+}
+
+/// Changes a message's body and marks it edited at `at`.
+pub fn edit_message(
+    conn: &mut DbConnection,
+    id: &MessageId,
+    body: &str,
+    at: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::update(messages::table.find(id))
+        .set((messages::body.eq(body), messages::edited_at.eq(at)))
+        .execute(conn)
+        .map(drop)
+}
+
 pub fn insert_message(conn: &mut DbConnection, row: &MessageRow) -> QueryResult<()> {
     diesel::insert_into(messages::table)
         .values(row)

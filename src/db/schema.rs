@@ -18,6 +18,7 @@ diesel::table! {
         verified_workplace -> Nullable<Text>,
         email_verified_at -> Nullable<Timestamp>,
         profession_verified_by -> Nullable<Text>,
+        name_key -> Text,
     }
 }
 
@@ -319,6 +320,7 @@ diesel::table! {
         anonymous -> Bool,
         body -> Text,
         created_at -> Timestamp,
+        edited_at -> Nullable<Timestamp>,
     }
 }
 
@@ -476,6 +478,7 @@ diesel::table! {
         category -> Text,
         created_at -> Timestamp,
         closed_at -> Nullable<Timestamp>,
+        last_activity_at -> Timestamp,
     }
 }
 
@@ -494,6 +497,7 @@ diesel::table! {
         author_id -> Text,
         body -> Text,
         created_at -> Timestamp,
+        edited_at -> Nullable<Timestamp>,
     }
 }
 

@@ -1,7 +1,7 @@
 //! Checks on a whole request before it runs, and on what it answers: a cap on depth and on
 //! aliases, no control characters in any string it carries (arguments written in the query and
-//! variables alike), and a cap on the errors one answer lists. Complexity is async-graphql's own
-//! limit. Depth is counted here rather than by async-graphql so that introspection (`__schema`,
+//! variables alike), and a cap on the errors one answer lists. Complexity is async-graphql's
+//! count, held to [`MAX_COMPLEXITY`] here so that a refusal says its cost. Depth is counted here rather than by async-graphql so that introspection (`__schema`,
 //! `__type`), which production turns off and GraphiQL needs deeper than any query of the API, is
 //! left out of it.
 
@@ -13,16 +13,63 @@ use async_graphql::{
     ErrorExtensionValues, Pos, Response, ServerError, ServerResult, Value, Variables,
 };
 
+use std::collections::HashMap;
+
+use super::MAX_COMPLEXITY;
 use crate::i18n::{self, Localized, Message};
 use crate::validate;
 
-/// Deepest query accepted, introspection aside: the contract's deepest useful path is well under
-/// this.
+/// Most levels of fields a query may nest, leaves included, introspection aside: the contract's
+/// deepest useful path is well under this.
 pub const MAX_DEPTH: usize = 12;
 /// Most aliased fields in one request.
 pub const MAX_ALIASES: usize = 30;
 /// Most errors one answer lists; the rest are counted in a last one.
 pub const MAX_ERRORS: usize = 20;
+
+/// The limits a whole request is held to, as `extensions.limit` names them.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum RequestLimit {
+    Complexity,
+    Depth,
+    Aliases,
+}
+
+impl RequestLimit {
+    fn name(self) -> &'static str {
+        match self {
+            Self::Complexity => "complexity",
+            Self::Depth => "depth",
+            Self::Aliases => "aliases",
+        }
+    }
+
+    fn maximum(self) -> usize {
+        match self {
+            Self::Complexity => MAX_COMPLEXITY,
+            Self::Depth => MAX_DEPTH,
+            Self::Aliases => MAX_ALIASES,
+        }
+    }
+
+    /// The error refusing a request that reached `cost` on this limit: which limit, the cost and
+    /// the maximum, in the viewer's language and in `extensions` for the app.
+    pub(super) fn refusal(self, cost: usize) -> ServerError {
+        let max = self.maximum();
+        let message = match self {
+            Self::Complexity => Message::TooComplex { cost, max },
+            Self::Depth => Message::TooDeep { depth: cost, max },
+            Self::Aliases => Message::TooManyAliases { count: cost, max },
+        };
+        let mut error = bad_input(message, "query", None);
+        if let Some(extensions) = error.extensions.as_mut() {
+            extensions.set("limit", self.name());
+            extensions.set("cost", cost);
+            extensions.set("maximum", max);
+        }
+        error
+    }
+}
 
 fn bad_input(message: Message, field: &str, pos: Option<Pos>) -> ServerError {
     let mut error = ServerError::new(message.render(i18n::current()), pos);
@@ -80,51 +127,49 @@ fn check_selections(
     Ok(())
 }
 
-/// How deep `set` goes below `depth`, following fragment spreads and leaving introspection out;
-/// an error as soon as it passes [`MAX_DEPTH`]. A fragment already on the path is not followed
-/// again, so the walk ends whatever the document (the parser refuses such cycles anyway).
-fn check_depth<'a>(
-    set: &'a Positioned<SelectionSet>,
+/// How many levels of fields `set` holds (leaves count as one), following fragment spreads and
+/// leaving introspection out. Each fragment is measured once, so the walk is linear in the
+/// document whatever its spreads; a fragment already on the path counts as nothing (the parser
+/// refuses such cycles anyway).
+fn depth_of<'a>(
+    set: &'a SelectionSet,
     document: &'a ExecutableDocument,
-    depth: usize,
+    fragments: &mut HashMap<&'a str, usize>,
     path: &mut Vec<&'a str>,
-) -> ServerResult<()> {
-    for selection in &set.node.items {
-        match &selection.node {
-            Selection::Field(field) => {
-                let name = field.node.name.node.as_str();
-                if name == "__schema" || name == "__type" {
-                    continue;
-                }
-                if field.node.selection_set.node.items.is_empty() {
-                    continue;
-                }
-                if depth + 1 >= MAX_DEPTH {
-                    return Err(bad_input(
-                        Message::TooDeep { max: MAX_DEPTH },
-                        "query",
-                        Some(field.pos),
-                    ));
-                }
-                check_depth(&field.node.selection_set, document, depth + 1, path)?;
-            }
+) -> usize {
+    let mut deepest = 0;
+    for selection in &set.items {
+        let depth = match &selection.node {
+            Selection::Field(field) => match field.node.name.node.as_str() {
+                "__schema" | "__type" => 0,
+                _ => 1 + depth_of(&field.node.selection_set.node, document, fragments, path),
+            },
             Selection::InlineFragment(fragment) => {
-                check_depth(&fragment.node.selection_set, document, depth, path)?;
+                depth_of(&fragment.node.selection_set.node, document, fragments, path)
             }
             Selection::FragmentSpread(spread) => {
                 let name = spread.node.fragment_name.node.as_str();
-                if path.contains(&name) {
-                    continue;
-                }
-                if let Some(fragment) = document.fragments.get(&spread.node.fragment_name.node) {
+                if let Some(known) = fragments.get(name) {
+                    *known
+                } else if path.contains(&name) {
+                    0
+                } else if let Some(fragment) =
+                    document.fragments.get(&spread.node.fragment_name.node)
+                {
                     path.push(name);
-                    check_depth(&fragment.node.selection_set, document, depth, path)?;
+                    let depth =
+                        depth_of(&fragment.node.selection_set.node, document, fragments, path);
                     path.pop();
+                    fragments.insert(name, depth);
+                    depth
+                } else {
+                    0
                 }
             }
-        }
+        };
+        deepest = deepest.max(depth);
     }
-    Ok(())
+    deepest
 }
 
 /// Depth, aliases and control characters of a parsed request.
@@ -139,8 +184,14 @@ pub(super) fn check_document(
             .map(|operation| &operation.node.selection_set)
             .collect(),
     };
-    for root in roots {
-        check_depth(root, document, 0, &mut Vec::new())?;
+    let mut fragments = HashMap::new();
+    let depth = roots
+        .into_iter()
+        .map(|root| depth_of(&root.node, document, &mut fragments, &mut Vec::new()))
+        .max()
+        .unwrap_or(0);
+    if depth > MAX_DEPTH {
+        return Err(RequestLimit::Depth.refusal(depth));
     }
     let mut aliases = 0;
     let operations: Vec<&SelectionSet> = match &document.operations {
@@ -158,11 +209,7 @@ pub(super) fn check_document(
         check_selections(set, variables, &mut aliases)?;
     }
     if aliases > MAX_ALIASES {
-        return Err(bad_input(
-            Message::TooManyAliases { max: MAX_ALIASES },
-            "query",
-            None,
-        ));
+        return Err(RequestLimit::Aliases.refusal(aliases));
     }
     Ok(())
 }

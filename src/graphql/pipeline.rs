@@ -1,6 +1,6 @@
 //! The request's own steps around async-graphql's: every error given a code, limits and an
 //! unconfirmed address's restrictions checked on the parsed document, too many errors capped,
-//! the operation's name recorded. One extension holds them all because async-graphql runs every
+//! the complexity held to its maximum, the operation's name recorded. One extension holds them all because async-graphql runs every
 //! field of every answer through each extension's `resolve`; what each step does lives in its
 //! own module.
 
@@ -8,12 +8,13 @@ use std::sync::Arc;
 
 use async_graphql::extensions::{
     Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextRequest, NextSubscribe,
+    NextValidation,
 };
 use async_graphql::futures_util::stream::{BoxStream, StreamExt};
 use async_graphql::parser::types::ExecutableDocument;
-use async_graphql::{Response, ServerResult, Variables};
+use async_graphql::{Response, ServerError, ServerResult, ValidationResult, Variables};
 
-use super::{confirmed_address, error_codes, limits, operation};
+use super::{MAX_COMPLEXITY, confirmed_address, error_codes, limits, operation};
 use crate::auth::Auth;
 
 pub struct RequestPipeline;
@@ -53,5 +54,19 @@ impl Extension for RequestPipeline {
         limits::check_document(&document, variables)?;
         confirmed_address::check(&document, ctx.data_opt::<Auth>())?;
         Ok(document)
+    }
+
+    async fn validation(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        next: NextValidation<'_>,
+    ) -> Result<ValidationResult, Vec<ServerError>> {
+        let validated = next.run(ctx).await?;
+        if validated.complexity > MAX_COMPLEXITY {
+            return Err(vec![
+                limits::RequestLimit::Complexity.refusal(validated.complexity),
+            ]);
+        }
+        Ok(validated)
     }
 }

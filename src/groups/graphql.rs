@@ -18,7 +18,7 @@ use crate::graphql::live::Listener;
 use crate::graphql::scalars::DateTime;
 use crate::i18n::{self, Localized, Message};
 use crate::ids::{GroupId, PostId, ReportId};
-use crate::pagination::PageRequest;
+use crate::pagination::{PageRequest, list_size};
 use crate::reports::{ReportCategory, ReportStatus};
 
 /// What ends in other domains when a membership ends.
@@ -129,11 +129,18 @@ impl PeerGroupView {
         ))
     }
 
-    /// Pending join requests, oldest first. Facilitators only.
-    #[graphql(complexity = "crate::graphql::list_cost(service::PENDING_MAX, child_complexity)")]
-    async fn pending_requests(&self, ctx: &Context<'_>) -> Result<Vec<MembershipView>> {
+    /// Pending join requests, oldest first: the first `first` (default 20, at most 100).
+    /// Facilitators only.
+    #[graphql(complexity = "crate::graphql::page_cost(first, child_complexity)")]
+    async fn pending_requests(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+    ) -> Result<Vec<MembershipView>> {
+        let limit = list_size(first)?;
         let requests =
-            service::pending_requests(ctx.db(), ctx.viewer()?, self.0.row.id.clone()).await?;
+            service::pending_requests(ctx.db(), ctx.viewer()?, self.0.row.id.clone(), limit)
+                .await?;
         Ok(requests.into_iter().map(MembershipView).collect())
     }
 }
@@ -220,6 +227,11 @@ impl PostView {
 
     async fn created_at(&self) -> DateTime {
         self.0.created_at.into()
+    }
+
+    /// When its author last changed the body; null if never.
+    async fn edited_at(&self) -> Option<DateTime> {
+        self.0.edited_at.map(DateTime::from)
     }
 
     async fn reply_count(&self, ctx: &Context<'_>) -> Result<i32> {
@@ -420,6 +432,26 @@ impl GroupsQuery {
         ))
     }
 
+    /// People who share an active group with the viewer, by display name: every word of
+    /// `search` (1 to 100 characters) in the name, whatever its case and accents ("helene" finds
+    /// "Hélène"), alphabetical. Blocked people, either way, are left out. Signed-in callers.
+    #[graphql(complexity = "crate::graphql::page_cost(first, child_complexity)")]
+    async fn people(
+        &self,
+        ctx: &Context<'_>,
+        search: String,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<UserConnection> {
+        let page = PageRequest::new(first, after.as_deref())?;
+        let found = service::people(ctx.db(), ctx.viewer()?, search, page).await?;
+        Ok(UserConnection::new(
+            found,
+            |person| person.cursor.clone(),
+            |person| UserView::from(person.profile),
+        ))
+    }
+
     /// Public and private groups (private ones are discoverable), newest first.
     #[graphql(complexity = "crate::graphql::page_cost(first, child_complexity)")]
     async fn groups(
@@ -451,8 +483,11 @@ impl GroupsQuery {
         group_view(ctx, &GroupId::from(id)).await
     }
 
-    /// The viewer's active groups.
-    #[graphql(complexity = "crate::graphql::list_cost(service::MY_GROUPS_MAX, child_complexity)")]
+    /// The viewer's active groups, newest first: at most 30, as a person may be in or be waiting
+    /// to join 30 groups at once.
+    #[graphql(
+        complexity = "crate::graphql::list_cost(service::GROUPS_MAX as usize, child_complexity)"
+    )]
     async fn my_groups(&self, ctx: &Context<'_>) -> Result<Vec<PeerGroupView>> {
         let groups = service::my_groups(ctx.db(), ctx.viewer()?).await?;
         Ok(groups.into_iter().map(PeerGroupView).collect())
@@ -638,6 +673,16 @@ impl GroupsMutation {
         };
         Ok(PostView(
             service::create_post(ctx.db(), ctx.viewer()?, form).await?,
+        ))
+    }
+
+    /// Changes the body of the viewer's own post, 1 to 5,000 characters, and sets its
+    /// `editedAt`. Its author only, while an active member (FORBIDDEN for someone else's post,
+    /// NOT_FOUND for one the viewer cannot read; posting suspended: FORBIDDEN). An anonymous post
+    /// stays anonymous; nobody is notified.
+    async fn update_post(&self, ctx: &Context<'_>, id: ID, body: String) -> Result<PostView> {
+        Ok(PostView(
+            service::update_post(ctx.db(), ctx.viewer()?, id.into(), body).await?,
         ))
     }
 

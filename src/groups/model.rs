@@ -112,6 +112,8 @@ pub struct PostRow {
     pub anonymous: bool,
     pub body: String,
     pub created_at: NaiveDateTime,
+    /// When its author last changed the body.
+    pub edited_at: Option<NaiveDateTime>,
 }
 
 impl PostRow {
@@ -138,6 +140,7 @@ pub struct VisiblePost {
     pub erased: bool,
     pub body: String,
     pub created_at: NaiveDateTime,
+    pub edited_at: Option<NaiveDateTime>,
 }
 
 impl VisiblePost {
@@ -152,6 +155,7 @@ impl VisiblePost {
             anonymous: row.anonymous,
             body: row.body,
             created_at: row.created_at,
+            edited_at: row.edited_at,
         }
     }
 }

@@ -14,7 +14,7 @@ use crate::accounts::model::Profession;
 use crate::db::DbConnection;
 use crate::db::schema::{
     group_professions, group_removals, memberships, moderation_actions, peer_groups, post_reports,
-    posting_suspensions, posts, user_blocks,
+    posting_suspensions, posts, user_blocks, users,
 };
 use crate::ids::{GroupId, MembershipId, ModerationActionId, PostId, ReportId, UserId};
 use crate::on_backend;
@@ -113,6 +113,30 @@ fn like_pattern(text: &str) -> String {
     format!("%{escaped}%")
 }
 
+/// Groups whose search text is still to fill: id, name, description, topic.
+pub fn unindexed_groups(
+    conn: &mut DbConnection,
+    limit: i64,
+) -> QueryResult<Vec<(GroupId, String, String, String)>> {
+    peer_groups::table
+        .filter(peer_groups::search_text.eq(""))
+        .select((
+            peer_groups::id,
+            peer_groups::name,
+            peer_groups::description,
+            peer_groups::topic,
+        ))
+        .limit(limit)
+        .load(conn)
+}
+
+pub fn set_search_text(conn: &mut DbConnection, id: &GroupId, text: &str) -> QueryResult<()> {
+    diesel::update(peer_groups::table.find(id))
+        .set(peer_groups::search_text.eq(text))
+        .execute(conn)
+        .map(drop)
+}
+
 /// One page of groups matching `search`, newest first.
 pub fn search_groups(
     conn: &mut DbConnection,
@@ -172,6 +196,14 @@ pub fn active_groups_of(
 }
 
 // ------------------------------------------------------------------ memberships
+
+/// Memberships of a person, active or pending.
+pub fn count_memberships_of(conn: &mut DbConnection, user_id: &UserId) -> QueryResult<i64> {
+    memberships::table
+        .filter(memberships::user_id.eq(user_id))
+        .count()
+        .get_result(conn)
+}
 
 pub fn membership(
     conn: &mut DbConnection,
@@ -479,6 +511,18 @@ pub fn reply_counts(conn: &mut DbConnection, ids: &[PostId]) -> QueryResult<Hash
         .into_iter()
         .filter_map(|(parent, count)| parent.map(|parent| (parent, count)))
         .collect())
+}
+
+pub fn edit_post(
+    conn: &mut DbConnection,
+    id: &PostId,
+    body: &str,
+    at: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::update(posts::table.find(id))
+        .set((posts::body.eq(body), posts::edited_at.eq(at)))
+        .execute(conn)
+        .map(drop)
 }
 
 pub fn delete_post(conn: &mut DbConnection, id: &PostId) -> QueryResult<usize> {
@@ -847,4 +891,59 @@ pub fn erase_person(conn: &mut DbConnection, user_id: &UserId) -> QueryResult<()
         .set(peer_groups::created_by.eq(None::<UserId>))
         .execute(conn)?;
     Ok(())
+}
+
+// ------------------------------------------------------------------ people
+
+/// One page of the people who share an active group with `viewer`, whose name key holds every
+/// word, by name key then id: (id, name key). The viewer, the people they blocked and those who
+/// blocked them are left out.
+pub fn people_sharing_a_group(
+    conn: &mut DbConnection,
+    viewer: &UserId,
+    words: &[String],
+    after: Option<&(String, UserId)>,
+    limit: i64,
+) -> QueryResult<Vec<(UserId, String)>> {
+    let (mine, theirs) = diesel::alias!(memberships as mine, memberships as theirs);
+    let co_members = mine
+        .inner_join(
+            theirs.on(theirs
+                .field(memberships::group_id)
+                .eq(mine.field(memberships::group_id))),
+        )
+        .filter(mine.field(memberships::user_id).eq(viewer))
+        .filter(mine.field(memberships::status).eq(MembershipStatus::Active))
+        .filter(
+            theirs
+                .field(memberships::status)
+                .eq(MembershipStatus::Active),
+        )
+        .select(theirs.field(memberships::user_id));
+    let blocked = user_blocks::table
+        .filter(user_blocks::blocker_id.eq(viewer))
+        .select(user_blocks::blocked_id);
+    let blockers = user_blocks::table
+        .filter(user_blocks::blocked_id.eq(viewer))
+        .select(user_blocks::blocker_id);
+    let mut query = users::table
+        .filter(users::id.eq_any(co_members))
+        .filter(users::id.ne(viewer))
+        .filter(users::id.ne_all(blocked))
+        .filter(users::id.ne_all(blockers))
+        .order((users::name_key.asc(), users::id.asc()))
+        .limit(limit)
+        .select((users::id, users::name_key))
+        .into_boxed();
+    for word in words {
+        query = query.filter(users::name_key.like(like_pattern(word)).escape('\\'));
+    }
+    if let Some((key, id)) = after {
+        query = query.filter(
+            users::name_key.gt(key.clone()).or(users::name_key
+                .eq(key.clone())
+                .and(users::id.gt(id.clone()))),
+        );
+    }
+    query.load(conn)
 }

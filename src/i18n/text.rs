@@ -67,9 +67,15 @@ pub enum Message {
     ControlCharacters,
     InvisibleCharacters,
     TooManyAliases {
+        count: usize,
         max: usize,
     },
     TooDeep {
+        depth: usize,
+        max: usize,
+    },
+    TooComplex {
+        cost: usize,
         max: usize,
     },
     ErrorsOmitted {
@@ -118,6 +124,12 @@ pub enum Message {
     AlreadyRequested,
     TooManyOpenRequests {
         max: i64,
+    },
+    TooManyGroups {
+        max: i64,
+    },
+    EditWindowPassed {
+        minutes: i64,
     },
     NoFreeSlot,
     MentorshipNotActive,
@@ -188,12 +200,17 @@ impl Localized for Message {
                 args.set("min", *min);
                 args.set("max", *max);
             }
-            Self::TooLong { max }
-            | Self::TooMany { max }
-            | Self::TooManyAliases { max }
-            | Self::TooDeep { max }
-            | Self::TooManySubscriptions { max } => args.set("max", *max),
+            Self::TooLong { max } | Self::TooMany { max } | Self::TooManySubscriptions { max } => {
+                args.set("max", *max)
+            }
+            Self::TooManyAliases { count: cost, max }
+            | Self::TooDeep { depth: cost, max }
+            | Self::TooComplex { cost, max } => {
+                args.set("cost", *cost);
+                args.set("max", *max);
+            }
             Self::TooManyOpenRequests { max }
+            | Self::TooManyGroups { max }
             | Self::TooManyOutreach { max }
             | Self::TooManySupportRequests { max } => args.set("max", *max),
             Self::NumberBetween { min, max } => {
@@ -211,6 +228,7 @@ impl Localized for Message {
             }
             Self::ErrorsOmitted { count } => args.set("count", *count),
             Self::LongerThanHours { hours } => args.set("hours", *hours),
+            Self::EditWindowPassed { minutes } => args.set("minutes", *minutes),
             Self::BelowConfirmed { confirmed } => args.set("confirmed", *confirmed),
             Self::AttendanceWindow { days } => args.set("days", *days),
             Self::TransitionNotAllowed { from, to } => {

@@ -4,8 +4,8 @@ use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 
 use super::matching::Scored;
 use super::model::{
-    DeclineReason, GoalRow, MY_MENTORSHIPS_MAX, MentorProfile, MentorProfileForm, MentorshipArea,
-    MentorshipCard, MentorshipSide, MentorshipStatus,
+    DeclineReason, GoalRow, MentorProfile, MentorProfileForm, MentorshipArea, MentorshipCard,
+    MentorshipSide, MentorshipStatus,
 };
 use super::service::{self, MatchSearch, Proposal, RoundOutcome};
 use crate::accounts::graphql::{UserView, user_view};
@@ -15,6 +15,7 @@ use crate::graphql::ContextExt;
 use crate::graphql::scalars::DateTime;
 use crate::i18n;
 use crate::ids::{MentorshipId, UserId};
+use crate::pagination::list_size;
 
 async fn person(ctx: &Context<'_>, id: &UserId) -> Result<UserView> {
     Ok(user_view(ctx, id).await?.unwrap_or_else(UserView::erased))
@@ -277,16 +278,18 @@ impl MentorshipQuery {
             .collect())
     }
 
-    /// The viewer's mentorships, newest first (at most 200).
-    #[graphql(complexity = "crate::graphql::list_cost(MY_MENTORSHIPS_MAX, child_complexity)")]
+    /// The viewer's newest `first` mentorships (default 20, at most 100), by side and status.
+    #[graphql(complexity = "crate::graphql::page_cost(first, child_complexity)")]
     async fn my_mentorships(
         &self,
         ctx: &Context<'_>,
         side: Option<MentorshipSide>,
         status: Option<MentorshipStatus>,
+        first: Option<i32>,
     ) -> Result<Vec<MentorshipView>> {
+        let limit = list_size(first)?;
         Ok(
-            service::my_mentorships(ctx.db(), ctx.viewer()?, side, status)
+            service::my_mentorships(ctx.db(), ctx.viewer()?, side, status, limit)
                 .await?
                 .into_iter()
                 .map(MentorshipView)

@@ -25,8 +25,6 @@ pub const EXPIRE_AFTER_DAYS: i64 = 14;
 pub const GOAL_TITLE_MAX: usize = 200;
 pub const GOALS_MAX: i64 = 20;
 pub const NOTE_MAX: usize = 1_000;
-/// Most mentorships `myMentorships` returns (newest first).
-pub const MY_MENTORSHIPS_MAX: usize = 200;
 /// Most matches `mentorMatches` returns.
 pub const MATCHES_MAX: usize = 50;
 pub const MATCHES_DEFAULT: usize = 10;

@@ -2,13 +2,14 @@
 
 use async_graphql::{Context, ID, Object, Result};
 
-use super::model::{LIST_MAX, OutreachRow, SupportRequestCard, SupportRequestStatus};
+use super::model::{OutreachRow, SupportRequestCard, SupportRequestStatus};
 use super::service;
 use crate::accounts::graphql::{UserView, user_view};
 use crate::conversations::graphql::ConversationView;
 use crate::graphql::ContextExt;
 use crate::graphql::scalars::DateTime;
 use crate::ids::{OutreachId, SupportRequestId};
+use crate::pagination::list_size;
 
 pub struct SupportRequestView(SupportRequestCard);
 
@@ -95,33 +96,52 @@ pub struct SupportQuery;
 
 #[Object]
 impl SupportQuery {
-    /// The viewer's own support requests, and those they took as a supporter.
-    #[graphql(complexity = "crate::graphql::list_cost(LIST_MAX, child_complexity)")]
-    async fn my_support_requests(&self, ctx: &Context<'_>) -> Result<Vec<SupportRequestView>> {
-        Ok(service::mine(ctx.db(), ctx.viewer()?)
+    /// The viewer's own support requests, and those they took as a supporter: the newest
+    /// `first` (default 20, at most 100).
+    #[graphql(complexity = "crate::graphql::page_cost(first, child_complexity)")]
+    async fn my_support_requests(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+    ) -> Result<Vec<SupportRequestView>> {
+        let limit = list_size(first)?;
+        Ok(service::mine(ctx.db(), ctx.viewer()?, limit)
             .await?
             .into_iter()
             .map(SupportRequestView)
             .collect())
     }
 
-    /// Suggestions from colleagues that a peer reach out, waiting for the viewer's answer.
-    #[graphql(complexity = "crate::graphql::list_cost(LIST_MAX, child_complexity)")]
-    async fn my_outreach_offers(&self, ctx: &Context<'_>) -> Result<Vec<OutreachOfferView>> {
-        Ok(service::my_offers(ctx.db(), ctx.viewer()?)
+    /// Suggestions from colleagues that a peer reach out, waiting for the viewer's answer: the
+    /// newest `first` (default 20, at most 100).
+    #[graphql(complexity = "crate::graphql::page_cost(first, child_complexity)")]
+    async fn my_outreach_offers(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+    ) -> Result<Vec<OutreachOfferView>> {
+        let limit = list_size(first)?;
+        Ok(service::my_offers(ctx.db(), ctx.viewer()?, limit)
             .await?
             .into_iter()
             .map(OutreachOfferView)
             .collect())
     }
 
-    /// Open requests a peer supporter may take. PEER_SUPPORTER only.
-    #[graphql(complexity = "crate::graphql::list_cost(LIST_MAX, child_complexity)")]
-    async fn open_support_requests(&self, ctx: &Context<'_>) -> Result<Vec<SupportRequestView>> {
+    /// Open requests a peer supporter may take, who waited longest first: the first `first`
+    /// (default 20, at most 100). PEER_SUPPORTER only.
+    #[graphql(complexity = "crate::graphql::page_cost(first, child_complexity)")]
+    async fn open_support_requests(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+    ) -> Result<Vec<SupportRequestView>> {
+        let limit = list_size(first)?;
         Ok(service::open_requests(
             ctx.db(),
             ctx.viewer()?,
             ctx.state().config.supporters_must_be_verified,
+            limit,
         )
         .await?
         .into_iter()

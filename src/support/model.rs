@@ -11,8 +11,6 @@ use crate::text_enum;
 pub const REQUESTS_PER_DAY: i64 = 3;
 /// Longest note a requester may add.
 pub const NOTE_MAX: usize = 500;
-/// Most requests `mySupportRequests` and `openSupportRequests` return (newest first).
-pub const LIST_MAX: usize = 200;
 /// Longest note an outreach suggestion may carry.
 pub const OUTREACH_NOTE_MAX: usize = 280;
 /// Outreach suggestions one person may make per week…

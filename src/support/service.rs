@@ -336,29 +336,30 @@ pub async fn close(
     .await
 }
 
-/// The viewer's requests, asked or taken, newest first.
-pub async fn mine(db: &Db, viewer: &Viewer) -> AppResult<Vec<SupportRequestCard>> {
+/// The viewer's newest `limit` requests, asked or taken.
+pub async fn mine(db: &Db, viewer: &Viewer, limit: usize) -> AppResult<Vec<SupportRequestCard>> {
     let user = viewer.user_id.clone();
     db.run(move |conn| {
-        let rows = store::involving(conn, &user, LIST_MAX as i64)?;
+        let rows = store::involving(conn, &user, limit as i64)?;
         cards(conn, &user, rows)
     })
     .await
 }
 
-/// Open requests the viewer may take, in the languages they speak, who waited longest first.
-/// PEER_SUPPORTER only.
+/// The first `limit` open requests the viewer may take, in the languages they speak, who waited
+/// longest first. PEER_SUPPORTER only.
 pub async fn open_requests(
     db: &Db,
     viewer: &Viewer,
     verified_only: bool,
+    limit: usize,
 ) -> AppResult<Vec<SupportRequestCard>> {
     let user = viewer.user_id.clone();
     db.run(move |conn| {
         ensure_supporter(conn, &user, verified_only)?;
         let languages = languages_of(conn, &user)?;
         let blocked: Vec<UserId> = blocked_either_way(conn, &user)?.into_iter().collect();
-        let rows = store::open_in(conn, &languages, &user, &blocked, LIST_MAX as i64)?;
+        let rows = store::open_in(conn, &languages, &user, &blocked, limit as i64)?;
         cards(conn, &user, rows)
     })
     .await
@@ -485,10 +486,10 @@ pub async fn request_outreach(
     .await
 }
 
-/// The viewer's pending outreach suggestions, newest first.
-pub async fn my_offers(db: &Db, viewer: &Viewer) -> AppResult<Vec<OutreachRow>> {
+/// The viewer's newest `limit` pending outreach suggestions.
+pub async fn my_offers(db: &Db, viewer: &Viewer, limit: usize) -> AppResult<Vec<OutreachRow>> {
     let user = viewer.user_id.clone();
-    db.run(move |conn| Ok(store::pending_for(conn, &user, LIST_MAX as i64)?))
+    db.run(move |conn| Ok(store::pending_for(conn, &user, limit as i64)?))
         .await
 }
 

@@ -15,7 +15,7 @@ use crate::graphql::ContextExt;
 use crate::graphql::scalars::DateTime;
 use crate::groups::graphql::{PeerGroupView, group_view};
 use crate::ids::UserId;
-use crate::pagination::PageRequest;
+use crate::pagination::{PageRequest, list_size};
 
 /// A workshop as the viewer sees it (shared by the registrations shown under it).
 #[derive(Clone)]
@@ -395,19 +395,23 @@ impl WorkshopsQuery {
             .map(WorkshopView::new))
     }
 
-    /// The viewer's registrations, latest workshops first (at most 200).
-    #[graphql(
-        complexity = "crate::graphql::list_cost(super::model::MY_REGISTRATIONS_MAX, child_complexity)"
-    )]
-    async fn my_registrations(&self, ctx: &Context<'_>) -> Result<Vec<RegistrationView>> {
-        let found = service::my_registrations(ctx.db(), ctx.viewer()?).await?;
+    /// The viewer's registrations, latest workshops first: the first `first` (default 20, at
+    /// most 100).
+    #[graphql(complexity = "crate::graphql::page_cost(first, child_complexity)")]
+    async fn my_registrations(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+    ) -> Result<Vec<RegistrationView>> {
+        let limit = list_size(first)?;
+        let found = service::my_registrations(ctx.db(), ctx.viewer()?, limit).await?;
         Ok(found.into_iter().map(RegistrationView::new).collect())
     }
 
     /// Workshops the viewer attended that started in [from, to), with their hours and
     /// certificates, for continuing-education records.
     #[graphql(
-        complexity = "crate::graphql::list_cost(super::model::MY_REGISTRATIONS_MAX, child_complexity)"
+        complexity = "crate::graphql::list_cost(super::model::ATTENDED_COST_ITEMS, child_complexity)"
     )]
     async fn my_attended_workshops(
         &self,

@@ -26,8 +26,8 @@ pub const ATTENDANCE_DAYS_AFTER: i64 = 7;
 /// The organiser reads comments once at least this many people rated, so that none can be tied
 /// to one person of a small workshop.
 pub const COMMENTS_MIN_RATERS: i64 = crate::privacy::RATINGS_STEP;
-/// Most registrations `myRegistrations` returns (newest workshops first).
-pub const MY_REGISTRATIONS_MAX: usize = 200;
+/// How many workshops `myAttendedWorkshops` is costed at: a span holds far fewer attended ones.
+pub const ATTENDED_COST_ITEMS: usize = 200;
 
 text_enum! {
     pub enum WorkshopTechnique {

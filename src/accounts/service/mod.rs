@@ -181,6 +181,11 @@ pub fn display_names(
 }
 
 /// Public profiles of these people (unknown ids are left out).
+/// Fills the name keys a migration left empty (when their folding changed); how many.
+pub async fn fill_name_keys(db: &Db) -> AppResult<usize> {
+    db.write(|conn| Ok(store::fill_name_keys(conn)?)).await
+}
+
 pub async fn profiles(db: &Db, ids: Vec<UserId>) -> AppResult<Vec<Profile>> {
     db.run(move |conn| load_profiles(conn, &ids)).await
 }

@@ -39,7 +39,30 @@ fn distinct(mut professions: Vec<Profession>) -> Vec<Profession> {
 /// What search matches and names sort on, from the group's texts.
 fn index_texts(row: &mut GroupRow) {
     row.name_normalized = row.name.to_lowercase();
-    row.search_text = format!("{}\n{}\n{}", row.name, row.description, row.topic).to_lowercase();
+    row.search_text = search_text(&row.name, &row.description, &row.topic);
+}
+
+/// What group search matches: the texts without case or accents.
+fn search_text(name: &str, description: &str, topic: &str) -> String {
+    validate::search_key(&format!("{name}\n{description}\n{topic}"))
+}
+
+/// Fills the search texts a migration left empty (when their folding changed); how many.
+pub async fn fill_search_texts(db: &Db) -> AppResult<usize> {
+    db.write(|conn| {
+        let mut filled = 0;
+        loop {
+            let batch = store::unindexed_groups(conn, 500)?;
+            if batch.is_empty() {
+                return Ok(filled);
+            }
+            for (id, name, description, topic) in batch {
+                store::set_search_text(conn, &id, &search_text(&name, &description, &topic))?;
+                filled += 1;
+            }
+        }
+    })
+    .await
 }
 
 fn name_taken(cause: DieselError) -> AppError {
@@ -76,6 +99,7 @@ pub async fn create_group(db: &Db, viewer: &Viewer, form: GroupForm) -> AppResul
     index_texts(&mut row);
     let creator = viewer.user_id.clone();
     db.write(move |conn| {
+        ensure_room_for_a_group(conn, &creator)?;
         store::insert_group(conn, &row).map_err(name_taken)?;
         for profession in &professions {
             store::insert_profession(conn, &row.id, *profession)?;
@@ -156,7 +180,7 @@ pub async fn search(db: &Db, mut search: GroupSearch, page: PageRequest) -> AppR
         .words
         .iter()
         .flat_map(|words| words.split_whitespace())
-        .map(|word| validate::normalized(word).to_lowercase())
+        .map(validate::search_key)
         .collect();
     search.language = search
         .language
@@ -189,7 +213,7 @@ pub async fn groups(db: &Db, ids: Vec<GroupId>) -> AppResult<Vec<Group>> {
 pub async fn my_groups(db: &Db, viewer: &Viewer) -> AppResult<Vec<Group>> {
     let user_id = viewer.user_id.clone();
     db.run(move |conn| {
-        let rows = store::active_groups_of(conn, &user_id, MY_GROUPS_MAX as i64)?;
+        let rows = store::active_groups_of(conn, &user_id, GROUPS_MAX)?;
         with_professions(conn, rows)
     })
     .await

@@ -8,6 +8,7 @@ use super::*;
 pub async fn join(db: &Db, viewer: &Viewer, group_id: GroupId) -> AppResult<Membership> {
     let user_id = viewer.user_id.clone();
     db.write(move |conn| {
+        ensure_room_for_a_group(conn, &user_id)?;
         let group = locked_group(conn, &group_id)?;
         if store::membership(conn, &group_id, &user_id)?.is_some() {
             return Err(AppError::Conflict(Message::AlreadyMember));
@@ -248,11 +249,12 @@ pub async fn members(
     .await
 }
 
-/// Requests waiting for approval, oldest first. Facilitators only.
+/// The first `limit` requests waiting for approval, oldest first. Facilitators only.
 pub async fn pending_requests(
     db: &Db,
     viewer: &Viewer,
     group_id: GroupId,
+    limit: usize,
 ) -> AppResult<Vec<Membership>> {
     let user_id = viewer.user_id.clone();
     db.run(move |conn| {
@@ -264,7 +266,7 @@ pub async fn pending_requests(
             &group_id,
             MembershipStatus::Pending,
             None,
-            PENDING_MAX as i64,
+            limit as i64,
         )?)
     })
     .await

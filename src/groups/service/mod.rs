@@ -29,21 +29,22 @@ use crate::privacy::{Person, PersonColumn, PersonalData, instant};
 use crate::reports::{QueuePosition, REASON_MAX, ReportCategory, ReportStatus};
 use crate::validate;
 
-/// Most groups `myGroups` returns.
-pub const MY_GROUPS_MAX: usize = 200;
-/// Most pending requests a facilitator sees at once (oldest first).
-pub const PENDING_MAX: usize = 200;
+/// Groups a person may be in, or be waiting to join, at once; `myGroups` (the active ones) is
+/// bounded by it. Far above what one person follows, low enough for a home screen in one request.
+pub const GROUPS_MAX: i64 = 30;
 
 mod blocks;
 mod directory;
 mod membership;
 mod moderation;
+mod people;
 mod personal_data;
 mod posts;
 
 pub use blocks::{block, blocked_either_way, blocked_users, unblock};
 pub use directory::{
-    create_group, groups, member_counts, memberships_of, my_groups, search, update_group,
+    create_group, fill_search_texts, groups, member_counts, memberships_of, my_groups, search,
+    update_group,
 };
 use membership::hand_over_if_last;
 pub use membership::{
@@ -51,13 +52,26 @@ pub use membership::{
     set_member_role, unmute,
 };
 pub use moderation::{moderation_log, open_reports, report_post, resolve_report};
+pub use people::{FoundPerson, people};
 pub use personal_data::{GROUPS_DATA, GroupsData};
 pub use posts::{
     create_post, delete_post, ensure_member, posts, posts_for, remove_post_author, replies,
-    reply_counts,
+    reply_counts, update_post,
 };
 
 // ------------------------------------------------------------------ checks
+
+/// Locks `user_id`'s account and makes sure they may take one more group; CONFLICT when they
+/// hold [`GROUPS_MAX`] already. The lock makes two joins at once count each other.
+fn ensure_room_for_a_group(conn: &mut DbConnection, user_id: &UserId) -> AppResult<()> {
+    accounts::lock_own_account(conn, user_id)?;
+    if store::count_memberships_of(conn, user_id)? >= GROUPS_MAX {
+        return Err(AppError::Conflict(Message::TooManyGroups {
+            max: GROUPS_MAX,
+        }));
+    }
+    Ok(())
+}
 
 fn existing_group(conn: &mut DbConnection, group_id: &GroupId) -> AppResult<GroupRow> {
     store::group(conn, group_id)?.ok_or(AppError::NotFound)

@@ -133,6 +133,7 @@ pub async fn create_post(db: &Db, viewer: &Viewer, form: PostForm) -> AppResult<
             anonymous: form.anonymous,
             body,
             created_at: Utc::now().naive_utc(),
+            edited_at: None,
         };
         store::insert_post(conn, &post)?;
         // The parent's author hears of replies they can see: not of a signed reply from
@@ -164,6 +165,34 @@ pub async fn create_post(db: &Db, viewer: &Viewer, form: PostForm) -> AppResult<
             group_id: post.group_id.clone(),
             post_id: post.id.clone(),
         });
+        Ok(VisiblePost::for_viewer(post, &author))
+    })
+    .await
+}
+
+/// Changes the body of the viewer's own post (1 to 5,000 characters) and marks it edited. Its
+/// author only, while an active member allowed to post: FORBIDDEN for a post of someone else the
+/// viewer may read, NOT_FOUND otherwise. An anonymous post stays anonymous; nobody is notified.
+pub async fn update_post(
+    db: &Db,
+    viewer: &Viewer,
+    post_id: PostId,
+    body: String,
+) -> AppResult<VisiblePost> {
+    let body = validate::text("body", &body, 1, BODY_MAX)?;
+    let author = viewer.user_id.clone();
+    db.write(move |conn| {
+        let mut post = readable_post(conn, &post_id, &author)?;
+        if post.author_id.as_ref() != Some(&author) {
+            return Err(AppError::Forbidden);
+        }
+        if store::is_suspended(conn, &post.group_id, &author)? {
+            return Err(AppError::Denied(Message::PostingSuspended));
+        }
+        let now = Utc::now().naive_utc();
+        store::edit_post(conn, &post.id, &body, now)?;
+        post.body = body;
+        post.edited_at = Some(now);
         Ok(VisiblePost::for_viewer(post, &author))
     })
     .await

@@ -375,16 +375,17 @@ pub async fn complete(db: &Db, viewer: &Viewer, id: MentorshipId) -> AppResult<M
     .await
 }
 
-/// The viewer's mentorships, newest first, by side and status.
+/// The viewer's newest `limit` mentorships, by side and status.
 pub async fn my_mentorships(
     db: &Db,
     viewer: &Viewer,
     side: Option<MentorshipSide>,
     status: Option<MentorshipStatus>,
+    limit: usize,
 ) -> AppResult<Vec<MentorshipCard>> {
     let user_id = viewer.user_id.clone();
     db.run(move |conn| {
-        let rows = store::mentorships_of(conn, &user_id, side, status, MY_MENTORSHIPS_MAX as i64)?;
+        let rows = store::mentorships_of(conn, &user_id, side, status, limit as i64)?;
         cards(conn, &user_id, rows)
     })
     .await

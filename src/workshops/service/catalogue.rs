@@ -171,19 +171,19 @@ pub async fn registrations(
     .await
 }
 
-/// The viewer's registrations, latest workshops first, each with its workshop (whose card
-/// carries the viewer's registration).
+/// The viewer's first `limit` registrations, latest workshops first, each with its workshop
+/// (whose card carries the viewer's registration).
 pub async fn my_registrations(
     db: &Db,
     viewer: &Viewer,
+    limit: usize,
 ) -> AppResult<Vec<(Registration, WorkshopCard)>> {
     let user_id = viewer.user_id.clone();
     db.run(move |conn| {
-        let ids: Vec<WorkshopId> =
-            store::all_registrations_of(conn, &user_id, MY_REGISTRATIONS_MAX as i64)?
-                .into_iter()
-                .map(|row| row.workshop_id)
-                .collect();
+        let ids: Vec<WorkshopId> = store::all_registrations_of(conn, &user_id, limit as i64)?
+            .into_iter()
+            .map(|row| row.workshop_id)
+            .collect();
         let workshops = store::workshops_by_id(conn, &ids)?;
         let mut cards: HashMap<WorkshopId, WorkshopCard> =
             cards(conn, &user_id, workshops, &HashMap::new())?
