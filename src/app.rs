@@ -124,7 +124,7 @@ pub fn serve(state: SharedState, listener: TcpListener) -> std::io::Result<Serve
             .app_data(web::Data::new(schema.clone()))
             .app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
             .route("/graphql", web::post().to(graphql_request))
-            .route("/graphql", web::get().to(graphiql::page))
+            .route("/graphql", web::get().to(graphql_get))
             .route("/graphiql/{name}", web::get().to(graphiql::file))
             .route(
                 "/graphql/ws",
@@ -166,9 +166,48 @@ impl RootSpanBuilder for RequestSpan {
     }
 }
 
+/// `POST /graphql`: a request in the body.
 async fn graphql_request(
     request: HttpRequest,
     body: web::Bytes,
+    state: web::Data<SharedState>,
+    schema: web::Data<RelaisSchema>,
+) -> HttpResponse {
+    let parsed = serde_json::from_slice(&body).ok();
+    run_graphql(request, parsed, Access::ReadWrite, state, schema).await
+}
+
+/// `GET /graphql`: a query in the URL, as Apollo clients send persisted queries
+/// (`extensions` with the query's hash, `query` only when the server asked for it), read-only
+/// (mutations go over POST); without either, GraphiQL's page for a browser.
+async fn graphql_get(
+    request: HttpRequest,
+    state: web::Data<SharedState>,
+    schema: web::Data<RelaisSchema>,
+) -> HttpResponse {
+    let query_string = request.query_string();
+    let names_a_request = query_string
+        .split('&')
+        .any(|pair| pair.starts_with("query=") || pair.starts_with("extensions="));
+    if !names_a_request {
+        return graphiql::page(state).await;
+    }
+    let parsed = async_graphql::http::parse_query_string(query_string).ok();
+    run_graphql(request, parsed, Access::ReadOnly, state, schema).await
+}
+
+/// What a request may run: everything, or queries only (a GET).
+#[derive(PartialEq, Eq)]
+enum Access {
+    ReadWrite,
+    ReadOnly,
+}
+
+/// Runs a request for its caller; `None` for a request that did not parse (400).
+async fn run_graphql(
+    request: HttpRequest,
+    parsed: Option<async_graphql::Request>,
+    access: Access,
     state: web::Data<SharedState>,
     schema: web::Data<RelaisSchema>,
 ) -> HttpResponse {
@@ -177,18 +216,18 @@ async fn graphql_request(
         Err(unavailable) => return unavailable,
     };
     i18n::scope(locale, async {
-        let mut graphql_request: async_graphql::Request = match serde_json::from_slice(&body) {
-            Ok(parsed) => parsed,
-            Err(_) => {
-                return request_error(
-                    StatusCode::BAD_REQUEST,
-                    AppError::bad_input("body", i18n::Message::MalformedRequest),
-                );
-            }
+        let Some(mut graphql_request) = parsed else {
+            return request_error(
+                StatusCode::BAD_REQUEST,
+                AppError::bad_input("body", i18n::Message::MalformedRequest),
+            );
         };
         let client = client_address(&request, &state.config.trusted_proxies);
         let gate = graphql::BatchGate::default();
         graphql_request.data = graphql::request_data(&state, auth, client, locale, &gate);
+        if access == Access::ReadOnly {
+            graphql_request.data.insert(graphql::ReadOnly);
+        }
         // The name the client chose, or the document's only one once parsed.
         let slot = OperationSlot::default();
         if let Some(chosen) = &graphql_request.operation_name {

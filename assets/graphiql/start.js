@@ -1,28 +1,34 @@
 // Starts GraphiQL on this server: queries and mutations over POST /graphql, subscriptions over
-// /graphql/ws. Put `{"Authorization": "Bearer …"}` in the Headers tab: HTTP requests send it, and
-// the websocket presents it in `connection_init` when the first subscription starts.
+// /graphql/ws. Put `{"Authorization": "Bearer …"}` in the Headers tab: HTTP requests send it,
+// and each subscription presents it in `connection_init` (one websocket per token, so that a
+// token typed later, or changed, is the one a new subscription uses).
 (function () {
   var endpoint = window.location.origin + "/graphql";
   var socketUrl = endpoint.replace(/^http/, "ws") + "/ws";
-  function authorization() {
-    try {
-      var headers = JSON.parse(window.localStorage.getItem("graphiql:headers") || "{}");
-      return headers.Authorization || headers.authorization;
-    } catch (notJson) {
-      return undefined;
+  var sockets = {};
+  function authorization(headers) {
+    if (!headers) {
+      return "";
     }
+    return headers.Authorization || headers.authorization || "";
   }
-  var socket = graphqlWs.createClient({
-    url: socketUrl,
-    lazy: true,
-    connectionParams: function () {
-      var token = authorization();
-      return token ? { authorization: token } : {};
-    },
-  });
+  function socketFor(token) {
+    if (!sockets[token]) {
+      sockets[token] = graphqlWs.createClient({
+        url: socketUrl,
+        lazy: true,
+        connectionParams: token ? { authorization: token } : {},
+      });
+    }
+    return sockets[token];
+  }
+  function fetcher(params, options) {
+    var token = authorization(options && options.headers);
+    return GraphiQL.createFetcher({ url: endpoint, wsClient: socketFor(token) })(params, options);
+  }
   ReactDOM.createRoot(document.getElementById("graphiql")).render(
     React.createElement(GraphiQL, {
-      fetcher: GraphiQL.createFetcher({ url: endpoint, wsClient: socket }),
+      fetcher: fetcher,
       defaultEditorToolsVisibility: true,
     })
   );

@@ -32,3 +32,4 @@ transition-not-allowed = Cannot go from { $from } to { $to }.
 
 # Between the items of a list in a sentence.
 list-separator = { "; " }
+queries-only-over-get = A GET request may only read: send mutations and subscriptions over POST (or the websocket).

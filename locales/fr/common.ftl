@@ -32,3 +32,4 @@ transition-not-allowed = Impossible de passer de { $from } à { $to }.
 
 # Between the items of a list in a sentence.
 list-separator = { " ; " }
+queries-only-over-get = Une requête GET ne peut que lire : envoyez mutations et abonnements en POST (ou par le websocket).

@@ -7,7 +7,7 @@
 
 use async_graphql::parser::Positioned;
 use async_graphql::parser::types::{
-    DocumentOperations, ExecutableDocument, Selection, SelectionSet,
+    DocumentOperations, ExecutableDocument, OperationType, Selection, SelectionSet,
 };
 use async_graphql::{
     ErrorExtensionValues, Pos, Response, ServerError, ServerResult, Value, Variables,
@@ -210,6 +210,18 @@ pub(super) fn check_document(
     }
     if aliases > MAX_ALIASES {
         return Err(RequestLimit::Aliases.refusal(aliases));
+    }
+    Ok(())
+}
+
+/// Refuses a document holding a mutation or a subscription in a read-only (GET) request.
+pub(super) fn check_read_only(document: &ExecutableDocument) -> ServerResult<()> {
+    let mut operations: Box<dyn Iterator<Item = _>> = match &document.operations {
+        DocumentOperations::Single(operation) => Box::new(std::iter::once(operation)),
+        DocumentOperations::Multiple(operations) => Box::new(operations.values()),
+    };
+    if operations.any(|operation| operation.node.ty != OperationType::Query) {
+        return Err(bad_input(Message::QueriesOnlyOverGet, "query", None));
     }
     Ok(())
 }

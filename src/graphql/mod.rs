@@ -26,7 +26,7 @@ use crate::conversations::graphql::{
 };
 use crate::groups::graphql::{GroupsMutation, GroupsQuery, GroupsSubscription};
 use crate::groups::loaders::{
-    GroupLoader, MemberCountLoader, ReplyCountLoader, ViewerMembershipLoader,
+    FirstPostsLoader, GroupLoader, MemberCountLoader, ReplyCountLoader, ViewerMembershipLoader,
 };
 use crate::i18n::{self, Locale};
 use crate::identities::graphql::{IdentitiesMutation, IdentitiesQuery};
@@ -106,6 +106,10 @@ pub fn page_cost(first: Option<i32>, child: usize) -> usize {
 pub fn list_cost(items: usize, child: usize) -> usize {
     LIST_QUERY_COST.saturating_add(items.saturating_mul(child))
 }
+
+/// Marks a request that came over GET: it may run queries only, since a GET must change nothing
+/// (links, prefetches and caches repeat it).
+pub struct ReadOnly;
 
 /// How many automatic persisted queries each process remembers (least recently used go first).
 /// A query is at most a 64 KiB body, so the cache stays within a few tens of MiB at worst; another
@@ -207,6 +211,14 @@ fn caller_data(
     data.insert(loader(GroupLoader(db.clone()), locale, gate));
     data.insert(loader(MemberCountLoader(db.clone()), locale, gate));
     data.insert(loader(ReplyCountLoader(db.clone()), locale, gate));
+    data.insert(loader(
+        FirstPostsLoader {
+            db: db.clone(),
+            viewer: viewer.clone(),
+        },
+        locale,
+        gate,
+    ));
     data.insert(loader(
         ViewerMembershipLoader {
             db: db.clone(),

@@ -14,7 +14,7 @@ use async_graphql::futures_util::stream::{BoxStream, StreamExt};
 use async_graphql::parser::types::ExecutableDocument;
 use async_graphql::{Response, ServerError, ServerResult, ValidationResult, Variables};
 
-use super::{MAX_COMPLEXITY, confirmed_address, error_codes, limits, operation};
+use super::{MAX_COMPLEXITY, ReadOnly, confirmed_address, error_codes, limits, operation};
 use crate::auth::Auth;
 
 pub struct RequestPipeline;
@@ -52,6 +52,9 @@ impl Extension for RequestPipeline {
         let document = next.run(ctx, query, variables).await?;
         operation::record(ctx, &document);
         limits::check_document(&document, variables)?;
+        if ctx.data_opt::<ReadOnly>().is_some() {
+            limits::check_read_only(&document)?;
+        }
         confirmed_address::check(&document, ctx.data_opt::<Auth>())?;
         Ok(document)
     }

@@ -4,7 +4,9 @@ use async_graphql::dataloader::DataLoader;
 use async_graphql::futures_util::Stream;
 use async_graphql::{Context, ID, InputObject, Object, Result, Subscription};
 
-use super::loaders::{GroupLoader, MemberCountLoader, ReplyCountLoader, ViewerMembershipLoader};
+use super::loaders::{
+    FirstPostsLoader, GroupLoader, MemberCountLoader, ReplyCountLoader, ViewerMembershipLoader,
+};
 use super::model::{
     Group, GroupChanges, GroupForm, GroupSearch, GroupVisibility, MemberRole, Membership,
     MembershipStatus, ModerationAction, ModerationKind, PostForm, Report, VisiblePost,
@@ -121,7 +123,17 @@ impl PeerGroupView {
         after: Option<String>,
     ) -> Result<PostConnection> {
         let page = PageRequest::new(first, after.as_deref())?;
-        let posts = service::posts(ctx.db(), ctx.viewer()?, self.0.row.id.clone(), page).await?;
+        let viewer = ctx.viewer()?;
+        let posts = if after.is_none() {
+            // First pages of many groups (a home screen) are read together.
+            let loader = ctx.data_unchecked::<DataLoader<FirstPostsLoader>>();
+            loader
+                .load_one((self.0.row.id.clone(), page.size))
+                .await?
+                .ok_or(crate::error::AppError::Forbidden)?
+        } else {
+            service::posts(ctx.db(), viewer, self.0.row.id.clone(), page).await?
+        };
         Ok(PostConnection::new(
             posts,
             |post| post.id.to_string(),

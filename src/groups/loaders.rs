@@ -8,6 +8,7 @@ use super::model::{Group, Membership, VisiblePost};
 use super::service;
 use crate::db::Db;
 use crate::ids::{GroupId, PostId, UserId};
+use crate::pagination::Page;
 
 pub struct GroupLoader(pub Db);
 
@@ -55,6 +56,42 @@ impl Loader<GroupId> for ViewerMembershipLoader {
             .into_iter()
             .map(|membership| (membership.group_id.clone(), membership))
             .collect())
+    }
+}
+
+/// The first page of posts of each group, by page size, as the requesting viewer may read it
+/// (created per request); a group whose posts they may not read has none.
+pub struct FirstPostsLoader {
+    pub db: Db,
+    pub viewer: Option<UserId>,
+}
+
+impl Loader<(GroupId, usize)> for FirstPostsLoader {
+    type Value = Page<VisiblePost>;
+    type Error = async_graphql::Error;
+
+    async fn load(
+        &self,
+        keys: &[(GroupId, usize)],
+    ) -> Result<HashMap<(GroupId, usize), Page<VisiblePost>>, Self::Error> {
+        let Some(viewer) = &self.viewer else {
+            return Ok(HashMap::new());
+        };
+        let mut found = HashMap::new();
+        let sizes: std::collections::BTreeSet<usize> = keys.iter().map(|(_, size)| *size).collect();
+        for size in sizes {
+            let groups = keys
+                .iter()
+                .filter(|(_, wanted)| *wanted == size)
+                .map(|(group, _)| group.clone())
+                .collect();
+            for (group, page) in
+                service::first_pages(&self.db, viewer.clone(), groups, size).await?
+            {
+                found.insert((group, size), page);
+            }
+        }
+        Ok(found)
     }
 }
 

@@ -947,3 +947,37 @@ pub fn people_sharing_a_group(
     }
     query.load(conn)
 }
+
+/// The newest `per_group` top-level posts of each of these groups, leaving out signed posts of
+/// `hidden_authors` (one query for all the groups).
+pub fn latest_posts(
+    conn: &mut DbConnection,
+    group_ids: &[GroupId],
+    hidden_authors: &[UserId],
+    per_group: i64,
+) -> QueryResult<Vec<PostRow>> {
+    // Anonymous posts stay: hiding them would tell the blocker who wrote them.
+    let newer = diesel::alias!(posts as newer);
+    let newer_shown = newer
+        .filter(newer.field(posts::group_id).eq(posts::group_id))
+        .filter(newer.field(posts::parent_id).is_null())
+        .filter(newer.field(posts::id).gt(posts::id))
+        .filter(
+            newer.field(posts::anonymous).eq(true).or(newer
+                .field(posts::author_id)
+                .ne_all(hidden_authors.to_vec())),
+        )
+        .count();
+    posts::table
+        .filter(posts::group_id.eq_any(group_ids))
+        .filter(posts::parent_id.is_null())
+        .filter(
+            posts::anonymous
+                .eq(true)
+                .or(posts::author_id.ne_all(hidden_authors.to_vec())),
+        )
+        .filter(newer_shown.single_value().lt(per_group))
+        .order(posts::id.desc())
+        .select(PostRow::as_select())
+        .load(conn)
+}

@@ -78,6 +78,7 @@ pub enum Message {
         cost: usize,
         max: usize,
     },
+    QueriesOnlyOverGet,
     ErrorsOmitted {
         count: usize,
     },

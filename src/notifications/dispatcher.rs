@@ -249,6 +249,7 @@ impl Dispatcher {
                 let notification_ids: Vec<_> = rows.iter().map(|row| row.2.id.clone()).collect();
                 let user_ids: Vec<UserId> = rows.iter().map(|row| row.2.user_id.clone()).collect();
                 let mut data = store::data_of(conn, &notification_ids)?;
+                let badges = store::unread_counts(conn, &user_ids, chrono::Utc::now().naive_utc())?;
                 let recipients: HashMap<UserId, RecipientSettings> =
                     store::recipients(conn, &user_ids)?
                         .into_iter()
@@ -272,6 +273,7 @@ impl Dispatcher {
                             Delivery {
                                 title,
                                 body,
+                                badge: badges.get(&notification.user_id).copied().unwrap_or(0),
                                 push_id,
                                 attempts,
                                 device,

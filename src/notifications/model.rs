@@ -36,6 +36,10 @@ impl Platform {
     }
 }
 
+/// The Android channel of every push that must not say what it is about, whatever its category:
+/// its channel would name it.
+pub const DISCREET_CHANNEL: &str = "discreet";
+
 text_enum! {
     /// What a notification is about; each but SYSTEM can be turned off.
     pub enum NotificationCategory {
@@ -50,6 +54,19 @@ text_enum! {
 }
 
 impl NotificationCategory {
+    /// The Android notification channel its pushes go to when they may say what they are about
+    /// (the app creates one channel per category, and [`DISCREET_CHANNEL`]).
+    pub fn android_channel(self) -> &'static str {
+        match self {
+            Self::GroupActivity => "group_activity",
+            Self::Mentorship => "mentorship",
+            Self::Workshop => "workshop",
+            Self::CheckinReminder => "checkin_reminder",
+            Self::PeerSupport => "peer_support",
+            Self::System => "system",
+        }
+    }
+
     /// Whether a push of this category may show its text on a lock screen. Group posts, mentorship
     /// and check-ins can reveal that someone is struggling: their pushes carry a neutral line and
     /// ids only, and the app fetches the rest once unlocked.
@@ -315,6 +332,8 @@ pub struct Delivery {
     /// The notification's text, rendered at send time in the recipient's language.
     pub title: String,
     pub body: String,
+    /// The recipient's unread notifications when it goes out: the app icon's badge.
+    pub badge: i64,
 }
 
 /// How a claimed push ended.

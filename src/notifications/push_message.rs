@@ -6,7 +6,7 @@ use rand::Rng;
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 
-use super::model::{Delivery, Device, NotificationCategory, NotificationRow};
+use super::model::{DISCREET_CHANNEL, Delivery, Device, NotificationCategory, NotificationRow};
 use crate::i18n::{Locale, neutral_push};
 
 /// Longest `apns-collapse-id` APNs accepts.
@@ -58,6 +58,28 @@ fn discreet(delivery: &Delivery) -> bool {
             && delivery.data.iter().any(|(name, _)| name == "groupId"))
 }
 
+/// What the phone stacks the push under: its conversation, else its group. A discreet push's is
+/// hashed, so that it stacks without naming what it is about.
+fn thread(delivery: &Delivery, discreet: bool) -> Option<String> {
+    let value = |name: &str| {
+        delivery
+            .data
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
+    };
+    let key = match (value("conversationId"), value("groupId")) {
+        (Some(conversation), _) => format!("conversation:{conversation}"),
+        (None, Some(group)) => format!("group:{group}"),
+        (None, None) => return None,
+    };
+    Some(if discreet {
+        digest(&key)
+    } else {
+        collapse_id(&key)
+    })
+}
+
 /// The `messages:send` body for `delivery` to `device`. A discreet push carries a neutral line
 /// and the notification's id alone: no category, kind or ids that would name what it is about
 /// (support, outreach, a group); the app fetches the notification to know.
@@ -79,8 +101,22 @@ pub fn fcm_message(delivery: &Delivery, device: &Device) -> Value {
     // Reminders can wait for a phone's next wake-up; people's messages should not.
     let urgent = notification.schedule_key.is_none()
         && notification.category != NotificationCategory::CheckinReminder;
-    let mut android =
-        json!({ "priority": if urgent { "high" } else { "normal" }, "ttl": TIME_TO_LIVE });
+    let channel = if discreet {
+        DISCREET_CHANNEL
+    } else {
+        notification.category.android_channel()
+    };
+    let thread = thread(delivery, discreet);
+    let mut android_notification = json!({ "channel_id": channel });
+    if let Some(thread) = &thread {
+        // A newer push of the same conversation or group replaces the older one in the drawer.
+        android_notification["tag"] = json!(thread);
+    }
+    let mut android = json!({
+        "priority": if urgent { "high" } else { "normal" },
+        "ttl": TIME_TO_LIVE,
+        "notification": android_notification,
+    });
     let mut apns_headers = json!({ "apns-priority": if urgent { "10" } else { "5" } });
     if let Some(key) = &notification.schedule_key {
         // A discreet push's key is hashed whatever its length: the key names its subject.
@@ -100,8 +136,13 @@ pub fn fcm_message(delivery: &Delivery, device: &Device) -> Value {
             "android": android,
             "apns": {
                 "headers": apns_headers,
-                "payload": { "aps": { "sound": "default",
-                    "thread-id": if discreet { "relais" } else { notification.category.as_str() } } }
+                "payload": { "aps": {
+                    "sound": "default",
+                    "badge": delivery.badge,
+                    "thread-id": thread.unwrap_or_else(|| {
+                        if discreet { "relais" } else { notification.category.as_str() }.to_owned()
+                    }),
+                } }
             }
         }
     })

@@ -313,6 +313,22 @@ pub fn unread_count(
         .get_result(conn)
 }
 
+/// [`unread_count`] of each of these people who has any.
+pub fn unread_counts(
+    conn: &mut DbConnection,
+    user_ids: &[UserId],
+    now: NaiveDateTime,
+) -> QueryResult<HashMap<UserId, i64>> {
+    let rows: Vec<(UserId, i64)> = notifications::table
+        .filter(notifications::user_id.eq_any(user_ids))
+        .filter(notifications::created_at.le(now))
+        .filter(notifications::read_at.is_null())
+        .group_by(notifications::user_id)
+        .select((notifications::user_id, diesel::dsl::count_star()))
+        .load(conn)?;
+    Ok(rows.into_iter().collect())
+}
+
 pub fn mark_read(
     conn: &mut DbConnection,
     user_id: &UserId,

@@ -89,6 +89,8 @@ struct World {
     mentorship_request: String,
     goal: String,
     conversation: String,
+    /// The owner's message in it.
+    owner_message: String,
     conversation_report: String,
     support_request: String,
     outreach_offer: String,
@@ -278,6 +280,16 @@ impl World {
             json!({ "c": conversation }),
         )
         .await;
+        let owner_message = id_of(
+            &expect_data(
+                app,
+                owner,
+                "mutation($c: ID!) { sendMessage(conversationId: $c, body: \"Merci\") { id } }",
+                json!({ "c": conversation }),
+            )
+            .await,
+            "sendMessage",
+        );
         expect_data(
             app,
             &mentor,
@@ -380,6 +392,7 @@ impl World {
             mentorship_request,
             goal,
             conversation,
+            owner_message,
             conversation_report,
             support_request,
             outreach_offer,
@@ -458,6 +471,22 @@ fn operation(field: &str, world: &World, persona: Persona) -> Option<(String, Va
         ),
         "Query.mySessions" => ("{ mySessions { id current } }", json!({})),
         "Query.blockedUsers" => ("{ blockedUsers(first: 5) { __typename } }", json!({})),
+        "Query.myConversations" => (
+            "{ myConversations(first: 5) { edges { node { id lastMessage { id } } } } }",
+            json!({}),
+        ),
+        "Query.people" => (
+            "{ people(search: \"a\", first: 5) { edges { node { id } } } }",
+            json!({}),
+        ),
+        "Mutation.updatePost" => (
+            "mutation($id: ID!) { updatePost(id: $id, body: \"Relu\") { id editedAt } }",
+            json!({ "id": w.owner_post }),
+        ),
+        "Mutation.editMessage" => (
+            "mutation($id: ID!) { editMessage(id: $id, body: \"Merci !\") { id editedAt } }",
+            json!({ "id": w.owner_message }),
+        ),
         "Mutation.revokeSession" => (
             "mutation($id: ID!) { revokeSession(id: $id) }",
             json!({ "id": w.owner_other_session }),

@@ -201,6 +201,18 @@ async fn sends_an_fcm_v1_message_with_a_cached_token(backend: Backend) {
     assert!(message["data"]["notificationId"].is_string());
     assert_eq!(message["android"]["priority"], "high");
     assert_eq!(message["apns"]["headers"]["apns-priority"], "10");
+    // The channel of its category; the badge counts the unread notifications, this one included.
+    assert_eq!(message["android"]["notification"]["channel_id"], "system");
+    let unread = app
+        .gql(
+            Some(&user.access_token),
+            "{ unreadNotificationCount }",
+            json!({}),
+        )
+        .await["data"]["unreadNotificationCount"]
+        .clone();
+    assert!(unread.as_i64().unwrap() >= 1, "{unread}");
+    assert_eq!(message["apns"]["payload"]["aps"]["badge"], unread);
     assert_eq!(fcm.malformed(), 0);
     assert_eq!(fcm.token_refusals(), 0);
 
@@ -280,10 +292,17 @@ async fn sensitive_categories_push_a_neutral_line(backend: Backend) {
         message["notification"],
         json!({ "title": "Relais", "body": "Vous avez une nouvelle notification." })
     );
-    // Nothing names the subject: the notification's id alone, a neutral thread.
+    // Nothing names the subject: the notification's id alone, the discreet channel, and a
+    // thread that stacks the group's pushes under a digest of it.
     let keys: Vec<&String> = message["data"].as_object().unwrap().keys().collect();
     assert_eq!(keys, ["notificationId"], "{message}");
-    assert_eq!(message["apns"]["payload"]["aps"]["thread-id"], "relais");
+    assert_eq!(message["android"]["notification"]["channel_id"], "discreet");
+    let thread = message["apns"]["payload"]["aps"]["thread-id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(thread.len(), 64, "{message}");
+    assert_eq!(message["android"]["notification"]["tag"], thread.as_str());
     for hidden in ["a private name", "group-42", "GROUP_ACTIVITY", "GROUP_JOIN"] {
         assert!(!message.to_string().contains(hidden), "{hidden}: {message}");
     }
@@ -305,7 +324,7 @@ async fn sensitive_categories_push_a_neutral_line(backend: Backend) {
         .unwrap();
     settled(&app).await;
     let message = fcm.delivered()[1]["message"].to_string();
-    for hidden in ["SUPPORT", "support", "request-7", "PEER"] {
+    for hidden in ["SUPPORT", "support", "request-7", "PEER", "peer_support"] {
         assert!(!message.contains(hidden), "{hidden}: {message}");
     }
 
@@ -346,8 +365,15 @@ async fn sensitive_categories_push_a_neutral_line(backend: Backend) {
         "{hidden}"
     );
     reminder(true).await;
-    let shown = fcm.delivered()[3]["message"].to_string();
-    assert!(shown.contains("addictions"), "{shown}");
+    let shown = &fcm.delivered()[3]["message"];
+    assert!(shown.to_string().contains("addictions"), "{shown}");
+    // Shown, it goes to its category's channel and stacks under its group.
+    assert_eq!(shown["android"]["notification"]["channel_id"], "workshop");
+    assert_eq!(
+        shown["apns"]["payload"]["aps"]["thread-id"],
+        "group:group-1"
+    );
+    assert_eq!(shown["android"]["notification"]["tag"], "group:group-1");
 }
 
 async fn unregistered_or_invalid_tokens_drop_the_device(backend: Backend) {

@@ -66,6 +66,7 @@ mod privacy;
 mod process;
 mod races;
 mod retention;
+mod screens;
 mod server;
 mod sockets;
 mod support;

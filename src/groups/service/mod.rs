@@ -55,8 +55,8 @@ pub use moderation::{moderation_log, open_reports, report_post, resolve_report};
 pub use people::{FoundPerson, people};
 pub use personal_data::{GROUPS_DATA, GroupsData};
 pub use posts::{
-    create_post, delete_post, ensure_member, posts, posts_for, remove_post_author, replies,
-    reply_counts, update_post,
+    create_post, delete_post, ensure_member, first_pages, posts, posts_for, remove_post_author,
+    replies, reply_counts, update_post,
 };
 
 // ------------------------------------------------------------------ checks

@@ -38,6 +38,42 @@ pub async fn posts(
     .await
 }
 
+/// The first page of top-level posts of each of these groups, `size` posts each, for a viewer who
+/// is an active member (the others' groups are left out): three statements whatever the number
+/// of groups, so that a home screen listing every group with its latest post stays cheap.
+pub async fn first_pages(
+    db: &Db,
+    viewer: UserId,
+    groups: Vec<GroupId>,
+    size: usize,
+) -> AppResult<HashMap<GroupId, Page<VisiblePost>>> {
+    let page = PageRequest::new(i32::try_from(size).ok(), None)?;
+    db.run(move |conn| {
+        let readable: Vec<GroupId> = store::memberships_of(conn, &viewer, &groups)?
+            .into_iter()
+            .filter(Membership::is_active)
+            .map(|membership| membership.group_id)
+            .collect();
+        let hidden = store::blocked_by(conn, &viewer)?;
+        let mut by_group: HashMap<GroupId, Vec<PostRow>> =
+            readable.into_iter().map(|id| (id, Vec::new())).collect();
+        for row in store::latest_posts(conn, &groups, &hidden, page.fetch_limit())? {
+            if let Some(rows) = by_group.get_mut(&row.group_id) {
+                rows.push(row);
+            }
+        }
+        Ok(by_group
+            .into_iter()
+            .map(|(id, rows)| {
+                let first = Page::from_overfetch(rows, &page)
+                    .map(|row| VisiblePost::for_viewer(row, &viewer));
+                (id, first)
+            })
+            .collect())
+    })
+    .await
+}
+
 /// A post's replies, oldest first. Members only.
 pub async fn replies(
     db: &Db,
