@@ -13,11 +13,15 @@ pub const REASON_MAX: usize = 1_000;
 text_enum! {
     /// Why something is reported.
     pub enum ReportCategory {
+        /// Spam or advertising.
         Spam => "SPAM",
+        /// Harassment or abuse.
         Harassment => "HARASSMENT",
+        /// It exposes someone's private or health information.
         Privacy => "PRIVACY",
         /// Someone may need help.
         AtRisk => "AT_RISK",
+        /// Something else.
         Other => "OTHER",
     }
 }
@@ -33,8 +37,11 @@ impl ReportCategory {
 }
 
 text_enum! {
+    /// Where a report stands.
     pub enum ReportStatus {
+        /// Waiting for a moderator.
         Open => "OPEN",
+        /// A moderator dealt with it.
         Resolved => "RESOLVED",
     }
 }

@@ -22,11 +22,17 @@ use secrecy::ExposeSecret;
 #[derive(SimpleObject)]
 #[graphql(name = "User")]
 pub struct UserView {
+    /// The person's id.
     pub id: ID,
+    /// How others see them.
     pub display_name: String,
+    /// Their profession.
     pub profession: Profession,
+    /// Languages they speak.
     pub languages: Vec<String>,
+    /// Where they work; null when not said.
     pub region: Option<String>,
+    /// What the person says of themselves, at most 1,000 characters.
     pub bio: Option<String>,
     /// True when a provider that verifies professions vouched for this person's profession.
     pub verified_professional: bool,
@@ -72,10 +78,15 @@ impl From<Profile> for UserView {
 #[derive(SimpleObject)]
 #[graphql(name = "Viewer", complex)]
 pub struct ViewerView {
+    /// The person as others see them.
     pub user: UserView,
+    /// The account's address.
     pub email: String,
+    /// What the person may do beyond a member's.
     pub roles: Vec<Role>,
+    /// The app's language.
     pub locale: String,
+    /// Their IANA time zone.
     pub timezone: String,
     /// Private to the viewer, who alone sees it. Matching keeps apart only workplaces an
     /// identity provider verified.
@@ -88,8 +99,11 @@ pub struct ViewerView {
 #[derive(SimpleObject)]
 #[graphql(name = "Consent")]
 pub struct ConsentView {
+    /// What the person agreed to.
     pub purpose: ConsentPurpose,
+    /// The version of the text they agreed to.
     pub version: String,
+    /// When the person agreed.
     pub given_at: DateTime,
 }
 
@@ -150,36 +164,59 @@ impl From<Account> for ViewerView {
     }
 }
 
+/// A new session: a short-lived access token for the `Authorization: Bearer` header and a refresh
+/// token that renews it.
 #[derive(SimpleObject)]
 pub struct AuthPayload {
+    /// Sent as `Authorization: Bearer <token>` on HTTP and in the websocket's `connection_init`.
     pub access_token: String,
+    /// When the access token stops working; renew it with `refreshSession` a little before.
     pub access_token_expires_at: DateTime,
+    /// Single use: `refreshSession` answers a new pair and ends this one. Keep it in the device's
+    /// secure storage.
     pub refresh_token: String,
+    /// The signed-in person's own account.
     pub viewer: ViewerView,
 }
 
+/// A new account.
 #[derive(InputObject)]
 pub struct RegisterInput {
+    /// The address; confirmed with a mailed code.
     pub email: String,
+    /// 10 to 256 characters.
     pub password: String,
+    /// How others see the person, 1 to 80 characters; no invisible or direction-changing
+    /// characters.
     pub display_name: String,
+    /// The person's profession (verified only through a provider such as Pro Santé Connect).
     pub profession: Profession,
+    /// Languages the person speaks (BCP 47 tags), at most 10; the locale's by default.
     pub languages: Option<Vec<String>>,
+    /// Where they work, at most 80 characters.
     pub region: Option<String>,
+    /// An IANA time zone (`Europe/Paris` by default).
     pub timezone: Option<String>,
+    /// The app's language: `fr` (default) or `en`.
     pub locale: Option<String>,
 }
 
+/// Profile changes; absent fields stay as they are.
 #[derive(InputObject)]
 pub struct UpdateProfileInput {
+    /// 1 to 80 characters.
     pub display_name: Option<String>,
+    /// Locked once a provider verified it (BAD_USER_INPUT).
     pub profession: Option<Profession>,
+    /// BCP 47 tags, at most 10, replacing the list.
     pub languages: Option<Vec<String>>,
     /// Null clears it.
     pub region: MaybeUndefined<String>,
     /// Null clears it.
     pub bio: MaybeUndefined<String>,
+    /// An IANA time zone.
     pub timezone: Option<String>,
+    /// `fr` or `en`.
     pub locale: Option<String>,
     /// Private: never shown to others. Null clears it.
     pub workplace: MaybeUndefined<String>,
@@ -213,8 +250,11 @@ crate::connection_type!(UserConnection, UserEdge, UserView);
 #[derive(SimpleObject)]
 #[graphql(name = "Session")]
 pub struct SessionView {
+    /// The session's id, for `revokeSession`.
     pub id: ID,
+    /// When it signed in.
     pub created_at: DateTime,
+    /// When it last renewed its access token.
     pub last_used_at: Option<DateTime>,
     /// A label for the device, from the app's user agent.
     pub device: Option<String>,
@@ -254,7 +294,11 @@ impl AccountsQuery {
     }
 
     /// A person's public profile. Signed-in callers only.
-    async fn user(&self, ctx: &Context<'_>, id: ID) -> Result<Option<UserView>> {
+    async fn user(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The person's id.")] id: ID,
+    ) -> Result<Option<UserView>> {
         ctx.viewer()?;
         user_view(ctx, &UserId::from(id)).await
     }
@@ -265,7 +309,14 @@ pub struct AccountsMutation;
 
 #[Object]
 impl AccountsMutation {
-    async fn register(&self, ctx: &Context<'_>, input: RegisterInput) -> Result<AuthPayload> {
+    /// Creates an account and signs it in. The address gets a confirmation code; until it is
+    /// confirmed some actions are refused (see the README). An address already in use answers as a
+    /// new one would, and its owner is told by mail.
+    async fn register(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The new account.")] input: RegisterInput,
+    ) -> Result<AuthPayload> {
         let form = RegistrationForm {
             email: input.email,
             password: input.password.into(),
@@ -289,11 +340,13 @@ impl AccountsMutation {
         auth_payload(ctx, tokens).await
     }
 
+    /// Signs in with an address and a password: a new session. A wrong pair is UNAUTHENTICATED,
+    /// whichever was wrong; repeated failures slow down (TOO_MANY_REQUESTS).
     async fn login(
         &self,
         ctx: &Context<'_>,
-        email: String,
-        password: String,
+        #[graphql(desc = "The account's address, whatever its case.")] email: String,
+        #[graphql(desc = "The account's password.")] password: String,
     ) -> Result<AuthPayload> {
         let state = ctx.state();
         let tokens = service::login(
@@ -313,8 +366,11 @@ impl AccountsMutation {
     async fn change_password(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "The password in use (a wrong one: BAD_USER_INPUT on it, counted against sign-ins)."
+        )]
         current_password: String,
-        new_password: String,
+        #[graphql(desc = "10 to 256 characters.")] new_password: String,
     ) -> Result<bool> {
         let state = ctx.state();
         Ok(service::change_password(
@@ -330,7 +386,14 @@ impl AccountsMutation {
 
     /// Mails a link to choose a new password, valid 30 minutes, when an account has this
     /// address. Always true, in the same time either way: the answer says nothing of accounts.
-    async fn request_password_reset(&self, ctx: &Context<'_>, email: String) -> Result<bool> {
+    async fn request_password_reset(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "The account's address. The answer is the same whether it exists or not."
+        )]
+        email: String,
+    ) -> Result<bool> {
         let state = ctx.state();
         Ok(service::request_password_reset(
             &state.db,
@@ -347,8 +410,8 @@ impl AccountsMutation {
     async fn reset_password(
         &self,
         ctx: &Context<'_>,
-        token: String,
-        new_password: String,
+        #[graphql(desc = "The code mailed by `requestPasswordReset`; used once.")] token: String,
+        #[graphql(desc = "10 to 256 characters.")] new_password: String,
     ) -> Result<AuthPayload> {
         let state = ctx.state();
         let tokens = service::reset_password(
@@ -365,7 +428,11 @@ impl AccountsMutation {
 
     /// Ends one of the viewer's sessions (another device's, or this one): its tokens stop working
     /// and its websockets close. Another person's, or an unknown one, is NOT_FOUND.
-    async fn revoke_session(&self, ctx: &Context<'_>, id: ID) -> Result<bool> {
+    async fn revoke_session(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "One of the viewer's sessions, from `mySessions`.")] id: ID,
+    ) -> Result<bool> {
         let id = SessionId::from_client(id.to_string());
         Ok(sessions::revoke_session(ctx.db(), ctx.viewer()?, id).await?)
     }
@@ -374,7 +441,7 @@ impl AccountsMutation {
     async fn refresh_session(
         &self,
         ctx: &Context<'_>,
-        refresh_token: String,
+        #[graphql(desc = "The session's refresh token; used once.")] refresh_token: String,
     ) -> Result<AuthPayload> {
         let state = ctx.state();
         state.passwords.admit(ctx.client())?;
@@ -390,7 +457,12 @@ impl AccountsMutation {
 
     /// Confirms the viewer's address with the code (or the link's token) mailed to it. A code
     /// that is not the viewer's, used, expired or unknown is BAD_USER_INPUT on `token`.
-    async fn confirm_email(&self, ctx: &Context<'_>, token: String) -> Result<ViewerView> {
+    async fn confirm_email(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The code mailed to the address (to confirm it, or a new one).")]
+        token: String,
+    ) -> Result<ViewerView> {
         let state = ctx.state();
         Ok(
             service::confirm_email(&state.db, &state.secret, ctx.viewer()?, &token)
@@ -407,8 +479,8 @@ impl AccountsMutation {
     async fn request_email_change(
         &self,
         ctx: &Context<'_>,
-        new_email: String,
-        password: String,
+        #[graphql(desc = "The address to move to; it gets a confirmation code.")] new_email: String,
+        #[graphql(desc = "The account's password.")] password: String,
     ) -> Result<bool> {
         let state = ctx.state();
         Ok(service::request_email_change(
@@ -428,7 +500,8 @@ impl AccountsMutation {
     async fn give_consent(
         &self,
         ctx: &Context<'_>,
-        purpose: ConsentPurpose,
+        #[graphql(desc = "What the viewer agrees to.")] purpose: ConsentPurpose,
+        #[graphql(desc = "The current version of its text (another one: BAD_USER_INPUT).")]
         version: String,
     ) -> Result<ViewerView> {
         let state = ctx.state();
@@ -448,6 +521,9 @@ impl AccountsMutation {
     async fn withdraw_consent(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "What the viewer no longer agrees to; HEALTH_DATA also deletes their check-ins."
+        )]
         purpose: ConsentPurpose,
     ) -> Result<ViewerView> {
         let state = ctx.state();
@@ -471,10 +547,11 @@ impl AccountsMutation {
         Ok(service::resend_email_confirmation(&state.db, &state.secret, ctx.viewer()?).await?)
     }
 
+    /// Changes the viewer's profile; absent fields stay as they are.
     async fn update_profile(
         &self,
         ctx: &Context<'_>,
-        input: UpdateProfileInput,
+        #[graphql(desc = "What changes.")] input: UpdateProfileInput,
     ) -> Result<ViewerView> {
         let form = ProfileForm {
             display_name: input.display_name,

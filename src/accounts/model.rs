@@ -13,19 +13,33 @@ use crate::text_enum;
 text_enum! {
     /// What a person does for a living; groups and mentors are matched on it.
     pub enum Profession {
+        /// Nurse (infirmier·ère).
         Nurse => "NURSE",
+        /// Physician (médecin).
         Physician => "PHYSICIAN",
+        /// Care aide (aide-soignant·e).
         CareAide => "CARE_AIDE",
+        /// Midwife (sage-femme).
         Midwife => "MIDWIFE",
+        /// Pharmacist.
         Pharmacist => "PHARMACIST",
+        /// Psychologist.
         Psychologist => "PSYCHOLOGIST",
+        /// Physiotherapist (masseur-kinésithérapeute).
         Physiotherapist => "PHYSIOTHERAPIST",
+        /// Occupational therapist (ergothérapeute).
         OccupationalTherapist => "OCCUPATIONAL_THERAPIST",
+        /// Social worker.
         SocialWorker => "SOCIAL_WORKER",
+        /// Paramedic or ambulance staff.
         Paramedic => "PARAMEDIC",
+        /// Dentist.
         Dentist => "DENTIST",
+        /// A student of a health profession.
         Student => "STUDENT",
+        /// Administrative staff of a care setting.
         Administrative => "ADMINISTRATIVE",
+        /// Another profession.
         Other => "OTHER",
     }
 }
@@ -43,8 +57,11 @@ impl Profession {
 text_enum! {
     /// Powers granted by an administrator with `relais grant-role`.
     pub enum Role {
+        /// Schedules workshops.
         Organiser => "ORGANISER",
+        /// Handles reports and may moderate any group.
         Moderator => "MODERATOR",
+        /// Administers the service: roles, matching rounds, everything a moderator does.
         Admin => "ADMIN",
         /// Trained to answer support requests (see "Reaching out").
         PeerSupporter => "PEER_SUPPORTER",

@@ -16,12 +16,17 @@ use crate::i18n::{self, Localized, Message};
 use crate::ids::GroupId;
 use crate::pagination::PageRequest;
 
+/// A professional help line or service, shown with low wellbeing results.
 #[derive(SimpleObject)]
 #[graphql(name = "SupportResource")]
 pub struct SupportResourceView {
+    /// Its name.
     name: String,
+    /// What it offers.
     description: String,
+    /// Its website; null when there is none.
     url: Option<String>,
+    /// A phone number to call; null when there is none.
     phone: Option<String>,
 }
 
@@ -38,24 +43,30 @@ impl From<SupportResource> for SupportResourceView {
 
 pub struct CheckinView(CheckinRow);
 
+/// A recorded check-in, as only its author sees it.
 #[Object(name = "CheckinResult")]
 impl CheckinView {
+    /// The check-in's id.
     async fn id(&self) -> ID {
         self.0.id.clone().into()
     }
 
+    /// The questionnaire answered.
     async fn instrument(&self) -> Instrument {
         self.0.instrument
     }
 
+    /// The instrument's score from the answers.
     async fn score(&self) -> i32 {
         self.0.score
     }
 
+    /// The highest score the instrument gives.
     async fn max_score(&self) -> i32 {
         self.0.instrument.scale().score_max
     }
 
+    /// Where the score falls, with the instrument's own cut-offs.
     async fn band(&self) -> WellbeingBand {
         self.0.band()
     }
@@ -84,11 +95,15 @@ impl CheckinView {
 
 crate::connection_type!(CheckinConnection, CheckinEdge, CheckinView);
 
+/// One week of the viewer's own check-ins.
 #[derive(SimpleObject)]
 #[graphql(name = "TrendPoint")]
 pub struct TrendPointView {
+    /// The Monday the week starts on.
     week_start: Date,
+    /// The week's average score.
     average_score: f64,
+    /// Check-ins that week.
     count: i64,
 }
 
@@ -158,12 +173,15 @@ pub struct WellbeingPrivacy {
 /// An instrument as the app renders it, in the viewer's language.
 pub struct InstrumentInfo(Instrument);
 
+/// What the app needs to show an instrument: its items' answer range and its score range.
 #[Object]
 impl InstrumentInfo {
+    /// The instrument described.
     async fn instrument(&self) -> Instrument {
         self.0
     }
 
+    /// Its name, in the viewer's language.
     async fn name(&self) -> Option<&str> {
         self.0.text(i18n::current()).map(|text| text.name.as_str())
     }
@@ -191,22 +209,27 @@ impl InstrumentInfo {
             .unwrap_or_default()
     }
 
+    /// The lowest answer an item takes.
     async fn answer_min(&self) -> i32 {
         self.0.scale().answer_min
     }
 
+    /// The highest answer an item takes.
     async fn answer_max(&self) -> i32 {
         self.0.scale().answer_max
     }
 
+    /// The lowest score.
     async fn min_score(&self) -> i32 {
         self.0.scale().score_min
     }
 
+    /// The highest score.
     async fn max_score(&self) -> i32 {
         self.0.scale().score_max
     }
 
+    /// True when a higher score means better wellbeing (WHO-5); false when it means more strain.
     async fn higher_is_better(&self) -> bool {
         self.0.scale().higher_is_better
     }
@@ -217,9 +240,13 @@ impl InstrumentInfo {
     }
 }
 
+/// One check-in: the answers to an instrument's items, in order.
 #[derive(InputObject)]
 pub struct CheckinInput {
+    /// The questionnaire answered.
     instrument: Instrument,
+    /// One answer per item, each within the instrument's `answerMin`..`answerMax` (BAD_USER_INPUT
+    /// otherwise).
     answers: Vec<i32>,
     /// Groups (the viewer's own) whose anonymous aggregate may count this check-in.
     share_with_group_ids: Option<Vec<ID>>,
@@ -263,8 +290,14 @@ impl CheckinsQuery {
     async fn my_checkins(
         &self,
         ctx: &Context<'_>,
-        instrument: Option<Instrument>,
+        #[graphql(desc = "Only this instrument's; all when absent.")] instrument: Option<
+            Instrument,
+        >,
+        #[graphql(
+            desc = "How many items: default 20, at most 100 (BAD_USER_INPUT outside 1 to 100)."
+        )]
         first: Option<i32>,
+        #[graphql(desc = "The `endCursor` of the previous page; null for the first page.")]
         after: Option<String>,
     ) -> Result<CheckinConnection> {
         let page = PageRequest::new(first, after.as_deref())?;
@@ -281,8 +314,8 @@ impl CheckinsQuery {
     async fn my_checkin_trend(
         &self,
         ctx: &Context<'_>,
-        instrument: Instrument,
-        weeks: Option<i32>,
+        #[graphql(desc = "The instrument.")] instrument: Instrument,
+        #[graphql(desc = "How many weeks back, 1 to 104 (default 12).")] weeks: Option<i32>,
     ) -> Result<Vec<TrendPointView>> {
         let state = ctx.state();
         Ok(
@@ -301,9 +334,9 @@ impl CheckinsQuery {
     async fn group_wellbeing(
         &self,
         ctx: &Context<'_>,
-        group_id: ID,
-        instrument: Instrument,
-        weeks: Option<i32>,
+        #[graphql(desc = "A group the viewer is an active member of.")] group_id: ID,
+        #[graphql(desc = "The instrument whose releases to read.")] instrument: Instrument,
+        #[graphql(desc = "How many weeks back, 1 to 104 (default 12).")] weeks: Option<i32>,
     ) -> Result<Vec<AggregatePointView>> {
         let state = ctx.state();
         Ok(service::group_wellbeing(
@@ -333,7 +366,11 @@ pub struct CheckinsMutation;
 #[Object]
 impl CheckinsMutation {
     /// Records an anonymous check-in; its result stays with the viewer.
-    async fn submit_checkin(&self, ctx: &Context<'_>, input: CheckinInput) -> Result<CheckinView> {
+    async fn submit_checkin(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The answers.")] input: CheckinInput,
+    ) -> Result<CheckinView> {
         let state = ctx.state();
         let form = CheckinForm {
             instrument: input.instrument,

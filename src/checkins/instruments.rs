@@ -16,6 +16,7 @@ use crate::i18n::Locale;
 use crate::text_enum;
 
 text_enum! {
+    /// A validated wellbeing questionnaire.
     pub enum Instrument {
         /// WHO-5 Well-Being Index: 5 items answered 0-5; score = raw sum × 4, 0-100.
         #[graphql(name = "WHO5")]
@@ -29,10 +30,15 @@ text_enum! {
 }
 
 text_enum! {
+    /// Where a score falls, with the instrument's own cut-offs.
     pub enum WellbeingBand {
+        /// Good wellbeing.
         Good => "GOOD",
+        /// Moderate.
         Moderate => "MODERATE",
+        /// Low wellbeing.
         Low => "LOW",
+        /// A score that calls for help: support resources are shown.
         AtRisk => "AT_RISK",
     }
 }

@@ -20,8 +20,10 @@ pub struct ConversationView(pub Conversation);
 crate::connection_type!(MessageConnection, MessageEdge, MessageView);
 crate::connection_type!(ConversationConnection, ConversationEdge, ConversationView);
 
+/// A private 1:1 thread (an active mentorship, a taken support request). Its two people only.
 #[Object(name = "Conversation")]
 impl ConversationView {
+    /// The conversation's id.
     async fn id(&self) -> ID {
         self.0.row.id.clone().into()
     }
@@ -66,7 +68,11 @@ impl ConversationView {
     async fn messages(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "How many items: default 20, at most 100 (BAD_USER_INPUT outside 1 to 100)."
+        )]
         first: Option<i32>,
+        #[graphql(desc = "The `endCursor` of the previous page; null for the first page.")]
         after: Option<String>,
     ) -> Result<MessageConnection> {
         let page = PageRequest::new(first, after.as_deref())?;
@@ -81,26 +87,32 @@ impl ConversationView {
 
 pub struct MessageView(pub MessageRow);
 
+/// A message in a private conversation.
 #[Object(name = "Message")]
 impl MessageView {
+    /// The message's id.
     async fn id(&self) -> ID {
         self.0.id.clone().into()
     }
 
+    /// The conversation it belongs to.
     async fn conversation_id(&self) -> ID {
         self.0.conversation_id.clone().into()
     }
 
+    /// Who wrote it; shown as an erased account once they erased theirs.
     async fn author(&self, ctx: &Context<'_>) -> Result<UserView> {
         Ok(user_view(ctx, &self.0.author_id)
             .await?
             .unwrap_or_else(UserView::erased))
     }
 
+    /// 1 to 4,000 characters.
     async fn body(&self) -> &str {
         &self.0.body
     }
 
+    /// When it was sent.
     async fn created_at(&self) -> DateTime {
         self.0.created_at.into()
     }
@@ -125,24 +137,33 @@ crate::connection_type!(
 /// The message a report points at, without its author.
 #[derive(SimpleObject)]
 pub struct ReportedMessage {
+    /// The message's text.
     body: String,
+    /// When it was sent.
     created_at: DateTime,
 }
 
+/// A conversation reported by one of its two people, as moderators see it: the reported message
+/// and the reason, never who the two people are, who reported it, or what the conversation belongs
+/// to.
 #[Object(name = "ConversationReport")]
 impl ConversationReportView {
+    /// The report's id.
     async fn id(&self) -> ID {
         self.0.row.id.clone().into()
     }
 
+    /// What the reporter says it is; AT_RISK comes first in the queue.
     async fn category(&self) -> ReportCategory {
         self.0.row.category
     }
 
+    /// The reporter's words, 1 to 1,000 characters.
     async fn reason(&self) -> &str {
         &self.0.row.reason
     }
 
+    /// OPEN until a moderator resolves it.
     async fn status(&self) -> ReportStatus {
         self.0.row.status
     }
@@ -169,14 +190,17 @@ impl ConversationReportView {
         self.0.row.conversation_closed
     }
 
+    /// When it was reported.
     async fn created_at(&self) -> DateTime {
         self.0.row.created_at.into()
     }
 
+    /// When a moderator resolved it; null while open.
     async fn resolved_at(&self) -> Option<DateTime> {
         self.0.row.resolved_at.map(DateTime::from)
     }
 
+    /// The moderator's note once resolved; null before.
     async fn resolution(&self) -> Option<&str> {
         self.0.row.resolution.as_deref()
     }
@@ -188,7 +212,11 @@ pub struct ConversationsQuery;
 #[Object]
 impl ConversationsQuery {
     /// One of the viewer's conversations; null for any other.
-    async fn conversation(&self, ctx: &Context<'_>, id: ID) -> Result<Option<ConversationView>> {
+    async fn conversation(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "One of the viewer's conversations.")] id: ID,
+    ) -> Result<Option<ConversationView>> {
         Ok(
             service::conversation(ctx.db(), ctx.viewer()?, ConversationId::from(id))
                 .await?
@@ -203,7 +231,11 @@ impl ConversationsQuery {
     async fn my_conversations(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "How many items: default 20, at most 100 (BAD_USER_INPUT outside 1 to 100)."
+        )]
         first: Option<i32>,
+        #[graphql(desc = "The `endCursor` of the previous page; null for the first page.")]
         after: Option<String>,
     ) -> Result<ConversationConnection> {
         let page = PageRequest::new(first, after.as_deref())?;
@@ -220,7 +252,11 @@ impl ConversationsQuery {
     async fn open_conversation_reports(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "How many items: default 20, at most 100 (BAD_USER_INPUT outside 1 to 100)."
+        )]
         first: Option<i32>,
+        #[graphql(desc = "The `endCursor` of the previous page; null for the first page.")]
         after: Option<String>,
     ) -> Result<ConversationReportConnection> {
         let page = PageRequest::new(first, after.as_deref())?;
@@ -242,8 +278,8 @@ impl ConversationsMutation {
     async fn send_message(
         &self,
         ctx: &Context<'_>,
-        conversation_id: ID,
-        body: String,
+        #[graphql(desc = "An open conversation of the viewer's.")] conversation_id: ID,
+        #[graphql(desc = "1 to 4,000 characters.")] body: String,
     ) -> Result<MessageView> {
         Ok(MessageView(
             service::send(ctx.db(), ctx.viewer()?, conversation_id.into(), body).await?,
@@ -254,7 +290,12 @@ impl ConversationsMutation {
     /// sending it and while the conversation is open (CONFLICT otherwise; FORBIDDEN for the other
     /// person's message, NOT_FOUND outside the viewer's conversations). Sets `editedAt`; nobody
     /// is notified.
-    async fn edit_message(&self, ctx: &Context<'_>, id: ID, body: String) -> Result<MessageView> {
+    async fn edit_message(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "One of the viewer's own messages.")] id: ID,
+        #[graphql(desc = "1 to 4,000 characters.")] body: String,
+    ) -> Result<MessageView> {
         Ok(MessageView(
             service::edit(ctx.db(), ctx.viewer()?, MessageId::from(id), body).await?,
         ))
@@ -264,7 +305,7 @@ impl ConversationsMutation {
     async fn mark_conversation_read(
         &self,
         ctx: &Context<'_>,
-        conversation_id: ID,
+        #[graphql(desc = "One of the viewer's conversations.")] conversation_id: ID,
     ) -> Result<ConversationView> {
         Ok(ConversationView(
             service::mark_read(ctx.db(), ctx.viewer()?, conversation_id.into()).await?,
@@ -278,9 +319,10 @@ impl ConversationsMutation {
     async fn report_conversation(
         &self,
         ctx: &Context<'_>,
-        conversation_id: ID,
-        reason: String,
-        category: Option<ReportCategory>,
+        #[graphql(desc = "One of the viewer's conversations.")] conversation_id: ID,
+        #[graphql(desc = "1 to 1,000 characters.")] reason: String,
+        #[graphql(desc = "What it is; OTHER when absent.")] category: Option<ReportCategory>,
+        #[graphql(desc = "One of the other person's messages in it, shown to the moderators.")]
         message_id: Option<ID>,
     ) -> Result<bool> {
         service::report(
@@ -300,9 +342,15 @@ impl ConversationsMutation {
     async fn resolve_conversation_report(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        resolution: Option<String>,
-        #[graphql(default)] close_conversation: bool,
+        #[graphql(desc = "An open report of a conversation.")] id: ID,
+        #[graphql(desc = "The moderator's note, at most 1,000 characters.")] resolution: Option<
+            String,
+        >,
+        #[graphql(
+            default,
+            desc = "Also make the conversation read-only (both people are told)."
+        )]
+        close_conversation: bool,
     ) -> Result<ConversationReportView> {
         Ok(ConversationReportView(
             service::resolve_report(
@@ -326,7 +374,7 @@ impl ConversationsSubscription {
     async fn message_added(
         &self,
         ctx: &Context<'_>,
-        conversation_id: ID,
+        #[graphql(desc = "One of the viewer's conversations.")] conversation_id: ID,
     ) -> Result<impl Stream<Item = Result<MessageView>>> {
         let listener = Listener::start(ctx)?;
         let conversation_id = ConversationId::from(conversation_id);

@@ -2,12 +2,17 @@
 
 use async_graphql::SimpleObject;
 
+/// Where a page stands in its list. Pages go forward: pass `endCursor` as the next request's
+/// `after` while `hasNextPage` is true.
 #[derive(SimpleObject)]
 pub struct PageInfo {
+    /// Whether more items follow this page.
     pub has_next_page: bool,
+    /// The cursor of the page's last item (the next page's `after`); null on an empty page.
     pub end_cursor: Option<String>,
     /// True when the page starts after a cursor (pages go forward only).
     pub has_previous_page: bool,
+    /// The cursor of the page's first item; null on an empty page.
     pub start_cursor: Option<String>,
 }
 
@@ -16,15 +21,22 @@ pub struct PageInfo {
 #[macro_export]
 macro_rules! connection_type {
     ($connection:ident, $edge:ident, $node:ty) => {
+        /// One item of a page, with the cursor that points just after it.
         #[derive(async_graphql::SimpleObject)]
         pub struct $edge {
+            /// Opaque; pass it as `after` to continue after this item. Only this server's
+            /// cursors are accepted (BAD_USER_INPUT on `after` otherwise).
             pub cursor: String,
+            /// The item.
             pub node: $node,
         }
 
+        /// One page of a list (`first`: default 20, at most 100), in the list's order.
         #[derive(async_graphql::SimpleObject)]
         pub struct $connection {
+            /// The page's items, in order.
             pub edges: Vec<$edge>,
+            /// Whether more follow, and the cursors to ask for them.
             pub page_info: $crate::graphql::connection::PageInfo,
         }
 

@@ -42,6 +42,9 @@ pub use context::{AppState, ContextExt, SharedState};
 use futures_util::future::BoxFuture;
 use tracing::Instrument;
 
+/// Everything that reads. Lists with `first`/`after` are pages; each field says who may call it. A
+/// refused request (too costly, too deep, too many aliases) answers BAD_USER_INPUT with
+/// `extensions.limit`, `cost` and `maximum`.
 #[derive(MergedObject, Default)]
 #[graphql(name = "Query")]
 pub struct QueryRoot(
@@ -57,6 +60,9 @@ pub struct QueryRoot(
     PrivacyQuery,
 );
 
+/// Everything that changes something. Each field says who may call it and what it refuses; errors
+/// carry `extensions.code` (UNAUTHENTICATED, FORBIDDEN, NOT_FOUND, CONFLICT, BAD_USER_INPUT,
+/// TOO_MANY_REQUESTS, INTERNAL) and, for bad input, `extensions.field`.
 #[derive(MergedObject, Default)]
 #[graphql(name = "Mutation")]
 pub struct MutationRoot(
@@ -72,6 +78,8 @@ pub struct MutationRoot(
     PrivacyMutation,
 );
 
+/// Live updates over the websocket at `/graphql/ws` (graphql-transport-ws), authenticated in
+/// `connection_init`; they end when the session ends.
 #[derive(MergedSubscription, Default)]
 #[graphql(name = "Subscription")]
 pub struct SubscriptionRoot(

@@ -36,20 +36,25 @@ pub async fn group_view(ctx: &Context<'_>, id: &GroupId) -> Result<Option<PeerGr
 
 pub struct PeerGroupView(pub Group);
 
+/// A peer group: members support each other in posts, anonymous ones included.
 #[Object(name = "PeerGroup")]
 impl PeerGroupView {
+    /// The group's id.
     async fn id(&self) -> ID {
         self.0.row.id.clone().into()
     }
 
+    /// Its name, unique whatever the case.
     async fn name(&self) -> &str {
         &self.0.row.name
     }
 
+    /// What the group is for.
     async fn description(&self) -> &str {
         &self.0.row.description
     }
 
+    /// A short theme.
     async fn topic(&self) -> &str {
         &self.0.row.topic
     }
@@ -59,14 +64,17 @@ impl PeerGroupView {
         self.0.row.verified_only
     }
 
+    /// Whether joining needs a facilitator's approval.
     async fn visibility(&self) -> GroupVisibility {
         self.0.row.visibility
     }
 
+    /// The language it speaks (BCP 47 tag).
     async fn language(&self) -> &str {
         &self.0.row.language
     }
 
+    /// Where its members work; null for anywhere.
     async fn region(&self) -> Option<&str> {
         self.0.row.region.as_deref()
     }
@@ -83,6 +91,7 @@ impl PeerGroupView {
         Ok(i32::try_from(count).unwrap_or(i32::MAX))
     }
 
+    /// When it was created.
     async fn created_at(&self) -> DateTime {
         self.0.row.created_at.into()
     }
@@ -101,7 +110,11 @@ impl PeerGroupView {
     async fn members(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "How many items: default 20, at most 100 (BAD_USER_INPUT outside 1 to 100)."
+        )]
         first: Option<i32>,
+        #[graphql(desc = "The `endCursor` of the previous page; null for the first page.")]
         after: Option<String>,
     ) -> Result<MembershipConnection> {
         let page = PageRequest::new(first, after.as_deref())?;
@@ -119,7 +132,11 @@ impl PeerGroupView {
     async fn posts(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "How many items: default 20, at most 100 (BAD_USER_INPUT outside 1 to 100)."
+        )]
         first: Option<i32>,
+        #[graphql(desc = "The `endCursor` of the previous page; null for the first page.")]
         after: Option<String>,
     ) -> Result<PostConnection> {
         let page = PageRequest::new(first, after.as_deref())?;
@@ -147,6 +164,9 @@ impl PeerGroupView {
     async fn pending_requests(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "How many items: default 20, at most 100 (BAD_USER_INPUT outside 1 to 100)."
+        )]
         first: Option<i32>,
     ) -> Result<Vec<MembershipView>> {
         let limit = list_size(first)?;
@@ -159,28 +179,34 @@ impl PeerGroupView {
 
 pub struct MembershipView(pub Membership);
 
+/// A person's place in a group.
 #[Object(name = "Membership")]
 impl MembershipView {
+    /// The group.
     async fn group(&self, ctx: &Context<'_>) -> Result<PeerGroupView> {
         group_view(ctx, &self.0.group_id)
             .await?
             .ok_or_else(|| crate::error::AppError::NotFound.into())
     }
 
+    /// The member.
     async fn user(&self, ctx: &Context<'_>) -> Result<UserView> {
         user_view(ctx, &self.0.user_id)
             .await?
             .ok_or_else(|| crate::error::AppError::NotFound.into())
     }
 
+    /// Their role in it.
     async fn role(&self) -> MemberRole {
         self.0.role
     }
 
+    /// PENDING until a facilitator approves a request to a private group.
     async fn status(&self) -> MembershipStatus {
         self.0.status
     }
 
+    /// When they joined or asked to.
     async fn created_at(&self) -> DateTime {
         self.0.created_at.into()
     }
@@ -188,12 +214,15 @@ impl MembershipView {
 
 pub struct PostView(pub VisiblePost);
 
+/// A post in a group, or a reply to one. Members only.
 #[Object(name = "Post")]
 impl PostView {
+    /// The post's id.
     async fn id(&self) -> ID {
         self.0.id.clone().into()
     }
 
+    /// The group it was posted in.
     async fn group(&self, ctx: &Context<'_>) -> Result<PeerGroupView> {
         group_view(ctx, &self.0.group_id)
             .await?
@@ -208,6 +237,7 @@ impl PostView {
         }
     }
 
+    /// Shown without its author.
     async fn anonymous(&self) -> bool {
         self.0.anonymous
     }
@@ -237,6 +267,7 @@ impl PostView {
         self.0.erased
     }
 
+    /// When it was posted.
     async fn created_at(&self) -> DateTime {
         self.0.created_at.into()
     }
@@ -246,6 +277,7 @@ impl PostView {
         self.0.edited_at.map(DateTime::from)
     }
 
+    /// Replies under it (top-level posts; 0 on replies).
     async fn reply_count(&self, ctx: &Context<'_>) -> Result<i32> {
         let loader = ctx.data_unchecked::<DataLoader<ReplyCountLoader>>();
         let count = loader.load_one(self.0.id.clone()).await?.unwrap_or(0);
@@ -257,7 +289,11 @@ impl PostView {
     async fn replies(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "How many items: default 20, at most 100 (BAD_USER_INPUT outside 1 to 100)."
+        )]
         first: Option<i32>,
+        #[graphql(desc = "The `endCursor` of the previous page; null for the first page.")]
         after: Option<String>,
     ) -> Result<PostConnection> {
         let page = PageRequest::new(first, after.as_deref())?;
@@ -273,20 +309,25 @@ impl PostView {
 /// A report in the moderators' queue: the post as moderators see it, never its anonymous author.
 pub struct ReportView(pub Report);
 
+/// A reported post, as moderators see it: never who reported it, never an anonymous author.
 #[Object(name = "PostReport")]
 impl ReportView {
+    /// The report's id.
     async fn id(&self) -> ID {
         self.0.row.id.clone().into()
     }
 
+    /// What the reporter says it is.
     async fn category(&self) -> ReportCategory {
         self.0.row.category
     }
 
+    /// The reporter's words, 1 to 1,000 characters.
     async fn reason(&self) -> &str {
         &self.0.row.reason
     }
 
+    /// OPEN until a moderator resolves it.
     async fn status(&self) -> ReportStatus {
         self.0.row.status
     }
@@ -296,18 +337,22 @@ impl ReportView {
         self.0.post.clone().map(PostView)
     }
 
+    /// The group of the post.
     async fn group(&self, ctx: &Context<'_>) -> Result<Option<PeerGroupView>> {
         group_view(ctx, &self.0.row.group_id).await
     }
 
+    /// When it was reported.
     async fn created_at(&self) -> DateTime {
         self.0.row.created_at.into()
     }
 
+    /// When a moderator resolved it; null while open.
     async fn resolved_at(&self) -> Option<DateTime> {
         self.0.row.resolved_at.map(DateTime::from)
     }
 
+    /// The moderator's note once resolved; null before.
     async fn resolution(&self) -> Option<&str> {
         self.0.row.resolution.as_deref()
     }
@@ -316,16 +361,20 @@ impl ReportView {
 /// One entry of the moderation log: who did what, when and why.
 pub struct ModerationActionView(pub ModerationAction);
 
+/// An entry of a group's moderation log. MODERATORs and ADMINs only.
 #[Object(name = "ModerationAction")]
 impl ModerationActionView {
+    /// The entry's id.
     async fn id(&self) -> ID {
         self.0.id.clone().into()
     }
 
+    /// What was done.
     async fn action(&self) -> ModerationKind {
         self.0.action
     }
 
+    /// Who did it; null once they erased their account.
     async fn actor(&self, ctx: &Context<'_>) -> Result<Option<UserView>> {
         match &self.0.actor_id {
             Some(actor) => user_view(ctx, actor).await,
@@ -341,6 +390,7 @@ impl ModerationActionView {
         }
     }
 
+    /// The group it happened in; null once the group is gone.
     async fn group(&self, ctx: &Context<'_>) -> Result<Option<PeerGroupView>> {
         match &self.0.group_id {
             Some(group_id) => group_view(ctx, group_id).await,
@@ -348,18 +398,22 @@ impl ModerationActionView {
         }
     }
 
+    /// The post acted on, when there was one.
     async fn post_id(&self) -> Option<ID> {
         self.0.post_id.clone().map(ID)
     }
 
+    /// The report it resolved, when there was one.
     async fn report_id(&self) -> Option<ID> {
         self.0.report_id.clone().map(ID)
     }
 
+    /// The moderator's reason, when given.
     async fn reason(&self) -> Option<&str> {
         self.0.reason.as_deref()
     }
 
+    /// When.
     async fn created_at(&self) -> DateTime {
         self.0.created_at.into()
     }
@@ -375,23 +429,36 @@ crate::connection_type!(
     ModerationActionView
 );
 
+/// What `groups` searches: every field given must match.
 #[derive(InputObject, Default)]
 pub struct GroupFilter {
     /// Words matched against name, description and topic.
     pub search: Option<String>,
+    /// Groups speaking this language (BCP 47 tag).
     pub language: Option<String>,
+    /// Groups of this region, exactly.
     pub region: Option<String>,
+    /// Groups open to this profession (groups for everyone included).
     pub profession: Option<Profession>,
 }
 
+/// A new peer group; its creator becomes its first facilitator. A person holds at most 30 groups
+/// (CONFLICT beyond).
 #[derive(InputObject)]
 pub struct CreateGroupInput {
+    /// 3 to 80 characters, unique whatever the case (CONFLICT when taken).
     pub name: String,
+    /// What the group is for, at most 2,000 characters.
     pub description: String,
+    /// A short theme, 2 to 40 characters (`burnout`, `nuits`…).
     pub topic: String,
+    /// PUBLIC: anyone joins at once; PRIVATE: a facilitator approves each request.
     pub visibility: GroupVisibility,
+    /// A BCP 47 language tag (`fr`, `en`…) the group speaks.
     pub language: String,
+    /// Where its members work, at most 80 characters; null for anywhere.
     pub region: Option<String>,
+    /// Who the group is for; empty for everyone.
     pub professions: Option<Vec<Profession>>,
     /// Only members with a verified profession may join (default false).
     pub verified_only: Option<bool>,
@@ -400,10 +467,15 @@ pub struct CreateGroupInput {
 /// A group's settings to change; absent fields stay as they are.
 #[derive(InputObject)]
 pub struct UpdateGroupInput {
+    /// A group the viewer facilitates.
     pub id: ID,
+    /// 3 to 80 characters, unique (CONFLICT when taken).
     pub name: Option<String>,
+    /// At most 2,000 characters.
     pub description: Option<String>,
+    /// 2 to 40 characters.
     pub topic: Option<String>,
+    /// Applies to who joins from now on.
     pub visibility: Option<GroupVisibility>,
     /// Replaces the professions the group is meant for (empty: all).
     pub professions: Option<Vec<Profession>>,
@@ -411,12 +483,17 @@ pub struct UpdateGroupInput {
     pub verified_only: Option<bool>,
 }
 
+/// A post, or a reply with `parentId`.
 #[derive(InputObject)]
 pub struct CreatePostInput {
+    /// A group the viewer is an active member of (FORBIDDEN otherwise).
     pub group_id: ID,
+    /// 1 to 5,000 characters.
     pub body: String,
     /// Reply to this post (one level of replies).
     pub parent_id: Option<ID>,
+    /// Shown without its author to everyone (moderators included); the server keeps the author for
+    /// moderation.
     pub anonymous: Option<bool>,
 }
 
@@ -432,7 +509,11 @@ impl GroupsQuery {
     async fn blocked_users(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "How many items: default 20, at most 100 (BAD_USER_INPUT outside 1 to 100)."
+        )]
         first: Option<i32>,
+        #[graphql(desc = "The `endCursor` of the previous page; null for the first page.")]
         after: Option<String>,
     ) -> Result<UserConnection> {
         let page = PageRequest::new(first, after.as_deref())?;
@@ -451,8 +532,12 @@ impl GroupsQuery {
     async fn people(
         &self,
         ctx: &Context<'_>,
-        search: String,
+        #[graphql(desc = "Words of the display name, 1 to 100 characters.")] search: String,
+        #[graphql(
+            desc = "How many items: default 20, at most 100 (BAD_USER_INPUT outside 1 to 100)."
+        )]
         first: Option<i32>,
+        #[graphql(desc = "The `endCursor` of the previous page; null for the first page.")]
         after: Option<String>,
     ) -> Result<UserConnection> {
         let page = PageRequest::new(first, after.as_deref())?;
@@ -469,8 +554,12 @@ impl GroupsQuery {
     async fn groups(
         &self,
         ctx: &Context<'_>,
-        filter: Option<GroupFilter>,
+        #[graphql(desc = "What to search; absent: every group.")] filter: Option<GroupFilter>,
+        #[graphql(
+            desc = "How many items: default 20, at most 100 (BAD_USER_INPUT outside 1 to 100)."
+        )]
         first: Option<i32>,
+        #[graphql(desc = "The `endCursor` of the previous page; null for the first page.")]
         after: Option<String>,
     ) -> Result<PeerGroupConnection> {
         ctx.viewer()?;
@@ -490,7 +579,13 @@ impl GroupsQuery {
         ))
     }
 
-    async fn group(&self, ctx: &Context<'_>, id: ID) -> Result<Option<PeerGroupView>> {
+    /// A group by id; null when there is none. Private groups show their description and counts to
+    /// everyone, their posts to members.
+    async fn group(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The group's id.")] id: ID,
+    ) -> Result<Option<PeerGroupView>> {
         ctx.viewer()?;
         group_view(ctx, &GroupId::from(id)).await
     }
@@ -510,7 +605,11 @@ impl GroupsQuery {
     async fn open_reports(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "How many items: default 20, at most 100 (BAD_USER_INPUT outside 1 to 100)."
+        )]
         first: Option<i32>,
+        #[graphql(desc = "The `endCursor` of the previous page; null for the first page.")]
         after: Option<String>,
     ) -> Result<PostReportConnection> {
         let page = PageRequest::new(first, after.as_deref())?;
@@ -527,8 +626,12 @@ impl GroupsQuery {
     async fn moderation_log(
         &self,
         ctx: &Context<'_>,
-        group_id: Option<ID>,
+        #[graphql(desc = "The group whose log to read.")] group_id: Option<ID>,
+        #[graphql(
+            desc = "How many items: default 20, at most 100 (BAD_USER_INPUT outside 1 to 100)."
+        )]
         first: Option<i32>,
+        #[graphql(desc = "The `endCursor` of the previous page; null for the first page.")]
         after: Option<String>,
     ) -> Result<ModerationActionConnection> {
         let page = PageRequest::new(first, after.as_deref())?;
@@ -554,7 +657,10 @@ impl GroupsMutation {
     async fn mute_group(
         &self,
         ctx: &Context<'_>,
-        group_id: ID,
+        #[graphql(desc = "A group the viewer is an active member of.")] group_id: ID,
+        #[graphql(
+            desc = "When pushes resume; null to mute until `unmuteGroup`. Past: BAD_USER_INPUT."
+        )]
         until: Option<DateTime>,
     ) -> Result<bool> {
         Ok(service::mute(
@@ -567,7 +673,11 @@ impl GroupsMutation {
     }
 
     /// Pushes for the group again; false when it was not muted. Active members only.
-    async fn unmute_group(&self, ctx: &Context<'_>, group_id: ID) -> Result<bool> {
+    async fn unmute_group(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "A group the viewer muted.")] group_id: ID,
+    ) -> Result<bool> {
         Ok(service::unmute(ctx.db(), ctx.viewer()?, GroupId::from(group_id)).await?)
     }
 
@@ -576,7 +686,7 @@ impl GroupsMutation {
     async fn update_group(
         &self,
         ctx: &Context<'_>,
-        input: UpdateGroupInput,
+        #[graphql(desc = "The group and what changes.")] input: UpdateGroupInput,
     ) -> Result<PeerGroupView> {
         let changes = GroupChanges {
             name: input.name,
@@ -596,7 +706,7 @@ impl GroupsMutation {
     async fn create_group(
         &self,
         ctx: &Context<'_>,
-        input: CreateGroupInput,
+        #[graphql(desc = "The new group.")] input: CreateGroupInput,
     ) -> Result<PeerGroupView> {
         let form = GroupForm {
             name: input.name,
@@ -614,7 +724,11 @@ impl GroupsMutation {
     }
 
     /// Joins at once a public group; asks to join a private one.
-    async fn join_group(&self, ctx: &Context<'_>, group_id: ID) -> Result<MembershipView> {
+    async fn join_group(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The group to join (or ask to join).")] group_id: ID,
+    ) -> Result<MembershipView> {
         Ok(MembershipView(
             service::join(ctx.db(), ctx.viewer()?, group_id.into()).await?,
         ))
@@ -622,7 +736,11 @@ impl GroupsMutation {
 
     /// Leaves a group, or withdraws a request to join. Registrations to the group's workshops
     /// still ahead end with the membership.
-    async fn leave_group(&self, ctx: &Context<'_>, group_id: ID) -> Result<bool> {
+    async fn leave_group(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "A group the viewer is in or asked to join.")] group_id: ID,
+    ) -> Result<bool> {
         Ok(service::leave(ctx.db(), ctx.viewer()?, group_id.into(), MEMBERSHIP_ENDED).await?)
     }
 
@@ -630,8 +748,8 @@ impl GroupsMutation {
     async fn approve_membership(
         &self,
         ctx: &Context<'_>,
-        group_id: ID,
-        user_id: ID,
+        #[graphql(desc = "A group the viewer facilitates.")] group_id: ID,
+        #[graphql(desc = "The person whose request to join waits.")] user_id: ID,
     ) -> Result<MembershipView> {
         let membership =
             service::approve(ctx.db(), ctx.viewer()?, group_id.into(), user_id.into()).await?;
@@ -642,9 +760,14 @@ impl GroupsMutation {
     async fn remove_member(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "A group the viewer facilitates (or any group, for MODERATORs and ADMINs)."
+        )]
         group_id: ID,
-        user_id: ID,
-        reason: Option<String>,
+        #[graphql(desc = "The member, or the person whose request is declined.")] user_id: ID,
+        #[graphql(desc = "For the moderation log, at most 1,000 characters.")] reason: Option<
+            String,
+        >,
     ) -> Result<bool> {
         Ok(service::remove_member(
             ctx.db(),
@@ -661,8 +784,9 @@ impl GroupsMutation {
     async fn set_member_role(
         &self,
         ctx: &Context<'_>,
-        group_id: ID,
-        user_id: ID,
+        #[graphql(desc = "A group the viewer facilitates.")] group_id: ID,
+        #[graphql(desc = "An active member of it.")] user_id: ID,
+        #[graphql(desc = "The new role; the last facilitator cannot step down (CONFLICT).")]
         role: MemberRole,
     ) -> Result<MembershipView> {
         let membership = service::set_member_role(
@@ -676,7 +800,13 @@ impl GroupsMutation {
         Ok(MembershipView(membership))
     }
 
-    async fn create_post(&self, ctx: &Context<'_>, input: CreatePostInput) -> Result<PostView> {
+    /// Posts in a group, or replies to a top-level post, as an active member allowed to post. The
+    /// post's author is told of replies they can see.
+    async fn create_post(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The post.")] input: CreatePostInput,
+    ) -> Result<PostView> {
         let form = PostForm {
             group_id: input.group_id.into(),
             body: input.body,
@@ -692,14 +822,27 @@ impl GroupsMutation {
     /// `editedAt`. Its author only, while an active member (FORBIDDEN for someone else's post,
     /// NOT_FOUND for one the viewer cannot read; posting suspended: FORBIDDEN). An anonymous post
     /// stays anonymous; nobody is notified.
-    async fn update_post(&self, ctx: &Context<'_>, id: ID, body: String) -> Result<PostView> {
+    async fn update_post(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "One of the viewer's own posts.")] id: ID,
+        #[graphql(desc = "1 to 5,000 characters.")] body: String,
+    ) -> Result<PostView> {
         Ok(PostView(
             service::update_post(ctx.db(), ctx.viewer()?, id.into(), body).await?,
         ))
     }
 
     /// Deletes a post and its replies: its author, a facilitator, or a MODERATOR/ADMIN.
-    async fn delete_post(&self, ctx: &Context<'_>, id: ID, reason: Option<String>) -> Result<bool> {
+    async fn delete_post(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The post, with its replies.")] id: ID,
+        #[graphql(
+            desc = "For the moderation log when a moderator acts, at most 1,000 characters."
+        )]
+        reason: Option<String>,
+    ) -> Result<bool> {
         Ok(service::delete_post(ctx.db(), ctx.viewer()?, id.into(), reason).await?)
     }
 
@@ -707,8 +850,11 @@ impl GroupsMutation {
     async fn remove_post_author(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The post whose author loses the right to post in its group.")]
         post_id: ID,
-        reason: Option<String>,
+        #[graphql(desc = "For the moderation log, at most 1,000 characters.")] reason: Option<
+            String,
+        >,
     ) -> Result<bool> {
         Ok(service::remove_post_author(ctx.db(), ctx.viewer()?, post_id.into(), reason).await?)
     }
@@ -717,9 +863,9 @@ impl GroupsMutation {
     async fn report_post(
         &self,
         ctx: &Context<'_>,
-        post_id: ID,
-        reason: String,
-        category: Option<ReportCategory>,
+        #[graphql(desc = "A post the viewer can read.")] post_id: ID,
+        #[graphql(desc = "1 to 1,000 characters.")] reason: String,
+        #[graphql(desc = "What it is; OTHER when absent.")] category: Option<ReportCategory>,
     ) -> Result<bool> {
         let category = category.unwrap_or(ReportCategory::Other);
         service::report_post(ctx.db(), ctx.viewer()?, post_id.into(), category, reason).await?;
@@ -730,8 +876,10 @@ impl GroupsMutation {
     async fn resolve_report(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        resolution: Option<String>,
+        #[graphql(desc = "An open report of a post.")] id: ID,
+        #[graphql(desc = "The moderator's note, at most 1,000 characters.")] resolution: Option<
+            String,
+        >,
     ) -> Result<ReportView> {
         Ok(ReportView(
             service::resolve_report(ctx.db(), ctx.viewer()?, ReportId::from(id), resolution)
@@ -740,11 +888,20 @@ impl GroupsMutation {
     }
 
     /// Hides a person's signed posts and replies from the viewer everywhere.
-    async fn block_user(&self, ctx: &Context<'_>, user_id: ID) -> Result<bool> {
+    async fn block_user(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The person to block (not the viewer: BAD_USER_INPUT).")] user_id: ID,
+    ) -> Result<bool> {
         Ok(service::block(ctx.db(), ctx.viewer()?, user_id.into()).await?)
     }
 
-    async fn unblock_user(&self, ctx: &Context<'_>, user_id: ID) -> Result<bool> {
+    /// Ends a block; true when there was one.
+    async fn unblock_user(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "A person the viewer blocked.")] user_id: ID,
+    ) -> Result<bool> {
         Ok(service::unblock(ctx.db(), ctx.viewer()?, user_id.into()).await?)
     }
 }
@@ -758,7 +915,7 @@ impl GroupsSubscription {
     async fn group_posts(
         &self,
         ctx: &Context<'_>,
-        group_id: ID,
+        #[graphql(desc = "A group the viewer is an active member of.")] group_id: ID,
     ) -> Result<impl Stream<Item = Result<PostView>>> {
         let listener = Listener::start(ctx)?;
         let group_id = GroupId::from(group_id);

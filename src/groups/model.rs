@@ -19,6 +19,7 @@ pub const BODY_MAX: usize = 5_000;
 pub const SEARCH_MAX: usize = 100;
 
 text_enum! {
+    /// Who may join a group at once.
     pub enum GroupVisibility {
         /// Anyone may join at once.
         Public => "PUBLIC",
@@ -28,15 +29,21 @@ text_enum! {
 }
 
 text_enum! {
+    /// What a member may do in a group.
     pub enum MemberRole {
+        /// Approves requests, removes members and posts, changes the group's settings.
         Facilitator => "FACILITATOR",
+        /// Reads and posts.
         Member => "MEMBER",
     }
 }
 
 text_enum! {
+    /// Where a membership stands.
     pub enum MembershipStatus {
+        /// Asked to join; waits for a facilitator.
         Pending => "PENDING",
+        /// A member: reads, posts, is counted.
         Active => "ACTIVE",
     }
 }
@@ -44,10 +51,15 @@ text_enum! {
 text_enum! {
     /// What a facilitator or moderator did.
     pub enum ModerationKind {
+        /// A post was removed.
         RemovePost => "REMOVE_POST",
+        /// A member was removed.
         RemoveMember => "REMOVE_MEMBER",
+        /// A post was removed and its author may no longer post in the group.
         RemovePostAuthor => "REMOVE_POST_AUTHOR",
+        /// A report was resolved.
         ResolveReport => "RESOLVE_REPORT",
+        /// A member's role changed.
         SetMemberRole => "SET_MEMBER_ROLE",
     }
 }

@@ -15,6 +15,7 @@ use crate::graphql::scalars::DateTime;
 pub struct SignInProviderView {
     /// In `/auth/{id}/start`.
     pub id: String,
+    /// Its name, for the sign-in button.
     pub name: String,
     /// True when this provider vouches for the person's profession (Pro Santé Connect).
     pub verifies_profession: bool,
@@ -24,7 +25,9 @@ pub struct SignInProviderView {
 #[derive(SimpleObject)]
 #[graphql(name = "ExternalIdentity")]
 pub struct ExternalIdentityView {
+    /// The provider's id, as in `signInProviders`.
     pub provider: String,
+    /// When it was linked.
     pub linked_at: DateTime,
 }
 
@@ -80,6 +83,9 @@ impl IdentitiesMutation {
     async fn complete_external_sign_in(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "The one-time code the provider's sign-in handed the app (valid 60 seconds, once)."
+        )]
         code: String,
     ) -> Result<AuthPayload> {
         let state = ctx.state();
@@ -96,7 +102,10 @@ impl IdentitiesMutation {
     async fn start_identity_link(
         &self,
         ctx: &Context<'_>,
-        provider: String,
+        #[graphql(desc = "A provider from `signInProviders`.")] provider: String,
+        #[graphql(
+            desc = "Where the provider's answer returns to the app; one of `RELAIS_APP_REDIRECT_URIS`."
+        )]
         redirect_uri: String,
     ) -> Result<String> {
         let state = ctx.state();
@@ -120,7 +129,7 @@ impl IdentitiesMutation {
     async fn unlink_external_identity(
         &self,
         ctx: &Context<'_>,
-        provider: String,
+        #[graphql(desc = "A provider linked to the viewer's account.")] provider: String,
     ) -> Result<ViewerView> {
         let viewer = ctx.viewer()?;
         service::unlink(ctx.db(), viewer, &provider).await?;

@@ -23,20 +23,25 @@ async fn person(ctx: &Context<'_>, id: &UserId) -> Result<UserView> {
 
 pub struct MentorProfileView(pub MentorProfile);
 
+/// What a mentor offers, as mentees see it.
 #[Object(name = "MentorProfile")]
 impl MentorProfileView {
+    /// The mentor.
     async fn user(&self, ctx: &Context<'_>) -> Result<UserView> {
         person(ctx, &self.0.row.user_id).await
     }
 
+    /// One line about the mentor, 3 to 140 characters.
     async fn headline(&self) -> &str {
         &self.0.row.headline
     }
 
+    /// What the mentor can help with, at most 5.
     async fn areas(&self) -> &[MentorshipArea] {
         &self.0.areas
     }
 
+    /// Years in their profession, 0 to 60.
     async fn years_of_experience(&self) -> i32 {
         self.0.row.years_of_experience
     }
@@ -46,10 +51,12 @@ impl MentorProfileView {
         self.0.row.capacity
     }
 
+    /// Mentees the mentor has now.
     async fn active_mentee_count(&self) -> i64 {
         self.0.active_mentees
     }
 
+    /// False while the mentor takes no new mentees.
     async fn accepting_mentees(&self) -> bool {
         self.0.row.accepting_mentees
     }
@@ -64,8 +71,10 @@ impl MentorProfileView {
 
 pub struct MentorMatchView(Scored);
 
+/// A mentor ranked for the viewer, with why.
 #[Object(name = "MentorMatch")]
 impl MentorMatchView {
+    /// The mentor's profile.
     async fn mentor(&self) -> MentorProfileView {
         MentorProfileView(self.0.candidate.profile.clone())
     }
@@ -85,9 +94,13 @@ impl MentorMatchView {
 #[derive(SimpleObject)]
 #[graphql(name = "MentorshipGoal")]
 pub struct GoalView {
+    /// The goal's id.
     id: ID,
+    /// 1 to 200 characters.
     title: String,
+    /// When it was added.
     created_at: DateTime,
+    /// When it was marked done; null while open.
     done_at: Option<DateTime>,
 }
 
@@ -106,34 +119,43 @@ impl From<GoalRow> for GoalView {
 #[derive(SimpleObject)]
 #[graphql(name = "MentorshipFeedback")]
 pub struct FeedbackView {
+    /// 1 to 5.
     rating: i32,
+    /// Private to the mentorship's people, at most 1,000 characters.
     note: Option<String>,
 }
 
 pub struct MentorshipView(pub MentorshipCard);
 
+/// A mentee and a mentor, from the request to its end.
 #[Object(name = "Mentorship")]
 impl MentorshipView {
+    /// The mentorship's id.
     async fn id(&self) -> ID {
         self.0.row.id.clone().into()
     }
 
+    /// The mentor.
     async fn mentor(&self, ctx: &Context<'_>) -> Result<UserView> {
         person(ctx, &self.0.row.mentor_id).await
     }
 
+    /// The person mentored.
     async fn mentee(&self, ctx: &Context<'_>) -> Result<UserView> {
         person(ctx, &self.0.row.mentee_id).await
     }
 
+    /// Where it stands.
     async fn status(&self) -> MentorshipStatus {
         self.0.row.status
     }
 
+    /// What the mentee asked help with.
     async fn areas(&self) -> &[MentorshipArea] {
         &self.0.areas
     }
 
+    /// The mentee's request, 20 to 1,000 characters.
     async fn message(&self) -> &str {
         &self.0.row.message
     }
@@ -148,14 +170,17 @@ impl MentorshipView {
         self.0.row.round_id.is_some()
     }
 
+    /// When it was requested.
     async fn created_at(&self) -> DateTime {
         self.0.row.created_at.into()
     }
 
+    /// When the mentor accepted or declined; null before.
     async fn responded_at(&self) -> Option<DateTime> {
         self.0.row.responded_at.map(DateTime::from)
     }
 
+    /// When it was completed, cancelled, declined or expired; null before.
     async fn ended_at(&self) -> Option<DateTime> {
         self.0.row.ended_at.map(DateTime::from)
     }
@@ -182,17 +207,25 @@ impl MentorshipView {
     }
 }
 
+/// The viewer's mentor profile, created or replaced.
 #[derive(InputObject)]
 pub struct MentorProfileInput {
+    /// 3 to 140 characters.
     headline: String,
+    /// 1 to 5 areas.
     areas: Vec<MentorshipArea>,
+    /// 0 to 60.
     years_of_experience: i32,
+    /// Mentees at once, 1 to 10.
     capacity: i32,
+    /// False to take no new mentees for now.
     accepting_mentees: bool,
 }
 
+/// What the viewer looks for in a mentor.
 #[derive(InputObject)]
 pub struct MentorSearchInput {
+    /// At least one area the mentor must offer.
     areas: Vec<MentorshipArea>,
     /// Only mentors who speak this language.
     language: Option<String>,
@@ -203,12 +236,15 @@ pub struct MentorSearchInput {
 /// A pair a matching round proposes.
 pub struct ProposalView(Proposal);
 
+/// A pairing a matching round proposes (or made).
 #[Object(name = "MatchProposal")]
 impl ProposalView {
+    /// The person looking for a mentor.
     async fn mentee(&self, ctx: &Context<'_>) -> Result<UserView> {
         person(ctx, &self.0.mentee).await
     }
 
+    /// The mentor proposed.
     async fn mentor(&self, ctx: &Context<'_>) -> Result<UserView> {
         person(ctx, &self.0.mentor).await
     }
@@ -221,6 +257,7 @@ impl ProposalView {
 
 pub struct RoundView(RoundOutcome);
 
+/// What a matching round proposed, or made when it was not a dry run. ADMINs only.
 #[Object(name = "MatchingRound")]
 impl RoundView {
     /// Null for a dry run, which changes nothing.
@@ -228,6 +265,7 @@ impl RoundView {
         self.0.round_id.clone().map(ID::from)
     }
 
+    /// The pairings, best first.
     async fn proposals(&self) -> Vec<ProposalView> {
         self.0.proposals.iter().cloned().map(ProposalView).collect()
     }
@@ -244,10 +282,11 @@ pub struct MentorshipQuery;
 
 #[Object]
 impl MentorshipQuery {
+    /// A mentor's profile; null when they have none.
     async fn mentor_profile(
         &self,
         ctx: &Context<'_>,
-        user_id: ID,
+        #[graphql(desc = "The mentor.")] user_id: ID,
     ) -> Result<Option<MentorProfileView>> {
         Ok(
             service::profile(ctx.db(), ctx.viewer()?, UserId::from(user_id))
@@ -263,8 +302,8 @@ impl MentorshipQuery {
     async fn mentor_matches(
         &self,
         ctx: &Context<'_>,
-        input: MentorSearchInput,
-        first: Option<i32>,
+        #[graphql(desc = "What the viewer looks for.")] input: MentorSearchInput,
+        #[graphql(desc = "How many matches: default 10, at most 50.")] first: Option<i32>,
     ) -> Result<Vec<MentorMatchView>> {
         let search = MatchSearch {
             areas: input.areas,
@@ -283,8 +322,13 @@ impl MentorshipQuery {
     async fn my_mentorships(
         &self,
         ctx: &Context<'_>,
-        side: Option<MentorshipSide>,
-        status: Option<MentorshipStatus>,
+        #[graphql(desc = "Only as mentor or as mentee; both when absent.")] side: Option<
+            MentorshipSide,
+        >,
+        #[graphql(desc = "Only in this status; all when absent.")] status: Option<MentorshipStatus>,
+        #[graphql(
+            desc = "How many items: default 20, at most 100 (BAD_USER_INPUT outside 1 to 100)."
+        )]
         first: Option<i32>,
     ) -> Result<Vec<MentorshipView>> {
         let limit = list_size(first)?;
@@ -312,7 +356,7 @@ impl MentorshipMutation {
     async fn upsert_mentor_profile(
         &self,
         ctx: &Context<'_>,
-        input: MentorProfileInput,
+        #[graphql(desc = "The profile.")] input: MentorProfileInput,
     ) -> Result<MentorProfileView> {
         let form = MentorProfileForm {
             headline: input.headline,
@@ -326,12 +370,14 @@ impl MentorshipMutation {
         ))
     }
 
+    /// Asks a mentor for mentoring: at most 3 open requests at once; the mentor has 14 days to
+    /// answer. Needs a confirmed address.
     async fn request_mentorship(
         &self,
         ctx: &Context<'_>,
-        mentor_id: ID,
-        areas: Vec<MentorshipArea>,
-        message: String,
+        #[graphql(desc = "A mentor accepting mentees (not the viewer).")] mentor_id: ID,
+        #[graphql(desc = "1 to 5 areas the mentor offers.")] areas: Vec<MentorshipArea>,
+        #[graphql(desc = "20 to 1,000 characters.")] message: String,
     ) -> Result<MentorshipView> {
         Ok(MentorshipView(
             service::request(ctx.db(), ctx.viewer()?, mentor_id.into(), areas, message).await?,
@@ -342,9 +388,11 @@ impl MentorshipMutation {
     async fn respond_to_mentorship(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        accept: bool,
-        decline_reason: Option<DeclineReason>,
+        #[graphql(desc = "A request to the viewer as mentor.")] id: ID,
+        #[graphql(desc = "True to accept (a conversation opens), false to decline.")] accept: bool,
+        #[graphql(desc = "Why, when declining; OTHER when absent.")] decline_reason: Option<
+            DeclineReason,
+        >,
     ) -> Result<MentorshipView> {
         Ok(MentorshipView(
             service::respond(
@@ -359,13 +407,22 @@ impl MentorshipMutation {
     }
 
     /// The mentee withdraws a request; either side ends an active mentorship early.
-    async fn cancel_mentorship(&self, ctx: &Context<'_>, id: ID) -> Result<MentorshipView> {
+    async fn cancel_mentorship(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "A requested or active mentorship of the viewer's, either side.")] id: ID,
+    ) -> Result<MentorshipView> {
         Ok(MentorshipView(
             service::cancel(ctx.db(), ctx.viewer()?, id.into()).await?,
         ))
     }
 
-    async fn complete_mentorship(&self, ctx: &Context<'_>, id: ID) -> Result<MentorshipView> {
+    /// Ends an active mentorship as planned; either person. Its conversation becomes read-only.
+    async fn complete_mentorship(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "An active mentorship of the viewer's.")] id: ID,
+    ) -> Result<MentorshipView> {
         Ok(MentorshipView(
             service::complete(ctx.db(), ctx.viewer()?, id.into()).await?,
         ))
@@ -375,8 +432,8 @@ impl MentorshipMutation {
     async fn add_mentorship_goal(
         &self,
         ctx: &Context<'_>,
-        mentorship_id: ID,
-        title: String,
+        #[graphql(desc = "An active mentorship of the viewer's.")] mentorship_id: ID,
+        #[graphql(desc = "1 to 200 characters.")] title: String,
     ) -> Result<GoalView> {
         Ok(
             service::add_goal(ctx.db(), ctx.viewer()?, mentorship_id.into(), title)
@@ -385,11 +442,12 @@ impl MentorshipMutation {
         )
     }
 
+    /// Marks a goal of an active mentorship done or open again; either person.
     async fn set_mentorship_goal_done(
         &self,
         ctx: &Context<'_>,
-        goal_id: ID,
-        done: bool,
+        #[graphql(desc = "A goal of one of the viewer's mentorships.")] goal_id: ID,
+        #[graphql(desc = "True for done, false to open it again.")] done: bool,
     ) -> Result<GoalView> {
         Ok(
             service::set_goal_done(ctx.db(), ctx.viewer()?, goal_id.into(), done)
@@ -402,9 +460,9 @@ impl MentorshipMutation {
     async fn leave_mentorship_feedback(
         &self,
         ctx: &Context<'_>,
-        mentorship_id: ID,
-        rating: i32,
-        note: Option<String>,
+        #[graphql(desc = "A completed mentorship of the viewer's, as mentee.")] mentorship_id: ID,
+        #[graphql(desc = "1 to 5.")] rating: i32,
+        #[graphql(desc = "At most 1,000 characters.")] note: Option<String>,
     ) -> Result<MentorshipView> {
         Ok(MentorshipView(
             service::leave_feedback(ctx.db(), ctx.viewer()?, mentorship_id.into(), rating, note)
@@ -416,6 +474,7 @@ impl MentorshipMutation {
     async fn set_mentorship_seeking(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The areas matching rounds look for a mentor in; empty opts out.")]
         areas: Vec<MentorshipArea>,
     ) -> Result<Vec<MentorshipArea>> {
         Ok(service::set_seeking(ctx.db(), ctx.viewer()?, areas).await?)
@@ -423,7 +482,11 @@ impl MentorshipMutation {
 
     /// ORGANISER or ADMIN: assigns opted-in mentees to mentors by stable matching. A dry run
     /// only proposes; otherwise requests are created and both sides told.
-    async fn run_matching_round(&self, ctx: &Context<'_>, dry_run: bool) -> Result<RoundView> {
+    async fn run_matching_round(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "True to only see the proposals; false to send them.")] dry_run: bool,
+    ) -> Result<RoundView> {
         Ok(RoundView(
             service::run_round(ctx.db(), ctx.viewer()?, dry_run).await?,
         ))

@@ -30,16 +30,27 @@ pub const MATCHES_MAX: usize = 50;
 pub const MATCHES_DEFAULT: usize = 10;
 
 text_enum! {
+    /// What mentoring may help with.
     pub enum MentorshipArea {
+        /// Preventing burnout.
         BurnoutPrevention => "BURNOUT_PREVENTION",
+        /// Managing stress.
         StressManagement => "STRESS_MANAGEMENT",
+        /// Balancing work and life.
         WorkLifeBalance => "WORK_LIFE_BALANCE",
+        /// Career choices and development.
         CareerDevelopment => "CAREER_DEVELOPMENT",
+        /// Clinical practice.
         ClinicalPractice => "CLINICAL_PRACTICE",
+        /// Leading a team.
         Leadership => "LEADERSHIP",
+        /// Working with other professions.
         InterprofessionalCollaboration => "INTERPROFESSIONAL_COLLABORATION",
+        /// The first years after graduating.
         NewGraduateTransition => "NEW_GRADUATE_TRANSITION",
+        /// Research.
         Research => "RESEARCH",
+        /// Grief and loss at work.
         GriefAndLoss => "GRIEF_AND_LOSS",
     }
 }
@@ -55,12 +66,19 @@ impl MentorshipArea {
 }
 
 text_enum! {
+    /// Where a mentorship stands.
     pub enum MentorshipStatus {
+        /// Waiting for the mentor's answer.
         Requested => "REQUESTED",
+        /// Accepted: the two have a conversation.
         Active => "ACTIVE",
+        /// The mentor declined the request.
         Declined => "DECLINED",
+        /// Ended by either person before completion.
         Cancelled => "CANCELLED",
+        /// Ended as planned.
         Completed => "COMPLETED",
+        /// Left unanswered for 14 days.
         Expired => "EXPIRED",
     }
 }
@@ -82,8 +100,11 @@ impl MentorshipStatus {
 }
 
 text_enum! {
+    /// Which side of a mentorship the viewer is on.
     pub enum MentorshipSide {
+        /// The viewer mentors.
         Mentor => "MENTOR",
+        /// The viewer is mentored.
         Mentee => "MENTEE",
     }
 }
@@ -91,10 +112,15 @@ text_enum! {
 text_enum! {
     /// Why a mentor declined; MENTOR_ON_BREAK is set by Relais when a mentor pauses.
     pub enum DeclineReason {
+        /// The mentor has no time for another mentee now.
         NotEnoughTime => "NOT_ENOUGH_TIME",
+        /// The request is outside what the mentor knows.
         NotRightExpertise => "NOT_RIGHT_EXPERTISE",
+        /// Another mentor would suit the request better.
         AnotherMentorBetter => "ANOTHER_MENTOR_BETTER",
+        /// Another reason, not given.
         Other => "OTHER",
+        /// The mentor is taking a break.
         MentorOnBreak => "MENTOR_ON_BREAK",
     }
 }

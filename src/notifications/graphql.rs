@@ -18,12 +18,17 @@ use crate::http::UserAgent;
 use crate::ids::NotificationId;
 use crate::pagination::PageRequest;
 
+/// A phone or browser registered for push notifications.
 #[derive(SimpleObject)]
 #[graphql(name = "Device")]
 pub struct DeviceView {
+    /// The device's id.
     pub id: ID,
+    /// Which push service delivers to it.
     pub platform: Platform,
+    /// When it was first registered.
     pub created_at: DateTime,
+    /// When the app last registered it again; devices idle for long are dropped.
     pub last_seen_at: DateTime,
 }
 
@@ -38,12 +43,17 @@ impl From<Device> for DeviceView {
     }
 }
 
+/// Which notifications the viewer gets, and when pushes keep quiet.
 #[derive(SimpleObject)]
 #[graphql(name = "NotificationPreferences")]
 pub struct PreferencesView {
+    /// Activity in the viewer's groups.
     pub group_activity: bool,
+    /// Mentorship news and messages.
     pub mentorship: bool,
+    /// Workshop news and reminders.
     pub workshop: bool,
+    /// Check-in reminders.
     pub checkin_reminder: bool,
     /// The weekly check-in reminder's day, 1 (Monday) to 7 (Sunday).
     pub checkin_reminder_weekday: i32,
@@ -56,6 +66,7 @@ pub struct PreferencesView {
     pub group_workshop_titles: bool,
     /// Local time HH:MM in the viewer's time zone; no push between start and end.
     pub quiet_hours_start: Option<String>,
+    /// Local time HH:MM in the viewer's time zone when pushes resume.
     pub quiet_hours_end: Option<String>,
 }
 
@@ -81,12 +92,17 @@ impl From<Preferences> for PreferencesView {
     }
 }
 
+/// Preferences to change; absent fields stay as they are.
 #[derive(InputObject)]
 #[graphql(name = "NotificationPreferencesInput")]
 pub struct PreferencesInput {
+    /// Activity in the viewer's groups.
     pub group_activity: Option<bool>,
+    /// Mentorship news and messages.
     pub mentorship: Option<bool>,
+    /// Workshop news and reminders.
     pub workshop: Option<bool>,
+    /// Check-in reminders.
     pub checkin_reminder: Option<bool>,
     /// 1 (Monday) to 7 (Sunday).
     pub checkin_reminder_weekday: Option<i32>,
@@ -98,6 +114,7 @@ pub struct PreferencesInput {
     pub group_workshop_titles: Option<bool>,
     /// HH:MM; null turns quiet hours off (with the end).
     pub quiet_hours_start: MaybeUndefined<String>,
+    /// HH:MM; null turns quiet hours off (with the start).
     pub quiet_hours_end: MaybeUndefined<String>,
 }
 
@@ -112,20 +129,30 @@ fn change(value: MaybeUndefined<String>) -> Option<Option<String>> {
 /// An id the app uses to open the right screen.
 #[derive(SimpleObject)]
 pub struct NotificationDatum {
+    /// The id's name (`groupId`, `postId`, `conversationId`…).
     pub name: String,
+    /// The id.
     pub value: String,
 }
 
+/// Something that happened for the viewer; its texts are rendered when read, in the viewer's
+/// language, naming people as they are now.
 #[derive(SimpleObject)]
 #[graphql(name = "Notification")]
 pub struct NotificationView {
+    /// The notification's id.
     pub id: ID,
+    /// What it is about (each but SYSTEM can be turned off).
     pub category: NotificationCategory,
     /// Stable name of what happened (`WELCOME`, `GROUP_JOIN_REQUEST`…).
     pub kind: String,
+    /// The title, in the viewer's language.
     pub title: String,
+    /// The text, in the viewer's language.
     pub body: String,
+    /// When it happened.
     pub created_at: DateTime,
+    /// When the viewer read it; null while unread.
     pub read_at: Option<DateTime>,
     /// Ids the app needs to open the right screen (`groupId`, `postId`…).
     pub data: Vec<NotificationDatum>,
@@ -157,6 +184,7 @@ pub struct NotificationsQuery;
 
 #[Object]
 impl NotificationsQuery {
+    /// The viewer's notification preferences.
     async fn notification_preferences(&self, ctx: &Context<'_>) -> Result<PreferencesView> {
         Ok(service::preferences(ctx.db(), ctx.viewer()?).await?.into())
     }
@@ -166,8 +194,12 @@ impl NotificationsQuery {
     async fn notifications(
         &self,
         ctx: &Context<'_>,
-        unread_only: Option<bool>,
+        #[graphql(desc = "True for unread ones only.")] unread_only: Option<bool>,
+        #[graphql(
+            desc = "How many items: default 20, at most 100 (BAD_USER_INPUT outside 1 to 100)."
+        )]
         first: Option<i32>,
+        #[graphql(desc = "The `endCursor` of the previous page; null for the first page.")]
         after: Option<String>,
     ) -> Result<NotificationConnection> {
         let viewer = ctx.viewer()?;
@@ -205,8 +237,8 @@ impl NotificationsMutation {
     async fn register_device(
         &self,
         ctx: &Context<'_>,
-        token: String,
-        platform: Platform,
+        #[graphql(desc = "The FCM registration token the app got from Firebase.")] token: String,
+        #[graphql(desc = "The device's platform.")] platform: Platform,
     ) -> Result<DeviceView> {
         let viewer = ctx.viewer()?;
         let device = service::register_device(ctx.db(), viewer, token, platform).await?;
@@ -221,14 +253,19 @@ impl NotificationsMutation {
     }
 
     /// Stops push to this token; false when the viewer has no device with it.
-    async fn unregister_device(&self, ctx: &Context<'_>, token: String) -> Result<bool> {
+    async fn unregister_device(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "A token the viewer registered.")] token: String,
+    ) -> Result<bool> {
         Ok(service::unregister_device(ctx.db(), ctx.viewer()?, token).await?)
     }
 
+    /// Changes the viewer's notification preferences; absent fields stay as they are.
     async fn update_notification_preferences(
         &self,
         ctx: &Context<'_>,
-        input: PreferencesInput,
+        #[graphql(desc = "What changes.")] input: PreferencesInput,
     ) -> Result<PreferencesView> {
         let form = PreferencesForm {
             group_activity: input.group_activity,
@@ -248,7 +285,14 @@ impl NotificationsMutation {
     }
 
     /// Marks the viewer's notifications read; returns how many were unread (others' ids count 0).
-    async fn mark_notifications_read(&self, ctx: &Context<'_>, ids: Vec<ID>) -> Result<i32> {
+    async fn mark_notifications_read(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "The viewer's notifications to mark read (others are ignored); at most 100."
+        )]
+        ids: Vec<ID>,
+    ) -> Result<i32> {
         let ids = ids.into_iter().map(NotificationId::from).collect();
         let changed = service::mark_read(ctx.db(), ctx.viewer()?, ids).await?;
         Ok(i32::try_from(changed).unwrap_or(i32::MAX))

@@ -18,9 +18,13 @@ pub const MAX_PUSH_PAYLOAD_BYTES: usize = 4_096;
 pub const MAX_MARK_READ_IDS: usize = 100;
 
 text_enum! {
+    /// Which push service reaches a device.
     pub enum Platform {
+        /// Android, through FCM.
         Android => "ANDROID",
+        /// iOS, through FCM and APNs.
         Ios => "IOS",
+        /// A browser, through FCM web push.
         Web => "WEB",
     }
 }
@@ -43,12 +47,17 @@ pub const DISCREET_CHANNEL: &str = "discreet";
 text_enum! {
     /// What a notification is about; each but SYSTEM can be turned off.
     pub enum NotificationCategory {
+        /// Joins, replies and requests in the viewer's groups.
         GroupActivity => "GROUP_ACTIVITY",
+        /// Mentorship requests, answers and messages.
         Mentorship => "MENTORSHIP",
+        /// Seats, waitlists, changes and reminders of workshops.
         Workshop => "WORKSHOP",
+        /// Reminders to check in.
         CheckinReminder => "CHECKIN_REMINDER",
         /// Reaching out: requests, their taking and closing. Always on: someone waits.
         PeerSupport => "PEER_SUPPORT",
+        /// About the account itself; always on.
         System => "SYSTEM",
     }
 }

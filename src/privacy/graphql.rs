@@ -25,7 +25,11 @@ pub struct PrivacyMutation;
 #[Object]
 impl PrivacyMutation {
     /// Erases the account and everything personal tied to it.
-    async fn delete_account(&self, ctx: &Context<'_>, password: String) -> Result<bool> {
+    async fn delete_account(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The account's password, as a last check.")] password: String,
+    ) -> Result<bool> {
         let state = ctx.state();
         service::delete_account(
             &state.db,

@@ -13,12 +13,15 @@ use crate::pagination::list_size;
 
 pub struct SupportRequestView(SupportRequestCard);
 
+/// A person asked a trained peer to reach out.
 #[Object(name = "SupportRequest")]
 impl SupportRequestView {
+    /// The request's id.
     async fn id(&self) -> ID {
         self.0.row.id.clone().into()
     }
 
+    /// Where it stands.
     async fn status(&self) -> SupportRequestStatus {
         self.0.row.status
     }
@@ -38,6 +41,7 @@ impl SupportRequestView {
         Ok(person)
     }
 
+    /// The peer who took it; null while open.
     async fn supporter(&self, ctx: &Context<'_>) -> Result<Option<UserView>> {
         match &self.0.row.supporter_id {
             Some(supporter) => user_view(ctx, supporter).await,
@@ -50,10 +54,12 @@ impl SupportRequestView {
         self.0.row.note.as_deref()
     }
 
+    /// The language to answer in.
     async fn language(&self) -> &str {
         &self.0.row.language
     }
 
+    /// When it was asked.
     async fn created_at(&self) -> DateTime {
         self.0.row.created_at.into()
     }
@@ -67,8 +73,10 @@ impl SupportRequestView {
 /// A colleague suggested that a peer reach out to the viewer.
 pub struct OutreachOfferView(OutreachRow);
 
+/// A colleague suggested that a trained peer reach out to the viewer; the viewer decides.
 #[Object(name = "OutreachOffer")]
 impl OutreachOfferView {
+    /// The suggestion's id.
     async fn id(&self) -> ID {
         self.0.id.clone().into()
     }
@@ -86,6 +94,7 @@ impl OutreachOfferView {
         }
     }
 
+    /// When it was suggested.
     async fn created_at(&self) -> DateTime {
         self.0.created_at.into()
     }
@@ -102,6 +111,9 @@ impl SupportQuery {
     async fn my_support_requests(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "How many items: default 20, at most 100 (BAD_USER_INPUT outside 1 to 100)."
+        )]
         first: Option<i32>,
     ) -> Result<Vec<SupportRequestView>> {
         let limit = list_size(first)?;
@@ -118,6 +130,9 @@ impl SupportQuery {
     async fn my_outreach_offers(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "How many items: default 20, at most 100 (BAD_USER_INPUT outside 1 to 100)."
+        )]
         first: Option<i32>,
     ) -> Result<Vec<OutreachOfferView>> {
         let limit = list_size(first)?;
@@ -134,6 +149,9 @@ impl SupportQuery {
     async fn open_support_requests(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "How many items: default 20, at most 100 (BAD_USER_INPUT outside 1 to 100)."
+        )]
         first: Option<i32>,
     ) -> Result<Vec<SupportRequestView>> {
         let limit = list_size(first)?;
@@ -156,7 +174,11 @@ pub struct SupportMutation;
 #[Object]
 impl SupportMutation {
     /// PEER_SUPPORTER: pause (false) or resume (true) taking requests.
-    async fn set_supporter_availability(&self, ctx: &Context<'_>, available: bool) -> Result<bool> {
+    async fn set_supporter_availability(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "False while the supporter cannot take requests.")] available: bool,
+    ) -> Result<bool> {
         Ok(service::set_available(ctx.db(), ctx.viewer()?, available).await?)
     }
 
@@ -165,7 +187,12 @@ impl SupportMutation {
     async fn request_support(
         &self,
         ctx: &Context<'_>,
-        note: Option<String>,
+        #[graphql(desc = "At most 500 characters; no clinical details needed.")] note: Option<
+            String,
+        >,
+        #[graphql(
+            desc = "The language to be answered in (BCP 47); the viewer's first language by default."
+        )]
         language: Option<String>,
     ) -> Result<SupportRequestView> {
         Ok(SupportRequestView(
@@ -184,7 +211,7 @@ impl SupportMutation {
     async fn accept_support_request(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "An open support request from `openSupportRequests`.")] id: ID,
     ) -> Result<SupportRequestView> {
         Ok(SupportRequestView(
             service::accept(
@@ -204,7 +231,7 @@ impl SupportMutation {
     async fn request_outreach(
         &self,
         ctx: &Context<'_>,
-        user_id: ID,
+        #[graphql(desc = "The colleague a trained peer should reach out to.")] user_id: ID,
         #[graphql(
             desc = "At most 280 characters: why you think of them. No clinical details: no diagnosis, treatment or patient information."
         )]
@@ -225,7 +252,10 @@ impl SupportMutation {
     async fn respond_to_outreach(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "A suggestion from `myOutreachOffers`.")] id: ID,
+        #[graphql(
+            desc = "True opens a support request for the viewer; false ends the suggestion."
+        )]
         accept: bool,
     ) -> Result<Option<SupportRequestView>> {
         Ok(service::respond_to_outreach(
@@ -240,7 +270,11 @@ impl SupportMutation {
     }
 
     /// Either side ends it: WITHDRAWN while open, CLOSED once taken.
-    async fn close_support_request(&self, ctx: &Context<'_>, id: ID) -> Result<SupportRequestView> {
+    async fn close_support_request(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "A support request the viewer asked for or took.")] id: ID,
+    ) -> Result<SupportRequestView> {
         Ok(SupportRequestView(
             service::close(ctx.db(), ctx.viewer()?, SupportRequestId::from(id)).await?,
         ))

@@ -19,11 +19,13 @@ pub const OUTREACH_PER_ASKER: i64 = 3;
 pub const OUTREACH_PER_COLLEAGUE: i64 = 1;
 
 text_enum! {
+    /// Where a support request stands.
     pub enum SupportRequestStatus {
         /// Waiting for a peer supporter.
         Open => "OPEN",
         /// A supporter took it; the conversation is open.
         Taken => "TAKEN",
+        /// Ended by either person (or expired); its conversation is read-only.
         Closed => "CLOSED",
         /// The requester withdrew it while OPEN.
         Withdrawn => "WITHDRAWN",

@@ -27,28 +27,35 @@ impl WorkshopView {
     }
 }
 
+/// A stress-management workshop or interprofessional meetup.
 #[Object(name = "Workshop")]
 impl WorkshopView {
+    /// The workshop's id.
     async fn id(&self) -> ID {
         self.0.row.id.clone().into()
     }
 
+    /// Its title.
     async fn title(&self) -> &str {
         &self.0.row.title
     }
 
+    /// What it is about.
     async fn description(&self) -> &str {
         &self.0.row.description
     }
 
+    /// What it practises.
     async fn technique(&self) -> WorkshopTechnique {
         self.0.row.technique
     }
 
+    /// In person, online or both.
     async fn format(&self) -> WorkshopFormat {
         self.0.row.format
     }
 
+    /// The language it is held in.
     async fn language(&self) -> &str {
         &self.0.row.language
     }
@@ -58,10 +65,12 @@ impl WorkshopView {
         self.0.row.region.as_deref()
     }
 
+    /// When it starts.
     async fn starts_at(&self) -> DateTime {
         self.0.row.starts_at.into()
     }
 
+    /// When it ends.
     async fn ends_at(&self) -> DateTime {
         self.0.row.ends_at.into()
     }
@@ -71,14 +80,17 @@ impl WorkshopView {
         &self.0.row.timezone
     }
 
+    /// Its address, for in-person and hybrid workshops.
     async fn location(&self) -> Option<&str> {
         self.0.row.location.as_deref()
     }
 
+    /// Where it is held, for in-person and hybrid workshops.
     async fn latitude(&self) -> Option<f64> {
         self.0.row.latitude
     }
 
+    /// Where it is held, for in-person and hybrid workshops.
     async fn longitude(&self) -> Option<f64> {
         self.0.row.longitude
     }
@@ -104,18 +116,22 @@ impl WorkshopView {
             .flatten()
     }
 
+    /// Seats.
     async fn capacity(&self) -> i32 {
         self.0.row.capacity
     }
 
+    /// Seats taken.
     async fn confirmed_count(&self) -> i32 {
         i32::try_from(self.0.confirmed).unwrap_or(i32::MAX)
     }
 
+    /// People waiting for a seat.
     async fn waitlist_count(&self) -> i32 {
         i32::try_from(self.0.waitlisted).unwrap_or(i32::MAX)
     }
 
+    /// Scheduled or cancelled.
     async fn status(&self) -> WorkshopStatus {
         self.0.row.status
     }
@@ -134,6 +150,7 @@ impl WorkshopView {
         Ok(found.unwrap_or_else(UserView::erased))
     }
 
+    /// The group it belongs to (its members only see it); null for an open workshop.
     async fn group(&self, ctx: &Context<'_>) -> Result<Option<PeerGroupView>> {
         match &self.0.row.group_id {
             Some(group_id) => group_view(ctx, group_id).await,
@@ -141,6 +158,7 @@ impl WorkshopView {
         }
     }
 
+    /// The viewer's registration; null when they have none.
     async fn viewer_registration(&self) -> Option<RegistrationView> {
         self.0.viewer.clone().map(|registration| RegistrationView {
             registration,
@@ -172,8 +190,14 @@ impl WorkshopView {
     async fn registrations(
         &self,
         ctx: &Context<'_>,
-        status: Option<RegistrationStatus>,
+        #[graphql(desc = "Only this status; confirmed and waitlisted when absent.")] status: Option<
+            RegistrationStatus,
+        >,
+        #[graphql(
+            desc = "How many items: default 20, at most 100 (BAD_USER_INPUT outside 1 to 100)."
+        )]
         first: Option<i32>,
+        #[graphql(desc = "The `endCursor` of the previous page; null for the first page.")]
         after: Option<String>,
     ) -> Result<RegistrationConnection> {
         let page = PageRequest::new(first, after.as_deref())?;
@@ -205,22 +229,27 @@ impl RegistrationView {
     }
 }
 
+/// A person's seat, or place on the waitlist, at a workshop.
 #[Object(name = "Registration")]
 impl RegistrationView {
+    /// The registration's id.
     async fn id(&self) -> ID {
         self.registration.row.id.clone().into()
     }
 
+    /// The workshop.
     async fn workshop(&self) -> WorkshopView {
         self.workshop.clone()
     }
 
+    /// Who registered.
     async fn user(&self, ctx: &Context<'_>) -> Result<UserView> {
         user_view(ctx, &self.registration.row.user_id)
             .await?
             .ok_or_else(|| AppError::NotFound.into())
     }
 
+    /// Confirmed, waitlisted or cancelled.
     async fn status(&self) -> RegistrationStatus {
         self.registration.row.status
     }
@@ -232,10 +261,12 @@ impl RegistrationView {
             .map(|position| i32::try_from(position).unwrap_or(i32::MAX))
     }
 
+    /// Whether the organiser recorded them present; null before.
     async fn attended(&self) -> Option<bool> {
         self.registration.row.attended
     }
 
+    /// When they registered.
     async fn created_at(&self) -> DateTime {
         self.registration.row.created_at.into()
     }
@@ -247,7 +278,9 @@ crate::connection_type!(RegistrationConnection, RegistrationEdge, RegistrationVi
 /// An attended workshop for continuing-education records.
 #[derive(SimpleObject)]
 pub struct TrainingRecordView {
+    /// The workshop.
     workshop: WorkshopView,
+    /// The workshop's length in hours.
     hours: f64,
     /// Path of the printable certificate (bearer token).
     certificate_path: String,
@@ -255,9 +288,12 @@ pub struct TrainingRecordView {
     verification_code: String,
 }
 
+/// Attended workshops in a span, for continuing-education records.
 #[derive(SimpleObject)]
 pub struct TrainingHours {
+    /// Each workshop, with its hours.
     records: Vec<TrainingRecordView>,
+    /// The hours added up.
     total_hours: f64,
 }
 
@@ -279,24 +315,32 @@ impl From<Vec<TrainingRecord>> for TrainingHours {
     }
 }
 
+/// A point and a radius around it.
 #[derive(InputObject)]
 pub struct NearInput {
+    /// Degrees, -90 to 90.
     latitude: f64,
+    /// Degrees, -180 to 180.
     longitude: f64,
     /// At most 200.
     radius_km: f64,
 }
 
+/// What `workshops` searches: every field given must match.
 #[derive(InputObject)]
 pub struct WorkshopFilter {
     /// Starting at or after (default: now).
     from: Option<DateTime>,
     /// Starting before.
     to: Option<DateTime>,
+    /// Practising this technique.
     technique: Option<WorkshopTechnique>,
+    /// Held in this language.
     language: Option<String>,
+    /// Only this group's workshops (members only).
     #[graphql(name = "groupId")]
     group_id: Option<ID>,
+    /// Held in this region.
     region: Option<String>,
     /// Within a radius of a point, nearest first.
     near: Option<NearInput>,
@@ -320,24 +364,40 @@ impl From<WorkshopFilter> for WorkshopSearch {
     }
 }
 
+/// A new workshop.
 #[derive(InputObject)]
 pub struct ScheduleWorkshopInput {
+    /// 3 to 120 characters.
     title: String,
+    /// At most 5,000 characters.
     description: String,
+    /// What it practises.
     technique: WorkshopTechnique,
+    /// In person, online or both.
     format: WorkshopFormat,
+    /// The language it is held in (BCP 47).
     language: String,
+    /// In the future.
     starts_at: DateTime,
+    /// After `startsAt`, at most 12 hours later.
     ends_at: DateTime,
+    /// The IANA time zone of its local times (calendars show it).
     timezone: String,
+    /// The address, at most 300 characters; in-person and hybrid workshops.
     location: Option<String>,
+    /// An https URL, at most 2,000 characters; online and hybrid workshops.
     online_url: Option<String>,
+    /// What to bring or read, at most 5,000 characters.
     materials: Option<String>,
+    /// Seats, 1 to 1,000; further registrations join the waitlist.
     capacity: i32,
+    /// A group the organiser facilitates, to make it that group's workshop (members only).
     group_id: Option<ID>,
+    /// Where it is held, at most 80 characters.
     region: Option<String>,
     /// In-person and hybrid workshops only, with `longitude`.
     latitude: Option<f64>,
+    /// In-person and hybrid workshops only, with `latitude`.
     longitude: Option<f64>,
 }
 
@@ -375,8 +435,13 @@ impl WorkshopsQuery {
     async fn workshops(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "What to search; absent: upcoming workshops the viewer may see.")]
         filter: Option<WorkshopFilter>,
+        #[graphql(
+            desc = "How many items: default 20, at most 100 (BAD_USER_INPUT outside 1 to 100)."
+        )]
         first: Option<i32>,
+        #[graphql(desc = "The `endCursor` of the previous page; null for the first page.")]
         after: Option<String>,
     ) -> Result<WorkshopConnection> {
         let page = PageRequest::new(first, after.as_deref())?;
@@ -389,7 +454,12 @@ impl WorkshopsQuery {
         ))
     }
 
-    async fn workshop(&self, ctx: &Context<'_>, id: ID) -> Result<Option<WorkshopView>> {
+    /// A workshop the viewer may see; null otherwise (a group's workshop is for its members).
+    async fn workshop(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The workshop's id.")] id: ID,
+    ) -> Result<Option<WorkshopView>> {
         Ok(service::workshop(ctx.db(), ctx.viewer()?, id.into())
             .await?
             .map(WorkshopView::new))
@@ -401,6 +471,9 @@ impl WorkshopsQuery {
     async fn my_registrations(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "How many items: default 20, at most 100 (BAD_USER_INPUT outside 1 to 100)."
+        )]
         first: Option<i32>,
     ) -> Result<Vec<RegistrationView>> {
         let limit = list_size(first)?;
@@ -416,7 +489,8 @@ impl WorkshopsQuery {
     async fn my_attended_workshops(
         &self,
         ctx: &Context<'_>,
-        from: DateTime,
+        #[graphql(desc = "Workshops starting at or after this instant.")] from: DateTime,
+        #[graphql(desc = "…and before this one (after `from`: BAD_USER_INPUT otherwise).")]
         to: DateTime,
     ) -> Result<TrainingHours> {
         let records = service::attended(ctx.db(), ctx.viewer()?, from.0, to.0).await?;
@@ -433,7 +507,7 @@ impl WorkshopsMutation {
     async fn schedule_workshop(
         &self,
         ctx: &Context<'_>,
-        input: ScheduleWorkshopInput,
+        #[graphql(desc = "The workshop.")] input: ScheduleWorkshopInput,
     ) -> Result<WorkshopView> {
         let card = service::schedule(ctx.db(), ctx.viewer()?, input.into()).await?;
         Ok(WorkshopView::new(card))
@@ -444,7 +518,8 @@ impl WorkshopsMutation {
     async fn update_workshop(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "A scheduled workshop the viewer organises.")] id: ID,
+        #[graphql(desc = "What changes; the registered are told of a new time or place.")]
         input: ScheduleWorkshopInput,
     ) -> Result<WorkshopView> {
         let card = service::update(ctx.db(), ctx.viewer()?, id.into(), input.into()).await?;
@@ -455,8 +530,10 @@ impl WorkshopsMutation {
     async fn cancel_workshop(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        reason: Option<String>,
+        #[graphql(desc = "A workshop the viewer organises.")] id: ID,
+        #[graphql(desc = "Told to everyone registered, at most 1,000 characters.")] reason: Option<
+            String,
+        >,
     ) -> Result<WorkshopView> {
         let card = service::cancel(ctx.db(), ctx.viewer()?, id.into(), reason).await?;
         Ok(WorkshopView::new(card))
@@ -466,6 +543,9 @@ impl WorkshopsMutation {
     async fn register_for_workshop(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "A scheduled workshop the viewer may see; a full one puts them on the waitlist."
+        )]
         workshop_id: ID,
     ) -> Result<RegistrationView> {
         let registered = service::register(ctx.db(), ctx.viewer()?, workshop_id.into()).await?;
@@ -476,7 +556,7 @@ impl WorkshopsMutation {
     async fn cancel_registration(
         &self,
         ctx: &Context<'_>,
-        workshop_id: ID,
+        #[graphql(desc = "A workshop the viewer registered for.")] workshop_id: ID,
     ) -> Result<RegistrationView> {
         let cancelled =
             service::cancel_registration(ctx.db(), ctx.viewer()?, workshop_id.into()).await?;
@@ -487,9 +567,12 @@ impl WorkshopsMutation {
     async fn record_attendance(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "A workshop the viewer organises, from its start to 7 days after its end."
+        )]
         workshop_id: ID,
-        user_id: ID,
-        attended: bool,
+        #[graphql(desc = "A person with a confirmed seat.")] user_id: ID,
+        #[graphql(desc = "Whether they came.")] attended: bool,
     ) -> Result<RegistrationView> {
         let recorded = service::record_attendance(
             ctx.db(),
@@ -506,8 +589,11 @@ impl WorkshopsMutation {
     async fn rate_workshop(
         &self,
         ctx: &Context<'_>,
-        workshop_id: ID,
-        rating: i32,
+        #[graphql(desc = "A workshop the viewer attended.")] workshop_id: ID,
+        #[graphql(desc = "1 to 5.")] rating: i32,
+        #[graphql(
+            desc = "At most 1,000 characters; the organiser sees comments once enough people rated."
+        )]
         comment: Option<String>,
     ) -> Result<bool> {
         Ok(service::rate(ctx.db(), ctx.viewer()?, workshop_id.into(), rating, comment).await?)

@@ -30,28 +30,44 @@ pub const COMMENTS_MIN_RATERS: i64 = crate::privacy::RATINGS_STEP;
 pub const ATTENDED_COST_ITEMS: usize = 200;
 
 text_enum! {
+    /// What a workshop practises.
     pub enum WorkshopTechnique {
+        /// Mindfulness.
         Mindfulness => "MINDFULNESS",
+        /// Meditation.
         Meditation => "MEDITATION",
+        /// Breathing exercises.
         Breathing => "BREATHING",
+        /// Relaxation.
         Relaxation => "RELAXATION",
+        /// Yoga.
         Yoga => "YOGA",
+        /// A peer debrief after hard events.
         PeerDebrief => "PEER_DEBRIEF",
+        /// A Balint group.
         BalintGroup => "BALINT_GROUP",
+        /// Cognitive behavioural skills.
         CbtSkills => "CBT_SKILLS",
+        /// Sleep and shift work.
         SleepHygiene => "SLEEP_HYGIENE",
+        /// Creative expression.
         CreativeExpression => "CREATIVE_EXPRESSION",
         /// An interprofessional meetup, often over a meal: meet the colleagues of a territory and
         /// learn each other's roles.
         Networking => "NETWORKING",
+        /// Something else.
         Other => "OTHER",
     }
 }
 
 text_enum! {
+    /// Where a workshop happens.
     pub enum WorkshopFormat {
+        /// In a room.
         InPerson => "IN_PERSON",
+        /// Online only.
         Online => "ONLINE",
+        /// In a room and online.
         Hybrid => "HYBRID",
     }
 }
@@ -67,16 +83,23 @@ impl WorkshopFormat {
 }
 
 text_enum! {
+    /// Where a workshop stands.
     pub enum WorkshopStatus {
+        /// Going ahead.
         Scheduled => "SCHEDULED",
+        /// Cancelled; those registered were told.
         Cancelled => "CANCELLED",
     }
 }
 
 text_enum! {
+    /// Where a registration stands.
     pub enum RegistrationStatus {
+        /// A seat.
         Confirmed => "CONFIRMED",
+        /// Waiting for a seat; the first in line gets a freed one.
         Waitlisted => "WAITLISTED",
+        /// Cancelled by the person, or with the workshop.
         Cancelled => "CANCELLED",
     }
 }

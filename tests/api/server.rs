@@ -309,6 +309,61 @@ fn schema_file_matches_the_code() {
     );
 }
 
+/// Every type, field, argument and enum value of the served schema says what it is, as the apps'
+/// code generation reads it: a new one without a description fails here.
+#[tokio::test]
+async fn every_schema_element_has_a_description() {
+    let app = crate::helpers::spawn_app(Backend::Sqlite).await.unwrap();
+    let answer = app
+        .gql(
+            None,
+            "{ __schema { types { name description
+                fields(includeDeprecated: true) { name description args { name description } }
+                inputFields { name description }
+                enumValues(includeDeprecated: true) { name description } } } }",
+            json!({}),
+        )
+        .await;
+    let types = answer["data"]["__schema"]["types"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{answer}"));
+    let described = |item: &serde_json::Value| {
+        item["description"]
+            .as_str()
+            .is_some_and(|text| !text.trim().is_empty())
+    };
+    let mut missing = Vec::new();
+    for kind in types {
+        let name = kind["name"].as_str().unwrap();
+        if name.starts_with("__") || ["String", "Int", "Float", "Boolean", "ID"].contains(&name) {
+            continue;
+        }
+        if !described(kind) {
+            missing.push(name.to_owned());
+        }
+        let members = ["fields", "inputFields", "enumValues"]
+            .iter()
+            .filter_map(|list| kind[*list].as_array())
+            .flatten();
+        for member in members {
+            let member_name = format!("{name}.{}", member["name"].as_str().unwrap());
+            if !described(member) {
+                missing.push(member_name.clone());
+            }
+            for argument in member["args"].as_array().into_iter().flatten() {
+                if !described(argument) {
+                    missing.push(format!(
+                        "{member_name}({})",
+                        argument["name"].as_str().unwrap()
+                    ));
+                }
+            }
+        }
+    }
+    assert!(types.len() > 100, "{answer}");
+    assert!(missing.is_empty(), "without a description: {missing:?}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_database_outage_fails_requests_and_the_server_recovers() {
     let Some(relay) = crate::helpers::CuttableRelay::to_test_postgres().await else {
