@@ -761,6 +761,23 @@ async fn graphiql_comes_from_the_server_itself(app: TestApp) {
         );
         assert!(!response.bytes().await.unwrap().is_empty(), "{path}");
     }
+    // Subscriptions present the token of the Headers tab: the fetcher picks the websocket by the
+    // headers GraphiQL hands it for each operation, not by what it persisted.
+    let start = app
+        .http
+        .get(format!("{}/graphiql/start.js", app.base_url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        start.contains("authorization(options && options.headers)"),
+        "{start}"
+    );
+    assert!(start.contains("socketFor(token)"), "{start}");
+    assert!(!start.contains("localStorage"), "{start}");
     let unknown = app
         .http
         .get(format!("{}/graphiql/elsewhere.js", app.base_url))
