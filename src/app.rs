@@ -16,6 +16,7 @@ use tracing_actix_web::{DefaultRootSpanBuilder, RootSpanBuilder, TracingLogger};
 use crate::accounts::service as accounts;
 use crate::auth::password::PasswordHasher;
 use crate::auth::throttle::{AccountLockout, SignInThrottle};
+use crate::auth::turns::SessionTurns;
 use crate::auth::{PasswordGate, Secret};
 use crate::checkins::resources::SupportResources;
 use crate::config::ServerConfig;
@@ -93,6 +94,7 @@ pub async fn build_state(config: ServerConfig) -> Result<SharedState, StartError
         lockout: AccountLockout::new(db.clone(), secret.clone()),
     };
     Ok(Arc::new(AppState {
+        turns: SessionTurns::new(config.session_concurrency),
         secret,
         config,
         push,
@@ -216,6 +218,14 @@ async fn run_graphql(
         Err(unavailable) => return unavailable,
     };
     i18n::scope(locale, async {
+        // One of the session's turns, held until the answer is made.
+        let _turn = match auth.viewer() {
+            Ok(viewer) => match state.turns.enter(&viewer.session_id).await {
+                Ok(turn) => Some(turn),
+                Err(busy) => return request_error(StatusCode::TOO_MANY_REQUESTS, busy),
+            },
+            Err(_) => None,
+        };
         let Some(mut graphql_request) = parsed else {
             return request_error(
                 StatusCode::BAD_REQUEST,

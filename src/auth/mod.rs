@@ -7,6 +7,7 @@ pub mod secret;
 pub mod service;
 mod store;
 pub mod throttle;
+pub mod turns;
 pub mod viewer;
 
 pub use gate::{ClientAddress, PasswordGate};

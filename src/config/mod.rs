@@ -102,6 +102,10 @@ pub struct ServeArgs {
     #[arg(long, env = "RELAIS_AUTH_RATE_PER_MINUTE", default_value_t = 30)]
     pub auth_rate_per_minute: u32,
 
+    /// Requests of one session that run at once; more wait up to 2 s, then are RATE_LIMITED.
+    #[arg(long, env = "RELAIS_SESSION_CONCURRENCY", default_value_t = 4)]
+    pub session_concurrency: u32,
+
     /// Reverse proxies whose `X-Forwarded-For` names the client, comma-separated IP addresses.
     #[arg(long, env = "RELAIS_TRUSTED_PROXIES", value_delimiter = ',')]
     pub trusted_proxies: Vec<String>,
@@ -706,6 +710,8 @@ pub enum ConfigError {
     SecretFile(String),
     #[error("RELAIS_AUTH_RATE_PER_MINUTE must be at least 1")]
     AuthRate,
+    #[error("RELAIS_SESSION_CONCURRENCY must be at least 1")]
+    SessionConcurrency,
     #[error("RELAIS_TRUSTED_PROXIES: `{0}` is not an IP address")]
     TrustedProxy(String),
     #[error("RELAIS_PUBLIC_URL: `{0}` is not an http(s) URL")]
@@ -751,6 +757,8 @@ pub struct ServerConfig {
     pub environment: Environment,
     pub secret: SecretSource,
     pub auth_rate_per_minute: NonZeroU32,
+    /// Requests of one session that run at once.
+    pub session_concurrency: NonZeroU32,
     pub trusted_proxies: Vec<IpAddr>,
     /// Base of the links the server hands out, without a trailing slash.
     pub public_url: String,
@@ -829,6 +837,8 @@ impl ServerConfig {
             secret,
             auth_rate_per_minute: NonZeroU32::new(args.auth_rate_per_minute)
                 .ok_or(ConfigError::AuthRate)?,
+            session_concurrency: NonZeroU32::new(args.session_concurrency)
+                .ok_or(ConfigError::SessionConcurrency)?,
             trusted_proxies,
             public_url: public_url(args.public_url.as_deref(), &addr)?,
             http_workers: match args.http_workers {

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use async_graphql::Context;
 
+use crate::auth::turns::SessionTurns;
 use crate::auth::{Auth, ClientAddress, PasswordGate, Secret, Viewer};
 use crate::background::WorkerHealth;
 use crate::checkins::resources::SupportResources;
@@ -25,6 +26,8 @@ pub struct AppState {
     pub push: PushSender,
     pub mail: MailSender,
     pub passwords: PasswordGate,
+    /// How many requests of each session run at once.
+    pub turns: SessionTurns,
     /// Push dispatchers expected and running in this process.
     pub workers: Arc<WorkerHealth>,
     pub exports: ExportLimit,

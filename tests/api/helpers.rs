@@ -193,6 +193,7 @@ pub fn test_config(database_url: &str, environment: Environment, push: PushConfi
         environment,
         secret: SecretSource::Given(TEST_SECRET.into()),
         auth_rate_per_minute: std::num::NonZeroU32::new(100_000).unwrap(),
+        session_concurrency: std::num::NonZeroU32::new(4).unwrap(),
         trusted_proxies: Vec::new(),
         public_url: "http://relais.test".into(),
         http_workers: Some(1),

@@ -14,6 +14,7 @@ on_both_backends!(
     cursors_the_server_did_not_issue_are_refused,
     searches_match_whatever_the_unicode_form,
     names_refuse_invisible_and_direction_changing_characters,
+    one_session_runs_a_few_requests_at_once,
 );
 
 /// Most SQL statements a request the limits accept may run.
@@ -286,4 +287,56 @@ async fn names_refuse_invisible_and_direction_changing_characters(app: TestApp) 
         answer["errors"].is_null(),
         "an emoji sequence is a name: {answer}"
     );
+}
+
+/// A session with its four turns taken waits, then is refused (RATE_LIMITED, 429); another
+/// person is not held meanwhile, and a freed turn lets the session in again.
+async fn one_session_runs_a_few_requests_at_once(app: TestApp) {
+    let ana = app.register("ana@example.org").await;
+    let bob = app.register("bob@example.org").await;
+    let sessions = app
+        .gql(
+            Some(&ana.access_token),
+            "{ mySessions { id current } }",
+            json!({}),
+        )
+        .await;
+    let current = sessions["data"]["mySessions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|session| session["current"] == true)
+        .map(|session| session["id"].as_str().unwrap().to_owned())
+        .unwrap();
+    let session = relais::ids::SessionId::from_client(current);
+    let mut held = Vec::new();
+    for _ in 0..4 {
+        held.push(app.state.turns.enter(&session).await.unwrap());
+    }
+    let me = |token: &str| {
+        let bearer = format!("Bearer {token}");
+        let app = &app;
+        async move {
+            let response = app
+                .post_graphql(
+                    json!({ "query": "{ me { user { id } } }" }),
+                    &[("authorization", &bearer)],
+                )
+                .await;
+            let status = response.status();
+            (status, response.json::<Value>().await.unwrap())
+        }
+    };
+    let (refused, answered) = futures_util::join!(me(&ana.access_token), me(&bob.access_token));
+    assert_eq!(refused.0, 429, "{}", refused.1);
+    assert_eq!(error_code(&refused.1), "RATE_LIMITED");
+    assert!(refused.1["errors"][0]["extensions"]["retryAfterSeconds"].is_number());
+    assert_eq!(answered.0, 200);
+    assert_eq!(answered.1["data"]["me"]["user"]["id"], bob.user_id.as_str());
+    held.pop();
+    let (status, again) = me(&ana.access_token).await;
+    assert_eq!(status, 200, "{again}");
+    assert_eq!(again["data"]["me"]["user"]["id"], ana.user_id.as_str());
+    drop(held);
+    assert_eq!(app.state.turns.busy_sessions(), 0);
 }
