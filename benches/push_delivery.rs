@@ -50,6 +50,7 @@ async fn run() {
         environment: Environment::Development,
         secret: SecretSource::Given("benchmark secret of at least thirty-two bytes".into()),
         auth_rate_per_minute: std::num::NonZeroU32::MAX,
+        session_concurrency: std::num::NonZeroU32::MAX,
         trusted_proxies: Vec::new(),
         public_url: "http://relais.test".into(),
         http_workers: None,
