@@ -93,6 +93,21 @@ pub struct ViewerView {
     pub workplace: Option<String>,
     /// Whether the viewer confirmed their address with the code mailed to it.
     pub email_verified: bool,
+    /// The consents given, read once for `consents` and `consentsNeeded` together.
+    #[graphql(skip)]
+    pub given: tokio::sync::OnceCell<Vec<Consent>>,
+}
+
+impl ViewerView {
+    /// The viewer's consents, read on first use.
+    async fn given_consents(&self, ctx: &Context<'_>) -> Result<&[Consent]> {
+        let user_id = UserId::from(self.user.id.clone());
+        let given = self
+            .given
+            .get_or_try_init(|| service::consents(ctx.db(), &user_id))
+            .await?;
+        Ok(given)
+    }
 }
 
 /// A consent the viewer gave: to which version of the text, when.
@@ -129,16 +144,16 @@ impl ViewerView {
 
     /// The consents the viewer gave, current or to an older text.
     async fn consents(&self, ctx: &Context<'_>) -> Result<Vec<ConsentView>> {
-        let consents = service::consents(ctx.db(), &UserId::from(self.user.id.clone())).await?;
-        Ok(consents.into_iter().map(ConsentView::from).collect())
+        let consents = self.given_consents(ctx).await?;
+        Ok(consents.iter().cloned().map(ConsentView::from).collect())
     }
 
     /// Consents the app must ask for before the features that need them: never given, or given
     /// to an older version of the text (`HEALTH_DATA` before a check-in).
     async fn consents_needed(&self, ctx: &Context<'_>) -> Result<Vec<ConsentPurpose>> {
-        let consents = service::consents(ctx.db(), &UserId::from(self.user.id.clone())).await?;
+        let consents = self.given_consents(ctx).await?;
         Ok(service::consents_needed(
-            &consents,
+            consents,
             &ctx.state().config.consents,
         ))
     }
@@ -159,6 +174,7 @@ impl From<Account> for ViewerView {
             roles: account.roles,
             workplace: account.workplace,
             email_verified: account.email_verified,
+            given: tokio::sync::OnceCell::new(),
             user: account.profile.into(),
         }
     }

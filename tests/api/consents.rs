@@ -18,6 +18,7 @@ on_both_backends!(
     check_ins_wait_for_consent_to_the_current_notice,
     withdrawing_health_data_consent_deletes_every_check_in,
     a_check_in_racing_a_withdrawal_never_outlives_it,
+    consents_and_the_consents_needed_are_read_once,
 );
 
 async fn consents(app: &TestApp, who: &Session) -> Value {
@@ -171,4 +172,25 @@ async fn a_check_in_racing_a_withdrawal_never_outlives_it(app: TestApp) {
         stored(&app).await.is_empty(),
         "no check-in outlives the consent"
     );
+}
+
+/// `consents` and `consentsNeeded` asked together read the consents once.
+async fn consents_and_the_consents_needed_are_read_once(mut app: TestApp) {
+    app.stop_background().await;
+    let ana = app.register("ana@example.org").await;
+    let mut costs = Vec::new();
+    for query in [
+        "{ me { consents { purpose } } }",
+        "{ me { consents { purpose } consentsNeeded } }",
+    ] {
+        let before = app.state.db.statements_run();
+        let answer = app.gql(Some(&ana.access_token), query, json!({})).await;
+        assert!(answer["errors"].is_null(), "{answer}");
+        assert_eq!(
+            answer["data"]["me"]["consents"].as_array().map(Vec::len),
+            Some(2)
+        );
+        costs.push(app.state.db.statements_run() - before);
+    }
+    assert_eq!(costs[0], costs[1], "{costs:?}");
 }
