@@ -1,14 +1,12 @@
 //! Checks on a whole request before it runs, and on what it answers: a cap on depth and on
 //! aliases, no control characters in any string it carries (arguments written in the query and
 //! variables alike), and a cap on the errors one answer lists. Complexity is async-graphql's
-//! count, held to [`MAX_COMPLEXITY`] here so that a refusal says its cost. Depth is counted here rather than by async-graphql so that introspection (`__schema`,
-//! `__type`), which production turns off and GraphiQL needs deeper than any query of the API, is
-//! left out of it.
+//! count, held to [`MAX_COMPLEXITY`] here so that a refusal says its cost. Depth is counted here
+//! rather than by async-graphql so that introspection (`__schema`, `__type`), which production
+//! turns off and GraphiQL needs deeper than any query of the API, is left out of it. A request
+//! over GET may only read.
 
-use async_graphql::parser::Positioned;
-use async_graphql::parser::types::{
-    DocumentOperations, ExecutableDocument, OperationType, Selection, SelectionSet,
-};
+use async_graphql::parser::types::{ExecutableDocument, OperationType, Selection, SelectionSet};
 use async_graphql::{
     ErrorExtensionValues, Pos, Response, ServerError, ServerResult, Value, Variables,
 };
@@ -177,30 +175,21 @@ pub(super) fn check_document(
     document: &ExecutableDocument,
     variables: &Variables,
 ) -> ServerResult<()> {
-    let roots: Vec<&Positioned<SelectionSet>> = match &document.operations {
-        DocumentOperations::Single(operation) => vec![&operation.node.selection_set],
-        DocumentOperations::Multiple(operations) => operations
-            .values()
-            .map(|operation| &operation.node.selection_set)
-            .collect(),
-    };
+    let operations: Vec<&SelectionSet> = document
+        .operations
+        .iter()
+        .map(|(_, operation)| &operation.node.selection_set.node)
+        .collect();
     let mut fragments = HashMap::new();
-    let depth = roots
-        .into_iter()
-        .map(|root| depth_of(&root.node, document, &mut fragments, &mut Vec::new()))
+    let depth = operations
+        .iter()
+        .map(|root| depth_of(root, document, &mut fragments, &mut Vec::new()))
         .max()
         .unwrap_or(0);
     if depth > MAX_DEPTH {
         return Err(RequestLimit::Depth.refusal(depth));
     }
     let mut aliases = 0;
-    let operations: Vec<&SelectionSet> = match &document.operations {
-        DocumentOperations::Single(operation) => vec![&operation.node.selection_set.node],
-        DocumentOperations::Multiple(operations) => operations
-            .values()
-            .map(|operation| &operation.node.selection_set.node)
-            .collect(),
-    };
     let fragments = document
         .fragments
         .values()
@@ -216,11 +205,11 @@ pub(super) fn check_document(
 
 /// Refuses a document holding a mutation or a subscription in a read-only (GET) request.
 pub(super) fn check_read_only(document: &ExecutableDocument) -> ServerResult<()> {
-    let mut operations: Box<dyn Iterator<Item = _>> = match &document.operations {
-        DocumentOperations::Single(operation) => Box::new(std::iter::once(operation)),
-        DocumentOperations::Multiple(operations) => Box::new(operations.values()),
-    };
-    if operations.any(|operation| operation.node.ty != OperationType::Query) {
+    if document
+        .operations
+        .iter()
+        .any(|(_, operation)| operation.node.ty != OperationType::Query)
+    {
         return Err(bad_input(Message::QueriesOnlyOverGet, "query", None));
     }
     Ok(())

@@ -1,8 +1,8 @@
 //! The request's own steps around async-graphql's: every error given a code, limits and an
 //! unconfirmed address's restrictions checked on the parsed document, too many errors capped,
-//! the complexity held to its maximum, the operation's name recorded. One extension holds them all because async-graphql runs every
-//! field of every answer through each extension's `resolve`; what each step does lives in its
-//! own module.
+//! the complexity held to its maximum, the operation's name recorded. One extension holds them
+//! all because async-graphql runs every field of every answer through each extension's
+//! `resolve`; what each step does lives in its own module.
 
 use std::sync::Arc;
 
