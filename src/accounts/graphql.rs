@@ -357,7 +357,7 @@ impl AccountsMutation {
     }
 
     /// Signs in with an address and a password: a new session. A wrong pair is UNAUTHENTICATED,
-    /// whichever was wrong; repeated failures slow down (TOO_MANY_REQUESTS).
+    /// whichever was wrong; repeated failures slow down (RATE_LIMITED).
     async fn login(
         &self,
         ctx: &Context<'_>,

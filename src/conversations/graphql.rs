@@ -1,9 +1,11 @@
 //! The conversations part of the API: `conversation`, `sendMessage`, `markConversationRead`,
 //! the `messageAdded` subscription, and reports of conversations to the moderators.
 
+use async_graphql::dataloader::DataLoader;
 use async_graphql::futures_util::Stream;
 use async_graphql::{Context, ID, Object, Result, SimpleObject, Subscription};
 
+use super::loaders::LastMessageLoader;
 use super::model::{Conversation, ConversationReport, MessageRow};
 use super::service;
 use crate::accounts::graphql::{UserView, user_view};
@@ -39,8 +41,12 @@ impl ConversationView {
     }
 
     /// The newest message, either person's; null before the first.
-    async fn last_message(&self) -> Option<MessageView> {
-        self.0.last_message.clone().map(MessageView)
+    async fn last_message(&self, ctx: &Context<'_>) -> Result<Option<MessageView>> {
+        let loader = ctx.data_unchecked::<DataLoader<LastMessageLoader>>();
+        Ok(loader
+            .load_one(self.0.row.id.clone())
+            .await?
+            .map(MessageView))
     }
 
     /// The other person of the two (once a conversation exists, each sees the other); shown as

@@ -2,6 +2,7 @@
 //! mentorship, a taken support request) and closes when it ends, after which it is read-only.
 
 pub mod graphql;
+pub mod loaders;
 pub mod model;
 pub mod service;
 mod store;

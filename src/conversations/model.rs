@@ -45,8 +45,6 @@ pub struct Conversation {
     pub row: ConversationRow,
     /// The other person; none once they erased their account.
     pub other: Option<UserId>,
-    /// Its newest message, if any.
-    pub last_message: Option<MessageRow>,
     /// Messages of the other person newer than what the viewer has read.
     pub unread: i64,
     /// Up to when the other person has read (read receipts).

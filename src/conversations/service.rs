@@ -78,10 +78,6 @@ pub fn views(
         }
     }
     let unread = store::unread_counts(conn, viewer, &mine)?;
-    let mut last_messages: HashMap<ConversationId, MessageRow> = store::last_messages(conn, &mine)?
-        .into_iter()
-        .map(|message| (message.conversation_id.clone(), message))
-        .collect();
     Ok(store::conversations_by_id(conn, &mine)?
         .into_iter()
         .map(|row| {
@@ -90,7 +86,6 @@ pub fn views(
                 unread: unread.get(&row.id).copied().unwrap_or(0),
                 other_read_up_to: other.as_ref().and_then(|(_, read)| *read),
                 other: other.map(|(person, _)| person),
-                last_message: last_messages.remove(&row.id),
                 row,
             };
             (conversation.row.id.clone(), conversation)
@@ -168,6 +163,21 @@ pub async fn my_conversations(
                 .filter_map(|(id, _)| found.remove(&id))
                 .collect())
         })
+    })
+    .await
+}
+
+/// The newest message of each of these conversations that has one, in one query: for loaders,
+/// behind a check that the viewer is one of each conversation's people.
+pub async fn last_messages(
+    db: &Db,
+    ids: Vec<ConversationId>,
+) -> AppResult<HashMap<ConversationId, MessageRow>> {
+    db.run(move |conn| {
+        Ok(store::last_messages(conn, &ids)?
+            .into_iter()
+            .map(|message| (message.conversation_id.clone(), message))
+            .collect())
     })
     .await
 }

@@ -24,6 +24,7 @@ use crate::checkins::graphql::{CheckinsMutation, CheckinsQuery};
 use crate::conversations::graphql::{
     ConversationsMutation, ConversationsQuery, ConversationsSubscription,
 };
+use crate::conversations::loaders::LastMessageLoader;
 use crate::groups::graphql::{GroupsMutation, GroupsQuery, GroupsSubscription};
 use crate::groups::loaders::{
     FirstPostsLoader, GroupLoader, MemberCountLoader, ReplyCountLoader, ViewerMembershipLoader,
@@ -62,7 +63,7 @@ pub struct QueryRoot(
 
 /// Everything that changes something. Each field says who may call it and what it refuses; errors
 /// carry `extensions.code` (UNAUTHENTICATED, FORBIDDEN, NOT_FOUND, CONFLICT, BAD_USER_INPUT,
-/// TOO_MANY_REQUESTS, INTERNAL) and, for bad input, `extensions.field`.
+/// RATE_LIMITED, INTERNAL) and, for bad input, `extensions.field`.
 #[derive(MergedObject, Default)]
 #[graphql(name = "Mutation")]
 pub struct MutationRoot(
@@ -219,6 +220,7 @@ fn caller_data(
     data.insert(loader(GroupLoader(db.clone()), locale, gate));
     data.insert(loader(MemberCountLoader(db.clone()), locale, gate));
     data.insert(loader(ReplyCountLoader(db.clone()), locale, gate));
+    data.insert(loader(LastMessageLoader(db.clone()), locale, gate));
     data.insert(loader(
         FirstPostsLoader {
             db: db.clone(),
