@@ -30,6 +30,16 @@ fn collapse_id(key: &str) -> String {
     digest(key)
 }
 
+/// What a push's collapse or thread key goes out as: a discreet push's is hashed whatever its
+/// length, since the key names its subject.
+fn push_key(key: &str, discreet: bool) -> String {
+    if discreet {
+        digest(key)
+    } else {
+        collapse_id(key)
+    }
+}
+
 /// The part of a push FCM limits to 4 KiB: its `notification` (title, body) and its `data` (the
 /// notice's ids plus the notification's id, category and kind, all strings).
 pub fn visible_payload<'a>(
@@ -73,11 +83,7 @@ fn thread(delivery: &Delivery, discreet: bool) -> Option<String> {
         (None, Some(group)) => format!("group:{group}"),
         (None, None) => return None,
     };
-    Some(if discreet {
-        digest(&key)
-    } else {
-        collapse_id(&key)
-    })
+    Some(push_key(&key, discreet))
 }
 
 /// The `messages:send` body for `delivery` to `device`. A discreet push carries a neutral line
@@ -119,12 +125,7 @@ pub fn fcm_message(delivery: &Delivery, device: &Device) -> Value {
     });
     let mut apns_headers = json!({ "apns-priority": if urgent { "10" } else { "5" } });
     if let Some(key) = &notification.schedule_key {
-        // A discreet push's key is hashed whatever its length: the key names its subject.
-        let collapse = if discreet {
-            digest(key)
-        } else {
-            collapse_id(key)
-        };
+        let collapse = push_key(key, discreet);
         android["collapse_key"] = json!(collapse);
         apns_headers["apns-collapse-id"] = json!(collapse);
     }
