@@ -27,10 +27,6 @@ impl Loader<UserId> for ProfileLoader {
             Self::Database(db) => db,
             Self::Joining(shared) => return shared.load_many(ids.iter().cloned()).await,
         };
-        let profiles = service::profiles(db, ids.to_vec()).await?;
-        Ok(profiles
-            .into_iter()
-            .map(|profile| (profile.user.id.clone(), profile))
-            .collect())
+        Ok(service::profiles(db, ids.to_vec()).await?)
     }
 }

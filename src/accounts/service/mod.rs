@@ -186,8 +186,13 @@ pub async fn fill_name_keys(db: &Db) -> AppResult<usize> {
     db.write(|conn| Ok(store::fill_name_keys(conn)?)).await
 }
 
-pub async fn profiles(db: &Db, ids: Vec<UserId>) -> AppResult<Vec<Profile>> {
-    db.run(move |conn| load_profiles(conn, &ids)).await
+/// These people's public profiles by id (unknown or erased ones are left out).
+pub async fn profiles(db: &Db, ids: Vec<UserId>) -> AppResult<HashMap<UserId, Profile>> {
+    let profiles = db.run(move |conn| load_profiles(conn, &ids)).await?;
+    Ok(profiles
+        .into_iter()
+        .map(|profile| (profile.user.id.clone(), profile))
+        .collect())
 }
 
 /// The account of `user_id`, with its private fields and roles.

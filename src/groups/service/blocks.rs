@@ -53,12 +53,7 @@ pub async fn blocked_users(
             Ok(Page::from_overfetch(rows, &page))
         })
         .await?;
-    let mut profiles: HashMap<UserId, crate::accounts::model::Profile> =
-        accounts::profiles(db, ids.items.clone())
-            .await?
-            .into_iter()
-            .map(|profile| (profile.user.id.clone(), profile))
-            .collect();
+    let mut profiles = accounts::profiles(db, ids.items.clone()).await?;
     // An account erased meanwhile takes its block with it; one racing that is left out.
     ids.try_map_items(|ids| Ok(ids.iter().filter_map(|id| profiles.remove(id)).collect()))
 }

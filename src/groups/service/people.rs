@@ -51,11 +51,7 @@ pub async fn people(
         })
         .await?;
     let ids = found.items.iter().map(|(id, _)| id.clone()).collect();
-    let mut profiles: HashMap<UserId, Profile> = accounts::profiles(db, ids)
-        .await?
-        .into_iter()
-        .map(|profile| (profile.user.id.clone(), profile))
-        .collect();
+    let mut profiles = accounts::profiles(db, ids).await?;
     // An account erased meanwhile is left out.
     found.try_map_items(|rows| {
         Ok(rows
