@@ -104,7 +104,9 @@ async fn fill(db: &Db, count: usize) -> Vec<UserId> {
 async fn run() {
     let dir = tempfile::tempdir().expect("temporary directory");
     let database_url = common::database_url(&dir);
-    let db = Db::connect(&database_url).await.expect("database");
+    let db = Db::connect(&database_url, relais::db::STATEMENT_TIMEOUT_DEFAULT)
+        .await
+        .expect("database");
     let started = Instant::now();
     let people = fill(&db, MENTORS).await;
     println!(
@@ -122,6 +124,8 @@ async fn run() {
     let mut rng = StdRng::seed_from_u64(11);
     let mut timings: Vec<Duration> = Vec::with_capacity(SEARCHES);
     let mut returned = 0;
+    // Searches rank from the index of open mentors, read by the first one as in the server.
+    let index = relais::mentorship::index::MentorIndex::new();
     for _ in 0..SEARCHES {
         let wanted = rng.gen_range(1..=3);
         let search = MatchSearch {
@@ -135,7 +139,7 @@ async fn run() {
             profession: None,
         };
         let started = Instant::now();
-        let found = mentorship::matches(&db, &viewer, search, Some(10))
+        let found = mentorship::matches(&db, &index, &viewer, search, Some(10))
             .await
             .expect("matches");
         timings.push(started.elapsed());

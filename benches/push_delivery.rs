@@ -47,6 +47,7 @@ async fn run() {
     let config = ServerConfig {
         addr: "127.0.0.1:0".parse().expect("address"),
         database_url: DatabaseUrl::new(database_url),
+        statement_timeout: relais::db::STATEMENT_TIMEOUT_DEFAULT,
         environment: Environment::Development,
         secret: SecretSource::Given("benchmark secret of at least thirty-two bytes".into()),
         auth_rate_per_minute: std::num::NonZeroU32::MAX,

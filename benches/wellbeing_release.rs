@@ -116,7 +116,9 @@ async fn fill(db: &Db, secret: &Secret, periods: Periods) -> chrono::NaiveDate {
 async fn run() {
     let dir = tempfile::tempdir().expect("temporary directory");
     let database_url = common::database_url(&dir);
-    let db = Db::connect(&database_url).await.expect("database");
+    let db = Db::connect(&database_url, relais::db::STATEMENT_TIMEOUT_DEFAULT)
+        .await
+        .expect("database");
     let secret = Secret::new(b"a bench secret of at least thirty-two bytes".to_vec());
     let config = CheckinConfig::DEFAULT;
     let periods = Periods::new(config.period_weeks);

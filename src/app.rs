@@ -32,6 +32,7 @@ use crate::http::{
 use crate::i18n;
 use crate::identities::oidc::Providers;
 use crate::mail::transport::MailSender;
+use crate::mentorship::index::MentorIndex;
 use crate::metrics::Metrics;
 use crate::notifications::dispatcher::{self, PushSender};
 use crate::privacy::service::{self as privacy, ExportLimit};
@@ -77,7 +78,7 @@ pub async fn build_state(config: ServerConfig) -> Result<SharedState, StartError
         .map_err(|_| StartError::Hashing)?;
     let identities =
         Providers::new(&config.identity, &config.public_url).map_err(StartError::Identity)?;
-    let db = Db::connect(config.database_url.as_str()).await?;
+    let db = Db::connect(config.database_url.as_str(), config.statement_timeout).await?;
     // Search keys a migration emptied (their folding changed) are made again before serving.
     let names = accounts::fill_name_keys(&db)
         .await
@@ -88,6 +89,8 @@ pub async fn build_state(config: ServerConfig) -> Result<SharedState, StartError
     if names + groups > 0 {
         tracing::info!(names, groups, "search keys filled");
     }
+    let mentors = MentorIndex::new();
+    tokio::spawn(mentors.clone().follow(db.events().subscribe()));
     let passwords = PasswordGate {
         hasher,
         throttle: SignInThrottle::new(config.auth_rate_per_minute),
@@ -106,6 +109,7 @@ pub async fn build_state(config: ServerConfig) -> Result<SharedState, StartError
         metrics: Metrics::new(db.pool_wait().clone(), db.statements().clone()),
         live: LiveLoaders::new(&db),
         identities,
+        mentors,
         db,
     }))
 }

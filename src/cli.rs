@@ -161,7 +161,8 @@ async fn run(cli: Cli) -> Result<(), CommandError> {
 }
 
 async fn open(database: &DatabaseArgs) -> Result<Db, CommandError> {
-    Ok(Db::connect(database.database_url.as_str()).await?)
+    let statement_timeout = database.statement_timeout()?;
+    Ok(Db::connect(database.database_url.as_str(), statement_timeout).await?)
 }
 
 async fn serve(args: ServeArgs) -> Result<(), CommandError> {

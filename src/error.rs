@@ -36,6 +36,11 @@ pub enum AppError {
     RateLimited {
         retry_after: std::time::Duration,
     },
+    /// A statement of the request ran past the configured bound (`RELAIS_STATEMENT_TIMEOUT_MS`)
+    /// and was stopped: BAD_USER_INPUT with `extensions.limit`, as the request limits are.
+    StatementTimeout {
+        maximum_ms: u64,
+    },
     Internal(InternalError),
 }
 
@@ -129,7 +134,7 @@ impl AppError {
             Self::Unauthenticated(_) => "UNAUTHENTICATED",
             Self::Forbidden | Self::Denied(_) | Self::Unmet(_) => "FORBIDDEN",
             Self::NotFound | Self::NotFoundIn(_) => "NOT_FOUND",
-            Self::BadInput { .. } => "BAD_USER_INPUT",
+            Self::BadInput { .. } | Self::StatementTimeout { .. } => "BAD_USER_INPUT",
             Self::Conflict(_) | Self::ConflictWith { .. } => "CONFLICT",
             Self::RateLimited { .. } => "RATE_LIMITED",
             Self::Internal(_) => "INTERNAL",
@@ -147,6 +152,9 @@ impl AppError {
             Self::Unmet(prerequisite) => prerequisite.message(),
             Self::NotFound | Self::NotFoundIn(_) => Message::NotFound,
             Self::RateLimited { .. } => Message::RateLimited,
+            Self::StatementTimeout { maximum_ms } => Message::TooSlow {
+                max_ms: *maximum_ms,
+            },
             Self::Internal(_) => Message::Internal,
         }
     }
@@ -178,6 +186,10 @@ impl From<AppError> for async_graphql::Error {
                     extensions.set("field", *field)
                 }
                 AppError::ConflictWith { name, id, .. } => extensions.set(*name, id.as_str()),
+                AppError::StatementTimeout { maximum_ms } => {
+                    extensions.set("limit", "statementTime");
+                    extensions.set("maximum", *maximum_ms);
+                }
                 AppError::Unmet(prerequisite) => extensions.set("reason", prerequisite.reason()),
                 AppError::RateLimited { retry_after } => {
                     // Whole seconds, rounded up: retrying earlier would be refused again.

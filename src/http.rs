@@ -156,7 +156,9 @@ where
                         StatusCode::FORBIDDEN
                     }
                     AppError::NotFound | AppError::NotFoundIn(_) => StatusCode::NOT_FOUND,
-                    AppError::BadInput { .. } => StatusCode::BAD_REQUEST,
+                    AppError::BadInput { .. } | AppError::StatementTimeout { .. } => {
+                        StatusCode::BAD_REQUEST
+                    }
                     AppError::Conflict(_) | AppError::ConflictWith { .. } => StatusCode::CONFLICT,
                     AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
                     AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,

@@ -38,6 +38,23 @@ struct Args {
     /// Connections each scenario keeps busy.
     #[arg(long, default_value_t = 16)]
     concurrency: usize,
+    /// Only these scenarios, comma-separated (`1,1a,6`); all by default.
+    #[arg(long, value_delimiter = ',')]
+    only: Vec<String>,
+    /// Serve with this `relais` binary instead of this benchmark's own build (an earlier commit's,
+    /// built with `--features bench`), on the same data.
+    #[arg(long)]
+    server_binary: Option<std::path::PathBuf>,
+}
+
+/// Which scenarios a run measures.
+pub struct Only(Vec<String>);
+
+impl Only {
+    /// Whether scenario `key` (`1`, `1a`, `sweep`, `9`…) runs.
+    pub fn includes(&self, key: &str) -> bool {
+        self.0.is_empty() || self.0.iter().any(|wanted| wanted == key)
+    }
 }
 
 /// How much of everything the benchmark seeds, and how long each scenario runs.
@@ -84,6 +101,8 @@ fn main() -> std::process::ExitCode {
     }
     let args = Args::parse();
     let scale = if args.quick { QUICK } else { FULL };
+    let only = Only(args.only);
+    let server_binary = args.server_binary.as_deref();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -92,10 +111,26 @@ fn main() -> std::process::ExitCode {
         let dir = std::env::temp_dir().join(format!("relais-bench-{}", uuid::Uuid::now_v7()));
         std::fs::create_dir_all(&dir).expect("a scratch directory");
         let sqlite = format!("sqlite://{}", dir.join("bench.db").display());
-        run_on("SQLite", &sqlite, scale, args.concurrency).await;
+        run_on(
+            "SQLite",
+            &sqlite,
+            scale,
+            args.concurrency,
+            &only,
+            server_binary,
+        )
+        .await;
         if let Some(url) = &args.postgres {
             let (schema_url, schema) = process::fresh_schema(url, "relais_bench");
-            run_on("PostgreSQL", &schema_url, scale, args.concurrency).await;
+            run_on(
+                "PostgreSQL",
+                &schema_url,
+                scale,
+                args.concurrency,
+                &only,
+                server_binary,
+            )
+            .await;
             process::drop_schema(url, &schema);
         }
         let _ = std::fs::remove_dir_all(&dir);
@@ -103,7 +138,14 @@ fn main() -> std::process::ExitCode {
     std::process::ExitCode::SUCCESS
 }
 
-async fn run_on(backend: &str, database_url: &str, scale: Scale, concurrency: usize) {
+async fn run_on(
+    backend: &str,
+    database_url: &str,
+    scale: Scale,
+    concurrency: usize,
+    only: &Only,
+    server_binary: Option<&std::path::Path>,
+) {
     println!("\n## {backend}: seeding");
     let started = std::time::Instant::now();
     let world = seed::seed(database_url, scale).await;
@@ -118,21 +160,23 @@ async fn run_on(backend: &str, database_url: &str, scale: Scale, concurrency: us
         started.elapsed().as_secs_f64()
     );
     let fcm = fake_fcm::FakeFcm::start().await;
-    let server = server::Server::start(database_url, &fcm).await;
+    let server = server::Server::start(database_url, &fcm, server_binary).await;
     println!(
         "\n| scenario | requests/s | p50 ms | p95 ms | p99 ms | errors | server RSS MB |\n|---|---|---|---|---|---|---|"
     );
-    scenarios::run_all(&server, database_url, &world, scale, concurrency).await;
-    let owners = &world.user_ids[..seed::DEVICE_OWNERS];
-    let drain = push::drain(database_url, owners).await;
-    println!(
-        "\n9. {} pushes drained to the fake FCM in {:.2} s: {:.0} deliveries/s, peak outbox lag {:.2} s ({} FCM requests)",
-        push::NOTIFICATIONS,
-        drain.seconds,
-        drain.per_second,
-        drain.peak_lag_seconds,
-        fcm.sends()
-    );
+    scenarios::run_all(&server, database_url, &world, scale, concurrency, only).await;
+    if only.includes("9") {
+        let owners = &world.user_ids[..seed::DEVICE_OWNERS];
+        let drain = push::drain(database_url, owners).await;
+        println!(
+            "\n9. {} pushes drained to the fake FCM in {:.2} s: {:.0} deliveries/s, peak outbox lag {:.2} s ({} FCM requests)",
+            push::NOTIFICATIONS,
+            drain.seconds,
+            drain.per_second,
+            drain.peak_lag_seconds,
+            fcm.sends()
+        );
+    }
     println!(
         "\npeak RSS of the server over the run: {:.0} MB",
         server.peak_rss_mb()

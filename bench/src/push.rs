@@ -35,7 +35,9 @@ async fn outbox(db: &Db) -> (i64, f64) {
 }
 
 pub async fn drain(database_url: &str, owners: &[UserId]) -> Drain {
-    let db = Db::connect(database_url).await.expect("the database opens");
+    let db = Db::connect(database_url, relais::db::STATEMENT_TIMEOUT_DEFAULT)
+        .await
+        .expect("the database opens");
     let (before, _) = outbox(&db).await;
     let per_owner = NOTIFICATIONS / DEVICE_OWNERS;
     let started = Instant::now();

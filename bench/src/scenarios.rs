@@ -2,10 +2,10 @@
 
 use serde_json::{Value, json};
 
-use crate::Scale;
 use crate::load::{self, Figures};
 use crate::seed::{CONTENDED_CAPACITY, PASSWORD, World};
 use crate::server::Server;
+use crate::{Only, Scale};
 
 const GROUPS_PAGE: &str = "query { groups(first: 20) { edges { node { id name memberCount viewerMembership { role } } } } }";
 const POSTS_PAGE: &str = "query($id: ID!) { group(id: $id) { posts(first: 20) { edges { node { id body anonymous author { displayName } replyCount } } } } }";
@@ -54,19 +54,117 @@ pub async fn run_all(
     world: &World,
     scale: Scale,
     concurrency: usize,
+    only: &Only,
 ) {
     // The sessions seeding opened: one person per connection.
     let tokens = &world.access_tokens[..concurrency.min(world.access_tokens.len())];
 
+    if only.includes("1") {
+        groups_page_and_its_floors(server, database_url, world, tokens, scale).await;
+    }
+    let posts_page = || {
+        read_scenario(
+            server,
+            tokens,
+            scale,
+            POSTS_PAGE,
+            json!({ "id": world.busy_group }),
+        )
+    };
+    if only.includes("2") {
+        let figures = posts_page().await;
+        print_row("2. a group's posts(first: 20)", &figures, server);
+    }
+    if only.includes("3") {
+        let figures = read_scenario(server, tokens, scale, WORKSHOPS_PAGE, json!({})).await;
+        print_row("3. workshops(first: 20)", &figures, server);
+    }
+    if only.includes("sweep") {
+        read_sweep(server, world, scale).await;
+    }
+    if only.includes("4") {
+        let figures = read_scenario(server, tokens, scale, CHECKIN, json!({})).await;
+        print_row("4. submitCheckin", &figures, server);
+    }
+    if only.includes("5") {
+        contended_registrations(server, world, tokens, scale).await;
+    }
+    if only.includes("6") {
+        let figures = read_scenario(server, tokens, scale, MATCHES, json!({})).await;
+        print_row("6. mentorMatches", &figures, server);
+        // One search at a time: what a search costs, without the queue of the others.
+        let figures = read_scenario(server, &tokens[..1], scale, MATCHES, json!({})).await;
+        print_row("6b. mentorMatches, one connection", &figures, server);
+    }
+    if only.includes("7") {
+        let emails = &world.emails;
+        let figures = load::run(
+            concurrency,
+            scale.duration,
+            |worker, iteration| async move {
+                let email = &emails[(worker * 97 + iteration as usize) % emails.len()];
+                server
+                    .gql(None, LOGIN, json!({ "email": email, "password": PASSWORD }))
+                    .await
+                    .is_some()
+            },
+        )
+        .await;
+        print_row("7. login (argon2id, 19 MiB)", &figures, server);
+    }
+    if only.includes("8") {
+        let posts = (scale.duration.as_millis() / 250) as usize;
+        let (delivery, figures) = crate::fanout::run(
+            server,
+            &world.access_tokens,
+            world.busy_group.as_str(),
+            SUBSCRIBERS,
+            posts,
+            posts_page(),
+        )
+        .await;
+        print_row(
+            &format!(
+                "8. scenario 2 with {} subscriptions open",
+                delivery.subscribers
+            ),
+            &figures,
+            server,
+        );
+        println!(
+            "\n8. a new post reached {} subscribers ({} posts): p50 {:.1} ms, p99 {:.1} ms, slowest {:.1} ms, {} never arrived",
+            delivery.subscribers,
+            delivery.posts,
+            delivery.p50_ms,
+            delivery.p99_ms,
+            delivery.max_ms,
+            delivery.missing
+        );
+    }
+    if only.includes("10") {
+        one_member_hammers(server, world, scale).await;
+    }
+}
+
+/// Scenario 1, then the same page from a plain route and from the service calls alone, and
+/// GraphQL's own floor (`{ __typename }`) signed in: the layers' shares.
+async fn groups_page_and_its_floors(
+    server: &Server,
+    database_url: &str,
+    world: &World,
+    tokens: &[String],
+    scale: Scale,
+) {
     let graphql = read_scenario(server, tokens, scale, GROUPS_PAGE, json!({})).await;
     print_row("1. groups(first: 20)", &graphql, server);
-    // The floor: the same data from a plain route, then from the same service calls in a loop.
+    let floor = read_scenario(server, tokens, scale, "{ __typename }", json!({})).await;
+    print_row("1a. `{ __typename }`, signed in", &floor, server);
     let plain = load::run(tokens.len(), scale.duration, |worker, _| async move {
         server.get_json("/bench/groups", &tokens[worker]).await
     })
     .await;
     print_row("1b. the same page, plain route", &plain, server);
-    let db = relais::db::Db::connect(database_url)
+    let db = relais::db::Db::connect(database_url, relais::db::STATEMENT_TIMEOUT_DEFAULT)
         .await
         .expect("the database opens");
     let (db, viewers) = (&db, &world.user_ids);
@@ -77,30 +175,17 @@ pub async fn run_all(
     })
     .await;
     print_row("1c. the same service calls, no HTTP", &direct, server);
-    let layers = format!(
-        "GraphQL / plain route: {:.0} %, plain route / service calls: {:.0} %",
+    println!(
+        "\n1. groups page / `{{ __typename }}`: {:.0} %, GraphQL / plain route: {:.0} %, plain route / service calls: {:.0} %\n",
+        100.0 * graphql.requests_per_second / floor.requests_per_second,
         100.0 * graphql.requests_per_second / plain.requests_per_second,
         100.0 * plain.requests_per_second / direct.requests_per_second
     );
-    let posts_page = || {
-        read_scenario(
-            server,
-            tokens,
-            scale,
-            POSTS_PAGE,
-            json!({ "id": world.busy_group }),
-        )
-    };
-    let figures = posts_page().await;
-    print_row("2. a group's posts(first: 20)", &figures, server);
-    let figures = read_scenario(server, tokens, scale, WORKSHOPS_PAGE, json!({})).await;
-    print_row("3. workshops(first: 20)", &figures, server);
-    read_sweep(server, world, scale).await;
-    let figures = read_scenario(server, tokens, scale, CHECKIN, json!({})).await;
-    print_row("4. submitCheckin", &figures, server);
+}
 
-    // Register then cancel on a few five-seat workshops; afterwards no workshop holds more
-    // confirmed people than seats.
+/// Scenario 5: register then cancel on a few five-seat workshops; afterwards no workshop holds
+/// more confirmed people than seats.
+async fn contended_registrations(server: &Server, world: &World, tokens: &[String], scale: Scale) {
     let contended = &world.contended;
     let figures = load::run(
         tokens.len(),
@@ -132,57 +217,81 @@ pub async fn run_all(
             "workshop {id}: {confirmed} confirmed for {CONTENDED_CAPACITY} seats"
         );
     }
+}
 
-    let figures = read_scenario(server, tokens, scale, MATCHES, json!({})).await;
-    print_row("6. mentorMatches", &figures, server);
-    // One search at a time: what a search costs, without the queue of the others.
-    let figures = read_scenario(server, &tokens[..1], scale, MATCHES, json!({})).await;
-    print_row("6b. mentorMatches, one connection", &figures, server);
+/// The costliest request the limits let one person send: as many aliases of the dearest field
+/// (`mentorMatches`, which ranks every open mentor) as the server accepts, found by asking.
+async fn costliest_request(server: &Server, token: &str) -> String {
+    let aliased = |count: usize| {
+        let aliases: String = (0..count)
+            .map(|index| {
+                format!("m{index}: mentorMatches(input: {{ areas: [BURNOUT_PREVENTION, STRESS_MANAGEMENT] }}, first: 50) {{ score }} ")
+            })
+            .collect();
+        format!("{{ {aliases} }}")
+    };
+    for count in (1..=relais::graphql::MAX_ALIASES).rev() {
+        if server
+            .gql(Some(token), &aliased(count), json!({}))
+            .await
+            .is_some()
+        {
+            println!("10. the costliest request: {count} aliases of mentorMatches(first: 50)");
+            return aliased(count);
+        }
+    }
+    panic!("the server refuses even one mentorMatches");
+}
 
-    let emails = &world.emails;
-    let figures = load::run(
-        concurrency,
-        scale.duration,
-        |worker, iteration| async move {
-            let email = &emails[(worker * 97 + iteration as usize) % emails.len()];
-            server
-                .gql(None, LOGIN, json!({ "email": email, "password": PASSWORD }))
-                .await
-                .is_some()
-        },
-    )
-    .await;
-    print_row("7. login (argon2id, 19 MiB)", &figures, server);
-
-    let posts = (scale.duration.as_millis() / 250) as usize;
-    let (delivery, figures) = crate::fanout::run(
-        server,
-        &world.access_tokens,
-        world.busy_group.as_str(),
-        SUBSCRIBERS,
-        posts,
-        posts_page(),
-    )
-    .await;
+/// Scenario 10: one member sends the costliest request the limits allow from 32 connections
+/// with one session, as fast as answers come (refusals included), while another member asks
+/// `{ me }` on one connection: that member's latency, and the server's memory.
+async fn one_member_hammers(server: &Server, world: &World, scale: Scale) {
+    let (hammer, other) = (&world.access_tokens[0], &world.access_tokens[1]);
+    let costliest = costliest_request(server, hammer).await;
+    let refused = std::sync::atomic::AtomicU64::new(0);
+    let hammering = load::run(HAMMER_CONNECTIONS, scale.duration, |_, _| {
+        let (costliest, refused) = (&costliest, &refused);
+        async move {
+            let answered = server.gql(Some(hammer), costliest, json!({})).await;
+            refused.fetch_add(
+                u64::from(answered.is_none()),
+                std::sync::atomic::Ordering::Relaxed,
+            );
+            true
+        }
+    });
+    let measured = async {
+        // Let the hammering fill its turns first.
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        read_scenario(
+            server,
+            std::slice::from_ref(other),
+            Scale {
+                duration: scale.duration - std::time::Duration::from_millis(400),
+                ..scale
+            },
+            "{ me { user { id displayName } } }",
+            json!({}),
+        )
+        .await
+    };
+    let (hammered, me) = tokio::join!(hammering, measured);
     print_row(
-        &format!(
-            "8. scenario 2 with {} subscriptions open",
-            delivery.subscribers
-        ),
-        &figures,
+        "10. another member's `{ me }` while one hammers",
+        &me,
         server,
     );
     println!(
-        "\n8. a new post reached {} subscribers ({} posts): p50 {:.1} ms, p99 {:.1} ms, slowest {:.1} ms, {} never arrived",
-        delivery.subscribers,
-        delivery.posts,
-        delivery.p50_ms,
-        delivery.p99_ms,
-        delivery.max_ms,
-        delivery.missing
+        "\n10. the hammering member: {:.0} requests/s answered or refused, {} refused; server peak RSS so far {:.0} MB\n",
+        hammered.requests_per_second,
+        refused.load(std::sync::atomic::Ordering::Relaxed),
+        server.peak_rss_mb()
     );
-    println!("\n1. {layers}");
 }
+
+/// Connections the hammering member keeps busy in scenario 10.
+const HAMMER_CONNECTIONS: usize = 32;
 
 /// Connections tried for the reads, to find the one that gives peak throughput.
 const SWEEP: [usize; 4] = [2, 4, 8, 16];

@@ -128,7 +128,9 @@ async fn people(
 }
 
 pub async fn seed(database_url: &str, scale: Scale) -> World {
-    let db = Db::connect(database_url).await.expect("the database opens");
+    let db = Db::connect(database_url, relais::db::STATEMENT_TIMEOUT_DEFAULT)
+        .await
+        .expect("the database opens");
     let secret = Secret::new(crate::server::SECRET.as_bytes().to_vec());
     // People who sign in get the real hash; mentors, who only need to be found, a cheap one.
     let (users, access_tokens): (Vec<UserId>, Vec<String>) =

@@ -17,11 +17,23 @@ pub struct Server {
 }
 
 impl Server {
-    /// The server on `database_url`, pushing to `fcm`.
-    pub async fn start(database_url: &str, fcm: &crate::fake_fcm::FakeFcm) -> Server {
-        let mut command = Command::new(std::env::current_exe().expect("this binary"));
+    /// The server on `database_url`, pushing to `fcm`: this binary, or `binary` (another build
+    /// of `relais`, for an A/B comparison on the same data).
+    pub async fn start(
+        database_url: &str,
+        fcm: &crate::fake_fcm::FakeFcm,
+        binary: Option<&std::path::Path>,
+    ) -> Server {
+        let mut command = match binary {
+            Some(binary) => Command::new(binary),
+            None => {
+                let mut itself = Command::new(std::env::current_exe().expect("this binary"));
+                itself.arg(SERVE);
+                itself
+            }
+        };
         command
-            .args([SERVE, "serve"])
+            .arg("serve")
             .env("DATABASE_URL", database_url)
             .env("RELAIS_SECRET", SECRET)
             .env("RELAIS_AUTH_RATE_PER_MINUTE", "1000000")

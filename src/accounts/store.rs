@@ -9,8 +9,8 @@ use super::model::{
     Consent, ConsentPurpose, EmailTokenPurpose, NO_PASSWORD, NewEmailToken, NewUser, Profession,
     ProfileChanges, Role, UserRow,
 };
-use crate::db::DbConnection;
 use crate::db::schema::{consents, email_tokens, user_languages, user_roles, users};
+use crate::db::{DbConnection, OneOfExt};
 use crate::ids::UserId;
 use crate::on_backend;
 use crate::validate;
@@ -114,7 +114,7 @@ pub fn password_hash(conn: &mut DbConnection, user_id: &UserId) -> QueryResult<O
 
 pub fn users_by_ids(conn: &mut DbConnection, ids: &[UserId]) -> QueryResult<Vec<UserRow>> {
     users::table
-        .filter(users::id.eq_any(ids))
+        .filter(users::id.one_of(ids))
         .select(UserRow::as_select())
         .load(conn)
 }
@@ -132,7 +132,7 @@ pub type MatchingRow = (UserId, Profession, Option<String>, Option<String>);
 
 pub fn matching_rows(conn: &mut DbConnection, ids: &[UserId]) -> QueryResult<Vec<MatchingRow>> {
     users::table
-        .filter(users::id.eq_any(ids))
+        .filter(users::id.one_of(ids))
         .select((
             users::id,
             users::profession,
@@ -160,7 +160,7 @@ pub fn languages_by_user(
     ids: &[UserId],
 ) -> QueryResult<HashMap<UserId, Vec<String>>> {
     let rows: Vec<(UserId, String)> = user_languages::table
-        .filter(user_languages::user_id.eq_any(ids))
+        .filter(user_languages::user_id.one_of(ids))
         .order((user_languages::user_id, user_languages::position))
         .select((user_languages::user_id, user_languages::language))
         .load(conn)?;
@@ -273,7 +273,7 @@ pub fn use_email_token(
 ) -> QueryResult<Option<UsedToken>> {
     let found: Option<(String, UserId, EmailTokenPurpose, Option<String>)> = email_tokens::table
         .filter(email_tokens::token_hash.eq(token_hash))
-        .filter(email_tokens::purpose.eq_any(purposes))
+        .filter(email_tokens::purpose.one_of(purposes))
         .filter(email_tokens::used_at.is_null())
         .filter(email_tokens::expires_at.gt(now))
         .select((
@@ -490,7 +490,7 @@ pub fn verified_profession(
 /// The ones among these people whose profession a provider vouched for.
 pub fn verified_among(conn: &mut DbConnection, ids: &[UserId]) -> QueryResult<Vec<UserId>> {
     users::table
-        .filter(users::id.eq_any(ids))
+        .filter(users::id.one_of(ids))
         .filter(users::profession_verified_by.is_not_null())
         .select(users::id)
         .load(conn)

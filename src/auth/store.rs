@@ -4,8 +4,8 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::model::{NewSessionToken, RefreshTokenState, SessionSummary, TokenKind};
-use crate::db::DbConnection;
 use crate::db::schema::{session_tokens, sessions, sign_in_attempts, users};
+use crate::db::{DbConnection, OneOfExt};
 use crate::ids::{SessionId, UserId};
 
 pub fn insert_session(
@@ -169,7 +169,7 @@ pub fn session_ids_of(conn: &mut DbConnection, user_id: &UserId) -> QueryResult<
 /// Those of these sessions still open.
 pub fn live_sessions(conn: &mut DbConnection, ids: &[SessionId]) -> QueryResult<Vec<SessionId>> {
     sessions::table
-        .filter(sessions::id.eq_any(ids))
+        .filter(sessions::id.one_of(ids))
         .filter(sessions::revoked_at.is_null())
         .select(sessions::id)
         .load(conn)

@@ -64,6 +64,23 @@ pub struct DatabaseArgs {
     /// `sqlite://PATH` (the file is created) or `postgres://…`.
     #[arg(long, env = "DATABASE_URL", default_value = "sqlite://relais.db")]
     pub database_url: DatabaseUrl,
+
+    /// Milliseconds one database statement may run before it is stopped (the request fails
+    /// with BAD_USER_INPUT, `extensions.limit` `statementTime`).
+    #[arg(long, env = "RELAIS_STATEMENT_TIMEOUT_MS", default_value_t = STATEMENT_TIMEOUT_DEFAULT_MS)]
+    pub statement_timeout_ms: u64,
+}
+
+const STATEMENT_TIMEOUT_DEFAULT_MS: u64 = crate::db::STATEMENT_TIMEOUT_DEFAULT.as_millis() as u64;
+
+impl DatabaseArgs {
+    /// The statement timeout, at least a millisecond.
+    pub fn statement_timeout(&self) -> Result<Duration, ConfigError> {
+        match self.statement_timeout_ms {
+            0 => Err(ConfigError::StatementTimeout),
+            ms => Ok(Duration::from_millis(ms)),
+        }
+    }
 }
 
 fn secret_text(text: &str) -> Result<SecretString, std::convert::Infallible> {
@@ -712,6 +729,8 @@ pub enum ConfigError {
     AuthRate,
     #[error("RELAIS_SESSION_CONCURRENCY must be at least 1")]
     SessionConcurrency,
+    #[error("RELAIS_STATEMENT_TIMEOUT_MS must be at least 1")]
+    StatementTimeout,
     #[error("RELAIS_TRUSTED_PROXIES: `{0}` is not an IP address")]
     TrustedProxy(String),
     #[error("RELAIS_PUBLIC_URL: `{0}` is not an http(s) URL")]
@@ -754,6 +773,8 @@ pub enum SecretSource {
 pub struct ServerConfig {
     pub addr: SocketAddr,
     pub database_url: DatabaseUrl,
+    /// How long one database statement may run.
+    pub statement_timeout: Duration,
     pub environment: Environment,
     pub secret: SecretSource,
     pub auth_rate_per_minute: NonZeroU32,
@@ -793,6 +814,7 @@ impl ServerConfig {
             .parse()
             .map_err(|_| ConfigError::Addr(args.addr.clone()))?;
         let production = args.environment == Environment::Production;
+        let statement_timeout = args.database.statement_timeout()?;
         let database_url = args.database.database_url;
         if !database_url.is_postgres() && database_url.sqlite_path().is_none() {
             return Err(ConfigError::DatabaseUrl(crate::db::redact(
@@ -833,6 +855,7 @@ impl ServerConfig {
         Ok(Self {
             addr,
             database_url,
+            statement_timeout,
             environment: args.environment,
             secret,
             auth_rate_per_minute: NonZeroU32::new(args.auth_rate_per_minute)

@@ -7,8 +7,8 @@ use diesel::dsl::count_star;
 use diesel::prelude::*;
 
 use super::model::{ConversationReportRow, ConversationRow, MessageRow};
-use crate::db::DbConnection;
 use crate::db::schema::{conversation_members, conversation_reports, conversations, messages};
+use crate::db::{DbConnection, OneOfExt};
 use crate::ids::{ConversationId, ConversationReportId, MessageId, UserId};
 use crate::on_backend;
 use crate::reports::{QueuePosition, ReportCategory, ReportStatus};
@@ -39,7 +39,7 @@ pub fn conversations_by_id(
     ids: &[ConversationId],
 ) -> QueryResult<Vec<ConversationRow>> {
     conversations::table
-        .filter(conversations::id.eq_any(ids))
+        .filter(conversations::id.one_of(ids))
         .select(ConversationRow::as_select())
         .load(conn)
 }
@@ -50,7 +50,7 @@ pub fn members(
     ids: &[ConversationId],
 ) -> QueryResult<Vec<(ConversationId, UserId, Option<NaiveDateTime>)>> {
     conversation_members::table
-        .filter(conversation_members::conversation_id.eq_any(ids))
+        .filter(conversation_members::conversation_id.one_of(ids))
         .select((
             conversation_members::conversation_id,
             conversation_members::user_id,
@@ -115,7 +115,7 @@ pub fn unread_counts(
                 .eq(messages::conversation_id)
                 .and(conversation_members::user_id.eq(reader))),
         )
-        .filter(messages::conversation_id.eq_any(ids))
+        .filter(messages::conversation_id.one_of(ids))
         .filter(messages::author_id.ne(reader))
         .filter(
             conversation_members::last_read_at
@@ -138,7 +138,7 @@ pub fn last_messages(
 ) -> QueryResult<Vec<MessageRow>> {
     let newest = diesel::alias!(messages as newest);
     let newest_ids = newest
-        .filter(newest.field(messages::conversation_id).eq_any(ids))
+        .filter(newest.field(messages::conversation_id).one_of(ids))
         .group_by(newest.field(messages::conversation_id))
         .select(diesel::dsl::max(newest.field(messages::id)));
     messages::table
@@ -324,7 +324,7 @@ pub fn message_texts(
     ids: &[MessageId],
 ) -> QueryResult<HashMap<MessageId, (String, NaiveDateTime)>> {
     let rows: Vec<(MessageId, String, NaiveDateTime)> = messages::table
-        .filter(messages::id.eq_any(ids))
+        .filter(messages::id.one_of(ids))
         .select((messages::id, messages::body, messages::created_at))
         .load(conn)?;
     Ok(rows

@@ -4,10 +4,12 @@ use diesel::connection::{InstrumentationEvent, SimpleConnection};
 use diesel::pg::PgConnection;
 use diesel::r2d2::{ManageConnection, R2D2Connection};
 use diesel::sqlite::SqliteConnection;
+use std::time::Duration;
+
 use diesel::{Connection, ConnectionError};
 use prometheus_client::metrics::counter::Counter;
 
-use super::DbSetupError;
+use super::{DbSetupError, deadline};
 
 /// A connection to whichever database `DATABASE_URL` names.
 #[derive(diesel::MultiConnection)]
@@ -41,28 +43,34 @@ pub struct ConnectionManager {
     target: String,
     /// Statements run by every connection of this manager.
     statements: Counter,
+    /// How long one statement of a pooled connection may run ([`deadline`]).
+    statement_timeout: Duration,
 }
 
 impl ConnectionManager {
-    pub fn new(url: &str) -> Result<Self, DbSetupError> {
-        if let Some(path) = url.strip_prefix("sqlite://") {
+    pub fn new(url: &str, statement_timeout: Duration) -> Result<Self, DbSetupError> {
+        let (backend, target) = if let Some(path) = url.strip_prefix("sqlite://") {
             if path.is_empty() {
                 return Err(DbSetupError::UnsupportedScheme(url.to_owned()));
             }
-            Ok(Self {
-                backend: Backend::Sqlite,
-                target: path.to_owned(),
-                statements: Counter::default(),
-            })
+            deadline::install_sqlite_handler();
+            (Backend::Sqlite, path)
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            Ok(Self {
-                backend: Backend::Postgres,
-                target: url.to_owned(),
-                statements: Counter::default(),
-            })
+            (Backend::Postgres, url)
         } else {
-            Err(DbSetupError::UnsupportedScheme(redact(url)))
-        }
+            return Err(DbSetupError::UnsupportedScheme(redact(url)));
+        };
+        Ok(Self {
+            backend,
+            target: target.to_owned(),
+            statements: Counter::default(),
+            statement_timeout,
+        })
+    }
+
+    /// How long one statement may run.
+    pub fn statement_timeout(&self) -> Duration {
+        self.statement_timeout
     }
 
     pub fn backend(&self) -> Backend {
@@ -83,17 +91,35 @@ impl ConnectionManager {
         }
     }
 
+    /// A connection whose statements are bounded by the statement timeout.
     pub fn establish(&self) -> Result<DbConnection, ConnectionError> {
+        self.establish_bounded(Some(self.statement_timeout))
+    }
+
+    /// A connection whose statements run as long as they need (migrations at start-up).
+    pub fn establish_unbounded(&self) -> Result<DbConnection, ConnectionError> {
+        self.establish_bounded(None)
+    }
+
+    fn establish_bounded(
+        &self,
+        timeout: Option<Duration>,
+    ) -> Result<DbConnection, ConnectionError> {
         let mut conn = match self.backend {
             Backend::Sqlite => DbConnection::Sqlite(SqliteConnection::establish(&self.target)?),
             Backend::Postgres => DbConnection::Postgres(PgConnection::establish(&self.target)?),
         };
-        Pragmas::apply(&mut conn).map_err(ConnectionError::CouldntSetupConfiguration)?;
+        Pragmas::apply(&mut conn, timeout).map_err(ConnectionError::CouldntSetupConfiguration)?;
         let statements = self.statements.clone();
-        conn.set_instrumentation(move |event: InstrumentationEvent<'_>| {
-            if let InstrumentationEvent::StartQuery { .. } = event {
+        conn.set_instrumentation(move |event: InstrumentationEvent<'_>| match event {
+            InstrumentationEvent::StartQuery { .. } => {
                 statements.inc();
+                deadline::statement_started(timeout);
             }
+            InstrumentationEvent::FinishQuery { error, .. } => {
+                deadline::statement_finished(error.is_some())
+            }
+            _ => {}
         });
         Ok(conn)
     }
@@ -122,7 +148,7 @@ impl ManageConnection for ConnectionManager {
 struct Pragmas;
 
 impl Pragmas {
-    fn apply(conn: &mut DbConnection) -> diesel::QueryResult<()> {
+    fn apply(conn: &mut DbConnection, timeout: Option<Duration>) -> diesel::QueryResult<()> {
         match conn {
             DbConnection::Sqlite(sqlite) => sqlite.batch_execute(
                 // busy_timeout first, so that the pragmas below wait for a lock instead of failing.
@@ -131,7 +157,11 @@ impl Pragmas {
                  PRAGMA synchronous = NORMAL;
                  PRAGMA foreign_keys = ON;",
             ),
-            DbConnection::Postgres(pg) => pg.batch_execute("SET TIME ZONE 'UTC'"),
+            // 0: no bound. SQLite's bound is the progress handler of `deadline`.
+            DbConnection::Postgres(pg) => pg.batch_execute(&format!(
+                "SET TIME ZONE 'UTC'; SET statement_timeout = {}",
+                timeout.map_or(0, |timeout| timeout.as_millis().max(1))
+            )),
         }
     }
 }

@@ -31,6 +31,11 @@ pub enum Committed {
         conversation_id: ConversationId,
         message_id: MessageId,
     },
+    /// A mentor's profile or one of their mentorships changed: what a search ranks them by
+    /// (openness, experience, capacity, active mentees, areas) may have.
+    MentorChanged {
+        user_id: UserId,
+    },
     /// A session was revoked (logout, a replayed refresh token, an erased account): whatever
     /// still runs on its behalf (an open websocket) stops.
     SessionEnded {

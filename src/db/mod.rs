@@ -3,9 +3,11 @@
 
 pub mod atomic;
 mod connection;
+mod deadline;
 pub mod events;
 pub mod fanout;
 mod migrations;
+mod one_of;
 pub mod schedule;
 pub mod schema;
 mod sql_types;
@@ -17,8 +19,12 @@ use diesel::r2d2::Pool;
 use diesel::{Connection, RunQueryDsl};
 
 pub use connection::{Backend, ConnectionManager, DbConnection, redact};
+/// The backend type of [`DbConnection`], for boxed expressions (`BoxableExpression`).
+pub type SqlBackend = connection::MultiBackend;
+pub use deadline::STATEMENT_TIMEOUT_DEFAULT;
 use events::EventBus;
 use fanout::Fanout;
+pub use one_of::OneOfExt;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::histogram::Histogram;
 pub use sql_types::text_enum;
@@ -49,23 +55,27 @@ pub struct Db {
     statements: Counter,
     /// How long each checkout waited for a connection.
     pool_wait: Histogram,
+    /// How long one statement may run.
+    statement_timeout: Duration,
 }
 
 impl Db {
-    /// Opens the database named by `url`, applies pending migrations and builds the pool.
+    /// Opens the database named by `url`, applies pending migrations and builds the pool, whose
+    /// statements each run for `statement_timeout` at most.
     ///
     /// Blocking: call it before the server starts, or from a blocking thread.
-    pub fn open(url: &str) -> Result<Self, DbSetupError> {
-        let manager = ConnectionManager::new(url)?;
+    pub fn open(url: &str, statement_timeout: Duration) -> Result<Self, DbSetupError> {
+        let manager = ConnectionManager::new(url, statement_timeout)?;
         let backend = manager.backend();
         let statements = manager.statements();
         let redacted = connection::redact(url);
-        let mut first = manager
-            .establish()
-            .map_err(|cause| DbSetupError::Unreachable {
-                url: redacted.clone(),
-                cause: one_line(&cause),
-            })?;
+        let mut first =
+            manager
+                .establish_unbounded()
+                .map_err(|cause| DbSetupError::Unreachable {
+                    url: redacted.clone(),
+                    cause: one_line(&cause),
+                })?;
         let applied =
             migrations::run_pending(&mut first).map_err(|cause| DbSetupError::Migration {
                 url: redacted,
@@ -104,13 +114,14 @@ impl Db {
             fanout,
             statements,
             pool_wait: crate::metrics::Metrics::pool_wait_histogram(),
+            statement_timeout,
         })
     }
 
     /// [`Db::open`] from async code, on the blocking thread pool.
-    pub async fn connect(url: &str) -> Result<Self, DbSetupError> {
+    pub async fn connect(url: &str, statement_timeout: Duration) -> Result<Self, DbSetupError> {
         let url = url.to_owned();
-        tokio::task::spawn_blocking(move || Self::open(&url))
+        tokio::task::spawn_blocking(move || Self::open(&url, statement_timeout))
             .await
             .unwrap_or(Err(DbSetupError::Interrupted))
     }
@@ -155,13 +166,18 @@ impl Db {
     }
 
     /// Runs `job` with a pooled connection on the blocking thread pool, outside any transaction.
+    /// A statement stopped at the statement timeout fails it with
+    /// [`AppError::StatementTimeout`], as in [`Db::write`].
     pub async fn run<T, F>(&self, job: F) -> AppResult<T>
     where
         F: FnOnce(&mut DbConnection) -> AppResult<T> + Send + 'static,
         T: Send + 'static,
     {
         let db = self.clone();
-        blocking(move || job(&mut *db.connection()?)).await
+        blocking(move || {
+            deadline::bounded_job(db.statement_timeout, || job(&mut *db.connection()?))
+        })
+        .await
     }
 
     /// Runs `job` in one write transaction on the blocking thread pool: committed when it returns
@@ -176,12 +192,14 @@ impl Db {
         let db = self.clone();
         blocking(move || {
             events::take_pending();
-            let outcome = write_transaction(&mut *db.connection()?, |conn| {
-                let value = job(conn)?;
-                if let Some(fanout) = &db.fanout {
-                    fanout.announce(conn, &events::pending())?;
-                }
-                Ok(value)
+            let outcome = deadline::bounded_job(db.statement_timeout, || {
+                write_transaction(&mut *db.connection()?, |conn| {
+                    let value = job(conn)?;
+                    if let Some(fanout) = &db.fanout {
+                        fanout.announce(conn, &events::pending())?;
+                    }
+                    Ok(value)
+                })
             });
             let pending = events::take_pending();
             if outcome.is_ok() {

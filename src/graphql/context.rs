@@ -14,6 +14,7 @@ use crate::error::AppResult;
 use crate::graphql::live::LiveLoaders;
 use crate::identities::oidc::Providers;
 use crate::mail::transport::MailSender;
+use crate::mentorship::index::MentorIndex;
 use crate::metrics::Metrics;
 use crate::notifications::dispatcher::PushSender;
 use crate::privacy::service::ExportLimit;
@@ -39,6 +40,8 @@ pub struct AppState {
     pub live: Arc<LiveLoaders>,
     /// The identity providers people may sign in with.
     pub identities: Providers,
+    /// What mentor searches rank first, kept up to date by the committed changes.
+    pub mentors: Arc<MentorIndex>,
 }
 
 pub type SharedState = Arc<AppState>;

@@ -41,6 +41,7 @@ use crate::workshops::graphql::{WorkshopsMutation, WorkshopsQuery};
 pub use batching::BatchGate;
 pub use context::{AppState, ContextExt, SharedState};
 use futures_util::future::BoxFuture;
+pub use limits::MAX_ALIASES;
 use tracing::Instrument;
 
 /// Everything that reads. Lists with `first`/`after` are pages; each field says who may call it. A

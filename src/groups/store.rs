@@ -11,11 +11,11 @@ use super::model::{
     ModerationKind, OwnPost, PostRow, ReportRow,
 };
 use crate::accounts::model::Profession;
-use crate::db::DbConnection;
 use crate::db::schema::{
     group_professions, group_removals, memberships, moderation_actions, peer_groups, post_reports,
     posting_suspensions, posts, user_blocks, users,
 };
+use crate::db::{DbConnection, OneOfExt};
 use crate::ids::{GroupId, MembershipId, ModerationActionId, PostId, ReportId, UserId};
 use crate::on_backend;
 use crate::reports::{QueuePosition, ReportCategory, ReportStatus};
@@ -83,7 +83,7 @@ pub fn group(conn: &mut DbConnection, id: &GroupId) -> QueryResult<Option<GroupR
 
 pub fn groups_by_ids(conn: &mut DbConnection, ids: &[GroupId]) -> QueryResult<Vec<GroupRow>> {
     peer_groups::table
-        .filter(peer_groups::id.eq_any(ids))
+        .filter(peer_groups::id.one_of(ids))
         .select(GroupRow::as_select())
         .load(conn)
 }
@@ -93,7 +93,7 @@ pub fn professions_of(
     ids: &[GroupId],
 ) -> QueryResult<HashMap<GroupId, Vec<Profession>>> {
     let rows: Vec<(GroupId, Profession)> = group_professions::table
-        .filter(group_professions::group_id.eq_any(ids))
+        .filter(group_professions::group_id.one_of(ids))
         .order((group_professions::group_id, group_professions::profession))
         .select((group_professions::group_id, group_professions::profession))
         .load(conn)?;
@@ -226,7 +226,7 @@ pub fn memberships_of(
 ) -> QueryResult<Vec<Membership>> {
     memberships::table
         .filter(memberships::user_id.eq(user_id))
-        .filter(memberships::group_id.eq_any(group_ids))
+        .filter(memberships::group_id.one_of(group_ids))
         .select(Membership::as_select())
         .load(conn)
 }
@@ -239,7 +239,7 @@ pub fn active_members_among(
 ) -> QueryResult<Vec<UserId>> {
     memberships::table
         .filter(memberships::group_id.eq(group_id))
-        .filter(memberships::user_id.eq_any(user_ids))
+        .filter(memberships::user_id.one_of(user_ids))
         .filter(memberships::status.eq(MembershipStatus::Active))
         .select(memberships::user_id)
         .load(conn)
@@ -274,7 +274,7 @@ pub fn members_active_before(
     for chunk in group_ids.chunks(5_000) {
         members.extend(
             memberships::table
-                .filter(memberships::group_id.eq_any(chunk))
+                .filter(memberships::group_id.one_of(chunk))
                 .filter(memberships::status.eq(MembershipStatus::Active))
                 .filter(memberships::active_since.lt(since))
                 .select((memberships::group_id, memberships::user_id))
@@ -301,7 +301,7 @@ pub fn active_counts(
     group_ids: &[GroupId],
 ) -> QueryResult<HashMap<GroupId, i64>> {
     let rows: Vec<(GroupId, i64)> = memberships::table
-        .filter(memberships::group_id.eq_any(group_ids))
+        .filter(memberships::group_id.one_of(group_ids))
         .filter(memberships::status.eq(MembershipStatus::Active))
         .group_by(memberships::group_id)
         .select((memberships::group_id, diesel::dsl::count_star()))
@@ -450,7 +450,7 @@ pub fn post(conn: &mut DbConnection, id: &PostId) -> QueryResult<Option<PostRow>
 
 pub fn posts_by_ids(conn: &mut DbConnection, ids: &[PostId]) -> QueryResult<Vec<PostRow>> {
     posts::table
-        .filter(posts::id.eq_any(ids))
+        .filter(posts::id.one_of(ids))
         .select(PostRow::as_select())
         .load(conn)
 }
@@ -503,7 +503,7 @@ pub fn posts_page(
 
 pub fn reply_counts(conn: &mut DbConnection, ids: &[PostId]) -> QueryResult<HashMap<PostId, i64>> {
     let rows: Vec<(Option<PostId>, i64)> = posts::table
-        .filter(posts::parent_id.eq_any(ids))
+        .filter(posts::parent_id.one_of(ids))
         .group_by(posts::parent_id)
         .select((posts::parent_id, diesel::dsl::count_star()))
         .load(conn)?;
@@ -565,7 +565,7 @@ pub fn blockers_among(
 ) -> QueryResult<Vec<UserId>> {
     user_blocks::table
         .filter(user_blocks::blocked_id.eq(blocked))
-        .filter(user_blocks::blocker_id.eq_any(user_ids))
+        .filter(user_blocks::blocker_id.one_of(user_ids))
         .select(user_blocks::blocker_id)
         .load(conn)
 }
@@ -969,7 +969,7 @@ pub fn latest_posts(
         )
         .count();
     posts::table
-        .filter(posts::group_id.eq_any(group_ids))
+        .filter(posts::group_id.one_of(group_ids))
         .filter(posts::parent_id.is_null())
         .filter(
             posts::anonymous

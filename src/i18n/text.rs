@@ -79,6 +79,10 @@ pub enum Message {
         max: usize,
     },
     QueriesOnlyOverGet,
+    /// A statement ran past the configured bound.
+    TooSlow {
+        max_ms: u64,
+    },
     ErrorsOmitted {
         count: usize,
     },
@@ -228,6 +232,7 @@ impl Localized for Message {
                 args.set("languages", Locale::listed());
             }
             Self::ErrorsOmitted { count } => args.set("count", *count),
+            Self::TooSlow { max_ms } => args.set("max", *max_ms),
             Self::LongerThanHours { hours } => args.set("hours", *hours),
             Self::EditWindowPassed { minutes } => args.set("minutes", *minutes),
             Self::BelowConfirmed { confirmed } => args.set("confirmed", *confirmed),

@@ -4,9 +4,9 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::model::{MailKind, MailStatus, NewMail, Outgoing};
-use crate::db::DbConnection;
 use crate::db::atomic::{Outbox, claim_due, requeue_claimed};
 use crate::db::schema::{mail_outbox, users};
+use crate::db::{DbConnection, OneOfExt};
 use crate::ids::{MailId, UserId};
 
 impl Outbox for MailId {
@@ -49,7 +49,7 @@ pub fn claimed(
     );
     let rows: Vec<Row> = mail_outbox::table
         .inner_join(users::table)
-        .filter(mail_outbox::id.eq_any(ids))
+        .filter(mail_outbox::id.one_of(ids))
         .filter(mail_outbox::claimed_by.eq(worker))
         .select((
             mail_outbox::id,

@@ -297,7 +297,7 @@ impl MentorshipQuery {
 
     /// Ranked mentors for the viewer: never the viewer, never a full or closed mentor.
     #[graphql(
-        complexity = "crate::graphql::list_cost(super::model::MATCHES_MAX, child_complexity)"
+        complexity = "super::model::SEARCH_COST + crate::graphql::list_cost(super::model::MATCHES_MAX, child_complexity)"
     )]
     async fn mentor_matches(
         &self,
@@ -310,11 +310,13 @@ impl MentorshipQuery {
             language: input.language,
             profession: input.profession,
         };
-        Ok(service::matches(ctx.db(), ctx.viewer()?, search, first)
-            .await?
-            .into_iter()
-            .map(MentorMatchView)
-            .collect())
+        Ok(
+            service::matches(ctx.db(), &ctx.state().mentors, ctx.viewer()?, search, first)
+                .await?
+                .into_iter()
+                .map(MentorMatchView)
+                .collect(),
+        )
     }
 
     /// The viewer's newest `first` mentorships (default 20, at most 100), by side and status.

@@ -28,6 +28,9 @@ pub const NOTE_MAX: usize = 1_000;
 /// Most matches `mentorMatches` returns.
 pub const MATCHES_MAX: usize = 50;
 pub const MATCHES_DEFAULT: usize = 10;
+/// What ranking every open mentor costs a request, besides the matches it lists: a search is the
+/// dearest read there is, so a request holds a handful of them at most, not thirty aliases.
+pub const SEARCH_COST: usize = 400;
 
 text_enum! {
     /// What mentoring may help with.
@@ -189,6 +192,17 @@ pub struct OpenMentor {
     pub active_mentees: i64,
     /// How many of the areas asked for they cover.
     pub shared_areas: i64,
+}
+
+/// What ranking reads first about a mentor taking mentees (full or not): the index of open
+/// mentors keeps these.
+#[derive(Debug, Clone)]
+pub struct MentorNumbers {
+    pub user_id: UserId,
+    pub years_of_experience: i32,
+    pub capacity: i32,
+    pub active_mentees: i64,
+    pub areas: Vec<MentorshipArea>,
 }
 
 impl OpenMentor {

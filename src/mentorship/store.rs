@@ -8,11 +8,12 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Double, Nullable};
 
 use super::model::*;
-use crate::db::DbConnection;
+use crate::db::events::{Committed, after_commit};
 use crate::db::schema::{
     mentee_seeking, mentor_areas, mentor_profiles, mentorship_areas, mentorship_feedback,
     mentorship_goals, mentorships,
 };
+use crate::db::{DbConnection, OneOfExt};
 use crate::ids::{ConversationId, GoalId, MentorshipId, UserId};
 use crate::on_backend;
 
@@ -22,7 +23,16 @@ const ACTIVE_MENTEES_SQL: &str = "(SELECT COUNT(*) FROM mentorships m \
 
 // ------------------------------------------------------------------ profiles
 
+/// Tells the mentor index that what ranking reads about `mentor` changed, once committed; every
+/// write below that changes it calls this, so that no path leaves the index behind.
+fn mentor_changed(mentor: &UserId) {
+    after_commit(Committed::MentorChanged {
+        user_id: mentor.clone(),
+    });
+}
+
 pub fn save_profile(conn: &mut DbConnection, row: &MentorProfileRow) -> QueryResult<()> {
+    mentor_changed(&row.user_id);
     on_backend!(conn, |backend| diesel::insert_into(mentor_profiles::table)
         .values(row)
         .on_conflict(mentor_profiles::user_id)
@@ -43,6 +53,7 @@ pub fn replace_areas(
     user_id: &UserId,
     areas: &[MentorshipArea],
 ) -> QueryResult<()> {
+    mentor_changed(user_id);
     diesel::delete(mentor_areas::table.filter(mentor_areas::user_id.eq(user_id))).execute(conn)?;
     for area in areas {
         diesel::insert_into(mentor_areas::table)
@@ -61,12 +72,48 @@ pub fn profiles(
     ids: &[UserId],
 ) -> QueryResult<Vec<(MentorProfileRow, i64)>> {
     mentor_profiles::table
-        .filter(mentor_profiles::user_id.eq_any(ids))
+        .filter(mentor_profiles::user_id.one_of(ids))
         .select((
             MentorProfileRow::as_select(),
             sql::<BigInt>(ACTIVE_MENTEES_SQL),
         ))
         .load(conn)
+}
+
+/// What ranking reads first about mentors taking mentees with a capacity (all of them, or those
+/// of `only`): years, capacity, active mentees (a full mentor is listed too), areas.
+pub fn mentor_numbers(
+    conn: &mut DbConnection,
+    only: Option<&[UserId]>,
+) -> QueryResult<Vec<MentorNumbers>> {
+    let mut query = mentor_profiles::table
+        .filter(mentor_profiles::accepting_mentees.eq(true))
+        .filter(mentor_profiles::capacity.gt(0))
+        .select((
+            mentor_profiles::user_id,
+            mentor_profiles::years_of_experience,
+            mentor_profiles::capacity,
+            sql::<BigInt>(ACTIVE_MENTEES_SQL),
+        ))
+        .into_boxed();
+    if let Some(only) = only {
+        query = query.filter(mentor_profiles::user_id.one_of(only));
+    }
+    let rows: Vec<(UserId, i32, i32, i64)> = query.load(conn)?;
+    let ids: Vec<UserId> = rows.iter().map(|row| row.0.clone()).collect();
+    let mut areas = areas_of(conn, &ids)?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(user_id, years_of_experience, capacity, active_mentees)| MentorNumbers {
+                areas: areas.remove(&user_id).unwrap_or_default(),
+                user_id,
+                years_of_experience,
+                capacity,
+                active_mentees,
+            },
+        )
+        .collect())
 }
 
 /// Mentors taking mentees, with a free slot and at least one of `areas`, except `excluded`: one
@@ -78,7 +125,7 @@ pub fn open_mentors(
 ) -> QueryResult<Vec<OpenMentor>> {
     let mut open: Vec<OpenMentor> = mentor_areas::table
         .inner_join(mentor_profiles::table)
-        .filter(mentor_areas::area.eq_any(areas))
+        .filter(mentor_areas::area.one_of(areas))
         .filter(mentor_profiles::accepting_mentees.eq(true))
         .filter(mentor_profiles::capacity.gt(0))
         .filter(mentor_profiles::user_id.ne_all(excluded))
@@ -107,7 +154,7 @@ pub fn areas_of(
     let mut areas: HashMap<UserId, Vec<MentorshipArea>> = HashMap::new();
     for chunk in ids.chunks(5_000) {
         let rows: Vec<(UserId, MentorshipArea)> = mentor_areas::table
-            .filter(mentor_areas::user_id.eq_any(chunk))
+            .filter(mentor_areas::user_id.one_of(chunk))
             .select((mentor_areas::user_id, mentor_areas::area))
             .load(conn)?;
         for (user_id, area) in rows {
@@ -173,6 +220,7 @@ pub fn release_mentor_rating(conn: &mut DbConnection, mentor: &UserId) -> QueryR
 }
 
 pub fn delete_profile(conn: &mut DbConnection, user_id: &UserId) -> QueryResult<usize> {
+    mentor_changed(user_id);
     diesel::delete(mentor_areas::table.filter(mentor_areas::user_id.eq(user_id))).execute(conn)?;
     diesel::delete(mentor_profiles::table.find(user_id)).execute(conn)
 }
@@ -184,6 +232,7 @@ pub fn insert_mentorship(
     row: &MentorshipRow,
     areas: &[MentorshipArea],
 ) -> QueryResult<()> {
+    mentor_changed(&row.mentor_id);
     diesel::insert_into(mentorships::table)
         .values(row)
         .execute(conn)?;
@@ -215,6 +264,7 @@ pub fn transition(
     row: &MentorshipRow,
     from: MentorshipStatus,
 ) -> QueryResult<usize> {
+    mentor_changed(&row.mentor_id);
     diesel::update(
         mentorships::table
             .find(&row.id)
@@ -235,7 +285,7 @@ pub fn areas_of_mentorships(
     ids: &[MentorshipId],
 ) -> QueryResult<HashMap<MentorshipId, Vec<MentorshipArea>>> {
     let rows: Vec<(MentorshipId, MentorshipArea)> = mentorship_areas::table
-        .filter(mentorship_areas::mentorship_id.eq_any(ids))
+        .filter(mentorship_areas::mentorship_id.one_of(ids))
         .select((mentorship_areas::mentorship_id, mentorship_areas::area))
         .load(conn)?;
     let mut areas: HashMap<MentorshipId, Vec<MentorshipArea>> = HashMap::new();
@@ -257,7 +307,7 @@ pub fn involving(
                 .eq(user_id)
                 .or(mentorships::mentee_id.eq(user_id)),
         )
-        .filter(mentorships::status.eq_any(statuses))
+        .filter(mentorships::status.one_of(statuses))
         .order(mentorships::id)
         .select(MentorshipRow::as_select())
         .load(conn)
@@ -272,7 +322,7 @@ pub fn requests_awaiting(
     for chunk in mentors.chunks(5_000) {
         counts.extend(
             mentorships::table
-                .filter(mentorships::mentor_id.eq_any(chunk))
+                .filter(mentorships::mentor_id.one_of(chunk))
                 .filter(mentorships::status.eq(MentorshipStatus::Requested))
                 .group_by(mentorships::mentor_id)
                 .select((mentorships::mentor_id, count_star()))
@@ -326,6 +376,14 @@ pub fn stale_requests(
 }
 
 pub fn delete_mentorship(conn: &mut DbConnection, id: &MentorshipId) -> QueryResult<usize> {
+    let mentor: Option<UserId> = mentorships::table
+        .find(id)
+        .select(mentorships::mentor_id)
+        .first(conn)
+        .optional()?;
+    if let Some(mentor) = &mentor {
+        mentor_changed(mentor);
+    }
     diesel::delete(mentorship_feedback::table.filter(mentorship_feedback::mentorship_id.eq(id)))
         .execute(conn)?;
     diesel::delete(mentorship_goals::table.filter(mentorship_goals::mentorship_id.eq(id)))
@@ -340,7 +398,7 @@ pub fn conversations_of_mentorships(
     ids: &[MentorshipId],
 ) -> QueryResult<Vec<ConversationId>> {
     mentorships::table
-        .filter(mentorships::id.eq_any(ids))
+        .filter(mentorships::id.one_of(ids))
         .filter(mentorships::conversation_id.is_not_null())
         .select(mentorships::conversation_id.assume_not_null())
         .load(conn)
@@ -387,7 +445,7 @@ pub fn goals_of(
     ids: &[MentorshipId],
 ) -> QueryResult<HashMap<MentorshipId, Vec<GoalRow>>> {
     let rows: Vec<GoalRow> = mentorship_goals::table
-        .filter(mentorship_goals::mentorship_id.eq_any(ids))
+        .filter(mentorship_goals::mentorship_id.one_of(ids))
         .order((mentorship_goals::created_at, mentorship_goals::id))
         .select(GoalRow::as_select())
         .load(conn)?;
@@ -435,7 +493,7 @@ pub fn feedback_by(
 ) -> QueryResult<Vec<FeedbackRow>> {
     mentorship_feedback::table
         .filter(mentorship_feedback::author_id.eq(author))
-        .filter(mentorship_feedback::mentorship_id.eq_any(ids))
+        .filter(mentorship_feedback::mentorship_id.one_of(ids))
         .select(FeedbackRow::as_select())
         .load(conn)
 }

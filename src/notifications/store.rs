@@ -9,12 +9,12 @@ use super::model::{
     Device, NewPush, NotificationRow, Platform, PreferencesRow, PushOutcome, PushStatus,
     RecipientSettings,
 };
-use crate::db::DbConnection;
 use crate::db::atomic::{Outbox, claim_due, requeue_claimed};
 use crate::db::schema::{
     checkin_reminders, devices, group_mutes, notification_data, notification_preferences,
     notifications, push_outbox, users,
 };
+use crate::db::{DbConnection, OneOfExt};
 use crate::ids::{DeviceId, GroupId, NotificationId, PushId, UserId};
 use crate::on_backend;
 
@@ -91,7 +91,7 @@ pub fn trim_user_devices(
         .limit(i64::MAX)
         .select(devices::id)
         .load(conn)?;
-    diesel::delete(devices::table.filter(devices::id.eq_any(&surplus))).execute(conn)
+    diesel::delete(devices::table.filter(devices::id.one_of(&surplus))).execute(conn)
 }
 
 pub fn delete_devices_not_seen_since(
@@ -285,7 +285,7 @@ pub fn data_of(
     ids: &[NotificationId],
 ) -> QueryResult<HashMap<NotificationId, Vec<(String, String)>>> {
     let rows: Vec<(NotificationId, String, String)> = notification_data::table
-        .filter(notification_data::notification_id.eq_any(ids))
+        .filter(notification_data::notification_id.one_of(ids))
         .order((notification_data::notification_id, notification_data::name))
         .select((
             notification_data::notification_id,
@@ -320,7 +320,7 @@ pub fn unread_counts(
     now: NaiveDateTime,
 ) -> QueryResult<HashMap<UserId, i64>> {
     let rows: Vec<(UserId, i64)> = notifications::table
-        .filter(notifications::user_id.eq_any(user_ids))
+        .filter(notifications::user_id.one_of(user_ids))
         .filter(notifications::created_at.le(now))
         .filter(notifications::read_at.is_null())
         .group_by(notifications::user_id)
@@ -338,7 +338,7 @@ pub fn mark_read(
     diesel::update(
         notifications::table
             .filter(notifications::user_id.eq(user_id))
-            .filter(notifications::id.eq_any(ids))
+            .filter(notifications::id.one_of(ids))
             .filter(notifications::created_at.le(now))
             .filter(notifications::read_at.is_null()),
     )
@@ -431,7 +431,7 @@ pub fn claimed_rows(
     push_outbox::table
         .inner_join(notifications::table)
         .left_join(devices::table)
-        .filter(push_outbox::id.eq_any(ids))
+        .filter(push_outbox::id.one_of(ids))
         .filter(push_outbox::claimed_by.eq(worker))
         .select((
             push_outbox::id,
@@ -455,7 +455,7 @@ pub fn display_names(
     ids: &[UserId],
 ) -> QueryResult<HashMap<UserId, String>> {
     Ok(users::table
-        .filter(users::id.eq_any(ids))
+        .filter(users::id.one_of(ids))
         .select((users::id, users::display_name))
         .load::<(UserId, String)>(conn)?
         .into_iter()
@@ -469,7 +469,7 @@ pub fn recipients(
 ) -> QueryResult<Vec<RecipientSettings>> {
     users::table
         .left_join(notification_preferences::table)
-        .filter(users::id.eq_any(user_ids))
+        .filter(users::id.one_of(user_ids))
         .select((
             users::id,
             users::locale,

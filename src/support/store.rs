@@ -4,8 +4,8 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::model::{OutreachRow, OutreachStatus, SupportRequestRow, SupportRequestStatus};
-use crate::db::DbConnection;
 use crate::db::schema::{outreach_offers, support_requests, supporter_availability};
+use crate::db::{DbConnection, OneOfExt};
 use crate::ids::{ConversationId, OutreachId, SupportRequestId, UserId};
 use crate::on_backend;
 
@@ -37,7 +37,7 @@ pub fn set_available(
 /// Those of `ids` who paused.
 pub fn paused(conn: &mut DbConnection, ids: &[UserId]) -> QueryResult<Vec<UserId>> {
     supporter_availability::table
-        .filter(supporter_availability::user_id.eq_any(ids))
+        .filter(supporter_availability::user_id.one_of(ids))
         .filter(supporter_availability::available.eq(false))
         .select(supporter_availability::user_id)
         .load(conn)
@@ -138,7 +138,7 @@ pub fn open_in(
 ) -> QueryResult<Vec<SupportRequestRow>> {
     support_requests::table
         .filter(support_requests::status.eq(SupportRequestStatus::Open))
-        .filter(support_requests::language.eq_any(languages))
+        .filter(support_requests::language.one_of(languages))
         .filter(support_requests::requester_id.ne(supporter))
         .filter(support_requests::requester_id.ne_all(blocked))
         .filter(
@@ -203,7 +203,7 @@ pub fn ended_before(
 }
 
 pub fn delete_requests(conn: &mut DbConnection, ids: &[SupportRequestId]) -> QueryResult<usize> {
-    diesel::delete(support_requests::table.filter(support_requests::id.eq_any(ids))).execute(conn)
+    diesel::delete(support_requests::table.filter(support_requests::id.one_of(ids))).execute(conn)
 }
 
 pub fn delete_requests_of(conn: &mut DbConnection, user_id: &UserId) -> QueryResult<usize> {

@@ -10,8 +10,8 @@ use diesel::sql_types::{Double, Nullable};
 use super::model::{
     RatingRow, RegistrationRow, RegistrationStatus, WorkshopRow, WorkshopSearch, WorkshopStatus,
 };
-use crate::db::DbConnection;
 use crate::db::schema::{calendar_feeds, workshop_ratings, workshop_registrations, workshops};
+use crate::db::{DbConnection, OneOfExt, SqlBackend};
 use crate::ids::{GroupId, RegistrationId, UserId, WorkshopId};
 use crate::on_backend;
 
@@ -44,7 +44,7 @@ pub fn workshops_by_id(
     ids: &[WorkshopId],
 ) -> QueryResult<Vec<WorkshopRow>> {
     workshops::table
-        .filter(workshops::id.eq_any(ids))
+        .filter(workshops::id.one_of(ids))
         .select(WorkshopRow::as_select())
         .load(conn)
 }
@@ -61,9 +61,67 @@ pub fn take_queue_number(conn: &mut DbConnection, id: &WorkshopId) -> QueryResul
     Ok(number)
 }
 
-/// Scheduled workshops matching `search`, in start order after `after` (start, id), among those
-/// the viewer may see: open to all, or of a group in `member_of`. With `near`, only those inside
-/// the search's bounding box (the caller keeps those within the exact radius).
+/// A condition on workshops, as the searches below combine them.
+type WorkshopCondition =
+    Box<dyn BoxableExpression<workshops::table, SqlBackend, SqlType = diesel::sql_types::Bool>>;
+
+/// Scheduled workshops from `from` matching `search`, among those the viewer may see: open to
+/// all, or of a group in `member_of`. With `near`, only those inside the search's bounding box
+/// (the caller keeps those within the exact radius).
+fn matching(
+    search: &WorkshopSearch,
+    from: NaiveDateTime,
+    member_of: &[GroupId],
+) -> WorkshopCondition {
+    let mut condition: WorkshopCondition = Box::new(
+        workshops::status
+            .eq(WorkshopStatus::Scheduled)
+            .and(workshops::starts_at.ge(from))
+            .and(
+                workshops::group_id
+                    .is_null()
+                    .or(workshops::group_id.one_of(member_of)),
+            ),
+    );
+    if let Some(to) = search.to {
+        condition = Box::new(condition.and(workshops::starts_at.lt(to.naive_utc())));
+    }
+    if let Some(technique) = search.technique {
+        condition = Box::new(condition.and(workshops::technique.eq(technique)));
+    }
+    if let Some(language) = &search.language {
+        condition = Box::new(condition.and(workshops::language.eq(language.clone())));
+    }
+    if let Some(group_id) = &search.group_id {
+        condition =
+            Box::new(condition.and(workshops::group_id.eq(group_id.clone()).assume_not_null()));
+    }
+    if let Some(region) = &search.region {
+        condition = Box::new(condition.and(workshops::region.eq(region.clone()).assume_not_null()));
+    }
+    if let Some(near) = search.near {
+        // A box around the circle: a degree of latitude is 111 km, one of longitude shrinks
+        // with the cosine of the latitude (capped near the poles).
+        let d_lat = near.radius_km / 111.0;
+        let d_lon = near.radius_km / (111.0 * near.latitude.to_radians().cos().max(0.01));
+        condition = Box::new(
+            condition
+                .and(
+                    workshops::latitude
+                        .assume_not_null()
+                        .between(near.latitude - d_lat, near.latitude + d_lat),
+                )
+                .and(
+                    workshops::longitude
+                        .assume_not_null()
+                        .between(near.longitude - d_lon, near.longitude + d_lon),
+                ),
+        );
+    }
+    condition
+}
+
+/// Workshops [`matching`] the search, in start order after `after` (start, id).
 pub fn search(
     conn: &mut DbConnection,
     search: &WorkshopSearch,
@@ -73,39 +131,9 @@ pub fn search(
     limit: i64,
 ) -> QueryResult<Vec<WorkshopRow>> {
     let mut query = workshops::table
-        .filter(workshops::status.eq(WorkshopStatus::Scheduled))
-        .filter(workshops::starts_at.ge(from))
-        .filter(
-            workshops::group_id
-                .is_null()
-                .or(workshops::group_id.eq_any(member_of.to_vec())),
-        )
+        .filter(matching(search, from, member_of))
         .select(WorkshopRow::as_select())
         .into_boxed();
-    if let Some(to) = search.to {
-        query = query.filter(workshops::starts_at.lt(to.naive_utc()));
-    }
-    if let Some(technique) = search.technique {
-        query = query.filter(workshops::technique.eq(technique));
-    }
-    if let Some(language) = &search.language {
-        query = query.filter(workshops::language.eq(language.clone()));
-    }
-    if let Some(group_id) = &search.group_id {
-        query = query.filter(workshops::group_id.eq(group_id.clone()));
-    }
-    if let Some(region) = &search.region {
-        query = query.filter(workshops::region.eq(region.clone()));
-    }
-    if let Some(near) = search.near {
-        // A box around the circle: a degree of latitude is 111 km, one of longitude shrinks
-        // with the cosine of the latitude (capped near the poles).
-        let d_lat = near.radius_km / 111.0;
-        let d_lon = near.radius_km / (111.0 * near.latitude.to_radians().cos().max(0.01));
-        query = query
-            .filter(workshops::latitude.between(near.latitude - d_lat, near.latitude + d_lat))
-            .filter(workshops::longitude.between(near.longitude - d_lon, near.longitude + d_lon));
-    }
     if let Some((starts_at, id)) = after {
         query = query.filter(
             workshops::starts_at
@@ -116,6 +144,24 @@ pub fn search(
     query
         .order((workshops::starts_at, workshops::id))
         .limit(limit)
+        .load(conn)
+}
+
+/// Where the workshops [`matching`] a near-me search are: their ids and coordinates only, read
+/// from the `workshops_near` index, for the caller to rank by distance before it loads a page.
+pub fn located(
+    conn: &mut DbConnection,
+    search: &WorkshopSearch,
+    from: NaiveDateTime,
+    member_of: &[GroupId],
+) -> QueryResult<Vec<(WorkshopId, f64, f64)>> {
+    workshops::table
+        .filter(matching(search, from, member_of))
+        .select((
+            workshops::id,
+            workshops::latitude.assume_not_null(),
+            workshops::longitude.assume_not_null(),
+        ))
         .load(conn)
 }
 
@@ -159,7 +205,7 @@ pub fn counts(
     ids: &[WorkshopId],
 ) -> QueryResult<HashMap<WorkshopId, (i64, i64)>> {
     let rows: Vec<(WorkshopId, RegistrationStatus, i64)> = workshop_registrations::table
-        .filter(workshop_registrations::workshop_id.eq_any(ids))
+        .filter(workshop_registrations::workshop_id.one_of(ids))
         .filter(workshop_registrations::status.ne(RegistrationStatus::Cancelled))
         .group_by((
             workshop_registrations::workshop_id,
@@ -212,7 +258,7 @@ pub fn registrations_of(
 ) -> QueryResult<Vec<RegistrationRow>> {
     workshop_registrations::table
         .filter(workshop_registrations::user_id.eq(user_id))
-        .filter(workshop_registrations::workshop_id.eq_any(ids))
+        .filter(workshop_registrations::workshop_id.one_of(ids))
         .select(RegistrationRow::as_select())
         .load(conn)
 }
@@ -259,7 +305,7 @@ pub fn waitlist_positions(
                         .le(workshop_registrations::queue_number),
                 )),
         )
-        .filter(workshop_registrations::id.eq_any(ids))
+        .filter(workshop_registrations::id.one_of(ids))
         .group_by(workshop_registrations::id)
         .select((workshop_registrations::id, count_star()))
         .load(conn)?;
@@ -473,7 +519,7 @@ pub fn rating_summaries(
     ids: &[WorkshopId],
 ) -> QueryResult<HashMap<WorkshopId, (f64, i64)>> {
     let rows: Vec<(WorkshopId, Option<f64>, i32)> = workshops::table
-        .filter(workshops::id.eq_any(ids))
+        .filter(workshops::id.one_of(ids))
         .filter(workshops::released_rating_count.gt(0))
         .select((
             workshops::id,

@@ -67,7 +67,7 @@ async fn write_until_killed(
 
 /// Every group in the database with its profession count and facilitator count.
 async fn groups_as_stored(database_url: &str) -> Vec<(String, i64, i64)> {
-    let db = relais::db::Db::connect(database_url)
+    let db = relais::db::Db::connect(database_url, relais::db::STATEMENT_TIMEOUT_DEFAULT)
         .await
         .expect("the database opens");
     db.run(|conn| {
@@ -109,7 +109,7 @@ async fn killed_under_write_load(database_url: String) {
         tokens.push(session.access_token);
     }
     // Creating groups waits for a confirmed address; the writers' are nobody's.
-    let db = relais::db::Db::connect(&database_url)
+    let db = relais::db::Db::connect(&database_url, relais::db::STATEMENT_TIMEOUT_DEFAULT)
         .await
         .expect("the database opens");
     for id in &writers_ids {

@@ -118,7 +118,7 @@ async fn migrated_sqlite_template() -> &'static std::path::Path {
             let url = format!("sqlite://{}", file.display());
             // Closing the pool checkpoints the WAL into the file.
             drop(
-                relais::db::Db::connect(&url)
+                relais::db::Db::connect(&url, relais::db::STATEMENT_TIMEOUT_DEFAULT)
                     .await
                     .expect("template migrated"),
             );
@@ -190,6 +190,7 @@ pub fn test_config(database_url: &str, environment: Environment, push: PushConfi
     ServerConfig {
         addr: "127.0.0.1:0".parse().unwrap(),
         database_url: DatabaseUrl::new(database_url),
+        statement_timeout: relais::db::STATEMENT_TIMEOUT_DEFAULT,
         environment,
         secret: SecretSource::Given(TEST_SECRET.into()),
         auth_rate_per_minute: std::num::NonZeroU32::new(100_000).unwrap(),

@@ -256,3 +256,29 @@ async fn guesses_spread_over_instances_meet_one_lockout() {
         assert_eq!(error_code(&answer), "RATE_LIMITED", "{answer}");
     }
 }
+
+/// A mentor search on one instance ranks from numbers kept in memory; a change made on the other
+/// reaches them through the fan-out.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mentor_searches_follow_changes_made_on_another_instance() {
+    use crate::mentorship::{eventually_matched, mentor, nurse, nurse_mentor, profile_input};
+    let Some((one, two)) = two_instances().await else {
+        return eprintln!("TEST_POSTGRES_URL unset: skipped");
+    };
+    let burnout = ["BURNOUT_PREVENTION"];
+    let lea = nurse(&one, "lea").await;
+    let ana = nurse_mentor(&one, "ana", &burnout, 15, 1).await;
+    eventually_matched(&two, &lea, &burnout, &["ana"]).await;
+    let mut paused = profile_input(&burnout, 15, 1);
+    paused["acceptingMentees"] = json!(false);
+    mentor(&one, &ana, paused).await;
+    eventually_matched(&two, &lea, &burnout, &[]).await;
+    mentor(
+        &one,
+        &ana,
+        profile_input(&["BURNOUT_PREVENTION", "LEADERSHIP"], 15, 1),
+    )
+    .await;
+    eventually_matched(&two, &lea, &burnout, &["ana"]).await;
+    eventually_matched(&two, &lea, &["LEADERSHIP"], &["ana"]).await;
+}

@@ -17,6 +17,11 @@ on_both_backends!(
     one_session_runs_a_few_requests_at_once,
 );
 
+on_both_backends!(
+    with(|config| config.statement_timeout = crate::limits::STATEMENT_TIMEOUT) =>
+    a_statement_past_the_timeout_is_stopped_and_the_server_answers_on,
+);
+
 /// Most SQL statements a request the limits accept may run.
 const STATEMENT_BUDGET: u64 = 300;
 
@@ -339,4 +344,95 @@ async fn one_session_runs_a_few_requests_at_once(app: TestApp) {
     assert_eq!(again["data"]["me"]["user"]["id"], ana.user_id.as_str());
     drop(held);
     assert_eq!(app.state.turns.busy_sessions(), 0);
+}
+
+/// The statement timeout of [`a_statement_past_the_timeout_is_stopped_and_the_server_answers_on`].
+const STATEMENT_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(300);
+
+/// A statement that would run for many seconds on either backend.
+fn endless_statement(backend: relais::db::Backend) -> &'static str {
+    match backend {
+        relais::db::Backend::Postgres => "SELECT pg_sleep(30)",
+        relais::db::Backend::Sqlite => {
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n)
+             SELECT count(*) FROM (SELECT i FROM n LIMIT 10000000000)"
+        }
+    }
+}
+
+/// A statement past `RELAIS_STATEMENT_TIMEOUT_MS` is stopped, read or write, with the error the
+/// client is told (BAD_USER_INPUT, `extensions.limit` statementTime, the maximum); the write
+/// leaves nothing behind, and the pool goes on serving requests.
+async fn a_statement_past_the_timeout_is_stopped_and_the_server_answers_on(app: TestApp) {
+    use diesel::RunQueryDsl;
+
+    let ana = app.register("ana@example.org").await;
+    let backend = app.state.db.backend();
+    let started = std::time::Instant::now();
+    let read = app
+        .state
+        .db
+        .run(move |conn| Ok(diesel::sql_query(endless_statement(backend)).execute(conn)?))
+        .await;
+    let write = app
+        .state
+        .db
+        .write(move |conn| {
+            diesel::sql_query(
+                "UPDATE users SET display_name = 'Changed' WHERE email = 'ana@example.org'",
+            )
+            .execute(conn)?;
+            Ok(diesel::sql_query(endless_statement(backend)).execute(conn)?)
+        })
+        .await;
+    // Both were stopped, long before the statements would have ended by themselves.
+    assert!(started.elapsed() < std::time::Duration::from_secs(20));
+    for outcome in [read, write] {
+        let error = outcome.expect_err("the statement is stopped");
+        assert!(
+            matches!(
+                error,
+                relais::error::AppError::StatementTimeout { maximum_ms: 300 }
+            ),
+            "{error:?}"
+        );
+        let graphql = async_graphql::Error::from(error);
+        let extensions = graphql.extensions.expect("extensions");
+        assert_eq!(
+            extensions.get("code"),
+            Some(&async_graphql::Value::from("BAD_USER_INPUT"))
+        );
+        assert_eq!(
+            extensions.get("limit"),
+            Some(&async_graphql::Value::from("statementTime"))
+        );
+        assert_eq!(
+            extensions.get("maximum"),
+            Some(&async_graphql::Value::from(300))
+        );
+        assert!(graphql.message.contains("300 ms"), "{}", graphql.message);
+    }
+
+    // Every pooled connection (8 on SQLite) answers again, and the write was rolled back.
+    let answers = join_all((0..12).map(|_| {
+        app.gql(
+            Some(&ana.access_token),
+            "{ me { user { displayName } } }",
+            json!({}),
+        )
+    }))
+    .await;
+    for answer in answers {
+        assert_eq!(
+            answer["data"]["me"]["user"]["displayName"], "ana",
+            "{answer}"
+        );
+    }
+    // A short statement is not affected by the bound.
+    let counted = app
+        .state
+        .db
+        .run(|conn| Ok(diesel::sql_query("SELECT 1").execute(conn)?))
+        .await;
+    assert!(counted.is_ok());
 }

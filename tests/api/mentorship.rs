@@ -23,6 +23,7 @@ on_both_backends!(
     conversations_belong_to_the_two_people_and_close_with_the_mentorship,
     goals_and_feedback_follow_the_mentorship,
     a_matching_round_proposes_stable_pairs_and_creates_requests,
+    searches_follow_every_change_to_what_ranks_a_mentor,
 );
 
 const MESSAGE: &str = "Bonjour, je sors de l'école et les nuits me pèsent beaucoup.";
@@ -252,6 +253,73 @@ async fn matches(app: &TestApp, who: &Session, input: Value) -> Vec<(String, f64
 }
 
 /// Records the workplace an identity provider vouched for, as its sign-in does.
+/// Waits until `who`'s search for `areas` finds exactly `expected` (the index of open mentors
+/// hears of a change just after it commits), at most five seconds.
+pub async fn eventually_matched(app: &TestApp, who: &Session, areas: &[&str], expected: &[&str]) {
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        let names: Vec<String> = matches(app, who, json!({ "areas": areas }))
+            .await
+            .into_iter()
+            .map(|(name, _, _)| name)
+            .collect();
+        if names == expected {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "searching {areas:?}: found {names:?}, expected {expected:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+}
+
+/// Searches rank from numbers kept in memory; every change to them shows in the next searches:
+/// a pause and its end, a capacity filled and freed, areas changed, a new mentor, an erasure.
+async fn searches_follow_every_change_to_what_ranks_a_mentor(app: TestApp) {
+    let lea = nurse(&app, "lea").await;
+    let ana = nurse_mentor(&app, "ana", &["BURNOUT_PREVENTION"], 15, 1).await;
+    let burnout = ["BURNOUT_PREVENTION"];
+    eventually_matched(&app, &lea, &burnout, &["ana"]).await;
+    // A pause, then its end.
+    let mut paused = profile_input(&burnout, 15, 1);
+    paused["acceptingMentees"] = json!(false);
+    mentor(&app, &ana, paused).await;
+    eventually_matched(&app, &lea, &burnout, &[]).await;
+    mentor(&app, &ana, profile_input(&burnout, 15, 1)).await;
+    eventually_matched(&app, &lea, &burnout, &["ana"]).await;
+    // Her one slot taken, then freed.
+    let sam = nurse(&app, "sam").await;
+    let taken = requested_id(&app, &sam, &ana, &burnout).await;
+    respond(&app, &ana, &taken, true).await;
+    eventually_matched(&app, &lea, &burnout, &[]).await;
+    let ended = app
+        .gql(
+            Some(&sam.access_token),
+            "mutation($id: ID!) { completeMentorship(id: $id) { status } }",
+            json!({ "id": taken }),
+        )
+        .await;
+    assert!(ended["errors"].is_null(), "{ended}");
+    eventually_matched(&app, &lea, &burnout, &["ana"]).await;
+    // Other areas, then a newcomer in the one asked for.
+    mentor(&app, &ana, profile_input(&["LEADERSHIP"], 15, 1)).await;
+    eventually_matched(&app, &lea, &burnout, &[]).await;
+    eventually_matched(&app, &lea, &["LEADERSHIP"], &["ana"]).await;
+    let bea = nurse_mentor(&app, "bea", &["LEADERSHIP"], 20, 2).await;
+    eventually_matched(&app, &lea, &["LEADERSHIP"], &["ana", "bea"]).await;
+    // An erased mentor is gone.
+    let erased = app
+        .gql(
+            Some(&bea.access_token),
+            "mutation($password: String!) { deleteAccount(password: $password) }",
+            json!({ "password": "a long enough password" }),
+        )
+        .await;
+    assert!(erased["errors"].is_null(), "{erased}");
+    eventually_matched(&app, &lea, &["LEADERSHIP"], &["ana"]).await;
+}
+
 async fn verify_workplace(app: &TestApp, who: &Session, workplace: &str) {
     use relais::db::schema::users;
     let (id, workplace) = (who.user_id.clone(), workplace.to_owned());

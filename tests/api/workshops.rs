@@ -711,11 +711,64 @@ async fn near_me_lists_the_nearest_first_within_the_radius(app: TestApp) {
         second["data"]["workshops"]["pageInfo"]["hasNextPage"],
         false
     );
+
+    // More workshops in the box than any fixed share of it: 2,100 copies of Rennes's, all
+    // starting before Nantes's, which stays the nearest and comes first.
+    crowd_the_box(&app, "Repas à Rennes", "Repas à Nantes", 2_100).await;
+    let crowded = app
+        .gql(Some(&ana.access_token), near, json!({ "near": here }))
+        .await;
+    assert_eq!(titles(&crowded), ["Repas à Nantes", "Repas à Angers"]);
+
     let too_wide = json!({ "latitude": 47.2, "longitude": -1.5, "radiusKm": 500.0 });
     let refused = app
         .gql(Some(&ana.access_token), near, json!({ "near": too_wide }))
         .await;
     assert_eq!(error_field(&refused), "radiusKm", "{refused}");
+}
+
+/// Copies the workshop titled `copied` `copies` times, each starting an hour earlier than it,
+/// and moves the one titled `later` a day later than it.
+async fn crowd_the_box(app: &TestApp, copied: &str, later: &str, copies: usize) {
+    use diesel::RunQueryDsl;
+    let columns = "organiser_id, group_id, title, description, technique, format, language, \
+        region, starts_at, ends_at, timezone, location, latitude, longitude, online_url, \
+        materials, capacity, status, cancel_reason, next_queue_number, created_at, updated_at, \
+        released_rating_average, released_rating_count";
+    let hour = match app.state.db.backend() {
+        relais::db::Backend::Sqlite => (
+            "datetime(starts_at, '-1 hour')",
+            "datetime(ends_at, '-1 hour')",
+            "datetime(starts_at, '+1 day')",
+            "datetime(ends_at, '+1 day')",
+        ),
+        relais::db::Backend::Postgres => (
+            "starts_at - interval '1 hour'",
+            "ends_at - interval '1 hour'",
+            "starts_at + interval '1 day'",
+            "ends_at + interval '1 day'",
+        ),
+    };
+    let copy = format!(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {copies})
+         INSERT INTO workshops (id, {columns})
+         SELECT 'copy-' || n.i, {}
+         FROM workshops, n WHERE title = '{copied}'",
+        columns.replace("starts_at, ends_at", &format!("{}, {}", hour.0, hour.1))
+    );
+    let move_later = format!(
+        "UPDATE workshops SET starts_at = {}, ends_at = {} WHERE title = '{later}'",
+        hour.2, hour.3
+    );
+    app.state
+        .db
+        .write(move |conn| {
+            diesel::sql_query(copy).execute(conn)?;
+            diesel::sql_query(move_later).execute(conn)?;
+            Ok(())
+        })
+        .await
+        .expect("the box is crowded");
 }
 
 /// Moves a workshop and its registrations `by` earlier, as if that much time had passed.

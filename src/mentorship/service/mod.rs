@@ -48,7 +48,7 @@ pub use requests::{cancel, complete, expire_stale_requests, my_mentorships, requ
 use requests::{card, insert_request, lock_pair, move_to, own_mentorship, tell, waiting_key};
 pub use rounds::{Proposal, RoundOutcome, run_round, seeking, set_seeking};
 pub use search::{MatchSearch, matches};
-use search::{best_candidates, excluded_for, ranked_for, seeker};
+use search::{OpenMentors, best_candidates, excluded_for, ranked_for, seeker};
 
 // ------------------------------------------------------------------ validation
 

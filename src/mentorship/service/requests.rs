@@ -437,7 +437,14 @@ fn expire(conn: &mut DbConnection, row: MentorshipRow, now: NaiveDateTime) -> Ap
         language: None,
         profession: None,
     };
-    let suggested = ranked_for(conn, &mentee, search, SUGGESTIONS_ON_EXPIRY, Some(&mentor))?;
+    let suggested = ranked_for(
+        conn,
+        &mentee,
+        search,
+        SUGGESTIONS_ON_EXPIRY,
+        Some(&mentor),
+        OpenMentors::Read,
+    )?;
     // The mentors themselves are named in the app (mentorMatches), never stored in the text.
     tell(
         conn,

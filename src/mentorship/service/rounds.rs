@@ -142,17 +142,24 @@ fn plan_round(conn: &mut DbConnection) -> AppResult<RoundOutcome> {
         let seeker = seeker(conn, &mentee, areas, None)?;
         let excluded = excluded_for(conn, &mentee)?;
         // A round pairs people who can talk: at least one shared language.
-        let ranked: Vec<Scored> = best_candidates(conn, &seeker, None, &excluded, usize::MAX)?
-            .into_iter()
-            .filter(|scored| {
-                scored
-                    .candidate
-                    .facts
-                    .languages
-                    .iter()
-                    .any(|language| seeker.facts.languages.contains(language))
-            })
-            .collect();
+        let ranked: Vec<Scored> = best_candidates(
+            conn,
+            &seeker,
+            None,
+            &excluded,
+            usize::MAX,
+            OpenMentors::Read,
+        )?
+        .into_iter()
+        .filter(|scored| {
+            scored
+                .candidate
+                .facts
+                .languages
+                .iter()
+                .any(|language| seeker.facts.languages.contains(language))
+        })
+        .collect();
         let mut choices = Vec::with_capacity(ranked.len());
         for scored in ranked {
             let mentor = scored.candidate.profile.row.user_id.clone();

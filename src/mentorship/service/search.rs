@@ -1,7 +1,10 @@
 //! Finding a mentor: who is left out, the seeker's facts, and the ranked candidates read in
 //! batches.
 
+use std::sync::Arc;
+
 use super::*;
+use crate::mentorship::index::MentorIndex;
 
 /// What `mentorMatches` asks for.
 #[derive(Debug, Clone)]
@@ -47,23 +50,41 @@ pub(super) fn seeker(
 /// How many people's facts a search reads at a time.
 const FACTS_BATCH: usize = 200;
 
+/// Where a search finds the open mentors: the index of this process (a request), or the
+/// database itself (a write that has changed mentorships in its own transaction, which the index
+/// hears of only once it commits).
+#[derive(Clone, Copy)]
+pub(super) enum OpenMentors<'a> {
+    Indexed(&'a MentorIndex),
+    Read,
+}
+
 /// Mentors `seeker` may be matched with (free, not excluded, not of their workplace, speaking
 /// `language` when given), best first, at most `limit`. Mentors are read in the order of what
 /// their profile alone scores, and the facts about people only until no one left could still
-/// make the list.
+/// make the list; a mentor read closed or full by then is left out.
 pub(super) fn best_candidates(
     conn: &mut DbConnection,
     seeker: &Seeker,
     language: Option<&str>,
     excluded: &HashSet<UserId>,
     limit: usize,
+    from: OpenMentors<'_>,
 ) -> AppResult<Vec<Scored>> {
-    let excluded: Vec<UserId> = excluded.iter().cloned().collect();
-    let open = store::open_mentors(conn, &seeker.areas, &excluded)?;
+    let open = match from {
+        OpenMentors::Indexed(index) => index.open_mentors(conn, &seeker.areas, excluded)?,
+        OpenMentors::Read => {
+            let excluded: Vec<UserId> = excluded.iter().cloned().collect();
+            store::open_mentors(conn, &seeker.areas, &excluded)?
+        }
+    };
     let ranked = matching::search(seeker, open, limit, FACTS_BATCH, |ids| {
         let mut facts = accounts::matching_facts(conn, ids)?;
         let mut candidates = Vec::with_capacity(ids.len());
         for profile in load_profiles(conn, &seeker.user_id, ids)? {
+            if !profile.row.accepting_mentees || profile.free_slots() <= 0 {
+                continue;
+            }
             let Some(facts) = facts.remove(&profile.row.user_id) else {
                 continue;
             };
@@ -85,16 +106,25 @@ pub(super) fn ranked_for(
     search: MatchSearch,
     limit: usize,
     also_excluded: Option<&UserId>,
+    from: OpenMentors<'_>,
 ) -> AppResult<Vec<Scored>> {
     let mut excluded = excluded_for(conn, user)?;
     excluded.extend(also_excluded.cloned());
     let seeker = seeker(conn, user, search.areas, search.profession)?;
-    best_candidates(conn, &seeker, search.language.as_deref(), &excluded, limit)
+    best_candidates(
+        conn,
+        &seeker,
+        search.language.as_deref(),
+        &excluded,
+        limit,
+        from,
+    )
 }
 
 /// The best mentors for the viewer, best first, each with its score and reasons.
 pub async fn matches(
     db: &Db,
+    index: &Arc<MentorIndex>,
     viewer: &Viewer,
     search: MatchSearch,
     first: Option<i32>,
@@ -126,6 +156,16 @@ pub async fn matches(
         profession: search.profession,
     };
     let user_id = viewer.user_id.clone();
-    db.run(move |conn| ranked_for(conn, &user_id, search, limit, None))
-        .await
+    let index = Arc::clone(index);
+    db.run(move |conn| {
+        ranked_for(
+            conn,
+            &user_id,
+            search,
+            limit,
+            None,
+            OpenMentors::Indexed(&index),
+        )
+    })
+    .await
 }

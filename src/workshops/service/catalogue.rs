@@ -93,9 +93,11 @@ pub async fn search(
                 (rows, HashMap::new())
             }
             Some(near) => {
-                let boxed =
-                    store::search(conn, &search, from, &member_of, None, NEAR_CANDIDATES_MAX)?;
-                nearest(boxed, near, after.as_ref(), page.fetch_limit())
+                let located = store::located(conn, &search, from, &member_of)?;
+                let (ids, distances) = nearest(located, near, after.as_ref(), page.fetch_limit());
+                let mut rows = store::workshops_by_id(conn, &ids)?;
+                rows.sort_by_key(|row| ids.iter().position(|id| *id == row.id));
+                (rows, distances)
             }
         };
         Page::from_overfetch(rows, &page)
@@ -104,34 +106,33 @@ pub async fn search(
     .await
 }
 
-/// The workshops within the radius, nearest first (then by id), after the cursor.
+/// Of the workshops located in the box, the ids of those within the radius, nearest first
+/// (then by id), after the cursor, at most `limit`, with their distances in km.
 fn nearest(
-    rows: Vec<WorkshopRow>,
+    located: Vec<(WorkshopId, f64, f64)>,
     near: Near,
     after: Option<&WorkshopCursor>,
     limit: i64,
-) -> (Vec<WorkshopRow>, HashMap<WorkshopId, f64>) {
-    let mut ranked: Vec<(i64, f64, WorkshopRow)> = rows
+) -> (Vec<WorkshopId>, HashMap<WorkshopId, f64>) {
+    let mut ranked: Vec<(i64, f64, WorkshopId)> = located
         .into_iter()
-        .filter_map(|row| {
-            let point = (row.latitude?, row.longitude?);
-            let km = distance_km((near.latitude, near.longitude), point);
-            (km <= near.radius_km).then(|| ((km * 1_000.0).round() as i64, km, row))
+        .filter_map(|(id, latitude, longitude)| {
+            let km = distance_km((near.latitude, near.longitude), (latitude, longitude));
+            (km <= near.radius_km).then(|| ((km * 1_000.0).round() as i64, km, id))
         })
-        .filter(|(metres, _, row)| {
-            after.is_none_or(|cursor| (*metres, &row.id) > (cursor.rank, &cursor.id))
+        .filter(|(metres, _, id)| {
+            after.is_none_or(|cursor| (*metres, id) > (cursor.rank, &cursor.id))
         })
         .collect();
-    ranked.sort_by(|a, b| (a.0, &a.2.id).cmp(&(b.0, &b.2.id)));
-    ranked.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
-    let distances = ranked
-        .iter()
-        .map(|(_, km, row)| (row.id.clone(), *km))
-        .collect();
-    (
-        ranked.into_iter().map(|(_, _, row)| row).collect(),
-        distances,
-    )
+    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+    // Only the page is put in order: the rest of the box is merely separated from it.
+    if ranked.len() > limit {
+        ranked.select_nth_unstable_by(limit, |a, b| (a.0, &a.2).cmp(&(b.0, &b.2)));
+        ranked.truncate(limit);
+    }
+    ranked.sort_by(|a, b| (a.0, &a.2).cmp(&(b.0, &b.2)));
+    let distances = ranked.iter().map(|(_, km, id)| (id.clone(), *km)).collect();
+    (ranked.into_iter().map(|(_, _, id)| id).collect(), distances)
 }
 
 /// A registration's place in its workshop's line: the cursor of the organiser's list.

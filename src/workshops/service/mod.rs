@@ -37,8 +37,6 @@ impl Lockable for WorkshopId {
 
 /// Roles that may schedule any workshop.
 const SCHEDULER_ROLES: [Role; 2] = [Role::Organiser, Role::Admin];
-/// Most workshops a "near me" search ranks by distance (the nearest within the box).
-const NEAR_CANDIDATES_MAX: i64 = 2_000;
 
 mod attendance;
 mod calendars;

@@ -1,0 +1,2 @@
+DROP INDEX workshops_near;
+CREATE INDEX workshops_latitude ON workshops (latitude);

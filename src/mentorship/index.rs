@@ -1,0 +1,155 @@
+//! The few numbers ranking reads first about every open mentor (experience, capacity, active
+//! mentees, areas), kept in memory so that a search no longer groups every open profile in SQL:
+//! it ranks these, then reads whole profiles only for the batches it scores (which are read
+//! fresh, so a mentor who closed or filled up in the meantime is still left out).
+//!
+//! The numbers follow the committed changes: every write that changes them announces
+//! [`Committed::MentorChanged`] (`store`), on this instance's bus and, on PostgreSQL, on the other
+//! instances' through the fan-out. A changed mentor is read again before the next search; a bus
+//! that overflowed makes the next search read everyone again.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use diesel::QueryResult;
+use tokio::sync::broadcast::{Receiver, error::RecvError};
+
+use super::model::{MentorNumbers, MentorshipArea, OpenMentor};
+use super::store;
+use crate::db::DbConnection;
+use crate::db::events::Committed;
+use crate::ids::UserId;
+
+#[derive(Default)]
+struct Known {
+    /// Mentors taking mentees with a capacity (full ones too); `None` until read, or after the
+    /// index missed changes.
+    mentors: Option<HashMap<UserId, MentorNumbers>>,
+    /// Mentors whose numbers changed since they were read.
+    changed: HashSet<UserId>,
+    /// How many times changes were missed: a read of everyone that began before a miss is not
+    /// kept.
+    misses: u64,
+}
+
+/// The open mentors' numbers, shared by every request of this process.
+#[derive(Default)]
+pub struct MentorIndex {
+    known: Mutex<Known>,
+}
+
+impl MentorIndex {
+    pub fn new() -> Arc<Self> {
+        Arc::default()
+    }
+
+    fn known(&self) -> MutexGuard<'_, Known> {
+        // A panic while holding the lock leaves nothing half-written that matters: the numbers
+        // are read again whenever in doubt.
+        self.known
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The mentors with a free slot covering at least one of `areas`, except `excluded`, with
+    /// the numbers a search ranks them by; first reads whatever changed.
+    pub fn open_mentors(
+        &self,
+        conn: &mut DbConnection,
+        areas: &[MentorshipArea],
+        excluded: &HashSet<UserId>,
+    ) -> QueryResult<Vec<OpenMentor>> {
+        let read_now = self.catch_up(conn)?;
+        let known = self.known();
+        let read_again;
+        let mentors = match (&read_now, &known.mentors) {
+            (Some(mentors), _) | (None, Some(mentors)) => mentors,
+            // Changes were missed since the catch-up: this search reads everyone itself.
+            (None, None) => {
+                read_again = numbers_by_mentor(store::mentor_numbers(conn, None)?);
+                &read_again
+            }
+        };
+        Ok(mentors
+            .iter()
+            .filter(|(user_id, numbers)| {
+                numbers.active_mentees < i64::from(numbers.capacity) && !excluded.contains(*user_id)
+            })
+            .filter_map(|(user_id, numbers)| {
+                let shared = areas
+                    .iter()
+                    .filter(|area| numbers.areas.contains(area))
+                    .count();
+                (shared > 0).then(|| OpenMentor {
+                    user_id: user_id.clone(),
+                    years_of_experience: numbers.years_of_experience,
+                    capacity: numbers.capacity,
+                    active_mentees: numbers.active_mentees,
+                    shared_areas: shared as i64,
+                })
+            })
+            .collect())
+    }
+
+    /// Reads everyone when nothing is known (and returns what it read), else the mentors that
+    /// changed.
+    fn catch_up(
+        &self,
+        conn: &mut DbConnection,
+    ) -> QueryResult<Option<HashMap<UserId, MentorNumbers>>> {
+        // The changed set is taken before reading, so that a change committed during the read
+        // is read again by the next search.
+        let (read_all, changed, misses) = {
+            let mut known = self.known();
+            (
+                known.mentors.is_none(),
+                std::mem::take(&mut known.changed),
+                known.misses,
+            )
+        };
+        if read_all {
+            let everyone = numbers_by_mentor(store::mentor_numbers(conn, None)?);
+            let mut known = self.known();
+            if known.misses == misses {
+                known.mentors = Some(everyone.clone());
+            }
+            return Ok(Some(everyone));
+        } else if !changed.is_empty() {
+            let ids: Vec<UserId> = changed.iter().cloned().collect();
+            let fresh = numbers_by_mentor(store::mentor_numbers(conn, Some(&ids))?);
+            let mut known = self.known();
+            if let Some(mentors) = &mut known.mentors {
+                for id in &changed {
+                    mentors.remove(id);
+                }
+                mentors.extend(fresh);
+            }
+        }
+        Ok(None)
+    }
+
+    /// Follows the committed changes until the bus closes.
+    pub async fn follow(self: Arc<Self>, mut events: Receiver<Committed>) {
+        loop {
+            match events.recv().await {
+                Ok(Committed::MentorChanged { user_id }) => {
+                    self.known().changed.insert(user_id);
+                }
+                Ok(_) => {}
+                Err(RecvError::Lagged(_)) => {
+                    let mut known = self.known();
+                    known.mentors = None;
+                    known.changed.clear();
+                    known.misses += 1;
+                }
+                Err(RecvError::Closed) => return,
+            }
+        }
+    }
+}
+
+fn numbers_by_mentor(rows: Vec<MentorNumbers>) -> HashMap<UserId, MentorNumbers> {
+    rows.into_iter()
+        .map(|numbers| (numbers.user_id.clone(), numbers))
+        .collect()
+}
