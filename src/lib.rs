@@ -2,13 +2,6 @@
 //!
 //! The binary (`src/main.rs`) and the integration tests share everything here.
 
-/// mimalloc serves every allocation of whatever links this crate (the server, the load
-/// benchmark that runs itself as the server, the tests): glibc's malloc took a quarter of the
-/// server's time in a profile of the groups page; `BENCHMARKS.md` has the comparison.
-#[cfg(not(feature = "system-allocator"))]
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 pub mod accounts;
 pub mod app;
 pub mod auth;

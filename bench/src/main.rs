@@ -66,6 +66,8 @@ pub struct Scale {
     pub workshops: usize,
     pub mentors: usize,
     pub checkins: usize,
+    /// Workshops with a place around Paris, for the near-me scenario (11).
+    pub near_workshops: usize,
     pub duration: Duration,
 }
 
@@ -76,6 +78,7 @@ const FULL: Scale = Scale {
     workshops: 200,
     mentors: 10_000,
     checkins: 50_000,
+    near_workshops: 20_000,
     duration: Duration::from_secs(15),
 };
 
@@ -86,6 +89,7 @@ const QUICK: Scale = Scale {
     workshops: 40,
     mentors: 1_000,
     checkins: 5_000,
+    near_workshops: 2_000,
     duration: Duration::from_secs(4),
 };
 

@@ -3,7 +3,7 @@
 use serde_json::{Value, json};
 
 use crate::load::{self, Figures};
-use crate::seed::{CONTENDED_CAPACITY, PASSWORD, World};
+use crate::seed::{CONTENDED_CAPACITY, PARIS, PASSWORD, World};
 use crate::server::Server;
 use crate::{Only, Scale};
 
@@ -14,6 +14,7 @@ const CHECKIN: &str = "mutation { submitCheckin(input: { instrument: BURNOUT_SIN
 const REGISTER: &str = "mutation($id: ID!) { registerForWorkshop(workshopId: $id) { status } }";
 const CANCEL: &str = "mutation($id: ID!) { cancelRegistration(workshopId: $id) { status } }";
 const MATCHES: &str = "query { mentorMatches(input: { areas: [BURNOUT_PREVENTION, STRESS_MANAGEMENT] }, first: 10) { score mentor { headline } } }";
+const NEAR_ME: &str = "query($near: NearInput!) { workshops(filter: { near: $near }, first: 20) { edges { node { id title distanceKm } } } }";
 const LOGIN: &str = "mutation($email: String!, $password: String!) { login(email: $email, password: $password) { accessToken } }";
 
 fn print_row(name: &str, figures: &Figures, server: &Server) {
@@ -143,6 +144,21 @@ pub async fn run_all(
     }
     if only.includes("10") {
         one_member_hammers(server, world, scale).await;
+    }
+    if only.includes("11") {
+        let near = json!({ "latitude": PARIS.0, "longitude": PARIS.1, "radiusKm": 150.0 });
+        let figures = read_scenario(server, tokens, scale, NEAR_ME, json!({ "near": near })).await;
+        print_row(
+            &format!(
+                "11. near me, {} workshops in the box",
+                scale.near_workshops
+            ),
+            &figures,
+            server,
+        );
+        let figures =
+            read_scenario(server, &tokens[..1], scale, NEAR_ME, json!({ "near": near })).await;
+        print_row("11b. near me, one connection", &figures, server);
     }
 }
 

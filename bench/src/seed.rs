@@ -255,6 +255,40 @@ pub async fn seed(database_url: &str, scale: Scale) -> World {
         }
     }
 
+    // Scenario 11's crowd: workshops in rooms scattered within about 100 km of Paris.
+    futures_util::stream::iter(0..scale.near_workshops)
+        .for_each_concurrent(WRITERS, |index| {
+            let (db, organiser) = (&db, &users[0]);
+            async move {
+                let starts_at = Utc::now()
+                    + TimeDelta::days(2 + (index % 60) as i64)
+                    + TimeDelta::minutes((index % 600) as i64);
+                let (latitude, longitude) = around_paris(index);
+                let form = WorkshopForm {
+                    title: format!("Rencontre {index} : pause entre soignants"),
+                    description: "Un moment pour souffler ensemble.".into(),
+                    technique: WorkshopTechnique::Networking,
+                    format: WorkshopFormat::InPerson,
+                    language: "fr".into(),
+                    region: None,
+                    starts_at,
+                    ends_at: starts_at + TimeDelta::hours(1),
+                    timezone: "Europe/Paris".into(),
+                    location: Some("Salle des familles".into()),
+                    latitude: Some(latitude),
+                    longitude: Some(longitude),
+                    online_url: None,
+                    materials: None,
+                    capacity: 20,
+                    group_id: None,
+                };
+                relais::workshops::service::schedule(db, &viewer(organiser), form)
+                    .await
+                    .expect("a workshop near Paris");
+            }
+        })
+        .await;
+
     futures_util::stream::iter(mentors.iter().enumerate())
         .for_each_concurrent(WRITERS, |(index, mentor)| {
             let db = &db;
@@ -319,3 +353,16 @@ pub async fn seed(database_url: &str, scale: Scale) -> World {
         contended,
     }
 }
+
+/// Where near-me scenario's workshop `index` takes place: spread evenly (a golden-angle
+/// spiral) over a disc of about 100 km around Paris.
+pub fn around_paris(index: usize) -> (f64, f64) {
+    let radius_km = 100.0 * ((index as f64 + 0.5) / 20_000.0).sqrt().min(1.0);
+    let angle = index as f64 * 2.399_963;
+    let latitude = PARIS.0 + radius_km * angle.sin() / 111.0;
+    let longitude = PARIS.1 + radius_km * angle.cos() / (111.0 * PARIS.0.to_radians().cos());
+    (latitude, longitude)
+}
+
+/// The centre of scenario 11's searches.
+pub const PARIS: (f64, f64) = (48.8566, 2.3522);

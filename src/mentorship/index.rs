@@ -23,8 +23,9 @@ use crate::ids::UserId;
 #[derive(Default)]
 struct Known {
     /// Mentors taking mentees with a capacity (full ones too); `None` until read, or after the
-    /// index missed changes.
-    mentors: Option<HashMap<UserId, MentorNumbers>>,
+    /// index missed changes. Shared with the searches that read it: a search filters its own
+    /// copy of the pointer outside the lock, a change copies the map only if a search holds it.
+    mentors: Option<Arc<HashMap<UserId, MentorNumbers>>>,
     /// Mentors whose numbers changed since they were read.
     changed: HashSet<UserId>,
     /// How many times changes were missed: a read of everyone that began before a miss is not
@@ -60,15 +61,11 @@ impl MentorIndex {
         excluded: &HashSet<UserId>,
     ) -> QueryResult<Vec<OpenMentor>> {
         let read_now = self.catch_up(conn)?;
-        let known = self.known();
-        let read_again;
-        let mentors = match (&read_now, &known.mentors) {
-            (Some(mentors), _) | (None, Some(mentors)) => mentors,
+        let known = read_now.or_else(|| self.known().mentors.clone());
+        let mentors = match known {
+            Some(mentors) => mentors,
             // Changes were missed since the catch-up: this search reads everyone itself.
-            (None, None) => {
-                read_again = numbers_by_mentor(store::mentor_numbers(conn, None)?);
-                &read_again
-            }
+            None => Arc::new(numbers_by_mentor(store::mentor_numbers(conn, None)?)),
         };
         Ok(mentors
             .iter()
@@ -96,7 +93,7 @@ impl MentorIndex {
     fn catch_up(
         &self,
         conn: &mut DbConnection,
-    ) -> QueryResult<Option<HashMap<UserId, MentorNumbers>>> {
+    ) -> QueryResult<Option<Arc<HashMap<UserId, MentorNumbers>>>> {
         // The changed set is taken before reading, so that a change committed during the read
         // is read again by the next search.
         let (read_all, changed, misses) = {
@@ -108,10 +105,10 @@ impl MentorIndex {
             )
         };
         if read_all {
-            let everyone = numbers_by_mentor(store::mentor_numbers(conn, None)?);
+            let everyone = Arc::new(numbers_by_mentor(store::mentor_numbers(conn, None)?));
             let mut known = self.known();
             if known.misses == misses {
-                known.mentors = Some(everyone.clone());
+                known.mentors = Some(Arc::clone(&everyone));
             }
             return Ok(Some(everyone));
         } else if !changed.is_empty() {
@@ -119,6 +116,7 @@ impl MentorIndex {
             let fresh = numbers_by_mentor(store::mentor_numbers(conn, Some(&ids))?);
             let mut known = self.known();
             if let Some(mentors) = &mut known.mentors {
+                let mentors = Arc::make_mut(mentors);
                 for id in &changed {
                     mentors.remove(id);
                 }
