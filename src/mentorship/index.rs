@@ -113,7 +113,14 @@ impl MentorIndex {
             return Ok(Some(everyone));
         } else if !changed.is_empty() {
             let ids: Vec<UserId> = changed.iter().cloned().collect();
-            let fresh = numbers_by_mentor(store::mentor_numbers(conn, Some(&ids))?);
+            let fresh = match store::mentor_numbers(conn, Some(&ids)) {
+                Ok(rows) => numbers_by_mentor(rows),
+                Err(error) => {
+                    // Still to be read by the next search.
+                    self.known().changed.extend(changed);
+                    return Err(error);
+                }
+            };
             let mut known = self.known();
             if let Some(mentors) = &mut known.mentors {
                 let mentors = Arc::make_mut(mentors);
