@@ -1,11 +1,11 @@
 //! The connection enum over both backends and the r2d2 manager that picks one from the URL.
 
+use std::time::Duration;
+
 use diesel::connection::{InstrumentationEvent, SimpleConnection};
 use diesel::pg::PgConnection;
 use diesel::r2d2::{ManageConnection, R2D2Connection};
 use diesel::sqlite::SqliteConnection;
-use std::time::Duration;
-
 use diesel::{Connection, ConnectionError};
 use prometheus_client::metrics::counter::Counter;
 
@@ -66,11 +66,6 @@ impl ConnectionManager {
             statements: Counter::default(),
             statement_timeout,
         })
-    }
-
-    /// How long one statement may run.
-    pub fn statement_timeout(&self) -> Duration {
-        self.statement_timeout
     }
 
     pub fn backend(&self) -> Backend {

@@ -68,23 +68,8 @@ impl MentorIndex {
             None => Arc::new(numbers_by_mentor(store::mentor_numbers(conn, None)?)),
         };
         Ok(mentors
-            .iter()
-            .filter(|(user_id, numbers)| {
-                numbers.active_mentees < i64::from(numbers.capacity) && !excluded.contains(*user_id)
-            })
-            .filter_map(|(user_id, numbers)| {
-                let shared = areas
-                    .iter()
-                    .filter(|area| numbers.areas.contains(area))
-                    .count();
-                (shared > 0).then(|| OpenMentor {
-                    user_id: user_id.clone(),
-                    years_of_experience: numbers.years_of_experience,
-                    capacity: numbers.capacity,
-                    active_mentees: numbers.active_mentees,
-                    shared_areas: shared as i64,
-                })
-            })
+            .values()
+            .filter_map(|numbers| numbers.open_for(areas, excluded))
             .collect())
     }
 

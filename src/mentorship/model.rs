@@ -165,18 +165,20 @@ impl MentorProfile {
 
     /// The numbers a search ranks this mentor by, for someone asking for `areas`.
     pub fn open_for(&self, areas: &[MentorshipArea]) -> OpenMentor {
-        let shared = areas
-            .iter()
-            .filter(|area| self.areas.contains(area))
-            .count();
         OpenMentor {
             user_id: self.row.user_id.clone(),
             years_of_experience: self.row.years_of_experience,
             capacity: self.row.capacity,
             active_mentees: self.active_mentees,
-            shared_areas: i64::try_from(shared).unwrap_or(i64::MAX),
+            shared_areas: shared_areas(areas, &self.areas),
         }
     }
+}
+
+/// How many of the areas `asked` for a mentor covering `covered` shares.
+fn shared_areas(asked: &[MentorshipArea], covered: &[MentorshipArea]) -> i64 {
+    let shared = asked.iter().filter(|area| covered.contains(area)).count();
+    i64::try_from(shared).unwrap_or(i64::MAX)
 }
 
 fn free_slots(capacity: i32, active_mentees: i64) -> i64 {
@@ -184,7 +186,7 @@ fn free_slots(capacity: i32, active_mentees: i64) -> i64 {
 }
 
 /// A mentor who may be suggested, as far as ranking them needs before anything else is read.
-#[derive(Debug, Clone, Queryable)]
+#[derive(Debug, Clone)]
 pub struct OpenMentor {
     pub user_id: UserId,
     pub years_of_experience: i32,
@@ -203,6 +205,28 @@ pub struct MentorNumbers {
     pub capacity: i32,
     pub active_mentees: i64,
     pub areas: Vec<MentorshipArea>,
+}
+
+impl MentorNumbers {
+    /// The numbers a search for `areas` ranks this mentor by; `None` when they are full,
+    /// `excluded` or share none of the areas.
+    pub fn open_for(
+        &self,
+        areas: &[MentorshipArea],
+        excluded: &std::collections::HashSet<UserId>,
+    ) -> Option<OpenMentor> {
+        let shared_areas = shared_areas(areas, &self.areas);
+        let open = free_slots(self.capacity, self.active_mentees) > 0
+            && shared_areas > 0
+            && !excluded.contains(&self.user_id);
+        open.then(|| OpenMentor {
+            user_id: self.user_id.clone(),
+            years_of_experience: self.years_of_experience,
+            capacity: self.capacity,
+            active_mentees: self.active_mentees,
+            shared_areas,
+        })
+    }
 }
 
 impl OpenMentor {

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use chrono::NaiveDateTime;
-use diesel::dsl::{count, count_star, sql};
+use diesel::dsl::{count_star, sql};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Double, Nullable};
 
@@ -114,36 +114,6 @@ pub fn mentor_numbers(
             },
         )
         .collect())
-}
-
-/// Mentors taking mentees, with a free slot and at least one of `areas`, except `excluded`: one
-/// grouped query over the area index, a few numbers per mentor (what ranking them needs first).
-pub fn open_mentors(
-    conn: &mut DbConnection,
-    areas: &[MentorshipArea],
-    excluded: &[UserId],
-) -> QueryResult<Vec<OpenMentor>> {
-    let mut open: Vec<OpenMentor> = mentor_areas::table
-        .inner_join(mentor_profiles::table)
-        .filter(mentor_areas::area.one_of(areas))
-        .filter(mentor_profiles::accepting_mentees.eq(true))
-        .filter(mentor_profiles::capacity.gt(0))
-        .filter(mentor_profiles::user_id.ne_all(excluded))
-        .group_by((
-            mentor_profiles::user_id,
-            mentor_profiles::years_of_experience,
-            mentor_profiles::capacity,
-        ))
-        .select((
-            mentor_profiles::user_id,
-            mentor_profiles::years_of_experience,
-            mentor_profiles::capacity,
-            sql::<BigInt>(ACTIVE_MENTEES_SQL),
-            count(mentor_areas::area),
-        ))
-        .load(conn)?;
-    open.retain(|mentor| mentor.active_mentees < i64::from(mentor.capacity));
-    Ok(open)
 }
 
 /// Each mentor's areas, for any number of mentors (read in chunks).

@@ -73,10 +73,10 @@ pub(super) fn best_candidates(
 ) -> AppResult<Vec<Scored>> {
     let open = match from {
         OpenMentors::Indexed(index) => index.open_mentors(conn, &seeker.areas, excluded)?,
-        OpenMentors::Read => {
-            let excluded: Vec<UserId> = excluded.iter().cloned().collect();
-            store::open_mentors(conn, &seeker.areas, &excluded)?
-        }
+        OpenMentors::Read => store::mentor_numbers(conn, None)?
+            .iter()
+            .filter_map(|numbers| numbers.open_for(&seeker.areas, excluded))
+            .collect(),
     };
     let ranked = matching::search(seeker, open, limit, FACTS_BATCH, |ids| {
         let mut facts = accounts::matching_facts(conn, ids)?;
