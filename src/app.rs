@@ -5,19 +5,21 @@ use std::net::TcpListener;
 use std::sync::Arc;
 
 use actix_web::body::MessageBody;
-use actix_web::dev::Server;
-use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::dev::{Server, ServiceRequest, ServiceResponse};
+use actix_web::http::ConnectionType;
 use actix_web::http::StatusCode;
 use actix_web::http::header;
+use actix_web::middleware::Next;
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, middleware, web};
 use serde_json::json;
-use tracing_actix_web::{DefaultRootSpanBuilder, RootSpanBuilder, TracingLogger};
+use tracing_actix_web::TracingLogger;
 
 use crate::accounts::service as accounts;
 use crate::auth::password::PasswordHasher;
 use crate::auth::throttle::{AccountLockout, SignInThrottle};
 use crate::auth::turns::SessionTurns;
 use crate::auth::{PasswordGate, Secret};
+use crate::background::Stopping;
 use crate::checkins::resources::SupportResources;
 use crate::config::ServerConfig;
 use crate::db::{Db, DbSetupError};
@@ -36,6 +38,7 @@ use crate::mentorship::index::MentorIndex;
 use crate::metrics::Metrics;
 use crate::notifications::dispatcher::{self, PushSender};
 use crate::privacy::service::{self as privacy, ExportLimit};
+use crate::telemetry::{self, RequestSpan};
 use crate::{edges, graphiql};
 
 /// Largest request body accepted on `/graphql`.
@@ -110,11 +113,13 @@ pub async fn build_state(config: ServerConfig) -> Result<SharedState, StartError
         live: LiveLoaders::new(&db),
         identities,
         mentors,
+        stopping: Stopping::default(),
         db,
     }))
 }
 
-/// The running HTTP server on `listener`; it stops gracefully on SIGTERM and SIGINT.
+/// The running HTTP server on `listener`. It does not watch for signals: its owner stops it
+/// through its handle (`relais serve` on SIGTERM or SIGINT, after closing the websockets).
 pub fn serve(state: SharedState, listener: TcpListener) -> std::io::Result<Server> {
     let schema = graphql::build(state.clone());
     let workers = state.config.http_workers;
@@ -122,6 +127,7 @@ pub fn serve(state: SharedState, listener: TcpListener) -> std::io::Result<Serve
         let app = App::new()
             .wrap(edges::cors(&state.config))
             .wrap(middleware::from_fn(edges::security_headers))
+            .wrap(middleware::from_fn(close_when_stopping))
             .wrap(TracingLogger::<RequestSpan>::new())
             .app_data(web::Data::new(edges::Hsts {
                 max_age_seconds: state.config.hsts_seconds,
@@ -140,6 +146,8 @@ pub fn serve(state: SharedState, listener: TcpListener) -> std::io::Result<Serve
             .configure(crate::workshops::http::routes)
             .configure(crate::identities::http::routes)
             .route("/health", web::get().to(health))
+            .route("/health/live", web::get().to(live))
+            .route("/health/ready", web::get().to(ready))
             .route("/metrics", web::get().to(metrics));
         // The load benchmark's floor: the GraphQL groups page without GraphQL.
         #[cfg(feature = "bench")]
@@ -149,6 +157,7 @@ pub fn serve(state: SharedState, listener: TcpListener) -> std::io::Result<Serve
         );
         app
     })
+    .disable_signals()
     .shutdown_timeout(30);
     if let Some(workers) = workers {
         server = server.workers(workers);
@@ -156,20 +165,21 @@ pub fn serve(state: SharedState, listener: TcpListener) -> std::io::Result<Serve
     Ok(server.listen(listener)?.run())
 }
 
-/// Each request's span: tracing-actix-web's, plus the GraphQL operation name once known.
-struct RequestSpan;
-
-impl RootSpanBuilder for RequestSpan {
-    fn on_request_start(request: &ServiceRequest) -> tracing::Span {
-        tracing_actix_web::root_span!(request, graphql.operation = tracing::field::Empty)
+/// Once the process is stopping, every answer closes its connection: a keep-alive client then
+/// reconnects (to another instance) instead of holding this one until the shutdown timeout.
+async fn close_when_stopping(
+    request: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let state = request.app_data::<web::Data<SharedState>>().cloned();
+    let mut response = next.call(request).await?;
+    if state.is_some_and(|state| state.stopping.is_stopping()) {
+        response
+            .response_mut()
+            .head_mut()
+            .set_connection_type(ConnectionType::Close);
     }
-
-    fn on_request_end<B: MessageBody>(
-        span: tracing::Span,
-        outcome: &Result<ServiceResponse<B>, actix_web::Error>,
-    ) {
-        DefaultRootSpanBuilder::on_request_end(span, outcome);
-    }
+    Ok(response)
 }
 
 /// `POST /graphql`: a request in the body.
@@ -254,10 +264,11 @@ async fn run_graphql(
         let started = std::time::Instant::now();
         let response = gate.drive(schema.execute(graphql_request)).await;
         let operation = state.metrics.operation_label(slot.name().as_deref());
-        tracing::Span::current().record("graphql.operation", operation.as_str());
+        let outcome = outcome_of(&response);
+        telemetry::record_operation(&operation, outcome);
         state
             .metrics
-            .request_done(&operation, outcome_of(&response), started.elapsed());
+            .request_done(&operation, outcome, started.elapsed());
         match serde_json::to_vec(&response) {
             Ok(body) => crate::compression::json_answer(&request, body),
             Err(cause) => request_error(
@@ -299,9 +310,31 @@ async fn export_my_data(request: HttpRequest, state: web::Data<SharedState>) -> 
     .await
 }
 
-/// 200 when the database answers and every push dispatcher this process expects is running;
-/// 503 otherwise, saying which.
+/// `/health/live`: the process answers (an orchestrator restarts it when this fails).
+async fn live() -> HttpResponse {
+    HttpResponse::Ok().json(json!({ "status": "ok" }))
+}
+
+/// `/health`, as it always was: 200 when the database answers and every push dispatcher this
+/// process expects is running; 503 otherwise, saying which.
 async fn health(state: web::Data<SharedState>) -> HttpResponse {
+    probe(&state, Probe::Health).await
+}
+
+/// `/health/ready`: `/health`, and every migration applied (an orchestrator sends no traffic
+/// before this answers 200).
+async fn ready(state: web::Data<SharedState>) -> HttpResponse {
+    probe(&state, Probe::Ready).await
+}
+
+/// What a health route checks.
+#[derive(PartialEq, Eq)]
+enum Probe {
+    Health,
+    Ready,
+}
+
+async fn probe(state: &SharedState, probe: Probe) -> HttpResponse {
     let database = state.db.backend().name();
     let workers = &state.workers;
     let dispatchers = json!({
@@ -309,13 +342,22 @@ async fn health(state: web::Data<SharedState>) -> HttpResponse {
         "running": workers.running(),
         "restarts": workers.restarts(),
     });
-    let (status, healthy) = match (state.db.is_healthy().await, workers.all_running()) {
-        (true, true) => ("ok", true),
-        (false, _) => ("unavailable", false),
-        (true, false) => ("degraded", false),
+    let reachable = state.db.is_healthy().await;
+    let pending = match probe {
+        Probe::Ready if reachable => state.db.pending_migrations().await.ok(),
+        _ => None,
     };
-    let body = json!({ "status": status, "database": database, "dispatchers": dispatchers });
-    if healthy {
+    let status = match (reachable, &probe, pending) {
+        (false, _, _) | (true, Probe::Ready, None) => "unavailable",
+        (true, Probe::Ready, Some(1..)) => "migrations pending",
+        _ if !workers.all_running() => "degraded",
+        _ => "ok",
+    };
+    let mut body = json!({ "status": status, "database": database, "dispatchers": dispatchers });
+    if probe == Probe::Ready {
+        body["migrations"] = json!({ "pending": pending });
+    }
+    if status == "ok" {
         HttpResponse::Ok().json(body)
     } else {
         HttpResponse::ServiceUnavailable().json(body)

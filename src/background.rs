@@ -95,6 +95,34 @@ where
     })
 }
 
+/// Whether this process is stopping (SIGTERM): open websockets close with 1012 (service restart)
+/// so that their clients reconnect to another instance.
+#[derive(Debug)]
+pub struct Stopping(watch::Sender<bool>);
+
+impl Default for Stopping {
+    fn default() -> Self {
+        Self(watch::Sender::new(false))
+    }
+}
+
+impl Stopping {
+    pub fn begin(&self) {
+        self.0.send_replace(true);
+    }
+
+    pub fn is_stopping(&self) -> bool {
+        *self.0.borrow()
+    }
+
+    /// Returns once the process is stopping.
+    pub async fn wait(&self) {
+        let mut stopping = self.0.subscribe();
+        // The sender lives as long as `self`, so the wait ends only by the flag.
+        let _ = stopping.wait_for(|stopping| *stopping).await;
+    }
+}
+
 pub struct Background {
     shutdown: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,

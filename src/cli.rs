@@ -1,7 +1,8 @@
-//! The `relais` command line: serve (the default), worker, migrate, purge, seed, schema,
-//! grant-role.
+//! The `relais` command line: serve (the default), worker, migrate, purge, seed, backup,
+//! restore, schema, grant-role.
 
 use std::net::TcpListener;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -11,7 +12,9 @@ use crate::accounts::service as accounts;
 use crate::app::{self, StartError};
 use crate::config::{DatabaseArgs, Retention, RetentionArgs, ServeArgs, ServerConfig};
 use crate::db::Db;
+use crate::db::backup::{self, BackupError};
 use crate::error::AppError;
+use crate::telemetry::LogFormat;
 use crate::{graphql, seed, telemetry};
 
 #[derive(Debug, Parser)]
@@ -22,6 +25,17 @@ pub struct Cli {
 
     #[command(flatten)]
     serve: ServeArgs,
+
+    /// How log lines are written: `text` for a person, `json` (one object per line) for a log
+    /// collector.
+    #[arg(
+        long,
+        env = "RELAIS_LOG_FORMAT",
+        value_enum,
+        default_value_t,
+        global = true
+    )]
+    log_format: LogFormat,
 }
 
 #[derive(Debug, Subcommand)]
@@ -43,6 +57,23 @@ enum Command {
     Seed {
         #[arg(long)]
         demo: bool,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// Copy a live SQLite database into a new file, consistent while servers write (PostgreSQL:
+    /// pg_dump, see the README).
+    Backup {
+        /// The new file; never overwritten.
+        #[arg(long, value_name = "FILE")]
+        to: PathBuf,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// Replace the SQLite database with a backup, refused while any relais process has it open.
+    Restore {
+        /// A file `relais backup` made.
+        #[arg(long, value_name = "FILE")]
+        from: PathBuf,
         #[command(flatten)]
         database: DatabaseArgs,
     },
@@ -76,6 +107,8 @@ enum CommandError {
     Start(#[from] StartError),
     #[error(transparent)]
     Database(#[from] crate::db::DbSetupError),
+    #[error(transparent)]
+    Backup(#[from] BackupError),
     #[error("{0}")]
     Failed(String),
 }
@@ -101,7 +134,7 @@ where
     T: Into<std::ffi::OsString> + Clone,
 {
     let cli = Cli::parse_from(args);
-    telemetry::init();
+    telemetry::init(cli.log_format);
     let outcome = actix_web::rt::System::new().block_on(run(cli));
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -135,6 +168,20 @@ async fn run(cli: Cli) -> Result<(), CommandError> {
             Ok(())
         }
         Some(Command::Seed { demo, database }) => seed(&database, demo).await,
+        Some(Command::Backup { to, database }) => {
+            let file = sqlite_file(&database, "backup", "pg_dump")?;
+            // A command of its own: blocking here holds up nothing else.
+            let made = backup::backup(&file, &to)?;
+            println!("{} bytes written to {}", made.bytes, to.display());
+            println!("{SECRET_REMINDER}");
+            Ok(())
+        }
+        Some(Command::Restore { from, database }) => {
+            let file = sqlite_file(&database, "restore", "pg_restore")?;
+            backup::restore(&file, &from)?;
+            println!("restored; {SECRET_REMINDER}");
+            Ok(())
+        }
         Some(Command::Schema) => {
             print!("{}", graphql::sdl());
             Ok(())
@@ -160,6 +207,25 @@ async fn run(cli: Cli) -> Result<(), CommandError> {
     }
 }
 
+/// What a backup needs beside it (README, "Operating Relais").
+const SECRET_REMINDER: &str = "the backup is of use only with the secret of the server that wrote it \
+(RELAIS_SECRET or its file): keep the two apart, and both";
+
+/// The SQLite file `DATABASE_URL` names; for PostgreSQL, where to turn instead.
+fn sqlite_file(
+    database: &DatabaseArgs,
+    command: &str,
+    postgres_tool: &str,
+) -> Result<PathBuf, CommandError> {
+    match database.database_url.sqlite_path() {
+        Some(path) => Ok(path.to_owned()),
+        None => Err(CommandError::Failed(format!(
+            "DATABASE_URL: `relais {command}` is for SQLite; on PostgreSQL use {postgres_tool} \
+             (README, \"Operating Relais\")"
+        ))),
+    }
+}
+
 async fn open(database: &DatabaseArgs) -> Result<Db, CommandError> {
     let statement_timeout = database.statement_timeout()?;
     Ok(Db::connect(database.database_url.as_str(), statement_timeout).await?)
@@ -179,12 +245,25 @@ async fn serve(args: ServeArgs) -> Result<(), CommandError> {
         "serving GraphQL on http://{addr}/graphql"
     );
     let background = crate::background::Background::start(&state, state.config.push.workers);
-    let server = app::serve(state, listener).map_err(|cause| StartError::Listen {
+    let server = app::serve(state.clone(), listener).map_err(|cause| StartError::Listen {
         addr: addr.to_string(),
         cause,
     })?;
-    let served = server.await;
+    let handle = server.handle();
+    tokio::pin!(server);
+    let served = tokio::select! {
+        served = &mut server => served,
+        () = wait_for_stop_signal() => {
+            // Stop accepting, close the websockets (1012), let requests in flight finish.
+            tracing::info!("stopping: finishing requests in flight");
+            state.stopping.begin();
+            // The stop completes as the server future runs on, so both are awaited together.
+            let (served, ()) = tokio::join!(server, handle.stop(true));
+            served
+        }
+    };
     background.stop().await;
+    tracing::info!("stopped");
     served.map_err(|cause| CommandError::Failed(cause.to_string()))
 }
 

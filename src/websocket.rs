@@ -6,6 +6,8 @@
 //!   that subscription gets an error (RATE_LIMITED) and the others go on;
 //! - the session ends (logout, a replayed refresh token, an erased account) or its access token
 //!   expires: closed with 4401 at once, so nothing more reaches a signed-out person;
+//! - the server stops (SIGTERM): closed with 1012 (service restart), so that the client
+//!   reconnects, to another instance during a rolling restart;
 //! - everything runs in the connection's locale (the viewer's once signed in) and in the tracing
 //!   span of the upgrade request.
 
@@ -33,6 +35,8 @@ use crate::ids::SessionId;
 pub const INIT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Subscriptions one connection may hold at once.
 pub const MAX_SUBSCRIPTIONS: usize = 20;
+/// The close code of a server going away for a restart (RFC 6455's registry: service restart).
+const CLOSE_RESTART: u16 = 1012;
 /// Largest message a client may send.
 const MAX_FRAME_BYTES: usize = 64 * 1024;
 
@@ -223,6 +227,9 @@ impl Connection {
                 }
                 _ = sleep_until(expiry), if expiry.is_some() => {
                     break Some((4401, "Session expired".to_owned()));
+                }
+                _ = self.state.stopping.wait() => {
+                    break Some((CLOSE_RESTART, "Service restart".to_owned()));
                 }
                 _ = &mut init_deadline, if !initialised => {
                     break Some((4408, "Connection initialisation timeout".to_owned()));

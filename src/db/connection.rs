@@ -161,16 +161,55 @@ impl Pragmas {
     }
 }
 
-/// The URL without its password, for messages and logs.
+/// Query parameters of a PostgreSQL URL that hold a secret.
+const SECRET_PARAMETERS: [&str; 2] = ["password", "sslpassword"];
+
+/// The URL without its passwords (the user's, and `password`/`sslpassword` parameters), for
+/// messages and logs.
 pub fn redact(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
         return url.to_owned();
     };
-    match rest.split_once('@') {
+    let (location, query) = match rest.split_once('?') {
+        Some((location, query)) => (location, Some(query)),
+        None => (rest, None),
+    };
+    let location = match location.split_once('@') {
         Some((credentials, host)) => match credentials.split_once(':') {
-            Some((user, _password)) => format!("{scheme}://{user}:***@{host}"),
-            None => url.to_owned(),
+            Some((user, _password)) => format!("{user}:***@{host}"),
+            None => location.to_owned(),
         },
-        None => url.to_owned(),
+        None => location.to_owned(),
+    };
+    let Some(query) = query else {
+        return format!("{scheme}://{location}");
+    };
+    let parameters: Vec<String> = query
+        .split('&')
+        .map(|pair| match pair.split_once('=') {
+            Some((key, _)) if SECRET_PARAMETERS.contains(&key) => format!("{key}=***"),
+            _ => pair.to_owned(),
+        })
+        .collect();
+    format!("{scheme}://{location}?{}", parameters.join("&"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact;
+
+    #[test]
+    fn redaction_hides_every_password_and_keeps_the_rest() {
+        assert_eq!(
+            redact("postgres://relais:s3cret@db.example:5432/relais?sslmode=verify-full"),
+            "postgres://relais:***@db.example:5432/relais?sslmode=verify-full"
+        );
+        assert_eq!(
+            redact(
+                "postgres://db.example/relais?user=relais&password=s3cret&sslkey=/k&sslpassword=p"
+            ),
+            "postgres://db.example/relais?user=relais&password=***&sslkey=/k&sslpassword=***"
+        );
+        assert_eq!(redact("sqlite://relais.db"), "sqlite://relais.db");
     }
 }

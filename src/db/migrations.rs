@@ -17,3 +17,13 @@ pub fn run_pending(conn: &mut DbConnection) -> Result<usize, MigrationError> {
     };
     Ok(applied)
 }
+
+/// How many migrations this build has that the database has not applied (another instance
+/// of an older build may be serving a database this one has not migrated yet).
+pub fn pending(conn: &mut DbConnection) -> Result<usize, MigrationError> {
+    let pending = match conn {
+        DbConnection::Sqlite(sqlite) => sqlite.pending_migrations(SQLITE)?.len(),
+        DbConnection::Postgres(pg) => pg.pending_migrations(POSTGRES)?.len(),
+    };
+    Ok(pending)
+}

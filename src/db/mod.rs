@@ -2,6 +2,7 @@
 //! an r2d2 pool, embedded migrations, and the helpers that run diesel off the async threads.
 
 pub mod atomic;
+pub mod backup;
 mod connection;
 mod deadline;
 pub mod events;
@@ -42,6 +43,8 @@ pub enum DbSetupError {
     Migration { url: String, cause: String },
     #[error("DATABASE_URL: opening the database was interrupted")]
     Interrupted,
+    #[error(transparent)]
+    InUse(#[from] backup::BackupError),
 }
 
 /// The pooled database, cheap to clone.
@@ -57,6 +60,8 @@ pub struct Db {
     pool_wait: Histogram,
     /// How long one statement may run.
     statement_timeout: Duration,
+    /// On SQLite, the hold that keeps a restore from replacing the file while this pool lives.
+    _in_use: Option<backup::InUse>,
 }
 
 impl Db {
@@ -68,6 +73,10 @@ impl Db {
         let manager = ConnectionManager::new(url, statement_timeout)?;
         let backend = manager.backend();
         let statements = manager.statements();
+        let in_use = match url.strip_prefix("sqlite://") {
+            Some(path) => Some(backup::InUse::hold(std::path::Path::new(path))?),
+            None => None,
+        };
         let redacted = connection::redact(url);
         let mut first =
             manager
@@ -115,6 +124,7 @@ impl Db {
             statements,
             pool_wait: crate::metrics::Metrics::pool_wait_histogram(),
             statement_timeout,
+            _in_use: in_use,
         })
     }
 
@@ -211,6 +221,15 @@ impl Db {
     }
 
     /// True when the database answers a trivial query.
+    /// How many of this build's migrations the database lacks.
+    pub async fn pending_migrations(&self) -> AppResult<usize> {
+        self.run(|conn| {
+            migrations::pending(conn)
+                .map_err(|cause| AppError::internal(InternalError::Other(cause.to_string())))
+        })
+        .await
+    }
+
     pub async fn is_healthy(&self) -> bool {
         self.run(|conn| Ok(diesel::sql_query("SELECT 1").execute(conn)?))
             .await

@@ -6,7 +6,7 @@ use async_graphql::Context;
 
 use crate::auth::turns::SessionTurns;
 use crate::auth::{Auth, ClientAddress, PasswordGate, Secret, Viewer};
-use crate::background::WorkerHealth;
+use crate::background::{Stopping, WorkerHealth};
 use crate::checkins::resources::SupportResources;
 use crate::config::ServerConfig;
 use crate::db::Db;
@@ -42,6 +42,8 @@ pub struct AppState {
     pub identities: Providers,
     /// What mentor searches rank first, kept up to date by the committed changes.
     pub mentors: Arc<MentorIndex>,
+    /// Set when the process is asked to stop.
+    pub stopping: Stopping,
 }
 
 pub type SharedState = Arc<AppState>;

@@ -171,11 +171,11 @@ impl MailDispatcher {
                 Outcome::Finished(MailStatus::Sent, attempts, None)
             }
             SendOutcome::Rejected(reason) => {
-                tracing::warn!(mail = %mail.id, %reason, "mail refused by the relay");
+                tracing::warn!(mail = %mail.id, reason = %loggable(&reason), "mail refused by the relay");
                 Outcome::Finished(MailStatus::Failed, attempts, Some(reason))
             }
             SendOutcome::Retry(reason) if attempts >= MAX_ATTEMPTS => {
-                tracing::warn!(mail = %mail.id, %reason, attempts, "mail given up");
+                tracing::warn!(mail = %mail.id, reason = %loggable(&reason), attempts, "mail given up");
                 Outcome::Finished(MailStatus::Failed, attempts, Some(reason))
             }
             SendOutcome::Retry(reason) => {
@@ -185,7 +185,7 @@ impl MailDispatcher {
             SendOutcome::Unavailable(reason) => {
                 let rounds = self.unreachable.fetch_add(1, Ordering::Relaxed) + 1;
                 if rounds == 1 {
-                    tracing::warn!(%reason, "mail relay unreachable: mails wait");
+                    tracing::warn!(reason = %loggable(&reason), "mail relay unreachable: mails wait");
                 }
                 Outcome::Requeued(
                     mail.attempts,
@@ -230,5 +230,31 @@ async fn next_mail_queued(events: &mut broadcast::Receiver<Committed>) {
             Ok(_) => continue,
             Err(RecvError::Closed) => std::future::pending().await,
         }
+    }
+}
+
+/// A relay's answer fit for the logs: relays quote the recipient's address, which stays out.
+fn loggable(reason: &str) -> String {
+    reason
+        .split(' ')
+        .map(|word| {
+            if word.contains('@') {
+                "<address>"
+            } else {
+                word
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_relays_answer_is_logged_without_the_address_it_quotes() {
+        assert_eq!(
+            super::loggable("550 5.1.1 <ana@example.org>: Recipient address rejected"),
+            "550 5.1.1 <address> Recipient address rejected"
+        );
     }
 }

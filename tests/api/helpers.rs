@@ -517,3 +517,24 @@ pub async fn received_kinds(app: &TestApp, user: &str) -> Vec<String> {
         .await
         .unwrap()
 }
+
+/// The tests' `relais serve` on `database_url`: nothing from the caller's environment, a fixed
+/// secret (the same across restarts, so sessions stay valid), two HTTP workers, a sign-in
+/// budget no test reaches, mail into a folder, errors only on stderr.
+pub fn relais_command(database_url: &str, secret: &str) -> std::process::Command {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_relais"));
+    command
+        .env_clear()
+        .env("DATABASE_URL", database_url)
+        .env("RELAIS_SECRET", secret)
+        .env("RELAIS_AUTH_RATE_PER_MINUTE", "10000")
+        .env("RELAIS_HTTP_WORKERS", "2")
+        .env(
+            "RELAIS_MAIL_DIR",
+            std::env::temp_dir().join("relais-process-test-mail"),
+        )
+        .env("RUST_LOG", "error")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::inherit());
+    command
+}

@@ -59,7 +59,9 @@ mod mail;
 mod mentorship;
 mod migrations;
 mod notifications;
+mod operations;
 mod passwords;
+mod postgres_tls;
 mod privacy;
 // Shared with the load benchmark (bench/), which uses the parts the tests do not.
 #[allow(dead_code)]

@@ -56,6 +56,34 @@ impl RelaisProcess {
         self.child.wait().expect("the process is gone");
     }
 
+    /// Sends SIGTERM: the server stops as an orchestrator stops it.
+    pub fn terminate(&self) {
+        let sent = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(sent.success(), "SIGTERM sent");
+    }
+
+    /// How the process ended, once it has (within `within`, or panics).
+    pub async fn exit_status(&mut self, within: Duration) -> std::process::ExitStatus {
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            if let Some(status) = self
+                .child
+                .try_wait()
+                .expect("the process can be waited for")
+            {
+                return status;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "still running after {within:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     /// A client of this server, to clone into concurrent tasks.
     pub fn client(&self) -> GraphqlClient {
         GraphqlClient {

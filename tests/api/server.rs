@@ -412,7 +412,10 @@ async fn a_database_outage_fails_requests_and_the_server_recovers() {
 }
 
 /// Runs the `relais` binary with `env` and `args`; returns its exit status and stderr.
-fn run_relais(env: &[(&str, &str)], args: &[&str]) -> (std::process::ExitStatus, String, String) {
+pub(crate) fn run_relais(
+    env: &[(&str, &str)],
+    args: &[&str],
+) -> (std::process::ExitStatus, String, String) {
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_relais"))
         .args(args)
         .env_remove("DATABASE_URL")

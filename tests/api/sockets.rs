@@ -37,7 +37,12 @@ pub(crate) enum Frame {
 }
 
 pub(crate) async fn connect(app: &TestApp) -> Socket {
-    let url = format!("{}/graphql/ws", app.base_url.replace("http://", "ws://"));
+    connect_to(&app.base_url).await
+}
+
+/// A socket to the server at `base_url`, speaking `graphql-transport-ws`.
+pub(crate) async fn connect_to(base_url: &str) -> Socket {
+    let url = format!("{}/graphql/ws", base_url.replace("http://", "ws://"));
     let mut request = url.into_client_request().unwrap();
     request.headers_mut().insert(
         "sec-websocket-protocol",
