@@ -10,14 +10,17 @@
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
 
 use diesel::QueryResult;
 use tokio::sync::broadcast::{Receiver, error::RecvError};
+use tokio::sync::{Semaphore, SemaphorePermit};
 
 use super::model::{MentorNumbers, MentorshipArea, OpenMentor};
 use super::store;
 use crate::db::DbConnection;
 use crate::db::events::Committed;
+use crate::error::{AppError, AppResult, InternalError};
 use crate::ids::UserId;
 
 #[derive(Default)]
@@ -33,15 +36,34 @@ struct Known {
     misses: u64,
 }
 
-/// The open mentors' numbers, shared by every request of this process.
-#[derive(Default)]
+/// The open mentors' numbers, shared by every request of this process, and the turns its
+/// searches take.
 pub struct MentorIndex {
     known: Mutex<Known>,
+    /// Searches running at once: one per core, so that however many people search, the
+    /// others wait their turn instead of taking every pooled connection and crowding out the
+    /// rest of the server.
+    turns: Semaphore,
 }
+
+/// How long a search waits for a turn before it is refused (RATE_LIMITED).
+const SEARCH_WAIT: Duration = Duration::from_secs(2);
 
 impl MentorIndex {
     pub fn new() -> Arc<Self> {
-        Arc::default()
+        let cores = std::thread::available_parallelism().map_or(2, usize::from);
+        Arc::new(Self {
+            known: Mutex::default(),
+            turns: Semaphore::new(cores),
+        })
+    }
+
+    /// A turn to search, held until the search ends; RATE_LIMITED when none frees up in time.
+    pub async fn turn(&self) -> AppResult<SemaphorePermit<'_>> {
+        tokio::time::timeout(SEARCH_WAIT, self.turns.acquire())
+            .await
+            .map_err(|_| AppError::rate_limited(Duration::from_secs(1)))?
+            .map_err(|cause| AppError::internal(InternalError::Other(cause.to_string())))
     }
 
     fn known(&self) -> MutexGuard<'_, Known> {
@@ -142,4 +164,24 @@ fn numbers_by_mentor(rows: Vec<MentorNumbers>) -> HashMap<UserId, MentorNumbers>
     rows.into_iter()
         .map(|numbers| (numbers.user_id.clone(), numbers))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn a_search_waits_for_a_turn_then_is_refused() {
+        let index = MentorIndex::new();
+        let mut held = Vec::new();
+        while index.turns.available_permits() > 0 {
+            held.push(index.turn().await.expect("a free turn"));
+        }
+        let waited = tokio::time::Instant::now();
+        let refused = index.turn().await.map(drop);
+        assert!(matches!(refused, Err(AppError::RateLimited { .. })));
+        assert_eq!(waited.elapsed(), SEARCH_WAIT);
+        held.pop();
+        assert!(index.turn().await.is_ok(), "a turn given back is taken");
+    }
 }

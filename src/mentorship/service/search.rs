@@ -156,6 +156,7 @@ pub async fn matches(
         profession: search.profession,
     };
     let user_id = viewer.user_id.clone();
+    let _turn = index.turn().await?;
     let index = Arc::clone(index);
     db.run(move |conn| {
         ranked_for(
