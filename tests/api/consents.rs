@@ -183,14 +183,20 @@ async fn consents_and_the_consents_needed_are_read_once(mut app: TestApp) {
         "{ me { consents { purpose } } }",
         "{ me { consents { purpose } consentsNeeded } }",
     ] {
-        let before = app.state.db.statements_run();
-        let answer = app.gql(Some(&ana.access_token), query, json!({})).await;
-        assert!(answer["errors"].is_null(), "{answer}");
-        assert_eq!(
-            answer["data"]["me"]["consents"].as_array().map(Vec::len),
-            Some(2)
-        );
-        costs.push(app.state.db.statements_run() - before);
+        // The cheapest of three: the count is the pool's, which a statement of the server's
+        // own (a connection checked) can join once in a while.
+        let mut cheapest = u64::MAX;
+        for _ in 0..3 {
+            let before = app.state.db.statements_run();
+            let answer = app.gql(Some(&ana.access_token), query, json!({})).await;
+            assert!(answer["errors"].is_null(), "{answer}");
+            assert_eq!(
+                answer["data"]["me"]["consents"].as_array().map(Vec::len),
+                Some(2)
+            );
+            cheapest = cheapest.min(app.state.db.statements_run() - before);
+        }
+        costs.push(cheapest);
     }
     assert_eq!(costs[0], costs[1], "{costs:?}");
 }
