@@ -121,16 +121,20 @@ impl TlsPostgres {
         )
     }
 
-    fn run_as_owner(&self, program: &str, args: &[&str]) {
-        let mut command = match self.owner {
+    /// `program` as the server's owner.
+    fn owner_command(&self, program: &str) -> Command {
+        match self.owner {
             Some(_) => {
                 let mut command = Command::new("runuser");
                 command.args(["-u", "postgres", "--", program]);
                 command
             }
             None => Command::new(program),
-        };
-        let output = command.args(args).output().unwrap();
+        }
+    }
+
+    fn run_as_owner(&self, program: &str, args: &[&str]) {
+        let output = self.owner_command(program).args(args).output().unwrap();
         assert!(
             output.status.success(),
             "{program}: {}",
@@ -184,15 +188,8 @@ impl TlsPostgres {
 impl Drop for TlsPostgres {
     fn drop(&mut self) {
         let data = self.data();
-        let mut command = match self.owner {
-            Some(_) => {
-                let mut command = Command::new("runuser");
-                command.args(["-u", "postgres", "--", "pg_ctl"]);
-                command
-            }
-            None => Command::new("pg_ctl"),
-        };
-        let _stopped = command
+        let _stopped = self
+            .owner_command("pg_ctl")
             .args([
                 "-D",
                 data.to_str().unwrap_or_default(),
