@@ -9,6 +9,7 @@ use super::model::{
     Consent, ConsentPurpose, EmailTokenPurpose, NO_PASSWORD, NewEmailToken, NewUser, Profession,
     ProfileChanges, Role, UserRow,
 };
+use crate::db::events::{Committed, after_commit};
 use crate::db::schema::{consents, email_tokens, user_languages, user_roles, users};
 use crate::db::{DbConnection, OneOfExt};
 use crate::ids::UserId;
@@ -21,6 +22,15 @@ fn name_key(display_name: &str) -> String {
     Some(validate::search_key(display_name))
         .filter(|key| !key.is_empty())
         .unwrap_or_else(|| " ".to_owned())
+}
+
+/// Tells whoever ranks people by their facts (the mentor index) that `user_id`'s changed, once
+/// committed; every write below that changes a profession, languages, a region or a verified
+/// workplace calls this.
+fn facts_changed(user_id: &UserId) {
+    after_commit(Committed::PersonFactsChanged {
+        user_id: user_id.clone(),
+    });
 }
 
 /// Inserts a user with the search key of their name.
@@ -59,6 +69,7 @@ pub fn replace_languages(
     user_id: &UserId,
     languages: &[String],
 ) -> QueryResult<()> {
+    facts_changed(user_id);
     diesel::delete(user_languages::table.filter(user_languages::user_id.eq(user_id)))
         .execute(conn)?;
     // One statement per row: diesel cannot batch inserts over a connection chosen at run time.
@@ -229,6 +240,7 @@ pub fn update_profile(
     user_id: &UserId,
     changes: &ProfileChanges,
 ) -> QueryResult<()> {
+    facts_changed(user_id);
     let name_key = changes
         .display_name
         .as_deref()
@@ -241,6 +253,7 @@ pub fn update_profile(
 
 /// Deletes the user with their languages and roles (the other domains erased theirs first).
 pub fn delete_user(conn: &mut DbConnection, user_id: &UserId) -> QueryResult<usize> {
+    facts_changed(user_id);
     diesel::delete(user_languages::table.filter(user_languages::user_id.eq(user_id)))
         .execute(conn)?;
     diesel::delete(user_roles::table.filter(user_roles::user_id.eq(user_id))).execute(conn)?;
@@ -458,6 +471,7 @@ pub fn set_verified_profession(
     verified: Option<(Profession, &str)>,
     now: NaiveDateTime,
 ) -> QueryResult<()> {
+    facts_changed(user_id);
     let user = users::table.find(user_id);
     match verified {
         Some((profession, provider)) => diesel::update(user)
@@ -501,6 +515,7 @@ pub fn set_verified_workplace(
     user_id: &UserId,
     workplace: Option<&str>,
 ) -> QueryResult<()> {
+    facts_changed(user_id);
     diesel::update(users::table.find(user_id))
         .set(users::verified_workplace.eq(workplace))
         .execute(conn)

@@ -36,6 +36,11 @@ pub enum Committed {
     MentorChanged {
         user_id: UserId,
     },
+    /// A person's profession, languages, region or verified workplace changed: what a search
+    /// ranks them by, should they mentor, may have.
+    PersonFactsChanged {
+        user_id: UserId,
+    },
     /// A session was revoked (logout, a replayed refresh token, an erased account): whatever
     /// still runs on its behalf (an open websocket) stops.
     SessionEnded {

@@ -1,34 +1,39 @@
-//! The few numbers ranking reads first about every open mentor (experience, capacity, active
-//! mentees, areas), kept in memory so that a search no longer groups every open profile in SQL:
-//! it ranks these, then reads whole profiles only for the batches it scores (which are read
-//! fresh, so a mentor who closed or filled up in the meantime is still left out).
+//! Everything a score rests on for every mentor taking mentees (experience, capacity, active
+//! mentees, areas, and their profession, languages, region and verified workplace), kept in
+//! memory so that a search ranks every open mentor without reading them: it reads whole
+//! profiles only for the mentors it is about to return (read fresh, so a mentor who closed or
+//! filled up in the meantime is still left out).
 //!
-//! The numbers follow the committed changes: every write that changes them announces
-//! [`Committed::MentorChanged`] (`store`), on this instance's bus and, on PostgreSQL, on the other
-//! instances' through the fan-out. A changed mentor is read again before the next search; a bus
-//! that overflowed makes the next search read everyone again.
+//! The index follows the committed changes: every write that changes a mentor's numbers
+//! announces [`Committed::MentorChanged`] (mentorship's `store`), every write that changes a
+//! person's facts [`Committed::PersonFactsChanged`] (accounts' `store`), on this instance's bus
+//! and, on PostgreSQL, on the other instances' through the fan-out. A changed mentor is read
+//! again before the next search; a bus that overflowed makes the next search read everyone
+//! again.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use diesel::QueryResult;
 use tokio::sync::broadcast::{Receiver, error::RecvError};
 use tokio::sync::{Semaphore, SemaphorePermit};
 
-use super::model::{MentorNumbers, MentorshipArea, OpenMentor};
-use super::store;
+use super::model::RankedMentor;
+use super::service::ranked_mentors;
 use crate::db::DbConnection;
 use crate::db::events::Committed;
 use crate::error::{AppError, AppResult, InternalError};
 use crate::ids::UserId;
+
+/// The mentors taking mentees, by id.
+pub type Mentors = HashMap<UserId, RankedMentor>;
 
 #[derive(Default)]
 struct Known {
     /// Mentors taking mentees with a capacity (full ones too); `None` until read, or after the
     /// index missed changes. Shared with the searches that read it: a search filters its own
     /// copy of the pointer outside the lock, a change copies the map only if a search holds it.
-    mentors: Option<Arc<HashMap<UserId, MentorNumbers>>>,
+    mentors: Option<Arc<Mentors>>,
     /// Mentors whose numbers changed since they were read.
     changed: HashSet<UserId>,
     /// How many times changes were missed: a read of everyone that began before a miss is not
@@ -74,33 +79,19 @@ impl MentorIndex {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// The mentors with a free slot covering at least one of `areas`, except `excluded`, with
-    /// the numbers a search ranks them by; first reads whatever changed.
-    pub fn open_mentors(
-        &self,
-        conn: &mut DbConnection,
-        areas: &[MentorshipArea],
-        excluded: &HashSet<UserId>,
-    ) -> QueryResult<Vec<OpenMentor>> {
+    /// The mentors taking mentees as they are now: first reads whatever changed.
+    pub fn mentors(&self, conn: &mut DbConnection) -> AppResult<Arc<Mentors>> {
         let read_now = self.catch_up(conn)?;
-        let known = read_now.or_else(|| self.known().mentors.clone());
-        let mentors = match known {
-            Some(mentors) => mentors,
+        match read_now.or_else(|| self.known().mentors.clone()) {
+            Some(mentors) => Ok(mentors),
             // Changes were missed since the catch-up: this search reads everyone itself.
-            None => Arc::new(numbers_by_mentor(store::mentor_numbers(conn, None)?)),
-        };
-        Ok(mentors
-            .values()
-            .filter_map(|numbers| numbers.open_for(areas, excluded))
-            .collect())
+            None => Ok(Arc::new(by_id(ranked_mentors(conn, None)?))),
+        }
     }
 
     /// Reads everyone when nothing is known (and returns what it read), else the mentors that
     /// changed.
-    fn catch_up(
-        &self,
-        conn: &mut DbConnection,
-    ) -> QueryResult<Option<Arc<HashMap<UserId, MentorNumbers>>>> {
+    fn catch_up(&self, conn: &mut DbConnection) -> AppResult<Option<Arc<Mentors>>> {
         // The changed set is taken before reading, so that a change committed during the read
         // is read again by the next search.
         let (read_all, changed, misses) = {
@@ -112,7 +103,7 @@ impl MentorIndex {
             )
         };
         if read_all {
-            let everyone = Arc::new(numbers_by_mentor(store::mentor_numbers(conn, None)?));
+            let everyone = Arc::new(by_id(ranked_mentors(conn, None)?));
             let mut known = self.known();
             if known.misses == misses {
                 known.mentors = Some(Arc::clone(&everyone));
@@ -120,8 +111,8 @@ impl MentorIndex {
             return Ok(Some(everyone));
         } else if !changed.is_empty() {
             let ids: Vec<UserId> = changed.iter().cloned().collect();
-            let fresh = match store::mentor_numbers(conn, Some(&ids)) {
-                Ok(rows) => numbers_by_mentor(rows),
+            let fresh = match ranked_mentors(conn, Some(&ids)) {
+                Ok(rows) => by_id(rows),
                 Err(error) => {
                     // Still to be read by the next search.
                     self.known().changed.extend(changed);
@@ -144,7 +135,10 @@ impl MentorIndex {
     pub async fn follow(self: Arc<Self>, mut events: Receiver<Committed>) {
         loop {
             match events.recv().await {
-                Ok(Committed::MentorChanged { user_id }) => {
+                Ok(
+                    Committed::MentorChanged { user_id }
+                    | Committed::PersonFactsChanged { user_id },
+                ) => {
                     self.known().changed.insert(user_id);
                 }
                 Ok(_) => {}
@@ -160,9 +154,10 @@ impl MentorIndex {
     }
 }
 
-fn numbers_by_mentor(rows: Vec<MentorNumbers>) -> HashMap<UserId, MentorNumbers> {
-    rows.into_iter()
-        .map(|numbers| (numbers.user_id.clone(), numbers))
+pub fn by_id(mentors: Vec<RankedMentor>) -> Mentors {
+    mentors
+        .into_iter()
+        .map(|mentor| (mentor.numbers.user_id.clone(), mentor))
         .collect()
 }
 

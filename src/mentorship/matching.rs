@@ -17,7 +17,7 @@ use crate::accounts::model::{MatchingFacts, Profession};
 use crate::i18n::{self, FluentArgs, Locale, Localized};
 use crate::ids::UserId;
 
-use super::model::{MentorProfile, MentorshipArea, OpenMentor};
+use super::model::{MentorProfile, MentorshipArea, OpenMentor, ProfilePart};
 
 pub const WEIGHT_AREAS: f64 = 0.40;
 pub const WEIGHT_PROFESSION: f64 = 0.15;
@@ -25,8 +25,6 @@ pub const WEIGHT_LANGUAGES: f64 = 0.10;
 pub const WEIGHT_REGION: f64 = 0.10;
 pub const WEIGHT_EXPERIENCE: f64 = 0.10;
 pub const WEIGHT_LOAD: f64 = 0.15;
-/// The most the facts about the two people (profession, languages, region) add to a score.
-pub const FACTS_WEIGHT: f64 = WEIGHT_PROFESSION + WEIGHT_LANGUAGES + WEIGHT_REGION;
 /// Years of lead over the mentee beyond which experience adds nothing more.
 const EXPERIENCE_LEAD_FULL: f64 = 10.0;
 
@@ -66,25 +64,69 @@ fn same_text(a: Option<&str>, b: Option<&str>) -> bool {
     }
 }
 
-/// The part of the score the mentor's profile alone decides (areas, experience, load): the full
-/// score is at most this plus [`FACTS_WEIGHT`], which lets a search stop reading people early.
-pub fn profile_score(seeker: &Seeker, profile: &MentorProfile) -> f64 {
-    open_mentor_score(seeker, &profile.open_for(&seeker.areas))
-}
-
-/// [`profile_score`] from the few numbers a search reads first about every open mentor.
-pub fn open_mentor_score(seeker: &Seeker, mentor: &OpenMentor) -> f64 {
+/// The part of the score the mentor's profile decides (areas, experience, load).
+fn profile_score(seeker: &Seeker, profile: &ProfilePart) -> f64 {
     let areas = match seeker.areas.len() {
         0 => 0.0,
-        asked => (mentor.shared_areas as f64 / asked as f64).min(1.0),
+        asked => (profile.shared_areas as f64 / asked as f64).min(1.0),
     };
-    let lead = f64::from(mentor.years_of_experience - seeker.years_of_experience);
+    let lead = f64::from(profile.years_of_experience - seeker.years_of_experience);
     let experience = (lead / EXPERIENCE_LEAD_FULL).clamp(0.0, 1.0);
-    let load = match mentor.capacity {
+    let load = match profile.capacity {
         0 => 0.0,
-        capacity => mentor.free_slots() as f64 / f64::from(capacity),
+        capacity => profile.free_slots() as f64 / f64::from(capacity),
     };
     WEIGHT_AREAS * areas + WEIGHT_EXPERIENCE * experience + WEIGHT_LOAD * load
+}
+
+/// What the seeker and a mentor have in common as people.
+struct Shared<'a> {
+    profession: Option<Profession>,
+    language: Option<&'a String>,
+    region: Option<&'a String>,
+}
+
+impl<'a> Shared<'a> {
+    fn between(seeker: &'a Seeker, mentor: &'a MatchingFacts) -> Self {
+        let wanted = seeker
+            .preferred_profession
+            .unwrap_or(seeker.facts.profession);
+        let region = mentor
+            .region
+            .as_ref()
+            .filter(|region| same_text(seeker.facts.region.as_deref(), Some(region.as_str())));
+        Self {
+            profession: (mentor.profession == wanted).then_some(wanted),
+            language: seeker
+                .facts
+                .languages
+                .iter()
+                .find(|language| mentor.languages.contains(language)),
+            region,
+        }
+    }
+
+    fn weight(&self) -> f64 {
+        let indicator = |present: bool| if present { 1.0 } else { 0.0 };
+        WEIGHT_PROFESSION * indicator(self.profession.is_some())
+            + WEIGHT_LANGUAGES * indicator(self.language.is_some())
+            + WEIGHT_REGION * indicator(self.region.is_some())
+    }
+}
+
+/// A score in [0, 1] from its two parts.
+fn total(seeker: &Seeker, profile: &ProfilePart, shared: &Shared<'_>) -> f64 {
+    (profile_score(seeker, profile) + shared.weight()).clamp(0.0, 1.0)
+}
+
+/// The score of an open mentor, from what the index of open mentors knows: the score
+/// [`score`] gives once their profile and facts are read, when nothing changed in between.
+pub fn open_mentor_score(seeker: &Seeker, mentor: &OpenMentor<'_>) -> f64 {
+    total(
+        seeker,
+        &mentor.profile,
+        &Shared::between(seeker, mentor.facts),
+    )
 }
 
 /// The score of `candidate` for `seeker`, in [0, 1].
@@ -96,30 +138,14 @@ pub fn score(seeker: &Seeker, candidate: Candidate) -> Scored {
         .copied()
         .filter(|area| profile.areas.contains(area))
         .collect();
-    let wanted = seeker
-        .preferred_profession
-        .unwrap_or(seeker.facts.profession);
-    let same_profession = (candidate.facts.profession == wanted).then_some(wanted);
-    let shared_language = seeker
-        .facts
-        .languages
-        .iter()
-        .find(|language| candidate.facts.languages.contains(language))
-        .cloned();
-    let same_region = same_text(
-        seeker.facts.region.as_deref(),
-        candidate.facts.region.as_deref(),
-    )
-    .then(|| candidate.facts.region.clone())
-    .flatten();
-    let indicator = |present: bool| if present { 1.0 } else { 0.0 };
-    let facts = WEIGHT_PROFESSION * indicator(same_profession.is_some())
-        + WEIGHT_LANGUAGES * indicator(shared_language.is_some())
-        + WEIGHT_REGION * indicator(same_region.is_some());
-    let score = profile_score(seeker, profile) + facts;
+    let shared = Shared::between(seeker, &candidate.facts);
+    let score = total(seeker, &profile.part_for(&seeker.areas), &shared);
+    let same_profession = shared.profession;
+    let shared_language = shared.language.cloned();
+    let same_region = shared.region.cloned();
     Scored {
         candidate,
-        score: score.clamp(0.0, 1.0),
+        score,
         shared_areas,
         same_profession,
         shared_language,
@@ -150,28 +176,28 @@ pub fn rank(seeker: &Seeker, candidates: Vec<Candidate>, limit: usize) -> Vec<Sc
 }
 
 /// The `limit` best of `open` for `seeker`, reading them (`read`: the candidates these mentors
-/// make, leaving out whoever may not be suggested) `batch` at a time in the order of their
-/// profile part, and only while someone not read yet could still make the list: the same list as
-/// ranking everyone, at the cost of reading only the first few batches.
+/// make, fresh, leaving out whoever may not be suggested) `batch` at a time in the order of what
+/// the index knows of them, and only while someone not read yet could still make the list: the
+/// same list as ranking everyone, at the cost of reading the first batch or so.
 pub fn search<E>(
     seeker: &Seeker,
-    open: Vec<OpenMentor>,
+    open: Vec<OpenMentor<'_>>,
     limit: usize,
     batch: usize,
     mut read: impl FnMut(&[UserId]) -> Result<Vec<Candidate>, E>,
 ) -> Result<Vec<Scored>, E> {
-    let mut open: Vec<(f64, OpenMentor)> = open
+    let mut open: Vec<(f64, OpenMentor<'_>)> = open
         .into_iter()
         .map(|mentor| (open_mentor_score(seeker, &mentor), mentor))
         .collect();
     open.sort_by(|a, b| {
         b.0.total_cmp(&a.0)
-            .then_with(|| a.1.user_id.cmp(&b.1.user_id))
+            .then_with(|| a.1.user_id.cmp(b.1.user_id))
     });
     let mut best = Best::new(limit);
     for chunk in open.chunks(batch.max(1)) {
-        let (profile_part, first) = &chunk[0];
-        if !best.could_take(*profile_part, &first.user_id) {
+        let (best_left, first) = &chunk[0];
+        if !best.could_take(*best_left, first.user_id) {
             break;
         }
         let ids: Vec<UserId> = chunk
@@ -212,19 +238,18 @@ impl Best {
         self.kept.truncate(self.limit);
     }
 
-    /// Whether someone not read yet could still make the list, when the best of them by profile
-    /// part is `profile_part` and, among those with that part, the first by id is `first_id`
-    /// (the order a search reads mentors in). An equal score makes the list only with an id
-    /// that breaks the tie its way, and only those with the same profile part can reach it.
-    pub fn could_take(&mut self, profile_part: f64, first_id: &UserId) -> bool {
+    /// Whether someone not read yet could still make the list, when the best of them scores
+    /// `best_left` and, among those with that score, the first by id is `first_id` (the order
+    /// a search reads mentors in). An equal score makes the list only with an id that breaks
+    /// the tie its way.
+    pub fn could_take(&mut self, best_left: f64, first_id: &UserId) -> bool {
         if self.kept.len() < self.limit {
             return true;
         }
         self.settle();
         self.kept.last().is_none_or(|last| {
-            let bound = profile_part + FACTS_WEIGHT;
-            bound > last.score
-                || (bound == last.score && *first_id < last.candidate.profile.row.user_id)
+            best_left > last.score
+                || (best_left == last.score && *first_id < last.candidate.profile.row.user_id)
         })
     }
 
@@ -597,7 +622,11 @@ mod tests {
                 .collect();
             let open: Vec<OpenMentor> = candidates
                 .iter()
-                .map(|candidate| candidate.profile.open_for(&seeker.areas))
+                .map(|candidate| OpenMentor {
+                    user_id: &candidate.profile.row.user_id,
+                    profile: candidate.profile.part_for(&seeker.areas),
+                    facts: &candidate.facts,
+                })
                 .collect();
             let limit = rng.gen_range(1..=10);
             let batch = rng.gen_range(1..=7);
@@ -632,10 +661,10 @@ mod tests {
         );
     }
 
-    /// What lets a search stop reading people early: no score exceeds the profile's part plus
-    /// the most the facts can add.
+    /// What lets a search stop after the first batch: an open mentor scores, from what the
+    /// index knows, what they score once read.
     #[test]
-    fn a_score_never_exceeds_its_profile_part_plus_the_facts_weight() {
+    fn an_open_mentor_scores_what_the_candidate_scores() {
         use crate::accounts::model::{MatchingFacts, Profession};
         use crate::mentorship::model::{MentorProfile, MentorProfileRow};
         let mut rng = StdRng::seed_from_u64(7);
@@ -681,16 +710,21 @@ mod tests {
                 active_mentees: rng.gen_range(0..=i64::from(capacity)),
                 own_average_rating: None,
             };
-            let bound = profile_score(&seeker, &profile) + FACTS_WEIGHT;
-            let scored = score(
+            let candidate = Candidate {
+                profile,
+                facts: facts(&mut rng),
+            };
+            let open = open_mentor_score(
                 &seeker,
-                Candidate {
-                    profile,
-                    facts: facts(&mut rng),
+                &OpenMentor {
+                    user_id: &candidate.profile.row.user_id,
+                    profile: candidate.profile.part_for(&seeker.areas),
+                    facts: &candidate.facts,
                 },
             );
+            let scored = score(&seeker, candidate);
             assert!((0.0..=1.0).contains(&scored.score));
-            assert!(scored.score <= bound, "{} > {bound}", scored.score);
+            assert_eq!(scored.score, open);
         }
     }
 

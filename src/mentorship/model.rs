@@ -3,6 +3,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use crate::accounts::model::MatchingFacts;
 use crate::conversations::model::Conversation;
 use crate::db::schema::{mentor_profiles, mentorship_feedback, mentorship_goals, mentorships};
 use crate::i18n::Label;
@@ -163,10 +164,9 @@ impl MentorProfile {
         free_slots(self.row.capacity, self.active_mentees)
     }
 
-    /// The numbers a search ranks this mentor by, for someone asking for `areas`.
-    pub fn open_for(&self, areas: &[MentorshipArea]) -> OpenMentor {
-        OpenMentor {
-            user_id: self.row.user_id.clone(),
+    /// What this profile adds to a score for someone asking for `areas`.
+    pub fn part_for(&self, areas: &[MentorshipArea]) -> ProfilePart {
+        ProfilePart {
             years_of_experience: self.row.years_of_experience,
             capacity: self.row.capacity,
             active_mentees: self.active_mentees,
@@ -185,10 +185,9 @@ fn free_slots(capacity: i32, active_mentees: i64) -> i64 {
     (i64::from(capacity) - active_mentees).max(0)
 }
 
-/// A mentor who may be suggested, as far as ranking them needs before anything else is read.
-#[derive(Debug, Clone)]
-pub struct OpenMentor {
-    pub user_id: UserId,
+/// The numbers of a mentor's profile that a score rests on, for one search.
+#[derive(Debug, Clone, Copy)]
+pub struct ProfilePart {
     pub years_of_experience: i32,
     pub capacity: i32,
     pub active_mentees: i64,
@@ -196,8 +195,23 @@ pub struct OpenMentor {
     pub shared_areas: i64,
 }
 
-/// What ranking reads first about a mentor taking mentees (full or not): the index of open
-/// mentors keeps these.
+impl ProfilePart {
+    pub fn free_slots(&self) -> i64 {
+        free_slots(self.capacity, self.active_mentees)
+    }
+}
+
+/// A mentor who may be suggested, with everything their score rests on, borrowed from the
+/// index of open mentors.
+#[derive(Debug, Clone, Copy)]
+pub struct OpenMentor<'a> {
+    pub user_id: &'a UserId,
+    pub profile: ProfilePart,
+    pub facts: &'a MatchingFacts,
+}
+
+/// The numbers of a mentor taking mentees (full or not), as their profile and mentorships give
+/// them.
 #[derive(Debug, Clone)]
 pub struct MentorNumbers {
     pub user_id: UserId,
@@ -207,31 +221,38 @@ pub struct MentorNumbers {
     pub areas: Vec<MentorshipArea>,
 }
 
-impl MentorNumbers {
-    /// The numbers a search for `areas` ranks this mentor by; `None` when they are full,
-    /// `excluded` or share none of the areas.
+/// What a search ranks a mentor by, all of it, so that only the mentors it returns are read
+/// whole: their numbers and the facts about them as a person. The index of open mentors keeps
+/// these.
+#[derive(Debug, Clone)]
+pub struct RankedMentor {
+    pub numbers: MentorNumbers,
+    pub facts: MatchingFacts,
+}
+
+impl RankedMentor {
+    /// This mentor as a search for `areas` ranks them; `None` when they are full, `excluded`
+    /// or share none of the areas.
     pub fn open_for(
         &self,
         areas: &[MentorshipArea],
         excluded: &std::collections::HashSet<UserId>,
-    ) -> Option<OpenMentor> {
-        let shared_areas = shared_areas(areas, &self.areas);
-        let open = free_slots(self.capacity, self.active_mentees) > 0
-            && shared_areas > 0
-            && !excluded.contains(&self.user_id);
-        open.then(|| OpenMentor {
-            user_id: self.user_id.clone(),
-            years_of_experience: self.years_of_experience,
-            capacity: self.capacity,
-            active_mentees: self.active_mentees,
-            shared_areas,
+    ) -> Option<OpenMentor<'_>> {
+        let numbers = &self.numbers;
+        let profile = ProfilePart {
+            years_of_experience: numbers.years_of_experience,
+            capacity: numbers.capacity,
+            active_mentees: numbers.active_mentees,
+            shared_areas: shared_areas(areas, &numbers.areas),
+        };
+        let open = profile.free_slots() > 0
+            && profile.shared_areas > 0
+            && !excluded.contains(&numbers.user_id);
+        open.then_some(OpenMentor {
+            user_id: &numbers.user_id,
+            profile,
+            facts: &self.facts,
         })
-    }
-}
-
-impl OpenMentor {
-    pub fn free_slots(&self) -> i64 {
-        free_slots(self.capacity, self.active_mentees)
     }
 }
 

@@ -274,8 +274,9 @@ pub async fn eventually_matched(app: &TestApp, who: &Session, areas: &[&str], ex
     }
 }
 
-/// Searches rank from numbers kept in memory; every change to them shows in the next searches:
-/// a pause and its end, a capacity filled and freed, areas changed, a new mentor, an erasure.
+/// Searches rank from what is kept in memory; every change to it shows in the next searches:
+/// a pause and its end, a capacity filled and freed, areas changed, a new mentor, a region, a
+/// profession and languages changed, an erasure.
 async fn searches_follow_every_change_to_what_ranks_a_mentor(app: TestApp) {
     let lea = nurse(&app, "lea").await;
     let ana = nurse_mentor(&app, "ana", &["BURNOUT_PREVENTION"], 15, 1).await;
@@ -308,6 +309,19 @@ async fn searches_follow_every_change_to_what_ranks_a_mentor(app: TestApp) {
     eventually_matched(&app, &lea, &["LEADERSHIP"], &["ana"]).await;
     let bea = nurse_mentor(&app, "bea", &["LEADERSHIP"], 20, 2).await;
     eventually_matched(&app, &lea, &["LEADERSHIP"], &["ana", "bea"]).await;
+    // The facts about them as people: each change moves them past the other.
+    let update = "mutation($input: UpdateProfileInput!) { updateProfile(input: $input) { email } }";
+    for (who, change, order) in [
+        (&ana, json!({ "region": "Québec" }), ["bea", "ana"]),
+        (&bea, json!({ "profession": "PHYSICIAN" }), ["ana", "bea"]),
+        (&ana, json!({ "languages": ["en"] }), ["bea", "ana"]),
+    ] {
+        let changed = app
+            .gql(Some(&who.access_token), update, json!({ "input": change }))
+            .await;
+        assert!(changed["errors"].is_null(), "{changed}");
+        eventually_matched(&app, &lea, &["LEADERSHIP"], &order).await;
+    }
     // An erased mentor is gone.
     let erased = app
         .gql(

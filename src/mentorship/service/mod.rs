@@ -47,6 +47,7 @@ pub use profiles::{profile, save_profile};
 pub use requests::{cancel, complete, expire_stale_requests, my_mentorships, request, respond};
 use requests::{card, insert_request, lock_pair, move_to, own_mentorship, tell, waiting_key};
 pub use rounds::{Proposal, RoundOutcome, run_round, seeking, set_seeking};
+pub(in crate::mentorship) use search::ranked_mentors;
 pub use search::{MatchSearch, matches};
 use search::{OpenMentors, best_candidates, excluded_for, ranked_for, seeker};
 

@@ -4,7 +4,8 @@
 use std::sync::Arc;
 
 use super::*;
-use crate::mentorship::index::MentorIndex;
+use crate::accounts::model::MatchingFacts;
+use crate::mentorship::index::{self, MentorIndex};
 
 /// What `mentorMatches` asks for.
 #[derive(Debug, Clone)]
@@ -47,8 +48,29 @@ pub(super) fn seeker(
     })
 }
 
-/// How many people's facts a search reads at a time.
-const FACTS_BATCH: usize = 200;
+/// How many mentors a search reads whole at a time, at most (a round ranks everyone).
+const READ_BATCH: usize = 200;
+
+/// What a search ranks the mentors taking mentees by (`only` these, when given): their numbers
+/// and the facts about them as people.
+pub(in crate::mentorship) fn ranked_mentors(
+    conn: &mut DbConnection,
+    only: Option<&[UserId]>,
+) -> AppResult<Vec<RankedMentor>> {
+    let numbers = store::mentor_numbers(conn, only)?;
+    let ids: Vec<UserId> = numbers
+        .iter()
+        .map(|mentor| mentor.user_id.clone())
+        .collect();
+    let mut facts = accounts::matching_facts(conn, &ids)?;
+    Ok(numbers
+        .into_iter()
+        .filter_map(|numbers| {
+            let facts = facts.remove(&numbers.user_id)?;
+            Some(RankedMentor { numbers, facts })
+        })
+        .collect())
+}
 
 /// Where a search finds the open mentors: the index of this process (a request), or the
 /// database itself (a write that has changed mentorships in its own transaction, which the index
@@ -60,9 +82,9 @@ pub(super) enum OpenMentors<'a> {
 }
 
 /// Mentors `seeker` may be matched with (free, not excluded, not of their workplace, speaking
-/// `language` when given), best first, at most `limit`. Mentors are read in the order of what
-/// their profile alone scores, and the facts about people only until no one left could still
-/// make the list; a mentor read closed or full by then is left out.
+/// `language` when given), best first, at most `limit`. Everyone is ranked from what the index
+/// (or a read of everyone) knows, then read whole in that order only until no one left could
+/// still make the list; a mentor read closed, full or changed by then counts as read.
 pub(super) fn best_candidates(
     conn: &mut DbConnection,
     seeker: &Seeker,
@@ -71,14 +93,20 @@ pub(super) fn best_candidates(
     limit: usize,
     from: OpenMentors<'_>,
 ) -> AppResult<Vec<Scored>> {
-    let open = match from {
-        OpenMentors::Indexed(index) => index.open_mentors(conn, &seeker.areas, excluded)?,
-        OpenMentors::Read => store::mentor_numbers(conn, None)?
-            .iter()
-            .filter_map(|numbers| numbers.open_for(&seeker.areas, excluded))
-            .collect(),
+    let mentors = match from {
+        OpenMentors::Indexed(index) => index.mentors(conn)?,
+        OpenMentors::Read => Arc::new(index::by_id(ranked_mentors(conn, None)?)),
     };
-    let ranked = matching::search(seeker, open, limit, FACTS_BATCH, |ids| {
+    let may_meet = |facts: &MatchingFacts| {
+        !matching::same_workplace(&seeker.facts, facts) && matching::speaks(facts, language)
+    };
+    let open = mentors
+        .values()
+        .filter_map(|mentor| mentor.open_for(&seeker.areas, excluded))
+        .filter(|mentor| may_meet(mentor.facts))
+        .collect();
+    let batch = limit.clamp(1, READ_BATCH);
+    let ranked = matching::search(seeker, open, limit, batch, |ids| {
         let mut facts = accounts::matching_facts(conn, ids)?;
         let mut candidates = Vec::with_capacity(ids.len());
         for profile in load_profiles(conn, &seeker.user_id, ids)? {
@@ -88,9 +116,7 @@ pub(super) fn best_candidates(
             let Some(facts) = facts.remove(&profile.row.user_id) else {
                 continue;
             };
-            if matching::same_workplace(&seeker.facts, &facts)
-                || !matching::speaks(&facts, language)
-            {
+            if !may_meet(&facts) {
                 continue;
             }
             candidates.push(Candidate { profile, facts });
