@@ -19,6 +19,7 @@ on_both_backends!(
     concurrent_registrations_never_overfill_nor_skip_anyone,
     reminders_follow_registrations_and_cancellations,
     near_me_lists_the_nearest_first_within_the_radius,
+    near_me_pages_give_everyone_within_the_radius_in_order,
     attendance_ratings_and_comments_follow_their_rules,
     the_calendar_feed_url_stays_until_rotated,
     a_time_change_moves_reminders_and_a_late_seat_brings_one_notice,
@@ -725,6 +726,67 @@ async fn near_me_lists_the_nearest_first_within_the_radius(app: TestApp) {
         .gql(Some(&ana.access_token), near, json!({ "near": too_wide }))
         .await;
     assert_eq!(error_field(&refused), "radiusKm", "{refused}");
+}
+
+/// A near-me search reads growing rings around the point until one holds a page: paging
+/// through places scattered at every distance, near and beyond the radius, gives each one
+/// within it once, in the order of their distances.
+async fn near_me_pages_give_everyone_within_the_radius_in_order(app: TestApp) {
+    use rand::{Rng, SeedableRng};
+    use relais::workshops::model::distance_km;
+    let ana = organiser(&app, "ana@example.org").await;
+    let here = (45.0, 5.0);
+    let radius_km = 120.0;
+    let mut rng = rand::rngs::StdRng::seed_from_u64(28);
+    let mut expected = Vec::new();
+    for n in 0..40 {
+        // Distances spread over 0 to 1.3 times the radius, in every direction.
+        let (latitude, longitude) = (
+            here.0 + rng.gen_range(-1.4..1.4),
+            here.1 + rng.gen_range(-2.0..2.0),
+        );
+        let title = format!("Atelier {n:02}");
+        let mut input = workshop_input(&title, 20);
+        input["latitude"] = json!(latitude);
+        input["longitude"] = json!(longitude);
+        scheduled_id(&app, &ana, input).await;
+        let km = distance_km(here, (latitude, longitude));
+        if km <= radius_km {
+            expected.push((km, title));
+        }
+    }
+    expected.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let near = "query($near: NearInput!, $after: String) {
+        workshops(filter: { near: $near }, first: 3, after: $after) {
+            edges { node { title distanceKm } } pageInfo { hasNextPage endCursor } } }";
+    let point = json!({ "latitude": here.0, "longitude": here.1, "radiusKm": radius_km });
+    let mut listed: Vec<String> = Vec::new();
+    let mut after = Value::Null;
+    loop {
+        let page = app
+            .gql(
+                Some(&ana.access_token),
+                near,
+                json!({ "near": point, "after": after }),
+            )
+            .await;
+        let workshops = &page["data"]["workshops"];
+        let edges = workshops["edges"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{page}"));
+        listed.extend(
+            edges
+                .iter()
+                .map(|edge| edge["node"]["title"].as_str().unwrap().to_owned()),
+        );
+        if workshops["pageInfo"]["hasNextPage"] != true {
+            break;
+        }
+        after = workshops["pageInfo"]["endCursor"].clone();
+    }
+    let titles: Vec<String> = expected.into_iter().map(|(_, title)| title).collect();
+    assert!(titles.len() > 10 && titles.len() < 40, "{titles:?}");
+    assert_eq!(listed, titles);
 }
 
 /// Copies the workshop titled `copied` `copies` times, each starting an hour earlier than it,

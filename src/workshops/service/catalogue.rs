@@ -49,7 +49,7 @@ impl WorkshopCard {
     /// start time in microseconds.
     pub fn cursor(&self) -> String {
         let rank = match self.distance_km {
-            Some(km) => (km * 1_000.0).round() as i64,
+            Some(km) => metres(km),
             None => self.row.starts_at.and_utc().timestamp_micros(),
         };
         format!("{rank}/{}", self.row.id)
@@ -93,8 +93,14 @@ pub async fn search(
                 (rows, HashMap::new())
             }
             Some(near) => {
-                let located = store::located(conn, &search, from, &member_of)?;
-                let (ids, distances) = nearest(located, near, after.as_ref(), page.fetch_limit());
+                let (ids, distances) = nearest_page(
+                    conn,
+                    &search,
+                    near,
+                    (from, &member_of),
+                    after.as_ref(),
+                    page.fetch_limit(),
+                )?;
                 let mut rows = store::workshops_by_id(conn, &ids)?;
                 rows.sort_by_key(|row| ids.iter().position(|id| *id == row.id));
                 (rows, distances)
@@ -104,6 +110,53 @@ pub async fn search(
             .try_map_items(|rows| cards(conn, &user_id, rows, &distances))
     })
     .await
+}
+
+/// The share of a near-me search's radius that its first read covers; each next read doubles
+/// it. Where workshops are many, a page is found in the first small box (a sixteenth of the
+/// radius covers 1/256 of the area); where they are few, a few more reads find it.
+const FIRST_RING: f64 = 1.0 / 16.0;
+
+/// The page of a near-me search: the ids within the radius, nearest first (then by id), after
+/// the cursor, at most `limit`, with their distances in km. It reads the workshops around the
+/// point within a ring that grows until it holds a whole page (or is the radius asked for):
+/// everyone closer than the ring's radius lies in its box, so the page is the one a read of the
+/// whole radius would give.
+fn nearest_page(
+    conn: &mut DbConnection,
+    search: &WorkshopSearch,
+    near: Near,
+    (from, member_of): (NaiveDateTime, &[GroupId]),
+    after: Option<&WorkshopCursor>,
+    limit: i64,
+) -> AppResult<(Vec<WorkshopId>, HashMap<WorkshopId, f64>)> {
+    let after_km = after.map_or(0.0, |cursor| cursor.rank as f64 / 1_000.0);
+    let mut ring = (near.radius_km * FIRST_RING)
+        .max(after_km)
+        .min(near.radius_km);
+    loop {
+        let within = Near {
+            radius_km: ring,
+            ..near
+        };
+        let ring_search = WorkshopSearch {
+            near: Some(within),
+            ..search.clone()
+        };
+        let located = store::located(conn, &ring_search, from, member_of)?;
+        let (ids, distances) = nearest(located, within, after, limit);
+        // The page holds if its last is nearer, in the metres it is ordered by, than anyone
+        // the ring left out.
+        let whole = ids.len() >= usize::try_from(limit).unwrap_or(usize::MAX)
+            && ids
+                .last()
+                .and_then(|id| distances.get(id))
+                .is_some_and(|km| metres(*km) < metres(ring));
+        if whole || ring >= near.radius_km {
+            return Ok((ids, distances));
+        }
+        ring = (ring * 2.0).min(near.radius_km);
+    }
 }
 
 /// Of the workshops located in the box, the ids of those within the radius, nearest first
@@ -118,7 +171,7 @@ fn nearest(
         .into_iter()
         .filter_map(|(id, latitude, longitude)| {
             let km = distance_km((near.latitude, near.longitude), (latitude, longitude));
-            (km <= near.radius_km).then(|| ((km * 1_000.0).round() as i64, km, id))
+            (km <= near.radius_km).then(|| (metres(km), km, id))
         })
         .filter(|(metres, _, id)| {
             after.is_none_or(|cursor| (*metres, id) > (cursor.rank, &cursor.id))
@@ -133,6 +186,11 @@ fn nearest(
     ranked.sort_by(|a, b| (a.0, &a.2).cmp(&(b.0, &b.2)));
     let distances = ranked.iter().map(|(_, km, id)| (id.clone(), *km)).collect();
     (ranked.into_iter().map(|(_, _, id)| id).collect(), distances)
+}
+
+/// A distance as near-me cursors and order keep it.
+fn metres(km: f64) -> i64 {
+    (km * 1_000.0).round() as i64
 }
 
 /// A registration's place in its workshop's line: the cursor of the organiser's list.
