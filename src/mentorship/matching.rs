@@ -57,9 +57,14 @@ pub struct Scored {
     same_region: Option<String>,
 }
 
+/// The same text but for case and surrounding spaces; compared character by character, since a
+/// search compares the seeker's region with every open mentor's.
 fn same_text(a: Option<&str>, b: Option<&str>) -> bool {
+    fn lowercase(text: &str) -> impl Iterator<Item = char> + '_ {
+        text.trim().chars().flat_map(char::to_lowercase)
+    }
     match (a, b) {
-        (Some(a), Some(b)) => a.trim().to_lowercase() == b.trim().to_lowercase(),
+        (Some(a), Some(b)) => lowercase(a).eq(lowercase(b)),
         _ => false,
     }
 }
@@ -190,12 +195,26 @@ pub fn search<E>(
         .into_iter()
         .map(|mentor| (open_mentor_score(seeker, &mentor), mentor))
         .collect();
-    open.sort_by(|a, b| {
+    let order = |a: &(f64, OpenMentor<'_>), b: &(f64, OpenMentor<'_>)| {
         b.0.total_cmp(&a.0)
             .then_with(|| a.1.user_id.cmp(b.1.user_id))
-    });
+    };
+    let batch = batch.max(1);
     let mut best = Best::new(limit);
-    for chunk in open.chunks(batch.max(1)) {
+    let mut start = 0;
+    while start < open.len() {
+        let end = (start + batch).min(open.len());
+        // A search mostly reads its first batch only: that batch is picked out (in linear
+        // time) and put in order, the rest only if a second batch is read.
+        if start == 0 {
+            if open.len() > end {
+                open.select_nth_unstable_by(end - 1, order);
+            }
+            open[..end].sort_by(order);
+        } else if start == batch {
+            open[start..].sort_by(order);
+        }
+        let chunk = &open[start..end];
         let (best_left, first) = &chunk[0];
         if !best.could_take(*best_left, first.user_id) {
             break;
@@ -207,6 +226,7 @@ pub fn search<E>(
         for candidate in read(&ids)? {
             best.offer(score(seeker, candidate));
         }
+        start = end;
     }
     Ok(best.into_ranked())
 }
