@@ -21,6 +21,7 @@ mod push;
 mod scenarios;
 mod seed;
 mod server;
+mod wrk;
 
 use std::time::Duration;
 

@@ -197,6 +197,24 @@ async fn groups_page_and_its_floors(
         100.0 * graphql.requests_per_second / plain.requests_per_second,
         100.0 * plain.requests_per_second / direct.requests_per_second
     );
+    if crate::wrk::installed() {
+        let measure = |query: &'static str| {
+            let (base_url, tokens) = (server.base_url.clone(), tokens.to_vec());
+            tokio::task::spawn_blocking(move || {
+                crate::wrk::run(&base_url, &tokens, query, tokens.len(), scale.duration)
+            })
+        };
+        let page = measure(GROUPS_PAGE).await.ok().flatten();
+        let floor = measure("{ __typename }").await.ok().flatten();
+        if let (Some(page), Some(floor)) = (page, floor) {
+            let ratio = 100.0 * page.requests_per_second / floor.requests_per_second;
+            print_row("1w. groups(first: 20), by wrk", &page.into(), server);
+            print_row("1aw. `{ __typename }`, by wrk", &floor.into(), server);
+            println!("\n1w. groups page / `{{ __typename }}` by wrk: {ratio:.0} %\n");
+        } else {
+            println!("\n1w. wrk gave no figures\n");
+        }
+    }
 }
 
 /// Scenario 5: register then cancel on a few five-seat workshops; afterwards no workshop holds
