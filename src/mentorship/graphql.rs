@@ -295,7 +295,9 @@ impl MentorshipQuery {
         )
     }
 
-    /// Ranked mentors for the viewer: never the viewer, never a full or closed mentor.
+    /// Ranked mentors for the viewer: never the viewer, never a full or closed mentor. Searches
+    /// take turns (one per core at once); one that waits more than 2 s for its turn is refused
+    /// with RATE_LIMITED.
     #[graphql(
         complexity = "super::model::SEARCH_COST + crate::graphql::list_cost(super::model::MATCHES_MAX, child_complexity)"
     )]
