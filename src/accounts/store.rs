@@ -240,7 +240,9 @@ pub fn update_profile(
     user_id: &UserId,
     changes: &ProfileChanges,
 ) -> QueryResult<()> {
-    facts_changed(user_id);
+    if changes.profession.is_some() || changes.region.is_some() {
+        facts_changed(user_id);
+    }
     let name_key = changes
         .display_name
         .as_deref()

@@ -25,7 +25,7 @@ pub type SqlBackend = connection::MultiBackend;
 pub use deadline::STATEMENT_TIMEOUT_DEFAULT;
 use events::EventBus;
 use fanout::Fanout;
-pub use one_of::OneOfExt;
+pub use one_of::{OneOfExt, json_list, texts};
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::histogram::Histogram;
 pub use sql_types::text_enum;

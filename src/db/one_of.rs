@@ -28,18 +28,30 @@ where
 {
     /// True where the column's value is one of `values` (never for an empty list).
     fn one_of<T: AsRef<str>>(self, values: impl IntoIterator<Item = T>) -> OneOf<Self> {
-        let values: Vec<String> = values
-            .into_iter()
-            .map(|value| value.as_ref().to_owned())
-            .collect();
-        // A JSON array of strings cannot fail to serialise.
-        let json = serde_json::to_string(&values).unwrap_or_else(|_| "[]".to_owned());
+        let values = texts(values);
+        let json = json_list(&values);
         OneOf {
             column: self,
             values,
             json,
         }
     }
+}
+
+/// A list of texts as PostgreSQL binds it (an array), for queries written by hand.
+pub fn texts<T: AsRef<str>>(values: impl IntoIterator<Item = T>) -> Vec<String> {
+    values
+        .into_iter()
+        .map(|value| value.as_ref().to_owned())
+        .collect()
+}
+
+/// A list of texts as SQLite reads it (`json_each(?)`), for queries written by hand.
+pub fn json_list<T: AsRef<str>>(values: impl IntoIterator<Item = T>) -> String {
+    let values: Vec<T> = values.into_iter().collect();
+    let values: Vec<&str> = values.iter().map(AsRef::as_ref).collect();
+    // A JSON array of strings cannot fail to serialise.
+    serde_json::to_string(&values).unwrap_or_else(|_| "[]".to_owned())
 }
 
 impl<C> OneOfExt for C

@@ -44,7 +44,7 @@ macro_rules! connection_type {
             pub fn new<U>(
                 page: $crate::pagination::Page<U>,
                 sort_key: impl Fn(&U) -> String,
-                view: impl Fn(U) -> $node,
+                mut view: impl FnMut(U) -> $node,
             ) -> Self {
                 let edges: Vec<$edge> = page
                     .items

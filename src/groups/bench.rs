@@ -5,7 +5,7 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::{Value, json};
 
-use super::model::GroupSearch;
+use super::model::{FiguresWanted, GroupSearch};
 use super::service;
 use crate::db::Db;
 use crate::error::AppResult;
@@ -14,34 +14,39 @@ use crate::http::answer;
 use crate::ids::UserId;
 use crate::pagination::PageRequest;
 
-/// The first 20 groups with their member counts and `viewer`'s membership: the calls the
-/// GraphQL page makes (the search, then one batch per field).
+/// The first 20 groups with their member counts and `viewer`'s membership: the call the GraphQL
+/// page makes (the search, with the figures its selection asks for).
 pub async fn first_page(db: &Db, viewer: UserId) -> AppResult<Value> {
-    let page = service::search(
+    let wanted = FiguresWanted {
+        member_counts: true,
+        memberships_of: Some(viewer),
+    };
+    let (page, figures) = service::search(
         db,
         GroupSearch::default(),
         PageRequest::new(Some(20), None)?,
+        wanted,
     )
     .await?;
-    let ids: Vec<_> = page
-        .items
-        .iter()
-        .map(|group| group.row.id.clone())
-        .collect();
-    let counts = service::member_counts(db, ids.clone()).await?;
-    let memberships = service::memberships_of(db, viewer, ids).await?;
     let edges: Vec<Value> = page
         .items
         .iter()
         .map(|group| {
-            let role = memberships
-                .iter()
-                .find(|membership| membership.group_id == group.row.id)
+            let id = &group.row.id;
+            let role = figures
+                .memberships
+                .as_ref()
+                .and_then(|memberships| memberships.get(id))
                 .map(|membership| json!({ "role": membership.role.as_str() }));
+            let count = figures
+                .member_counts
+                .as_ref()
+                .and_then(|counts| counts.get(id).copied())
+                .unwrap_or(0);
             json!({
-                "id": group.row.id,
+                "id": id,
                 "name": group.row.name,
-                "memberCount": counts.get(&group.row.id).copied().unwrap_or(0),
+                "memberCount": count,
                 "viewerMembership": role,
             })
         })

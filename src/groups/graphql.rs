@@ -8,8 +8,9 @@ use super::loaders::{
     FirstPostsLoader, GroupLoader, MemberCountLoader, ReplyCountLoader, ViewerMembershipLoader,
 };
 use super::model::{
-    Group, GroupChanges, GroupForm, GroupSearch, GroupVisibility, MemberRole, Membership,
-    MembershipStatus, ModerationAction, ModerationKind, PostForm, Report, VisiblePost,
+    FiguresWanted, Group, GroupChanges, GroupFigures, GroupForm, GroupSearch, GroupVisibility,
+    MemberRole, Membership, MembershipStatus, ModerationAction, ModerationKind, PostForm, Report,
+    VisiblePost,
 };
 use super::service;
 use crate::accounts::graphql::{UserConnection, UserView, user_view};
@@ -29,12 +30,57 @@ const MEMBERSHIP_ENDED: &[service::MembershipEnded] =
 
 pub async fn group_view(ctx: &Context<'_>, id: &GroupId) -> Result<Option<PeerGroupView>> {
     let loader = ctx.data_unchecked::<DataLoader<GroupLoader>>();
-    Ok(loader.load_one(id.clone()).await?.map(PeerGroupView))
+    Ok(loader.load_one(id.clone()).await?.map(PeerGroupView::from))
+}
+
+/// The figures a list of groups should read with the groups, as the request's selection under
+/// each group (`node`) asks for them.
+fn figures_wanted(ctx: &Context<'_>, node: async_graphql::Lookahead<'_>) -> FiguresWanted {
+    FiguresWanted {
+        member_counts: node.field("memberCount").exists(),
+        memberships_of: node
+            .field("viewerMembership")
+            .exists()
+            .then(|| ctx.viewer().ok().map(|viewer| viewer.user_id.clone()))
+            .flatten(),
+    }
 }
 
 // ------------------------------------------------------------------ types
 
-pub struct PeerGroupView(pub Group);
+pub struct PeerGroupView(pub Group, Preread);
+
+/// Figures read with the group's list, so that its fields need no batch of their own (absent:
+/// the field asks its loader).
+#[derive(Default)]
+pub struct Preread {
+    member_count: Option<i64>,
+    viewer_membership: Option<Option<Membership>>,
+}
+
+impl From<Group> for PeerGroupView {
+    fn from(group: Group) -> Self {
+        Self(group, Preread::default())
+    }
+}
+
+impl PeerGroupView {
+    /// The view of one of a list's groups, with the figures read along with the list.
+    fn with_figures(group: Group, figures: &mut GroupFigures) -> Self {
+        let id = &group.row.id;
+        let preread = Preread {
+            member_count: figures
+                .member_counts
+                .as_ref()
+                .map(|counts| counts.get(id).copied().unwrap_or(0)),
+            viewer_membership: figures
+                .memberships
+                .as_mut()
+                .map(|memberships| memberships.remove(id)),
+        };
+        Self(group, preread)
+    }
+}
 
 /// A peer group: members support each other in posts, anonymous ones included.
 #[Object(name = "PeerGroup")]
@@ -86,8 +132,13 @@ impl PeerGroupView {
 
     /// Active members.
     async fn member_count(&self, ctx: &Context<'_>) -> Result<i32> {
-        let loader = ctx.data_unchecked::<DataLoader<MemberCountLoader>>();
-        let count = loader.load_one(self.0.row.id.clone()).await?.unwrap_or(0);
+        let count = match self.1.member_count {
+            Some(count) => count,
+            None => {
+                let loader = ctx.data_unchecked::<DataLoader<MemberCountLoader>>();
+                loader.load_one(self.0.row.id.clone()).await?.unwrap_or(0)
+            }
+        };
         Ok(i32::try_from(count).unwrap_or(i32::MAX))
     }
 
@@ -98,11 +149,14 @@ impl PeerGroupView {
 
     /// The viewer's membership, or null.
     async fn viewer_membership(&self, ctx: &Context<'_>) -> Result<Option<MembershipView>> {
-        let loader = ctx.data_unchecked::<DataLoader<ViewerMembershipLoader>>();
-        Ok(loader
-            .load_one(self.0.row.id.clone())
-            .await?
-            .map(MembershipView))
+        let membership = match &self.1.viewer_membership {
+            Some(membership) => membership.clone(),
+            None => {
+                let loader = ctx.data_unchecked::<DataLoader<ViewerMembershipLoader>>();
+                loader.load_one(self.0.row.id.clone()).await?
+            }
+        };
+        Ok(membership.map(MembershipView))
     }
 
     /// Active members, oldest first. Members only.
@@ -571,11 +625,12 @@ impl GroupsQuery {
             profession: filter.profession,
         };
         let page = PageRequest::new(first, after.as_deref())?;
-        let groups = service::search(ctx.db(), search, page).await?;
+        let wanted = figures_wanted(ctx, ctx.look_ahead().field("edges").field("node"));
+        let (groups, mut figures) = service::search(ctx.db(), search, page, wanted).await?;
         Ok(PeerGroupConnection::new(
             groups,
             |group| group.row.id.to_string(),
-            PeerGroupView,
+            |group| PeerGroupView::with_figures(group, &mut figures),
         ))
     }
 
@@ -596,8 +651,12 @@ impl GroupsQuery {
         complexity = "crate::graphql::list_cost(service::GROUPS_MAX as usize, child_complexity)"
     )]
     async fn my_groups(&self, ctx: &Context<'_>) -> Result<Vec<PeerGroupView>> {
-        let groups = service::my_groups(ctx.db(), ctx.viewer()?).await?;
-        Ok(groups.into_iter().map(PeerGroupView).collect())
+        let wanted = figures_wanted(ctx, ctx.look_ahead());
+        let (groups, mut figures) = service::my_groups(ctx.db(), ctx.viewer()?, wanted).await?;
+        Ok(groups
+            .into_iter()
+            .map(|group| PeerGroupView::with_figures(group, &mut figures))
+            .collect())
     }
 
     /// Open reports, AT_RISK first. MODERATORs and ADMINs only.
@@ -696,7 +755,7 @@ impl GroupsMutation {
             professions: input.professions,
             verified_only: input.verified_only,
         };
-        Ok(PeerGroupView(
+        Ok(PeerGroupView::from(
             service::update_group(ctx.db(), ctx.viewer()?, GroupId::from(input.id), changes)
                 .await?,
         ))
@@ -718,7 +777,7 @@ impl GroupsMutation {
             professions: input.professions.unwrap_or_default(),
             verified_only: input.verified_only.unwrap_or(false),
         };
-        Ok(PeerGroupView(
+        Ok(PeerGroupView::from(
             service::create_group(ctx.db(), ctx.viewer()?, form).await?,
         ))
     }

@@ -112,7 +112,7 @@ impl Membership {
     }
 }
 
-#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[derive(Debug, Clone, Queryable, QueryableByName, Selectable, Insertable)]
 #[diesel(table_name = posts)]
 pub struct PostRow {
     pub id: PostId,
@@ -252,6 +252,22 @@ pub struct GroupChanges {
     pub visibility: Option<GroupVisibility>,
     pub professions: Option<Vec<Profession>>,
     pub verified_only: Option<bool>,
+}
+
+/// Figures to read with a list of groups, in the same round trip, because the request asks for
+/// them: each spares the request a batch of its own (a hop to the database thread and back).
+#[derive(Debug, Clone, Default)]
+pub struct FiguresWanted {
+    pub member_counts: bool,
+    /// Whose memberships to read, when asked.
+    pub memberships_of: Option<UserId>,
+}
+
+/// What [`FiguresWanted`] asked for, per group (absent: not asked for).
+#[derive(Debug, Default)]
+pub struct GroupFigures {
+    pub member_counts: Option<std::collections::HashMap<GroupId, i64>>,
+    pub memberships: Option<std::collections::HashMap<GroupId, Membership>>,
 }
 
 /// Discovery filters.

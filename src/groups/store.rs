@@ -15,7 +15,7 @@ use crate::db::schema::{
     group_professions, group_removals, memberships, moderation_actions, peer_groups, post_reports,
     posting_suspensions, posts, user_blocks, users,
 };
-use crate::db::{DbConnection, OneOfExt};
+use crate::db::{DbConnection, OneOfExt, json_list, texts};
 use crate::ids::{GroupId, MembershipId, ModerationActionId, PostId, ReportId, UserId};
 use crate::on_backend;
 use crate::reports::{QueuePosition, ReportCategory, ReportStatus};
@@ -949,35 +949,52 @@ pub fn people_sharing_a_group(
 }
 
 /// The newest `per_group` top-level posts of each of these groups, leaving out signed posts of
-/// `hidden_authors` (one query for all the groups).
+/// `hidden_authors` (one query for all the groups). Each group's posts are read from its end of
+/// the `(group_id, parent_id, id)` index and no further, so a page costs `per_group` rows per
+/// group however busy the group is: PostgreSQL takes them with a LATERAL join; SQLite, which has
+/// none, finds each group's `per_group`-th newest id first and seeks from there (its `CROSS
+/// JOIN` keeps the groups as the outer loop, so the boundary is computed once per group).
 pub fn latest_posts(
     conn: &mut DbConnection,
     group_ids: &[GroupId],
     hidden_authors: &[UserId],
     per_group: i64,
 ) -> QueryResult<Vec<PostRow>> {
+    use diesel::sql_types::{Array, BigInt, Text};
     // Anonymous posts stay: hiding them would tell the blocker who wrote them.
-    let newer = diesel::alias!(posts as newer);
-    let newer_shown = newer
-        .filter(newer.field(posts::group_id).eq(posts::group_id))
-        .filter(newer.field(posts::parent_id).is_null())
-        .filter(newer.field(posts::id).gt(posts::id))
-        .filter(
-            newer.field(posts::anonymous).eq(true).or(newer
-                .field(posts::author_id)
-                .ne_all(hidden_authors.to_vec())),
-        )
-        .count();
-    posts::table
-        .filter(posts::group_id.one_of(group_ids))
-        .filter(posts::parent_id.is_null())
-        .filter(
-            posts::anonymous
-                .eq(true)
-                .or(posts::author_id.ne_all(hidden_authors.to_vec())),
-        )
-        .filter(newer_shown.single_value().lt(per_group))
-        .order(posts::id.desc())
-        .select(PostRow::as_select())
-        .load(conn)
+    const POSTGRES: &str = "SELECT p.* FROM unnest($1::text[]) AS g (id)
+        CROSS JOIN LATERAL (
+            SELECT n.id, n.group_id, n.author_id, n.parent_id, n.anonymous, n.body,
+                   n.created_at, n.edited_at
+            FROM posts AS n
+            WHERE n.group_id = g.id AND n.parent_id IS NULL
+              AND (n.anonymous OR n.author_id <> ALL($2))
+            ORDER BY n.id DESC LIMIT $3) AS p
+        ORDER BY p.id DESC";
+    const SQLITE: &str = "SELECT p.id, p.group_id, p.author_id, p.parent_id, p.anonymous, p.body,
+               p.created_at, p.edited_at
+        FROM json_each($1) AS g CROSS JOIN posts AS p
+        WHERE p.group_id = g.value AND p.parent_id IS NULL
+          AND (p.anonymous OR p.author_id NOT IN (SELECT value FROM json_each($2)))
+          AND p.id >= coalesce((
+              SELECT n.id FROM posts AS n
+              WHERE n.group_id = g.value AND n.parent_id IS NULL
+                AND (n.anonymous OR n.author_id NOT IN (SELECT value FROM json_each($2)))
+              ORDER BY n.id DESC LIMIT 1 OFFSET $3), '')
+        ORDER BY p.id DESC";
+    if group_ids.is_empty() || per_group < 1 {
+        return Ok(Vec::new());
+    }
+    match conn {
+        DbConnection::Postgres(pg) => diesel::sql_query(POSTGRES)
+            .bind::<Array<Text>, _>(texts(group_ids))
+            .bind::<Array<Text>, _>(texts(hidden_authors))
+            .bind::<BigInt, _>(per_group)
+            .load(pg),
+        DbConnection::Sqlite(sqlite) => diesel::sql_query(SQLITE)
+            .bind::<Text, _>(json_list(group_ids))
+            .bind::<Text, _>(json_list(hidden_authors))
+            .bind::<BigInt, _>(per_group - 1)
+            .load(sqlite),
+    }
 }

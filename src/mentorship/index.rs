@@ -154,7 +154,7 @@ impl MentorIndex {
     }
 }
 
-pub fn by_id(mentors: Vec<RankedMentor>) -> Mentors {
+fn by_id(mentors: Vec<RankedMentor>) -> Mentors {
     mentors
         .into_iter()
         .map(|mentor| (mentor.numbers.user_id.clone(), mentor))

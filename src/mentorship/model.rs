@@ -166,19 +166,14 @@ impl MentorProfile {
 
     /// What this profile adds to a score for someone asking for `areas`.
     pub fn part_for(&self, areas: &[MentorshipArea]) -> ProfilePart {
-        ProfilePart {
-            years_of_experience: self.row.years_of_experience,
-            capacity: self.row.capacity,
-            active_mentees: self.active_mentees,
-            shared_areas: shared_areas(areas, &self.areas),
-        }
+        ProfilePart::new(
+            self.row.years_of_experience,
+            self.row.capacity,
+            self.active_mentees,
+            areas,
+            &self.areas,
+        )
     }
-}
-
-/// How many of the areas `asked` for a mentor covering `covered` shares.
-fn shared_areas(asked: &[MentorshipArea], covered: &[MentorshipArea]) -> i64 {
-    let shared = asked.iter().filter(|area| covered.contains(area)).count();
-    i64::try_from(shared).unwrap_or(i64::MAX)
 }
 
 fn free_slots(capacity: i32, active_mentees: i64) -> i64 {
@@ -196,6 +191,23 @@ pub struct ProfilePart {
 }
 
 impl ProfilePart {
+    /// The part of a mentor with these numbers, covering `covered`, for a search asking `asked`.
+    fn new(
+        years_of_experience: i32,
+        capacity: i32,
+        active_mentees: i64,
+        asked: &[MentorshipArea],
+        covered: &[MentorshipArea],
+    ) -> Self {
+        let shared = asked.iter().filter(|area| covered.contains(area)).count();
+        Self {
+            years_of_experience,
+            capacity,
+            active_mentees,
+            shared_areas: i64::try_from(shared).unwrap_or(i64::MAX),
+        }
+    }
+
     pub fn free_slots(&self) -> i64 {
         free_slots(self.capacity, self.active_mentees)
     }
@@ -239,12 +251,13 @@ impl RankedMentor {
         excluded: &std::collections::HashSet<UserId>,
     ) -> Option<OpenMentor<'_>> {
         let numbers = &self.numbers;
-        let profile = ProfilePart {
-            years_of_experience: numbers.years_of_experience,
-            capacity: numbers.capacity,
-            active_mentees: numbers.active_mentees,
-            shared_areas: shared_areas(areas, &numbers.areas),
-        };
+        let profile = ProfilePart::new(
+            numbers.years_of_experience,
+            numbers.capacity,
+            numbers.active_mentees,
+            areas,
+            &numbers.areas,
+        );
         let open = profile.free_slots() > 0
             && profile.shared_areas > 0
             && !excluded.contains(&numbers.user_id);

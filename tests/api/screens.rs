@@ -11,6 +11,7 @@ use crate::mentorship::{mentor, nurse, profile_input, requested_id, respond};
 
 on_both_backends!(
     the_home_screen_is_one_request_whatever_the_number_of_groups,
+    first_pages_of_many_groups_are_the_newest_posts_the_viewer_may_see,
     the_inbox_lists_conversations_by_latest_activity_in_constant_statements,
     mentorships_and_support_requests_show_their_last_message,
     a_refused_request_names_its_limit_cost_and_maximum,
@@ -82,6 +83,79 @@ async fn the_home_screen_is_one_request_whatever_the_number_of_groups(mut app: T
         costs.push(ran);
     }
     assert!(costs.iter().all(|cost| *cost == costs[0]), "{costs:?}");
+}
+
+/// The first pages the home screen reads for all its groups at once are, group by group, the
+/// newest top-level posts the viewer may see: the blocked person's signed posts left out, their
+/// anonymous ones kept, replies never, and the page cut at its size however many posts follow.
+async fn first_pages_of_many_groups_are_the_newest_posts_the_viewer_may_see(app: TestApp) {
+    let ana = app.register("ana@example.org").await;
+    let bob = app.register("bob@example.org").await;
+    let cid = app.register("cid@example.org").await;
+    let busy = create_group(&app, &bob, group_input("Équipe de nuit", "PUBLIC")).await;
+    let quiet = create_group(&app, &bob, group_input("Équipe de jour", "PUBLIC")).await;
+    for group in [&busy, &quiet] {
+        join(&app, &ana, group).await;
+        join(&app, &cid, group).await;
+    }
+    let mut seen_by_ana = Vec::new();
+    for round in 0..4 {
+        let bobs = post_id(&app, &bob, &busy, &format!("Bob {round}"), None, false).await;
+        post_id(&app, &cid, &busy, &format!("Cid {round}"), None, false).await;
+        post_id(
+            &app,
+            &cid,
+            &busy,
+            &format!("Cid anonyme {round}"),
+            None,
+            true,
+        )
+        .await;
+        post_id(&app, &cid, &busy, "Une réponse", Some(&bobs), false).await;
+        seen_by_ana.push(format!("Bob {round}"));
+        seen_by_ana.push(format!("Cid anonyme {round}"));
+    }
+    post_id(&app, &cid, &quiet, "Seul message de Cid", None, false).await;
+    let answer = app
+        .gql(
+            Some(&ana.access_token),
+            "mutation($id: ID!) { blockUser(userId: $id) }",
+            json!({ "id": cid.user_id }),
+        )
+        .await;
+    assert_eq!(answer["data"]["blockUser"], true, "{answer}");
+    seen_by_ana.reverse();
+
+    let home = "query($first: Int) { myGroups { id
+        posts(first: $first) { edges { node { body } } pageInfo { hasNextPage } } } }";
+    for (first, has_next_page) in [(3usize, true), (7, true), (8, false), (10, false)] {
+        let answer = app
+            .gql(Some(&ana.access_token), home, json!({ "first": first }))
+            .await;
+        let groups = answer["data"]["myGroups"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{answer}"));
+        for group in groups {
+            let bodies: Vec<&str> = group["posts"]["edges"]
+                .as_array()
+                .unwrap_or_else(|| panic!("{answer}"))
+                .iter()
+                .filter_map(|edge| edge["node"]["body"].as_str())
+                .collect();
+            if group["id"] == busy.as_str() {
+                let expected: Vec<&str> =
+                    seen_by_ana.iter().take(first).map(String::as_str).collect();
+                assert_eq!(bodies, expected, "first: {first}");
+                assert_eq!(group["posts"]["pageInfo"]["hasNextPage"], has_next_page);
+            } else {
+                assert!(
+                    bodies.is_empty(),
+                    "a blocked person's signed post: {answer}"
+                );
+                assert_eq!(group["posts"]["pageInfo"]["hasNextPage"], false);
+            }
+        }
+    }
 }
 
 /// A mentor with `mentees` active mentorships, each with a message from the mentee.

@@ -173,7 +173,12 @@ pub async fn update_group(
 }
 
 /// Discovery: public and private groups (private ones show their description and counts).
-pub async fn search(db: &Db, mut search: GroupSearch, page: PageRequest) -> AppResult<Page<Group>> {
+pub async fn search(
+    db: &Db,
+    mut search: GroupSearch,
+    page: PageRequest,
+    wanted: FiguresWanted,
+) -> AppResult<(Page<Group>, GroupFigures)> {
     let joined = search.words.join(" ");
     validate::text("search", &joined, 0, SEARCH_MAX)?;
     search.words = search
@@ -196,7 +201,10 @@ pub async fn search(db: &Db, mut search: GroupSearch, page: PageRequest) -> AppR
     let after: Option<GroupId> = page.after()?;
     db.run(move |conn| {
         let rows = store::search_groups(conn, &search, after.as_ref(), page.fetch_limit())?;
-        Page::from_overfetch(rows, &page).try_map_items(|rows| with_professions(conn, rows))
+        let page =
+            Page::from_overfetch(rows, &page).try_map_items(|rows| with_professions(conn, rows))?;
+        let figures = figures_of(conn, &page.items, &wanted)?;
+        Ok((page, figures))
     })
     .await
 }
@@ -210,13 +218,46 @@ pub async fn groups(db: &Db, ids: Vec<GroupId>) -> AppResult<Vec<Group>> {
     .await
 }
 
-pub async fn my_groups(db: &Db, viewer: &Viewer) -> AppResult<Vec<Group>> {
+pub async fn my_groups(
+    db: &Db,
+    viewer: &Viewer,
+    wanted: FiguresWanted,
+) -> AppResult<(Vec<Group>, GroupFigures)> {
     let user_id = viewer.user_id.clone();
     db.run(move |conn| {
         let rows = store::active_groups_of(conn, &user_id, GROUPS_MAX)?;
-        with_professions(conn, rows)
+        let groups = with_professions(conn, rows)?;
+        let figures = figures_of(conn, &groups, &wanted)?;
+        Ok((groups, figures))
     })
     .await
+}
+
+/// The figures `wanted` of these groups, one statement each.
+fn figures_of(
+    conn: &mut DbConnection,
+    groups: &[Group],
+    wanted: &FiguresWanted,
+) -> AppResult<GroupFigures> {
+    let ids: Vec<GroupId> = groups.iter().map(|group| group.row.id.clone()).collect();
+    let member_counts = if wanted.member_counts {
+        Some(store::active_counts(conn, &ids)?)
+    } else {
+        None
+    };
+    let memberships = match &wanted.memberships_of {
+        Some(user_id) => Some(
+            store::memberships_of(conn, user_id, &ids)?
+                .into_iter()
+                .map(|membership| (membership.group_id.clone(), membership))
+                .collect(),
+        ),
+        None => None,
+    };
+    Ok(GroupFigures {
+        member_counts,
+        memberships,
+    })
 }
 
 /// Active members of each group.

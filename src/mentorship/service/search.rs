@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use super::*;
 use crate::accounts::model::MatchingFacts;
-use crate::mentorship::index::{self, MentorIndex};
+use crate::mentorship::index::MentorIndex;
 
 /// What `mentorMatches` asks for.
 #[derive(Debug, Clone)]
@@ -93,15 +93,22 @@ pub(super) fn best_candidates(
     limit: usize,
     from: OpenMentors<'_>,
 ) -> AppResult<Vec<Scored>> {
-    let mentors = match from {
-        OpenMentors::Indexed(index) => index.mentors(conn)?,
-        OpenMentors::Read => Arc::new(index::by_id(ranked_mentors(conn, None)?)),
+    let indexed;
+    let read;
+    let mentors: Box<dyn Iterator<Item = &RankedMentor>> = match from {
+        OpenMentors::Indexed(index) => {
+            indexed = index.mentors(conn)?;
+            Box::new(indexed.values())
+        }
+        OpenMentors::Read => {
+            read = ranked_mentors(conn, None)?;
+            Box::new(read.iter())
+        }
     };
     let may_meet = |facts: &MatchingFacts| {
         !matching::same_workplace(&seeker.facts, facts) && matching::speaks(facts, language)
     };
     let open = mentors
-        .values()
         .filter_map(|mentor| mentor.open_for(&seeker.areas, excluded))
         .filter(|mentor| may_meet(mentor.facts))
         .collect();
