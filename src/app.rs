@@ -123,6 +123,7 @@ pub async fn build_state(config: ServerConfig) -> Result<SharedState, StartError
 pub fn serve(state: SharedState, listener: TcpListener) -> std::io::Result<Server> {
     let schema = graphql::build(state.clone());
     let workers = state.config.http_workers;
+    let blocking_threads = state.db.max_connections();
     let mut server = HttpServer::new(move || {
         let app = App::new()
             .wrap(edges::cors(&state.config))
@@ -158,7 +159,10 @@ pub fn serve(state: SharedState, listener: TcpListener) -> std::io::Result<Serve
         app
     })
     .disable_signals()
-    .shutdown_timeout(30);
+    .shutdown_timeout(30)
+    // A worker's blocking threads run database work, which waits for a pooled connection
+    // anyway: more threads than connections only add stacks and per-thread heaps.
+    .worker_max_blocking_threads(blocking_threads);
     if let Some(workers) = workers {
         server = server.workers(workers);
     }

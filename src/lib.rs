@@ -2,6 +2,12 @@
 //!
 //! The binary (`src/main.rs`) and the integration tests share everything here.
 
+/// mimalloc instead of glibc's allocator: a request allocates and frees thousands of small
+/// objects across threads, where glibc's arenas spent a fifth of the server's time
+/// (BENCHMARKS.md, "The allocator").
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 pub mod accounts;
 pub mod app;
 pub mod auth;

@@ -142,6 +142,11 @@ impl Db {
 
     /// SQL statements run through this pool so far (for metrics, and for tests that check a page
     /// costs a constant number of queries).
+    /// How many connections the pool holds at most.
+    pub fn max_connections(&self) -> usize {
+        usize::try_from(self.pool.max_size()).unwrap_or(usize::MAX)
+    }
+
     pub fn statements_run(&self) -> u64 {
         self.statements.get()
     }

@@ -112,7 +112,7 @@ impl Membership {
     }
 }
 
-#[derive(Debug, Clone, Queryable, QueryableByName, Selectable, Insertable)]
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = posts)]
 pub struct PostRow {
     pub id: PostId,
