@@ -281,6 +281,7 @@ diesel::table! {
         created_by -> Nullable<Text>,
         created_at -> Timestamp,
         verified_only -> Bool,
+        active_members -> BigInt,
     }
 }
 

@@ -299,16 +299,15 @@ pub fn delete_membership(conn: &mut DbConnection, id: &MembershipId) -> QueryRes
     diesel::delete(memberships::table.find(id)).execute(conn)
 }
 
-/// Active members of each group.
+/// Active members of each group, as the triggers on memberships keep them (migration
+/// `member_counts`): counting them here read every member of every group on a page.
 pub fn active_counts(
     conn: &mut DbConnection,
     group_ids: &[GroupId],
 ) -> QueryResult<HashMap<GroupId, i64>> {
-    let rows: Vec<(GroupId, i64)> = memberships::table
-        .filter(memberships::group_id.one_of(group_ids))
-        .filter(memberships::status.eq(MembershipStatus::Active))
-        .group_by(memberships::group_id)
-        .select((memberships::group_id, diesel::dsl::count_star()))
+    let rows: Vec<(GroupId, i64)> = peer_groups::table
+        .filter(peer_groups::id.one_of(group_ids))
+        .select((peer_groups::id, peer_groups::active_members))
         .load(conn)?;
     Ok(rows.into_iter().collect())
 }

@@ -16,7 +16,126 @@ on_both_backends!(
     concurrent_writes_of_one_row_get_what_a_single_request_gets,
     double_taps_on_settings_and_attendance_end_as_one_success,
     writes_racing_an_erasure_land_before_it_or_are_refused,
+    member_counts_follow_every_way_in_and_out_even_at_once,
 );
+
+/// A group's `memberCount` (kept by triggers on memberships) and the members it lists.
+async fn counted_and_listed(app: &TestApp, viewer: &Session, group: &str) -> (Value, usize) {
+    let answer = app
+        .gql(
+            Some(&viewer.access_token),
+            "query($id: ID!) { group(id: $id) { memberCount members(first: 100) { edges { cursor } } }
+                groups(first: 100) { edges { node { id memberCount } } } }",
+            json!({ "id": group }),
+        )
+        .await;
+    let listed = answer["data"]["group"]["members"]["edges"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{answer}"))
+        .len();
+    let in_directory = answer["data"]["groups"]["edges"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{answer}"))
+        .iter()
+        .find(|edge| edge["node"]["id"] == group)
+        .map(|edge| edge["node"]["memberCount"].clone());
+    let counted = answer["data"]["group"]["memberCount"].clone();
+    assert_eq!(
+        in_directory,
+        Some(counted.clone()),
+        "the directory's count: {answer}"
+    );
+    (counted, listed)
+}
+
+/// The member count follows joining (at once too), approval, a withdrawn request, leaving,
+/// removal and an erased account, and always equals the members listed.
+async fn member_counts_follow_every_way_in_and_out_even_at_once(app: TestApp) {
+    let lead = app.register("lead@example.org").await;
+    let open = create_group(&app, &lead, group_input("Ouvert", "PUBLIC")).await;
+    let closed = create_group(&app, &lead, group_input("Fermé", "PRIVATE")).await;
+    let mut people = Vec::new();
+    for index in 0..8 {
+        people.push(app.register(&format!("p{index}@example.org")).await);
+    }
+    let joined = join_all(people.iter().map(|who| join(&app, who, &open))).await;
+    assert!(
+        joined
+            .iter()
+            .all(|answer| answer["data"]["joinGroup"]["status"] == "ACTIVE")
+    );
+    assert_eq!(counted_and_listed(&app, &lead, &open).await, (json!(9), 9));
+
+    let approve =
+        "mutation($g: ID!, $u: ID!) { approveMembership(groupId: $g, userId: $u) { status } }";
+    for who in &people[..3] {
+        join(&app, who, &closed).await;
+    }
+    assert_eq!(
+        counted_and_listed(&app, &lead, &closed).await,
+        (json!(1), 1),
+        "pending"
+    );
+    let approved = join_all(people[..2].iter().map(|who| {
+        app.gql(
+            Some(&lead.access_token),
+            approve,
+            json!({ "g": closed, "u": who.user_id }),
+        )
+    }))
+    .await;
+    assert!(
+        approved
+            .iter()
+            .all(|answer| answer["data"]["approveMembership"]["status"] == "ACTIVE")
+    );
+    let leave = "mutation($id: ID!) { leaveGroup(groupId: $id) }";
+    let withdrawn = app
+        .gql(
+            Some(&people[2].access_token),
+            leave,
+            json!({ "id": closed }),
+        )
+        .await;
+    assert_eq!(withdrawn["data"]["leaveGroup"], true, "{withdrawn}");
+    assert_eq!(
+        counted_and_listed(&app, &lead, &closed).await,
+        (json!(3), 3)
+    );
+
+    let left = join_all(
+        people[..3]
+            .iter()
+            .map(|who| app.gql(Some(&who.access_token), leave, json!({ "id": open }))),
+    )
+    .await;
+    assert!(
+        left.iter()
+            .all(|answer| answer["data"]["leaveGroup"] == true)
+    );
+    let remove = "mutation($g: ID!, $u: ID!) { removeMember(groupId: $g, userId: $u, reason: \"hors sujet\") }";
+    let removed = app
+        .gql(
+            Some(&lead.access_token),
+            remove,
+            json!({ "g": open, "u": people[3].user_id }),
+        )
+        .await;
+    assert_eq!(removed["data"]["removeMember"], true, "{removed}");
+    let erased = app
+        .gql(
+            Some(&people[4].access_token),
+            "mutation { deleteAccount(password: \"a long enough password\") }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(erased["data"]["deleteAccount"], true, "{erased}");
+    assert_eq!(counted_and_listed(&app, &lead, &open).await, (json!(4), 4));
+    assert_eq!(
+        counted_and_listed(&app, &lead, &closed).await,
+        (json!(3), 3)
+    );
+}
 
 async fn writes_racing_an_erasure_land_before_it_or_are_refused(app: TestApp) {
     use diesel::prelude::*;

@@ -1,0 +1,3 @@
+DROP TRIGGER memberships_counted ON memberships;
+DROP FUNCTION memberships_counted();
+ALTER TABLE peer_groups DROP COLUMN active_members;
