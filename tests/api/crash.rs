@@ -16,6 +16,8 @@ const SECRET: &str = "a secret for the crash test, long enough to key HMAC";
 const PROFESSIONS: [&str; 3] = ["NURSE", "MIDWIFE", "PHARMACIST"];
 const WRITERS: usize = 8;
 const KILLS: usize = 3;
+/// The pause between a writer's groups: [`WRITERS`] writers write at most 400 groups a second.
+const WRITE_PACE: Duration = Duration::from_millis(20);
 
 /// A `relais serve` of this test, on `database_url`.
 async fn start(database_url: &str) -> RelaisProcess {
@@ -45,6 +47,9 @@ async fn write_until_stopped(
         if let Some(id) = answer["data"]["createGroup"]["id"].as_str() {
             acknowledged.lock().unwrap().push(id.to_owned());
         }
+        // Paced: a person holds at most 30 groups, and a fast server would otherwise reach that
+        // within the first second and acknowledge nothing more.
+        tokio::time::sleep(WRITE_PACE).await;
     }
 }
 

@@ -104,7 +104,10 @@ async fn a_backup_under_write_load_restores_every_acknowledged_write() {
     let tokens = writers(&server, &live_url).await;
     let acknowledged = Arc::new(Mutex::new(Vec::new()));
     let writing = start_writing(&server, &tokens, 0, &acknowledged);
-    tokio::time::sleep(Duration::from_millis(700)).await;
+    // A few writes in, far from the 30 groups each writer may hold.
+    while acknowledged.lock().unwrap().len() < 20 {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
 
     // Every write acknowledged before the backup starts must be in it.
     let before_backup = acknowledged.lock().unwrap().clone();
