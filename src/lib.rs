@@ -4,7 +4,8 @@
 
 /// mimalloc instead of glibc's allocator: a request allocates and frees thousands of small
 /// objects across threads, where glibc's arenas spent a fifth of the server's time
-/// (BENCHMARKS.md, "The allocator").
+/// (BENCHMARKS.md, "The allocator"). Built without transparent huge pages (`no_thp`), which
+/// nearly doubled the resident memory of a busy server.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
