@@ -140,13 +140,13 @@ impl Db {
         self.backend
     }
 
-    /// SQL statements run through this pool so far (for metrics, and for tests that check a page
-    /// costs a constant number of queries).
     /// How many connections the pool holds at most.
     pub fn max_connections(&self) -> usize {
         usize::try_from(self.pool.max_size()).unwrap_or(usize::MAX)
     }
 
+    /// SQL statements run through this pool so far (for metrics, and for tests that check a page
+    /// costs a constant number of queries).
     pub fn statements_run(&self) -> u64 {
         self.statements.get()
     }
