@@ -38,11 +38,7 @@ pub async fn first_page(db: &Db, viewer: UserId) -> AppResult<Value> {
                 .as_ref()
                 .and_then(|memberships| memberships.get(id))
                 .map(|membership| json!({ "role": membership.role.as_str() }));
-            let count = figures
-                .member_counts
-                .as_ref()
-                .and_then(|counts| counts.get(id).copied())
-                .unwrap_or(0);
+            let count = figures.member_count(id).unwrap_or(0);
             json!({
                 "id": id,
                 "name": group.row.name,

@@ -69,10 +69,7 @@ impl PeerGroupView {
     fn with_figures(group: Group, figures: &mut GroupFigures) -> Self {
         let id = &group.row.id;
         let preread = Preread {
-            member_count: figures
-                .member_counts
-                .as_ref()
-                .map(|counts| counts.get(id).copied().unwrap_or(0)),
+            member_count: figures.member_count(id),
             viewer_membership: figures
                 .memberships
                 .as_mut()

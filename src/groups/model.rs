@@ -270,6 +270,15 @@ pub struct GroupFigures {
     pub memberships: Option<std::collections::HashMap<GroupId, Membership>>,
 }
 
+impl GroupFigures {
+    /// A group's active members, when they were asked for (a group without any counts 0).
+    pub fn member_count(&self, id: &GroupId) -> Option<i64> {
+        self.member_counts
+            .as_ref()
+            .map(|counts| counts.get(id).copied().unwrap_or(0))
+    }
+}
+
 /// Discovery filters.
 #[derive(Debug, Clone, Default)]
 pub struct GroupSearch {
