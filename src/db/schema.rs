@@ -282,6 +282,7 @@ diesel::table! {
         created_at -> Timestamp,
         verified_only -> Bool,
         active_members -> BigInt,
+        professions -> Text,
     }
 }
 

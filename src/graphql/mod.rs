@@ -27,7 +27,7 @@ use crate::conversations::graphql::{
 use crate::conversations::loaders::LastMessageLoader;
 use crate::groups::graphql::{GroupsMutation, GroupsQuery, GroupsSubscription};
 use crate::groups::loaders::{
-    FirstPostsLoader, GroupLoader, MemberCountLoader, ReplyCountLoader, ViewerMembershipLoader,
+    FirstPostsLoader, GroupLoader, ReplyCountLoader, ViewerMembershipLoader,
 };
 use crate::i18n::{self, Locale};
 use crate::identities::graphql::{IdentitiesMutation, IdentitiesQuery};
@@ -219,7 +219,6 @@ fn caller_data(
     data.insert(locale);
     data.insert(loader(people, locale, gate));
     data.insert(loader(GroupLoader(db.clone()), locale, gate));
-    data.insert(loader(MemberCountLoader(db.clone()), locale, gate));
     data.insert(loader(ReplyCountLoader(db.clone()), locale, gate));
     data.insert(loader(LastMessageLoader(db.clone()), locale, gate));
     data.insert(loader(

@@ -4,9 +4,7 @@ use async_graphql::dataloader::DataLoader;
 use async_graphql::futures_util::Stream;
 use async_graphql::{Context, ID, InputObject, Object, Result, Subscription};
 
-use super::loaders::{
-    FirstPostsLoader, GroupLoader, MemberCountLoader, ReplyCountLoader, ViewerMembershipLoader,
-};
+use super::loaders::{FirstPostsLoader, GroupLoader, ReplyCountLoader, ViewerMembershipLoader};
 use super::model::{
     FiguresWanted, Group, GroupChanges, GroupFigures, GroupForm, GroupSearch, GroupVisibility,
     MemberRole, Membership, MembershipStatus, ModerationAction, ModerationKind, PostForm, Report,
@@ -37,7 +35,6 @@ pub async fn group_view(ctx: &Context<'_>, id: &GroupId) -> Result<Option<PeerGr
 /// each group (`node`) asks for them.
 fn figures_wanted(ctx: &Context<'_>, node: async_graphql::Lookahead<'_>) -> FiguresWanted {
     FiguresWanted {
-        member_counts: node.field("memberCount").exists(),
         memberships_of: node
             .field("viewerMembership")
             .exists()
@@ -54,7 +51,6 @@ pub struct PeerGroupView(pub Group, Preread);
 /// the field asks its loader).
 #[derive(Default)]
 pub struct Preread {
-    member_count: Option<i64>,
     viewer_membership: Option<Option<Membership>>,
 }
 
@@ -69,7 +65,6 @@ impl PeerGroupView {
     fn with_figures(group: Group, figures: &mut GroupFigures) -> Self {
         let id = &group.row.id;
         let preread = Preread {
-            member_count: figures.member_count(id),
             viewer_membership: figures
                 .memberships
                 .as_mut()
@@ -128,15 +123,8 @@ impl PeerGroupView {
     }
 
     /// Active members.
-    async fn member_count(&self, ctx: &Context<'_>) -> Result<i32> {
-        let count = match self.1.member_count {
-            Some(count) => count,
-            None => {
-                let loader = ctx.data_unchecked::<DataLoader<MemberCountLoader>>();
-                loader.load_one(self.0.row.id.clone()).await?.unwrap_or(0)
-            }
-        };
-        Ok(i32::try_from(count).unwrap_or(i32::MAX))
+    async fn member_count(&self) -> i32 {
+        i32::try_from(self.0.row.active_members).unwrap_or(i32::MAX)
     }
 
     /// When it was created.

@@ -25,18 +25,6 @@ impl Loader<GroupId> for GroupLoader {
     }
 }
 
-/// Active members per group.
-pub struct MemberCountLoader(pub Db);
-
-impl Loader<GroupId> for MemberCountLoader {
-    type Value = i64;
-    type Error = async_graphql::Error;
-
-    async fn load(&self, ids: &[GroupId]) -> Result<HashMap<GroupId, i64>, Self::Error> {
-        Ok(service::member_counts(&self.0, ids.to_vec()).await?)
-    }
-}
-
 /// The requesting viewer's membership per group (created per request, for that viewer).
 pub struct ViewerMembershipLoader {
     pub db: Db,

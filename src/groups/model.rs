@@ -80,13 +80,49 @@ pub struct GroupRow {
     pub created_at: NaiveDateTime,
     /// Only people whose profession a provider verified may join.
     pub verified_only: bool,
+    /// Active members, kept by the triggers on memberships (migration `member_counts`), so that a
+    /// page of groups reads its counts with the groups.
+    #[diesel(skip_insertion)]
+    pub active_members: i64,
 }
 
-/// A group with the professions it is meant for (empty: all).
-#[derive(Debug, Clone)]
+/// A group with the professions it is meant for (empty: all), read in one statement: the triggers
+/// on `group_professions` list them on the group's row (migration `group_professions_listed`).
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = peer_groups)]
 pub struct Group {
+    #[diesel(embed)]
     pub row: GroupRow,
+    #[diesel(deserialize_as = ProfessionList)]
     pub professions: Vec<Profession>,
+}
+
+/// `peer_groups.professions`: profession names joined by commas.
+#[derive(Debug, diesel::FromSqlRow)]
+pub struct ProfessionList(Vec<Profession>);
+
+impl<DB> diesel::deserialize::FromSql<diesel::sql_types::Text, DB> for ProfessionList
+where
+    DB: diesel::backend::Backend,
+    String: diesel::deserialize::FromSql<diesel::sql_types::Text, DB>,
+{
+    fn from_sql(bytes: DB::RawValue<'_>) -> diesel::deserialize::Result<Self> {
+        let listed = String::from_sql(bytes)?;
+        listed
+            .split(',')
+            .filter(|name| !name.is_empty())
+            .map(|name| {
+                Profession::parse(name).ok_or_else(|| format!("unknown Profession `{name}`").into())
+            })
+            .collect::<diesel::deserialize::Result<_>>()
+            .map(ProfessionList)
+    }
+}
+
+impl From<ProfessionList> for Vec<Profession> {
+    fn from(list: ProfessionList) -> Self {
+        list.0
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
@@ -258,7 +294,6 @@ pub struct GroupChanges {
 /// them: each spares the request a batch of its own (a hop to the database thread and back).
 #[derive(Debug, Clone, Default)]
 pub struct FiguresWanted {
-    pub member_counts: bool,
     /// Whose memberships to read, when asked.
     pub memberships_of: Option<UserId>,
 }
@@ -266,17 +301,7 @@ pub struct FiguresWanted {
 /// What [`FiguresWanted`] asked for, per group (absent: not asked for).
 #[derive(Debug, Default)]
 pub struct GroupFigures {
-    pub member_counts: Option<std::collections::HashMap<GroupId, i64>>,
     pub memberships: Option<std::collections::HashMap<GroupId, Membership>>,
-}
-
-impl GroupFigures {
-    /// A group's active members, when they were asked for (a group without any counts 0).
-    pub fn member_count(&self, id: &GroupId) -> Option<i64> {
-        self.member_counts
-            .as_ref()
-            .map(|counts| counts.get(id).copied().unwrap_or(0))
-    }
 }
 
 /// Discovery filters.

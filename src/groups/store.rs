@@ -11,7 +11,7 @@ use diesel::sql_types::{Array, BigInt, Bool, Nullable, Text, Timestamp};
 use diesel::sqlite::Sqlite;
 
 use super::model::{
-    GroupRow, GroupSearch, MemberRole, Membership, MembershipStatus, ModerationAction,
+    Group, GroupRow, GroupSearch, MemberRole, Membership, MembershipStatus, ModerationAction,
     ModerationKind, OwnPost, PostRow, ReportRow,
 };
 use crate::accounts::model::Profession;
@@ -85,27 +85,11 @@ pub fn group(conn: &mut DbConnection, id: &GroupId) -> QueryResult<Option<GroupR
         .optional()
 }
 
-pub fn groups_by_ids(conn: &mut DbConnection, ids: &[GroupId]) -> QueryResult<Vec<GroupRow>> {
+pub fn groups_by_ids(conn: &mut DbConnection, ids: &[GroupId]) -> QueryResult<Vec<Group>> {
     peer_groups::table
         .filter(peer_groups::id.one_of(ids))
-        .select(GroupRow::as_select())
+        .select(Group::as_select())
         .load(conn)
-}
-
-pub fn professions_of(
-    conn: &mut DbConnection,
-    ids: &[GroupId],
-) -> QueryResult<HashMap<GroupId, Vec<Profession>>> {
-    let rows: Vec<(GroupId, Profession)> = group_professions::table
-        .filter(group_professions::group_id.one_of(ids))
-        .order((group_professions::group_id, group_professions::profession))
-        .select((group_professions::group_id, group_professions::profession))
-        .load(conn)?;
-    let mut by_group: HashMap<GroupId, Vec<Profession>> = HashMap::new();
-    for (group_id, profession) in rows {
-        by_group.entry(group_id).or_default().push(profession);
-    }
-    Ok(by_group)
 }
 
 /// `text` with LIKE's wildcards escaped, for a literal substring match.
@@ -147,11 +131,11 @@ pub fn search_groups(
     search: &GroupSearch,
     after: Option<&GroupId>,
     limit: i64,
-) -> QueryResult<Vec<GroupRow>> {
+) -> QueryResult<Vec<Group>> {
     let mut query = peer_groups::table
         .order(peer_groups::id.desc())
         .limit(limit)
-        .select(GroupRow::as_select())
+        .select(Group::as_select())
         .into_boxed();
     for word in &search.words {
         query = query.filter(
@@ -188,14 +172,14 @@ pub fn active_groups_of(
     conn: &mut DbConnection,
     user_id: &UserId,
     limit: i64,
-) -> QueryResult<Vec<GroupRow>> {
+) -> QueryResult<Vec<Group>> {
     peer_groups::table
         .inner_join(memberships::table)
         .filter(memberships::user_id.eq(user_id))
         .filter(memberships::status.eq(MembershipStatus::Active))
         .order(peer_groups::id.desc())
         .limit(limit)
-        .select(GroupRow::as_select())
+        .select(Group::as_select())
         .load(conn)
 }
 
@@ -297,19 +281,6 @@ pub fn set_role(conn: &mut DbConnection, id: &MembershipId, role: MemberRole) ->
 
 pub fn delete_membership(conn: &mut DbConnection, id: &MembershipId) -> QueryResult<usize> {
     diesel::delete(memberships::table.find(id)).execute(conn)
-}
-
-/// Active members of each group, as the triggers on memberships keep them (migration
-/// `member_counts`): counting them here read every member of every group on a page.
-pub fn active_counts(
-    conn: &mut DbConnection,
-    group_ids: &[GroupId],
-) -> QueryResult<HashMap<GroupId, i64>> {
-    let rows: Vec<(GroupId, i64)> = peer_groups::table
-        .filter(peer_groups::id.one_of(group_ids))
-        .select((peer_groups::id, peer_groups::active_members))
-        .load(conn)?;
-    Ok(rows.into_iter().collect())
 }
 
 pub fn count_members(

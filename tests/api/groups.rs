@@ -117,6 +117,7 @@ on_both_backends!(
     blocked_people_are_listed_for_unblocking,
     groups_are_validated_and_names_unique,
     facilitators_change_a_group_and_nobody_is_told,
+    a_groups_professions_read_alike_on_every_path_after_every_change,
     a_muted_group_reaches_the_inbox_without_pushes,
     discovery_filters_searches_and_pages,
     join_approve_remove_cycle,
@@ -355,6 +356,79 @@ async fn groups_are_validated_and_names_unique(app: TestApp) {
     assert_eq!(error_code(&anonymous), "UNAUTHENTICATED");
     let anonymous = app.gql(None, GROUPS, json!({})).await;
     assert_eq!(error_code(&anonymous), "UNAUTHENTICATED");
+}
+
+/// The professions a group is meant for are listed on its row by triggers: every way of reading
+/// a group shows the same list, in order, after creation and after each change.
+async fn a_groups_professions_read_alike_on_every_path_after_every_change(app: TestApp) {
+    let ana = app.register("ana@example.org").await;
+    let mut input = group_input("Sages-femmes de nuit", "PUBLIC");
+    input["professions"] = json!(["NURSE", "MIDWIFE", "CARE_AIDE", "MIDWIFE"]);
+    let group = create_group(&app, &ana, input).await;
+    let read_everywhere = || async {
+        let answer = app
+            .gql(
+                Some(&ana.access_token),
+                "query($id: ID!) { group(id: $id) { professions memberCount }
+                    groups(filter: { search: \"sages-femmes\" }, first: 5) { edges { node { professions } } }
+                    myGroups { professions } }",
+                json!({ "id": group }),
+            )
+            .await;
+        let data = &answer["data"];
+        assert_eq!(data["group"]["memberCount"], 1, "{answer}");
+        let by_id = data["group"]["professions"].clone();
+        assert_eq!(
+            data["groups"]["edges"][0]["node"]["professions"], by_id,
+            "{answer}"
+        );
+        assert_eq!(data["myGroups"][0]["professions"], by_id, "{answer}");
+        by_id
+    };
+    assert_eq!(
+        read_everywhere().await,
+        json!(["CARE_AIDE", "MIDWIFE", "NURSE"])
+    );
+
+    let update = |professions: Value| {
+        app.gql(
+            Some(&ana.access_token),
+            UPDATE_GROUP,
+            json!({ "input": { "id": group, "professions": professions } }),
+        )
+    };
+    let changed = update(json!(["PHARMACIST", "CARE_AIDE"])).await;
+    assert_eq!(
+        changed["data"]["updateGroup"]["professions"],
+        json!(["CARE_AIDE", "PHARMACIST"]),
+        "{changed}"
+    );
+    assert_eq!(read_everywhere().await, json!(["CARE_AIDE", "PHARMACIST"]));
+    // A change of something else keeps them; an empty list opens the group to all.
+    update_topic(&app, &ana, &group).await;
+    assert_eq!(read_everywhere().await, json!(["CARE_AIDE", "PHARMACIST"]));
+    let opened = update(json!([])).await;
+    assert_eq!(
+        opened["data"]["updateGroup"]["professions"],
+        json!([]),
+        "{opened}"
+    );
+    assert_eq!(read_everywhere().await, json!([]));
+    // A bad profession is refused and changes nothing.
+    let bad = update(json!(["NURSE", "ASTRONAUT"])).await;
+    assert!(bad["errors"].is_array(), "{bad}");
+    assert_eq!(read_everywhere().await, json!([]));
+}
+
+async fn update_topic(app: &TestApp, who: &Session, group: &str) {
+    let answer = app
+        .gql(
+            Some(&who.access_token),
+            UPDATE_GROUP,
+            json!({ "input": { "id": group, "topic": "nights" } }),
+        )
+        .await;
+    assert_eq!(answer["data"]["updateGroup"]["topic"], "nights", "{answer}");
 }
 
 async fn discovery_filters_searches_and_pages(app: TestApp) {

@@ -1,22 +1,16 @@
 //! Creating, changing and finding groups: a new group with its first facilitator, its settings,
-//! search, a person's groups, member counts.
+//! search, a person's groups.
 
 use super::*;
 use crate::accounts::model::Profession;
 
-fn with_professions(conn: &mut DbConnection, rows: Vec<GroupRow>) -> AppResult<Vec<Group>> {
-    let ids: Vec<GroupId> = rows.iter().map(|row| row.id.clone()).collect();
-    let mut professions = store::professions_of(conn, &ids)?;
-    Ok(rows
-        .into_iter()
-        .map(|row| Group {
-            professions: professions.remove(&row.id).unwrap_or_default(),
-            row,
-        })
-        .collect())
+/// A group as its views show it, read within a write.
+fn shown_group(conn: &mut DbConnection, id: &GroupId) -> AppResult<Group> {
+    store::groups_by_ids(conn, std::slice::from_ref(id))?
+        .pop()
+        .ok_or(AppError::NotFound)
 }
 
-/// Creates a group; its creator becomes its first facilitator.
 fn valid_name(name: &str) -> AppResult<String> {
     validate::name("name", name, NAME_MIN, NAME_MAX)
 }
@@ -74,6 +68,7 @@ fn name_taken(cause: DieselError) -> AppError {
     }
 }
 
+/// Creates a group; its creator becomes its first facilitator.
 pub async fn create_group(db: &Db, viewer: &Viewer, form: GroupForm) -> AppResult<Group> {
     let name = valid_name(&form.name)?;
     let description = valid_description(&form.description)?;
@@ -95,6 +90,7 @@ pub async fn create_group(db: &Db, viewer: &Viewer, form: GroupForm) -> AppResul
         created_by: Some(viewer.user_id.clone()),
         created_at: now,
         verified_only: form.verified_only,
+        active_members: 0,
     };
     index_texts(&mut row);
     let creator = viewer.user_id.clone();
@@ -116,7 +112,8 @@ pub async fn create_group(db: &Db, viewer: &Viewer, form: GroupForm) -> AppResul
                 active_since: Some(now),
             },
         )?;
-        Ok(Group { row, professions })
+        // Read again as the triggers left it: the creator counted, the professions listed.
+        shown_group(conn, &row.id)
     })
     .await
 }
@@ -165,9 +162,7 @@ pub async fn update_group(
         if let Some(professions) = &professions {
             store::replace_professions(conn, &group_id, professions)?;
         }
-        with_professions(conn, vec![row])?
-            .pop()
-            .ok_or(AppError::NotFound)
+        shown_group(conn, &group_id)
     })
     .await
 }
@@ -201,8 +196,7 @@ pub async fn search(
     let after: Option<GroupId> = page.after()?;
     db.run(move |conn| {
         let rows = store::search_groups(conn, &search, after.as_ref(), page.fetch_limit())?;
-        let page =
-            Page::from_overfetch(rows, &page).try_map_items(|rows| with_professions(conn, rows))?;
+        let page = Page::from_overfetch(rows, &page);
         let figures = figures_of(conn, &page.items, &wanted)?;
         Ok((page, figures))
     })
@@ -211,11 +205,8 @@ pub async fn search(
 
 /// Groups by id, for loaders (unknown ids are left out).
 pub async fn groups(db: &Db, ids: Vec<GroupId>) -> AppResult<Vec<Group>> {
-    db.run(move |conn| {
-        let rows = store::groups_by_ids(conn, &ids)?;
-        with_professions(conn, rows)
-    })
-    .await
+    db.run(move |conn| Ok(store::groups_by_ids(conn, &ids)?))
+        .await
 }
 
 pub async fn my_groups(
@@ -225,8 +216,7 @@ pub async fn my_groups(
 ) -> AppResult<(Vec<Group>, GroupFigures)> {
     let user_id = viewer.user_id.clone();
     db.run(move |conn| {
-        let rows = store::active_groups_of(conn, &user_id, GROUPS_MAX)?;
-        let groups = with_professions(conn, rows)?;
+        let groups = store::active_groups_of(conn, &user_id, GROUPS_MAX)?;
         let figures = figures_of(conn, &groups, &wanted)?;
         Ok((groups, figures))
     })
@@ -240,11 +230,6 @@ fn figures_of(
     wanted: &FiguresWanted,
 ) -> AppResult<GroupFigures> {
     let ids: Vec<GroupId> = groups.iter().map(|group| group.row.id.clone()).collect();
-    let member_counts = if wanted.member_counts {
-        Some(store::active_counts(conn, &ids)?)
-    } else {
-        None
-    };
     let memberships = match &wanted.memberships_of {
         Some(user_id) => Some(
             store::memberships_of(conn, user_id, &ids)?
@@ -254,16 +239,7 @@ fn figures_of(
         ),
         None => None,
     };
-    Ok(GroupFigures {
-        member_counts,
-        memberships,
-    })
-}
-
-/// Active members of each group.
-pub async fn member_counts(db: &Db, ids: Vec<GroupId>) -> AppResult<HashMap<GroupId, i64>> {
-    db.run(move |conn| Ok(store::active_counts(conn, &ids)?))
-        .await
+    Ok(GroupFigures { memberships })
 }
 
 /// The person's memberships of these groups.

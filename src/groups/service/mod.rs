@@ -43,8 +43,7 @@ mod posts;
 
 pub use blocks::{block, blocked_either_way, blocked_users, unblock};
 pub use directory::{
-    create_group, fill_search_texts, groups, member_counts, memberships_of, my_groups, search,
-    update_group,
+    create_group, fill_search_texts, groups, memberships_of, my_groups, search, update_group,
 };
 use membership::hand_over_if_last;
 pub use membership::{

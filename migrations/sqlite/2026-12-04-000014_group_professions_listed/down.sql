@@ -1,0 +1,4 @@
+DROP TRIGGER group_professions_listed_on_update;
+DROP TRIGGER group_professions_listed_on_delete;
+DROP TRIGGER group_professions_listed_on_insert;
+ALTER TABLE peer_groups DROP COLUMN professions;
