@@ -185,7 +185,7 @@ async fn groups_page_and_its_floors(
         .expect("the database opens");
     let (db, viewers) = (&db, &world.user_ids);
     let direct = load::run(tokens.len(), scale.duration, |worker, _| async move {
-        relais::groups::bench::first_page(db, viewers[worker].clone())
+        relais::groups::bench::first_page(db, &viewers[worker])
             .await
             .is_ok()
     })

@@ -5,7 +5,7 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::{Value, json};
 
-use super::model::{FiguresWanted, GroupSearch};
+use super::model::GroupSearch;
 use super::service;
 use crate::db::Db;
 use crate::error::AppResult;
@@ -15,33 +15,26 @@ use crate::ids::UserId;
 use crate::pagination::PageRequest;
 
 /// The first 20 groups with their member counts and `viewer`'s membership: the call the GraphQL
-/// page makes (the search, with the figures its selection asks for).
-pub async fn first_page(db: &Db, viewer: UserId) -> AppResult<Value> {
-    let wanted = FiguresWanted {
-        memberships_of: Some(viewer),
-    };
-    let (page, figures) = service::search(
+/// page makes.
+pub async fn first_page(db: &Db, viewer: &UserId) -> AppResult<Value> {
+    let page = service::search(
         db,
+        viewer,
         GroupSearch::default(),
         PageRequest::new(Some(20), None)?,
-        wanted,
     )
     .await?;
     let edges: Vec<Value> = page
         .items
         .iter()
-        .map(|group| {
-            let id = &group.row.id;
-            let role = figures
-                .memberships
-                .as_ref()
-                .and_then(|memberships| memberships.get(id))
-                .map(|membership| json!({ "role": membership.role.as_str() }));
+        .map(|(group, membership)| {
             json!({
-                "id": id,
+                "id": group.row.id,
                 "name": group.row.name,
                 "memberCount": group.row.active_members,
-                "viewerMembership": role,
+                "viewerMembership": membership
+                    .as_ref()
+                    .map(|membership| json!({ "role": membership.role.as_str() })),
             })
         })
         .collect();
@@ -51,8 +44,7 @@ pub async fn first_page(db: &Db, viewer: UserId) -> AppResult<Value> {
 /// `GET /bench/groups`: [`first_page`] for the bearer token's holder.
 pub async fn groups_page(request: HttpRequest, state: web::Data<SharedState>) -> HttpResponse {
     answer(&state, &request, |state, auth, _| async move {
-        let viewer = auth.viewer()?.user_id.clone();
-        Ok(HttpResponse::Ok().json(first_page(&state.db, viewer).await?))
+        Ok(HttpResponse::Ok().json(first_page(&state.db, &auth.viewer()?.user_id).await?))
     })
     .await
 }

@@ -6,9 +6,8 @@ use async_graphql::{Context, ID, InputObject, Object, Result, Subscription};
 
 use super::loaders::{FirstPostsLoader, GroupLoader, ReplyCountLoader, ViewerMembershipLoader};
 use super::model::{
-    FiguresWanted, Group, GroupChanges, GroupFigures, GroupForm, GroupSearch, GroupVisibility,
-    MemberRole, Membership, MembershipStatus, ModerationAction, ModerationKind, PostForm, Report,
-    VisiblePost,
+    Group, GroupAsSeen, GroupChanges, GroupForm, GroupSearch, GroupVisibility, MemberRole,
+    Membership, MembershipStatus, ModerationAction, ModerationKind, PostForm, Report, VisiblePost,
 };
 use super::service;
 use crate::accounts::graphql::{UserConnection, UserView, user_view};
@@ -31,23 +30,11 @@ pub async fn group_view(ctx: &Context<'_>, id: &GroupId) -> Result<Option<PeerGr
     Ok(loader.load_one(id.clone()).await?.map(PeerGroupView::from))
 }
 
-/// The figures a list of groups should read with the groups, as the request's selection under
-/// each group (`node`) asks for them.
-fn figures_wanted(ctx: &Context<'_>, node: async_graphql::Lookahead<'_>) -> FiguresWanted {
-    FiguresWanted {
-        memberships_of: node
-            .field("viewerMembership")
-            .exists()
-            .then(|| ctx.viewer().ok().map(|viewer| viewer.user_id.clone()))
-            .flatten(),
-    }
-}
-
 // ------------------------------------------------------------------ types
 
 pub struct PeerGroupView(pub Group, Preread);
 
-/// Figures read with the group's list, so that its fields need no batch of their own (absent:
+/// What was read with the group's list, so that its fields need no batch of their own (absent:
 /// the field asks its loader).
 #[derive(Default)]
 pub struct Preread {
@@ -61,14 +48,10 @@ impl From<Group> for PeerGroupView {
 }
 
 impl PeerGroupView {
-    /// The view of one of a list's groups, with the figures read along with the list.
-    fn with_figures(group: Group, figures: &mut GroupFigures) -> Self {
-        let id = &group.row.id;
+    /// The view of one of a list's groups, with the viewer's membership read along with it.
+    fn as_seen((group, membership): GroupAsSeen) -> Self {
         let preread = Preread {
-            viewer_membership: figures
-                .memberships
-                .as_mut()
-                .map(|memberships| memberships.remove(id)),
+            viewer_membership: Some(membership),
         };
         Self(group, preread)
     }
@@ -601,7 +584,7 @@ impl GroupsQuery {
         #[graphql(desc = "The `endCursor` of the previous page; null for the first page.")]
         after: Option<String>,
     ) -> Result<PeerGroupConnection> {
-        ctx.viewer()?;
+        let viewer = ctx.viewer()?;
         let filter = filter.unwrap_or_default();
         let search = GroupSearch {
             words: filter.search.into_iter().collect(),
@@ -610,12 +593,11 @@ impl GroupsQuery {
             profession: filter.profession,
         };
         let page = PageRequest::new(first, after.as_deref())?;
-        let wanted = figures_wanted(ctx, ctx.look_ahead().field("edges").field("node"));
-        let (groups, mut figures) = service::search(ctx.db(), search, page, wanted).await?;
+        let groups = service::search(ctx.db(), &viewer.user_id, search, page).await?;
         Ok(PeerGroupConnection::new(
             groups,
-            |group| group.row.id.to_string(),
-            |group| PeerGroupView::with_figures(group, &mut figures),
+            |(group, _)| group.row.id.to_string(),
+            PeerGroupView::as_seen,
         ))
     }
 
@@ -636,11 +618,10 @@ impl GroupsQuery {
         complexity = "crate::graphql::list_cost(service::GROUPS_MAX as usize, child_complexity)"
     )]
     async fn my_groups(&self, ctx: &Context<'_>) -> Result<Vec<PeerGroupView>> {
-        let wanted = figures_wanted(ctx, ctx.look_ahead());
-        let (groups, mut figures) = service::my_groups(ctx.db(), ctx.viewer()?, wanted).await?;
+        let groups = service::my_groups(ctx.db(), ctx.viewer()?).await?;
         Ok(groups
             .into_iter()
-            .map(|group| PeerGroupView::with_figures(group, &mut figures))
+            .map(|(group, membership)| PeerGroupView::as_seen((group, Some(membership))))
             .collect())
     }
 

@@ -290,19 +290,9 @@ pub struct GroupChanges {
     pub verified_only: Option<bool>,
 }
 
-/// Figures to read with a list of groups, in the same round trip, because the request asks for
-/// them: each spares the request a batch of its own (a hop to the database thread and back).
-#[derive(Debug, Clone, Default)]
-pub struct FiguresWanted {
-    /// Whose memberships to read, when asked.
-    pub memberships_of: Option<UserId>,
-}
-
-/// What [`FiguresWanted`] asked for, per group (absent: not asked for).
-#[derive(Debug, Default)]
-pub struct GroupFigures {
-    pub memberships: Option<std::collections::HashMap<GroupId, Membership>>,
-}
+/// A group as one person finds it in a list, with their membership (if any) read in the same
+/// statement, so that `viewerMembership` needs no batch of its own.
+pub type GroupAsSeen = (Group, Option<Membership>);
 
 /// Discovery filters.
 #[derive(Debug, Clone, Default)]

@@ -11,8 +11,8 @@ use diesel::sql_types::{Array, BigInt, Bool, Nullable, Text, Timestamp};
 use diesel::sqlite::Sqlite;
 
 use super::model::{
-    Group, GroupRow, GroupSearch, MemberRole, Membership, MembershipStatus, ModerationAction,
-    ModerationKind, OwnPost, PostRow, ReportRow,
+    Group, GroupAsSeen, GroupRow, GroupSearch, MemberRole, Membership, MembershipStatus,
+    ModerationAction, ModerationKind, OwnPost, PostRow, ReportRow,
 };
 use crate::accounts::model::Profession;
 use crate::db::schema::{
@@ -126,16 +126,23 @@ pub fn set_search_text(conn: &mut DbConnection, id: &GroupId, text: &str) -> Que
 }
 
 /// One page of groups matching `search`, newest first.
+/// Groups that match `search`, newest first, with `viewer`'s membership of each.
 pub fn search_groups(
     conn: &mut DbConnection,
     search: &GroupSearch,
+    viewer: &UserId,
     after: Option<&GroupId>,
     limit: i64,
-) -> QueryResult<Vec<Group>> {
+) -> QueryResult<Vec<GroupAsSeen>> {
     let mut query = peer_groups::table
+        .left_join(
+            memberships::table.on(memberships::group_id
+                .eq(peer_groups::id)
+                .and(memberships::user_id.eq(viewer.clone()))),
+        )
         .order(peer_groups::id.desc())
         .limit(limit)
-        .select(Group::as_select())
+        .select((Group::as_select(), Option::<Membership>::as_select()))
         .into_boxed();
     for word in &search.words {
         query = query.filter(
@@ -172,14 +179,14 @@ pub fn active_groups_of(
     conn: &mut DbConnection,
     user_id: &UserId,
     limit: i64,
-) -> QueryResult<Vec<Group>> {
+) -> QueryResult<Vec<(Group, Membership)>> {
     peer_groups::table
         .inner_join(memberships::table)
         .filter(memberships::user_id.eq(user_id))
         .filter(memberships::status.eq(MembershipStatus::Active))
         .order(peer_groups::id.desc())
         .limit(limit)
-        .select(Group::as_select())
+        .select((Group::as_select(), Membership::as_select()))
         .load(conn)
 }
 

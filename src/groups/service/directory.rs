@@ -167,13 +167,14 @@ pub async fn update_group(
     .await
 }
 
-/// Discovery: public and private groups (private ones show their description and counts).
+/// Discovery: public and private groups (private ones show their description and counts), with
+/// the viewer's membership of each.
 pub async fn search(
     db: &Db,
+    viewer: &UserId,
     mut search: GroupSearch,
     page: PageRequest,
-    wanted: FiguresWanted,
-) -> AppResult<(Page<Group>, GroupFigures)> {
+) -> AppResult<Page<GroupAsSeen>> {
     let joined = search.words.join(" ");
     validate::text("search", &joined, 0, SEARCH_MAX)?;
     search.words = search
@@ -194,11 +195,11 @@ pub async fn search(
         .filter(|region| !region.is_empty())
         .map(str::to_owned);
     let after: Option<GroupId> = page.after()?;
+    let viewer = viewer.clone();
     db.run(move |conn| {
-        let rows = store::search_groups(conn, &search, after.as_ref(), page.fetch_limit())?;
-        let page = Page::from_overfetch(rows, &page);
-        let figures = figures_of(conn, &page.items, &wanted)?;
-        Ok((page, figures))
+        let rows =
+            store::search_groups(conn, &search, &viewer, after.as_ref(), page.fetch_limit())?;
+        Ok(Page::from_overfetch(rows, &page))
     })
     .await
 }
@@ -209,37 +210,11 @@ pub async fn groups(db: &Db, ids: Vec<GroupId>) -> AppResult<Vec<Group>> {
         .await
 }
 
-pub async fn my_groups(
-    db: &Db,
-    viewer: &Viewer,
-    wanted: FiguresWanted,
-) -> AppResult<(Vec<Group>, GroupFigures)> {
+/// The viewer's active groups, newest first, with their membership of each.
+pub async fn my_groups(db: &Db, viewer: &Viewer) -> AppResult<Vec<(Group, Membership)>> {
     let user_id = viewer.user_id.clone();
-    db.run(move |conn| {
-        let groups = store::active_groups_of(conn, &user_id, GROUPS_MAX)?;
-        let figures = figures_of(conn, &groups, &wanted)?;
-        Ok((groups, figures))
-    })
-    .await
-}
-
-/// The figures `wanted` of these groups, one statement each.
-fn figures_of(
-    conn: &mut DbConnection,
-    groups: &[Group],
-    wanted: &FiguresWanted,
-) -> AppResult<GroupFigures> {
-    let ids: Vec<GroupId> = groups.iter().map(|group| group.row.id.clone()).collect();
-    let memberships = match &wanted.memberships_of {
-        Some(user_id) => Some(
-            store::memberships_of(conn, user_id, &ids)?
-                .into_iter()
-                .map(|membership| (membership.group_id.clone(), membership))
-                .collect(),
-        ),
-        None => None,
-    };
-    Ok(GroupFigures { memberships })
+    db.run(move |conn| Ok(store::active_groups_of(conn, &user_id, GROUPS_MAX)?))
+        .await
 }
 
 /// The person's memberships of these groups.
