@@ -32,6 +32,7 @@ pub mod mail;
 pub mod mentorship;
 pub mod metrics;
 pub mod notifications;
+pub mod outage;
 pub mod pagination;
 pub mod privacy;
 pub mod reports;

@@ -1,9 +1,8 @@
 //! The mail dispatcher: claims due mails for a lease, writes each in its recipient's language,
 //! sends it, and records how it ended. A mail ends SENT or FAILED (refused for good, or after
-//! [`MAX_ATTEMPTS`] refusals for now); while the relay cannot be reached at all, no mail spends
-//! an attempt: the outbox waits, so an outage of any length loses nothing.
+//! [`MAX_ATTEMPTS`] refusals for now); while the relay cannot be reached at all, the outbox is
+//! held and no mail spends an attempt, so an outage of any length loses nothing.
 
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use chrono::{TimeDelta, Utc};
@@ -21,6 +20,7 @@ use crate::error::{AppError, AppResult, InternalError};
 use crate::i18n::{Locale, MailText};
 use crate::ids::{EmailTokenId, MailId};
 use crate::notifications::push_message::retry_delay;
+use crate::outage::OutageHold;
 
 /// Mails claimed at once.
 const BATCH: i64 = 20;
@@ -39,8 +39,7 @@ pub struct MailDispatcher {
     public_url: String,
     retry_base: Duration,
     worker_id: String,
-    /// Rounds in a row that found the relay unreachable.
-    unreachable: AtomicU32,
+    relay: OutageHold,
 }
 
 /// How one mail ended this round.
@@ -57,14 +56,16 @@ impl MailDispatcher {
         public_url: String,
         retry_base: Duration,
     ) -> Self {
+        let worker_id = format!("mailer-{}", uuid::Uuid::now_v7());
+        let relay = OutageHold::new("mail relay", &worker_id, retry_base, RETRY_CAP);
         Self {
             db,
             sender,
             secret,
             public_url,
             retry_base,
-            worker_id: format!("mailer-{}", uuid::Uuid::now_v7()),
-            unreachable: AtomicU32::new(0),
+            worker_id,
+            relay,
         }
     }
 
@@ -72,6 +73,13 @@ impl MailDispatcher {
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
         let mut queued = self.db.events().subscribe();
         while !*shutdown.borrow() {
+            if let Some(until) = self.relay.held_until() {
+                tokio::select! {
+                    _ = tokio::time::sleep_until(until) => {}
+                    _ = shutdown.changed() => {}
+                }
+                continue;
+            }
             match self.run_once().await {
                 Ok(claimed) if claimed > 0 => continue,
                 Ok(_) => {}
@@ -90,14 +98,16 @@ impl MailDispatcher {
         }
     }
 
-    /// Claims one batch of due mails and sends it; returns how many were claimed.
+    /// Claims one batch of due mails and sends it; returns how many were claimed. After the
+    /// relay was found unreachable, a batch is one mail: it probes whether the relay is back.
     pub async fn run_once(&self) -> AppResult<usize> {
         let worker = self.worker_id.clone();
+        let batch = if self.relay.probing() { 1 } else { BATCH };
         let claimed = self
             .db
             .write(move |conn| {
                 let now = Utc::now().naive_utc();
-                Ok(store::claim(conn, &worker, now, now + LEASE, BATCH)?)
+                Ok(store::claim(conn, &worker, now, now + LEASE, batch)?)
             })
             .await?;
         if claimed.is_empty() {
@@ -163,13 +173,19 @@ impl MailDispatcher {
         if matches!(kind, MailKind::ConfirmAddress { .. }) && mail.address_confirmed {
             return Outcome::Finished(MailStatus::Cancelled, mail.attempts, None);
         }
+        // The rest of a batch whose send found the relay unreachable waits with it.
+        if let Some(until) = self.relay.held_until() {
+            let wait = until - tokio::time::Instant::now();
+            return Outcome::Requeued(mail.attempts, "mail relay unreachable".into(), wait);
+        }
         let letter = self.letter(&mail, kind);
         let attempts = mail.attempts + 1;
-        match self.sender.send(letter).await {
-            SendOutcome::Sent(_) => {
-                self.unreachable.store(0, Ordering::Relaxed);
-                Outcome::Finished(MailStatus::Sent, attempts, None)
-            }
+        let sent = self.sender.send(letter).await;
+        if !matches!(sent, SendOutcome::Unavailable(_)) {
+            self.relay.answered();
+        }
+        match sent {
+            SendOutcome::Sent(_) => Outcome::Finished(MailStatus::Sent, attempts, None),
             SendOutcome::Rejected(reason) => {
                 tracing::warn!(mail = %mail.id, reason = %loggable(&reason), "mail refused by the relay");
                 Outcome::Finished(MailStatus::Failed, attempts, Some(reason))
@@ -182,16 +198,10 @@ impl MailDispatcher {
                 let wait = retry_delay(attempts as u32, self.retry_base, RETRY_CAP);
                 Outcome::Requeued(attempts, reason, wait)
             }
+            // Not this mail's fault: it keeps its attempts and waits out the outage.
             SendOutcome::Unavailable(reason) => {
-                let rounds = self.unreachable.fetch_add(1, Ordering::Relaxed) + 1;
-                if rounds == 1 {
-                    tracing::warn!(reason = %loggable(&reason), "mail relay unreachable: mails wait");
-                }
-                Outcome::Requeued(
-                    mail.attempts,
-                    reason,
-                    retry_delay(rounds, self.retry_base, RETRY_CAP),
-                )
+                let pause = self.relay.unreachable(None, &loggable(&reason));
+                Outcome::Requeued(mail.attempts, reason, pause)
             }
         }
     }

@@ -6,7 +6,7 @@
 //! an outage of any length loses nothing.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use futures_util::StreamExt;
@@ -26,6 +26,7 @@ use crate::db::events::Committed;
 use crate::error::{AppError, AppResult, InternalError};
 use crate::i18n::Locale;
 use crate::ids::{DeviceId, PushId, UserId};
+use crate::outage::OutageHold;
 
 /// Where pushes go: FCM, or (without a service account) the log.
 #[derive(Clone)]
@@ -67,16 +68,7 @@ pub struct Dispatcher {
     sender: PushSender,
     config: Arc<PushConfig>,
     worker_id: String,
-    fcm: Mutex<FcmHealth>,
-}
-
-/// What this dispatcher has seen of FCM as a whole.
-#[derive(Default)]
-struct FcmHealth {
-    /// Rounds in a row that found FCM unavailable; 0 while it answers.
-    failed_rounds: u32,
-    /// Until when the outbox is held.
-    held_until: Option<tokio::time::Instant>,
+    fcm: OutageHold,
 }
 
 fn ended(status: PushStatus, attempts: i32, error: Option<String>) -> PushOutcome {
@@ -100,62 +92,15 @@ fn after(now: DateTime<Utc>, wait: std::time::Duration) -> DateTime<Utc> {
 
 impl Dispatcher {
     pub fn new(db: Db, sender: PushSender, config: Arc<PushConfig>) -> Self {
+        let worker_id = format!("worker-{}", uuid::Uuid::now_v7());
+        let fcm = OutageHold::new("FCM", &worker_id, config.retry_base, config.retry_cap);
         Self {
             db,
             sender,
             config,
-            worker_id: format!("worker-{}", uuid::Uuid::now_v7()),
-            fcm: Mutex::default(),
+            worker_id,
+            fcm,
         }
-    }
-
-    fn health(&self) -> std::sync::MutexGuard<'_, FcmHealth> {
-        self.fcm.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// Until when the outbox is held, if it is now.
-    fn held_until(&self) -> Option<tokio::time::Instant> {
-        self.health()
-            .held_until
-            .filter(|until| *until > tokio::time::Instant::now())
-    }
-
-    /// Notes that FCM is unavailable and returns how long to hold the outbox. The sends of one
-    /// batch that fail together count as one round, so the pause grows round by round.
-    fn fcm_unavailable(
-        &self,
-        asked: Option<std::time::Duration>,
-        reason: &str,
-    ) -> std::time::Duration {
-        let now = tokio::time::Instant::now();
-        let mut health = self.health();
-        if let Some(until) = health.held_until.filter(|until| *until > now) {
-            return until - now;
-        }
-        health.failed_rounds += 1;
-        let pause = match asked {
-            Some(wait) => wait.min(self.config.retry_cap),
-            None => retry_delay(
-                health.failed_rounds,
-                self.config.retry_base,
-                self.config.retry_cap,
-            ),
-        };
-        health.held_until = Some(now + pause);
-        if health.failed_rounds == 1 {
-            tracing::warn!(worker = %self.worker_id, %reason, "FCM unavailable: the outbox is held");
-        } else {
-            tracing::debug!(worker = %self.worker_id, %reason, rounds = health.failed_rounds, ?pause, "FCM still unavailable");
-        }
-        pause
-    }
-
-    fn fcm_answered(&self) {
-        let mut health = self.health();
-        if health.failed_rounds > 0 {
-            tracing::info!(worker = %self.worker_id, rounds = health.failed_rounds, "FCM answers again: the outbox drains");
-        }
-        *health = FcmHealth::default();
     }
 
     /// Runs until `shutdown` turns true; a batch under way finishes or gives its claims back.
@@ -163,7 +108,7 @@ impl Dispatcher {
         let mut queued = self.db.events().subscribe();
         tracing::info!(worker = %self.worker_id, "push dispatcher started");
         while !*shutdown.borrow() {
-            if let Some(until) = self.held_until() {
+            if let Some(until) = self.fcm.held_until() {
                 tokio::select! {
                     _ = tokio::time::sleep_until(until) => {}
                     _ = shutdown.changed() => {}
@@ -197,9 +142,10 @@ impl Dispatcher {
     /// unavailable, a batch is one push: it probes whether FCM answers again.
     pub async fn run_once(&self, shutdown: &watch::Receiver<bool>) -> AppResult<usize> {
         let worker = self.worker_id.clone();
-        let limit = match self.health().failed_rounds {
-            0 => self.config.claim_size(),
-            _ => 1,
+        let limit = if self.fcm.probing() {
+            1
+        } else {
+            self.config.claim_size()
         };
         let lease = to_delta(self.config.lease);
         let send_until = tokio::time::Instant::now() + self.config.send_window();
@@ -312,7 +258,7 @@ impl Dispatcher {
         let now = Utc::now();
         if *shutdown.borrow()
             || tokio::time::Instant::now() >= send_until
-            || self.held_until().is_some()
+            || self.fcm.held_until().is_some()
         {
             return Outcome::requeued(delivery.attempts, None, now);
         }
@@ -343,7 +289,7 @@ impl Dispatcher {
             reason: "lease ran out during the send".into(),
         });
         if !matches!(sent, SendOutcome::Unavailable { .. }) {
-            self.fcm_answered();
+            self.fcm.answered();
         }
         match sent {
             SendOutcome::Sent { name } => {
@@ -389,7 +335,7 @@ impl Dispatcher {
                 after: asked,
                 reason,
             } => {
-                let pause = self.fcm_unavailable(asked, &reason);
+                let pause = self.fcm.unreachable(asked, &reason);
                 Outcome::requeued(delivery.attempts, Some(reason), after(now, pause))
             }
         }

@@ -304,22 +304,29 @@ async fn mails_go_through_smtp_and_wait_out_an_outage(backend: Backend) {
             .await;
     }
     tokio::time::sleep(Duration::from_secs(2)).await;
-    let waiting: Vec<(String, i32)> = app
+    let waiting: Vec<(String, i32, chrono::NaiveDateTime)> = app
         .state
         .db
         .run(|conn| {
             Ok(mail_outbox::table
                 .filter(mail_outbox::status.eq("PENDING"))
-                .select((mail_outbox::to_address, mail_outbox::attempts))
+                .select((
+                    mail_outbox::to_address,
+                    mail_outbox::attempts,
+                    mail_outbox::not_before,
+                ))
                 .load(conn)?)
         })
         .await
         .unwrap();
     assert_eq!(waiting.len(), 3, "{waiting:?}");
     assert!(
-        waiting.iter().all(|(_, attempts)| *attempts == 0),
+        waiting.iter().all(|(_, attempts, _)| *attempts == 0),
         "{waiting:?}"
     );
+    // The pause follows the outage (seconds here), not the number of mails that met it.
+    let soon = chrono::Utc::now().naive_utc() + chrono::TimeDelta::seconds(15);
+    assert!(waiting.iter().all(|(_, _, due)| *due < soon), "{waiting:?}");
     smtp.bring_back().await;
     eventually(30, || async { (smtp.received().len() == 4).then_some(()) }).await;
     let sent: i64 = app
