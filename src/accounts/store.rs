@@ -11,7 +11,7 @@ use super::model::{
 };
 use crate::db::events::{Committed, after_commit};
 use crate::db::schema::{consents, email_tokens, user_languages, user_roles, users};
-use crate::db::{DbConnection, OneOfExt};
+use crate::db::{DbConnection, TextListExt};
 use crate::ids::UserId;
 use crate::on_backend;
 use crate::validate;

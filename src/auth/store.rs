@@ -5,7 +5,7 @@ use diesel::prelude::*;
 
 use super::model::{NewSessionToken, RefreshTokenState, SessionSummary, TokenKind};
 use crate::db::schema::{session_tokens, sessions, sign_in_attempts, users};
-use crate::db::{DbConnection, OneOfExt};
+use crate::db::{DbConnection, TextListExt};
 use crate::ids::{SessionId, UserId};
 
 pub fn insert_session(

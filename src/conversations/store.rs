@@ -8,7 +8,7 @@ use diesel::prelude::*;
 
 use super::model::{ConversationReportRow, ConversationRow, MessageRow};
 use crate::db::schema::{conversation_members, conversation_reports, conversations, messages};
-use crate::db::{DbConnection, OneOfExt};
+use crate::db::{DbConnection, TextListExt};
 use crate::ids::{ConversationId, ConversationReportId, MessageId, UserId};
 use crate::on_backend;
 use crate::reports::{QueuePosition, ReportCategory, ReportStatus};

@@ -7,8 +7,8 @@ mod connection;
 mod deadline;
 pub mod events;
 pub mod fanout;
+mod lists;
 mod migrations;
-mod one_of;
 pub mod schedule;
 pub mod schema;
 mod sql_types;
@@ -25,7 +25,7 @@ pub type SqlBackend = connection::MultiBackend;
 pub use deadline::STATEMENT_TIMEOUT_DEFAULT;
 use events::EventBus;
 use fanout::Fanout;
-pub use one_of::{OneOfExt, json_list, texts};
+pub use lists::{TextListExt, json_list, texts};
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::histogram::Histogram;
 pub use sql_types::text_enum;
@@ -263,6 +263,19 @@ where
     tokio::task::spawn_blocking(move || span.in_scope(|| crate::i18n::within(locale, job)))
         .await
         .map_err(|cause| AppError::Internal(InternalError::Blocking(cause)))?
+}
+
+/// `query`, checked when compiling to have a text that its type alone fixes, so that diesel
+/// prepares it once per connection and finds it again by its type, without writing its SQL on
+/// each run as it must for boxed queries. For the hottest statements.
+pub fn prepared_once<Q: diesel::query_builder::QueryId>(query: Q) -> Q {
+    const {
+        assert!(
+            Q::HAS_STATIC_QUERY_ID,
+            "this statement's text is not fixed by its type"
+        )
+    };
+    query
 }
 
 /// One write transaction whose reads and writes cannot interleave with another writer's.

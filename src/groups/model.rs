@@ -69,10 +69,8 @@ text_enum! {
 pub struct GroupRow {
     pub id: GroupId,
     pub name: String,
-    pub name_normalized: String,
     pub description: String,
     pub topic: String,
-    pub search_text: String,
     pub visibility: GroupVisibility,
     pub language: String,
     pub region: Option<String>,
@@ -84,6 +82,15 @@ pub struct GroupRow {
     /// page of groups reads its counts with the groups.
     #[diesel(skip_insertion)]
     pub active_members: i64,
+}
+
+/// What search matches and names are unique by, derived from a group's texts whenever they are
+/// written and never read back: a page of groups leaves these, its longest column, unread.
+#[derive(Debug, Clone, Insertable, AsChangeset)]
+#[diesel(table_name = peer_groups)]
+pub struct GroupSearchTexts {
+    pub name_normalized: String,
+    pub search_text: String,
 }
 
 /// A group with the professions it is meant for (empty: all), read in one statement: the triggers

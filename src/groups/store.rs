@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use chrono::NaiveDateTime;
-use diesel::dsl::{exists, not};
+use diesel::dsl::exists;
 use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
@@ -11,39 +11,46 @@ use diesel::sql_types::{Array, BigInt, Bool, Nullable, Text, Timestamp};
 use diesel::sqlite::Sqlite;
 
 use super::model::{
-    Group, GroupAsSeen, GroupRow, GroupSearch, MemberRole, Membership, MembershipStatus,
-    ModerationAction, ModerationKind, OwnPost, PostRow, ReportRow,
+    Group, GroupAsSeen, GroupRow, GroupSearch, GroupSearchTexts, MemberRole, Membership,
+    MembershipStatus, ModerationAction, ModerationKind, OwnPost, PostRow, ReportRow,
 };
 use crate::accounts::model::Profession;
 use crate::db::schema::{
     group_professions, group_removals, memberships, moderation_actions, peer_groups, post_reports,
     posting_suspensions, posts, user_blocks, users,
 };
-use crate::db::{DbConnection, OneOfExt, json_list, texts};
+use crate::db::{DbConnection, TextListExt, json_list, prepared_once, texts};
 use crate::ids::{GroupId, MembershipId, ModerationActionId, PostId, ReportId, UserId};
 use crate::on_backend;
 use crate::reports::{QueuePosition, ReportCategory, ReportStatus};
 
 // ------------------------------------------------------------------ groups
 
-pub fn insert_group(conn: &mut DbConnection, group: &GroupRow) -> QueryResult<()> {
+pub fn insert_group(
+    conn: &mut DbConnection,
+    group: &GroupRow,
+    texts: &GroupSearchTexts,
+) -> QueryResult<()> {
     diesel::insert_into(peer_groups::table)
-        .values(group)
+        .values((group, texts))
         .execute(conn)
         .map(drop)
 }
 
 /// Writes a group's changed settings (a unique violation when its new name is taken).
-pub fn update_group(conn: &mut DbConnection, group: &GroupRow) -> QueryResult<()> {
+pub fn update_group(
+    conn: &mut DbConnection,
+    group: &GroupRow,
+    texts: &GroupSearchTexts,
+) -> QueryResult<()> {
     diesel::update(peer_groups::table.find(&group.id))
         .set((
             peer_groups::name.eq(&group.name),
-            peer_groups::name_normalized.eq(&group.name_normalized),
             peer_groups::description.eq(&group.description),
             peer_groups::topic.eq(&group.topic),
-            peer_groups::search_text.eq(&group.search_text),
             peer_groups::visibility.eq(group.visibility),
             peer_groups::verified_only.eq(group.verified_only),
+            texts,
         ))
         .execute(conn)
         .map(drop)
@@ -125,8 +132,13 @@ pub fn set_search_text(conn: &mut DbConnection, id: &GroupId, text: &str) -> Que
         .map(drop)
 }
 
-/// One page of groups matching `search`, newest first.
-/// Groups that match `search`, newest first, with `viewer`'s membership of each.
+/// Above every group id: the cursor of a first page, so that every page seeks the same way.
+/// Ids are lowercase hexadecimal UUIDs, below `z` in any collation.
+const ABOVE_EVERY_GROUP_ID: &str = "z";
+
+/// Groups that match `search`, newest first, with `viewer`'s membership of each. One statement
+/// whose text does not depend on the filters (an absent filter is a NULL or an empty list), so
+/// diesel prepares it once per connection and never builds its SQL again.
 pub fn search_groups(
     conn: &mut DbConnection,
     search: &GroupSearch,
@@ -134,44 +146,38 @@ pub fn search_groups(
     after: Option<&GroupId>,
     limit: i64,
 ) -> QueryResult<Vec<GroupAsSeen>> {
-    let mut query = peer_groups::table
+    let language = search.language.as_deref().into_sql::<Nullable<Text>>();
+    let region = search.region.as_deref().into_sql::<Nullable<Text>>();
+    // A group meant for some professions lists them as `A,B,C` (empty: for everyone).
+    let profession = search
+        .profession
+        .map(|profession| format!(",{},", profession.as_str()));
+    let before = after.map_or(ABOVE_EVERY_GROUP_ID, GroupId::as_str);
+    let query = peer_groups::table
         .left_join(
             memberships::table.on(memberships::group_id
                 .eq(peer_groups::id)
-                .and(memberships::user_id.eq(viewer.clone()))),
+                .and(memberships::user_id.eq(viewer))),
         )
+        .filter(peer_groups::search_text.contains_every(&search.words))
+        .filter(
+            language
+                .is_null()
+                .or(peer_groups::language.nullable().eq(language)),
+        )
+        .filter(region.is_null().or(peer_groups::region.eq(region)))
+        .filter(
+            peer_groups::professions.eq("").or(","
+                .into_sql::<Text>()
+                .concat(peer_groups::professions)
+                .concat(",")
+                .contains_every(&profession)),
+        )
+        .filter(peer_groups::id.lt(before))
         .order(peer_groups::id.desc())
         .limit(limit)
-        .select((Group::as_select(), Option::<Membership>::as_select()))
-        .into_boxed();
-    for word in &search.words {
-        query = query.filter(
-            peer_groups::search_text
-                .like(like_pattern(word))
-                .escape('\\'),
-        );
-    }
-    if let Some(language) = &search.language {
-        query = query.filter(peer_groups::language.eq(language.clone()));
-    }
-    if let Some(region) = &search.region {
-        query = query.filter(peer_groups::region.eq(region.clone()));
-    }
-    if let Some(profession) = search.profession {
-        let listed =
-            group_professions::table.filter(group_professions::group_id.eq(peer_groups::id));
-        query = query.filter(
-            not(exists(listed)).or(exists(
-                group_professions::table
-                    .filter(group_professions::group_id.eq(peer_groups::id))
-                    .filter(group_professions::profession.eq(profession)),
-            )),
-        );
-    }
-    if let Some(after) = after {
-        query = query.filter(peer_groups::id.lt(after.clone()));
-    }
-    query.load(conn)
+        .select((Group::as_select(), Option::<Membership>::as_select()));
+    prepared_once(query).load(conn)
 }
 
 /// The groups where `user_id` is an active member, newest first (bounded).

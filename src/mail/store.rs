@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use super::model::{MailKind, MailStatus, NewMail, Outgoing};
 use crate::db::atomic::{Outbox, claim_due, requeue_claimed};
 use crate::db::schema::{mail_outbox, users};
-use crate::db::{DbConnection, OneOfExt};
+use crate::db::{DbConnection, TextListExt};
 use crate::ids::{MailId, UserId};
 
 impl Outbox for MailId {

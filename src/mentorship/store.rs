@@ -13,7 +13,7 @@ use crate::db::schema::{
     mentee_seeking, mentor_areas, mentor_profiles, mentorship_areas, mentorship_feedback,
     mentorship_goals, mentorships,
 };
-use crate::db::{DbConnection, OneOfExt};
+use crate::db::{DbConnection, TextListExt};
 use crate::ids::{ConversationId, GoalId, MentorshipId, UserId};
 use crate::on_backend;
 

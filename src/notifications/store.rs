@@ -14,7 +14,7 @@ use crate::db::schema::{
     checkin_reminders, devices, group_mutes, notification_data, notification_preferences,
     notifications, push_outbox, users,
 };
-use crate::db::{DbConnection, OneOfExt};
+use crate::db::{DbConnection, TextListExt};
 use crate::ids::{DeviceId, GroupId, NotificationId, PushId, UserId};
 use crate::on_backend;
 

@@ -5,7 +5,7 @@ use diesel::prelude::*;
 
 use super::model::{OutreachRow, OutreachStatus, SupportRequestRow, SupportRequestStatus};
 use crate::db::schema::{outreach_offers, support_requests, supporter_availability};
-use crate::db::{DbConnection, OneOfExt};
+use crate::db::{DbConnection, TextListExt};
 use crate::ids::{ConversationId, OutreachId, SupportRequestId, UserId};
 use crate::on_backend;
 

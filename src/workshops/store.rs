@@ -11,7 +11,7 @@ use super::model::{
     RatingRow, RegistrationRow, RegistrationStatus, WorkshopRow, WorkshopSearch, WorkshopStatus,
 };
 use crate::db::schema::{calendar_feeds, workshop_ratings, workshop_registrations, workshops};
-use crate::db::{DbConnection, OneOfExt, SqlBackend};
+use crate::db::{DbConnection, SqlBackend, TextListExt};
 use crate::ids::{GroupId, RegistrationId, UserId, WorkshopId};
 use crate::on_backend;
 

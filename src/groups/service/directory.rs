@@ -30,10 +30,12 @@ fn distinct(mut professions: Vec<Profession>) -> Vec<Profession> {
     professions
 }
 
-/// What search matches and names sort on, from the group's texts.
-fn index_texts(row: &mut GroupRow) {
-    row.name_normalized = row.name.to_lowercase();
-    row.search_text = search_text(&row.name, &row.description, &row.topic);
+/// What search matches and names are unique by, from the group's texts.
+fn search_texts(row: &GroupRow) -> GroupSearchTexts {
+    GroupSearchTexts {
+        name_normalized: row.name.to_lowercase(),
+        search_text: search_text(&row.name, &row.description, &row.topic),
+    }
 }
 
 /// What group search matches: the texts without case or accents.
@@ -77,10 +79,8 @@ pub async fn create_group(db: &Db, viewer: &Viewer, form: GroupForm) -> AppResul
     let region = validate::optional_text("region", form.region.as_deref(), REGION_MAX)?;
     let professions = distinct(form.professions);
     let now = Utc::now().naive_utc();
-    let mut row = GroupRow {
+    let row = GroupRow {
         id: GroupId::generate(),
-        name_normalized: String::new(),
-        search_text: String::new(),
         name,
         description,
         topic,
@@ -92,11 +92,11 @@ pub async fn create_group(db: &Db, viewer: &Viewer, form: GroupForm) -> AppResul
         verified_only: form.verified_only,
         active_members: 0,
     };
-    index_texts(&mut row);
+    let texts = search_texts(&row);
     let creator = viewer.user_id.clone();
     db.write(move |conn| {
         ensure_room_for_a_group(conn, &creator)?;
-        store::insert_group(conn, &row).map_err(name_taken)?;
+        store::insert_group(conn, &row, &texts).map_err(name_taken)?;
         for profession in &professions {
             store::insert_profession(conn, &row.id, *profession)?;
         }
@@ -157,8 +157,7 @@ pub async fn update_group(
         if let Some(verified_only) = changes.verified_only {
             row.verified_only = verified_only;
         }
-        index_texts(&mut row);
-        store::update_group(conn, &row).map_err(name_taken)?;
+        store::update_group(conn, &row, &search_texts(&row)).map_err(name_taken)?;
         if let Some(professions) = &professions {
             store::replace_professions(conn, &group_id, professions)?;
         }

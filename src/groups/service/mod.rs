@@ -9,9 +9,9 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
 use super::model::{
     BODY_MAX, DESCRIPTION_MAX, Group, GroupAsSeen, GroupChanges, GroupForm, GroupRow, GroupSearch,
-    GroupVisibility, MemberRole, Membership, MembershipStatus, ModerationAction, ModerationKind,
-    NAME_MAX, NAME_MIN, PostForm, PostRow, REGION_MAX, Report, ReportRow, SEARCH_MAX, TOPIC_MAX,
-    TOPIC_MIN, VisiblePost,
+    GroupSearchTexts, GroupVisibility, MemberRole, Membership, MembershipStatus, ModerationAction,
+    ModerationKind, NAME_MAX, NAME_MIN, PostForm, PostRow, REGION_MAX, Report, ReportRow,
+    SEARCH_MAX, TOPIC_MAX, TOPIC_MIN, VisiblePost,
 };
 use super::store;
 use crate::accounts::service::{self as accounts, ensure_moderator, is_moderator};
