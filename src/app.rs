@@ -11,6 +11,7 @@ use actix_web::http::StatusCode;
 use actix_web::http::header;
 use actix_web::middleware::Next;
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, middleware, web};
+use async_graphql::Executor;
 use serde_json::json;
 use tracing_actix_web::TracingLogger;
 
@@ -26,7 +27,7 @@ use crate::db::{Db, DbSetupError};
 use crate::error::{AppError, InternalError};
 use crate::graphql::live::LiveLoaders;
 use crate::graphql::operation::OperationSlot;
-use crate::graphql::{self, AppState, RelaisSchema, SharedState};
+use crate::graphql::{self, AppState, Pipeline, SharedState};
 use crate::groups::service as groups;
 use crate::http::{
     Credentials, UserAgent, answer, caller, client_address, credentials, request_error,
@@ -121,7 +122,7 @@ pub async fn build_state(config: ServerConfig) -> Result<SharedState, StartError
 /// The running HTTP server on `listener`. It does not watch for signals: its owner stops it
 /// through its handle (`relais serve` on SIGTERM or SIGINT, after closing the websockets).
 pub fn serve(state: SharedState, listener: TcpListener) -> std::io::Result<Server> {
-    let schema = graphql::build(state.clone());
+    let pipeline = graphql::build(state.clone());
     let workers = state.config.http_workers;
     let blocking_threads = state.db.max_connections();
     let mut server = HttpServer::new(move || {
@@ -134,7 +135,7 @@ pub fn serve(state: SharedState, listener: TcpListener) -> std::io::Result<Serve
                 max_age_seconds: state.config.hsts_seconds,
             }))
             .app_data(web::Data::new(state.clone()))
-            .app_data(web::Data::new(schema.clone()))
+            .app_data(web::Data::new(pipeline.clone()))
             .app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
             .route("/graphql", web::post().to(graphql_request))
             .route("/graphql", web::get().to(graphql_get))
@@ -191,10 +192,10 @@ async fn graphql_request(
     request: HttpRequest,
     body: web::Bytes,
     state: web::Data<SharedState>,
-    schema: web::Data<RelaisSchema>,
+    pipeline: web::Data<Pipeline>,
 ) -> HttpResponse {
     let parsed = serde_json::from_slice(&body).ok();
-    run_graphql(request, parsed, Access::ReadWrite, state, schema).await
+    run_graphql(request, parsed, Access::ReadWrite, state, pipeline).await
 }
 
 /// `GET /graphql`: a query in the URL, as Apollo clients send persisted queries
@@ -203,7 +204,7 @@ async fn graphql_request(
 async fn graphql_get(
     request: HttpRequest,
     state: web::Data<SharedState>,
-    schema: web::Data<RelaisSchema>,
+    pipeline: web::Data<Pipeline>,
 ) -> HttpResponse {
     let query_string = request.query_string();
     let names_a_request = query_string
@@ -213,7 +214,7 @@ async fn graphql_get(
         return graphiql::page(state).await;
     }
     let parsed = async_graphql::http::parse_query_string(query_string).ok();
-    run_graphql(request, parsed, Access::ReadOnly, state, schema).await
+    run_graphql(request, parsed, Access::ReadOnly, state, pipeline).await
 }
 
 /// What a request may run: everything, or queries only (a GET).
@@ -229,7 +230,7 @@ async fn run_graphql(
     parsed: Option<async_graphql::Request>,
     access: Access,
     state: web::Data<SharedState>,
-    schema: web::Data<RelaisSchema>,
+    pipeline: web::Data<Pipeline>,
 ) -> HttpResponse {
     let (auth, locale) = match caller(&state, &request).await {
         Ok(caller) => caller,
@@ -266,7 +267,7 @@ async fn run_graphql(
             graphql_request.data.insert(agent);
         }
         let started = std::time::Instant::now();
-        let response = gate.drive(schema.execute(graphql_request)).await;
+        let response = gate.drive(pipeline.execute(graphql_request)).await;
         let operation = state.metrics.operation_label(slot.name().as_deref());
         let outcome = outcome_of(&response);
         telemetry::record_operation(&operation, outcome);

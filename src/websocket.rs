@@ -26,7 +26,7 @@ use tracing::Instrument;
 
 use crate::auth::{Auth, ClientAddress, Viewer};
 use crate::db::events::Committed;
-use crate::graphql::{self, RelaisSchema, SharedState};
+use crate::graphql::{self, Pipeline, SharedState};
 use crate::http::{authenticate, client_address, request_locale};
 use crate::i18n::{self, Locale, Localized, Message as Text};
 use crate::ids::SessionId;
@@ -65,7 +65,7 @@ pub async fn subscriptions(
     request: HttpRequest,
     payload: web::Payload,
     state: web::Data<SharedState>,
-    schema: web::Data<RelaisSchema>,
+    pipeline: web::Data<Pipeline>,
 ) -> actix_web::Result<HttpResponse> {
     let protocol = request
         .headers()
@@ -84,7 +84,7 @@ pub async fn subscriptions(
     );
     let connection = Connection {
         state: state.get_ref().clone(),
-        schema: RelaisSchema::clone(&schema),
+        pipeline: Pipeline::clone(&pipeline),
         client: client_address(&request, &state.config.trusted_proxies),
         locale: request_locale(&Auth::Anonymous, request.headers()),
     };
@@ -99,7 +99,7 @@ pub async fn subscriptions(
 
 struct Connection {
     state: SharedState,
-    schema: RelaisSchema,
+    pipeline: Pipeline,
     client: ClientAddress,
     /// Before sign-in, the upgrade request's `Accept-Language`.
     locale: Locale,
@@ -154,7 +154,7 @@ impl Connection {
         let gate = graphql::BatchGate::default();
         let connection_gate = gate.clone();
         let mut graphql = gate.drive_stream(Box::pin(
-            WebSocket::new(self.schema.clone(), incoming, protocol).on_connection_init(
+            WebSocket::new(self.pipeline.clone(), incoming, protocol).on_connection_init(
                 move |init| async move {
                     let authorization = init
                         .get("authorization")

@@ -1,7 +1,8 @@
 //! Checks on a whole request before it runs, and on what it answers: a cap on depth and on
 //! aliases, no control characters in any string it carries (arguments written in the query and
 //! variables alike), and a cap on the errors one answer lists. Complexity is async-graphql's
-//! count, held to [`MAX_COMPLEXITY`] here so that a refusal says its cost. Depth is counted here
+//! count, held to [`MAX_COMPLEXITY`] by the schema; the pipeline measures a refused request again
+//! so that the refusal says its cost. Depth is counted here
 //! rather than by async-graphql so that introspection (`__schema`, `__type`), which production
 //! turns off and GraphiQL needs deeper than any query of the API, is left out of it. A request
 //! over GET may only read.

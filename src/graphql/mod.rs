@@ -8,13 +8,10 @@ pub mod error_codes;
 mod limits;
 pub mod live;
 pub mod operation;
-mod pipeline;
+pub mod pipeline;
 pub mod scalars;
 
 use async_graphql::dataloader::DataLoader;
-use async_graphql::extensions::apollo_persisted_queries::{
-    ApolloPersistedQueries, LruCacheStorage,
-};
 use async_graphql::{MergedObject, MergedSubscription, SDLExportOptions, Schema};
 
 use crate::accounts::graphql::{AccountsMutation, AccountsQuery};
@@ -42,6 +39,7 @@ pub use batching::BatchGate;
 pub use context::{AppState, ContextExt, SharedState};
 use futures_util::future::BoxFuture;
 pub use limits::MAX_ALIASES;
+pub use pipeline::Pipeline;
 use tracing::Instrument;
 
 /// Everything that reads. Lists with `first`/`after` are pages; each field says who may call it. A
@@ -121,11 +119,6 @@ pub fn list_cost(items: usize, child: usize) -> usize {
 /// (links, prefetches and caches repeat it).
 pub struct ReadOnly;
 
-/// How many automatic persisted queries each process remembers (least recently used go first).
-/// A query is at most a 64 KiB body, so the cache stays within a few tens of MiB at worst; another
-/// instance that does not know a hash asks the client for the text, as the protocol provides.
-pub const PERSISTED_QUERIES_KEPT: usize = 512;
-
 /// The schema, without state: enough to print the SDL.
 fn builder() -> async_graphql::SchemaBuilder<QueryRoot, MutationRoot, SubscriptionRoot> {
     Schema::build(
@@ -133,20 +126,17 @@ fn builder() -> async_graphql::SchemaBuilder<QueryRoot, MutationRoot, Subscripti
         MutationRoot::default(),
         SubscriptionRoot::default(),
     )
-    .extension(ApolloPersistedQueries::new(LruCacheStorage::new(
-        PERSISTED_QUERIES_KEPT,
-    )))
-    .extension(pipeline::RequestPipeline)
 }
 
-/// The schema the server runs. Production hides introspection and field suggestions.
-pub fn build(state: SharedState) -> RelaisSchema {
+/// The schema the server runs, in its [`Pipeline`]. Production hides introspection and field
+/// suggestions.
+pub fn build(state: SharedState) -> Pipeline {
     let production = state.config.is_production();
-    let mut schema = builder().data(state);
+    let mut schema = builder().data(state).limit_complexity(MAX_COMPLEXITY);
     if production {
         schema = schema.disable_introspection().disable_suggestions();
     }
-    schema.finish()
+    Pipeline::new(schema.finish())
 }
 
 /// The SDL checked in as `schema.graphql`, fields sorted for stable diffs.

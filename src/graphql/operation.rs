@@ -3,7 +3,6 @@
 
 use std::sync::{Arc, Mutex};
 
-use async_graphql::extensions::ExtensionContext;
 use async_graphql::parser::types::{DocumentOperations, ExecutableDocument};
 
 /// Where the handler finds the operation name after the request ran; put in the request's data.
@@ -43,11 +42,8 @@ fn operation_name<'a>(
 }
 
 /// Puts the name of the operation `document` runs in the request's [`OperationSlot`].
-pub(super) fn record(ctx: &ExtensionContext<'_>, document: &ExecutableDocument) {
-    if let Some(slot) = ctx.data_opt::<OperationSlot>() {
-        let chosen = slot.name();
-        if let Some(name) = operation_name(document, chosen.as_deref()) {
-            slot.set(name);
-        }
+pub(super) fn record(slot: &OperationSlot, document: &ExecutableDocument, chosen: Option<&str>) {
+    if let Some(name) = operation_name(document, chosen) {
+        slot.set(name);
     }
 }

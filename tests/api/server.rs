@@ -895,6 +895,16 @@ async fn persisted_queries_follow_the_apollo_protocol(app: TestApp) {
         "{by_hash}"
     );
 
+    // A text sent without its hash is parsed once and remembered: its hash alone then finds it.
+    let plain = "query Plain { me { locale } }";
+    let sent_as_text = send(json!({ "query": plain })).await;
+    assert!(
+        sent_as_text["data"]["me"]["locale"].is_string(),
+        "{sent_as_text}"
+    );
+    let by_hash = send(json!({ "extensions": persisted(&sha256_hex(plain)) })).await;
+    assert_eq!(by_hash["data"], sent_as_text["data"], "{by_hash}");
+
     // A text that does not match its hash is refused.
     let mismatched =
         send(json!({ "query": "{ __typename }", "extensions": persisted(&sha256_hex(query)) }))

@@ -396,6 +396,36 @@ async fn socket_errors_speak_the_viewers_language(app: TestApp) {
         }
         other => panic!("{other:?}"),
     }
+
+    // A document the request's limits refuse, and one that does not parse, are refused with a
+    // code over the socket as over HTTP.
+    let aliases: String = (0..=relais::graphql::MAX_ALIASES)
+        .map(|n| format!("a{n}: groupPosts(groupId: $id) {{ id }} "))
+        .collect();
+    for (id, query) in [
+        ("2", format!("subscription($id: ID!) {{ {aliases} }}")),
+        ("3", "subscription {".to_owned()),
+    ] {
+        send(
+            &mut socket,
+            json!({ "id": id, "type": "subscribe",
+                    "payload": { "query": query, "variables": { "id": group } } }),
+        )
+        .await;
+        // What is left of the first subscription (its `complete`) may come first.
+        let refusal = loop {
+            match next_frame(&mut socket, Duration::from_secs(5)).await {
+                Frame::Text(frame) if frame["id"] == id => break frame,
+                Frame::Text(_) => continue,
+                other => panic!("{other:?}"),
+            }
+        };
+        let error = &refusal["payload"]["errors"][0];
+        assert_eq!(error["extensions"]["code"], "BAD_USER_INPUT", "{refusal}");
+        if id == "2" {
+            assert_eq!(error["extensions"]["limit"], "aliases", "{refusal}");
+        }
+    }
 }
 
 /// A socket signed in as `who`, acknowledged, with `messageAdded` on `conversation` as "1".
