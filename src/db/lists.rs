@@ -121,11 +121,15 @@ impl ListTestKind for ContainsEvery {
         json: &'b str,
         mut out: AstPass<'_, 'b, Sqlite>,
     ) -> diesel::QueryResult<()> {
-        out.push_sql("NOT EXISTS (SELECT 1 FROM json_each(");
+        // The empty list's test is a constant, which SQLite computes once per statement rather
+        // than opening `json_each` for every row.
+        out.push_sql("(");
+        out.push_bind_param::<Text, _>(json)?;
+        out.push_sql(" = '[]' OR NOT EXISTS (SELECT 1 FROM json_each(");
         out.push_bind_param::<Text, _>(json)?;
         out.push_sql(") AS word WHERE instr(");
         column.walk_ast(out.reborrow())?;
-        out.push_sql(", word.value) = 0)");
+        out.push_sql(", word.value) = 0))");
         Ok(())
     }
 
@@ -134,11 +138,13 @@ impl ListTestKind for ContainsEvery {
         values: &'b [String],
         mut out: AstPass<'_, 'b, Pg>,
     ) -> diesel::QueryResult<()> {
-        out.push_sql("NOT EXISTS (SELECT 1 FROM unnest(");
+        out.push_sql("(cardinality(");
+        out.push_bind_param::<Array<Text>, _>(values)?;
+        out.push_sql(") = 0 OR NOT EXISTS (SELECT 1 FROM unnest(");
         out.push_bind_param::<Array<Text>, _>(values)?;
         out.push_sql(") AS word (value) WHERE strpos(");
         column.walk_ast(out.reborrow())?;
-        out.push_sql(", word.value) = 0)");
+        out.push_sql(", word.value) = 0))");
         Ok(())
     }
 }

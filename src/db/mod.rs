@@ -12,6 +12,7 @@ mod migrations;
 pub mod schedule;
 pub mod schema;
 mod sql_types;
+mod timestamps;
 
 use std::time::Duration;
 
@@ -29,6 +30,7 @@ pub use lists::{TextListExt, json_list, texts};
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::histogram::Histogram;
 pub use sql_types::text_enum;
+pub use timestamps::{Stamp, StampOrNull};
 
 use crate::error::{AppError, AppResult, InternalError};
 

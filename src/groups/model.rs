@@ -75,6 +75,7 @@ pub struct GroupRow {
     pub language: String,
     pub region: Option<String>,
     pub created_by: Option<UserId>,
+    #[diesel(deserialize_as = crate::db::Stamp)]
     pub created_at: NaiveDateTime,
     /// Only people whose profession a provider verified may join.
     pub verified_only: bool,
@@ -140,8 +141,10 @@ pub struct Membership {
     pub user_id: UserId,
     pub role: MemberRole,
     pub status: MembershipStatus,
+    #[diesel(deserialize_as = crate::db::Stamp)]
     pub created_at: NaiveDateTime,
     /// When it became ACTIVE (joining an open group, or approval); `None` while pending.
+    #[diesel(deserialize_as = crate::db::StampOrNull)]
     pub active_since: Option<NaiveDateTime>,
 }
 
