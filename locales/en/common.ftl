@@ -17,6 +17,7 @@ control-characters = Control characters are not accepted (only newline and tab a
 invisible-characters = Invisible and direction-changing characters are not accepted in a name.
 too-deep = Query nested too deep: { $cost } levels, at most { $max } allowed (depth limit).
 too-complex = Request too costly: it costs { $cost }, at most { $max } allowed (complexity limit). Ask for smaller pages (`first`) or split it.
+too-many-selections = Request too long once its fragments are spread: { $cost } selections, at most { $max } allowed (selection limit).
 too-slow = Request stopped: one of its database steps took more than { $max } ms (statement time limit). Ask for smaller pages (`first`) or fewer fields, or try again later.
 too-many-aliases = Request too wide: { $cost } aliases, at most { $max } allowed per request (alias limit).
 errors-omitted = { $count ->

@@ -17,6 +17,7 @@ control-characters = Caractères de contrôle refusés (seuls le retour à la li
 invisible-characters = Les caractères invisibles ou d'inversion de sens sont refusés dans un nom.
 too-deep = Requête trop imbriquée : { $cost } niveaux, au plus { $max } permis (limite de profondeur).
 too-complex = Requête trop coûteuse : elle coûte { $cost }, au plus { $max } permis (limite de complexité). Demandez des pages plus petites (`first`) ou scindez-la.
+too-many-selections = Requête trop longue une fois ses fragments déployés : { $cost } sélections, au plus { $max } permises (limite de sélections).
 too-slow = Requête arrêtée : une de ses étapes en base de données a pris plus de { $max } ms (limite de durée). Demandez des pages plus petites (`first`) ou moins de champs, ou réessayez plus tard.
 too-many-aliases = Requête trop large : { $cost } alias, au plus { $max } permis par requête (limite d’alias).
 errors-omitted = { $count ->

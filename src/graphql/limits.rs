@@ -23,6 +23,14 @@ use crate::validate;
 pub const MAX_DEPTH: usize = 12;
 /// Most aliased fields in one request.
 pub const MAX_ALIASES: usize = 30;
+/// Most levels a document nests, fragment spreads and inline fragments counted as levels: the
+/// bound async-graphql applies too, checked by the first walk so that no walk goes deeper.
+const MAX_NESTING: usize = 32;
+/// Most selections a request holds once its fragments are spread. async-graphql walks the
+/// spread document (its checks, validation, complexity) before any limit of its own applies, so a
+/// few fragments each spreading the next twice would have it walk billions of selections; the
+/// largest screen of the contract holds a few hundred.
+pub const MAX_SELECTIONS: usize = 5_000;
 /// Most errors one answer lists; the rest are counted in a last one.
 pub const MAX_ERRORS: usize = 20;
 
@@ -31,6 +39,7 @@ pub const MAX_ERRORS: usize = 20;
 pub(super) enum RequestLimit {
     Complexity,
     Depth,
+    Selections,
     Aliases,
 }
 
@@ -39,6 +48,7 @@ impl RequestLimit {
         match self {
             Self::Complexity => "complexity",
             Self::Depth => "depth",
+            Self::Selections => "selections",
             Self::Aliases => "aliases",
         }
     }
@@ -47,6 +57,7 @@ impl RequestLimit {
         match self {
             Self::Complexity => MAX_COMPLEXITY,
             Self::Depth => MAX_DEPTH,
+            Self::Selections => MAX_SELECTIONS,
             Self::Aliases => MAX_ALIASES,
         }
     }
@@ -58,6 +69,7 @@ impl RequestLimit {
         let message = match self {
             Self::Complexity => Message::TooComplex { cost, max },
             Self::Depth => Message::TooDeep { depth: cost, max },
+            Self::Selections => Message::TooManySelections { count: cost, max },
             Self::Aliases => Message::TooManyAliases { count: cost, max },
         };
         let mut error = bad_input(message, "query", None);
@@ -126,52 +138,90 @@ fn check_selections(
     Ok(())
 }
 
-/// How many levels of fields `set` holds (leaves count as one), following fragment spreads and
-/// leaving introspection out. Each fragment is measured once, so the walk is linear in the
-/// document whatever its spreads; a fragment already on the path counts as nothing (the parser
-/// refuses such cycles anyway).
-fn depth_of<'a>(
+/// What a walk of a selection set measures, its fragment spreads followed.
+#[derive(Debug, Clone, Copy, Default)]
+struct Extent {
+    /// Levels of fields, leaves counting as one, introspection left out.
+    depth: usize,
+    /// Selections (fields, spreads, inline fragments), each fragment counted wherever it is spread.
+    selections: usize,
+}
+
+/// Measures `set` at `level` of nesting (spreads and inline fragments count as levels). Each
+/// fragment is measured once, so the walk is linear in the document whatever its spreads, and no
+/// deeper than [`MAX_NESTING`]; a fragment already on the path counts as nothing (validation
+/// refuses such cycles).
+fn extent_of<'a>(
     set: &'a SelectionSet,
+    level: usize,
     document: &'a ExecutableDocument,
-    fragments: &mut HashMap<&'a str, usize>,
+    fragments: &mut HashMap<&'a str, Extent>,
     path: &mut Vec<&'a str>,
-) -> usize {
-    let mut deepest = 0;
+) -> ServerResult<Extent> {
+    if level > MAX_NESTING {
+        return Err(RequestLimit::Depth.refusal(level));
+    }
+    let mut extent = Extent::default();
     for selection in &set.items {
-        let depth = match &selection.node {
-            Selection::Field(field) => match field.node.name.node.as_str() {
-                "__schema" | "__type" => 0,
-                _ => 1 + depth_of(&field.node.selection_set.node, document, fragments, path),
-            },
+        let (depth, below) = match &selection.node {
+            Selection::Field(field) => {
+                let inner = extent_of(
+                    &field.node.selection_set.node,
+                    level + 1,
+                    document,
+                    fragments,
+                    path,
+                )?;
+                let depth = match field.node.name.node.as_str() {
+                    "__schema" | "__type" => 0,
+                    _ => 1 + inner.depth,
+                };
+                (depth, inner.selections)
+            }
             Selection::InlineFragment(fragment) => {
-                depth_of(&fragment.node.selection_set.node, document, fragments, path)
+                let inner = extent_of(
+                    &fragment.node.selection_set.node,
+                    level + 1,
+                    document,
+                    fragments,
+                    path,
+                )?;
+                (inner.depth, inner.selections)
             }
             Selection::FragmentSpread(spread) => {
                 let name = spread.node.fragment_name.node.as_str();
-                if let Some(known) = fragments.get(name) {
+                let inner = if let Some(known) = fragments.get(name) {
                     *known
                 } else if path.contains(&name) {
-                    0
+                    Extent::default()
                 } else if let Some(fragment) =
                     document.fragments.get(&spread.node.fragment_name.node)
                 {
                     path.push(name);
-                    let depth =
-                        depth_of(&fragment.node.selection_set.node, document, fragments, path);
+                    let measured = extent_of(
+                        &fragment.node.selection_set.node,
+                        level + 1,
+                        document,
+                        fragments,
+                        path,
+                    );
                     path.pop();
-                    fragments.insert(name, depth);
-                    depth
+                    let measured = measured?;
+                    fragments.insert(name, measured);
+                    measured
                 } else {
-                    0
-                }
+                    Extent::default()
+                };
+                (inner.depth, inner.selections)
             }
         };
-        deepest = deepest.max(depth);
+        extent.depth = extent.depth.max(depth);
+        extent.selections = extent.selections.saturating_add(1).saturating_add(below);
     }
-    deepest
+    Ok(extent)
 }
 
-/// Depth, aliases and control characters of a parsed request.
+/// Depth, size once spread, aliases and control characters of a parsed request.
 pub(super) fn check_document(
     document: &ExecutableDocument,
     variables: &Variables,
@@ -182,13 +232,17 @@ pub(super) fn check_document(
         .map(|(_, operation)| &operation.node.selection_set.node)
         .collect();
     let mut fragments = HashMap::new();
-    let depth = operations
-        .iter()
-        .map(|root| depth_of(root, document, &mut fragments, &mut Vec::new()))
-        .max()
-        .unwrap_or(0);
-    if depth > MAX_DEPTH {
-        return Err(RequestLimit::Depth.refusal(depth));
+    let mut extent = Extent::default();
+    for root in &operations {
+        let measured = extent_of(root, 0, document, &mut fragments, &mut Vec::new())?;
+        extent.depth = extent.depth.max(measured.depth);
+        extent.selections = extent.selections.saturating_add(measured.selections);
+    }
+    if extent.depth > MAX_DEPTH {
+        return Err(RequestLimit::Depth.refusal(extent.depth));
+    }
+    if extent.selections > MAX_SELECTIONS {
+        return Err(RequestLimit::Selections.refusal(extent.selections));
     }
     let mut aliases = 0;
     let fragments = document

@@ -74,6 +74,10 @@ pub enum Message {
         depth: usize,
         max: usize,
     },
+    TooManySelections {
+        count: usize,
+        max: usize,
+    },
     TooComplex {
         cost: usize,
         max: usize,
@@ -210,6 +214,7 @@ impl Localized for Message {
             }
             Self::TooManyAliases { count: cost, max }
             | Self::TooDeep { depth: cost, max }
+            | Self::TooManySelections { count: cost, max }
             | Self::TooComplex { cost, max } => {
                 args.set("cost", *cost);
                 args.set("max", *max);

@@ -314,9 +314,27 @@ async fn a_refused_request_names_its_limit_cost_and_maximum(app: TestApp) {
     let wide: String = (0..31)
         .map(|index| format!("a{index}: unreadNotificationCount "))
         .collect();
+    // Thirty fragments, each spreading the next twice: a short text that spreads into two
+    // billion selections, refused before anything walks it spread.
+    let doubling: String = (0..29)
+        .map(|index| {
+            format!(
+                "fragment F{index} on Query {{ ...F{next} ...F{next} }} ",
+                next = index + 1
+            )
+        })
+        .collect();
+    let doubling = format!("{{ ...F0 }} {doubling} fragment F29 on Query {{ __typename }}");
+    // Forty fragments in a chain: nested past any walk's bound, fields or not.
+    let chained: String = (0..39)
+        .map(|index| format!("fragment F{index} on Query {{ ...F{} }} ", index + 1))
+        .collect();
+    let chained = format!("{{ ...F0 }} {chained} fragment F39 on Query {{ __typename }}");
     for (query, limit, maximum) in [
         (costly.to_owned(), "complexity", 2_500),
         (deep.to_owned(), "depth", 12),
+        (chained, "depth", 12),
+        (doubling, "selections", 5_000),
         (format!("{{ {wide} }}"), "aliases", 30),
     ] {
         let mut messages = Vec::new();
