@@ -9,7 +9,7 @@
 
 use async_graphql::parser::types::{ExecutableDocument, OperationType, Selection, SelectionSet};
 use async_graphql::{
-    ErrorExtensionValues, Pos, Response, ServerError, ServerResult, Value, Variables,
+    ErrorExtensionValues, Name, Pos, Response, ServerError, ServerResult, Value, Variables,
 };
 
 use std::collections::HashMap;
@@ -147,78 +147,66 @@ struct Extent {
     selections: usize,
 }
 
-/// Measures `set` at `level` of nesting (spreads and inline fragments count as levels). Each
-/// fragment is measured once, so the walk is linear in the document whatever its spreads, and no
-/// deeper than [`MAX_NESTING`]; a fragment already on the path counts as nothing (validation
-/// refuses such cycles).
-fn extent_of<'a>(
-    set: &'a SelectionSet,
-    level: usize,
+/// A walk of a document that measures each fragment once, so that it is linear in the document
+/// whatever its spreads, and no deeper than [`MAX_NESTING`]; a fragment already on the path
+/// counts as nothing (validation refuses such cycles).
+struct Walk<'a> {
     document: &'a ExecutableDocument,
-    fragments: &mut HashMap<&'a str, Extent>,
-    path: &mut Vec<&'a str>,
-) -> ServerResult<Extent> {
-    if level > MAX_NESTING {
-        return Err(RequestLimit::Depth.refusal(level));
+    fragments: HashMap<&'a str, Extent>,
+    path: Vec<&'a str>,
+}
+
+impl<'a> Walk<'a> {
+    /// Measures `set` at `level` of nesting (spreads and inline fragments count as levels).
+    fn extent(&mut self, set: &'a SelectionSet, level: usize) -> ServerResult<Extent> {
+        if level > MAX_NESTING {
+            return Err(RequestLimit::Depth.refusal(level));
+        }
+        let mut extent = Extent::default();
+        for selection in &set.items {
+            let (depth, below) = match &selection.node {
+                Selection::Field(field) => {
+                    let inner = self.extent(&field.node.selection_set.node, level + 1)?;
+                    let depth = match field.node.name.node.as_str() {
+                        "__schema" | "__type" => 0,
+                        _ => 1 + inner.depth,
+                    };
+                    (depth, inner.selections)
+                }
+                Selection::InlineFragment(fragment) => {
+                    let inner = self.extent(&fragment.node.selection_set.node, level + 1)?;
+                    (inner.depth, inner.selections)
+                }
+                Selection::FragmentSpread(spread) => {
+                    let inner = self.spread(&spread.node.fragment_name.node, level + 1)?;
+                    (inner.depth, inner.selections)
+                }
+            };
+            extent.depth = extent.depth.max(depth);
+            extent.selections = extent.selections.saturating_add(1).saturating_add(below);
+        }
+        Ok(extent)
     }
-    let mut extent = Extent::default();
-    for selection in &set.items {
-        let (depth, below) = match &selection.node {
-            Selection::Field(field) => {
-                let inner = extent_of(
-                    &field.node.selection_set.node,
-                    level + 1,
-                    document,
-                    fragments,
-                    path,
-                )?;
-                let depth = match field.node.name.node.as_str() {
-                    "__schema" | "__type" => 0,
-                    _ => 1 + inner.depth,
-                };
-                (depth, inner.selections)
-            }
-            Selection::InlineFragment(fragment) => {
-                let inner = extent_of(
-                    &fragment.node.selection_set.node,
-                    level + 1,
-                    document,
-                    fragments,
-                    path,
-                )?;
-                (inner.depth, inner.selections)
-            }
-            Selection::FragmentSpread(spread) => {
-                let name = spread.node.fragment_name.node.as_str();
-                let inner = if let Some(known) = fragments.get(name) {
-                    *known
-                } else if path.contains(&name) {
-                    Extent::default()
-                } else if let Some(fragment) =
-                    document.fragments.get(&spread.node.fragment_name.node)
-                {
-                    path.push(name);
-                    let measured = extent_of(
-                        &fragment.node.selection_set.node,
-                        level + 1,
-                        document,
-                        fragments,
-                        path,
-                    );
-                    path.pop();
-                    let measured = measured?;
-                    fragments.insert(name, measured);
-                    measured
-                } else {
-                    Extent::default()
-                };
-                (inner.depth, inner.selections)
-            }
+
+    /// The fragment `name`'s extent, measured on its first spread.
+    fn spread(&mut self, name: &'a Name, level: usize) -> ServerResult<Extent> {
+        let key = name.as_str();
+        if let Some(known) = self.fragments.get(key) {
+            return Ok(*known);
+        }
+        let Some(fragment) = self.document.fragments.get(name) else {
+            return Ok(Extent::default());
         };
-        extent.depth = extent.depth.max(depth);
-        extent.selections = extent.selections.saturating_add(1).saturating_add(below);
+        if self.path.contains(&key) {
+            return Ok(Extent::default());
+        }
+        self.path.push(key);
+        let measured = self.extent(&fragment.node.selection_set.node, level);
+        self.path.pop();
+        let measured = measured?;
+        self.fragments.insert(key, measured);
+        Ok(measured)
     }
-    Ok(extent)
 }
 
 /// Depth, size once spread, aliases and control characters of a parsed request.
@@ -231,10 +219,14 @@ pub(super) fn check_document(
         .iter()
         .map(|(_, operation)| &operation.node.selection_set.node)
         .collect();
-    let mut fragments = HashMap::new();
+    let mut walk = Walk {
+        document,
+        fragments: HashMap::new(),
+        path: Vec::new(),
+    };
     let mut extent = Extent::default();
     for root in &operations {
-        let measured = extent_of(root, 0, document, &mut fragments, &mut Vec::new())?;
+        let measured = walk.extent(root, 0)?;
         extent.depth = extent.depth.max(measured.depth);
         extent.selections = extent.selections.saturating_add(measured.selections);
     }
