@@ -6,6 +6,7 @@
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
+use tokio::sync::watch;
 use tokio::time::Instant;
 
 use crate::notifications::push_message::retry_delay;
@@ -48,6 +49,18 @@ impl OutageHold {
         self.state()
             .held_until
             .filter(|until| *until > Instant::now())
+    }
+
+    /// Sleeps out the hold, if there is one, or until `shutdown` changes; whether it slept.
+    pub async fn wait_out(&self, shutdown: &mut watch::Receiver<bool>) -> bool {
+        let Some(until) = self.held_until() else {
+            return false;
+        };
+        tokio::select! {
+            _ = tokio::time::sleep_until(until) => {}
+            _ = shutdown.changed() => {}
+        }
+        true
     }
 
     /// Whether the last round found the service unreachable: the next batch is one probe.

@@ -66,7 +66,7 @@ pub fn json_list<T: AsRef<str>>(values: impl IntoIterator<Item = T>) -> String {
 }
 
 /// How a [`ListTest`] is written on each backend, given the column and the list's bind.
-pub trait ListTestKind: Default + Send + Sync + 'static {
+pub trait ListTestKind: Send + Sync + 'static {
     fn sqlite<'b>(
         column: &'b dyn QueryFragment<Sqlite>,
         json: &'b str,
@@ -81,7 +81,7 @@ pub trait ListTestKind: Default + Send + Sync + 'static {
 }
 
 /// `column IN (list)`.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy)]
 pub struct OneOf;
 
 impl ListTestKind for OneOf {
@@ -112,7 +112,7 @@ impl ListTestKind for OneOf {
 
 /// No word of the list is missing from the column's value (plain substrings: no pattern
 /// characters to escape, and a plan that no bound value can change).
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy)]
 pub struct ContainsEvery;
 
 impl ListTestKind for ContainsEvery {

@@ -73,11 +73,7 @@ impl MailDispatcher {
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
         let mut queued = self.db.events().subscribe();
         while !*shutdown.borrow() {
-            if let Some(until) = self.relay.held_until() {
-                tokio::select! {
-                    _ = tokio::time::sleep_until(until) => {}
-                    _ = shutdown.changed() => {}
-                }
+            if self.relay.wait_out(&mut shutdown).await {
                 continue;
             }
             match self.run_once().await {

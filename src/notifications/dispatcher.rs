@@ -108,11 +108,7 @@ impl Dispatcher {
         let mut queued = self.db.events().subscribe();
         tracing::info!(worker = %self.worker_id, "push dispatcher started");
         while !*shutdown.borrow() {
-            if let Some(until) = self.fcm.held_until() {
-                tokio::select! {
-                    _ = tokio::time::sleep_until(until) => {}
-                    _ = shutdown.changed() => {}
-                }
+            if self.fcm.wait_out(&mut shutdown).await {
                 continue;
             }
             match self.run_once(&shutdown).await {
