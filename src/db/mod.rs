@@ -269,7 +269,9 @@ where
 
 /// `query`, checked when compiling to have a text that its type alone fixes, so that diesel
 /// prepares it once per connection and finds it again by its type, without writing its SQL on
-/// each run as it must for boxed queries. For the hottest statements.
+/// each run as it must for boxed queries. For the hottest statements, run on the backend's own
+/// connection ([`on_backend!`](crate::on_backend)): through `DbConnection`, diesel's
+/// `MultiConnection` writes every query's SQL on each run whatever its type says.
 pub fn prepared_once<Q: diesel::query_builder::QueryId>(query: Q) -> Q {
     const {
         assert!(

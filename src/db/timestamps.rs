@@ -2,13 +2,17 @@
 //! text (`2026-12-05 01:02:03.456789`) rather than through chrono's format parser, which diesel
 //! tries format after format: in a profile of the groups page, parsing each group's `created_at`
 //! took a quarter of the page's statement. Any other text falls back to diesel's parser;
-//! PostgreSQL sends timestamps as binary and is read by diesel as always.
+//! PostgreSQL sends timestamps as binary and is read by diesel as always. Each backend has its own
+//! reading, so that a statement run on the backend's own connection reads them too.
 //!
 //! A row field opts in with `#[diesel(deserialize_as = Stamp)]` (or [`StampOrNull`]).
 
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
+use diesel::backend::Backend;
 use diesel::deserialize::{self, FromSql, FromSqlRow};
+use diesel::pg::{Pg, PgValue};
 use diesel::sql_types::{Nullable, Timestamp};
+use diesel::sqlite::{Sqlite, SqliteValue};
 
 use super::connection::{MultiBackend, MultiRawValue};
 
@@ -32,26 +36,41 @@ impl From<StampOrNull> for Option<NaiveDateTime> {
     }
 }
 
-impl FromSql<Timestamp, MultiBackend> for Stamp {
-    fn from_sql(value: MultiRawValue<'_>) -> deserialize::Result<Self> {
-        match value {
-            MultiRawValue::Sqlite(mut text) => match by_position(text.read_text()) {
-                Some(stamp) => Ok(Self(stamp)),
-                None => FromSql::<Timestamp, diesel::sqlite::Sqlite>::from_sql(text).map(Self),
-            },
-            MultiRawValue::Postgres(binary) => {
-                FromSql::<Timestamp, diesel::pg::Pg>::from_sql(binary).map(Self)
-            }
+impl FromSql<Timestamp, Sqlite> for Stamp {
+    fn from_sql(mut text: SqliteValue<'_, '_, '_>) -> deserialize::Result<Self> {
+        match by_position(text.read_text()) {
+            Some(stamp) => Ok(Self(stamp)),
+            None => FromSql::<Timestamp, Sqlite>::from_sql(text).map(Self),
         }
     }
 }
 
-impl FromSql<Nullable<Timestamp>, MultiBackend> for StampOrNull {
+impl FromSql<Timestamp, Pg> for Stamp {
+    fn from_sql(binary: PgValue<'_>) -> deserialize::Result<Self> {
+        FromSql::<Timestamp, Pg>::from_sql(binary).map(Self)
+    }
+}
+
+impl FromSql<Timestamp, MultiBackend> for Stamp {
     fn from_sql(value: MultiRawValue<'_>) -> deserialize::Result<Self> {
-        Stamp::from_sql(value).map(|stamp| Self(Some(stamp.0)))
+        match value {
+            MultiRawValue::Sqlite(text) => FromSql::<Timestamp, Sqlite>::from_sql(text),
+            MultiRawValue::Postgres(binary) => FromSql::<Timestamp, Pg>::from_sql(binary),
+        }
+    }
+}
+
+/// Each backend's [`Stamp`], or null.
+impl<DB> FromSql<Nullable<Timestamp>, DB> for StampOrNull
+where
+    DB: Backend,
+    Stamp: FromSql<Timestamp, DB>,
+{
+    fn from_sql(value: DB::RawValue<'_>) -> deserialize::Result<Self> {
+        <Stamp as FromSql<Timestamp, DB>>::from_sql(value).map(|stamp| Self(Some(stamp.0)))
     }
 
-    fn from_nullable_sql(value: Option<MultiRawValue<'_>>) -> deserialize::Result<Self> {
+    fn from_nullable_sql(value: Option<DB::RawValue<'_>>) -> deserialize::Result<Self> {
         match value {
             Some(value) => Self::from_sql(value),
             None => Ok(Self(None)),

@@ -153,31 +153,34 @@ pub fn search_groups(
         .profession
         .map(|profession| format!(",{},", profession.as_str()));
     let before = after.map_or(ABOVE_EVERY_GROUP_ID, GroupId::as_str);
-    let query = peer_groups::table
-        .left_join(
-            memberships::table.on(memberships::group_id
-                .eq(peer_groups::id)
-                .and(memberships::user_id.eq(viewer))),
-        )
-        .filter(peer_groups::search_text.contains_every(&search.words))
-        .filter(
-            language
-                .is_null()
-                .or(peer_groups::language.nullable().eq(language)),
-        )
-        .filter(region.is_null().or(peer_groups::region.eq(region)))
-        .filter(
-            peer_groups::professions.eq("").or(","
-                .into_sql::<Text>()
-                .concat(peer_groups::professions)
-                .concat(",")
-                .contains_every(&profession)),
-        )
-        .filter(peer_groups::id.lt(before))
-        .order(peer_groups::id.desc())
-        .limit(limit)
-        .select((Group::as_select(), Option::<Membership>::as_select()));
-    prepared_once(query).load(conn)
+    // Built for each backend's own connection, where diesel finds it by its type alone.
+    on_backend!(conn, |backend| {
+        let query = peer_groups::table
+            .left_join(
+                memberships::table.on(memberships::group_id
+                    .eq(peer_groups::id)
+                    .and(memberships::user_id.eq(viewer))),
+            )
+            .filter(peer_groups::search_text.contains_every(&search.words))
+            .filter(
+                language
+                    .is_null()
+                    .or(peer_groups::language.nullable().eq(language)),
+            )
+            .filter(region.is_null().or(peer_groups::region.eq(region)))
+            .filter(
+                peer_groups::professions.eq("").or(","
+                    .into_sql::<Text>()
+                    .concat(peer_groups::professions)
+                    .concat(",")
+                    .contains_every(&profession)),
+            )
+            .filter(peer_groups::id.lt(before))
+            .order(peer_groups::id.desc())
+            .limit(limit)
+            .select((Group::as_select(), Option::<Membership>::as_select()));
+        prepared_once(query).load(backend)
+    })
 }
 
 /// The groups where `user_id` is an active member, newest first (bounded).
