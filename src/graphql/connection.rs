@@ -18,11 +18,17 @@ pub struct PageInfo {
 
 /// Declares `$connection` and `$edge` over the GraphQL type `$node`, with a constructor from a
 /// [`crate::pagination::Page`] and each item's sort key (wrapped into the opaque cursor).
+///
+/// Both resolve their fields one after the other (`serial`): each has one field that may wait
+/// (`edges`, `node`), and async-graphql's concurrent resolution costs a task of its own per field,
+/// on every item of every page. The items of a page still resolve together, so that their
+/// loaders batch.
 #[macro_export]
 macro_rules! connection_type {
     ($connection:ident, $edge:ident, $node:ty) => {
         /// One item of a page, with the cursor that points just after it.
         #[derive(async_graphql::SimpleObject)]
+        #[graphql(serial)]
         pub struct $edge {
             /// Opaque; pass it as `after` to continue after this item. Only this server's
             /// cursors are accepted (BAD_USER_INPUT on `after` otherwise).
@@ -33,6 +39,7 @@ macro_rules! connection_type {
 
         /// One page of a list (`first`: default 20, at most 100), in the list's order.
         #[derive(async_graphql::SimpleObject)]
+        #[graphql(serial)]
         pub struct $connection {
             /// The page's items, in order.
             pub edges: Vec<$edge>,

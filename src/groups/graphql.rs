@@ -57,8 +57,12 @@ impl PeerGroupView {
     }
 }
 
+// Its fields resolve one after the other (`serial`): most give what the group's row holds, and
+// async-graphql's concurrent resolution would cost a task per field of every group of every list.
+// A detail screen that asks for several of the lists that read (members, posts, pending requests)
+// waits for them in turn; the groups of a list still resolve together, so their loaders batch.
 /// A peer group: members support each other in posts, anonymous ones included.
-#[Object(name = "PeerGroup")]
+#[Object(name = "PeerGroup", serial)]
 impl PeerGroupView {
     /// The group's id.
     async fn id(&self) -> ID {
@@ -201,8 +205,9 @@ impl PeerGroupView {
 
 pub struct MembershipView(pub Membership);
 
+// Serial, as `PeerGroupView` is.
 /// A person's place in a group.
-#[Object(name = "Membership")]
+#[Object(name = "Membership", serial)]
 impl MembershipView {
     /// The group.
     async fn group(&self, ctx: &Context<'_>) -> Result<PeerGroupView> {
