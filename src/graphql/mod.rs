@@ -12,7 +12,7 @@ pub mod pipeline;
 pub mod scalars;
 
 use async_graphql::dataloader::DataLoader;
-use async_graphql::{MergedObject, MergedSubscription, SDLExportOptions, Schema};
+use async_graphql::{MergedObject, MergedSubscription, SDLExportOptions, Schema, ValidationMode};
 
 use crate::accounts::graphql::{AccountsMutation, AccountsQuery};
 use crate::accounts::loaders::ProfileLoader;
@@ -128,15 +128,21 @@ fn builder() -> async_graphql::SchemaBuilder<QueryRoot, MutationRoot, Subscripti
     )
 }
 
-/// The schema the server runs, in its [`Pipeline`]. Production hides introspection and field
-/// suggestions.
+/// The schema the server runs, in its [`Pipeline`] (twice: validating every rule, and in the fast
+/// mode for documents already validated). Production hides introspection and field suggestions.
 pub fn build(state: SharedState) -> Pipeline {
     let production = state.config.is_production();
-    let mut schema = builder().data(state).limit_complexity(MAX_COMPLEXITY);
-    if production {
-        schema = schema.disable_introspection().disable_suggestions();
-    }
-    Pipeline::new(schema.finish())
+    let schema = |mode: ValidationMode| {
+        let mut schema = builder()
+            .data(state.clone())
+            .limit_complexity(MAX_COMPLEXITY)
+            .validation_mode(mode);
+        if production {
+            schema = schema.disable_introspection().disable_suggestions();
+        }
+        schema.finish()
+    };
+    Pipeline::new(schema(ValidationMode::Strict), schema(ValidationMode::Fast))
 }
 
 /// The SDL checked in as `schema.graphql`, fields sorted for stable diffs.

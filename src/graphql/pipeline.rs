@@ -4,6 +4,11 @@
 //! are checked on it; the complexity is held to its maximum, with the cost in the refusal; every
 //! error gets a code and an answer lists a bounded number; the operation's name is recorded.
 //!
+//! A document without variables that was answered once without an error has passed every
+//! validation rule, and would pass them again: its later runs go to a second schema that only
+//! measures it (complexity, depth, fragment cycles), which spares a page of groups the two dozen
+//! rules walked over it on every request.
+//!
 //! None of this is an async-graphql extension: with any extension in the schema, async-graphql
 //! runs every field of every answer through the extensions' chain (a boxed future per
 //! extension and two registry lookups per field), a fifth of a page of groups' time. What each
@@ -11,6 +16,7 @@
 
 use std::any::{Any, TypeId};
 use std::num::NonZeroUsize;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextValidation};
@@ -38,16 +44,33 @@ const TOO_COMPLEX: &str = "Query is too complex.";
 
 #[derive(Clone)]
 pub struct Pipeline {
+    /// Validates every rule: a document's first runs, and every run with variables.
     schema: RelaisSchema,
+    /// The same schema in async-graphql's fast validation mode, for the documents that
+    /// [`CachedDocument::validated`] vouches for.
+    validated: RelaisSchema,
     documents: Arc<DocumentCache>,
 }
 
 impl Pipeline {
-    pub fn new(schema: RelaisSchema) -> Self {
+    /// `schema` and `validated` are the same schema, the second built with
+    /// `ValidationMode::Fast`.
+    pub fn new(schema: RelaisSchema, validated: RelaisSchema) -> Self {
         let kept = NonZeroUsize::new(DOCUMENTS_KEPT).unwrap_or(NonZeroUsize::MIN);
         Self {
             schema,
+            validated,
             documents: Arc::new(DocumentCache(Mutex::new(lru::LruCache::new(kept)))),
+        }
+    }
+
+    /// The schema that runs `prepared`: the fast one when its document, without variables, was
+    /// answered before without an error (the rules it passed then depend on nothing else).
+    fn schema_for(&self, prepared: &Prepared) -> &RelaisSchema {
+        if prepared.without_variables() && prepared.refused_as.document.validated() {
+            &self.validated
+        } else {
+            &self.schema
         }
     }
 
@@ -55,19 +78,19 @@ impl Pipeline {
     fn prepare(&self, mut request: Request, session: Option<&Data>) -> ServerResult<Prepared> {
         let document = self.documents.document_of(&mut request)?;
         if let Some(slot) = data_of::<OperationSlot>(&request, session) {
-            operation::record(slot, &document, request.operation_name.as_deref());
+            operation::record(slot, &document.parsed, request.operation_name.as_deref());
         }
-        limits::check_document(&document, &request.variables)?;
+        limits::check_document(&document.parsed, &request.variables)?;
         if data_of::<ReadOnly>(&request, session).is_some() {
-            limits::check_read_only(&document)?;
+            limits::check_read_only(&document.parsed)?;
         }
-        confirmed_address::check(&document, data_of::<Auth>(&request, session))?;
+        confirmed_address::check(&document.parsed, data_of::<Auth>(&request, session))?;
         let refused_as = Measurable {
             document: document.clone(),
             variables: request.variables.clone(),
             operation_name: request.operation_name.clone(),
         };
-        request.set_parsed_query(ExecutableDocument::clone(&document));
+        request.set_parsed_query(document.parsed.clone());
         Ok(Prepared {
             request,
             refused_as,
@@ -79,7 +102,14 @@ impl Executor for Pipeline {
     async fn execute(&self, request: Request) -> Response {
         let response = match self.prepare(request, None) {
             Ok(prepared) => {
-                let response = self.schema.execute(prepared.request).await;
+                let response = self.schema_for(&prepared).execute(prepared.request).await;
+                if response.errors.is_empty() && prepared.refused_as.variables.is_empty() {
+                    prepared
+                        .refused_as
+                        .document
+                        .validated
+                        .store(true, Ordering::Relaxed);
+                }
                 prepared.refused_as.measured(response).await
             }
             Err(error) => Response::from_errors(vec![error]),
@@ -94,13 +124,10 @@ impl Executor for Pipeline {
     ) -> BoxStream<'static, Response> {
         let session = session_data.unwrap_or_default();
         let answers = match self.prepare(request, Some(&session)) {
-            Ok(Prepared {
-                request,
-                refused_as,
-            }) => self
-                .schema
-                .execute_stream_with_session_data(request, session)
-                .then(move |response| refused_as.clone().measured(response))
+            Ok(prepared) => self
+                .schema_for(&prepared)
+                .execute_stream_with_session_data(prepared.request, session)
+                .then(move |response| prepared.refused_as.clone().measured(response))
                 .boxed(),
             Err(error) => stream::once(async move { Response::from_errors(vec![error]) }).boxed(),
         };
@@ -114,11 +141,17 @@ struct Prepared {
     refused_as: Measurable,
 }
 
+impl Prepared {
+    fn without_variables(&self) -> bool {
+        self.refused_as.variables.is_empty()
+    }
+}
+
 /// A request's document and variables, kept (the document shared with the cache) for the rare
 /// answer that refuses it as too complex.
 #[derive(Clone)]
 struct Measurable {
-    document: Arc<ExecutableDocument>,
+    document: Arc<CachedDocument>,
     variables: Variables,
     operation_name: Option<String>,
 }
@@ -134,7 +167,7 @@ impl Measurable {
         }
         let mut request = Request::new("").variables(self.variables);
         request.operation_name = self.operation_name;
-        request.set_parsed_query(ExecutableDocument::clone(&self.document));
+        request.set_parsed_query(self.document.parsed.clone());
         measuring_schema().execute(request).await
     }
 }
@@ -168,14 +201,27 @@ impl Extension for ComplexityProbe {
     }
 }
 
+/// A parsed document, and whether it passed every validation rule.
+struct CachedDocument {
+    parsed: ExecutableDocument,
+    /// Answered once without an error, without variables.
+    validated: AtomicBool,
+}
+
+impl CachedDocument {
+    fn validated(&self) -> bool {
+        self.validated.load(Ordering::Relaxed)
+    }
+}
+
 /// Parsed documents by the SHA-256 of their text, as Apollo's automatic persisted queries name
 /// them.
-struct DocumentCache(Mutex<lru::LruCache<String, Arc<ExecutableDocument>>>);
+struct DocumentCache(Mutex<lru::LruCache<String, Arc<CachedDocument>>>);
 
 impl DocumentCache {
     /// The request's document: found by the hash its `persistedQuery` extension gives (the text
     /// is then optional), or by its text's, or parsed and remembered.
-    fn document_of(&self, request: &mut Request) -> ServerResult<Arc<ExecutableDocument>> {
+    fn document_of(&self, request: &mut Request) -> ServerResult<Arc<CachedDocument>> {
         let asked = match request.extensions.remove("persistedQuery") {
             Some(extension) => Some(persisted_hash(extension)?),
             None => None,
@@ -190,16 +236,19 @@ impl DocumentCache {
         if let Some(document) = self.get(&hash) {
             return Ok(document);
         }
-        let document = Arc::new(async_graphql::parser::parse_query(&request.query)?);
+        let document = Arc::new(CachedDocument {
+            parsed: async_graphql::parser::parse_query(&request.query)?,
+            validated: AtomicBool::new(false),
+        });
         self.lock().put(hash, document.clone());
         Ok(document)
     }
 
-    fn get(&self, hash: &str) -> Option<Arc<ExecutableDocument>> {
+    fn get(&self, hash: &str) -> Option<Arc<CachedDocument>> {
         self.lock().get(hash).cloned()
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, lru::LruCache<String, Arc<ExecutableDocument>>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, lru::LruCache<String, Arc<CachedDocument>>> {
         self.0.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
@@ -247,4 +296,68 @@ fn data_of<'a, T: Any + Send + Sync>(
         .get(&key)
         .or_else(|| session.and_then(|session| session.get(&key)))
         .and_then(|value| value.downcast_ref::<T>())
+}
+
+#[cfg(test)]
+mod tests {
+    use async_graphql::ValidationMode;
+
+    use super::*;
+
+    fn pipeline() -> Pipeline {
+        let schema = |mode| super::super::builder().validation_mode(mode).finish();
+        Pipeline::new(schema(ValidationMode::Strict), schema(ValidationMode::Fast))
+    }
+
+    /// Which schema `query` (with `variables`) would run on now.
+    fn runs_validated(pipeline: &Pipeline, query: &str, variables: Variables) -> bool {
+        let request = Request::new(query).variables(variables);
+        let prepared = pipeline.prepare(request, None).expect("prepared");
+        std::ptr::eq(pipeline.schema_for(&prepared), &pipeline.validated)
+    }
+
+    #[tokio::test]
+    async fn only_documents_answered_without_error_and_variables_skip_the_rules() {
+        let pipeline = pipeline();
+        let plain = "{ __typename }";
+        assert!(!runs_validated(&pipeline, plain, Variables::default()));
+        let answered = pipeline.execute(Request::new(plain)).await;
+        assert!(answered.errors.is_empty(), "{:?}", answered.errors);
+        assert!(runs_validated(&pipeline, plain, Variables::default()));
+        let again = pipeline.execute(Request::new(plain)).await;
+        assert_eq!(again.data, answered.data);
+
+        // With variables, every rule runs: their values are checked against the arguments.
+        let with_variable = "query ($first: Int) { groups(first: $first) { edges { cursor } } }";
+        let variables = Variables::from_json(serde_json::json!({ "first": "many" }));
+        for _ in 0..2 {
+            let refused = pipeline
+                .execute(Request::new(with_variable).variables(variables.clone()))
+                .await;
+            assert!(
+                refused.errors[0]
+                    .message
+                    .starts_with("Invalid value for argument"),
+                "{:?}",
+                refused.errors
+            );
+            assert!(!runs_validated(&pipeline, with_variable, variables.clone()));
+        }
+
+        // A document refused by a rule is never vouched for.
+        let unknown_field = "{ noSuchField }";
+        for _ in 0..2 {
+            let refused = pipeline.execute(Request::new(unknown_field)).await;
+            assert!(
+                refused.errors[0].message.contains("noSuchField"),
+                "{:?}",
+                refused.errors
+            );
+            assert!(!runs_validated(
+                &pipeline,
+                unknown_field,
+                Variables::default()
+            ));
+        }
+    }
 }
