@@ -67,7 +67,8 @@ impl Pipeline {
     /// The schema that runs `prepared`: the fast one when its document, without variables, was
     /// answered before without an error (the rules it passed then depend on nothing else).
     fn schema_for(&self, prepared: &Prepared) -> &RelaisSchema {
-        if prepared.without_variables() && prepared.refused_as.document.validated() {
+        let refused_as = &prepared.refused_as;
+        if refused_as.variables.is_empty() && refused_as.document.validated() {
             &self.validated
         } else {
             &self.schema
@@ -103,12 +104,8 @@ impl Executor for Pipeline {
         let response = match self.prepare(request, None) {
             Ok(prepared) => {
                 let response = self.schema_for(&prepared).execute(prepared.request).await;
-                if response.errors.is_empty() && prepared.refused_as.variables.is_empty() {
-                    prepared
-                        .refused_as
-                        .document
-                        .validated
-                        .store(true, Ordering::Relaxed);
+                if response.errors.is_empty() {
+                    prepared.refused_as.answered_without_error();
                 }
                 prepared.refused_as.measured(response).await
             }
@@ -141,14 +138,8 @@ struct Prepared {
     refused_as: Measurable,
 }
 
-impl Prepared {
-    fn without_variables(&self) -> bool {
-        self.refused_as.variables.is_empty()
-    }
-}
-
-/// A request's document and variables, kept (the document shared with the cache) for the rare
-/// answer that refuses it as too complex.
+/// A request's document and variables, kept (the document shared with the cache) to vouch for
+/// the document after a clean answer, and for the rare answer that refuses it as too complex.
 #[derive(Clone)]
 struct Measurable {
     document: Arc<CachedDocument>,
@@ -157,6 +148,13 @@ struct Measurable {
 }
 
 impl Measurable {
+    /// Vouches for the document when it ran without variables: it passed every rule.
+    fn answered_without_error(&self) {
+        if self.variables.is_empty() {
+            self.document.validated.store(true, Ordering::Relaxed);
+        }
+    }
+
     /// `response`, or when async-graphql refused the request as too complex (saying neither its
     /// cost nor the maximum), the refusal that says both.
     async fn measured(self, response: Response) -> Response {
