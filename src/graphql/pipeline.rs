@@ -48,18 +48,17 @@ pub struct Pipeline {
     schema: RelaisSchema,
     /// The same schema in async-graphql's fast validation mode, for the documents that
     /// [`CachedDocument::validated`] vouches for.
-    validated: RelaisSchema,
+    fast: RelaisSchema,
     documents: Arc<DocumentCache>,
 }
 
 impl Pipeline {
-    /// `schema` and `validated` are the same schema, the second built with
-    /// `ValidationMode::Fast`.
-    pub fn new(schema: RelaisSchema, validated: RelaisSchema) -> Self {
+    /// `schema` and `fast` are the same schema, the second built with `ValidationMode::Fast`.
+    pub fn new(schema: RelaisSchema, fast: RelaisSchema) -> Self {
         let kept = NonZeroUsize::new(DOCUMENTS_KEPT).unwrap_or(NonZeroUsize::MIN);
         Self {
             schema,
-            validated,
+            fast,
             documents: Arc::new(DocumentCache(Mutex::new(lru::LruCache::new(kept)))),
         }
     }
@@ -69,7 +68,7 @@ impl Pipeline {
     fn schema_for(&self, prepared: &Prepared) -> &RelaisSchema {
         let refused_as = &prepared.refused_as;
         if refused_as.variables.is_empty() && refused_as.document.validated() {
-            &self.validated
+            &self.fast
         } else {
             &self.schema
         }
@@ -311,7 +310,7 @@ mod tests {
     fn runs_validated(pipeline: &Pipeline, query: &str, variables: Variables) -> bool {
         let request = Request::new(query).variables(variables);
         let prepared = pipeline.prepare(request, None).expect("prepared");
-        std::ptr::eq(pipeline.schema_for(&prepared), &pipeline.validated)
+        std::ptr::eq(pipeline.schema_for(&prepared), &pipeline.fast)
     }
 
     #[tokio::test]
