@@ -29,7 +29,8 @@ fn print_row(name: &str, figures: &Figures, server: &Server) {
     );
 }
 
-/// Runs `query` with `variables` as worker `n`'s person, as fast as answers come.
+/// Runs `query` with `variables` as worker `n`'s person, as fast as answers come (each answer
+/// checked for errors, not parsed: [`Server::answered`]).
 async fn read_scenario(
     server: &Server,
     tokens: &[String],
@@ -37,14 +38,9 @@ async fn read_scenario(
     query: &str,
     variables: Value,
 ) -> Figures {
+    let variables = &variables;
     load::run(tokens.len(), scale.duration, |worker, _| {
-        let variables = variables.clone();
-        async move {
-            server
-                .gql(Some(&tokens[worker]), query, variables)
-                .await
-                .is_some()
-        }
+        server.answered(&tokens[worker], query, variables)
     })
     .await
 }

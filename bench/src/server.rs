@@ -89,6 +89,32 @@ impl Server {
         let answer = self.process.client().post(token, query, variables).await?;
         answer["errors"].is_null().then_some(answer)
     }
+
+    /// A GraphQL request whose answer is only checked, not parsed: whether it answered 200 with
+    /// no `"errors":` key. That sequence cannot occur inside a JSON string (its quotes would be
+    /// escaped), and parsing every answer would take the load generator a share of the cores it
+    /// shares with the server, the larger the answer the larger the share.
+    pub async fn answered(&self, token: &str, query: &str, variables: &serde_json::Value) -> bool {
+        let sent = self
+            .process
+            .http
+            .post(format!("{}/graphql", self.base_url))
+            .timeout(std::time::Duration::from_secs(30))
+            .bearer_auth(token)
+            .json(&serde_json::json!({ "query": query, "variables": variables }))
+            .send()
+            .await;
+        let Ok(answer) = sent else {
+            return false;
+        };
+        if !answer.status().is_success() {
+            return false;
+        }
+        answer.bytes().await.is_ok_and(|body| {
+            std::str::from_utf8(&body)
+                .is_ok_and(|text| text.starts_with('{') && !text.contains("\"errors\":"))
+        })
+    }
 }
 
 impl Server {

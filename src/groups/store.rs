@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use chrono::NaiveDateTime;
-use diesel::dsl::exists;
+use diesel::dsl::{case_when, exists};
 use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
@@ -560,19 +560,19 @@ pub fn blockers_among(
         .load(conn)
 }
 
-/// Everyone the person blocked or was blocked by.
+/// Everyone the person blocked or was blocked by, in one statement (each side has its index).
 pub fn blocked_either_way(conn: &mut DbConnection, user: &UserId) -> QueryResult<Vec<UserId>> {
-    let mut ids: Vec<UserId> = user_blocks::table
-        .filter(user_blocks::blocker_id.eq(user))
-        .select(user_blocks::blocked_id)
-        .load(conn)?;
-    ids.extend(
-        user_blocks::table
-            .filter(user_blocks::blocked_id.eq(user))
-            .select(user_blocks::blocker_id)
-            .load::<UserId>(conn)?,
-    );
-    Ok(ids)
+    user_blocks::table
+        .filter(
+            user_blocks::blocker_id
+                .eq(user)
+                .or(user_blocks::blocked_id.eq(user)),
+        )
+        .select(
+            case_when(user_blocks::blocker_id.eq(user), user_blocks::blocked_id)
+                .otherwise(user_blocks::blocker_id),
+        )
+        .load(conn)
 }
 
 /// Blocks; false when the block existed already (two blocks at once included).

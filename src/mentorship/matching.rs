@@ -181,17 +181,17 @@ pub fn rank(seeker: &Seeker, candidates: Vec<Candidate>, limit: usize) -> Vec<Sc
 }
 
 /// The `limit` best of `open` for `seeker`, reading them (`read`: the candidates these mentors
-/// make, fresh, leaving out whoever may not be suggested) `batch` at a time in the order of what
-/// the index knows of them, and only while someone not read yet could still make the list: the
-/// same list as ranking everyone, at the cost of reading the first batch or so.
-pub fn search<E>(
+/// make, their profiles fresh, leaving out whoever may not be suggested) `batch` at a time in the
+/// order of what the index knows of them, and only while someone not read yet could still make
+/// the list: the same list as ranking everyone, at the cost of reading the first batch or so.
+pub fn search<'m, E>(
     seeker: &Seeker,
-    open: Vec<OpenMentor<'_>>,
+    open: Vec<OpenMentor<'m>>,
     limit: usize,
     batch: usize,
-    mut read: impl FnMut(&[UserId]) -> Result<Vec<Candidate>, E>,
+    mut read: impl FnMut(&[&OpenMentor<'m>]) -> Result<Vec<Candidate>, E>,
 ) -> Result<Vec<Scored>, E> {
-    let mut open: Vec<(f64, OpenMentor<'_>)> = open
+    let mut open: Vec<(f64, OpenMentor<'m>)> = open
         .into_iter()
         .map(|mentor| (open_mentor_score(seeker, &mentor), mentor))
         .collect();
@@ -219,11 +219,8 @@ pub fn search<E>(
         if !best.could_take(*best_left, first.user_id) {
             break;
         }
-        let ids: Vec<UserId> = chunk
-            .iter()
-            .map(|(_, mentor)| mentor.user_id.clone())
-            .collect();
-        for candidate in read(&ids)? {
+        let mentors: Vec<&OpenMentor<'m>> = chunk.iter().map(|(_, mentor)| mentor).collect();
+        for candidate in read(&mentors)? {
             best.offer(score(seeker, candidate));
         }
         start = end;
@@ -656,10 +653,10 @@ mod tests {
                 Ok::<_, ()>(
                     batch
                         .iter()
-                        .filter_map(|id| {
+                        .filter_map(|mentor| {
                             candidates
                                 .iter()
-                                .find(|candidate| candidate.profile.row.user_id == *id)
+                                .find(|candidate| candidate.profile.row.user_id == *mentor.user_id)
                                 .cloned()
                         })
                         .collect(),

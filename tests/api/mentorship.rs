@@ -24,6 +24,7 @@ on_both_backends!(
     goals_and_feedback_follow_the_mentorship,
     a_matching_round_proposes_stable_pairs_and_creates_requests,
     searches_follow_every_change_to_what_ranks_a_mentor,
+    a_search_reads_the_same_few_statements_however_many_mentors_and_exclusions,
 );
 
 const MESSAGE: &str = "Bonjour, je sors de l'école et les nuits me pèsent beaucoup.";
@@ -250,6 +251,64 @@ async fn matches(app: &TestApp, who: &Session, input: Value) -> Vec<(String, f64
             )
         })
         .collect()
+}
+
+/// How many statements `who`'s search for `areas` runs: the cheapest of three (the count is the
+/// pool's, which a statement of the server's own can join once in a while).
+async fn search_statements(app: &TestApp, who: &Session, areas: &[&str]) -> u64 {
+    let mut cheapest = u64::MAX;
+    for _ in 0..3 {
+        let before = app.state.db.statements_run();
+        let found = matches(app, who, json!({ "areas": areas })).await;
+        assert!(!found.is_empty(), "someone is found");
+        cheapest = cheapest.min(app.state.db.statements_run() - before);
+    }
+    cheapest
+}
+
+/// A search's statements do not grow with the mentors it ranks, the batch it reads, the
+/// people blocked either way or the mentorships already open: the facts that rank a mentor come
+/// from memory, the profiles of a batch in two statements, each exclusion list in one.
+async fn a_search_reads_the_same_few_statements_however_many_mentors_and_exclusions(app: TestApp) {
+    let burnout = ["BURNOUT_PREVENTION"];
+    let lea = nurse(&app, "lea").await;
+    nurse_mentor(&app, "first", &burnout, 10, 3).await;
+    eventually_matched(&app, &lea, &burnout, &["first"]).await;
+    let few = search_statements(&app, &lea, &burnout).await;
+
+    let mut mentors = Vec::new();
+    for n in 0..12_i32 {
+        // Years 0 to 9, each a score of its own (experience counts up to 10 years).
+        let years = (n - 2).max(0);
+        mentors.push(nurse_mentor(&app, &format!("mentor{n:02}"), &burnout, years, 3).await);
+    }
+    // Blocks both ways and an open request leave three of them out.
+    app.gql(
+        Some(&lea.access_token),
+        "mutation($id: ID!) { blockUser(userId: $id) }",
+        json!({ "id": mentors[0].user_id }),
+    )
+    .await;
+    app.gql(
+        Some(&mentors[1].access_token),
+        "mutation($id: ID!) { blockUser(userId: $id) }",
+        json!({ "id": lea.user_id }),
+    )
+    .await;
+    requested_id(&app, &lea, &mentors[2], &burnout).await;
+    let mut expected: Vec<String> = (3..12).rev().map(|n| format!("mentor{n:02}")).collect();
+    expected.insert(0, "first".to_owned());
+    let expected: Vec<&str> = expected.iter().map(String::as_str).collect();
+    eventually_matched(&app, &lea, &burnout, &expected).await;
+    let many = search_statements(&app, &lea, &burnout).await;
+    assert_eq!(
+        few, many,
+        "statements with 1 mentor and with 13 and exclusions"
+    );
+    // Three pooled connections, each checked (`SELECT 1`): the session's; the search's two
+    // exclusion lists, the seeker's facts (two) and profile, the batch's profiles and areas;
+    // the names shown and their languages.
+    assert!(many <= 13, "{many} statements for one search");
 }
 
 /// Records the workplace an identity provider vouched for, as its sign-in does.

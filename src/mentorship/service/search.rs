@@ -113,20 +113,29 @@ pub(super) fn best_candidates(
         .filter(|mentor| may_meet(mentor.facts))
         .collect();
     let batch = limit.clamp(1, READ_BATCH);
-    let ranked = matching::search(seeker, open, limit, batch, |ids| {
-        let mut facts = accounts::matching_facts(conn, ids)?;
+    // The facts about each mentor as a person come from what ranked them (the index, caught up
+    // at the start of this search, or this transaction's read), so a batch reads profiles only.
+    let ranked = matching::search(seeker, open, limit, batch, |mentors| {
+        let ids: Vec<UserId> = mentors
+            .iter()
+            .map(|mentor| mentor.user_id.clone())
+            .collect();
+        let facts: HashMap<&UserId, &MatchingFacts> = mentors
+            .iter()
+            .map(|mentor| (mentor.user_id, mentor.facts))
+            .collect();
         let mut candidates = Vec::with_capacity(ids.len());
-        for profile in load_profiles(conn, &seeker.user_id, ids)? {
+        for profile in load_profiles(conn, &seeker.user_id, &ids)? {
             if !profile.row.accepting_mentees || profile.free_slots() <= 0 {
                 continue;
             }
-            let Some(facts) = facts.remove(&profile.row.user_id) else {
+            let Some(&facts) = facts.get(&profile.row.user_id) else {
                 continue;
             };
-            if !may_meet(&facts) {
-                continue;
-            }
-            candidates.push(Candidate { profile, facts });
+            candidates.push(Candidate {
+                profile,
+                facts: facts.clone(),
+            });
         }
         Ok::<_, AppError>(candidates)
     })?;
