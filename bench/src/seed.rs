@@ -343,6 +343,12 @@ pub async fn seed(database_url: &str, scale: Scale) -> World {
         .expect("a device");
     }
 
+    // Everyone's next check-in reminder, which the server's sweep schedules for people who have
+    // none: done here, so that no scenario runs beside that catch-up's tens of thousands of writes.
+    relais::notifications::reminders::sweep(&db, Utc::now())
+        .await
+        .expect("reminders scheduled");
+
     World {
         emails: (0..scale.users)
             .map(|index| format!("user{index}@example.org"))

@@ -57,16 +57,23 @@ pub struct Scored {
     same_region: Option<String>,
 }
 
-/// The same text but for case and surrounding spaces; compared character by character, since a
-/// search compares the seeker's region with every open mentor's.
+/// The same text but for case and surrounding spaces. A search compares the seeker's region
+/// with every open mentor's, mostly the same bytes or ASCII: those are compared as bytes, the
+/// rest character by character, without allocating.
 fn same_text(a: Option<&str>, b: Option<&str>) -> bool {
-    fn lowercase(text: &str) -> impl Iterator<Item = char> + '_ {
-        text.trim().chars().flat_map(char::to_lowercase)
+    let (Some(a), Some(b)) = (a, b) else {
+        return false;
+    };
+    let (a, b) = (a.trim(), b.trim());
+    if a == b {
+        return true;
     }
-    match (a, b) {
-        (Some(a), Some(b)) => lowercase(a).eq(lowercase(b)),
-        _ => false,
+    if a.is_ascii() && b.is_ascii() {
+        return a.eq_ignore_ascii_case(b);
     }
+    a.chars()
+        .flat_map(char::to_lowercase)
+        .eq(b.chars().flat_map(char::to_lowercase))
 }
 
 /// The part of the score the mentor's profile decides (areas, experience, load).
@@ -205,13 +212,20 @@ pub fn search<'m, E>(
     while start < open.len() {
         let end = (start + batch).min(open.len());
         // A search mostly reads its first batch only: that batch is picked out (in linear
-        // time) and put in order, the rest only if a second batch is read.
+        // time) and put in order; the rest is put in order only once a second batch is read,
+        // the best of it found in linear time to decide.
         if start == 0 {
             if open.len() > end {
                 open.select_nth_unstable_by(end - 1, order);
             }
             open[..end].sort_by(order);
         } else if start == batch {
+            let best_of_rest = open[start..].iter().min_by(|a, b| order(a, b));
+            if best_of_rest
+                .is_none_or(|(best_left, first)| !best.could_take(*best_left, first.user_id))
+            {
+                break;
+            }
             open[start..].sort_by(order);
         }
         let chunk = &open[start..end];
@@ -472,6 +486,28 @@ mod tests {
     use rand::{Rng, SeedableRng};
 
     use super::*;
+
+    #[test]
+    fn regions_are_the_same_but_for_case_and_surrounding_spaces() {
+        for (a, b) in [
+            ("Bretagne", "Bretagne"),
+            ("Bretagne", " bretagne "),
+            ("Île-de-France", "île-de-france"),
+            ("QUÉBEC", "Québec"),
+        ] {
+            assert!(same_text(Some(a), Some(b)), "{a} = {b}");
+            assert!(same_text(Some(b), Some(a)), "{b} = {a}");
+        }
+        for (a, b) in [
+            (Some("Bretagne"), Some("Bretagne-Sud")),
+            (Some("Île-de-France"), Some("Ile-de-France")),
+            (Some("Québec"), Some("Bretagne")),
+            (Some("Bretagne"), None),
+            (None, None),
+        ] {
+            assert!(!same_text(a, b), "{a:?} ≠ {b:?}");
+        }
+    }
 
     #[test]
     fn every_reason_and_label_reads_in_every_language() {
