@@ -1799,12 +1799,7 @@ async fn a_blocked_persons_replies_do_not_notify_the_blocker(app: TestApp) {
     };
     post_id(&app, &bob, &group, "Avant le blocage", Some(&parent), false).await;
     assert_eq!(replies().await, 1);
-    app.gql(
-        Some(&ana.access_token),
-        "mutation($id: ID!) { blockUser(userId: $id) }",
-        json!({ "id": bob.user_id }),
-    )
-    .await;
+    app.block(&ana, &bob).await;
     post_id(&app, &bob, &group, "Après le blocage", Some(&parent), false).await;
     assert_eq!(
         replies().await,

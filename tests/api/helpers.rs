@@ -260,6 +260,18 @@ impl TestApp {
         request.send().await.expect("request sent")
     }
 
+    /// `who` blocks `whom` (checked).
+    pub async fn block(&self, who: &Session, whom: &Session) {
+        let answer = self
+            .gql(
+                Some(&who.access_token),
+                "mutation($id: ID!) { blockUser(userId: $id) }",
+                json!({ "id": whom.user_id }),
+            )
+            .await;
+        assert_eq!(answer["data"]["blockUser"], true, "{answer}");
+    }
+
     /// Runs a GraphQL operation, as `token`'s holder when given, and returns the JSON answer.
     pub async fn gql(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
         let bearer = token.map(|token| format!("Bearer {token}"));

@@ -283,18 +283,8 @@ async fn a_search_reads_the_same_few_statements_however_many_mentors_and_exclusi
         mentors.push(nurse_mentor(&app, &format!("mentor{n:02}"), &burnout, years, 3).await);
     }
     // Blocks both ways and an open request leave three of them out.
-    app.gql(
-        Some(&lea.access_token),
-        "mutation($id: ID!) { blockUser(userId: $id) }",
-        json!({ "id": mentors[0].user_id }),
-    )
-    .await;
-    app.gql(
-        Some(&mentors[1].access_token),
-        "mutation($id: ID!) { blockUser(userId: $id) }",
-        json!({ "id": lea.user_id }),
-    )
-    .await;
+    app.block(&lea, &mentors[0]).await;
+    app.block(&mentors[1], &lea).await;
     requested_id(&app, &lea, &mentors[2], &burnout).await;
     let mut expected: Vec<String> = (3..12).rev().map(|n| format!("mentor{n:02}")).collect();
     expected.insert(0, "first".to_owned());
@@ -468,12 +458,7 @@ async fn matches_are_ranked_explained_and_exclude_who_they_must(app: TestApp) {
         verify_workplace(&app, who, "pro-sante-connect:CHU-RENNES").await;
     }
     let blocked = nurse_mentor(&app, "blocked", &["BURNOUT_PREVENTION"], 15, 3).await;
-    app.gql(
-        Some(&blocked.access_token),
-        "mutation($id: ID!) { blockUser(userId: $id) }",
-        json!({ "id": mentee.user_id }),
-    )
-    .await;
+    app.block(&blocked, &mentee).await;
     let full = nurse_mentor(&app, "full", &["BURNOUT_PREVENTION"], 15, 1).await;
     let other_mentee = nurse(&app, "sam").await;
     let taken = requested_id(&app, &other_mentee, &full, &["BURNOUT_PREVENTION"]).await;

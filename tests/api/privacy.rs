@@ -269,12 +269,7 @@ async fn fill_personal_data(app: &TestApp) -> People {
     )
     .await;
     assert!(checkin["errors"].is_null(), "{checkin}");
-    app.gql(
-        Some(&bob.access_token),
-        "mutation($id: ID!) { blockUser(userId: $id) }",
-        json!({ "id": ana.user_id }),
-    )
-    .await;
+    app.block(&bob, &ana).await;
     // A moderator sanctions her anonymous post (suspension, log entry) and she resolves nothing.
     app.gql(
         Some(&moderator.access_token),

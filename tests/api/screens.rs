@@ -116,14 +116,7 @@ async fn first_pages_of_many_groups_are_the_newest_posts_the_viewer_may_see(app:
         seen_by_ana.push(format!("Cid anonyme {round}"));
     }
     post_id(&app, &cid, &quiet, "Seul message de Cid", None, false).await;
-    let answer = app
-        .gql(
-            Some(&ana.access_token),
-            "mutation($id: ID!) { blockUser(userId: $id) }",
-            json!({ "id": cid.user_id }),
-        )
-        .await;
-    assert_eq!(answer["data"]["blockUser"], true, "{answer}");
+    app.block(&ana, &cid).await;
     seen_by_ana.reverse();
 
     let home = "query($first: Int) { myGroups { id
@@ -681,12 +674,7 @@ async fn people_are_found_by_name_among_those_who_share_a_group(app: TestApp) {
     let private = create_group(&app, &ana, group_input("Privé", "PRIVATE")).await;
     join(&app, &pending, &private).await;
     create_group(&app, &outsider, group_input("Ailleurs", "PUBLIC")).await;
-    app.gql(
-        Some(&blocker.access_token),
-        "mutation($id: ID!) { blockUser(userId: $id) }",
-        json!({ "id": ana.user_id }),
-    )
-    .await;
+    app.block(&blocker, &ana).await;
 
     // Accents and case do not matter; outsiders, pending members and blockers are not found.
     assert_eq!(found(&app, &ana, "helene").await, ["Hélène Durand"]);

@@ -155,17 +155,6 @@ async fn the_words_of_a_moderator_or_organiser_go_with_them(app: TestApp) {
     }
 }
 
-async fn block(app: &TestApp, who: &Session, whom: &Session) {
-    let answer = app
-        .gql(
-            Some(&who.access_token),
-            "mutation($id: ID!) { blockUser(userId: $id) }",
-            json!({ "id": whom.user_id }),
-        )
-        .await;
-    assert!(answer["errors"].is_null(), "{answer}");
-}
-
 /// The ids of the open requests `who` is shown.
 async fn open_ids(app: &TestApp, who: &Session) -> Vec<String> {
     let answer = app
@@ -197,8 +186,8 @@ async fn blocked_supporters_never_hear_of_see_or_take_a_request(app: TestApp) {
     let blocking_her = supporter(&app, "blocking@example.org").await;
     let free = supporter(&app, "free@example.org").await;
     let ana = app.register("ana@example.org").await;
-    block(&app, &ana, &blocked_by_her).await;
-    block(&app, &blocking_her, &ana).await;
+    app.block(&ana, &blocked_by_her).await;
+    app.block(&blocking_her, &ana).await;
     let id = requested(&app, &ana, "Besoin de parler.").await;
     for kept in [&blocked_by_her, &blocking_her] {
         assert_eq!(told_of_requests(&app, kept).await, 0);
@@ -741,12 +730,7 @@ async fn outreach_limits_and_opt_out_answer_as_if_sent(app: TestApp) {
         json!({}),
     )
     .await;
-    app.gql(
-        Some(&colleagues[1].access_token),
-        "mutation($id: ID!) { blockUser(userId: $id) }",
-        json!({ "id": asker.user_id }),
-    )
-    .await;
+    app.block(&colleagues[1], &asker).await;
     let earlier = app.register("earlier@example.org").await;
     suggest(&app, &earlier, &colleagues[2], false).await;
     for colleague in &colleagues[..3] {
