@@ -97,14 +97,10 @@ impl Server {
     pub async fn answered(&self, token: &str, query: &str, variables: &serde_json::Value) -> bool {
         let sent = self
             .process
-            .http
-            .post(format!("{}/graphql", self.base_url))
-            .timeout(std::time::Duration::from_secs(30))
-            .bearer_auth(token)
-            .json(&serde_json::json!({ "query": query, "variables": variables }))
-            .send()
+            .client()
+            .send(Some(token), query, variables)
             .await;
-        let Ok(answer) = sent else {
+        let Some(answer) = sent else {
             return false;
         };
         if !answer.status().is_success() {

@@ -111,6 +111,16 @@ impl GraphqlClient {
     /// The answer, errors included; `None` when the request did not end in a JSON answer (the
     /// server died, or took more than 30 seconds).
     pub async fn post(&self, token: Option<&str>, query: &str, variables: Value) -> Option<Value> {
+        self.send(token, query, &variables).await?.json().await.ok()
+    }
+
+    /// The HTTP answer to a GraphQL operation, unread; `None` when none came within 30 seconds.
+    pub async fn send(
+        &self,
+        token: Option<&str>,
+        query: &str,
+        variables: &Value,
+    ) -> Option<reqwest::Response> {
         let mut request = self
             .http
             .post(format!("{}/graphql", self.base_url))
@@ -119,7 +129,7 @@ impl GraphqlClient {
         if let Some(token) = token {
             request = request.bearer_auth(token);
         }
-        request.send().await.ok()?.json().await.ok()
+        request.send().await.ok()
     }
 }
 
